@@ -1,0 +1,291 @@
+"""The data contract: entity kinds, relation types, loan status, and money.
+
+Everything that reads, builds, loads or analyses a dataset takes its vocabulary
+from here, so that a label or relationship type can never come from input data
+(it is always one of the fixed members below).
+
+Money is held as integer *fen* (1 yuan = 100 fen) from the moment it is parsed
+until it is formatted for a person: it is never a float.
+
+>>> parse_yuan("1,234.5")
+123450
+>>> format_yuan(123450)
+'1234.50'
+>>> format_yuan_human(123450)
+'1,234.50'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """What an entity is."""
+
+    PERSON = "person"
+    ENTERPRISE = "enterprise"
+    CHAMBER = "chamber"  # 商会/协会: chamber of commerce, trade association
+    MARKET = "market"  # 专业市场: professional wholesale market
+    INTERMEDIARY = "intermediary"  # 中介: broker, loan-assistance agency
+
+    @property
+    def label(self) -> str:
+        """The Neo4j node label for this kind (fixed, never from input)."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Kind.PERSON: "Person",
+    Kind.ENTERPRISE: "Enterprise",
+    Kind.CHAMBER: "Chamber",
+    Kind.MARKET: "Market",
+    Kind.INTERMEDIARY: "Intermediary",
+}
+
+#: Kinds that are channels: a scheme may be tied to one of these.
+CHANNEL_KINDS = frozenset({Kind.CHAMBER, Kind.MARKET, Kind.INTERMEDIARY})
+#: Kinds that can borrow and guarantee (persons and enterprises).
+PARTY_KINDS = frozenset({Kind.PERSON, Kind.ENTERPRISE})
+
+KIND_ZH = {
+    Kind.PERSON: "个人",
+    Kind.ENTERPRISE: "企业",
+    Kind.CHAMBER: "商会",
+    Kind.MARKET: "专业市场",
+    Kind.INTERMEDIARY: "中介机构",
+}
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    """What a relation type means and which kinds may stand at its ends."""
+
+    meaning: str
+    src_kinds: frozenset
+    dst_kinds: frozenset
+    directed: bool = True
+    requires: tuple = ()  # columns that must be filled for this type
+    no_self_loop: bool = False
+
+
+class RelationType(str, Enum):
+    """The fixed set of relationship types (also the Neo4j relationship types)."""
+
+    REFERRED = "REFERRED"
+    MEMBER_OF = "MEMBER_OF"
+    TRADES_IN = "TRADES_IN"
+    SOURCED_VIA = "SOURCED_VIA"
+    CONTROLS = "CONTROLS"
+    GUARANTEES = "GUARANTEES"
+    EMPLOYS = "EMPLOYS"
+    SUPPLIES = "SUPPLIES"
+    FAMILY = "FAMILY"
+
+    @property
+    def spec(self) -> RelationSpec:
+        return RELATION_SPECS[self]
+
+
+_ANY = frozenset(Kind)
+_PARTY = PARTY_KINDS
+
+RELATION_SPECS: dict[RelationType, RelationSpec] = {
+    RelationType.REFERRED: RelationSpec(
+        "src referred dst to the bank (转介)", _ANY, _PARTY, no_self_loop=True
+    ),
+    RelationType.MEMBER_OF: RelationSpec(
+        "member of a chamber of commerce (商会会员)", _PARTY, frozenset({Kind.CHAMBER})
+    ),
+    RelationType.TRADES_IN: RelationSpec(
+        "trades in a professional market (市场商户)", _PARTY, frozenset({Kind.MARKET})
+    ),
+    RelationType.SOURCED_VIA: RelationSpec(
+        "customer's business was brought by an intermediary (中介获客)",
+        _PARTY,
+        frozenset({Kind.INTERMEDIARY}),
+    ),
+    RelationType.CONTROLS: RelationSpec(
+        "controller → controlled enterprise (控制)",
+        _PARTY,
+        frozenset({Kind.ENTERPRISE}),
+        requires=("share",),
+        no_self_loop=True,
+    ),
+    RelationType.GUARANTEES: RelationSpec(
+        "guarantor → borrower (担保)", _PARTY, _PARTY, requires=("amount",), no_self_loop=True
+    ),
+    RelationType.EMPLOYS: RelationSpec(
+        "employer → employee, payroll (代发)",
+        frozenset({Kind.ENTERPRISE, Kind.CHAMBER, Kind.MARKET, Kind.INTERMEDIARY}),
+        frozenset({Kind.PERSON}),
+        no_self_loop=True,
+    ),
+    RelationType.SUPPLIES: RelationSpec(
+        "supplier → buyer; share = part of supplier's revenue from that buyer (供应)",
+        _PARTY,
+        _PARTY,
+        no_self_loop=True,
+    ),
+    RelationType.FAMILY: RelationSpec(
+        "family tie between persons (亲属), undirected",
+        frozenset({Kind.PERSON}),
+        frozenset({Kind.PERSON}),
+        directed=False,
+        no_self_loop=True,
+    ),
+}
+
+
+class Status(str, Enum):
+    """Five-class loan classification (五级分类)."""
+
+    NORMAL = "normal"
+    SPECIAL_MENTION = "special_mention"
+    SUBSTANDARD = "substandard"
+    DOUBTFUL = "doubtful"
+    LOSS = "loss"
+
+
+STATUS_ZH = {
+    Status.NORMAL: "正常",
+    Status.SPECIAL_MENTION: "关注",
+    Status.SUBSTANDARD: "次级",
+    Status.DOUBTFUL: "可疑",
+    Status.LOSS: "损失",
+}
+#: Statuses counted as non-performing (不良): substandard, doubtful, loss.
+NON_PERFORMING = frozenset({Status.SUBSTANDARD, Status.DOUBTFUL, Status.LOSS})
+
+# --------------------------------------------------------------------------- tables
+
+ENTITY_COLUMNS = ("id", "kind", "name")
+ENTITY_OPTIONAL = ("is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
+ENTITY_MONEY = ("net_assets", "annual_revenue")
+
+RELATION_COLUMNS = ("src", "dst", "type")
+RELATION_OPTIONAL = ("amount", "share", "role", "since")
+RELATION_MONEY = ("amount",)
+
+EXPOSURE_COLUMNS = ("facility_id", "customer_id", "outstanding")
+EXPOSURE_OPTIONAL = ("limit", "product", "scheme_id", "status")
+EXPOSURE_MONEY = ("outstanding", "limit")
+
+SCHEME_COLUMNS = ("scheme_id", "channel_id", "name")
+SCHEME_OPTIONAL = ("product",)
+
+TABLE_FILES = {
+    "entities": "entities.csv",
+    "relations": "relations.csv",
+    "exposures": "exposures.csv",
+    "schemes": "schemes.csv",
+}
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "是"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "否", ""})
+
+# --------------------------------------------------------------------------- money
+
+#: The largest single amount accepted: 10 trillion yuan (10 万亿). Anything larger
+#: is almost surely a unit error (fen exported as yuan, or a shifted column).
+MAX_AMOUNT_FEN = 10**13 * 100
+
+_AMOUNT_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$")
+
+
+class AmountError(ValueError):
+    """A text that is not an amount of yuan with at most two decimals."""
+
+
+def parse_yuan(text: str, *, allow_negative: bool = False) -> int:
+    """Parse an amount of yuan into integer fen, exactly.
+
+    Accepts ``1234``, ``1234.5``, ``1234.56`` and thousands separators
+    (``1,234.56``). Refuses more than two decimals, exponents, negatives
+    (unless *allow_negative*) and amounts above :data:`MAX_AMOUNT_FEN`.
+
+    >>> parse_yuan("40000000")
+    4000000000
+    >>> parse_yuan("0.07")
+    7
+    """
+    s = text.strip()
+    if not _AMOUNT_RE.match(s):
+        raise AmountError("not a number of yuan (digits, optional '.', at most 2 decimals)")
+    s = s.replace(",", "")
+    try:
+        d = Decimal(s)
+    except InvalidOperation as exc:  # pragma: no cover - regex guards this
+        raise AmountError("not a number") from exc
+    if d < 0 and not allow_negative:
+        raise AmountError("negative amount")
+    fen = d * 100
+    if fen != fen.to_integral_value():
+        raise AmountError("more than 2 decimals (amounts are yuan to the fen)")
+    fen_int = int(fen)
+    if abs(fen_int) > MAX_AMOUNT_FEN:
+        raise AmountError("absurdly large (over 10,000,000,000,000 yuan; a unit error?)")
+    return fen_int
+
+
+def yuan_to_fen(value) -> int:
+    """Convert a policy value (int, str, Decimal or float) in yuan to fen exactly.
+
+    Floats go through their shortest decimal repr, so ``1.5e10`` is 1,500,000,000,000 fen.
+    """
+    if isinstance(value, bool):
+        raise AmountError("a boolean is not an amount")
+    if isinstance(value, int):
+        return parse_yuan(str(value))
+    if isinstance(value, float):
+        return parse_yuan(format(Decimal(repr(value)), "f"))
+    if isinstance(value, Decimal):
+        return parse_yuan(format(value, "f"))
+    return parse_yuan(str(value))
+
+
+def format_yuan(fen: int) -> str:
+    """Fen as a plain yuan string with two decimals, for CSV/JSON: ``'1234.50'``."""
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q}.{r:02d}"
+
+
+def format_yuan_human(fen: int) -> str:
+    """Fen as yuan with thousands separators, for people: ``'1,234.50'``."""
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    q, r = divmod(abs(fen), 100)
+    return f"{sign}{q:,}.{r:02d}"
+
+
+def format_wan(fen: int) -> str:
+    """Fen as 万元 with two decimals, truncated toward zero to stay exact to the display:
+    ``format_wan(123456789)`` → ``'123.46万元'`` (rounded half-up on the 0.01 万元)."""
+    fen = int(fen)
+    d = (Decimal(fen) / Decimal(1_000_000)).quantize(Decimal("0.01"))
+    return f"{d:,}万元"
+
+
+def share_of(part_fen: int, whole_fen: int) -> Decimal:
+    """Exact ratio ``part / whole`` as a Decimal (0 when the whole is 0)."""
+    if not whole_fen:
+        return Decimal(0)
+    return Decimal(int(part_fen)) / Decimal(int(whole_fen))
+
+
+def fraction_of(fen: int, ratio) -> int:
+    """``ratio × fen`` rounded *down* to the fen (a limit never rounds up)."""
+    d = Decimal(int(fen)) * Decimal(str(ratio))
+    return int(d.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def round_down(fen: int, unit_fen: int) -> int:
+    """Round an amount of fen down to a multiple of *unit_fen* (e.g. 10,000 yuan)."""
+    if unit_fen <= 1:
+        return int(fen)
+    return (int(fen) // unit_fen) * unit_fen

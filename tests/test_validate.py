@@ -1,0 +1,223 @@
+"""Every validation rule names file, line (header = line 1), column, value and reason."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from channelgraph.cli import main
+from channelgraph.io import DatasetError, load_dataset
+from conftest import ENTITIES, EXPOSURES, RELATIONS, SCHEMES
+
+
+def problems_of(path, **kw):
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path, **kw)
+    return info.value.problems
+
+
+def has(problems, file, line, column, reason_part, value=None):
+    for p in problems:
+        if (p.file == file and p.line == line and p.column == column and reason_part in p.reason
+                and (value is None or p.value == value)):
+            return True
+    raise AssertionError(f"no problem {file}:{line} {column} ~{reason_part!r} in:\n"
+                         + "\n".join(map(str, problems)))
+
+
+def test_tiny_dataset_is_valid(tiny):
+    ds = load_dataset(tiny)
+    assert len(ds.entities) == 8
+    assert ds.total_outstanding_fen == 100000000 + 25000050 + 9999 + 30000000
+    s = ds.summary()
+    assert s["customers"] == 4 and s["prospects"] == 1
+    assert s["types"]["GUARANTEES"] == 2
+    assert ds.exposures["status"].tolist() == ["normal", "special_mention", "normal", "normal"]
+    assert ds.entities.set_index("id").loc["P1", "is_customer"]
+    assert ds.entities.set_index("id").loc["E1", "net_assets"] == 6_000_000_000
+
+
+def test_extra_columns_are_kept(make_dataset):
+    ent = ENTITIES.replace("id,kind,name,is_customer,net_assets,industry,region",
+                           "id,kind,name,is_customer,net_assets,industry,region,phone")
+    ent = "\n".join(line + (",13800000000" if i else "") for i, line in enumerate(ent.strip().split("\n"))) + "\n"
+    ds = load_dataset(make_dataset(entities=ent))
+    assert ds.entities["phone"].iloc[0] == "13800000000"
+
+
+ENTITY_CASES = [
+    ("P1,persn,张三,true,,,", "kind", "unknown kind"),
+    ("P1,person,,true,,,", "name", "is empty but required"),
+    (",person,王五,true,,,", "id", "is empty but required"),
+    ("P9,person,王五,maybe,,,", "is_customer", "not a yes/no value"),
+    ("P9,person,王五,true,-5,,", "net_assets", "negative"),
+    ("P9,person,王五,true,1.234,,", "net_assets", "more than 2 decimals"),
+    ("P9,person,王五,true,12abc,,", "net_assets", "not a number"),
+    ("P9,person,王五,true,99999999999999999,,", "net_assets", "absurdly large"),
+    ("C9,chamber,某商会,true,,,", "is_customer", "cannot be a borrowing customer"),
+    ("P9,person," + "长" * 201 + ",true,,,", "name", "longer than 200"),
+]
+
+
+@pytest.mark.parametrize("row,column,reason", ENTITY_CASES)
+def test_entity_rules(make_dataset, row, column, reason):
+    probs = problems_of(make_dataset(entities=ENTITIES + row + "\n"))
+    has(probs, "entities.csv", 10, column, reason)
+
+
+def test_duplicate_id_names_first_line(make_dataset):
+    probs = problems_of(make_dataset(entities=ENTITIES + "E2,enterprise,重复,true,,,\n"))
+    has(probs, "entities.csv", 10, "id", "duplicate id (first on line 5)", value="E2")
+
+
+RELATION_CASES = [
+    ("P1,E9,REFERRED,,,", "dst", "dangling reference"),
+    ("X1,E1,REFERRED,,,", "src", "dangling reference"),
+    ("P1,E1,OWNS,,,", "type", "unknown relation type"),
+    ("P1,E1,MEMBER_OF,,,", "dst", "MEMBER_OF cannot end at a enterprise"),
+    ("E1,C1,TRADES_IN,,,", "dst", "TRADES_IN cannot end at a chamber"),
+    ("E1,M1,SOURCED_VIA,,,", "dst", "SOURCED_VIA cannot end at a market"),
+    ("E1,P1,FAMILY,,,", "src", "FAMILY cannot start at a enterprise"),
+    ("C1,E1,CONTROLS,,0.6,", "src", "CONTROLS cannot start at a chamber"),
+    ("E1,E1,GUARANTEES,100,,", "dst", "self-loop"),
+    ("P1,P1,CONTROLS,,0.6,", "dst", "self-loop"),
+    ("P1,E2,CONTROLS,,,", "share", "requires a share"),
+    ("P1,E2,CONTROLS,,1.2,", "share", "share outside 0–1"),
+    ("P1,E2,CONTROLS,,-0.1,", "share", "share outside 0–1"),
+    ("P1,E2,CONTROLS,,abc,", "share", "not a number"),
+    ("E3,E2,GUARANTEES,,,", "amount", "requires an amount"),
+    ("E3,E2,GUARANTEES,-100,,", "amount", "negative"),
+    ("E3,E2,GUARANTEES,1.001,,", "amount", "more than 2 decimals"),
+    ("E1,E2,GUARANTEES,100,,", "type", "duplicate relation"),
+    ("P2,P1,FAMILY,,,", "type", "duplicate relation"),  # undirected: same pair reversed
+    ("E1,E2,EMPLOYS,,,", "dst", "EMPLOYS cannot end at a enterprise"),
+]
+
+
+@pytest.mark.parametrize("row,column,reason", RELATION_CASES)
+def test_relation_rules(make_dataset, row, column, reason):
+    probs = problems_of(make_dataset(relations=RELATIONS + row + "\n"))
+    has(probs, "relations.csv", 10, column, reason)
+
+
+EXPOSURE_CASES = [
+    ("F1,E1,5,,,,", "facility_id", "duplicate id (first on line 2)"),
+    ("F9,E9,5,,,,", "customer_id", "dangling reference"),
+    ("F9,C1,5,,,,", "customer_id", "must be a person or enterprise"),
+    ("F9,P2,5,,,,", "customer_id", "is_customer is false"),
+    ("F9,E1,,,,,", "outstanding", "amount is required"),
+    ("F9,E1,-1,,,,", "outstanding", "negative"),
+    ("F9,E1,1.005,,,,", "outstanding", "more than 2 decimals"),
+    ("F9,E1,5,x,,,", "limit", "not a number"),
+    ("F9,E1,5,,,S9,", "scheme_id", "dangling reference"),
+    ("F9,E1,5,,,,bad", "status", "unknown five-class status"),
+]
+
+
+@pytest.mark.parametrize("row,column,reason", EXPOSURE_CASES)
+def test_exposure_rules(make_dataset, row, column, reason):
+    probs = problems_of(make_dataset(exposures=EXPOSURES + row + "\n"))
+    has(probs, "exposures.csv", 6, column, reason)
+
+
+@pytest.mark.parametrize("row,column,reason", [
+    ("S1,C1,重复,", "scheme_id", "duplicate id"),
+    ("S2,C9,某方案,", "channel_id", "dangling reference"),
+    ("S2,E1,某方案,", "channel_id", "must be a chamber, market or intermediary"),
+    ("S2,C1,,", "name", "is empty but required"),
+])
+def test_scheme_rules(make_dataset, row, column, reason):
+    probs = problems_of(make_dataset(schemes=SCHEMES + row + "\n"))
+    has(probs, "schemes.csv", 3, column, reason)
+
+
+def test_every_problem_is_collected_not_just_the_first(make_dataset):
+    ent = ENTITIES + "P8,persn,A,true,,,\nP9,person,B,maybe,,,\n"
+    rel = RELATIONS + "P1,E9,REFERRED,,,\n"
+    exp = EXPOSURES + "F9,E1,abc,,,,\n"
+    probs = problems_of(make_dataset(entities=ent, relations=rel, exposures=exp))
+    assert {(p.file, p.line) for p in probs} >= {("entities.csv", 10), ("entities.csv", 11),
+                                                 ("relations.csv", 10), ("exposures.csv", 6)}
+
+
+def test_missing_files_and_columns(make_dataset, tmp_path):
+    folder = make_dataset(relations="src,dst\nP1,E1\n")
+    (folder / "exposures.csv").unlink()
+    probs = problems_of(folder)
+    has(probs, "relations.csv", 1, "type", "required column is missing")
+    assert any(p.file == "exposures.csv" and "is missing" in p.reason for p in probs)
+    probs = problems_of(tmp_path / "nowhere")
+    assert "is not a folder" in probs[0].reason
+
+
+@pytest.mark.parametrize("text,line,reason", [
+    ("", 1, "is empty"),
+    ("id,kind,name\n", 1, "no rows"),
+    ("id,kind,name,id\nP1,person,x,y\n", 1, "appears twice"),
+    ("id,kind,name\nP1,person\n", 2, "has 2 fields but the header has 3"),
+    ("id,kind,name\nP1,person,张,三\n", 2, "has 4 fields"),
+    ('id,kind,name\nP1,person,"unterminated\n', 2, "not valid CSV"),
+    ("id,kind,name\nP1,person,a\x00b\n", 2, "NUL byte"),
+])
+def test_malformed_files(make_dataset, text, line, reason):
+    probs = problems_of(make_dataset(entities=text))
+    assert any(p.file == "entities.csv" and p.line == line and reason in p.reason for p in probs), probs
+
+
+def test_quoted_newlines_keep_editor_line_numbers(make_dataset):
+    ent = ENTITIES + 'P8,person,"多行\n名称",true,,,\nP9,persn,x,true,,,\n'
+    probs = problems_of(make_dataset(entities=ent))
+    has(probs, "entities.csv", 12, "kind", "unknown kind")  # record on lines 10–11, next starts at 12
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_encodings_are_detected(make_dataset, encoding):
+    folder = make_dataset(encoding=encoding)
+    ds = load_dataset(folder)
+    assert ds.entities.set_index("id").loc["C1", "name"] == "温州商会"
+    assert ds.encodings["entities"] == {"gbk": "gb18030"}.get(encoding, encoding)
+
+
+def test_forced_encoding(make_dataset):
+    folder = make_dataset(encoding="gbk")
+    assert load_dataset(folder, encoding="gbk").entities["name"].iloc[0] == "张三"
+    probs = problems_of(folder, encoding="utf-8")
+    assert any("cannot be decoded as utf-8" in p.reason for p in probs)
+
+
+def test_mixed_encodings_are_refused_with_lines(make_dataset):
+    folder = make_dataset()
+    data = ENTITIES.encode("utf-8") + "P9,person,王五,true,,,\n".encode("gbk")
+    (folder / "entities.csv").write_bytes(data)
+    probs = problems_of(folder)
+    has(probs, "entities.csv", 10, None, "mixes encodings")
+
+
+def test_cli_validate_reports_and_exits_1(make_dataset):
+    folder = make_dataset(entities=ENTITIES + "P9,persn,x,true,,,\n")
+    r = CliRunner().invoke(main, ["validate", str(folder)])
+    assert r.exit_code == 1
+    assert "entities.csv:10, column kind, value 'persn': unknown kind" in r.output
+    assert "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["validate", str(folder), "--json"])
+    assert r.exit_code == 1 and '"line": 10' in r.output
+
+
+def test_cli_validate_summary(tiny):
+    r = CliRunner().invoke(main, ["validate", str(tiny)])
+    assert r.exit_code == 0, r.output
+    assert "is valid" in r.output and "1,550,100.49" in r.output
+
+
+def test_every_dataset_command_refuses_bad_data(make_dataset, tmp_path):
+    folder = make_dataset(exposures=EXPOSURES + "F9,E1,abc,,,,\n")
+    r = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1
+    assert "exposures.csv:6, column outstanding" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_policy_problems_are_reported(make_dataset):
+    folder = make_dataset(policy="tier1_capital = 'abc'\n")
+    probs = problems_of(folder)
+    assert any(p.file == "policy.toml" and "tier1_capital" in p.reason for p in probs)
