@@ -1,8 +1,13 @@
 """Run every analysis that exists and write its outputs.
 
-An analysis is a pure function ``f(graph, dataset, policy) -> dict[name, DataFrame]``
-(plus an optional summary); this module runs the registered ones in order and
-writes each table as CSV + JSON with :mod:`channelgraph.io.write`.
+The library functions of each room (``risk``, ``marketing``, ``caps`` …) are pure
+functions of (graph, tables, policy) returning plain tables. Each room also registers
+an :class:`Analysis` here: a runner ``run(graph, dataset, policy, prior)`` that calls
+its library functions and returns an :class:`AnalysisResult`; ``prior`` holds the
+results of the analyses registered before it (so that, say, marketing can flag hubs
+that risk found to be top risk sources without computing them again). This module
+runs the registered analyses in order and writes each table as CSV + JSON with
+:mod:`channelgraph.io.write`.
 """
 
 from __future__ import annotations
@@ -31,12 +36,17 @@ class AnalysisResult:
 @dataclass(frozen=True)
 class Analysis:
     name: str
-    run: Callable[[nx.MultiDiGraph, Dataset, Policy], AnalysisResult]
+    run: Callable[[nx.MultiDiGraph, Dataset, Policy, dict], AnalysisResult]
     title_en: str
     title_zh: str
+    #: Position in a run: book 0, risk 10, marketing 20, caps 30, views/report 40.
+    order: int = 50
+    #: Optional ``report(result, policy, lang) -> str``: the analysis' section of
+    #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``).
+    report: Callable[[AnalysisResult, Policy, str], str] | None = None
 
 
-def book_overview(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy) -> AnalysisResult:
+def book_overview(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy, prior: dict) -> AnalysisResult:
     """Outstanding and facility count per five-class status and per product."""
     exp = dataset.exposures
     rows = []
@@ -54,13 +64,15 @@ def book_overview(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy) -> A
 
 #: The analyses `analyze` runs, in order. Later rooms append theirs here.
 REGISTRY: list[Analysis] = [
-    Analysis("book", book_overview, "Book overview", "贷款概览"),
+    Analysis("book", book_overview, "Book overview", "贷款概览", order=0),
 ]
 
 
 def register(analysis: Analysis) -> None:
+    """Add an analysis to the registry (once; kept sorted by ``order``)."""
     if all(a.name != analysis.name for a in REGISTRY):
         REGISTRY.append(analysis)
+        REGISTRY.sort(key=lambda a: a.order)
 
 
 def dataset_summary(dataset: Dataset) -> dict:
@@ -73,13 +85,37 @@ def dataset_summary(dataset: Dataset) -> dict:
 
 def run_analyses(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy | None = None,
                  only: list[str] | None = None) -> dict[str, AnalysisResult]:
-    """Run the registered analyses (or *only* those named) and return their results."""
+    """Run the registered analyses (or *only* those named, plus what they need) and return their results.
+
+    Every analysis registered before a wanted one runs too, since a later analysis may
+    read an earlier one's results; only the wanted ones are returned.
+    """
     policy = policy or dataset.policy
+    _load_rooms()
     results: dict[str, AnalysisResult] = {}
-    for a in REGISTRY:
-        if only is None or a.name in only:
-            results[a.name] = a.run(graph, dataset, policy)
-    return results
+    wanted = [a.name for a in REGISTRY] if only is None else list(only)
+    unknown = set(wanted) - {a.name for a in REGISTRY}
+    if unknown:
+        raise ValueError(f"unknown analyses: {', '.join(sorted(unknown))}")
+    last = max(i for i, a in enumerate(REGISTRY) if a.name in wanted)
+    for a in REGISTRY[: last + 1]:
+        results[a.name] = a.run(graph, dataset, policy, results)
+    return {k: v for k, v in results.items() if k in wanted}
+
+
+#: Modules that register analyses when imported (in this order).
+ROOMS = ("channelgraph.risk", "channelgraph.marketing", "channelgraph.caps")
+
+
+def _load_rooms() -> None:
+    import importlib
+
+    for mod in ROOMS:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
 
 
 def write_results(results: dict[str, AnalysisResult], dataset: Dataset, out_dir: Path) -> list[Path]:

@@ -218,6 +218,37 @@ def analyze(data, out_dir, lang, encoding, policy, max_errors):
     out.print(f"[green]✓[/] analysed {data}: {len(files)} files in {out_dir}")
 
 
+# ----------------------------------------------------------------------------- single analyses
+
+
+def analysis_command(name: str, analyses: list[str], help: str):
+    """Make a command that validates DATA, runs the named analyses and writes their tables.
+
+    Rooms call this to expose an analysis (``risk``, ``hubs``, ``channels``, ``caps``);
+    ``extra_options`` are click options whose values are passed to *configure*.
+    """
+
+    @main.command(name=name, help=help)
+    @click.argument("data", type=click.Path())
+    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                  help="Language of the report section.")
+    @dataset_options
+    def command(data, out_dir, lang, encoding, policy, max_errors):
+        from .analyses import run_analyses, write_results
+        from .store import build_graph
+
+        ds = _load(data, encoding, policy, max_errors)
+        results = run_analyses(build_graph(ds), ds, only=analyses)
+        files = write_results(results, ds, Path(out_dir))
+        out.print(f"[green]✓[/] {name}: {len(files)} files in {out_dir}")
+        for f in files:
+            if f.suffix == ".csv":
+                out.print(f"  {f}")
+
+    return command
+
+
 # ----------------------------------------------------------------------------- demo
 
 
