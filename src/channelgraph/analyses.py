@@ -130,3 +130,21 @@ def write_results(results: dict[str, AnalysisResult], dataset: Dataset, out_dir:
         summary["analyses"][name] = res.summary
     files.append(write_json(summary, out_dir / "summary.json"))
     return files
+
+
+def node_results(results: dict[str, AnalysisResult]) -> dict[str, dict]:
+    """Per-entity results to write back onto Neo4j nodes: ``id → {property: value}``.
+
+    Each room that has per-entity results contributes through its ``node_properties``
+    hook (see :data:`NODE_PROPERTY_HOOKS`).
+    """
+    props: dict[str, dict] = {}
+    for name, hook in NODE_PROPERTY_HOOKS.items():
+        if name in results:
+            for eid, values in hook(results[name]).items():
+                props.setdefault(eid, {}).update(values)
+    return props
+
+
+#: Room name → function(result) → {entity id: {property: value}}, for write-back.
+NODE_PROPERTY_HOOKS: dict[str, Callable[[AnalysisResult], dict[str, dict]]] = {}

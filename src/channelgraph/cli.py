@@ -185,60 +185,178 @@ def generate(out_dir, customers, seed, quiet):
                   + ", ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int)))
 
 
-# ----------------------------------------------------------------------------- analyze
+# ----------------------------------------------------------------------------- backends
 
 
-def _run_and_write(ds, out_dir: Path, lang: str) -> list[Path]:
-    from .analyses import run_analyses, write_results
-    from .store import build_graph
+def neo4j_options(f, *, uri_from_env: bool = False):
+    """Options that point a command at a Neo4j server instead of CSV files.
 
-    graph = build_graph(ds)
-    results = run_analyses(graph, ds)
-    return write_results(results, ds, out_dir)
+    The URI comes from ``--neo4j`` (for ``load`` also from ``NEO4J_URI``); user,
+    password and database from options or ``NEO4J_USER``, ``NEO4J_PASSWORD``,
+    ``NEO4J_DATABASE``. The password is never printed.
+    """
+    f = click.option("--database", envvar="NEO4J_DATABASE", help="Neo4j database (default: the server's default).")(f)
+    f = click.option("--neo4j-password", envvar="NEO4J_PASSWORD", show_envvar=True,
+                     help="Neo4j password (prefer the environment variable).")(f)
+    f = click.option("--neo4j-user", envvar="NEO4J_USER", default="neo4j", show_default=True, show_envvar=True,
+                     help="Neo4j user.")(f)
+    f = click.option("--neo4j", "neo4j_uri", envvar="NEO4J_URI" if uri_from_env else None,
+                     show_envvar=uri_from_env, metavar="URI",
+                     help="Neo4j server, e.g. bolt://127.0.0.1:7687"
+                          + ("." if uri_from_env else "; read the graph from it instead of CSV files."))(f)
+    return f
+
+
+def _target(neo4j_uri, neo4j_user, neo4j_password, database):
+    from .store.neo4j import Neo4jTarget
+
+    return Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
+
+
+def _server_failure(exc) -> None:
+    err.print(f"[bold red]✗ {exc}[/]", soft_wrap=True)
+    sys.exit(EXIT_SERVER)
+
+
+def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None, neo4j_password=None,
+             database=None):
+    """The validated dataset, from CSV files (DATA) or read back from Neo4j (--neo4j)."""
+    if neo4j_uri:
+        from .store.neo4j import Neo4jFailure, read_dataset_from_neo4j
+
+        if data:
+            raise click.UsageError("give either DATA or --neo4j, not both")
+        try:
+            return read_dataset_from_neo4j(_target(neo4j_uri, neo4j_user, neo4j_password, database), policy)
+        except (Neo4jFailure, PolicyError) as exc:
+            _server_failure(exc)
+    if not data:
+        raise click.UsageError("give a dataset folder DATA (or --neo4j URI)")
+    return _load(data, encoding, policy, max_errors)
+
+
+def source_options(f):
+    """DATA (optional when --neo4j is given) plus the dataset and Neo4j options."""
+    f = neo4j_options(f)
+    f = dataset_options(f)
+    f = click.argument("data", required=False, type=click.Path())(f)
+    return f
+
+
+# ----------------------------------------------------------------------------- load
 
 
 @main.command()
 @click.argument("data", type=click.Path())
+@dataset_options
+@(lambda f: neo4j_options(f, uri_from_env=True))
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Rows per UNWIND transaction.")
+@click.option("--replace", is_flag=True, help="Delete the channelgraph nodes already in the database first.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, batch_size,
+         replace, quiet):
+    """Validate DATA and load it into Neo4j (idempotent, batched, parameterised).
+
+    Creates the schema (a uniqueness constraint per label), then MERGEs entities,
+    relations, schemes and facilities in UNWIND batches inside managed write
+    transactions. Loading the same dataset twice leaves the same counts; a changed row
+    updates the node's properties. Prints node and relationship counts.
+
+    \b
+    Example:
+      scripts/neo4j-local start
+      export NEO4J_PASSWORD=$(cat .neo4j/password)
+      channelgraph load data/sample --neo4j bolt://127.0.0.1:7687
+    """
+    from .store.neo4j import Neo4jFailure, load_dataset_to_neo4j
+
+    if not neo4j_uri:
+        raise click.UsageError("give --neo4j URI or set NEO4J_URI")
+    ds = _load(data, encoding, policy, max_errors)
+    t0 = time.perf_counter()
+    try:
+        with _progress_bar(quiet) as bar:
+            counts = load_dataset_to_neo4j(ds, _target(neo4j_uri, neo4j_user, neo4j_password, database),
+                                           batch_size=batch_size, replace=replace, progress=_Progress(bar))
+    except Neo4jFailure as exc:
+        _server_failure(exc)
+    dt = time.perf_counter() - t0
+    out.print(f"[green]✓[/] loaded {data} into {neo4j_uri} in {dt:.1f}s")
+    t = Table(box=None, show_header=True, header_style="bold")
+    t.add_column("nodes")
+    t.add_column("n", justify="right")
+    t.add_column("relationships")
+    t.add_column("n", justify="right")
+    nodes, rels = list(counts["nodes"].items()), list(counts["relationships"].items())
+    for i in range(max(len(nodes), len(rels))):
+        a = nodes[i] if i < len(nodes) else ("", "")
+        b = rels[i] if i < len(rels) else ("", "")
+        t.add_row(str(a[0]), f"{a[1]:,}" if a[1] != "" else "", str(b[0]), f"{b[1]:,}" if b[1] != "" else "")
+    out.print(t)
+
+
+# ----------------------------------------------------------------------------- analyze
+
+
+@main.command()
+@source_options
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the report.")
-@dataset_options
-def analyze(data, out_dir, lang, encoding, policy, max_errors):
-    """Validate DATA, run every analysis and write the outputs to --out.
+@click.option("--write-back", is_flag=True,
+              help="With --neo4j: store results on the nodes (hub score and rank, group id and status, "
+                   "guarantee patterns, risk-source rank).")
+def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang,
+            write_back):
+    """Validate DATA (or read --neo4j), run every analysis and write the outputs to --out.
 
     Writes one CSV (UTF-8 with BOM, Excel-safe) and one JSON twin per table, plus
     summary.json with counts and total outstanding.
 
     \b
-    Example:
+    Examples:
       channelgraph analyze data/sample --out out/sample
+      channelgraph analyze --neo4j bolt://127.0.0.1:7687 --out out/neo4j --write-back
     """
-    ds = _load(data, encoding, policy, max_errors)
-    files = _run_and_write(ds, Path(out_dir), lang)
-    out.print(f"[green]✓[/] analysed {data}: {len(files)} files in {out_dir}")
+    from .analyses import node_results, run_analyses, write_results
+    from .store import build_graph
+
+    if write_back and not neo4j_uri:
+        raise click.UsageError("--write-back needs --neo4j URI")
+    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    results = run_analyses(build_graph(ds), ds)
+    files = write_results(results, ds, Path(out_dir))
+    out.print(f"[green]✓[/] analysed {data or neo4j_uri}: {len(files)} files in {out_dir}")
+    if write_back:
+        from .store.neo4j import Neo4jFailure, write_back_results
+
+        try:
+            n = write_back_results(_target(neo4j_uri, neo4j_user, neo4j_password, database), node_results(results))
+        except Neo4jFailure as exc:
+            _server_failure(exc)
+        out.print(f"[green]✓[/] wrote results back onto {n:,} nodes")
 
 
 # ----------------------------------------------------------------------------- single analyses
 
 
 def analysis_command(name: str, analyses: list[str], help: str):
-    """Make a command that validates DATA, runs the named analyses and writes their tables.
+    """Make a command that validates DATA (or reads --neo4j), runs the named analyses and writes their tables.
 
-    Rooms call this to expose an analysis (``risk``, ``hubs``, ``channels``, ``caps``);
-    ``extra_options`` are click options whose values are passed to *configure*.
+    Rooms call this to expose an analysis (``risk``, ``hubs``, ``channels``, ``caps``).
     """
 
     @main.command(name=name, help=help)
-    @click.argument("data", type=click.Path())
+    @source_options
     @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                   help="Language of the report section.")
-    @dataset_options
-    def command(data, out_dir, lang, encoding, policy, max_errors):
+    def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
         from .store import build_graph
 
-        ds = _load(data, encoding, policy, max_errors)
+        ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
         results = run_analyses(build_graph(ds), ds, only=analyses)
         files = write_results(results, ds, Path(out_dir))
         out.print(f"[green]✓[/] {name}: {len(files)} files in {out_dir}")
@@ -247,6 +365,127 @@ def analysis_command(name: str, analyses: list[str], help: str):
                 out.print(f"  {f}")
 
     return command
+
+
+# --- risk commands ------------------------------------------------------------ risk
+
+risk_command = analysis_command(
+    "risk", ["risk"],
+    help="""Connected-client groups against the large-exposure limits, guarantee patterns,
+    single risk sources, DebtRank and concentration.
+
+    Writes risk_groups, risk_group_members, connection_ties, guarantee_patterns,
+    risk_sources, systemic_impact and concentration (CSV + JSON) and summary.json. Limits
+    and thresholds come from the policy ([limits], [connection], [guarantee]).
+
+    \b
+    Example:
+      channelgraph risk data/sample --out out/risk
+    """)
+
+
+@main.command()
+@source_options
+@click.option("--default", "default_ids", required=True, metavar="ID[,ID…]",
+              help="Entities that default in round 0 (comma-separated ids).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, default_ids,
+           out_dir):
+    """Default --default entities and propagate through guarantees, round by round.
+
+    A borrower's default calls its guarantees (at most the borrower's outstanding); a
+    guarantor whose calls exceed its net assets defaults in the next round (unknown net
+    assets: treated as unable to pay). Writes stress_rounds and stress_calls (CSV + JSON).
+
+    \b
+    Example:
+      channelgraph stress data/sample --default E000012,E000040 --out out/stress
+    """
+    from .io.write import write_table
+    from .model import format_yuan_human as _yuan
+    from .risk import UnknownEntityError, stress_cascade
+
+    ids = [x.strip() for x in default_ids.split(",") if x.strip()]
+    if not ids:
+        raise click.BadParameter("give at least one entity id", param_hint="--default")
+    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    try:
+        rounds, calls = stress_cascade(None, ds, ds.policy, ids)
+    except UnknownEntityError as exc:
+        raise click.BadParameter(f"{exc} (not in entities)", param_hint="--default") from None
+    files = write_table(rounds, Path(out_dir), "stress_rounds") + write_table(calls, Path(out_dir), "stress_calls")
+    t = Table(box=None, show_header=True, header_style="bold")
+    for c in ("round", "defaulted", "exposure hit", "cumulative", "of tier-1", "calls", "called"):
+        t.add_column(c, justify="left" if c == "defaulted" else "right")
+    for r in rounds.itertuples():
+        shown = ", ".join(r.defaulted[:5]) + (f" … (+{len(r.defaulted) - 5})" if len(r.defaulted) > 5 else "")
+        t.add_row(str(r.round), shown, _yuan(r.exposure_hit_fen), _yuan(r.cumulative_exposure_hit_fen),
+                  f"{float(r.cumulative_share_of_tier1):.2%}", f"{r.guarantee_calls:,}", _yuan(r.called_fen))
+    out.print(t)
+    n_def = int(rounds["defaulted_count"].sum()) if len(rounds) else 0
+    hit = int(rounds["cumulative_exposure_hit_fen"].iloc[-1]) if len(rounds) else 0
+    out.print(f"[green]✓[/] stress: {n_def:,} entities defaulted over {len(rounds)} round"
+              f"{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan")
+    for f in files:
+        if f.suffix == ".csv":
+            out.print(f"  {f}")
+
+
+# --- viz commands ------------------------------------------------------------- viz
+
+
+@main.command()
+@source_options
+@click.option("--view", "view_kind", type=click.Choice(["overview", "channel", "ego", "group", "pattern"]),
+              default="overview", show_default=True,
+              help="overview: the whole book within --budget; channel: a chamber/market/intermediary with its "
+                   "members and key persons; ego: an entity's ties within --hops; group: a connected-client "
+                   "group; pattern: a guarantee pattern.")
+@click.option("--id", "ident", metavar="ID",
+              help="Channel or entity id; for group a group id or a member's id; for pattern a pattern id, "
+                   "its position (1, 2 …) or a member's id. Default: the top one.")
+@click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 4), help="Ego view: ties away.")
+@click.option("--budget", "node_budget", default=2000, show_default=True, type=click.IntRange(10, 20_000),
+              help="Most nodes on one page; the page says what was left out.")
+@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers unmasked (default: masked).")
+def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, view_kind, ident,
+        hops, node_budget, out_dir, lang, no_mask):
+    """Write an interactive graph page: one self-contained HTML file that works offline.
+
+    Colour by kind, size by outstanding (or hub score), red guarantee arrows with
+    amounts, breached groups outlined in red, tooltips with the key figures. No
+    request leaves the page; names are shown as text; ID-card and phone numbers are
+    masked unless --no-mask.
+
+    \b
+    Examples:
+      channelgraph viz data/sample --view overview --out out/views
+      channelgraph viz data/sample --view channel --id M0001
+      channelgraph viz data/sample --view ego --id P000001 --hops 2 --lang en
+      channelgraph viz data/sample --view group           # the most severe group
+      channelgraph viz data/sample --view pattern --id 1
+    """
+    from .analyses import run_analyses
+    from .store import build_graph
+    from .viz.command import ViewNotFound, write_view
+
+    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    graph = build_graph(ds)
+    results = run_analyses(graph, ds)
+    try:
+        path, view = write_view(graph, results, view_kind, out_dir, ident, hops=hops, lang=lang, mask=not no_mask,
+                                node_budget=node_budget, policy=ds.policy)
+    except ViewNotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from None
+    left = view.stats.get("left_out_nodes", 0)
+    out.print(f"[green]✓[/] {view_kind}: {len(view.nodes):,} nodes, {len(view.edges):,} ties"
+              + (f" ({left:,} nodes left out, see the page's notes)" if left else "") + f" → {path}",
+              markup=True, highlight=False)
+    if no_mask:
+        err.print("[yellow]![/] not masked: the page shows ID-card and phone numbers; do not share it")
 
 
 # ----------------------------------------------------------------------------- demo

@@ -190,7 +190,7 @@ class Policy:
                 return {k: plain(x) for k, x in v.items()}
             return v
 
-        out = {"source": self.source, "tier1_capital": format_yuan(self.tier1_capital_fen),
+        out = {"source": Path(self.source).name, "tier1_capital": format_yuan(self.tier1_capital_fen),
                "net_capital": format_yuan(self.net_capital_fen)}
         for name in ("limits", "connection", "guarantee", "marketing", "caps"):
             sec = asdict(getattr(self, name))

@@ -1,0 +1,7 @@
+// Load a batch of relations of one type. __TYPE__ is replaced only with a member of
+// channelgraph.model.RelationType (never from data); every value is a parameter.
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.src})
+MATCH (b:Entity {id: row.dst})
+MERGE (a)-[r:__TYPE__]->(b)
+SET r = row.props

@@ -1,0 +1,2 @@
+MATCH (d:Dataset {id: $id})
+RETURN properties(d) AS props

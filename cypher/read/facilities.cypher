@@ -1,0 +1,3 @@
+MATCH (f:Facility)
+RETURN properties(f) AS props
+ORDER BY f._row

@@ -1,0 +1,219 @@
+"""The Neo4j backend against a real server (started by scripts/test; never mocked).
+
+CHANNELGRAPH_TEST_NEO4J_URI names a throw-away server: these tests delete everything in it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from channelgraph.cli import main
+from channelgraph.io import load_dataset
+from channelgraph.store.neo4j import (
+    Neo4jFailure, Neo4jTarget, load_dataset_to_neo4j, neo4j_counts, read_dataset_from_neo4j,
+)
+from conftest import ENTITIES, ROOT, SAMPLE
+
+URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
+if not URI and os.environ.get("CI"):
+    raise RuntimeError("CI must run the Neo4j tests: CHANNELGRAPH_TEST_NEO4J_URI is not set (scripts/test sets it)")
+pytestmark = [pytest.mark.neo4j,
+              pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
+
+
+def _wipe():
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        while s.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c").single()["c"]:
+            pass
+
+
+@pytest.fixture
+def target():
+    _wipe()
+    return Neo4jTarget(URI)
+
+
+def _dump(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_load_counts_and_idempotence(tiny, target):
+    ds = load_dataset(tiny)
+    first = load_dataset_to_neo4j(ds, target, batch_size=3)
+    assert first["nodes"]["Entity"] == 8
+    assert first["nodes"]["Person"] == 2 and first["nodes"]["Enterprise"] == 3
+    assert first["nodes"]["Facility"] == 4 and first["nodes"]["Scheme"] == 1
+    assert first["relationships"]["GUARANTEES"] == 2
+    assert first["relationships"]["HAS_FACILITY"] == 4
+    assert first["relationships"]["UNDER_SCHEME"] == 2
+    assert first["relationships"]["FOR_CHANNEL"] == 1
+    second = load_dataset_to_neo4j(ds, target, batch_size=5)
+    assert second == first
+
+
+def test_changed_row_updates_properties(make_dataset, target):
+    load_dataset_to_neo4j(load_dataset(make_dataset()), target)
+    changed = make_dataset(entities=ENTITIES.replace("恒达印染有限公司,true,20000000", "恒达印染集团,true,25000000.50"))
+    counts = load_dataset_to_neo4j(load_dataset(changed), target)
+    back = read_dataset_from_neo4j(target).entities.set_index("id")
+    assert back.loc["E2", "name"] == "恒达印染集团"
+    assert back.loc["E2", "net_assets"] == 2_500_000_050
+    assert counts["nodes"]["Entity"] == 8
+
+
+def test_read_back_rebuilds_the_same_tables(make_dataset, target):
+    ent = ENTITIES.replace("id,kind,name,is_customer,net_assets,industry,region",
+                           "id,kind,name,is_customer,net_assets,industry,region,note")
+    lines = ent.strip().split("\n")
+    ent = "\n".join([lines[0]] + [line + ",x" for line in lines[1:]]) + "\n"
+    ds = load_dataset(make_dataset(entities=ent, policy='tier1_capital = "123456789.12"\n'))
+    load_dataset_to_neo4j(ds, target)
+    back = read_dataset_from_neo4j(target)
+    for name in ("entities", "relations", "exposures", "schemes"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name), check_dtype=True, obj=name)
+    assert back.policy.tier1_capital_fen == 12_345_678_912
+    assert back.encodings == ds.encodings
+
+
+def test_cypher_looking_ids_and_names_are_stored_verbatim(make_dataset, target):
+    evil_id = "x'}) DETACH DELETE n //"
+    evil_name = "Robert'); MATCH (n) DETACH DELETE n; //"
+    ent = ENTITIES + f'"{evil_id}",person,"{evil_name}",false,,,\n'
+    ds = load_dataset(make_dataset(entities=ent, relations=f'src,dst,type\n"{evil_id}",P1,REFERRED\n'))
+    load_dataset_to_neo4j(ds, target)
+    back = read_dataset_from_neo4j(target).entities.set_index("id")
+    assert back.loc[evil_id, "name"] == evil_name
+    assert neo4j_counts(target)["nodes"]["Entity"] == 9
+
+
+def test_parity_embedded_vs_neo4j_on_the_sample(target, tmp_path):
+    runner = CliRunner()
+    r = runner.invoke(main, ["load", str(SAMPLE), "--neo4j", URI, "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["analyze", str(SAMPLE), "--out", str(tmp_path / "csv")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["analyze", "--neo4j", URI, "--out", str(tmp_path / "neo")])
+    assert r.exit_code == 0, r.output
+    a, b = _dump(tmp_path / "csv"), _dump(tmp_path / "neo")
+    assert sorted(a) == sorted(b) and len(a) > 5
+    for name in a:
+        assert a[name] == b[name], f"{name} differs between the embedded and the Neo4j backend"
+
+
+def test_parity_on_a_generated_5000_customer_bank(target, tmp_path):
+    from channelgraph.generate import generate_dataset
+
+    data = tmp_path / "bank"
+    generate_dataset(data, customers=5000, seed=11)
+    r = CliRunner().invoke(main, ["load", str(data), "--neo4j", URI, "--quiet"])
+    assert r.exit_code == 0, r.output
+    CliRunner().invoke(main, ["analyze", str(data), "--out", str(tmp_path / "csv")])
+    r = CliRunner().invoke(main, ["analyze", "--neo4j", URI, "--out", str(tmp_path / "neo")])
+    assert r.exit_code == 0, r.output
+    a, b = _dump(tmp_path / "csv"), _dump(tmp_path / "neo")
+    assert sorted(a) == sorted(b)
+    assert [n for n in a if a[n] != b[n]] == []
+
+
+def test_replace_removes_rows_gone_from_the_dataset(make_dataset, target):
+    load_dataset_to_neo4j(load_dataset(make_dataset()), target)
+    smaller = make_dataset(entities=ENTITIES.replace("P2,person,李四,否,,,柯桥区\n", ""),
+                           relations="src,dst,type,amount,share\nE1,E2,GUARANTEES,100,\n")
+    counts = load_dataset_to_neo4j(load_dataset(smaller), target, replace=True)
+    assert counts["nodes"]["Entity"] == 7
+    assert counts["relationships"]["GUARANTEES"] == 1
+
+
+def test_unreachable_server_is_one_clear_line(tiny):
+    r = CliRunner().invoke(main, ["load", str(tiny), "--neo4j", "bolt://127.0.0.1:1", "--quiet"])
+    assert r.exit_code == 3
+    assert "cannot reach Neo4j at bolt://127.0.0.1:1" in r.output
+    assert "Traceback" not in r.output
+    with pytest.raises(Neo4jFailure):
+        read_dataset_from_neo4j(Neo4jTarget("bolt://127.0.0.1:1"))
+
+
+def test_read_back_from_an_empty_database_says_load_first(target):
+    with pytest.raises(Neo4jFailure, match="load one first"):
+        read_dataset_from_neo4j(target)
+
+
+# --------------------------------------------------------------------- server faults
+
+
+def _local_server():
+    """(pid file, port) of the server scripts/test started, or skip if it is not ours."""
+    state = os.environ.get("NEO4J_LOCAL_DIR")
+    if not state or not Path(state, "neo4j.pid").exists():
+        pytest.skip("the test server was not started by scripts/neo4j-local")
+    return Path(state, "neo4j.pid"), URI.rsplit(":", 1)[1]
+
+
+def _restart(port: str):
+    subprocess.run([str(ROOT / "scripts" / "neo4j-local"), "start", "--no-auth", "--port", port],
+                   check=True, capture_output=True, timeout=300)
+
+
+def test_load_interrupted_by_a_killed_server_completes_on_rerun(target, tmp_path):
+    from channelgraph.generate import generate_dataset
+
+    pidfile, port = _local_server()
+    data = tmp_path / "bank"
+    generate_dataset(data, customers=3000, seed=5)
+    ds = load_dataset(data)
+    reference = load_dataset_to_neo4j(ds, target, batch_size=500)
+    _wipe()
+
+    killed = threading.Event()
+
+    def kill_midway(stage, done, total):
+        if stage == "relations" and done >= total // 3 and not killed.is_set():
+            os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+            killed.set()
+
+    try:
+        with pytest.raises(Neo4jFailure):
+            load_dataset_to_neo4j(ds, target, batch_size=500, progress=kill_midway)
+        assert killed.is_set()
+    finally:
+        time.sleep(1)
+        _restart(port)
+    partial = neo4j_counts(target)
+    assert partial["relationships"].get("GUARANTEES", 0) + partial["relationships"].get("REFERRED", 0) \
+        < reference["relationships"]["GUARANTEES"] + reference["relationships"]["REFERRED"]
+    rerun = load_dataset_to_neo4j(ds, target, batch_size=500)
+    assert rerun == reference
+
+
+def test_wrong_password_is_refused_without_leaking_it(tiny, tmp_path):
+    """Runs a second, password-protected server for the duration of the test."""
+    state = tmp_path / "authserver"
+    env = dict(os.environ, NEO4J_LOCAL_DIR=str(state))
+    port = "7699"
+    script = str(ROOT / "scripts" / "neo4j-local")
+    subprocess.run([script, "start", "--port", port], check=True, capture_output=True, env=env, timeout=300)
+    try:
+        password = (state / "password").read_text().strip()
+        uri = f"bolt://127.0.0.1:{port}"
+        secret = "not-the-password-" + "x7Q"
+        r = CliRunner(env={"NEO4J_PASSWORD": secret}).invoke(main, ["load", str(tiny), "--neo4j", uri, "--quiet"])
+        assert r.exit_code == 3
+        assert "refused the credentials" in r.output
+        assert secret not in r.output and "Traceback" not in r.output
+        r = CliRunner(env={"NEO4J_PASSWORD": password}).invoke(main, ["load", str(tiny), "--neo4j", uri])
+        assert r.exit_code == 0, r.output
+        assert password not in r.output
+        assert "Entity" in r.output
+    finally:
+        subprocess.run([script, "stop"], capture_output=True, env=env, timeout=120)
