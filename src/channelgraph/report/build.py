@@ -1,0 +1,341 @@
+"""report.md and report.html: one readable page per run.
+
+The page has the summary figures (dataset counts, total and non-performing
+outstanding, capital and the limits in yuan), links to the graph views, and one
+section per analysis that ran — the analysis' own ``report(result, policy, lang)``
+Markdown when it has one, else its tables (first rows, money in yuan). report.html
+is the same Markdown converted by :mod:`.markdown` into a self-contained page (inline
+CSS, a strict Content-Security-Policy, no script, no request). Personal identifiers
+are masked as in the views unless ``mask=False``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from .. import __version__
+from ..analyses import REGISTRY, AnalysisResult
+from ..model import NON_PERFORMING, format_yuan_human, fraction_of, share_of
+from ..viz.html import CSP, FONT_STACK
+from ..viz.mask import mask_text
+from ..viz.text import kind_text, status_text
+from .markdown import markdown_to_html
+
+#: Rows shown per table for analyses without their own report section.
+TABLE_ROWS = 15
+#: Longest cell text in those tables.
+CELL_MAX = 80
+
+_T = {
+    "title": ("channelgraph 分析报告", "channelgraph analysis report"),
+    "data": ("数据", "Data"),
+    "policy": ("参数", "Policy"),
+    "defaults": ("内置默认值", "built-in defaults"),
+    "summary": ("概要", "Summary"),
+    "figure": ("指标", "Figure"),
+    "value": ("数值", "Value"),
+    "entities": ("实体", "Entities"),
+    "customers": ("本行客户", "Customers"),
+    "prospects": ("潜在客户（非本行客户的个人、企业）", "Prospects (persons and firms not yet customers)"),
+    "relations": ("关系", "Relations"),
+    "facilities": ("授信（笔）", "Facilities"),
+    "schemes": ("渠道专属方案", "Channel schemes"),
+    "total": ("贷款余额合计（元）", "Total outstanding (yuan)"),
+    "npl": ("不良贷款余额（次级、可疑、损失，元）", "Non-performing outstanding (substandard, doubtful, loss; yuan)"),
+    "npl_ratio": ("不良率", "Non-performing ratio"),
+    "tier1": ("一级资本净额（元）", "Tier-1 capital (yuan)"),
+    "net_capital": ("资本净额（元）", "Net capital (yuan)"),
+    "large_line": ("大额风险暴露线（一级资本净额 {p}，元）", "Large-exposure threshold ({p} of tier-1, yuan)"),
+    "single_line": ("单一非同业客户限额（{p}，元）", "Single non-interbank customer limit ({p}, yuan)"),
+    "group_line": ("一组非同业关联客户限额（{p}，元）", "Group of connected customers limit ({p}, yuan)"),
+    "kinds": ("实体类型", "Entities by kind"),
+    "status": ("五级分类（笔数）", "Five-class status (facilities)"),
+    "views": ("关系图", "Graph views"),
+    "views_intro": ("以下页面可离线打开（单个 HTML 文件，不联网）。鼠标悬停看要素，点击节点突出其直接关系。",
+                    "Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
+                    "highlight its ties."),
+    "no_views": ("本次未生成关系图。", "No graph views were written in this run."),
+    "nodes": ("{n} 个节点", "{n} nodes"),
+    "left_out": ("另有 {n} 个未显示", "{n} left out"),
+    "rows_of": ("（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）",
+                "({n} rows, the first {k} shown; all in `{name}.csv`)"),
+    "empty": ("（无数据）", "(empty)"),
+    "failed": ("本节生成失败（{err}），以下为原始结果表。", "This section could not be written ({err}); its tables follow."),
+    "masked": ("证件号、电话已脱敏显示。", "ID-card and phone numbers are masked."),
+    "unmasked": ("注意：本报告未脱敏，含证件号、电话等个人信息，请勿外传。",
+                 "Warning: not masked — this report shows ID-card and phone numbers; do not share it."),
+    "footer": ("由 channelgraph {v} 生成。金额单位：元（另注明者除外）。",
+               "Written by channelgraph {v}. Amounts in yuan unless stated."),
+    "contents": ("目录", "Contents"),
+    "yuan": ("（元）", " (yuan)"),
+}
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    zh, en = _T[key]
+    s = zh if lang == "zh" else en
+    return s.format(**kw) if kw else s
+
+
+def _pct(ratio) -> str:
+    return f"{float(ratio) * 100:.2f}%"
+
+
+def _cell(v) -> str:
+    """A table cell as Markdown-safe text."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        s = ""
+    elif isinstance(v, (list, tuple, set, frozenset)):
+        items = [str(x) for x in v]
+        s = "; ".join(items[:8]) + (f" … (+{len(items) - 8})" if len(items) > 8 else "")
+    elif isinstance(v, dict):
+        s = json.dumps(v, ensure_ascii=False, sort_keys=True)
+    elif isinstance(v, float):
+        s = f"{v:.4g}"
+    else:
+        s = str(v)
+    s = s.replace("\n", " ").replace("\r", " ")
+    if len(s) > CELL_MAX:
+        s = s[: CELL_MAX - 1] + "…"
+    return s.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABLE_ROWS) -> str:
+    """A result table as a Markdown pipe table: ``*_fen`` columns in yuan, long cells cut."""
+    if df is None or len(df.columns) == 0:
+        return _t("empty", lang)
+    head = []
+    money = []
+    for c in df.columns:
+        c = str(c)
+        if c.endswith("_fen"):
+            head.append(c[:-4] + _t("yuan", lang))
+            money.append(True)
+        else:
+            head.append(c)
+            money.append(False)
+    lines = ["| " + " | ".join(_cell(h) for h in head) + " |",
+             "|" + "|".join("---:" if m else "---" for m in money) + "|"]
+    for rec in df.head(rows).itertuples(index=False):
+        cells = []
+        for v, m in zip(rec, money):
+            if m and v is not None and v is not pd.NA and not (isinstance(v, float) and math.isnan(v)):
+                cells.append(format_yuan_human(int(v)))
+            else:
+                cells.append(_cell(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    if len(df) == 0:
+        text += "\n\n" + _t("empty", lang)
+    elif len(df) > rows and name:
+        text += "\n\n" + _t("rows_of", lang, n=f"{len(df):,}", k=rows, name=name)
+    return text
+
+
+def summary_markdown(dataset, lang: str) -> str:
+    """The summary figures of a dataset and its policy, as a Markdown section."""
+    s = dataset.summary()
+    pol = dataset.policy
+    exp = dataset.exposures
+    npl_fen = int(sum(exp.loc[exp["status"].isin([x.value for x in NON_PERFORMING]), "outstanding"].tolist()))
+    total = s["total_outstanding_fen"]
+    lim = pol.limits
+    rows = [
+        (_t("entities", lang), f"{s['entities']:,}"),
+        (_t("customers", lang), f"{s['customers']:,}"),
+        (_t("prospects", lang), f"{s['prospects']:,}"),
+        (_t("relations", lang), f"{s['relations']:,}"),
+        (_t("facilities", lang), f"{s['facilities']:,}"),
+        (_t("schemes", lang), f"{s['schemes']:,}"),
+        (_t("total", lang), format_yuan_human(total)),
+        (_t("npl", lang), format_yuan_human(npl_fen)),
+        (_t("npl_ratio", lang), _pct(share_of(npl_fen, total))),
+        (_t("tier1", lang), format_yuan_human(pol.tier1_capital_fen)),
+        (_t("net_capital", lang), format_yuan_human(pol.net_capital_fen)),
+        (_t("large_line", lang, p=_pct(lim.large_exposure_share)),
+         format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.large_exposure_share))),
+        (_t("single_line", lang, p=_pct(lim.single_customer_share)),
+         format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.single_customer_share))),
+        (_t("group_line", lang, p=_pct(lim.group_share)),
+         format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.group_share))),
+    ]
+    sep = "，" if lang == "zh" else ", "
+    kinds = sep.join(f"{kind_text(k, lang)} {v:,}" for k, v in s["kinds"].items() if v)
+    status = sep.join(f"{status_text(k, lang)} {v:,}" for k, v in s["status"].items() if v)
+    lines = [f"## {_t('summary', lang)}", "", f"| {_t('figure', lang)} | {_t('value', lang)} |", "|---|---:|"]
+    lines += [f"| {_cell(a)} | {_cell(b)} |" for a, b in rows]
+    colon = "：" if lang == "zh" else ": "
+    lines += ["", f"- {_t('kinds', lang)}{colon}{kinds}", f"- {_t('status', lang)}{colon}{status}", ""]
+    return "\n".join(lines)
+
+
+def views_markdown(views, out_dir: Path, lang: str) -> str:
+    """Links to the graph pages, relative to the report's folder."""
+    pages = [Path(v) for v in (views or []) if Path(v).suffix == ".html"]
+    lines = [f"## {_t('views', lang)}", ""]
+    if not pages:
+        return "\n".join(lines + [_t("no_views", lang), ""])
+    lines += [_t("views_intro", lang), ""]
+    index: dict[str, dict] = {}
+    for folder in {p.parent for p in pages}:
+        f = folder / "index.json"
+        if f.exists():
+            try:
+                for item in json.loads(f.read_text(encoding="utf-8")):
+                    index[str((folder / item["file"]).resolve())] = item
+            except (ValueError, KeyError, TypeError):
+                pass
+    for p in pages:
+        rel = os.path.relpath(p.resolve(), Path(out_dir).resolve()).replace(os.sep, "/")
+        item = index.get(str(p.resolve()), {})
+        title = item.get("title") or p.stem
+        extra = []
+        if "nodes" in item:
+            extra.append(_t("nodes", lang, n=f"{item['nodes']:,}"))
+        if item.get("left_out_nodes"):
+            extra.append(_t("left_out", lang, n=f"{item['left_out_nodes']:,}"))
+        tail = (" — " + ("，" if lang == "zh" else ", ").join(extra)) if extra else ""
+        label = _cell(title).replace("[", "(").replace("]", ")")
+        lines.append(f"- [{label}]({rel}){tail}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str) -> str:
+    """The section of one analysis: its own report, else its tables."""
+    spec = next((a for a in REGISTRY if a.name == name), None)
+    title = (spec.title_zh if lang == "zh" else spec.title_en) if spec else name
+    if spec is not None and spec.report is not None:
+        try:
+            text = spec.report(result, policy, lang)
+            if text and text.strip():
+                return text.strip() + "\n"
+        except Exception as exc:  # noqa: BLE001 - a broken section must not lose the whole report
+            warnings.warn(f"report section of {name!r} failed: {exc!r}", RuntimeWarning, stacklevel=2)
+            return "\n".join([f"## {title}", "", _t("failed", lang, err=type(exc).__name__), "",
+                              _tables_markdown(result, lang)])
+    return "\n".join([f"## {title}", "", _tables_markdown(result, lang)])
+
+
+def _tables_markdown(result: AnalysisResult, lang: str) -> str:
+    parts = []
+    for tname, df in result.tables.items():
+        parts += [f"### {tname}", "", table_markdown(df, lang, tname), ""]
+    return "\n".join(parts)
+
+
+def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_dir: str | Path = ".",
+                    mask: bool = True) -> str:
+    """The whole report as Markdown."""
+    lang = "zh" if lang == "zh" else "en"
+    pol = dataset.policy
+    src = _t("defaults", lang) if pol.source == "defaults" else Path(pol.source).name
+    name = getattr(dataset, "name", "") or "—"
+    colon = "：" if lang == "zh" else ": "
+    parts = [f"# {_t('title', lang)}", "",
+             f"{_t('data', lang)}{colon}`{name}` · {_t('policy', lang)}{colon}`{src}` · "
+             + _t("masked" if mask else "unmasked", lang), "",
+             summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
+    order = {a.name: i for i, a in enumerate(REGISTRY)}
+    for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
+        parts.append(analysis_markdown(aname, results[aname], pol, lang))
+    parts.append("---\n\n" + _t("footer", lang, v=__version__) + "\n")
+    text = "\n".join(parts)
+    return mask_text(text) if mask else text
+
+
+def report_html(markdown: str, lang: str = "zh", title: str | None = None) -> str:
+    """report.md as one self-contained HTML page (inline CSS, no script, no request)."""
+    body = markdown_to_html(markdown)
+    toc = list(_h2(body))
+    # the table of contents goes after the title and its first paragraph
+    cut = body.find("</p>", body.find("</h1>")) if "</h1>" in body else -1
+    cut = cut + len("</p>") if cut >= 0 else 0
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_PAGE).render(
+        lang="zh-CN" if lang == "zh" else "en", csp=Markup(CSP), font=Markup(FONT_STACK),
+        title=title or _t("title", lang), head=Markup(body[:cut]), body=Markup(body[cut:]), toc=toc,
+        contents=_t("contents", lang))
+
+
+def _h2(body: str):
+    import html as _html
+    import re
+
+    for m in re.finditer(r'<h2 id="([^"]+)">(.*?)</h2>', body):
+        yield _html.unescape(m.group(1)), _html.unescape(re.sub(r"<[^>]+>", "", m.group(2)))
+
+
+def write_report(results: dict, dataset, out_dir: str | Path, lang: str = "zh", views=None,
+                 mask: bool = True) -> list[Path]:
+    """Write ``report.md`` and ``report.html`` into *out_dir*; returns both paths.
+
+    *views* are the paths :func:`channelgraph.viz.write_views` returned (HTML pages are
+    linked, relative to *out_dir*).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    md = report_markdown(results, dataset, lang, views, out, mask)
+    md_path = out / "report.md"
+    md_path.write_text(md, encoding="utf-8", newline="\n")
+    html_path = out / "report.html"
+    html_path.write_text(report_html(md, lang), encoding="utf-8", newline="\n")
+    return [md_path, html_path]
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+body { font-family: {{ font }}; color: #222; margin: 0; background: #fafafa; line-height: 1.55; }
+.page { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
+h1 { font-size: 26px; margin: 0 0 8px; }
+h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e5e5e5; }
+h3 { font-size: 16px; margin: 22px 0 8px; }
+p, li { font-size: 14px; }
+table { border-collapse: collapse; margin: 8px 0 14px; font-size: 13px; display: block; overflow-x: auto; max-width: 100%; }
+th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f5f7; font-weight: 600; white-space: nowrap; }
+td.right, th.right { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.center, th.center { text-align: center; }
+tbody tr:nth-child(even) { background: #fbfbfb; }
+code { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 12px; background: #f1f1f1; padding: 1px 4px; border-radius: 3px; }
+pre { background: #f6f6f6; padding: 8px; overflow-x: auto; }
+blockquote { border-left: 4px solid #ddd; margin: 8px 0; padding: 2px 12px; color: #555; }
+a { color: #0b5cad; }
+nav.toc { font-size: 13px; background: #f6f8fa; border: 1px solid #e3e3e3; padding: 8px 14px; margin: 12px 0; }
+nav.toc ul { margin: 4px 0; padding-left: 18px; columns: 2; }
+hr { border: 0; border-top: 1px solid #ddd; margin: 28px 0 10px; }
+@media print { body { background: #fff; } .page { padding: 0; } nav.toc { display: none; } a { color: #000; } }
+</style>
+</head>
+<body>
+<div class="page">
+{{ head }}
+{% if toc %}
+<nav class="toc"><strong>{{ contents }}</strong>
+<ul>
+{% for ident, text in toc %}
+<li><a href="#{{ ident }}">{{ text }}</a></li>
+{% endfor %}
+</ul>
+</nav>
+{% endif %}
+{{ body }}
+</div>
+</body>
+</html>
+"""

@@ -1,0 +1,83 @@
+"""What ``channelgraph viz`` does, as library functions (the CLI only parses options)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import networkx as nx
+
+from .html import write_html
+from .mask import has_identifier
+from .results import channel_order, is_channel
+from .views import DEFAULT_BUDGET, View, channel_view, ego_view, find_group, find_pattern, group_view, overview, \
+    pattern_view, top_hub
+
+VIEW_KINDS = ("overview", "channel", "ego", "group", "pattern")
+
+
+class ViewNotFound(LookupError):
+    """The --id names nothing the view can show."""
+
+
+def build_view(graph: nx.MultiDiGraph, results: dict | None, kind: str, ident: str | None = None, *,
+               hops: int = 1, lang: str = "zh", node_budget: int = DEFAULT_BUDGET, policy=None) -> View:
+    """The view *kind* of *ident*; without *ident* the top one (best channel, most severe group,
+    largest guarantee circle, top hub)."""
+    if kind == "overview":
+        return overview(graph, results, node_budget, lang=lang)
+    if kind == "channel":
+        if ident is None:
+            order = channel_order(results, graph)
+            if not order:
+                raise ViewNotFound("the data has no chamber, market or intermediary")
+            ident = order[0]
+        if ident not in graph:
+            raise ViewNotFound(f"no entity {ident!r} in the data")
+        if not is_channel(graph, ident):
+            raise ViewNotFound(f"{ident!r} is a {graph.nodes[ident].get('kind')}, not a chamber, market or "
+                               "intermediary (use --view ego for any entity)")
+        return channel_view(graph, ident, results, lang=lang, node_budget=node_budget)
+    if kind == "ego":
+        if ident is None:
+            ident = top_hub(graph, results)
+            if ident is None:
+                raise ViewNotFound("the data has no person or enterprise")
+        if ident not in graph:
+            raise ViewNotFound(f"no entity {ident!r} in the data")
+        return ego_view(graph, ident, hops, results, lang=lang, node_budget=node_budget)
+    if kind == "group":
+        group = find_group(graph, results, ident, policy=policy)
+        if group is None:
+            raise ViewNotFound(f"no connected-client group {ident!r} (give a group id or a member's id)"
+                               if ident else "the data has no connected-client group")
+        return group_view(graph, group.members, results, lang=lang, group=group, node_budget=node_budget)
+    if kind == "pattern":
+        pattern = find_pattern(graph, results, ident)
+        if pattern is None:
+            raise ViewNotFound(f"no guarantee pattern {ident!r} (give a pattern id, its position 1, 2 … or a "
+                               "member's id)" if ident else "the data has no guarantee pattern")
+        return pattern_view(graph, pattern.members, results, lang=lang, pattern=pattern, node_budget=node_budget)
+    raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
+
+
+def view_filename(kind: str, ident: str | None) -> str:
+    """``overview.html``, ``channel-top.html``, ``ego-P000001.html``; an id that is not a plain
+    short token, or that looks like a personal identifier, becomes a hash."""
+    if kind == "overview":
+        return "overview.html"
+    if ident is None:
+        return f"{kind}-top.html"
+    if re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", ident) and not has_identifier(ident) and not ident.startswith("."):
+        return f"{kind}-{ident}.html"
+    return f"{kind}-{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:12]}.html"
+
+
+def write_view(graph: nx.MultiDiGraph, results: dict | None, kind: str, out_dir: str | Path,
+               ident: str | None = None, *, hops: int = 1, lang: str = "zh", mask: bool = True,
+               node_budget: int = DEFAULT_BUDGET, policy=None) -> tuple[Path, View]:
+    """Build one view and write it as ``out_dir/<kind>[-<id>].html``."""
+    view = build_view(graph, results, kind, ident, hops=hops, lang=lang, node_budget=node_budget, policy=policy)
+    path = write_html(view, Path(out_dir) / view_filename(kind, ident), mask=mask)
+    return path, view

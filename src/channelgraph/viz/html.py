@@ -1,0 +1,339 @@
+"""One self-contained, offline and safe HTML page per view.
+
+pyvis assembles the nodes, edges and vis-network options (``Network.add_node`` /
+``add_edge`` / ``get_network_data``) and ships vis-network itself; the page is our
+own template, because pyvis 0.3.2's links Bootstrap from a CDN even with
+``cdn_resources="in_line"`` and assigns node titles with ``innerHTML``. Here:
+
+* every script and style is inline (vis-network is read from the installed pyvis
+  package); a strict Content-Security-Policy forbids any request, so even a mistake
+  cannot fetch anything;
+* the data travel as JSON inside ``<script type="application/json">`` with ``<``,
+  ``>``, ``&``, U+2028 and U+2029 escaped, so no value can close the script;
+* tooltips are built as DOM nodes with ``textContent``; labels are drawn on the
+  canvas; the header, legend and notes are Jinja2-autoescaped: a name such as
+  ``<img src=x onerror=alert(1)>`` is shown as text and runs nothing;
+* ID-card and phone numbers in any value are masked unless ``mask=False``;
+* node ids on the page are positions (0, 1, 2 …), never the data's ids;
+* the same view gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .mask import maybe_mask
+from .style import faded
+from .text import t
+from .views import View
+
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+       "base-uri 'none'; form-action 'none'")
+FONT_STACK = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+              "'WenQuanYi Micro Hei', sans-serif")
+#: Above this many edges, edges are hidden while dragging or zooming (keeps big views fluid).
+HIDE_EDGES_ON_DRAG = 1500
+
+
+@lru_cache(maxsize=1)
+def vis_network_js() -> str:
+    """vis-network's minified script, as bundled with the installed pyvis."""
+    import pyvis
+
+    path = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    js = path.read_text(encoding="utf-8")
+    # it cannot end our <script> element early
+    return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+def script_json(obj) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>``, no line separators)."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def network_data(view: View, mask: bool = True) -> dict:
+    """The nodes, edges and options handed to vis-network (assembled with pyvis)."""
+    from pyvis.network import Network
+
+    m = (lambda v: maybe_mask(v, mask))
+    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", bgcolor="#ffffff")
+    index = {}
+    for i, v in enumerate(view.nodes):
+        index[v.id] = i
+        net.add_node(
+            i, label=m(v.label) or " ", shape=v.shape, size=v.size, x=v.x, y=v.y,
+            borderWidth=v.border_width, borderWidthSelected=v.border_width + 2,
+            color={"background": v.color, "border": v.border,
+                   "highlight": {"background": v.color, "border": "#000000"},
+                   "hover": {"background": v.color, "border": "#000000"}},
+            font={"size": v.font_size},
+            tip={"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
+            s=(m(v.name) + " " + m(v.id)).lower(),
+        )
+    for e in view.edges:
+        opts = {
+            "color": {"color": e.color, "highlight": "#000000", "hover": e.color if e.faint else "#000000",
+                      "inherit": False},
+            "width": e.width,
+            "dashes": e.dashes,
+            "arrows": {"to": {"enabled": bool(e.arrow), "scaleFactor": 0.6 if e.width < 1.5 else 0.9}},
+            "tip": {"h": "", "r": [[k, m(x)] for k, x in e.rows]},
+        }
+        if e.label:
+            opts["label"] = m(e.label)
+            opts["font"] = {"color": faded("#d62728", 0.4) if e.faint else e.color if e.type == "GUARANTEES"
+                            else "#333333"}
+        if e.roundness:
+            opts["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": e.roundness}
+        net.add_edge(index[e.src], index[e.dst], **opts)
+    many = len(view.edges) > HIDE_EDGES_ON_DRAG
+    net.options = {
+        "autoResize": True,
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "randomSeed": 1},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many, "hideEdgesOnZoom": many,
+                        "navigationButtons": False, "keyboard": False, "multiselect": False},
+        "nodes": {"font": {"face": FONT_STACK, "size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "scaling": {"label": {"drawThreshold": 5}}},
+        "edges": {"smooth": {"enabled": False}, "selectionWidth": 1.5, "hoverWidth": 0.5,
+                  "font": {"face": FONT_STACK, "size": 11, "strokeWidth": 3, "strokeColor": "#ffffff",
+                           "align": "middle"}},
+    }
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    for node, v in zip(nodes, view.nodes):
+        node["label"] = m(v.label)  # pyvis puts the id where a label is empty
+    return {"nodes": nodes, "edges": edges, "options": json.loads(options) if isinstance(options, str) else options}
+
+
+def render_html(view: View, title: str | None = None, mask: bool = True, lang: str | None = None) -> str:
+    """The view as ONE self-contained HTML page (a string)."""
+    lang = lang or view.lang
+    m = (lambda v: maybe_mask(v, mask))
+    title = m(title or view.title)
+    data = network_data(view, mask)
+    data["text"] = {"notFound": t("not_found", lang)}
+    counts = t("counts", lang, nodes=f"{len(view.nodes):,}", edges=f"{len(view.edges):,}")
+    notes = [m(n) for n in view.notes]
+    notes.append(t("masked" if mask else "unmasked", lang))
+    notes.append(t("help", lang))
+    page = _env().from_string(_TEMPLATE).render(
+        lang="zh-CN" if lang == "zh" else "en",
+        csp=Markup(CSP),
+        title=title,
+        subtitle=m(view.subtitle),
+        counts=counts,
+        legend=[_legend_svg(item) | {"text": m(item.text)} for item in view.legend],
+        legend_title=t("legend", lang),
+        notes_title=t("notes", lang),
+        notes=notes,
+        warn=not mask,
+        search=t("search", lang),
+        find=t("find", lang),
+        fit=t("fit", lang),
+        font=Markup(FONT_STACK),
+        warn_text=t("unmasked", lang),
+        data=Markup(script_json(data)),
+        vis_js=Markup(vis_network_js()),
+        app_js=Markup(_APP_JS),
+    )
+    return page
+
+
+def _legend_svg(item) -> dict:
+    """Shape, colour and dash of a legend swatch (drawn as inline SVG by the template)."""
+    return {"shape": item.shape, "color": item.color or "#ffffff", "border": item.border or "#555555",
+            "dashes": item.dashes}
+
+
+def write_html(view: View, path: str | Path, *, title: str | None = None, mask: bool = True) -> Path:
+    """Render *view* and write it to *path* (UTF-8); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(view, title=title, mask=mask), encoding="utf-8", newline="\n")
+    return path
+
+
+def notebook_html(view: View, mask: bool = True, height: int = 640) -> str:
+    """An ``<iframe srcdoc=…>`` showing the page inline in Jupyter (scripts sandboxed)."""
+    page = render_html(view, mask=mask)
+    return (f'<iframe sandbox="allow-scripts" style="width:100%;height:{int(height)}px;border:1px solid #ddd" '
+            f'srcdoc="{_html.escape(page, quote=True)}"></iframe>')
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+html, body { margin: 0; height: 100%; font-family: {{ font }}; color: #222; background: #fff; }
+body { display: flex; flex-direction: column; }
+header { padding: 8px 14px; border-bottom: 1px solid #e3e3e3; display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 18px; }
+header h1 { font-size: 18px; margin: 0; font-weight: 600; }
+header .sub { color: #555; font-size: 13px; }
+header .find { margin-left: auto; font-size: 13px; }
+header input { font: inherit; padding: 2px 6px; width: 14em; }
+header button { font: inherit; padding: 2px 8px; cursor: pointer; }
+#msg { color: #b00; margin-left: 6px; }
+.warn { background: #fff3cd; color: #7a5200; padding: 4px 14px; font-size: 13px; border-bottom: 1px solid #f0d98c; }
+main { flex: 1; display: flex; min-height: 0; }
+#graph { flex: 1; min-width: 0; position: relative; }
+aside { width: 300px; overflow: auto; border-left: 1px solid #e3e3e3; padding: 6px 12px; font-size: 13px; }
+aside h2 { font-size: 14px; margin: 8px 0 4px; }
+aside ul { list-style: none; padding: 0; margin: 0; }
+aside li { margin: 3px 0; display: flex; align-items: center; gap: 6px; }
+aside .notes li { display: list-item; list-style: disc; margin-left: 16px; color: #444; }
+aside svg { flex: none; }
+div.vis-tooltip { position: absolute; visibility: hidden; padding: 6px 8px; white-space: nowrap; background: #fffef6;
+  border: 1px solid #999; border-radius: 4px; box-shadow: 2px 2px 8px rgba(0,0,0,.2); font-size: 12px; color: #111;
+  pointer-events: none; z-index: 5; font-family: {{ font }}; }
+.tip-h { font-weight: 600; font-size: 13px; margin-bottom: 3px; }
+.tip table { border-collapse: collapse; }
+.tip th { text-align: left; font-weight: normal; color: #666; padding: 0 10px 0 0; vertical-align: top; }
+.tip td { padding: 0; }
+@media print { aside { width: 220px; } header .find { display: none; } }
+</style>
+</head>
+<body>
+<header>
+<h1>{{ title }}</h1>
+<span class="sub">{% if subtitle %}{{ subtitle }} · {% endif %}{{ counts }}</span>
+<span class="find"><input id="q" type="search" placeholder="{{ search }}" aria-label="{{ search }}"> <button id="go" type="button">{{ find }}</button> <button id="fit" type="button">{{ fit }}</button><span id="msg"></span></span>
+</header>
+{% if warn %}
+<div class="warn">{{ warn_text }}</div>
+{% endif %}
+<main>
+<div id="graph" aria-label="{{ title }}"></div>
+<aside>
+<h2>{{ legend_title }}</h2>
+<ul class="legend">
+{% for item in legend %}
+<li>{% if item.shape == "line" %}<svg width="28" height="12" aria-hidden="true"><line x1="1" y1="6" x2="27" y2="6" stroke="{{ item.color }}" stroke-width="2.5"{% if item.dashes %} stroke-dasharray="5 3"{% endif %}/></svg>{% elif item.shape == "dot" %}<svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="{{ item.color }}" stroke="{{ item.border }}" stroke-width="2"/></svg>{% elif item.shape == "square" %}<svg width="16" height="16" aria-hidden="true"><rect x="2" y="2" width="12" height="12" fill="{{ item.color }}" stroke="{{ item.border }}"/></svg>{% elif item.shape == "hexagon" %}<svg width="16" height="16" aria-hidden="true"><polygon points="8,1 14,4.5 14,11.5 8,15 2,11.5 2,4.5" fill="{{ item.color }}" stroke="{{ item.border }}"/></svg>{% elif item.shape == "diamond" %}<svg width="16" height="16" aria-hidden="true"><polygon points="8,1 15,8 8,15 1,8" fill="{{ item.color }}" stroke="{{ item.border }}"/></svg>{% elif item.shape == "triangle" %}<svg width="16" height="16" aria-hidden="true"><polygon points="8,1 15,14 1,14" fill="{{ item.color }}" stroke="{{ item.border }}"/></svg>{% endif %}<span>{{ item.text }}</span></li>
+{% endfor %}
+</ul>
+<h2>{{ notes_title }}</h2>
+<ul class="notes">
+{% for note in notes %}
+<li>{{ note }}</li>
+{% endfor %}
+</ul>
+</aside>
+</main>
+<script id="cg-data" type="application/json">{{ data }}</script>
+<script>{{ vis_js }}</script>
+<script>{{ app_js }}</script>
+</body>
+</html>
+"""
+
+# The page's own script: builds tooltips as DOM text, draws the network, search and focus.
+_APP_JS = r"""
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("cg-data").textContent);
+  function tip(t) {
+    var box = document.createElement("div");
+    box.className = "tip";
+    if (t.h) {
+      var h = document.createElement("div");
+      h.className = "tip-h";
+      h.textContent = t.h;
+      box.appendChild(h);
+    }
+    var table = document.createElement("table");
+    for (var i = 0; i < t.r.length; i++) {
+      var tr = document.createElement("tr");
+      var th = document.createElement("th");
+      th.textContent = t.r[i][0];
+      var td = document.createElement("td");
+      td.textContent = t.r[i][1];
+      tr.appendChild(th);
+      tr.appendChild(td);
+      table.appendChild(tr);
+    }
+    box.appendChild(table);
+    return box;
+  }
+  var search = {};
+  var nodeList = data.nodes.map(function (n) {
+    var o = {};
+    for (var k in n) { if (k !== "tip" && k !== "s") { o[k] = n[k]; } }
+    o.title = tip(n.tip);
+    search[n.id] = n.s;
+    return o;
+  });
+  var edgeList = data.edges.map(function (e, i) {
+    var o = { id: i };
+    for (var k in e) { if (k !== "tip") { o[k] = e[k]; } }
+    o.title = tip(e.tip);
+    return o;
+  });
+  var nodes = new vis.DataSet(nodeList);
+  var edges = new vis.DataSet(edgeList);
+  var container = document.getElementById("graph");
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
+  window.cgNetwork = network;
+  network.once("afterDrawing", function () {
+    document.documentElement.setAttribute("data-cg-ready", "1");
+  });
+  network.fit({ animation: false });
+
+  var dimmed = false;
+  function dim(id) {
+    var keep = {};
+    keep[id] = true;
+    network.getConnectedNodes(id).forEach(function (n) { keep[n] = true; });
+    nodes.update(nodeList.map(function (n) { return { id: n.id, opacity: keep[n.id] ? 1 : 0.15 }; }));
+    dimmed = true;
+  }
+  function undim() {
+    if (!dimmed) { return; }
+    nodes.update(nodeList.map(function (n) { return { id: n.id, opacity: 1 }; }));
+    dimmed = false;
+  }
+  network.on("click", function (p) {
+    if (p.nodes.length) { dim(p.nodes[0]); } else { undim(); }
+  });
+  var q = document.getElementById("q");
+  var msg = document.getElementById("msg");
+  function find() {
+    var s = q.value.trim().toLowerCase();
+    msg.textContent = "";
+    if (!s) { return; }
+    for (var i = 0; i < nodeList.length; i++) {
+      var id = nodeList[i].id;
+      if (search[id].indexOf(s) >= 0) {
+        network.selectNodes([id]);
+        network.focus(id, { scale: 1.2, animation: false });
+        dim(id);
+        return;
+      }
+    }
+    msg.textContent = data.text.notFound;
+  }
+  document.getElementById("go").addEventListener("click", find);
+  q.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { find(); } });
+  document.getElementById("fit").addEventListener("click", function () {
+    undim();
+    network.unselectAll();
+    network.fit({ animation: false });
+  });
+})();
+"""

@@ -1,0 +1,171 @@
+"""Precomputed node positions, fast enough for a few thousand nodes.
+
+A force-directed (Fruchterman–Reingold) layout in numpy: spring attraction along
+edges, repulsion between nodes. Repulsion is exact between nearby nodes (pairs found
+with a k-d tree) and approximated from the centroids of a coarse grid of cells for
+far-away ones, so an iteration costs about O(n log n) instead of O(n²). With a fixed
+seed the result is the same on every run. The browser then draws the nodes where
+they are, with physics off, so a 2,000-node view is usable at once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+#: Views up to this many nodes use exact all-pairs repulsion (cheap at that size).
+EXACT_MAX = 400
+
+
+def force_layout(n: int, edges: list[tuple[int, int]], *, weights: list[float] | None = None,
+                 iterations: int | None = None, seed: int = 42, fixed: dict[int, tuple[float, float]] | None = None,
+                 init: np.ndarray | None = None, scale: float | None = None,
+                 gravity: float | None = None) -> np.ndarray:
+    """Positions (``n × 2`` float array, in pixels around 0) for nodes ``0..n-1``.
+
+    *edges* are index pairs (direction ignored, repeats strengthen the spring);
+    *fixed* pins some nodes at given unit-square coordinates; *scale* is the drawing's
+    half-width in pixels (default grows with √n); *gravity* pulls every node toward
+    the centre with a constant force (default: none for small views, more for big ones).
+    """
+    if n == 0:
+        return np.zeros((0, 2))
+    if n == 1:
+        return np.zeros((1, 2))
+    rng = np.random.default_rng(seed)
+    pos = (init.astype(np.float64) if init is not None else rng.random((n, 2)))
+    fixed = fixed or {}
+    fixed_idx = np.array(sorted(fixed), dtype=int)
+    if len(fixed_idx):
+        pos[fixed_idx] = np.array([fixed[i] for i in fixed_idx], dtype=float)
+    movable = np.ones(n, dtype=bool)
+    movable[fixed_idx] = False
+    if edges:
+        e = np.asarray(edges, dtype=int)
+        ei, ej = e[:, 0], e[:, 1]
+        w = np.asarray(weights, dtype=float) if weights is not None else np.ones(len(e))
+    else:
+        ei = ej = np.zeros(0, dtype=int)
+        w = np.zeros(0)
+    k = math.sqrt(1.0 / n)
+    if gravity is None:  # small views need none; big ones keep loose nodes from flying off
+        gravity = 0.0 if n <= 100 else 1.0 if n <= EXACT_MAX else 3.0
+    k2 = k * k
+    if iterations is None:
+        iterations = 70 if n <= EXACT_MAX else max(15, min(50, int(50 * 2000 / n)))
+    t = 0.1
+    dt = t / (iterations + 1)
+    grid = max(4, int(math.sqrt(n) / 2))
+    for _ in range(iterations):
+        if n <= EXACT_MAX:
+            disp = _repulsion_exact(pos, k2)
+        else:  # exact within about one and a half grid cells, by cell centroids beyond
+            span = float(np.ptp(pos, 0).max()) or 1.0
+            disp = _repulsion_grid(pos, k2, 1.5 * span / grid, grid)
+        if len(ei):
+            d = pos[ei] - pos[ej]
+            dist = np.sqrt((d * d).sum(1))
+            f = d * (w * dist / k)[:, None]
+            disp -= _scatter(ei, f, n)
+            disp += _scatter(ej, f, n)
+        if gravity:
+            # a constant pull toward the centre keeps loose nodes and small components near the rest
+            c = pos - pos.mean(0)
+            norm = np.sqrt((c * c).sum(1))
+            norm[norm < 1e-12] = 1e-12
+            disp -= c / norm[:, None] * gravity
+        length = np.sqrt((disp * disp).sum(1))
+        length[length < 1e-12] = 1e-12
+        step = disp * (np.minimum(length, t) / length)[:, None]
+        pos[movable] += step[movable]
+        t -= dt
+    pos = pos - pos.mean(0)
+    span = float(np.abs(pos).max()) or 1.0
+    if scale is None:
+        scale = 180 + 28 * math.sqrt(n)
+    return pos / span * scale
+
+
+def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum the rows of *values* (``m × 2``) into ``n`` rows by *index* (fast ``np.add.at``)."""
+    return np.stack([np.bincount(index, weights=values[:, 0], minlength=n),
+                     np.bincount(index, weights=values[:, 1], minlength=n)], 1)
+
+
+def _repulsion_exact(pos: np.ndarray, k2: float) -> np.ndarray:
+    dx = pos[:, 0][:, None] - pos[:, 0][None, :]
+    dy = pos[:, 1][:, None] - pos[:, 1][None, :]
+    d2 = dx * dx + dy * dy
+    np.maximum(d2, 1e-9, out=d2)
+    inv = k2 / d2
+    return np.stack([(dx * inv).sum(1), (dy * inv).sum(1)], 1)
+
+
+def _repulsion_grid(pos: np.ndarray, k2: float, radius: float, grid: int) -> np.ndarray:
+    disp = np.zeros_like(pos)
+    # near field: exact, pairs closer than radius
+    pairs = cKDTree(pos).query_pairs(radius, output_type="ndarray")
+    if len(pairs):
+        a, b = pairs[:, 0], pairs[:, 1]
+        d = pos[a] - pos[b]
+        d2 = np.maximum((d * d).sum(1), 1e-9)
+        f = d * (k2 / d2)[:, None]
+        n = len(pos)
+        disp += _scatter(a, f, n)
+        disp -= _scatter(b, f, n)
+    # far field: every other node, lumped into grid-cell centroids
+    lo = pos.min(0)
+    size = np.maximum(pos.max(0) - lo, 1e-9)
+    cell = np.minimum((((pos - lo) / size) * grid).astype(int), grid - 1)
+    cid = cell[:, 0] * grid + cell[:, 1]
+    mass = np.bincount(cid, minlength=grid * grid).astype(float)
+    cx = np.bincount(cid, weights=pos[:, 0], minlength=grid * grid)
+    cy = np.bincount(cid, weights=pos[:, 1], minlength=grid * grid)
+    used = mass > 0
+    mass, cx, cy = mass[used], cx[used] / mass[used], cy[used] / mass[used]
+    # float32 is plenty for an approximation and twice as fast on the n × cells arrays
+    px, py = pos[:, 0].astype(np.float32), pos[:, 1].astype(np.float32)
+    dx = px[:, None] - cx.astype(np.float32)[None, :]
+    dy = py[:, None] - cy.astype(np.float32)[None, :]
+    d2 = dx * dx + dy * dy
+    inv = (mass.astype(np.float32) * np.float32(k2))[None, :] / np.maximum(d2, np.float32(1e-9))
+    inv[d2 <= np.float32(radius * radius)] = 0  # the near field already counted the close ones
+    disp[:, 0] += (dx * inv).sum(1)
+    disp[:, 1] += (dy * inv).sum(1)
+    return disp
+
+
+def remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 6.0, passes: int = 30) -> np.ndarray:
+    """Push apart nodes (discs of *radii* pixels) that overlap, a little at a time, in place.
+
+    Two hubs tied to the same members end up on the same spot in a force layout; this
+    keeps every node visible without changing the overall picture.
+    """
+    n = len(pos)
+    if n < 2:
+        return pos
+    radii = np.asarray(radii, dtype=float)
+    reach = 2 * float(radii.max()) + margin
+    rng = np.random.default_rng(7)
+    for _ in range(passes):
+        pairs = cKDTree(pos).query_pairs(reach, output_type="ndarray")
+        if not len(pairs):
+            break
+        a, b = pairs[:, 0], pairs[:, 1]
+        d = pos[a] - pos[b]
+        dist = np.sqrt((d * d).sum(1))
+        need = radii[a] + radii[b] + margin
+        over = dist < need
+        if not over.any():
+            break
+        a, b, d, dist, need = a[over], b[over], d[over], dist[over], need[over]
+        same = dist < 1e-6
+        if same.any():  # identical positions: pick a direction
+            angle = rng.random(int(same.sum())) * 2 * np.pi
+            d[same] = np.stack([np.cos(angle), np.sin(angle)], 1)
+            dist[same] = 1.0
+        push = d / dist[:, None] * ((need - dist) / 2)[:, None]
+        pos += _scatter(a, push, n) - _scatter(b, push, n)
+    return pos
