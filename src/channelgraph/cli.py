@@ -16,7 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .io import DatasetError, load_dataset
-from .model import format_yuan_human
+from .model import format_yuan_human, parse_yuan
 from .policy import Policy, PolicyError
 
 err = Console(stderr=True, highlight=False)
@@ -299,6 +299,28 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
 # ----------------------------------------------------------------------------- analyze
 
 
+def run_everything(ds, out_dir: Path, lang: str, mask: bool = True):
+    """Build the graph, run every analysis, write the tables, the main views and the report.
+
+    Returns ``(results, files)``; the library equivalent of ``analyze``.
+    """
+    from .analyses import run_analyses, write_results
+    from .report import write_report
+    from .store import build_graph
+    from .viz import write_views
+
+    graph = build_graph(ds)
+    results = run_analyses(graph, ds)
+    files = write_results(results, ds, out_dir)
+    views = write_views(graph, ds, results, out_dir, lang=lang, mask=mask)
+    files += views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
+    if "caps" in results:
+        from .caps import write_caps_report
+
+        files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
+    return results, files
+
+
 @main.command()
 @source_options
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
@@ -307,26 +329,26 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
 @click.option("--write-back", is_flag=True,
               help="With --neo4j: store results on the nodes (hub score and rank, group id and status, "
                    "guarantee patterns, risk-source rank).")
+@click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers in views and the report.")
 def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang,
-            write_back):
+            write_back, no_mask):
     """Validate DATA (or read --neo4j), run every analysis and write the outputs to --out.
 
-    Writes one CSV (UTF-8 with BOM, Excel-safe) and one JSON twin per table, plus
-    summary.json with counts and total outstanding.
+    Writes one CSV (UTF-8 with BOM, Excel-safe) and one JSON twin per table,
+    summary.json with counts and total outstanding, the main interactive graph views
+    (views/*.html, offline) and report.html / report.md.
 
     \b
     Examples:
       channelgraph analyze data/sample --out out/sample
       channelgraph analyze --neo4j bolt://127.0.0.1:7687 --out out/neo4j --write-back
     """
-    from .analyses import node_results, run_analyses, write_results
-    from .store import build_graph
+    from .analyses import node_results
 
     if write_back and not neo4j_uri:
         raise click.UsageError("--write-back needs --neo4j URI")
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    results = run_analyses(build_graph(ds), ds)
-    files = write_results(results, ds, Path(out_dir))
+    results, files = run_everything(ds, Path(out_dir), lang, mask=not no_mask)
     out.print(f"[green]✓[/] analysed {data or neo4j_uri}: {len(files)} files in {out_dir}")
     if write_back:
         from .store.neo4j import Neo4jFailure, write_back_results
@@ -424,8 +446,8 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     out.print(t)
     n_def = int(rounds["defaulted_count"].sum()) if len(rounds) else 0
     hit = int(rounds["cumulative_exposure_hit_fen"].iloc[-1]) if len(rounds) else 0
-    out.print(f"[green]✓[/] stress: {n_def:,} entities defaulted over {len(rounds)} round"
-              f"{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan")
+    out.print(f"[green]✓[/] stress: {n_def:,} {'entity' if n_def == 1 else 'entities'} defaulted over "
+              f"{len(rounds)} round{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan")
     for f in files:
         if f.suffix == ".csv":
             out.print(f"  {f}")
@@ -488,6 +510,131 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
         err.print("[yellow]![/] not masked: the page shows ID-card and phone numbers; do not share it")
 
 
+# --- marketing commands ------------------------------------------------------- marketing
+
+
+def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> None:
+    """Run risk (for the flags) and marketing with *options*; write only *parts* and summary.json."""
+    from .analyses import write_results
+    from .marketing import ScopeError, prior_results, run_marketing
+    from .store import build_graph
+
+    graph = build_graph(ds)
+    prior = prior_results(graph, ds, ds.policy)
+    try:
+        res = run_marketing(graph, ds, ds.policy, prior, parts=parts, **options)
+    except ScopeError as exc:
+        opt = "--channel" if "channel" in str(exc) else "--region"
+        raise click.BadParameter(str(exc), param_hint=opt) from None
+    files = write_results({"marketing": res}, ds, Path(out_dir))
+    out.print(f"[green]✓[/] {name}: {len(files)} files in {out_dir}")
+    for f in files:
+        if f.suffix == ".csv":
+            out.print(f"  {f}")
+
+
+@main.command()
+@source_options
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--k", "k", type=click.IntRange(1, 10_000), default=None,
+              help="Hubs on the campaign seed list.  [default: 10]")
+@click.option("--channel", metavar="ID", help="Campaign inside this chamber, market or intermediary.")
+@click.option("--region", metavar="REGION", help="Campaign inside this region (e.g. 柯桥区).")
+@click.option("--top", "top", default=10_000, show_default=True, type=click.IntRange(0, None),
+              help="Rows of hubs.csv (the best; 0 = every entity).")
+def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, k,
+         channel, region, top):
+    """Key persons and hubs, a campaign seed list and campaign clusters.
+
+    Ranks every person and organisation by converted referrals, PageRank, betweenness
+    and reach into untapped prospects (each component, its normalised value and weight
+    on every row, plus risk flags); picks --k hubs that together reach the most distinct
+    prospects (lazy greedy), optionally within --channel or --region; finds communities.
+    Writes hubs, campaign and communities (CSV + JSON) and summary.json. Weights come
+    from the policy ([marketing] type_weights, score_weights, betweenness_samples, seed).
+
+    \b
+    Examples:
+      channelgraph hubs data/sample --out out/hubs
+      channelgraph hubs data/sample --out out/hubs-c1 --k 5 --channel C0001
+    """
+    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    _marketing_tables(ds, out_dir, "hubs", ("hubs", "campaign", "communities"), k=k, channel=channel,
+                      region=region, hubs_rows=top)
+
+
+@main.command()
+@source_options
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir):
+    """Channel profiles for batch marketing (批量营销), ranked.
+
+    For each chamber, market and intermediary: members, customers, untapped prospects,
+    penetration, members' outstanding and non-performing outstanding, key persons
+    (role holders, top referrers), schemes and risk flags; ranked by untapped prospects,
+    then customers. Writes channels (CSV + JSON) and summary.json.
+
+    \b
+    Example:
+      channelgraph channels data/sample --out out/channels
+    """
+    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    _marketing_tables(ds, out_dir, "channels", ("channels",))
+
+
+# --- caps commands ------------------------------------------------------------ caps
+
+
+@main.command(name="caps")
+@source_options
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the committee report (caps_report.md, caps_report.html).")
+def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir,
+                 lang):
+    """Draft exposure caps for every channel scheme (渠道专属方案), with a committee report.
+
+    For each scheme: a total cap, a per-borrower cap and a single-risk-source cap, each with
+    the rule that bound it (regulatory limits, scheme appetite, channel quality, a group's
+    headroom), the current utilisation and headroom, and the borrowers and risk sources
+    already above the draft. Writes caps, scheme_borrower_caps, scheme_risk_sources and
+    caps_breaches (CSV + JSON), summary.json, and caps_report.md / caps_report.html in
+    --lang. Values come from the policy ([caps], [limits], capital).
+
+    \b
+    Examples:
+      channelgraph caps data/sample --out out/caps
+      channelgraph caps data/sample --policy my-policy.toml --lang en --out out/caps-en
+    """
+    from .analyses import write_results
+    from rich.markup import escape
+
+    from .caps import run_caps, write_caps_report
+    from .store import build_graph
+
+    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    res = run_caps(build_graph(ds), ds, ds.policy, {})
+    out_path = Path(out_dir)
+    files = write_results({"caps": res}, ds, out_path)
+    files += write_caps_report(res, ds.policy, out_path, lang, ds.name)
+    t = Table(box=None, show_header=True, header_style="bold")
+    for col in ("scheme", "channel", "total cap", "per borrower", "single source", "utilised", "headroom", "status"):
+        t.add_column(col, justify="left" if col in ("scheme", "channel", "status") else "right", overflow="fold")
+    for r in res.tables["caps"].itertuples(index=False):
+        t.add_row(escape(r.scheme_id), escape(r.channel_id), format_yuan_human(r.cap_total_fen),
+                  format_yuan_human(r.cap_per_borrower_fen), format_yuan_human(r.cap_single_risk_source_fen),
+                  format_yuan_human(r.utilized_fen), format_yuan_human(r.headroom_fen),
+                  "[red]breach[/]" if r.status == "breach" else "ok")
+    out.print(t)
+    n = res.summary["breaches"]
+    out.print(f"[green]✓[/] caps: {res.summary['schemes']} schemes, {res.summary['schemes_in_breach']} with breaches "
+              f"({n['scheme_total']} over the total cap, {n['borrower']} borrowers, {n['risk_source']} risk sources); "
+              f"{len(files)} files in {out_dir}")
+    for f in files:
+        if f.suffix in (".csv", ".md", ".html"):
+            out.print(f"  {f}")
+
+
 # ----------------------------------------------------------------------------- demo
 
 
@@ -506,9 +653,7 @@ def demo(out_dir, data, lang):
     Example:
       channelgraph demo --out out/demo
     """
-    from .analyses import run_analyses, write_results
     from .generate import generate_dataset
-    from .store import build_graph
 
     out_path = Path(out_dir)
     if data is None:
@@ -521,13 +666,38 @@ def demo(out_dir, data, lang):
     ds = _load(str(data), None, None)
     _print_summary(str(data), ds.summary(), ds)
     out.print("[bold]3/3[/] analysing")
-    graph = build_graph(ds)
-    results = run_analyses(graph, ds)
-    files = write_results(results, ds, out_path)
-    out.print(f"\n[bold green]✓ done[/] — {len(files)} files in {out_path}/")
-    for f in files:
-        if f.suffix in (".csv", ".html") or f.name == "summary.json":
-            out.print(f"  {f}")
+    results, files = run_everything(ds, out_path, lang)
+    _print_findings(results, lang)
+    out.print(f"\n[bold green]✓ done[/] — {len(files)} files in {out_path}/. Open first:")
+    first = [out_path / "report.html", out_path / "views" / "overview.html"]
+    for f in first:
+        if f.exists():
+            out.print(f"  [bold]{f}[/]")
+    out.print("Tables (CSV for Excel, JSON twins):")
+    out.print("  " + "  ".join(f.name for f in files if f.suffix == ".csv"), soft_wrap=True)
+
+
+def _print_findings(results, lang: str) -> None:
+    """A few lines a risk officer and an account manager read first."""
+    risk = results.get("risk")
+    if risk is not None:
+        s = risk.summary
+        out.print(f"risk: {s.get('groups', 0):,} groups of connected clients, {s.get('breaches', 0)} over the "
+                  f"group/single limit, {s.get('large_exposures', 0)} large exposures, "
+                  f"{s.get('circles', 0)} guarantee circles")
+        top = s.get("top_source")
+        if top:
+            out.print(f"      top single risk source {top['source_id']} ({top['source_type']}): "
+                      f"{format_yuan_human(parse_yuan(top['dependent_exposure']))} yuan depends on it")
+    mk = results.get("marketing")
+    if mk is not None and "hubs" in mk.tables and len(mk.tables["hubs"]):
+        h = mk.tables["hubs"].iloc[0]
+        out.print(f"marketing: top hub {h['id']} {h['name']} ({h['kind']}), score {h['score']}")
+    caps = results.get("caps")
+    if caps is not None and "caps" in caps.tables:
+        c = caps.tables["caps"]
+        out.print(f"caps: {len(c)} scheme drafts" + (f", {int((c['headroom_fen'] < 0).sum())} already over the "
+                                                     "draft total" if "headroom_fen" in c else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

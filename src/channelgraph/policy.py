@@ -115,8 +115,34 @@ class Caps:
     per_borrower_fen: int = 5_000_000 * 100
     #: The largest share of a scheme that may depend on one risk source.
     single_source_share: Decimal = Decimal("0.10")
+    #: A risk source is tested against that share when at least this many of the scheme's
+    #: borrowers depend on it (one borrower alone is held by the per-borrower cap).
+    single_source_min_borrowers: int = 2
     #: Caps are rounded down to this unit (yuan, as fen here).
     rounding_fen: int = 10_000 * 100
+    # Channel quality adjustments: each factor multiplies the scheme appetite (and, with
+    # ``quality_adjusts_per_borrower``, the per-borrower amount); the factors applied multiply.
+    # The channel's book is every facility of its members and of the scheme's borrowers.
+    #: Non-normal share (关注 and worse, by outstanding) of the channel's book above this …
+    non_normal_share_above: Decimal = Decimal("0.05")
+    #: … multiplies the caps by this factor.
+    non_normal_factor: Decimal = Decimal("0.8")
+    #: Non-normal share above this (instead of the step above) …
+    non_normal_share_high: Decimal = Decimal("0.10")
+    #: … multiplies the caps by this factor.
+    non_normal_factor_high: Decimal = Decimal("0.5")
+    #: Concentration: HHI of the channel customers' outstanding above this (0.18: "highly
+    #: concentrated" in the US DOJ/FTC 2023 merger guidelines) …
+    hhi_above: Decimal = Decimal("0.18")
+    #: … multiplies the caps by this factor.
+    concentration_factor: Decimal = Decimal("0.8")
+    #: Penetration: customers among the channel's members below this share (the bank knows
+    #: little of the channel) …
+    penetration_below: Decimal = Decimal("0.20")
+    #: … multiplies the caps by this factor.
+    penetration_factor: Decimal = Decimal("0.9")
+    #: Apply the quality factor to the per-borrower policy amount too (not only to the total).
+    quality_adjusts_per_borrower: bool = True
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,23 @@ tells them apart strictly (a file that mixes them is refused, naming the lines),
 :func:`read_csv_table` parses a file into columns of text while remembering the line
 on which each record starts, as an editor numbers lines (the header is line 1), so
 that every later problem can name file, line, column and value.
+
+Two ways to the same table
+--------------------------
+The text is decoded once and held as UTF-8 bytes. A vectorised scan (:func:`_scan`)
+finds every record: where it starts, on which line, and how many fields it has,
+honouring quoted fields (which may hold commas and newlines). When the file is
+well-formed CSV as Python's :mod:`csv` module in strict mode reads it — every quote
+opens or closes a field, no lone carriage returns, no field beyond the csv module's
+size limit — pandas' C parser turns the records into columns (the *fast path*).
+Blank lines are skipped and ragged records (wrong field count) are reported and left
+out before pandas sees the text, so row *i* of the table is a known record with a
+known line.
+
+Anything else — a stray quote inside a field, an unterminated quote, a lone CR, a
+blank header — is read record by record with the :mod:`csv` module (the *exact
+path*), which diagnoses malformed CSV precisely. Both paths give the same
+:class:`RawTable`; validation (``validate.py``) is one logic on top of it.
 """
 
 from __future__ import annotations
@@ -12,13 +29,23 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from .problems import Problem
 
 #: Encodings accepted with ``--encoding`` (aliases normalised by :func:`normalise_encoding`).
 KNOWN_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312")
+
+#: Bytes scanned at a time: bounds the scan's temporary arrays to a few times this.
+_CHUNK = 1 << 24
+_QUOTE, _COMMA, _LF, _CR = ord('"'), ord(","), ord("\n"), ord("\r")
+#: Leading bytes that ``str.strip`` removes (ASCII whitespace and the separators \x1c-\x1f).
+_LEADING_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]*")
 
 
 def normalise_encoding(name: str) -> str:
@@ -31,17 +58,38 @@ def normalise_encoding(name: str) -> str:
 
 @dataclass
 class RawTable:
-    """A CSV file as text columns, with the starting line of each record."""
+    """A CSV file as text columns, with the starting line of each record.
+
+    ``columns`` maps each header name to an object array of ``str`` (one per record,
+    in file order; blank and ragged records left out). ``record_lines`` holds the
+    editor line on which each record starts, or is ``None`` when record *i* simply
+    starts on line ``i + 2`` (no blank lines, no multi-line records).
+    """
 
     file: str
     encoding: str
-    header: list[str]
-    columns: dict[str, list[str]]
-    lines: list[int]
+    header: list[str] = field(default_factory=list)
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    record_lines: np.ndarray | None = None
     problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.rows
+
+    def line_at(self, i: int) -> int:
+        """The editor line on which record *i* starts."""
+        return int(self.record_lines[i]) if self.record_lines is not None else i + 2
+
+    def lines_of(self, rows: np.ndarray) -> np.ndarray:
+        """Editor lines of the records at positions *rows* (vectorised :meth:`line_at`)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.record_lines[rows] if self.record_lines is not None else rows + 2
+
+    @property
+    def lines(self) -> list[int]:
+        """The editor line of every record, as a list."""
+        return self.lines_of(np.arange(self.rows)).tolist()
 
 
 def _first_bad_utf8_lines(data: bytes, limit: int = 5) -> tuple[list[int], int]:
@@ -103,7 +151,7 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
     problem naming the line.
     """
     file = path.name
-    table = RawTable(file, encoding or "", [], {}, [])
+    table = RawTable(file, encoding or "")
     data = path.read_bytes()
     if encoding:
         enc = normalise_encoding(encoding)
@@ -120,38 +168,56 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
         if enc is None:
             table.problems.extend(probs)
             return table
-        text = data.decode(enc)
+        text = None
     table.encoding = enc
-    if not text.strip():
+    # From here on the file is UTF-8 bytes without BOM: `data[start:]`.
+    if enc in ("utf-8", "utf-8-sig"):
+        start = len(codecs.BOM_UTF8) if enc == "utf-8-sig" else 0
+        text = None
+    else:
+        data, start, text = (text or data.decode(enc)).encode("utf-8"), 0, None
+    if _is_blank(data, start):
         table.problems.append(Problem(file, 1, None, None, "is empty: no header line"))
         return table
-    if "\x00" in text:
-        for number, line in enumerate(text.split("\n"), start=1):
-            if "\x00" in line:
+    if data.find(b"\x00", start) >= 0:
+        for number, line in enumerate(data[start:].split(b"\n"), start=1):
+            if b"\x00" in line:
                 table.problems.append(Problem(file, number, None, None,
                                               "contains a NUL byte (a binary or truncated export?)"))
         return table
+    if not _read_fast(data, start, table):
+        _read_exact(data[start:].decode("utf-8"), table)
+    return table
 
+
+def _is_blank(data: bytes, start: int) -> bool:
+    """Whether the text is only whitespace (as ``str.strip`` sees it), without decoding all of it."""
+    first = _LEADING_SPACE.match(data, start).end()
+    if first == len(data):
+        return True
+    if data[first] < 0x80:
+        return False
+    return not data[first:first + 4096].decode("utf-8", errors="ignore").strip() and \
+        not data[first:].decode("utf-8").strip()
+
+
+# ----------------------------------------------------------------------------- exact path
+
+
+def _read_exact(text: str, table: RawTable) -> None:
+    """Parse record by record with the csv module (strict): exact diagnosis of malformed CSV."""
+    file = table.file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
         table.problems.append(Problem(file, 1, None, None, f"header is not valid CSV: {exc}"))
-        return table
-    header = [h.strip() for h in header]
-    table.header = header
-    seen: set[str] = set()
-    for name in header:
-        if not name:
-            table.problems.append(Problem(file, 1, None, None, "header has an empty column name"))
-        elif name in seen:
-            table.problems.append(Problem(file, 1, name, None, "column name appears twice in the header"))
-        seen.add(name)
-    if table.problems:
-        return table
-    width = len(header)
-    cols: list[list[str]] = [[] for _ in header]
-    lines = table.lines
+        return
+    if not _set_header(table, header):
+        return
+    width = len(table.header)
+    cols: list[list[str]] = [[] for _ in table.header]
+    lines: list[int] = []
     start = reader.line_num + 1
     try:
         for row in reader:
@@ -160,10 +226,7 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
                 start = end + 1
                 continue
             if len(row) != width:
-                table.problems.append(Problem(
-                    file, start, None, None,
-                    f"has {len(row)} fields but the header has {width}"
-                    + (" (truncated row?)" if len(row) < width else " (an unquoted comma?)")))
+                table.problems.append(_ragged(file, start, len(row), width))
             else:
                 for i, value in enumerate(row):
                     cols[i].append(value)
@@ -172,5 +235,148 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
     except csv.Error as exc:
         table.problems.append(Problem(file, start, None, None,
                                       f"is not valid CSV from here on: {exc} (an unterminated quote?)"))
-    table.columns = dict(zip(header, cols))
-    return table
+    table.columns = {h: np.array(c, dtype=object) if c else np.empty(0, dtype=object)
+                     for h, c in zip(table.header, cols)}
+    table.rows = len(lines)
+    table.record_lines = np.array(lines, dtype=np.int64)
+
+
+def _set_header(table: RawTable, header: list[str]) -> bool:
+    """Record the (stripped) header; False when it has empty or repeated names (reported)."""
+    header = [h.strip() for h in header]
+    table.header = header
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            table.problems.append(Problem(table.file, 1, None, None, "header has an empty column name"))
+        elif name in seen:
+            table.problems.append(Problem(table.file, 1, name, None, "column name appears twice in the header"))
+        seen.add(name)
+    return not table.problems
+
+
+def _ragged(file: str, line: int, fields: int, width: int) -> Problem:
+    return Problem(file, line, None, None,
+                   f"has {fields} fields but the header has {width}"
+                   + (" (truncated row?)" if fields < width else " (an unquoted comma?)"))
+
+
+# ----------------------------------------------------------------------------- fast path
+
+
+@dataclass
+class _Records:
+    """Every record of a file: byte span, field count and the editor line it starts on."""
+
+    starts: np.ndarray  # offset of the first byte (relative to the scanned buffer)
+    ends: np.ndarray  # offset just past the record, terminator included
+    fields: np.ndarray
+    lines: np.ndarray
+
+
+def _scan(buf: np.ndarray) -> _Records | None:
+    """Split UTF-8 CSV bytes into records, vectorised; ``None`` when only the csv module can tell.
+
+    A quote toggles "inside a quoted field"; a comma or LF outside quotes separates
+    fields or records. That reading equals the csv module's exactly when each opening
+    quote starts a field (or doubles a quote) and each closing quote ends one (or is
+    doubled), and there is no lone CR (the csv module counts it as a line break).
+    """
+    n = len(buf)
+    cr = np.flatnonzero(buf == _CR)
+    if len(cr) and (cr[-1] == n - 1 or np.any(buf[cr + 1] != _LF)):
+        return None
+    quotes = np.flatnonzero(buf == _QUOTE)
+    if len(quotes):
+        if len(quotes) % 2:
+            return None
+        opens, closes = quotes[0::2], quotes[1::2]
+        before = buf[np.maximum(opens - 1, 0)]
+        ok_open = (opens == 0) | (before == _COMMA) | (before == _LF)
+        ok_open[1:] |= opens[1:] - 1 == closes[:-1]
+        after = buf[np.minimum(closes + 1, n - 1)]
+        ok_close = (closes == n - 1) | (after == _COMMA) | (after == _LF) | (after == _CR)
+        ok_close[:-1] |= closes[:-1] + 1 == opens[1:]
+        if not (ok_open.all() and ok_close.all()):
+            return None
+
+    newlines, is_end, commas_before = [], [], []
+    commas = 0
+    inside = np.uint8(0)
+    for lo in range(0, n, _CHUNK):
+        chunk = buf[lo:lo + _CHUNK]
+        lf = np.flatnonzero(chunk == _LF)
+        comma = chunk == _COMMA
+        if len(quotes):
+            parity = (np.cumsum(chunk == _QUOTE, dtype=np.uint8) + inside) & 1
+            inside = parity[-1]
+            is_end.append(parity[lf] == 0)
+            comma &= parity == 0
+        else:
+            is_end.append(np.ones(len(lf), dtype=bool))
+        at = np.flatnonzero(comma)
+        commas_before.append(np.searchsorted(at, lf) + commas)
+        commas += len(at)
+        newlines.append(lf + lo)
+    newlines = np.concatenate(newlines)
+    ends_at = np.flatnonzero(np.concatenate(is_end))  # indices (among all LFs) of record ends
+    cum = np.concatenate(commas_before)[ends_at]
+    stops = newlines[ends_at] + 1
+    starts = np.concatenate(([0], stops))
+    ends = np.concatenate((stops, [n]))
+    fields = np.diff(np.concatenate(([0], cum, [commas]))) + 1
+    lines = np.concatenate(([1], ends_at + 2))  # a record after the k-th LF starts on line k + 2
+    if starts[-1] == n:  # the file ends with a line break
+        starts, ends, fields, lines = starts[:-1], ends[:-1], fields[:-1], lines[:-1]
+    if len(starts) and np.max(ends - starts) > csv.field_size_limit():
+        return None  # the csv module refuses such a field: let it say so
+    return _Records(starts, ends, fields, lines)
+
+
+def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
+    """Read well-formed CSV with pandas' C parser; False (nothing done) when it does not apply."""
+    buf = np.frombuffer(data, dtype=np.uint8, offset=start)
+    rec = _scan(buf)
+    if rec is None or len(rec.starts) == 0:
+        return False
+    view = memoryview(data)[start:]
+    head = bytes(view[rec.starts[0]:rec.ends[0]]).decode("utf-8")
+    if not head.strip() or rec.fields[0] < 2:
+        return False  # a blank or one-column header: the csv module's reading is the reference
+    header = next(csv.reader(io.StringIO(head, newline=""), strict=True))
+    if len(header) != rec.fields[0]:  # pragma: no cover - the scan guarantees the count
+        return False
+    if not _set_header(table, header):
+        return True  # empty or repeated column names are reported; no rows are read
+    width = len(header)
+
+    good = rec.fields == width
+    good[0] = True
+    for r in np.flatnonzero(~good):
+        raw = bytes(view[rec.starts[r]:rec.ends[r]])
+        if rec.fields[r] == 1 and b'"' in raw:
+            table.problems.clear()
+            return False  # e.g. a lone `""`: blank or not, as the csv module decides
+        if rec.fields[r] == 1 and not raw.decode("utf-8").strip():
+            continue  # a blank line
+        table.problems.append(_ragged(table.file, int(rec.lines[r]), int(rec.fields[r]), width))
+
+    if good.all():
+        source = data  # pandas skips a leading BOM itself
+    else:
+        # Leave out blank and ragged records: join the runs of good ones.
+        change = np.flatnonzero(np.diff(np.concatenate(([0], good.view(np.int8), [0]))))
+        runs = change.reshape(-1, 2)
+        source = b"".join(view[rec.starts[a]:rec.ends[b - 1]] for a, b in runs)
+    frame = pd.read_csv(io.BytesIO(source), dtype=object, header=0, encoding="utf-8", engine="c",
+                        keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
+    rows = int(good.sum()) - 1
+    if frame.shape != (rows, width):  # pragma: no cover - the scan guarantees the shape
+        table.problems.clear()
+        return False
+    table.columns = {h: frame.iloc[:, i].to_numpy(dtype=object) for i, h in enumerate(table.header)}
+    table.rows = rows
+    lines = rec.lines[good][1:]
+    if rows and (lines[-1] != rows + 1):
+        table.record_lines = lines
+    return True

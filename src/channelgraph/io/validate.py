@@ -10,8 +10,10 @@ named in a problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..model import (
@@ -71,6 +73,12 @@ class Dataset:
     policy: Policy = field(default_factory=Policy)
     path: Path | None = None
     encodings: dict = field(default_factory=dict)
+    #: What people call the dataset (the folder's name; kept through a Neo4j round trip).
+    name: str = ""
+
+    def __post_init__(self):
+        if not self.name and self.path is not None:
+            self.name = Path(self.path).name
 
     @property
     def total_outstanding_fen(self) -> int:
@@ -94,23 +102,324 @@ class Dataset:
 
 
 # ----------------------------------------------------------------------------- helpers
+#
+# Every rule below is checked on whole columns (object arrays of str) with numpy and
+# pandas; a Problem is built only for a row that breaks a rule. Python-level work is
+# done once per distinct value in columns with few values (kinds, types, statuses,
+# shares) and once per unusual amount (model.parse_yuan decides those).
+
+_KIND_LIST = list(Kind)  # a kind's code is its position here
+_TYPE_LIST = list(RelationType)  # likewise for relation types
+_KIND_CODE = {k.value: i for i, k in enumerate(_KIND_LIST)}
+_TYPE_CODE = {t.value: i for i, t in enumerate(_TYPE_LIST)}
+_IS_PARTY = np.array([k in PARTY_KINDS for k in _KIND_LIST])
+_IS_CHANNEL = np.array([k in CHANNEL_KINDS for k in _KIND_LIST])
+_SPECS = [RELATION_SPECS[t] for t in _TYPE_LIST]
+_SRC_OK = np.array([[k in s.src_kinds for k in _KIND_LIST] for s in _SPECS])
+_DST_OK = np.array([[k in s.dst_kinds for k in _KIND_LIST] for s in _SPECS])
+_NO_SELF_LOOP = np.array([s.no_self_loop for s in _SPECS])
+_DIRECTED = np.array([s.directed for s in _SPECS])
+_NEEDS_AMOUNT = np.array(["amount" in s.requires for s in _SPECS])
+_NEEDS_SHARE = np.array(["share" in s.requires for s in _SPECS])
+#: Plain amounts converted with numpy: at most this many characters, 13 integer digits.
+_PLAIN_WIDTH = 16
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+
+
+#: Bytes that ``str.strip`` removes from an ASCII string.
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+#: A first guess at the width of ids, in bytes (a wider column costs one more pass).
+_ID_WIDTH = 15
+
+
+def _hashes(values: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+
+
+def _ascii(values: np.ndarray, width: int = _ID_WIDTH) -> np.ndarray | None:
+    """The strings as fixed-width ASCII bytes, or ``None`` if one of them is not ASCII."""
+    if not len(values):
+        return np.zeros(0, dtype="S1")
+    try:
+        out = values.astype(f"S{width + 1}")
+        if out.view(np.uint8).reshape(len(out), width + 1)[:, width].any():  # longer than guessed
+            out = values.astype(f"S{max(map(len, values))}")
+    except UnicodeEncodeError:
+        return None
+    return out
+
+
+def _mixed(keys: np.ndarray) -> np.ndarray:
+    """A bijective scramble of int64 keys (splitmix64's finaliser): pandas' hash tables
+    hash integers weakly, and packed ASCII bytes or row numbers would crowd them."""
+    z = keys.view(np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(31))) * np.uint64(0x94D049BB133111EB)
+    return (z ^ (z >> np.uint64(27))).view(np.int64)
+
+
+def _byte_keys(data: np.ndarray) -> np.ndarray:
+    """An int64 key per fixed-width byte string: equal strings, equal keys, whatever the width."""
+    words = -(-data.itemsize // 8)
+    if data.itemsize != 8 * words:
+        data = data.astype(f"S{8 * words}")
+    w = data.view(np.int64).reshape(len(data), words)
+    key = w[:, -1].copy()
+    for j in range(words - 2, -1, -1):  # Horner from the last word: zero padding adds nothing
+        key *= np.int64(-7046029254386353131)
+        key += w[:, j]
+    return _mixed(key)
+
+
+class _Ids:
+    """A column of ids (stripped ``str``) keyed for fast, exact matching.
+
+    ASCII ids — the usual case — are also held as fixed-width bytes: the key packs the
+    bytes, and equal keys are confirmed on the bytes. Other ids are keyed by Python's
+    str hash and confirmed on the strings. Either way a key collision never passes for
+    a match.
+    """
+
+    def __init__(self, values: np.ndarray, ascii: np.ndarray | None):
+        self.values = values
+        self.ascii = ascii
+        self._keys = None
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Ids:
+        return cls(values, _ascii(values))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self, rows: np.ndarray) -> _Ids:
+        return _Ids(self.values[rows], None if self.ascii is None else self.ascii[rows])
+
+    @property
+    def keys(self) -> np.ndarray:
+        if self._keys is None:
+            self._keys = _byte_keys(self.ascii) if self.ascii is not None else _hashes(self.values)
+        return self._keys
+
+    @property
+    def exact(self) -> np.ndarray:
+        return self.ascii if self.ascii is not None else self.values
+
+    def first_index(self) -> np.ndarray:
+        """For each row, the first row holding the same id."""
+        first = _first_index(self.keys)
+        later = np.flatnonzero(first != np.arange(len(first)))
+        exact = self.exact
+        if len(later) and not (exact[later] == exact[first[later]]).all():  # two ids share a key
+            seen: dict = {}
+            first = np.fromiter((seen.setdefault(k, i) for i, k in enumerate(exact.tolist())),
+                                dtype=np.int64, count=len(exact))
+        return first
+
+
+def _first_index(keys: np.ndarray) -> np.ndarray:
+    """For each row, the first row with an equal integer key."""
+    n = len(keys)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    codes, _ = pd.factorize(_mixed(keys))
+    # factorize numbers codes in order of first appearance: code k first appears where it is new
+    is_new = np.empty(n, dtype=bool)
+    is_new[0] = True
+    is_new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    return np.flatnonzero(is_new)[codes]
+
+
+class _Few:
+    """A column with few distinct values: anything per value is done once per distinct value."""
+
+    def __init__(self, values: np.ndarray):
+        filled = np.flatnonzero(values != "")
+        if len(filled) == len(values):
+            self.codes, uniques = pd.factorize(values)
+            self.uniques = uniques.astype(object)
+        else:  # blank cells (often most of an optional column) are code 0
+            codes, uniques = pd.factorize(values[filled])
+            self.codes = np.zeros(len(values), dtype=np.intp)
+            self.codes[filled] = codes + 1
+            self.uniques = np.concatenate((np.array([""], dtype=object), uniques.astype(object)))
+
+    def map(self, fn, dtype=object) -> np.ndarray:
+        """``fn(value)`` for every row."""
+        return np.array([fn(u) for u in self.uniques], dtype=dtype)[self.codes]
+
+
+def _stripped(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Values without surrounding whitespace, their lengths, and their ASCII bytes if all are ASCII."""
+    ascii = _ascii(values) if values.dtype == object else None
+    if ascii is not None:
+        length = np.strings.str_len(ascii)
+        m = ascii.view(np.uint8).reshape(len(ascii), ascii.itemsize)
+        last = m[np.arange(len(m)), np.maximum(length - 1, 0)]
+        changed = np.flatnonzero(_ASCII_SPACE[m[:, 0]] | _ASCII_SPACE[last])
+        if len(changed):
+            values, ascii = values.copy(), ascii.copy()
+            values[changed] = [v.strip() for v in values[changed]]
+            ascii[changed] = values[changed].astype(ascii.dtype)
+            length[changed] = np.strings.str_len(ascii[changed])
+        return values, length, ascii
+    as_list = values.tolist()
+    length = np.fromiter(map(len, map(str.strip, as_list)), dtype=np.int64, count=len(as_list))
+    changed = np.flatnonzero(length != np.fromiter(map(len, as_list), dtype=np.int64, count=len(as_list)))
+    if len(changed):
+        values = values.copy()
+        values[changed] = [as_list[i].strip() for i in changed]
+    return values, length, None
+
+
+class _Lookup:
+    """Exact, vectorised search among unique ids: each value's position, or -1."""
+
+    def __init__(self, ids: _Ids):
+        self.ids = ids
+        self._index = pd.Index(ids.keys)
+        self._dict = None if self._index.is_unique else {k: i for i, k in enumerate(ids.values.tolist())}
+
+    def positions(self, q: _Ids) -> np.ndarray:
+        if self._dict is not None:
+            return np.fromiter(map(self._dict.get, q.values, repeat(-1)), dtype=np.int64, count=len(q))
+        if self.ids.ascii is not None and q.ascii is None:
+            # Keys are ASCII bytes: only the ASCII values can match.
+            rows = np.flatnonzero(np.fromiter(map(str.isascii, q.values), dtype=bool, count=len(q)))
+            pos = np.full(len(q), -1, dtype=np.int64)
+            pos[rows] = self.positions(_Ids.of(q.values[rows]))
+            return pos
+        if self.ids.ascii is None and q.ascii is not None:
+            q = _Ids(q.values, None)  # keys are str hashes
+        # Look up each run of equal keys once (relations often come grouped by src).
+        keys = q.keys
+        heads = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
+        pos = np.repeat(self._index.get_indexer(keys[heads]), np.diff(np.append(heads, len(keys))))
+        hit = np.flatnonzero(pos >= 0)
+        pos[hit[self.ids.exact[pos[hit]] != q.exact[hit]]] = -1
+        return pos
+
+
+@dataclass
+class _Entities:
+    """What other tables need from entities.csv: id → kind and is_customer (last valid row wins)."""
+
+    lookup: _Lookup
+    kind: np.ndarray  # kind code per id
+    customer: np.ndarray  # is_customer per id
+
+    @classmethod
+    def none(cls) -> _Entities:
+        return cls(_Lookup(_Ids.of(np.empty(0, dtype=object))), np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
+
+    def find(self, ids: _Ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Position of each id (-1 if no entity has it), its kind code (-1 likewise) and
+        whether it is a customer (False likewise)."""
+        pos = self.lookup.positions(ids)
+        hit = np.flatnonzero(pos >= 0)
+        kind = np.full(len(ids), -1, dtype=np.int64)
+        kind[hit] = self.kind[pos[hit]]
+        customer = np.zeros(len(ids), dtype=bool)
+        customer[hit] = self.customer[pos[hit]]
+        return pos, kind, customer
+
+
+def _parse_amounts(raw: np.ndarray):
+    """Amounts of yuan as ``model.parse_yuan`` reads them, for a whole column.
+
+    Returns fen (int64), ok (parsed), empty (blank cell), and the rows and reasons of
+    the cells that are not amounts. Plain amounts — ASCII digits, at most 13 before an
+    optional point and 1–2 after — are converted with numpy; every other cell (signs,
+    thousands separators, spaces, other digits, errors) goes through parse_yuan.
+    """
+    n, width = len(raw), _PLAIN_WIDTH
+    fen = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    empty = raw == ""
+    filled = np.flatnonzero(~empty)
+    values = raw[filled]
+    ascii = np.arange(len(values))
+    try:
+        chars = values.astype(f"S{width + 1}")  # one byte more tells a longer cell
+    except UnicodeEncodeError:
+        ascii = np.flatnonzero(np.fromiter(map(str.isascii, values), dtype=bool, count=len(values)))
+        chars = values[ascii].astype(f"S{width + 1}")
+    size = np.strings.str_len(chars)
+    # Character j of every cell is row j of `m` (contiguous, so each step is one fast pass).
+    m = np.ascontiguousarray(chars.view(np.uint8).reshape(len(chars), width + 1).T)
+    digit = (m - np.uint8(ord("0"))) < 10
+    point = m == ord(".")
+    points = point.sum(axis=0)
+    at = size.copy()  # where the integer part ends: the point, or the end
+    for j in range(width, -1, -1):
+        at[point[j]] = j
+    decimals = np.where(points == 1, size - at - 1, 0)
+    good = ((digit | point | (m == 0)).all(axis=0) & (size <= width) & (points <= 1) & (at >= 1) & (at <= 13)
+            & ((points == 0) | (decimals >= 1)) & (decimals <= 2))
+    digits = np.zeros(len(chars), dtype=np.int64)  # the cell's digits read as one integer
+    for j in range(width):
+        digits = np.where(digit[j], digits * 10 + (m[j] - np.uint8(ord("0"))), digits)
+    value = digits * _POW10[np.clip(2 - decimals, 0, 2)]
+    fen[filled[ascii[good]]] = value[good]
+    ok[filled[ascii[good]]] = True
+
+    others = np.ones(len(values), dtype=bool)
+    others[ascii[good]] = False
+    bad_rows, reasons = [], []
+    for i in filled[others].tolist():
+        s = raw[i].strip()
+        if not s:
+            empty[i] = True
+            continue
+        try:
+            fen[i] = parse_yuan(s)
+            ok[i] = True
+        except AmountError as exc:
+            bad_rows.append(i)
+            reasons.append(str(exc))
+    return fen, ok, empty, np.array(bad_rows, dtype=np.int64), reasons
+
+
+def _share(text: str) -> tuple[float | None, str | None]:
+    """A share 0–1 from one cell: (value or None, reason it is refused or None)."""
+    s = text.strip()
+    if not s:
+        return None, None
+    try:
+        x = float(s)
+    except ValueError:
+        return None, "not a number (a share is written 0–1, e.g. 0.51)"
+    if not (0.0 <= x <= 1.0):  # also refuses nan
+        return None, "share outside 0–1 (write 51% as 0.51)"
+    return x, None
+
+
+def _yes_no(text: str) -> bool | None:
+    s = text.strip().lower()
+    return True if s in TRUE_WORDS else False if s in FALSE_WORDS else None
 
 
 class _Checker:
-    """Collects problems for one table."""
+    """Collects the problems of one table, rule by rule over whole columns."""
 
     def __init__(self, table: RawTable):
         self.t = table
+        self.n = len(table)
         self.problems: list[Problem] = []
-        self.bad_rows: set[int] = set()
 
-    def add(self, i: int | None, column: str | None, value: str | None, reason: str) -> None:
-        line = self.t.lines[i] if i is not None else 1
-        self.problems.append(Problem(self.t.file, line, column, value, reason))
-        if i is not None:
-            self.bad_rows.add(i)
+    def report(self, rows, column: str | None, values, reason) -> None:
+        """A problem for each row in *rows*; *values* is the whole column (or one value for
+        all), *reason* one text for all rows or one per row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        lines = self.t.lines_of(rows).tolist()
+        vals = values[rows].tolist() if isinstance(values, np.ndarray) else [values] * len(rows)
+        reasons = [reason] * len(rows) if isinstance(reason, str) else reason
+        self.problems.extend(Problem(self.t.file, line, column, v, r) for line, v, r in zip(lines, vals, reasons))
 
-    def require_columns(self, required, optional=()) -> bool:
+    def require_columns(self, required) -> bool:
         missing = [c for c in required if c not in self.t.columns]
         for c in missing:
             self.problems.append(Problem(
@@ -118,240 +427,235 @@ class _Checker:
                 f"required column is missing (header has: {', '.join(self.t.header) or 'nothing'})"))
         return not missing
 
-    def col(self, name: str) -> list[str]:
+    def col(self, name: str) -> np.ndarray:
         got = self.t.columns.get(name)
-        if got is None:
-            return [""] * len(self.t)
-        return got
+        return got if got is not None else np.full(self.n, "", dtype=object)
 
-    def text(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> list[str]:
-        out = []
-        for i, v in enumerate(self.col(name)):
-            s = v.strip()
-            if required and not s:
-                self.add(i, name, v, "is empty but required")
-            elif len(s) > max_len:
-                self.add(i, name, v, f"is longer than {max_len} characters")
-            out.append(s)
+    def _lengths(self, name: str, raw: np.ndarray, length: np.ndarray, required: bool, max_len: int) -> None:
+        if required:
+            self.report(np.flatnonzero(length == 0), name, raw, "is empty but required")
+        self.report(np.flatnonzero(length > max_len), name, raw, f"is longer than {max_len} characters")
+
+    def text(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> np.ndarray:
+        """The column stripped; empty (if *required*) and over-long cells are problems."""
+        raw = self.col(name)
+        out, length, _ = _stripped(raw)
+        self._lengths(name, raw, length, required, max_len)
         return out
 
-    def money(self, name: str, *, required: bool) -> list[int | None]:
-        out: list[int | None] = []
-        for i, v in enumerate(self.col(name)):
-            s = v.strip()
-            if not s:
-                if required:
-                    self.add(i, name, v, "is empty but an amount is required")
-                out.append(None)
-                continue
-            try:
-                out.append(parse_yuan(s))
-            except AmountError as exc:
-                self.add(i, name, v, str(exc))
-                out.append(None)
-        return out
+    def ids(self, name: str, *, required: bool = True) -> _Ids:
+        """A column of ids, as :meth:`text` with ids' length limit."""
+        raw = self.col(name)
+        out, length, ascii = _stripped(raw)
+        self._lengths(name, raw, length, required, MAX_ID_LENGTH)
+        return _Ids(out, ascii)
 
-    def share(self, name: str) -> list[float | None]:
-        out: list[float | None] = []
-        for i, v in enumerate(self.col(name)):
-            s = v.strip()
-            if not s:
-                out.append(None)
-                continue
-            try:
-                x = float(s)
-            except ValueError:
-                self.add(i, name, v, "not a number (a share is written 0–1, e.g. 0.51)")
-                out.append(None)
-                continue
-            if not (0.0 <= x <= 1.0):  # also refuses nan
-                self.add(i, name, v, "share outside 0–1 (write 51% as 0.51)")
-                out.append(None)
-                continue
-            out.append(x)
-        return out
+    def few(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> tuple[np.ndarray, _Few]:
+        """As :meth:`text`, for a column with few distinct values; also returns them."""
+        raw = self.col(name)
+        few = _Few(raw)
+        out, length, _ = _stripped(few.uniques)
+        self._lengths(name, raw, length[few.codes], required, max_len)
+        if out is not few.uniques:
+            few.uniques = out
+            raw = out[few.codes]
+        return raw, few
 
-    def unique(self, name: str, values: list[str]) -> None:
-        first: dict[str, int] = {}
-        for i, v in enumerate(values):
-            if not v:
-                continue
-            j = first.setdefault(v, i)
-            if j != i:
-                self.add(i, name, v, f"duplicate id (first on line {self.t.lines[j]})")
+    def money(self, name: str, *, required: bool) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+        """The column as nullable Int64 fen, and which cells are blank."""
+        raw = self.col(name)
+        fen, ok, empty, bad, reasons = _parse_amounts(raw)
+        if required:
+            self.report(np.flatnonzero(empty), name, raw, "is empty but an amount is required")
+        self.report(bad, name, raw, reasons)
+        return pd.arrays.IntegerArray(fen, ~ok), empty
 
-    def extras(self, known) -> dict[str, list[str]]:
+    def share(self, name: str) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+        """The column as nullable Float64 (0–1), and which cells are blank."""
+        raw = self.col(name)
+        few = _Few(raw)
+        shares = [_share(u) for u in few.uniques]
+        value = np.array([0.0 if x is None else x for x, _ in shares], dtype=np.float64)[few.codes]
+        valid = np.array([x is not None for x, _ in shares], dtype=bool)[few.codes]
+        blank = np.array([x is None and why is None for x, why in shares], dtype=bool)[few.codes]
+        refused = np.flatnonzero(~valid & ~blank)
+        self.report(refused, name, raw, [shares[k][1] for k in few.codes[refused].tolist()])
+        return pd.arrays.FloatingArray(value, ~valid), blank
+
+    def unique(self, name: str, ids: _Ids) -> None:
+        first = ids.first_index()
+        rows = np.flatnonzero((first != np.arange(len(ids))) & (ids.values != ""))
+        firsts = self.t.lines_of(first[rows]).tolist()
+        self.report(rows, name, ids.values, [f"duplicate id (first on line {line})" for line in firsts])
+
+    def extras(self, known) -> dict[str, np.ndarray]:
         return {c: vals for c, vals in self.t.columns.items() if c not in known}
 
 
-def _frame(columns: dict[str, list], keep: list[int]) -> pd.DataFrame:
-    if len(keep) == len(next(iter(columns.values()), [])):
-        return pd.DataFrame(columns)
-    return pd.DataFrame({c: [vals[i] for i in keep] for c, vals in columns.items()})
-
-
-def _int_column(values: list[int | None]) -> pd.Series:
-    return pd.array(values, dtype="Int64")
+def _frame(columns: dict) -> pd.DataFrame:
+    # An empty text column is built from a list, as it always was (pandas makes it float64).
+    return pd.DataFrame({c: (v if len(v) or not isinstance(v, np.ndarray) or v.dtype != object else [])
+                         for c, v in columns.items()}, copy=False)
 
 
 # ----------------------------------------------------------------------------- tables
 
 
-def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], dict]:
+def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities]:
     c = _Checker(t)
     if not c.require_columns(ENTITY_COLUMNS):
-        return None, c.problems, {}
+        return None, c.problems, _Entities.none()
     if len(t) == 0 and not t.problems:
         c.problems.append(Problem(t.file, 1, None, None, "has a header but no rows: a dataset needs entities"))
-    ids = c.text("id", required=True, max_len=MAX_ID_LENGTH)
+    ids = c.ids("id")
     c.unique("id", ids)
-    kinds = c.text("kind", required=True)
-    for i, k in enumerate(kinds):
-        if k and k not in _KINDS:
-            c.add(i, "kind", k, f"unknown kind (expected one of {', '.join(_KINDS)})")
+    kinds, few = c.few("kind", required=True)
+    kind = few.map(lambda k: _KIND_CODE.get(k, -1), np.int64)
+    c.report(np.flatnonzero((kind < 0) & (kinds != "")), "kind", kinds,
+             f"unknown kind (expected one of {', '.join(_KINDS)})")
     names = c.text("name", required=True)
-    cust = []
-    for i, v in enumerate(c.col("is_customer")):
-        s = v.strip().lower()
-        if s in TRUE_WORDS:
-            cust.append(True)
-        elif s in FALSE_WORDS:
-            cust.append(False)
-        else:
-            c.add(i, "is_customer", v, "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
-            cust.append(False)
-    for i, (k, cu) in enumerate(zip(kinds, cust)):
-        if cu and k in _KINDS and _KINDS[k] not in PARTY_KINDS:
-            c.add(i, "is_customer", c.col("is_customer")[i],
-                  f"a {k} cannot be a borrowing customer here (only person or enterprise)")
-    money = {m: c.money(m, required=False) for m in ENTITY_MONEY}
-    cols = {"id": ids, "kind": kinds, "name": names, "is_customer": cust}
+    raw_cust = c.col("is_customer")
+    few = _Few(raw_cust)
+    cust = few.map(lambda v: _yes_no(v) is True, bool)
+    c.report(np.flatnonzero(few.map(lambda v: _yes_no(v) is None, bool)), "is_customer", raw_cust,
+             "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
+    rows = np.flatnonzero(cust & (kind >= 0) & ~_IS_PARTY[kind])
+    c.report(rows, "is_customer", raw_cust,
+             [f"a {k} cannot be a borrowing customer here (only person or enterprise)" for k in kinds[rows]])
+    money = {m: c.money(m, required=False)[0] for m in ENTITY_MONEY}
+    cols = {"id": ids.values, "kind": kinds, "name": names, "is_customer": cust}
     for opt in ("industry", "region", "segment"):
-        cols[opt] = c.text(opt, required=False)
+        cols[opt] = c.few(opt, required=False)[0]
     cols.update(money)
     cols.update(c.extras(set(ENTITY_COLUMNS) | set(ENTITY_OPTIONAL)))
-    index = {v: i for i, v in enumerate(ids) if v and kinds[i] in _KINDS}
-    info = {"kind_of": {v: kinds[i] for v, i in index.items()}, "customer": {ids[i]: cust[i] for i in index.values()}}
-    keep = [i for i in range(len(t)) if i not in c.bad_rows]
-    df = _frame(cols, keep)
-    for m in ENTITY_MONEY:
-        df[m] = _int_column(df[m].tolist())
-    df["is_customer"] = df["is_customer"].astype(bool)
-    return df, c.problems, info
+    # Other tables look ids up among rows with an id and a known kind; the last such row wins.
+    valid = np.flatnonzero((ids.values != "") & (kind >= 0))[::-1]
+    last = valid[ids.take(valid).first_index() == np.arange(len(valid))]
+    entities = _Entities(_Lookup(ids.take(last)), kind[last], cust[last])
+    return _frame(cols), c.problems, entities
 
 
-def _check_relations(t: RawTable, kind_of: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
+def _shared_codes(a: _Ids, b: _Ids, pos_a: np.ndarray, pos_b: np.ndarray, known: int):
+    """Integer codes for two id columns, equal exactly where the ids are equal: an entity's
+    position for known ids, ``known + k`` for the others; and the number of codes."""
+    code_a, code_b = pos_a.copy(), pos_b.copy()
+    miss_a, miss_b = np.flatnonzero(pos_a < 0), np.flatnonzero(pos_b < 0)
+    if len(miss_a) or len(miss_b):
+        codes, uniques = pd.factorize(np.concatenate((a.values[miss_a], b.values[miss_b])))
+        code_a[miss_a] = codes[:len(miss_a)] + known
+        code_b[miss_b] = codes[len(miss_a):] + known
+        known += len(uniques)
+    return code_a, code_b, max(known, 1)
+
+
+def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
     if not c.require_columns(RELATION_COLUMNS):
         return None, c.problems
-    srcs = c.text("src", required=True, max_len=MAX_ID_LENGTH)
-    dsts = c.text("dst", required=True, max_len=MAX_ID_LENGTH)
-    types = c.text("type", required=True)
-    amounts = c.money("amount", required=False)
-    shares = c.share("share")
-    seen: dict[tuple, int] = {}
-    for i, (s, d, ty) in enumerate(zip(srcs, dsts, types)):
-        for col, v in (("src", s), ("dst", d)):
-            if v and v not in kind_of:
-                c.add(i, col, v, "refers to no entity in entities.csv (dangling reference)")
-        if not ty:
-            continue
-        rt = _TYPES.get(ty)
-        if rt is None:
-            c.add(i, "type", ty, f"unknown relation type (expected one of {', '.join(_TYPES)})")
-            continue
-        spec = RELATION_SPECS[rt]
-        if s and d and s == d and spec.no_self_loop:
-            c.add(i, "dst", d, f"{ty} from an entity to itself (self-loop)")
-        ks, kd = kind_of.get(s), kind_of.get(d)
-        if ks and Kind(ks) not in spec.src_kinds:
-            c.add(i, "src", s, f"{ty} cannot start at a {ks} (allowed: {_kinds(spec.src_kinds)})")
-        if kd and Kind(kd) not in spec.dst_kinds:
-            c.add(i, "dst", d, f"{ty} cannot end at a {kd} (allowed: {_kinds(spec.dst_kinds)})")
-        if "amount" in spec.requires and amounts[i] is None and not c.col("amount")[i].strip():
-            c.add(i, "amount", "", f"{ty} requires an amount")
-        if "share" in spec.requires and shares[i] is None and not c.col("share")[i].strip():
-            c.add(i, "share", "", f"{ty} requires a share (0–1)")
-        key = (s, d, ty) if spec.directed else (min(s, d), max(s, d), ty)
-        j = seen.setdefault(key, i)
-        if j != i:
-            c.add(i, "type", ty, f"duplicate relation {s} -{ty}- {d} (first on line {t.lines[j]}); "
-                                 "one row per pair and type (add amounts into one row)")
-    cols = {"src": srcs, "dst": dsts, "type": types, "amount": amounts, "share": shares,
-            "role": c.text("role", required=False), "since": c.text("since", required=False)}
+    srcs, dsts = c.ids("src"), c.ids("dst")
+    types, few = c.few("type", required=True)
+    ty = few.map(lambda x: _TYPE_CODE.get(x, -1), np.int64)
+    amounts, no_amount = c.money("amount", required=False)
+    shares, no_share = c.share("share")
+    pos_s, kind_s, _ = ents.find(srcs)
+    pos_d, kind_d, _ = ents.find(dsts)
+    dangling = "refers to no entity in entities.csv (dangling reference)"
+    c.report(np.flatnonzero((pos_s < 0) & (srcs.values != "")), "src", srcs.values, dangling)
+    c.report(np.flatnonzero((pos_d < 0) & (dsts.values != "")), "dst", dsts.values, dangling)
+    c.report(np.flatnonzero((ty < 0) & (types != "")), "type", types,
+             f"unknown relation type (expected one of {', '.join(_TYPES)})")
+    typed = ty >= 0
+    code_s, code_d, m = _shared_codes(srcs, dsts, pos_s, pos_d, len(ents.kind))
+
+    loops = np.flatnonzero(typed & _NO_SELF_LOOP[ty] & (code_s == code_d) & (srcs.values != ""))
+    c.report(loops, "dst", dsts.values, [f"{x} from an entity to itself (self-loop)" for x in types[loops]])
+    for end, kind, allowed, ids, verb in (("src", kind_s, _SRC_OK, srcs, "start at"),
+                                          ("dst", kind_d, _DST_OK, dsts, "end at")):
+        rows = np.flatnonzero(typed & (kind >= 0) & ~allowed[ty, kind])
+        c.report(rows, end, ids.values, [f"{_TYPE_LIST[x].value} cannot {verb} a {_KIND_LIST[k].value} "
+                                         f"(allowed: {_kinds(allowed[x])})"
+                                         for x, k in zip(ty[rows].tolist(), kind[rows].tolist())])
+    for column, needs, blank, what in (("amount", _NEEDS_AMOUNT, no_amount, "an amount"),
+                                       ("share", _NEEDS_SHARE, no_share, "a share (0–1)")):
+        rows = np.flatnonzero(typed & needs[ty] & blank)
+        c.report(rows, column, "", [f"{x} requires {what}" for x in types[rows]])
+
+    # One row per (src, dst, type); an undirected type's pair counts in either direction.
+    rows = np.flatnonzero(typed)
+    a, b = code_s[rows], code_d[rows]
+    flip = np.flatnonzero(~_DIRECTED[ty[rows]])
+    flip = flip[srcs.values[rows[flip]] > dsts.values[rows[flip]]]
+    a[flip], b[flip] = b[flip], a[flip]
+    first = _first_index((a * m + b) * len(_TYPE_LIST) + ty[rows])
+    dup = np.flatnonzero(first != np.arange(len(rows)))
+    firsts = t.lines_of(rows[first[dup]]).tolist()
+    dup = rows[dup]
+    c.report(dup, "type", types, [f"duplicate relation {s} -{x}- {d} (first on line {line}); "
+                                  "one row per pair and type (add amounts into one row)"
+                                  for s, x, d, line in zip(srcs.values[dup], types[dup], dsts.values[dup], firsts)])
+    cols = {"src": srcs.values, "dst": dsts.values, "type": types, "amount": amounts, "share": shares,
+            "role": c.few("role", required=False)[0], "since": c.few("since", required=False)[0]}
     cols.update(c.extras(set(RELATION_COLUMNS) | set(RELATION_OPTIONAL)))
-    keep = [i for i in range(len(t)) if i not in c.bad_rows]
-    df = _frame(cols, keep)
-    df["amount"] = _int_column(df["amount"].tolist())
-    df["share"] = pd.array(df["share"].tolist(), dtype="Float64")
-    return df, c.problems
+    return _frame(cols), c.problems
 
 
-def _check_schemes(t: RawTable | None, kind_of: dict[str, str]) -> tuple[pd.DataFrame, list[Problem], set]:
+def _check_schemes(t: RawTable | None, ents: _Entities) -> tuple[pd.DataFrame, list[Problem], set]:
     cols_all = list(SCHEME_COLUMNS) + list(SCHEME_OPTIONAL)
     if t is None:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols_all}), [], set()
     c = _Checker(t)
     if not c.require_columns(SCHEME_COLUMNS):
         return None, c.problems, set()
-    ids = c.text("scheme_id", required=True, max_len=MAX_ID_LENGTH)
+    ids = c.ids("scheme_id")
     c.unique("scheme_id", ids)
-    chans = c.text("channel_id", required=True, max_len=MAX_ID_LENGTH)
-    for i, ch in enumerate(chans):
-        if not ch:
-            continue
-        k = kind_of.get(ch)
-        if k is None:
-            c.add(i, "channel_id", ch, "refers to no entity in entities.csv (dangling reference)")
-        elif Kind(k) not in CHANNEL_KINDS:
-            c.add(i, "channel_id", ch, f"a scheme's channel must be a chamber, market or intermediary, not a {k}")
-    cols = {"scheme_id": ids, "channel_id": chans, "name": c.text("name", required=True),
-            "product": c.text("product", required=False)}
+    chans = c.ids("channel_id")
+    pos, kind, _ = ents.find(chans)
+    c.report(np.flatnonzero((pos < 0) & (chans.values != "")), "channel_id", chans.values,
+             "refers to no entity in entities.csv (dangling reference)")
+    rows = np.flatnonzero((kind >= 0) & ~_IS_CHANNEL[kind])
+    c.report(rows, "channel_id", chans.values, [f"a scheme's channel must be a chamber, market or intermediary, "
+                                                f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
+    cols = {"scheme_id": ids.values, "channel_id": chans.values, "name": c.text("name", required=True),
+            "product": c.few("product", required=False)[0]}
     cols.update(c.extras(set(cols_all)))
-    keep = [i for i in range(len(t)) if i not in c.bad_rows]
-    return _frame(cols, keep), c.problems, {v for v in ids if v}
+    return _frame(cols), c.problems, set(ids.values.tolist()) - {""}
 
 
-def _check_exposures(t: RawTable, kind_of: dict, customer: dict, schemes: set) -> tuple[pd.DataFrame, list[Problem]]:
+def _check_exposures(t: RawTable, ents: _Entities, schemes: set) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
     if not c.require_columns(EXPOSURE_COLUMNS):
         return None, c.problems
-    ids = c.text("facility_id", required=True, max_len=MAX_ID_LENGTH)
+    ids = c.ids("facility_id")
     c.unique("facility_id", ids)
-    custs = c.text("customer_id", required=True, max_len=MAX_ID_LENGTH)
-    outstanding = c.money("outstanding", required=True)
-    limits = c.money("limit", required=False)
-    for i, cu in enumerate(custs):
-        if not cu:
-            continue
-        k = kind_of.get(cu)
-        if k is None:
-            c.add(i, "customer_id", cu, "refers to no entity in entities.csv (dangling reference)")
-        elif Kind(k) not in PARTY_KINDS:
-            c.add(i, "customer_id", cu, f"a facility's customer must be a person or enterprise, not a {k}")
-        elif not customer.get(cu):
-            c.add(i, "customer_id", cu, "has a facility but is_customer is false in entities.csv")
-    scheme_ids = c.text("scheme_id", required=False, max_len=MAX_ID_LENGTH)
-    for i, s in enumerate(scheme_ids):
-        if s and s not in schemes:
-            c.add(i, "scheme_id", s, "refers to no scheme in schemes.csv (dangling reference)")
-    statuses = c.text("status", required=False)
-    for i, s in enumerate(statuses):
-        if not s:
-            statuses[i] = Status.NORMAL.value
-        elif s not in _STATUSES:
-            c.add(i, "status", s, f"unknown five-class status (expected one of {', '.join(_STATUSES)})")
-    cols = {"facility_id": ids, "customer_id": custs, "outstanding": outstanding, "limit": limits,
-            "product": c.text("product", required=False), "scheme_id": scheme_ids, "status": statuses}
+    custs = c.ids("customer_id")
+    outstanding, _ = c.money("outstanding", required=True)
+    limits, _ = c.money("limit", required=False)
+    pos, kind, customer = ents.find(custs)
+    c.report(np.flatnonzero((pos < 0) & (custs.values != "")), "customer_id", custs.values,
+             "refers to no entity in entities.csv (dangling reference)")
+    rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])
+    c.report(rows, "customer_id", custs.values, [f"a facility's customer must be a person or enterprise, "
+                                                 f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
+    c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & ~customer), "customer_id", custs.values,
+             "has a facility but is_customer is false in entities.csv")
+    scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH)
+    c.report(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes, bool)), "scheme_id", scheme_ids,
+             "refers to no scheme in schemes.csv (dangling reference)")
+    statuses, few = c.few("status", required=False)
+    c.report(np.flatnonzero(few.map(lambda s: bool(s) and s not in _STATUSES, bool)), "status", statuses,
+             f"unknown five-class status (expected one of {', '.join(_STATUSES)})")
+    cols = {"facility_id": ids.values, "customer_id": custs.values,
+            "outstanding": outstanding.to_numpy(dtype=np.int64, na_value=0), "limit": limits,
+            "product": c.few("product", required=False)[0], "scheme_id": scheme_ids,
+            "status": few.map(lambda s: s or Status.NORMAL.value)}
     cols.update(c.extras(set(EXPOSURE_COLUMNS) | set(EXPOSURE_OPTIONAL)))
-    keep = [i for i in range(len(t)) if i not in c.bad_rows]
-    df = _frame(cols, keep)
-    df["outstanding"] = pd.array(df["outstanding"].tolist(), dtype="int64")
-    df["limit"] = _int_column(df["limit"].tolist())
-    return df, c.problems
+    return _frame(cols), c.problems
 
 
 def _kinds(kinds) -> str:
+    """Allowed kinds as ``a|b``, from a set of kinds or a boolean row over ``_KIND_LIST``."""
+    if isinstance(kinds, np.ndarray):
+        kinds = {k for k, yes in zip(_KIND_LIST, kinds) if yes}
     return "|".join(k.value for k in Kind if k in kinds)
 
 
@@ -415,19 +719,17 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         problems.extend(raw[key].problems)
 
     ent_df = rel_df = exp_df = None
-    kind_of: dict[str, str] = {}
-    customer: dict[str, bool] = {}
+    entities = _Entities.none()
     if raw["entities"] is not None and raw["entities"].header:
-        ent_df, p, info = _check_entities(raw["entities"])
+        ent_df, p, entities = _check_entities(raw["entities"])
         problems.extend(p)
-        kind_of, customer = info.get("kind_of", {}), info.get("customer", {})
-    sch_df, p, scheme_ids = _check_schemes(raw["schemes"] if raw["schemes"] is None or raw["schemes"].header else None, kind_of)
+    sch_df, p, scheme_ids = _check_schemes(raw["schemes"] if raw["schemes"] is None or raw["schemes"].header else None, entities)
     problems.extend(p)
     if raw["relations"] is not None and raw["relations"].header:
-        rel_df, p = _check_relations(raw["relations"], kind_of)
+        rel_df, p = _check_relations(raw["relations"], entities)
         problems.extend(p)
     if raw["exposures"] is not None and raw["exposures"].header:
-        exp_df, p = _check_exposures(raw["exposures"], kind_of, customer, scheme_ids)
+        exp_df, p = _check_exposures(raw["exposures"], entities, scheme_ids)
         problems.extend(p)
         if exp_df is not None and len(exp_df) > 0 and not p:
             total = sum(exp_df["outstanding"].tolist())
@@ -465,4 +767,5 @@ def dataset_from_frames(entities: pd.DataFrame, relations: pd.DataFrame, exposur
                 frame.to_csv(Path(tmp) / name, index=False)
         ds = load_dataset(tmp, policy=policy or Policy())
     ds.path = None
+    ds.name = ""
     return ds

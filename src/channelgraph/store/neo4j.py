@@ -252,7 +252,8 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
             "relation_columns": list(rel.columns),
             "exposure_columns": list(exp.columns),
             "scheme_columns": list(sch.columns),
-            "encodings": json.dumps(dataset.encodings, sort_keys=True),
+            "encodings": json.dumps(dataset.encodings),
+            "name": dataset.name,
             "policy_toml": _policy_text(dataset),
         }
         session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=meta).consume())
@@ -352,7 +353,7 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
     else:
         pol = Policy()
     encodings = json.loads(meta.get("encodings") or "{}")
-    return Dataset(entities, relations, exposures, schemes, pol, None, encodings)
+    return Dataset(entities, relations, exposures, schemes, pol, None, encodings, name=meta.get("name") or "")
 
 
 # ----------------------------------------------------------------------------- write-back

@@ -1,0 +1,223 @@
+"""One numeric view of the graph, built once per run and shared by every marketing function.
+
+Built from the validated dataset's tables (vectorised; the Neo4j backend reads the same
+tables back, so both backends give the same view) or, without a dataset, from the graph.
+
+Every marketing computation runs on integer node indices into :attr:`MarketingGraph.ids`,
+the entity ids **sorted**, and on one symmetric weighted adjacency (:class:`scipy.sparse.csr_matrix`)
+whose entries are also built in sorted order. So the results do not depend on the order in
+which a backend inserted nodes and edges (the Neo4j backend rebuilds the graph in its own
+order and must give byte-identical tables).
+
+The undirected view: a relation of type *T* between *a* and *b* (either direction) adds
+``policy.marketing.type_weights[T]`` to the weight of the pair; types whose weight is 0 or
+missing are left out of the view (they still count in referrals and channel membership,
+which read the typed edge lists). Self-ties are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..model import PARTY_KINDS, RelationType
+
+_PARTY = frozenset(k.value for k in PARTY_KINDS)
+
+#: Digits kept in float columns of the output tables (summation-order noise never shows).
+DECIMALS = 8
+
+
+@dataclass
+class MarketingGraph:
+    """Sorted node arrays, typed edge lists and the symmetric weighted adjacency."""
+
+    ids: np.ndarray  # object array of str, sorted
+    kind: np.ndarray
+    name: np.ndarray
+    region: np.ndarray
+    is_customer: np.ndarray  # bool
+    outstanding_fen: np.ndarray  # int64
+    is_party: np.ndarray  # bool: person or enterprise
+    #: type → (src indices, dst indices, role texts) as stored (directed), sorted by (src, dst)
+    edges: dict = field(default_factory=dict)
+    #: symmetric weighted adjacency (float64), no diagonal, entries summed per pair
+    weighted: sp.csr_matrix | None = None
+    #: the same structure with unit weights (int8): who is tied to whom in the view
+    adjacency: sp.csr_matrix | None = None
+    type_weights: dict = field(default_factory=dict)
+    #: memo of derived arrays shared by the marketing functions (reach, referrals …)
+    cache: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def prospect(self) -> np.ndarray:
+        """Untapped prospects: persons and enterprises that are not customers."""
+        return self.is_party & ~self.is_customer
+
+    def index_of(self, eid: str) -> int:
+        i = int(np.searchsorted(self.ids, eid))
+        if i >= self.n or self.ids[i] != eid:
+            raise KeyError(eid)
+        return i
+
+    def indices_of(self, ids) -> np.ndarray:
+        """Positions of *ids* (all must exist)."""
+        arr = np.asarray(list(ids), dtype=object)
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        pos = pd.Index(self.ids).get_indexer(arr)
+        if (pos < 0).any():
+            raise KeyError(str(arr[pos < 0][0]))
+        return pos.astype(np.int64)
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.adjacency.indptr).astype(np.int64)
+
+
+def build_view(graph: nx.MultiDiGraph | None, type_weights: dict, dataset=None) -> MarketingGraph:
+    """Build the sorted numeric view with the given per-type weights.
+
+    From the validated *dataset*'s tables when it is given (vectorised, and what both
+    backends share: the Neo4j backend reads the same tables back), else from *graph*.
+    Both give the same view.
+    """
+    if dataset is not None:
+        return _view_from_tables(dataset, type_weights)
+    ids = np.array(sorted(graph.nodes), dtype=object)
+    n = len(ids)
+    kind = np.empty(n, dtype=object)
+    name = np.empty(n, dtype=object)
+    region = np.empty(n, dtype=object)
+    cust = np.zeros(n, dtype=bool)
+    out = np.zeros(n, dtype=np.int64)
+    nodes = graph.nodes
+    for i, eid in enumerate(ids):
+        a = nodes[eid]
+        kind[i] = a.get("kind") or ""
+        name[i] = a.get("name") or ""
+        region[i] = a.get("region") or ""
+        cust[i] = bool(a.get("is_customer"))
+        out[i] = int(a.get("outstanding_fen") or 0)
+
+    src, dst, typ, role = [], [], [], []
+    for s, d, k, r in graph.edges(keys=True, data="role", default=""):
+        src.append(s)
+        dst.append(d)
+        typ.append(str(k))
+        role.append("" if r is None or r is pd.NA or (isinstance(r, float) and r != r) else str(r))
+    index = pd.Index(ids)
+    si = index.get_indexer(np.array(src, dtype=object)) if src else np.zeros(0, dtype=np.int64)
+    di = index.get_indexer(np.array(dst, dtype=object)) if dst else np.zeros(0, dtype=np.int64)
+    typ_a = np.array(typ, dtype=object)
+    role_a = np.array(role, dtype=object)
+    return _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights)
+
+
+def _text(values) -> np.ndarray:
+    return np.array(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                     for v in values], dtype=object)
+
+
+def _view_from_tables(dataset, type_weights: dict) -> MarketingGraph:
+    ent = dataset.entities
+    raw_ids = ent["id"].to_numpy(dtype=object)
+    order = np.argsort(raw_ids, kind="stable")
+    ids = raw_ids[order]
+    n = ids.size
+
+    def col(name):
+        if name not in ent.columns:
+            return np.full(n, "", dtype=object)
+        return _text(ent[name].tolist())[order]
+
+    cust = ent["is_customer"].to_numpy(dtype=bool)[order]
+    index = pd.Index(ids)
+    out = np.zeros(n, dtype=np.int64)
+    exp = dataset.exposures
+    if exp is not None and len(exp):
+        g = exp.groupby("customer_id", sort=True)["outstanding"].sum()
+        pos = index.get_indexer(g.index.to_numpy(dtype=object))
+        ok = pos >= 0
+        out[pos[ok]] = np.array([int(x) for x in g.to_numpy()[ok].tolist()], dtype=np.int64)
+    rel = dataset.relations
+    si = index.get_indexer(rel["src"].to_numpy(dtype=object)) if len(rel) else np.zeros(0, dtype=np.int64)
+    di = index.get_indexer(rel["dst"].to_numpy(dtype=object)) if len(rel) else np.zeros(0, dtype=np.int64)
+    typ_a = rel["type"].to_numpy(dtype=object) if len(rel) else np.zeros(0, dtype=object)
+    role_a = (_text(rel["role"].tolist()) if "role" in rel.columns else np.full(len(rel), "", dtype=object))
+    return _assemble(ids, col("kind"), col("name"), col("region"), cust, out, si, di, typ_a, role_a, type_weights)
+
+
+def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights) -> MarketingGraph:
+    n = ids.size
+    is_party = np.array([k in _PARTY for k in kind], dtype=bool)
+    edges = {}
+    for t in RelationType:
+        m = typ_a == t.value
+        s_, d_, r_ = si[m].astype(np.int64), di[m].astype(np.int64), role_a[m]
+        o = np.lexsort((d_, s_))
+        edges[t.value] = (s_[o], d_[o], r_[o])
+
+    weights = {t.value: float(type_weights.get(t.value, 0.0) or 0.0) for t in RelationType}
+    rows, cols, vals = [], [], []
+    for t, (s_, d_, _) in edges.items():
+        w = weights[t]
+        if w <= 0 or s_.size == 0:
+            continue
+        keep = s_ != d_
+        s_, d_ = s_[keep], d_[keep]
+        rows += [s_, d_]
+        cols += [d_, s_]
+        vals += [np.full(s_.size, w), np.full(s_.size, w)]
+    if rows:
+        r = np.concatenate(rows)
+        c = np.concatenate(cols)
+        v = np.concatenate(vals)
+        o = np.lexsort((v, c, r))  # fixed summation order for pairs tied by several types
+        r, c, v = r[o], c[o], v[o]
+        # sum duplicates explicitly, in this order
+        first = np.ones(r.size, dtype=bool)
+        first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+        starts = np.flatnonzero(first)
+        v = np.add.reduceat(v, starts)
+        r, c = r[starts], c[starts]
+    else:
+        r = c = np.zeros(0, dtype=np.int64)
+        v = np.zeros(0)
+    weighted = sp.csr_matrix((v, (r, c)), shape=(n, n))
+    weighted.sort_indices()
+    adjacency = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(n, n))
+    adjacency.sort_indices()
+    return MarketingGraph(ids=ids, kind=kind, name=name, region=region, is_customer=cust,
+                          outstanding_fen=out, is_party=is_party, edges=edges, weighted=weighted,
+                          adjacency=adjacency, type_weights=weights)
+
+
+def gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbours of *rows* in a CSR structure: ``(neighbours, position of the row in rows)``."""
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=indices.dtype), np.zeros(0, dtype=np.int64)
+    pos = np.repeat(np.arange(rows.size, dtype=np.int32 if rows.size < 2**31 else np.int64), counts)
+    offs = np.arange(total, dtype=indptr.dtype) + (starts - (np.cumsum(counts) - counts))[pos]
+    return indices[offs], pos
+
+
+def rnd(x) -> np.ndarray:
+    """Round floats for output (see :data:`DECIMALS`)."""
+    return np.round(np.asarray(x, dtype=float), DECIMALS)
+
+
+def view_for(graph, dataset, policy, view: MarketingGraph | None) -> MarketingGraph:
+    if view is not None:
+        return view
+    return build_view(graph, policy.marketing.type_weights, dataset)

@@ -1,0 +1,144 @@
+"""Concentration of the book by channel, industry and region: HHI and top-N shares.
+
+Every facility is attributed to exactly one bucket per dimension, so each dimension
+partitions the book and its buckets add up to the total outstanding exactly (checked):
+
+* ``channel``: the channel of the facility's scheme; for a facility outside a scheme, the
+  customer's channel by precedence SOURCED_VIA, TRADES_IN, MEMBER_OF, EMPLOYS (employer is
+  a channel), smallest channel id first; else ``(none)``;
+* ``industry`` and ``region``: the customer's, ``(none)`` when empty;
+* ``customer``: each customer (one summary row only: name concentration).
+
+Rows per dimension: a summary row (``bucket = *``) with the Herfindahl–Hirschman index
+across buckets, ``HHI = Σ sᵢ²`` with ``sᵢ`` the bucket's share of the total (0–1; 1 means
+everything in one bucket), and the share of the top-N buckets; then one row per bucket
+with its exposure and share of the total, the HHI *across its customers* and the share of
+its top-N customers. HHI is exact (integer sums of squared fen) rounded to 6 decimals.
+Reference: Basel Committee, "Studies on credit risk concentration" (BCBS WP 15, 2006).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from channelgraph.io import dataset_from_frames
+>>> ent = pd.DataFrame({"id": ["A", "B"], "kind": ["enterprise"] * 2, "name": ["甲", "乙"],
+...                     "is_customer": ["true"] * 2, "industry": ["纺织", "印染"]})
+>>> rel = pd.DataFrame({"src": [], "dst": [], "type": []})
+>>> exp = pd.DataFrame({"facility_id": ["F1", "F2"], "customer_id": ["A", "B"], "outstanding": ["30", "70"]})
+>>> c = concentration(None, dataset_from_frames(ent, rel, exp))
+>>> c[c["dimension"] == "industry"][["bucket", "exposure_fen", "share_of_total", "hhi"]].values.tolist()
+[['*', 10000, '1.000000', '0.580000'], ['印染', 7000, '0.700000', '1.000000'], ['纺织', 3000, '0.300000', '1.000000']]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..model import Kind, RelationType
+from ..policy import Policy
+from ._facts import Facts, facts_of, kind_in, ratio_text, unique_ints
+
+#: Top-N used for the top-N share.
+TOP_N = 10
+NONE = "(none)"
+CONCENTRATION_COLUMNS = ["dimension", "bucket", "bucket_name", "customers", "exposure_fen", "share_of_total",
+                         "hhi", "top_n", "top_n_share", "top_ids"]
+_CHANNELS = {Kind.CHAMBER.value, Kind.MARKET.value, Kind.INTERMEDIARY.value}
+
+
+def customer_channel(f: Facts) -> np.ndarray:
+    """Primary channel index per entity (-1 when none), by the documented precedence."""
+    n = f.n
+    best = np.full(n, -1, dtype=np.int64)
+    for t, party_side in ((RelationType.EMPLOYS, "dst"), (RelationType.MEMBER_OF, "src"),
+                          (RelationType.TRADES_IN, "src"), (RelationType.SOURCED_VIA, "src")):
+        e = f.of(t)
+        party = getattr(e, party_side)
+        chan = e.src if party_side == "dst" else e.dst
+        m = kind_in(f.kind[chan], _CHANNELS)
+        party, chan = party[m], chan[m]
+        if not len(party):
+            continue
+        # smallest channel per party: edges are sorted, take the minimum explicitly
+        o = np.lexsort((chan, party))
+        party, chan = party[o], chan[o]
+        first = np.concatenate(([True], party[1:] != party[:-1]))
+        best[party[first]] = chan[first]  # later types (higher precedence) overwrite
+    return best
+
+
+def _hhi(values: list[int]) -> str:
+    total = sum(values)
+    if total <= 0:
+        return ratio_text(0, 1)
+    return ratio_text(sum(v * v for v in values), total * total)
+
+
+def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP_N) -> pd.DataFrame:
+    """HHI and top-N shares per channel, industry and region (and customer name concentration).
+
+    Parameters
+    ----------
+    graph : the dataset's graph (either backend); facts are read from *dataset*.
+    dataset : a validated Dataset.
+    policy : unused (kept for the common signature).
+    top_n : N of the top-N share (default :data:`TOP_N`).
+
+    Returns
+    -------
+    DataFrame with ``CONCENTRATION_COLUMNS``; per dimension the summary row first, then
+    buckets by exposure desc, bucket. ``top_ids`` lists the top-N buckets (summary row) or
+    customers (bucket row).
+    """
+    f = facts_of(dataset)
+    total = f.total_outstanding
+    cust = f.fac_customer
+    amt = f.fac_outstanding
+    chan = np.where(f.fac_channel >= 0, f.fac_channel, customer_channel(f)[cust]) if len(cust) else cust
+    dims = {
+        "channel": (np.where(chan >= 0, f.ids[np.maximum(chan, 0)], NONE) if len(cust) else np.zeros(0, object),
+                    lambda b: f.name[f.index.get_loc(b)] if b != NONE else ""),
+        "industry": (np.where(f.industry[cust] != "", f.industry[cust], NONE), lambda b: ""),
+        "region": (np.where(f.region[cust] != "", f.region[cust], NONE), lambda b: ""),
+    }
+    rows = []
+    for dim, (bucket, namer) in dims.items():
+        df = pd.DataFrame({"b": np.asarray(bucket, dtype=object), "c": cust, "o": amt})
+        per = df.groupby(["b", "c"], sort=True)["o"].sum().reset_index()
+        by_b = per.groupby("b", sort=True)
+        brows = []
+        for b, part in by_b:
+            vals = [int(x) for x in part["o"].tolist()]
+            cids = part["c"].to_numpy(np.int64)
+            exp_b = sum(vals)
+            o = np.lexsort((cids, -np.asarray(vals, dtype=np.int64)))
+            top = o[:top_n]
+            brows.append({"dimension": dim, "bucket": b, "bucket_name": namer(b), "customers": len(vals),
+                          "exposure_fen": exp_b, "share_of_total": ratio_text(exp_b, total), "hhi": _hhi(vals),
+                          "top_n": min(top_n, len(vals)),
+                          "top_n_share": ratio_text(sum(vals[i] for i in top.tolist()), exp_b),
+                          "top_ids": f.ids[cids[top]].tolist()})
+        brows.sort(key=lambda r: (-r["exposure_fen"], r["bucket"]))
+        got = sum(r["exposure_fen"] for r in brows)
+        if got != total:
+            raise RuntimeError(f"concentration by {dim} does not reconcile: {got} ≠ {total} fen")
+        bvals = [r["exposure_fen"] for r in brows]
+        rows.append({"dimension": dim, "bucket": "*", "bucket_name": "", "customers": int(len(unique_ints(cust))),
+                     "exposure_fen": total, "share_of_total": ratio_text(total, total), "hhi": _hhi(bvals),
+                     "top_n": min(top_n, len(brows)),
+                     "top_n_share": ratio_text(sum(bvals[:top_n]), total),
+                     "top_ids": [r["bucket"] for r in brows[:top_n]]})
+        rows.extend(brows)
+    # customer name concentration: summary row only
+    per_c = np.zeros(f.n, dtype=np.int64)
+    np.add.at(per_c, cust, amt)
+    has = unique_ints(cust)
+    vals = per_c[has]
+    o = np.lexsort((has, -vals))[:top_n]
+    rows.append({"dimension": "customer", "bucket": "*", "bucket_name": "", "customers": len(has),
+                 "exposure_fen": total, "share_of_total": ratio_text(total, total),
+                 "hhi": _hhi([int(x) for x in vals.tolist()]), "top_n": min(top_n, len(has)),
+                 "top_n_share": ratio_text(int(vals[o].sum()), total), "top_ids": f.ids[has[o]].tolist()})
+    out = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
+    out["exposure_fen"] = out["exposure_fen"].astype(np.int64)
+    return out

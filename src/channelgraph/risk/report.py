@@ -1,0 +1,197 @@
+"""The risk section of the report, in Markdown, in Chinese (``zh``) or English (``en``)."""
+
+from __future__ import annotations
+
+from ..model import format_wan, format_yuan_human
+from ..policy import Policy
+from ._facts import decimal_percent
+
+#: Rows per table in the report (the CSV files hold everything).
+REPORT_ROWS = 10
+
+_T = {
+    "title": {"en": "Risk", "zh": "风险"},
+    "intro": {
+        "en": "Groups of connected clients against the large-exposure limits (CBIRC 2018 Order No. 1), "
+              "guarantee patterns, single risk sources, contagion (DebtRank) and concentration. "
+              "Full tables: `risk_groups.csv`, `risk_group_members.csv`, `connection_ties.csv`, "
+              "`guarantee_patterns.csv`, `risk_sources.csv`, `systemic_impact.csv`, `concentration.csv`.",
+        "zh": "关联客户组与大额风险暴露限额（《商业银行大额风险暴露管理办法》，2018年第1号令）、担保圈链、"
+              "单一风险源、风险传染（DebtRank）与集中度。完整结果见 `risk_groups.csv`、`risk_group_members.csv`、"
+              "`connection_ties.csv`、`guarantee_patterns.csv`、`risk_sources.csv`、`systemic_impact.csv`、"
+              "`concentration.csv`。",
+    },
+    "key": {"en": "Key figures", "zh": "要点"},
+    "groups_h": {"en": "Largest groups of connected clients", "zh": "风险暴露最大的关联客户组"},
+    "breach_h": {"en": "Breaches and large exposures", "zh": "超限与大额风险暴露"},
+    "none_breach": {"en": "No group breaches its limit and none is a large exposure.",
+                    "zh": "没有客户组超限，也没有大额风险暴露。"},
+    "patterns_h": {"en": "Guarantee patterns", "zh": "担保圈链"},
+    "none_patterns": {"en": "No guarantee pattern found.", "zh": "未发现担保圈、互保、担保链、一保多或多保一。"},
+    "sources_h": {"en": "Single risk sources", "zh": "单一风险源"},
+    "impact_h": {"en": "Systemic impact (DebtRank)", "zh": "系统性影响（DebtRank）"},
+    "conc_h": {"en": "Concentration", "zh": "集中度"},
+}
+_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": "**breach**"},
+           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": "**超限**"}}
+_PATTERN = {"en": {"mutual": "mutual", "circle": "circle", "circle_block": "circle block", "chain": "chain",
+                   "cross": "cross (one guarantor)", "focus": "focus (one borrower)"},
+            "zh": {"mutual": "互保", "circle": "担保圈", "circle_block": "担保圈（强连通块）", "chain": "担保链",
+                   "cross": "一保多", "focus": "多保一"}}
+_SOURCE = {"en": {}, "zh": {"guarantor": "担保人", "controller": "实际控制人", "intermediary": "中介机构",
+                            "market": "专业市场", "chamber": "商会", "key_person": "关键人"}}
+_FACTOR = {"en": {"business_not_real": "business not real", "control": "control",
+                  "same_risk_factor": "same risk factor"},
+           "zh": {"business_not_real": "交易真实性存疑", "control": "控制权", "same_risk_factor": "同一风险因素"}}
+_DIM = {"en": {}, "zh": {"channel": "渠道", "industry": "行业", "region": "地区", "customer": "客户"}}
+
+
+def _t(key: str, lang: str) -> str:
+    return _T[key][lang]
+
+
+def _money(fen: int, lang: str) -> str:
+    return format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen))
+
+
+def _cell(x) -> str:
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def _ids(items, cap: int = 6) -> str:
+    items = list(items)
+    s = ", ".join(items[:cap])
+    return s + (f" … (+{len(items) - cap})" if len(items) > cap else "")
+
+
+def _pct(ratio_text: str) -> str:
+    from decimal import Decimal
+
+    return f"{(Decimal(ratio_text) * 100).quantize(Decimal('0.01'))}%" if ratio_text else ""
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _rule_zh(r, policy: Policy) -> str:
+    lim = policy.limits
+    if r.customer_count >= 2:
+        rule = f"《大额风险暴露管理办法》第八条：一组非同业关联客户 ≤ 一级资本净额 {decimal_percent(lim.group_share)}"
+    else:
+        rule = f"《大额风险暴露管理办法》第七条：非同业单一客户 ≤ 一级资本净额 {decimal_percent(lim.single_customer_share)}"
+    if r.status == "large_exposure":
+        rule = f"大额风险暴露：超过一级资本净额 {decimal_percent(lim.large_exposure_share)}；" + rule
+    return rule
+
+
+def risk_report(result, policy: Policy, lang: str = "zh") -> str:
+    """Markdown section: key figures, top groups, breaches, patterns, sources, DebtRank, HHI."""
+    lang = "zh" if lang == "zh" else "en"
+    zh = lang == "zh"
+    tb = result.tables
+    s = result.summary
+    g, p, src, imp, conc = (tb["risk_groups"], tb["guarantee_patterns"], tb["risk_sources"], tb["systemic_impact"],
+                            tb["concentration"])
+    lim = policy.limits
+    parts = [f"## {_t('title', lang)}", "", _t("intro", lang), "", f"### {_t('key', lang)}", ""]
+    t1 = _money(policy.tier1_capital_fen, lang)
+    if zh:
+        parts += [
+            f"- 一级资本净额 {t1}；贷款余额合计 {_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)}。",
+            f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
+            f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
+            f"{s['large_exposures']} 个。",
+            f"- 限额：单一非同业客户 ≤ {decimal_percent(lim.single_customer_share)}、一组非同业关联客户 ≤ "
+            f"{decimal_percent(lim.group_share)}（一级资本净额）；单一客户贷款 ≤ "
+            f"{decimal_percent(lim.single_borrower_net_capital_share)}（资本净额），超出的客户 "
+            f"{s['loan_limit_breaches']} 户。",
+            f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
+            f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
+            f"多保一 {s['patterns']['focus']}。",
+        ]
+    else:
+        parts += [
+            f"- Tier-1 capital {t1} yuan; total outstanding "
+            f"{_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan.",
+            f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
+            f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
+            f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1).",
+            f"- Limits: single non-interbank customer ≤ {decimal_percent(lim.single_customer_share)}, group of "
+            f"connected customers ≤ {decimal_percent(lim.group_share)} of tier-1; loans to one borrower ≤ "
+            f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital "
+            f"({s['loan_limit_breaches']} customers above).",
+            f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
+            f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
+            f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus.",
+        ]
+    parts.append("")
+
+    status = _STATUS[lang]
+    head = (["客户组", "客户数", "风险暴露", "占一级资本", "限额", "状态", "成员"] if zh else
+            ["group", "customers", "exposure", "of tier-1", "limit", "status", "members"])
+
+    def group_rows(df):
+        return [[r.group_id, r.customer_count, _money(r.exposure_fen, lang), _pct(r.share_of_tier1),
+                 _pct(r.limit_share), status[r.status], _ids(r.members)] for r in df.itertuples()]
+
+    parts += [f"### {_t('groups_h', lang)}", "", _table(head, group_rows(g.head(REPORT_ROWS))), ""]
+    bad = g[g["status"] != "ok"] if len(g) else g
+    if len(bad):  # breaches first, then large exposures; each by exposure
+        bad = bad.assign(_o=(bad["status"] != "breach").astype(int)).sort_values(
+            ["_o", "exposure_fen", "group_id"], ascending=[True, False, True], kind="stable").drop(columns="_o")
+    parts += [f"### {_t('breach_h', lang)}", ""]
+    if len(bad):
+        shown = bad.head(REPORT_ROWS * 2)
+        parts += [_table(head + (["依据"] if zh else ["rule"]),
+                         [row + [_rule_zh(r, policy) if zh else r.rule]
+                          for row, r in zip(group_rows(shown), shown.itertuples())]), ""]
+        first = bad.iloc[0]
+        if len(first["binding_links"]):
+            parts += [("关联依据（" if zh else "Why these are connected (") + first["group_id"] + ("）：" if zh else "):"),
+                      ""] + [f"- {x}" for x in first["binding_links"][:REPORT_ROWS]] + [""]
+    else:
+        parts += [_t("none_breach", lang), ""]
+
+    parts += [f"### {_t('patterns_h', lang)}", ""]
+    if len(p):
+        ph = (["类型", "成员", "路径", "风险暴露", "担保金额"] if zh else
+              ["pattern", "members", "path", "exposure", "guaranteed"])
+        top = p.sort_values(["exposure_fen", "pattern_id"], ascending=[False, True], kind="stable").head(REPORT_ROWS)
+        parts += [_table(ph, [[_PATTERN[lang][r.pattern], _ids(r.members), (r.path or r.note)[:120],
+                               _money(r.exposure_fen, lang), _money(r.guaranteed_fen, lang)]
+                              for r in top.itertuples()]), ""]
+    else:
+        parts += [_t("none_patterns", lang), ""]
+
+    if len(src):
+        parts += [f"### {_t('sources_h', lang)}", ""]
+        sh = (["排名", "风险源", "名称", "类型", "依赖客户", "依赖风险暴露", "占比", "风险因素"] if zh else
+              ["rank", "source", "name", "type", "customers", "dependent exposure", "share", "risk factors"])
+        rows = []
+        for r in src.head(REPORT_ROWS).itertuples():
+            fac = ", ".join(_FACTOR[lang][x] for x in r.factors.split(";") if x)
+            rows.append([r.rank, r.source_id, r.name, _SOURCE[lang].get(r.source_type, r.source_type),
+                         r.dependent_customers, _money(r.dependent_exposure_fen, lang), _pct(r.share_of_total), fac])
+        parts += [_table(sh, rows), ""]
+
+    if len(imp):
+        parts += [f"### {_t('impact_h', lang)}", "",
+                  ("某一主体违约后经担保链传导、受冲击的其他贷款占全部贷款的比例（Battiston 等，2012）。" if zh else
+                   "Share of the rest of the book distressed through guarantees if the entity defaults "
+                   "(Battiston et al. 2012)."), ""]
+        ih = (["排名", "主体", "名称", "DebtRank", "受冲击风险暴露", "受影响主体"] if zh else
+              ["rank", "entity", "name", "DebtRank", "exposure hit", "entities distressed"])
+        parts += [_table(ih, [[r.rank, r.entity_id, r.name, r.debt_rank, _money(r.impact_exposure_fen, lang),
+                               r.distressed_entities] for r in imp.head(REPORT_ROWS).itertuples()]), ""]
+
+    if len(conc):
+        summ = conc[conc["bucket"] == "*"]
+        ch = (["维度", "HHI", "前N名", "前N名占比", "最大的几个"] if zh else
+              ["dimension", "HHI", "top N", "top-N share", "largest"])
+        parts += [f"### {_t('conc_h', lang)}", "",
+                  _table(ch, [[_DIM[lang].get(r.dimension, r.dimension), r.hhi, r.top_n, _pct(r.top_n_share),
+                               _ids(r.top_ids, 5)] for r in summ.itertuples()]), ""]
+    return "\n".join(parts)

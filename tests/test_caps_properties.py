@@ -1,0 +1,141 @@
+"""Properties of the draft caps over generated banks and random policies.
+
+No cap exceeds a regulatory limit; no borrower's room exceeds its group's headroom; every
+cap is a multiple of the rounding unit; utilisation reconciles exactly; breaches are exactly
+the rows above their caps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from channelgraph.caps import draft_caps_tables
+from channelgraph.generate import generate_dataset
+from channelgraph.io import load_dataset
+from channelgraph.model import fraction_of
+from channelgraph.policy import Policy
+from channelgraph.risk import connected_groups
+
+SEEDS = (1, 2, 3, 5, 8)
+SIZES = (40, 70)
+
+
+@pytest.fixture(scope="module")
+def banks(tmp_path_factory):
+    cache: dict = {}
+
+    def get(seed: int, customers: int):
+        key = (seed, customers)
+        if key not in cache:
+            folder = tmp_path_factory.mktemp(f"bank-{seed}-{customers}")
+            generate_dataset(folder, customers=customers, seed=seed)
+            cache[key] = load_dataset(folder)
+        return cache[key]
+
+    return get
+
+
+policies = st.fixed_dictionaries({
+    "tier1_per_mille": st.integers(20, 5000),  # tier-1 as ‰ of the book: from tight to roomy
+    "net_over_tier1": st.sampled_from(["1", "1.2", "1.5"]),
+    "limits": st.fixed_dictionaries({
+        "single_customer_share": st.sampled_from([0.05, 0.15, 0.2]),
+        "group_share": st.sampled_from([0.1, 0.2, 0.25]),
+        "single_borrower_net_capital_share": st.sampled_from([0.02, 0.1]),
+    }),
+    "caps": st.fixed_dictionaries({
+        "scheme_total_share": st.sampled_from([0.005, 0.05, 0.3]),
+        "per_borrower": st.integers(10_000, 50_000_000),
+        "single_source_share": st.sampled_from([0.05, 0.1, 0.5]),
+        "single_source_min_borrowers": st.integers(1, 3),
+        "rounding": st.sampled_from(["0.01", "1", "123.45", "10000"]),
+        "hhi_above": st.sampled_from([0.1, 0.18, 1]),
+        "penetration_below": st.sampled_from([0, 0.2, 0.9]),
+        "quality_adjusts_per_borrower": st.booleans(),
+    }),
+})
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.sampled_from(SEEDS), size=st.sampled_from(SIZES), raw=policies)
+def test_caps_respect_every_limit_and_reconcile(banks, seed, size, raw):
+    base = banks(seed, size)
+    total = base.total_outstanding_fen
+    tier1 = max(100, total * raw["tier1_per_mille"] // 1000)
+    net = fraction_of(tier1, Decimal(raw["net_over_tier1"]))
+    mapping = {"tier1_capital": f"{tier1 // 100}.{tier1 % 100:02d}", "net_capital": f"{net // 100}.{net % 100:02d}",
+               "limits": raw["limits"], "caps": dict(raw["caps"], per_borrower=str(raw["caps"]["per_borrower"]))}
+    policy = Policy.from_mapping(mapping)
+    ds = dataclasses.replace(base, policy=policy)
+    t = draft_caps_tables(None, ds, policy)
+    caps, bt, src, br = t["caps"], t["scheme_borrower_caps"], t["scheme_risk_sources"], t["caps_breaches"]
+
+    lim, c = policy.limits, policy.caps
+    single = fraction_of(policy.tier1_capital_fen, lim.single_customer_share)
+    loan = fraction_of(policy.net_capital_fen, lim.single_borrower_net_capital_share)
+    group = fraction_of(policy.tier1_capital_fen, lim.group_share)
+    appetite = fraction_of(policy.tier1_capital_fen, c.scheme_total_share)
+    unit = max(1, c.rounding_fen)
+
+    # utilisation reconciles exactly
+    exp = ds.exposures
+    with_scheme = exp[exp["scheme_id"] != ""]
+    per_scheme = {k: int(v) for k, v in with_scheme.groupby("scheme_id")["outstanding"].sum().items()}
+    assert int(caps["utilized_fen"].sum()) == int(with_scheme["outstanding"].sum())
+    assert caps["scheme_id"].tolist() == sorted(ds.schemes["scheme_id"])
+
+    for r in caps.itertuples(index=False):
+        assert r.utilized_fen == per_scheme.get(r.scheme_id, 0)
+        assert r.headroom_fen == r.cap_total_fen - r.utilized_fen
+        assert 0 <= r.cap_total_fen <= appetite
+        assert 0 <= r.cap_per_borrower_fen <= min(single, loan, c.per_borrower_fen)
+        assert 0 <= r.cap_single_risk_source_fen <= fraction_of(r.cap_total_fen, c.single_source_share)
+        for v in (r.cap_total_fen, r.cap_per_borrower_fen, r.cap_single_risk_source_fen):
+            assert v % unit == 0
+        assert r.total_rule in r.binding_rule and r.per_borrower_rule in r.binding_rule
+
+    # groups of connected clients as the risk room sees them
+    groups, members, _ = connected_groups(None, ds, policy)
+    gexp = dict(zip(groups["group_id"], groups["exposure_fen"]))
+    gsize = dict(zip(groups["group_id"], groups["member_count"]))
+    group_of = {e: g for e, g in zip(members["entity_id"], members["group_id"]) if gsize[g] >= 2}
+    cap_pb = dict(zip(caps["scheme_id"], caps["cap_per_borrower_fen"]))
+    own_total = {k: int(v) for k, v in exp.groupby("customer_id")["outstanding"].sum().items()}
+
+    for r in bt.itertuples(index=False):
+        cap, cur = int(r.cap_fen), int(r.current_outstanding_fen)
+        assert 0 <= cap <= min(cap_pb[r.scheme_id], single, loan) and cap % unit == 0
+        assert r.headroom_fen == cap - cur
+        assert r.customer_outstanding_fen == own_total.get(r.customer_id, 0)
+        assert r.group_id == group_of.get(r.customer_id, "")
+        outside = int(r.customer_outstanding_fen) - cur
+        if cap > 0:  # drawing up to the cap breaks no limit
+            assert outside + cap <= single and outside + cap <= loan
+        if r.group_id:
+            ge = int(gexp[r.group_id])
+            assert r.group_exposure_fen == ge
+            assert r.group_headroom_fen == max(0, group - ge)
+            assert cap <= group  # no cap exceeds the group limit …
+            assert cap - cur <= r.group_headroom_fen  # … nor gives more than the group's headroom
+            if cap > 0:
+                assert ge - cur + cap <= group
+        assert (r.status == "breach") == (cur > cap)
+
+    # breaches are exactly the rows above their caps
+    got = {(x.scheme_id, x.breach_type, x.subject_id) for x in br.itertuples(index=False)}
+    want = {(x.scheme_id, "borrower", x.customer_id) for x in bt.itertuples(index=False) if x.status == "breach"}
+    want |= {(x.scheme_id, "scheme_total", x.scheme_id) for x in caps.itertuples(index=False)
+             if x.utilized_fen > x.cap_total_fen}
+    want |= {(x.scheme_id, "risk_source", x.source_id) for x in src.itertuples(index=False) if x.status == "breach"}
+    assert got == want
+    assert all(int(x) > 0 for x in br["excess_fen"])
+    for x in src.itertuples(index=False):
+        assert x.exposure_fen == x.dependent_exposure_fen + x.own_exposure_fen <= per_scheme.get(x.scheme_id, 0)
+        tested = x.scheme_borrowers >= c.single_source_min_borrowers
+        assert x.status == ("not_tested" if not tested else "breach" if x.exposure_fen > x.cap_fen else "ok")
+        assert x.source_id != caps.set_index("scheme_id").loc[x.scheme_id, "channel_id"]

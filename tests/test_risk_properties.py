@@ -1,0 +1,139 @@
+"""Property tests of the risk room on small random banks: partitions, exact reconciliation,
+order independence."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from channelgraph.io import dataset_from_frames
+from channelgraph.io.write import table_records
+from channelgraph.model import fraction_of
+from channelgraph.policy import Policy
+from channelgraph.risk import run_risk, stress_cascade
+
+SHARES = ["0.3", "0.5", "0.51", "0.75", "1"]
+POLICY = Policy.from_mapping({"tier1_capital": "2000.00", "net_capital": "2500.00"})
+
+
+@st.composite
+def banks(draw):
+    persons = [f"P{i}" for i in range(draw(st.integers(1, 5)))]
+    firms = [f"E{i}" for i in range(draw(st.integers(1, 6)))]
+    parties = persons + firms
+    customer = {p: draw(st.booleans()) for p in parties}
+    ent_rows = []
+    for p in parties:
+        na = draw(st.one_of(st.none(), st.integers(0, 500)))
+        ent_rows.append({"id": p, "kind": "person" if p.startswith("P") else "enterprise", "name": "名" + p,
+                         "is_customer": "true" if customer[p] else "false",
+                         "net_assets": "" if na is None else str(na),
+                         "industry": draw(st.sampled_from(["", "纺织", "印染"])),
+                         "region": draw(st.sampled_from(["", "柯桥", "越城"]))})
+    ent_rows.append({"id": "M0", "kind": "market", "name": "市场", "is_customer": "false", "net_assets": "",
+                     "industry": "", "region": ""})
+    rels = {}
+    n_rel = draw(st.integers(0, 25))
+    for _ in range(n_rel):
+        t = draw(st.sampled_from(["CONTROLS", "GUARANTEES", "GUARANTEES", "SUPPLIES", "FAMILY", "TRADES_IN",
+                                  "REFERRED"]))
+        s = draw(st.sampled_from(parties))
+        if t == "CONTROLS":
+            d = draw(st.sampled_from(firms))
+        elif t == "FAMILY":
+            s, d = draw(st.sampled_from(persons)), draw(st.sampled_from(persons))
+        elif t == "TRADES_IN":
+            d = "M0"
+        else:
+            d = draw(st.sampled_from(parties))
+        if s == d:
+            continue
+        key = (min(s, d), max(s, d), t) if t == "FAMILY" else (s, d, t)
+        if key in rels:
+            continue
+        amount = str(draw(st.integers(1, 800))) if t == "GUARANTEES" else ""
+        share = draw(st.sampled_from(SHARES)) if t == "CONTROLS" else (
+            draw(st.sampled_from(SHARES + [""])) if t == "SUPPLIES" else "")
+        rels[key] = {"src": s, "dst": d, "type": t, "amount": amount, "share": share}
+    exp_rows = []
+    for p in parties:
+        if customer[p]:
+            for k in range(draw(st.integers(0, 2))):
+                cents = draw(st.integers(0, 60000))
+                exp_rows.append({"facility_id": f"F{p}{k}", "customer_id": p,
+                                 "outstanding": f"{cents // 100}.{cents % 100:02d}"})
+    seed = draw(st.integers(0, 2**32 - 1))
+    rel = pd.DataFrame(list(rels.values()), columns=["src", "dst", "type", "amount", "share"])
+    exp = pd.DataFrame(exp_rows, columns=["facility_id", "customer_id", "outstanding"])
+    return pd.DataFrame(ent_rows), rel, exp, seed
+
+
+def _shuffled(df: pd.DataFrame, seed: int) -> pd.DataFrame:
+    return df.sample(frac=1.0, random_state=seed % (2**32 - 1)).reset_index(drop=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(banks())
+def test_risk_invariants(bank):
+    ent, rel, exp, seed = bank
+    ds = dataset_from_frames(ent, rel, exp, policy=POLICY)
+    res = run_risk(None, ds)
+    g, m, t = res.tables["risk_groups"], res.tables["risk_group_members"], res.tables["connection_ties"]
+    total = ds.total_outstanding_fen
+    out = ds.exposures.groupby("customer_id")["outstanding"].sum().to_dict()
+
+    # the groups partition the customers and the book, exactly
+    customers = sorted(ds.entities.loc[ds.entities["is_customer"], "id"])
+    listed = [c for cs in g["customers"] for c in cs]
+    assert sorted(listed) == customers and len(listed) == len(set(listed))
+    assert int(g["exposure_fen"].sum()) == total
+    for row in g.itertuples():
+        assert row.exposure_fen == sum(int(out.get(c, 0)) for c in row.customers)
+        assert row.group_id == "G-" + min(row.members)
+        assert row.customer_count == len(row.customers) >= 1
+        share = POLICY.limits.group_share if row.customer_count >= 2 else POLICY.limits.single_customer_share
+        limit = fraction_of(POLICY.tier1_capital_fen, share)
+        assert (row.status == "breach") == (row.exposure_fen > limit)
+    # members table agrees with the groups; joining ties stay inside one group
+    group_of = dict(zip(m["entity_id"], m["group_id"]))
+    assert sorted(group_of) == sorted(x for ms in g["members"] for x in ms)
+    for row in t.itertuples():
+        if row.joins and row.src in group_of:
+            assert group_of[row.src] == group_of[row.dst] == row.group_id
+        if not row.joins:
+            assert row.group_id == ""
+
+    # guarantee patterns are made of real guarantee edges
+    edges = set(zip(rel.loc[rel["type"] == "GUARANTEES", "src"], rel.loc[rel["type"] == "GUARANTEES", "dst"]))
+    for row in res.tables["guarantee_patterns"].itertuples():
+        if row.pattern == "circle":
+            ring = list(row.members)
+            assert len(ring) >= 3 and all((a, b) in edges for a, b in zip(ring, ring[1:] + ring[:1]))
+        if row.pattern == "mutual":
+            a, b = row.members
+            assert (a, b) in edges and (b, a) in edges
+
+    # every concentration dimension partitions the book
+    c = res.tables["concentration"]
+    for dim in ("channel", "industry", "region"):
+        assert int(c[(c["dimension"] == dim) & (c["bucket"] != "*")]["exposure_fen"].sum()) == total
+
+    # DebtRank is a share of the book
+    for x in res.tables["systemic_impact"]["debt_rank"]:
+        assert 0.0 <= float(x) <= 1.0
+
+    # a stress test never hits more than the book and defaults each entity once
+    first = sorted(ds.entities["id"])[: 1 + seed % 3]
+    rounds, _ = stress_cascade(None, ds, POLICY, first)
+    seen = [x for d in rounds["defaulted"] for x in d]
+    assert len(seen) == len(set(seen)) and set(first) <= set(seen)
+    assert int(rounds["exposure_hit_fen"].sum()) <= total
+
+    # the same bank with every table shuffled gives the same outputs
+    ds2 = dataset_from_frames(_shuffled(ent, seed), _shuffled(rel, seed + 1), _shuffled(exp, seed + 2),
+                              policy=POLICY)
+    res2 = run_risk(None, ds2)
+    for name, df in res.tables.items():
+        assert table_records(df) == table_records(res2.tables[name]), name
+    assert res.summary == res2.summary
