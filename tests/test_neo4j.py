@@ -217,3 +217,46 @@ def test_wrong_password_is_refused_without_leaking_it(tiny, tmp_path):
         assert "Entity" in r.output
     finally:
         subprocess.run([script, "stop"], capture_output=True, env=env, timeout=120)
+
+
+def test_write_back_stores_results_on_the_nodes(target, tmp_path):
+    from neo4j import GraphDatabase
+
+    from channelgraph.analyses import node_results, run_analyses
+    from channelgraph.store import build_graph
+    from channelgraph.store.neo4j import cypher
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["load", str(SAMPLE), "--neo4j", URI, "--quiet"]).exit_code == 0
+    r = runner.invoke(main, ["analyze", "--neo4j", URI, "--out", str(tmp_path / "o"), "--write-back"])
+    assert r.exit_code == 0, r.output
+    assert "wrote results back" in r.output
+    ds = load_dataset(SAMPLE)
+    expected = node_results(run_analyses(build_graph(ds), ds))
+    keys = {k for props in expected.values() for k in props}
+    assert {"hub_rank", "hub_score", "group_id", "group_status", "risk_source_rank"} <= keys
+    clear_text = cypher("write/clear_results")
+    assert all(f"n.{k}" in clear_text for k in keys), "clear_results.cypher misses a written property"
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        got = {rec["id"]: rec["p"] for rec in s.run(
+            "MATCH (n:Entity) WHERE n.group_id IS NOT NULL OR n.hub_rank IS NOT NULL "
+            "RETURN n.id AS id, properties(n) AS p")}
+        assert set(got) == set(expected)
+        for eid, props in expected.items():
+            for k, v in props.items():
+                assert got[eid][k] == v, (eid, k)
+        top = s.run("MATCH (n:Entity) WHERE n.hub_rank = 1 RETURN n.id AS id").single()["id"]
+        breached = s.run("MATCH (n:Entity {group_status: 'breach'}) RETURN count(n) AS c").single()["c"]
+    assert top == next(e for e, p in expected.items() if p.get("hub_rank") == 1)
+    assert breached > 0
+    # the example queries in cypher/browser run and find what the write-back stored
+    params = {"top": 10, "channel_id": "C0001"}
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        found = {}
+        for f in sorted((ROOT / "cypher" / "browser").glob("*.cypher")):
+            found[f.stem] = len(list(s.run(f.read_text(encoding="utf-8"), **params)))
+    assert found["breached_groups"] >= 1 and found["top_hubs"] == 10 and found["risk_sources"] == 10
+    assert found["guarantee_circles"] >= 3 and found["channel_members"] > 10
+    # a second write-back leaves no stale values and the same nodes
+    r = runner.invoke(main, ["analyze", "--neo4j", URI, "--out", str(tmp_path / "o2"), "--write-back"])
+    assert r.exit_code == 0, r.output

@@ -369,7 +369,7 @@ def write_back_results(target: Neo4jTarget, node_props: dict[str, dict], *, batc
     rows = [{"id": k, "props": {p: _clean(v) for p, v in props.items() if _clean(v) is not None}}
             for k, props in sorted(node_props.items())]
     with open_driver(target) as driver, _session(driver, target) as session:
-        session.execute_write(lambda tx: tx.run(cypher("write/clear_results")).consume())
+        session.run(cypher("write/clear_results")).consume()  # CALL … IN TRANSACTIONS: auto-commit
         for batch in _batches(rows, batch_size):
             session.execute_write(lambda tx, b=batch: tx.run(cypher("write/node_results"), rows=b).consume())
     return len(rows)
