@@ -22,6 +22,7 @@ def main(argv: list[str]) -> dict:
     stage, data = argv[0], Path(argv[1])
     out = Path(argv[2]) if len(argv) > 2 else None
     steps: dict[str, float] = {}
+    answers: dict = {}
 
     def timed(name, fn, *a, **kw):
         t0 = time.perf_counter()
@@ -57,6 +58,13 @@ def main(argv: list[str]) -> dict:
                     prior[a.name] = timed(a.name, a.run, g, ds, ds.policy, prior)
                     if a.name == stage:
                         break
+                if "risk" in prior:
+                    rg = prior["risk"].tables["risk_groups"]
+                    pats = prior["risk"].tables["guarantee_patterns"]
+                    answers["risk"] = {"groups_total_fen": int(sum(rg["exposure_fen"].tolist())),
+                                       "largest_group_fen": int(rg["exposure_fen"].max()),
+                                       "circles": int((pats["pattern"] == "circle").sum()),
+                                       "circle_blocks": int((pats["pattern"] == "circle_block").sum())}
                 if stage == "viz":
                     from channelgraph.viz import write_views
 
@@ -64,9 +72,9 @@ def main(argv: list[str]) -> dict:
             elif stage.startswith("baseline-"):
                 import baseline
 
-                timed(stage, getattr(baseline, stage.replace("-", "_")), g, ds)
+                answers[stage] = timed(stage, getattr(baseline, stage.replace("-", "_")), g, ds)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"stage": stage, "steps": steps, "peak_rss_bytes": peak}
+    return {"stage": stage, "steps": steps, "peak_rss_bytes": peak, "answers": answers}
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ in :data:`DEFAULTS` (and in README.md). Amounts are yuan (a quoted string such a
 ``"1200000000.00"`` or a TOML integer), held as integer fen.
 
 Regulatory defaults follow 商业银行大额风险暴露管理办法 (CBIRC Order 2018 No. 1):
-large exposure ≥ 2.5% of tier-1 capital; non-interbank single customer ≤ 15% and a
+large exposure above 2.5% of tier-1 capital; non-interbank single customer ≤ 15% and a
 group of connected non-interbank customers ≤ 20% of tier-1 capital; and 商业银行法
 art. 39: loans to one borrower ≤ 10% of net capital.
 
@@ -35,7 +35,7 @@ class PolicyError(ValueError):
 class Limits:
     """Regulatory limits, as shares of capital."""
 
-    #: 大额风险暴露: an exposure ≥ this share of tier-1 capital is a large exposure.
+    #: 大额风险暴露: an exposure above (超过) this share of tier-1 capital is a large exposure.
     large_exposure_share: Decimal = Decimal("0.025")
     #: 单一非同业客户: exposure to one non-interbank customer ≤ this share of tier-1.
     single_customer_share: Decimal = Decimal("0.15")

@@ -20,6 +20,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..model import format_yuan
@@ -53,23 +54,34 @@ def _cell(v) -> object:
     return v
 
 
-def output_frame(df: pd.DataFrame) -> tuple[list[str], list[list]]:
-    """Column names and rows as they are written: fen columns formatted as yuan."""
-    names: list[str] = []
-    cols: list[list] = []
+def _yuan_column(series: pd.Series) -> list:
+    """Integer fen → yuan strings with two decimals (None stays None), vectorised."""
+    if len(series) == 0:
+        return []
+    values = pd.array(series, dtype="Int64")
+    mask = np.asarray(values.isna())
+    fen = np.asarray(values.fillna(0), dtype=np.int64)
+    q, r = np.divmod(np.abs(fen), 100)
+    text = np.char.add(np.char.add(np.where(fen < 0, "-", ""), q.astype(str)),
+                       np.char.add(".", np.char.zfill(r.astype(str), 2)))
+    out = text.astype(object)
+    out[mask] = None
+    return out.tolist()
+
+
+def output_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as it is written: ``*_fen`` columns become yuan strings without the suffix."""
+    cols = {}
     for c in df.columns:
-        values = df[c].tolist()
         if isinstance(c, str) and c.endswith("_fen"):
-            names.append(c[:-4])
-            cols.append([None if _cell(v) is None else format_yuan(int(v)) for v in values])
+            cols[c[:-4]] = _yuan_column(df[c])
         else:
-            names.append(str(c))
-            cols.append([_cell(v) for v in values])
-    rows = [list(r) for r in zip(*cols)] if cols else []
-    return names, rows
+            cols[str(c)] = df[c].tolist() if df[c].dtype == object else df[c]
+    return pd.DataFrame(cols, index=range(len(df)))
 
 
 def _csv_text(v) -> str:
+    v = _cell(v)
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -80,17 +92,37 @@ def _csv_text(v) -> str:
         return ";".join(map(str, v))
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False, sort_keys=True)
-    return neutralise_cell(str(v))
+    return str(v)
+
+
+def _csv_column(series: pd.Series) -> pd.Series:
+    """One output column as CSV text, with formula-like text cells neutralised."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) and not series.isna().any():
+        return series.map({True: "true", False: "false"})
+    if pd.api.types.is_integer_dtype(dtype) and not series.isna().any():
+        return series.astype(str)
+    if pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.Float64Dtype):
+        return pd.Series(["" if x != x else repr(x) for x in series.tolist()], dtype=object)
+    values = series.tolist()
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        text = pd.Series(["" if v is None or v != v else v for v in values], dtype=object)
+    else:
+        text = pd.Series([_csv_text(v) for v in values], dtype=object)
+    first = text.str[:1]
+    risky = first.isin(_FORMULA_START)
+    if risky.any():
+        risky &= ~text.str.fullmatch(_PLAIN_NUMBER)
+        text = text.where(~risky, "'" + text)
+    return text
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    names, rows = output_frame(df)
+    view = output_frame(df)
+    text = pd.DataFrame({c: _csv_column(view[c]) for c in view.columns}, index=range(len(view)))
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\r\n")
-        w.writerow(names)
-        for r in rows:
-            w.writerow([_csv_text(v) for v in r])
+        text.to_csv(fh, index=False, lineterminator="\r\n")
     return path
 
 
@@ -115,11 +147,24 @@ def _json_default(o):
 
 
 def table_records(df: pd.DataFrame) -> list[dict]:
-    names, rows = output_frame(df)
-    return [dict(zip(names, r)) for r in rows]
+    view = output_frame(df)
+    names = list(view.columns)
+    cols = [[_cell(v) for v in view[c].tolist()] for c in names]
+    return [dict(zip(names, r)) for r in zip(*cols)]
+
+
+def _write_json_records(df: pd.DataFrame, path: Path) -> Path:
+    """The JSON twin: a list of records; pretty-printed when small, compact when large."""
+    records = table_records(df)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(records, fh, ensure_ascii=False, indent=2 if len(records) <= 20_000 else None,
+                  default=_json_default)
+        fh.write("\n")
+    return path
 
 
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
     """Write ``name.csv`` and its JSON twin ``name.json`` into *out_dir*."""
     out_dir = Path(out_dir)
-    return [write_csv(df, out_dir / f"{name}.csv"), write_json(table_records(df), out_dir / f"{name}.json")]
+    return [write_csv(df, out_dir / f"{name}.csv"), _write_json_records(df, out_dir / f"{name}.json")]

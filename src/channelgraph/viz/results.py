@@ -255,7 +255,7 @@ def local_groups(graph: nx.MultiDiGraph, policy: Policy | None = None) -> list[G
         exposure = sum(int(graph.nodes[n].get("outstanding_fen") or 0) for n in comp)
         share = share_of(exposure, tier1)
         status = ("breach" if share > policy.limits.group_share
-                  else "large_exposure" if share >= policy.limits.large_exposure_share else "ok")
+                  else "large_exposure" if share > policy.limits.large_exposure_share else "ok")
         out.append(GroupInfo(f"L{i + 1}", comp, exposure, float(share), status, computed_here=True))
     out.sort(key=lambda x: (_STATUS_ORDER.get(x.status, 3), -x.exposure_fen, -len(x.members), x.group_id))
     return out
