@@ -33,7 +33,7 @@ def _problems_report(exc: DatasetError, max_errors: int) -> None:
               "(file:line, column, value: reason — header is line 1)")
     shown = exc.problems if max_errors <= 0 else exc.problems[:max_errors]
     for p in shown:
-        err.print(f"  {p}", markup=False, soft_wrap=True)
+        err.print(f"  {p}", markup=False, emoji=False, highlight=False, soft_wrap=True)
     if len(shown) < n:
         err.print(f"  … and {n - len(shown)} more (use --max-errors 0 to show all)")
 

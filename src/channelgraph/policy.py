@@ -259,7 +259,12 @@ def _coerce(default, value):
     if isinstance(default, Decimal):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise TypeError(f"expected a number, got {value!r}")
-        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        try:
+            d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        except ArithmeticError:
+            raise ValueError(f"expected a number, got {value!r}") from None
+        if not d.is_finite():
+            raise ValueError(f"must be a finite number, got {value!r}")
         if d < 0:
             raise ValueError(f"must not be negative, got {value!r}")
         return d
@@ -272,8 +277,10 @@ def _coerce(default, value):
             raise TypeError("expected a table")
         merged = dict(default)
         for k, v in value.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise TypeError(f"{k}: expected a number, got {v!r}")
+            if k not in default:
+                raise ValueError(f"unknown key {k!r} (known: {', '.join(default)})")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+                raise TypeError(f"{k}: expected a finite number, got {v!r}")
             merged[k] = float(v)
         return merged
     return value
