@@ -108,6 +108,21 @@ def _first_bad_utf8_lines(data: bytes, limit: int = 5) -> tuple[list[int], int]:
     return bad, good_non_ascii
 
 
+def _is_utf8(data: bytes, start: int = 0) -> bool:
+    """Whether ``data[start:]`` is valid UTF-8, checked piecewise (no copy of the whole text)."""
+    if data.isascii():
+        return True
+    view = memoryview(data)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for lo in range(start, len(data), _CHUNK):
+            decoder.decode(view[lo:lo + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """Decide how *data* is encoded: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
 
@@ -115,19 +130,18 @@ def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     lines with GBK lines).
     """
     if data.startswith(codecs.BOM_UTF8):
+        if _is_utf8(data, len(codecs.BOM_UTF8)):
+            return "utf-8-sig", []
         try:
             data.decode("utf-8-sig")
-            return "utf-8-sig", []
+            return "utf-8-sig", []  # pragma: no cover - _is_utf8 said otherwise
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             return None, [Problem(file, line, None, None,
                                   "has a UTF-8 byte-order mark but bytes that are not UTF-8 "
                                   "(mixed encodings?); re-export the file in one encoding")]
-    try:
-        data.decode("utf-8")
+    if _is_utf8(data):
         return "utf-8", []
-    except UnicodeDecodeError:
-        pass
     bad, good = _first_bad_utf8_lines(data)
     if good:
         lines = ", ".join(map(str, bad))
@@ -170,12 +184,11 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
             return table
         text = None
     table.encoding = enc
-    # From here on the file is UTF-8 bytes without BOM: `data[start:]`.
-    if enc in ("utf-8", "utf-8-sig"):
-        start = len(codecs.BOM_UTF8) if enc == "utf-8-sig" else 0
-        text = None
-    else:
-        data, start, text = (text or data.decode(enc)).encode("utf-8"), 0, None
+    # From here on the text is held once, as UTF-8 bytes without BOM: `data[start:]`.
+    start = len(codecs.BOM_UTF8) if enc == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else 0
+    if enc not in ("utf-8", "utf-8-sig"):
+        data = (text if text is not None else data.decode(enc)).encode("utf-8")
+    del text
     if _is_blank(data, start):
         table.problems.append(Problem(file, 1, None, None, "is empty: no header line"))
         return table
@@ -274,19 +287,22 @@ class _Records:
     lines: np.ndarray
 
 
-def _scan(buf: np.ndarray) -> _Records | None:
-    """Split UTF-8 CSV bytes into records, vectorised; ``None`` when only the csv module can tell.
+def _scan(data: bytes, start: int) -> _Records | None:
+    """Split the UTF-8 CSV bytes ``data[start:]`` into records, vectorised; ``None`` when
+    only the csv module can tell.
 
     A quote toggles "inside a quoted field"; a comma or LF outside quotes separates
     fields or records. That reading equals the csv module's exactly when each opening
     quote starts a field (or doubles a quote) and each closing quote ends one (or is
     doubled), and there is no lone CR (the csv module counts it as a line break).
     """
+    buf = np.frombuffer(data, dtype=np.uint8, offset=start)
     n = len(buf)
-    cr = np.flatnonzero(buf == _CR)
-    if len(cr) and (cr[-1] == n - 1 or np.any(buf[cr + 1] != _LF)):
-        return None
-    quotes = np.flatnonzero(buf == _QUOTE)
+    if data.find(b"\r", start) >= 0:
+        cr = np.flatnonzero(buf == _CR)
+        if cr[-1] == n - 1 or np.any(buf[cr + 1] != _LF):
+            return None
+    quotes = np.flatnonzero(buf == _QUOTE) if data.find(b'"', start) >= 0 else np.empty(0, dtype=np.intp)
     if len(quotes):
         if len(quotes) % 2:
             return None
@@ -335,8 +351,7 @@ def _scan(buf: np.ndarray) -> _Records | None:
 
 def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     """Read well-formed CSV with pandas' C parser; False (nothing done) when it does not apply."""
-    buf = np.frombuffer(data, dtype=np.uint8, offset=start)
-    rec = _scan(buf)
+    rec = _scan(data, start)
     if rec is None or len(rec.starts) == 0:
         return False
     view = memoryview(data)[start:]

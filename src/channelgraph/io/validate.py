@@ -22,12 +22,10 @@ from ..model import (
     ENTITY_MONEY,
     ENTITY_OPTIONAL,
     EXPOSURE_COLUMNS,
-    EXPOSURE_MONEY,
     EXPOSURE_OPTIONAL,
     FALSE_WORDS,
     PARTY_KINDS,
     RELATION_COLUMNS,
-    RELATION_MONEY,
     RELATION_OPTIONAL,
     RELATION_SPECS,
     SCHEME_COLUMNS,
@@ -124,8 +122,6 @@ _NEEDS_SHARE = np.array(["share" in s.requires for s in _SPECS])
 #: Plain amounts converted with numpy: at most this many characters, 13 integer digits.
 _PLAIN_WIDTH = 16
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
-
-
 #: Bytes that ``str.strip`` removes from an ASCII string.
 _ASCII_SPACE = np.zeros(256, dtype=bool)
 _ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
@@ -138,13 +134,17 @@ def _hashes(values: np.ndarray) -> np.ndarray:
 
 
 def _ascii(values: np.ndarray, width: int = _ID_WIDTH) -> np.ndarray | None:
-    """The strings as fixed-width ASCII bytes, or ``None`` if one of them is not ASCII."""
+    """The strings as fixed-width ASCII bytes; ``None`` if one of them is not ASCII or is
+    longer than an id may be (a fixed width that large would cost too much memory)."""
     if not len(values):
         return np.zeros(0, dtype="S1")
     try:
         out = values.astype(f"S{width + 1}")
         if out.view(np.uint8).reshape(len(out), width + 1)[:, width].any():  # longer than guessed
-            out = values.astype(f"S{max(map(len, values))}")
+            longest = max(map(len, values))
+            if longest > MAX_ID_LENGTH:
+                return None
+            out = values.astype(f"S{longest}")
     except UnicodeEncodeError:
         return None
     return out
@@ -285,10 +285,11 @@ class _Lookup:
         if self._dict is not None:
             return np.fromiter(map(self._dict.get, q.values, repeat(-1)), dtype=np.int64, count=len(q))
         if self.ids.ascii is not None and q.ascii is None:
-            # Keys are ASCII bytes: only the ASCII values can match.
-            rows = np.flatnonzero(np.fromiter(map(str.isascii, q.values), dtype=bool, count=len(q)))
+            # Keys are ASCII bytes: only ASCII values no wider than the keys can match.
+            width = self.ids.ascii.itemsize
+            rows = np.flatnonzero([v.isascii() and len(v) <= width for v in q.values.tolist()])
             pos = np.full(len(q), -1, dtype=np.int64)
-            pos[rows] = self.positions(_Ids.of(q.values[rows]))
+            pos[rows] = self.positions(_Ids(q.values[rows], q.values[rows].astype(self.ids.ascii.dtype)))
             return pos
         if self.ids.ascii is None and q.ascii is not None:
             q = _Ids(q.values, None)  # keys are str hashes
@@ -420,7 +421,7 @@ class _Checker:
         self.problems.extend(Problem(self.t.file, line, column, v, r) for line, v, r in zip(lines, vals, reasons))
 
     def require_columns(self, required) -> bool:
-        missing = [c for c in required if c not in self.t.columns]
+        missing = [c for c in required if c not in self.t.header]
         for c in missing:
             self.problems.append(Problem(
                 self.t.file, 1, c, None,
@@ -482,11 +483,13 @@ class _Checker:
         self.report(refused, name, raw, [shares[k][1] for k in few.codes[refused].tolist()])
         return pd.arrays.FloatingArray(value, ~valid), blank
 
-    def unique(self, name: str, ids: _Ids) -> None:
+    def unique(self, name: str, ids: _Ids) -> bool:
+        """Repeated ids are problems naming the first line; True when there are none."""
         first = ids.first_index()
         rows = np.flatnonzero((first != np.arange(len(ids))) & (ids.values != ""))
         firsts = self.t.lines_of(first[rows]).tolist()
         self.report(rows, name, ids.values, [f"duplicate id (first on line {line})" for line in firsts])
+        return not len(rows)
 
     def extras(self, known) -> dict[str, np.ndarray]:
         return {c: vals for c, vals in self.t.columns.items() if c not in known}
@@ -508,7 +511,7 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     if len(t) == 0 and not t.problems:
         c.problems.append(Problem(t.file, 1, None, None, "has a header but no rows: a dataset needs entities"))
     ids = c.ids("id")
-    c.unique("id", ids)
+    distinct = c.unique("id", ids)
     kinds, few = c.few("kind", required=True)
     kind = few.map(lambda k: _KIND_CODE.get(k, -1), np.int64)
     c.report(np.flatnonzero((kind < 0) & (kinds != "")), "kind", kinds,
@@ -529,9 +532,11 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     cols.update(money)
     cols.update(c.extras(set(ENTITY_COLUMNS) | set(ENTITY_OPTIONAL)))
     # Other tables look ids up among rows with an id and a known kind; the last such row wins.
-    valid = np.flatnonzero((ids.values != "") & (kind >= 0))[::-1]
-    last = valid[ids.take(valid).first_index() == np.arange(len(valid))]
-    entities = _Entities(_Lookup(ids.take(last)), kind[last], cust[last])
+    rows = np.flatnonzero((ids.values != "") & (kind >= 0))
+    if not distinct:
+        rows = rows[::-1]
+        rows = rows[ids.take(rows).first_index() == np.arange(len(rows))]
+    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows])
     return _frame(cols), c.problems, entities
 
 
@@ -723,7 +728,8 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
     if raw["entities"] is not None and raw["entities"].header:
         ent_df, p, entities = _check_entities(raw["entities"])
         problems.extend(p)
-    sch_df, p, scheme_ids = _check_schemes(raw["schemes"] if raw["schemes"] is None or raw["schemes"].header else None, entities)
+    schemes = raw["schemes"] if raw["schemes"] is None or raw["schemes"].header else None
+    sch_df, p, scheme_ids = _check_schemes(schemes, entities)
     problems.extend(p)
     if raw["relations"] is not None and raw["relations"].header:
         rel_df, p = _check_relations(raw["relations"], entities)
