@@ -92,11 +92,24 @@ class RawTable:
         return self.lines_of(np.arange(self.rows)).tolist()
 
 
+#: A line break as the csv module and editors count them: CRLF, a lone CR or LF.
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_of(data: bytes, offset: int, start: int = 0) -> int:
+    """The editor line (1-based) on which byte *offset* of ``data[start:]`` stands."""
+    return sum(1 for _ in _LINE_BREAK.finditer(data, start, offset)) + 1
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    return _LINE_BREAK.split(data)
+
+
 def _first_bad_utf8_lines(data: bytes, limit: int = 5) -> tuple[list[int], int]:
     """Lines (1-based) that are not valid UTF-8, and how many lines are valid non-ASCII UTF-8."""
     bad: list[int] = []
     good_non_ascii = 0
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for number, raw in enumerate(_split_lines(data), start=1):
         if raw.isascii():
             continue
         try:
@@ -136,7 +149,7 @@ def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
             data.decode("utf-8-sig")
             return "utf-8-sig", []  # pragma: no cover - _is_utf8 said otherwise
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
+            line = _line_of(data, exc.start)
             return None, [Problem(file, line, None, None,
                                   "has a UTF-8 byte-order mark but bytes that are not UTF-8 "
                                   "(mixed encodings?); re-export the file in one encoding")]
@@ -152,7 +165,7 @@ def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
         data.decode("gb18030")
         return "gb18030", []
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = _line_of(data, exc.start)
         return None, [Problem(file, line, None, None,
                               "is neither UTF-8 nor GB18030/GBK; pass --encoding if it is another encoding")]
 
@@ -174,7 +187,7 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
+            line = _line_of(data, exc.start)
             table.problems.append(Problem(file, line, None, None, f"cannot be decoded as {encoding}"))
             return table
     else:
@@ -193,7 +206,7 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
         table.problems.append(Problem(file, 1, None, None, "is empty: no header line"))
         return table
     if data.find(b"\x00", start) >= 0:
-        for number, line in enumerate(data[start:].split(b"\n"), start=1):
+        for number, line in enumerate(_split_lines(data[start:]), start=1):
             if b"\x00" in line:
                 table.problems.append(Problem(file, number, None, None,
                                               "contains a NUL byte (a binary or truncated export?)"))
@@ -219,6 +232,15 @@ def _is_blank(data: bytes, start: int) -> bool:
 
 def _read_exact(text: str, table: RawTable) -> None:
     """Parse record by record with the csv module (strict): exact diagnosis of malformed CSV."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # a long field is judged by the rules, not the parser
+    try:
+        _read_records(text, table)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _read_records(text: str, table: RawTable) -> None:
     file = table.file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
