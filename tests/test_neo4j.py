@@ -260,3 +260,36 @@ def test_write_back_stores_results_on_the_nodes(target, tmp_path):
     # a second write-back leaves no stale values and the same nodes
     r = runner.invoke(main, ["analyze", "--neo4j", URI, "--out", str(tmp_path / "o2"), "--write-back"])
     assert r.exit_code == 0, r.output
+
+
+def test_property_embedded_and_neo4j_outputs_are_equal(tmp_path):
+    """Hypothesis over generated banks (seed, size, capital): every output file is identical."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from channelgraph.generate import generate_dataset
+
+    counter = iter(range(1000))
+
+    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(seed=st.integers(0, 10_000), customers=st.integers(30, 400), capital_scale=st.sampled_from([1, 3, 50]))
+    def check(seed, customers, capital_scale):
+        _wipe()
+        i = next(counter)
+        data = tmp_path / f"bank{i}"
+        generate_dataset(data, customers=customers, seed=seed)
+        pol = (data / "policy.toml").read_text(encoding="utf-8")
+        tier1 = int(float(pol.split('tier1_capital = "')[1].split('"')[0]) * capital_scale)
+        (data / "policy.toml").write_text(pol.replace(pol.split('tier1_capital = "')[1].split('"')[0],
+                                                      f"{tier1}.00"), encoding="utf-8")
+        runner = CliRunner()
+        assert runner.invoke(main, ["load", str(data), "--neo4j", URI, "--quiet", "--replace"]).exit_code == 0
+        a_out, b_out = tmp_path / f"csv{i}", tmp_path / f"neo{i}"
+        assert runner.invoke(main, ["analyze", str(data), "--out", str(a_out)]).exit_code == 0
+        r = runner.invoke(main, ["analyze", "--neo4j", URI, "--out", str(b_out)])
+        assert r.exit_code == 0, r.output
+        a, b = _dump(a_out), _dump(b_out)
+        assert sorted(a) == sorted(b)
+        assert [n for n in a if a[n] != b[n]] == []
+
+    check()
