@@ -294,13 +294,14 @@ def test_two_hop_reach_equals_brute_force(relay):
             assert two_hop_set(A, v, target, relay).tolist() == sorted(x for x in n2 if target[x])
 
 
-@pytest.mark.parametrize("louvain_max", [0, 10])
-def test_label_propagation_fallback(monkeypatch, louvain_max):
+@pytest.mark.parametrize("final", [0, 10])
+def test_multilevel_communities_on_large_graphs(monkeypatch, final):
     ds, g = make(*bridge_world())
-    monkeypatch.setattr(communities_mod, "LOUVAIN_MAX_NODES", louvain_max)
+    monkeypatch.setattr(communities_mod, "LOUVAIN_MAX_NODES", 0)
+    monkeypatch.setattr(communities_mod, "FINAL_LOUVAIN_NODES", final)
     a = campaign_communities(g, ds)
     b = campaign_communities(g, ds)
-    assert a.attrs["method"] == "label_propagation+louvain"
+    assert a.attrs["method"] == "multilevel"
     pd.testing.assert_frame_equal(a, b)
     assert a["size"].sum() + a.attrs["left_out"] + a.attrs["untied"] == len(ds.entities)
     assert not any({"C1", "C2"} <= set(ids) for ids in a["channel_ids"])
@@ -421,3 +422,23 @@ def test_cli_hubs_and_channels(tmp_path):
     assert {p.name for p in (tmp_path / "c").iterdir()} == {"channels.csv", "channels.json", "summary.json"}
     r = runner.invoke(main, ["hubs", str(SAMPLE), "--out", str(tmp_path / "x"), "--channel", "NOPE"])
     assert r.exit_code == 2 and "unknown channel" in r.output
+
+
+def test_modularity_moves_match_louvain_quality(monkeypatch):
+    monkeypatch.setattr(communities_mod, "FINAL_LOUVAIN_NODES", 0)  # vectorised levels only
+    G = nx.planted_partition_graph(4, 25, 0.4, 0.02, seed=3)
+    W = sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=range(100), format="csr").astype(float))
+    lab = communities_mod._multilevel(W, 42)
+    comms = [set(np.flatnonzero(lab == x).tolist()) for x in np.unique(lab)]
+    ref = nx.community.louvain_communities(G, seed=42)
+    assert nx.community.modularity(G, comms) >= nx.community.modularity(G, ref) - 0.02
+
+
+@pytest.mark.parametrize("module", ["centrality", "hubs", "channels", "campaign", "communities"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"channelgraph.marketing.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

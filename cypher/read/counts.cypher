@@ -1,5 +1,5 @@
 // Node counts per label and relationship counts per type, for `load` and tests.
-CALL {
+CALL () {
   MATCH (n) UNWIND labels(n) AS what RETURN 'node' AS kind, what, count(*) AS n
   UNION ALL
   MATCH ()-[r]->() RETURN 'relationship' AS kind, type(r) AS what, count(*) AS n

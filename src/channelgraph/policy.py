@@ -100,8 +100,11 @@ class Marketing:
             "reach": 0.3,
         }
     )
-    #: Betweenness is sampled from this many sources on graphs larger than that.
+    #: Betweenness is exact up to 2,000 nodes (or this many, if larger); above, it is
+    #: sampled from this many sources with ``seed`` and scaled by n/k (Brandes & Pich 2007).
     betweenness_samples: int = 500
+    #: How many hubs the campaign seed list picks (lazy greedy over untapped prospects).
+    campaign_k: int = 10
     seed: int = 42
 
 

@@ -126,9 +126,13 @@ def _text(values) -> np.ndarray:
                      for v in values], dtype=object)
 
 
+def _series_text(series: pd.Series) -> np.ndarray:
+    return series.fillna("").astype(str).to_numpy(dtype=object)
+
+
 def _view_from_tables(dataset, type_weights: dict) -> MarketingGraph:
     ent = dataset.entities
-    raw_ids = ent["id"].to_numpy(dtype=object)
+    raw_ids = _series_text(ent["id"])
     order = np.argsort(raw_ids, kind="stable")
     ids = raw_ids[order]
     n = ids.size
@@ -136,7 +140,7 @@ def _view_from_tables(dataset, type_weights: dict) -> MarketingGraph:
     def col(name):
         if name not in ent.columns:
             return np.full(n, "", dtype=object)
-        return _text(ent[name].tolist())[order]
+        return _series_text(ent[name])[order]
 
     cust = ent["is_customer"].to_numpy(dtype=bool)[order]
     index = pd.Index(ids)
@@ -148,21 +152,27 @@ def _view_from_tables(dataset, type_weights: dict) -> MarketingGraph:
         ok = pos >= 0
         out[pos[ok]] = np.array([int(x) for x in g.to_numpy()[ok].tolist()], dtype=np.int64)
     rel = dataset.relations
-    si = index.get_indexer(rel["src"].to_numpy(dtype=object)) if len(rel) else np.zeros(0, dtype=np.int64)
-    di = index.get_indexer(rel["dst"].to_numpy(dtype=object)) if len(rel) else np.zeros(0, dtype=np.int64)
-    typ_a = rel["type"].to_numpy(dtype=object) if len(rel) else np.zeros(0, dtype=object)
-    role_a = (_text(rel["role"].tolist()) if "role" in rel.columns else np.full(len(rel), "", dtype=object))
+    if len(rel):
+        si = index.get_indexer(rel["src"].to_numpy(dtype=object)).astype(np.int64)
+        di = index.get_indexer(rel["dst"].to_numpy(dtype=object)).astype(np.int64)
+        typ_a = _series_text(rel["type"])
+        role_a = _series_text(rel["role"]) if "role" in rel.columns else np.full(len(rel), "", dtype=object)
+    else:
+        si = di = np.zeros(0, dtype=np.int64)
+        typ_a = role_a = np.zeros(0, dtype=object)
     return _assemble(ids, col("kind"), col("name"), col("region"), cust, out, si, di, typ_a, role_a, type_weights)
 
 
 def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights) -> MarketingGraph:
     n = ids.size
-    is_party = np.array([k in _PARTY for k in kind], dtype=bool)
+    is_party = pd.Series(kind, dtype=object).isin(_PARTY).to_numpy()
+    types = [t.value for t in RelationType]
+    codes = pd.Categorical(typ_a, categories=types).codes
     edges = {}
-    for t in RelationType:
-        m = typ_a == t.value
+    for j, t in enumerate(RelationType):
+        m = codes == j
         s_, d_, r_ = si[m].astype(np.int64), di[m].astype(np.int64), role_a[m]
-        o = np.lexsort((d_, s_))
+        o = np.argsort(s_ * max(n, 1) + d_, kind="stable")
         edges[t.value] = (s_[o], d_[o], r_[o])
 
     weights = {t.value: float(type_weights.get(t.value, 0.0) or 0.0) for t in RelationType}
@@ -180,7 +190,8 @@ def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_we
         r = np.concatenate(rows)
         c = np.concatenate(cols)
         v = np.concatenate(vals)
-        o = np.lexsort((v, c, r))  # fixed summation order for pairs tied by several types
+        # pairs tied by several types are summed in the fixed order of the types
+        o = np.argsort(r * max(n, 1) + c, kind="stable")
         r, c, v = r[o], c[o], v[o]
         # sum duplicates explicitly, in this order
         first = np.ones(r.size, dtype=bool)

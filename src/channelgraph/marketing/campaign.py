@@ -157,33 +157,31 @@ def campaign_seeds(graph, dataset, policy=None, k: int = DEFAULT_K, channel: str
     covered = np.zeros(v.n, dtype=bool)
     heap: list = []  # (-gain, index, round evaluated, reach set)
     nxt = 0  # next never-evaluated candidate in ci (its bound is its initial reach)
-    picks = []
+    picks = []  # (index, gain, reach set, newly reached)
     for rnd_no in range(k):
-        while True:
-            fresh_top = heap[0] if heap else None
-            if nxt < ci.size and (fresh_top is None or (-bound[ci[nxt]], ci[nxt]) < fresh_top[:2]):
+        chosen = None
+        while chosen is None:
+            top = heap[0] if heap else None
+            if nxt < ci.size and (top is None or (-bound[ci[nxt]], ci[nxt]) < top[:2]):
+                # a never-evaluated candidate whose bound beats the queue: evaluate it now
                 i = int(ci[nxt])
                 nxt += 1
                 s = two_hop_set(A, i, target)
-                gain = int((~covered[s]).sum())
-                heapq.heappush(heap, (-gain, i, rnd_no, s))
-                continue
-            if fresh_top is None:
+                heapq.heappush(heap, (-int((~covered[s]).sum()), i, rnd_no, s))
+            elif top is None:
                 break
-            g, i, r, s = heapq.heappop(heap)
-            if r == rnd_no:
-                picks.append((i, -g, s))
-                break
-            gain = int((~covered[s]).sum())
-            heapq.heappush(heap, (-gain, i, rnd_no, s))
-        if len(picks) <= rnd_no or picks[-1][1] == 0:
-            if picks and picks[-1][1] == 0:
-                picks.pop()
+            else:
+                g, i, r, s = heapq.heappop(heap)
+                if r == rnd_no:  # evaluated this round and still on top: the best
+                    chosen = (i, -g, s)
+                else:  # stale: re-evaluate and put back
+                    heapq.heappush(heap, (-int((~covered[s]).sum()), i, rnd_no, s))
+        if chosen is None or chosen[1] == 0:
             break
-        i, gain, s = picks[-1]
+        i, gain, s = chosen
         new = s[~covered[s]]
         covered[new] = True
-        picks[-1] = (i, gain, s, new)
+        picks.append((i, gain, s, new))
 
     rows = []
     cum = 0

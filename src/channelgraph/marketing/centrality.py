@@ -138,7 +138,7 @@ def betweenness(adjacency: sp.csr_matrix, samples: int, seed: int,
         delta = np.zeros(n)
         stamp = np.zeros(n, dtype=np.int64)
         coef = np.zeros(n)
-        A = sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(n, n))
+        A = sp.csr_matrix((np.ones(indices.size), indices, indptr.astype(indices.dtype)), shape=(n, n))
         deg = np.diff(indptr)
         for s in sources:
             if deg[s] == 0:

@@ -65,8 +65,8 @@ def channel_members(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _npl_by_customer(dataset, view: MarketingGraph) -> np.ndarray:
-    exp = dataset.exposures
     out = np.zeros(view.n, dtype=np.int64)
+    exp = None if dataset is None else dataset.exposures
     if exp is None or not len(exp):
         return out
     bad = exp[exp["status"].isin([s.value for s in NON_PERFORMING])]
@@ -159,7 +159,7 @@ def channel_profiles(graph, dataset, policy=None, risk=None, *,
     ends = np.searchsorted(pc, chs, side="right")
 
     schemes = {}
-    sch = dataset.schemes
+    sch = None if dataset is None else dataset.schemes
     if sch is not None and len(sch):
         for sid, cid in sorted(zip(sch["scheme_id"].tolist(), sch["channel_id"].tolist())):
             schemes.setdefault(cid, []).append(sid)
