@@ -20,7 +20,7 @@ def test_parse_yuan_exact(text, fen):
 @pytest.mark.parametrize("text,reason", [
     ("1.001", "more than 2 decimals"), ("-1", "negative"), ("abc", "not a number"), ("1e5", "not a number"),
     ("", "not a number"), ("1,23", "not a number"), ("nan", "not a number"), ("inf", "not a number"),
-    ("100000000000000000", "absurdly large"),
+    ("100000000000000000", "absurdly large"), ("１２３", "not a number"), ("٣", "not a number"),
 ])
 def test_parse_yuan_refuses(text, reason):
     with pytest.raises(AmountError, match=reason):

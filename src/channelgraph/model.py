@@ -193,7 +193,7 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "否", ""})
 #: is almost surely a unit error (fen exported as yuan, or a shifted column).
 MAX_AMOUNT_FEN = 10**13 * 100
 
-_AMOUNT_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$")
+_AMOUNT_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$", re.ASCII)  # ASCII digits only: no fullwidth １２３
 
 
 class AmountError(ValueError):
