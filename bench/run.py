@@ -173,6 +173,20 @@ def render(results_dir: Path, info: dict) -> str:
             br, cr = _fmt_s(st["baseline-risk"], "baseline-risk"), _fmt_s(st["risk"], "risk")
             bm, cm = _fmt_s(st["baseline-marketing"], "baseline-marketing"), _fmt_s(st["marketing"], "marketing")
             lines.append(f"| {r['customers']:,} | {br} | {cr} | {ratio(br, cr)} | {bm} | {cm} | {ratio(bm, cm)} |")
+        for r in base:
+            ans = r["stages"]["baseline-marketing"].get("answers", {}).get("baseline-marketing", {})
+            if ans.get("betweenness_extrapolated"):
+                lines.append(f"\nAt {r['customers']:,} customers the baseline's exact betweenness was timed on 100 "
+                             "sources and extrapolated to all (n/100 ×); the rest of the baseline ran in full.")
+            risk_b = r["stages"]["baseline-risk"].get("answers", {}).get("baseline-risk", {})
+            risk_c = r["stages"]["risk"].get("answers", {}).get("risk", {})
+            if risk_b and risk_c:
+                same = (risk_b["largest_group_fen"] == risk_c["largest_group_fen"]
+                        and risk_b["groups_total_fen"] == risk_c["groups_total_fen"])
+                lines.append(f"\nAt {r['customers']:,}: largest group and total exposure "
+                             f"{'identical' if same else 'DIFFERENT'} between baseline and channelgraph; "
+                             f"circles {risk_b['circles']} (baseline, all SCCs) vs {risk_c['circles']} "
+                             f"(+{risk_c['circle_blocks']} blocks) in channelgraph.")
     loads = [r for r in rows if r.get("neo4j_load") and "error" not in r["neo4j_load"]]
     if loads:
         lines += ["", "## Neo4j load", "", "| customers | nodes | relationships | seconds | nodes/s | relationships/s |",
@@ -190,9 +204,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--neo4j", help="measure load throughput into this server (it is replaced!)")
     ap.add_argument("--baseline-max", type=int, default=100_000, help="run the baseline up to this size")
+    ap.add_argument("--render-only", action="store_true", help="only rewrite RESULTS.md from bench/results/")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    run(sizes, args.seed, args.neo4j, args.baseline_max)
+    if not args.render_only:
+        run(sizes, args.seed, args.neo4j, args.baseline_max)
     info = {"date": dt.date.today().isoformat(), "machine": machine()}
     extra = HERE / "NOTES.md"
     text = render(HERE / "results", info) + ("\n" + extra.read_text(encoding="utf-8") if extra.exists() else "")
