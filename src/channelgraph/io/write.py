@@ -158,8 +158,9 @@ def _write_json_records(df: pd.DataFrame, path: Path) -> Path:
     records = table_records(df)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        json.dump(records, fh, ensure_ascii=False, indent=2 if len(records) <= 20_000 else None,
-                  default=_json_default)
+        # json.dumps (one shot) takes the C encoder when there is no indent; json.dump never does
+        fh.write(json.dumps(records, ensure_ascii=False, indent=2 if len(records) <= 20_000 else None,
+                            default=_json_default))
         fh.write("\n")
     return path
 
