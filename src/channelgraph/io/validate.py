@@ -495,9 +495,17 @@ class _Checker:
         return {c: vals for c, vals in self.t.columns.items() if c not in known}
 
 
+#: Text columns are pandas' ``str`` dtype held as Python strings, whether or not pyarrow is
+#: installed: pandas 3 would otherwise convert every cell into Arrow memory when pyarrow is
+#: present (about 12 CPU-s more for a million customers) and back again for every analysis
+#: that reads the column as Python strings.
+_TEXT = pd.StringDtype("python", na_value=np.nan)
+
+
 def _frame(columns: dict) -> pd.DataFrame:
     # An empty text column is built from a list, as it always was (pandas makes it float64).
-    return pd.DataFrame({c: (v if len(v) or not isinstance(v, np.ndarray) or v.dtype != object else [])
+    return pd.DataFrame({c: (v if not isinstance(v, np.ndarray) or v.dtype != object
+                             else pd.array(v, dtype=_TEXT) if len(v) else [])
                          for c, v in columns.items()}, copy=False)
 
 
