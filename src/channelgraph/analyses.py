@@ -83,15 +83,21 @@ def dataset_summary(dataset: Dataset) -> dict:
     return s
 
 
-def run_analyses(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy | None = None,
-                 only: list[str] | None = None) -> dict[str, AnalysisResult]:
+def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy | None = None,
+                 only: list[str] | None = None, stopwatch=None) -> dict[str, AnalysisResult]:
     """Run the registered analyses (or *only* those named, plus what they need) and return their results.
 
     Every analysis registered before a wanted one runs too, since a later analysis may
-    read an earlier one's results; only the wanted ones are returned.
+    read an earlier one's results; only the wanted ones are returned. The rooms read the
+    validated tables, so *graph* may be ``None`` (nothing builds a whole-book NetworkX
+    graph then). A :class:`~channelgraph.timing.Stopwatch` times each analysis.
     """
+    from .timing import stage_of
+
+    timed = stage_of(stopwatch)
     policy = policy or dataset.policy
-    _load_rooms()
+    with timed("import rooms"):
+        _load_rooms()
     results: dict[str, AnalysisResult] = {}
     wanted = [a.name for a in REGISTRY] if only is None else list(only)
     unknown = set(wanted) - {a.name for a in REGISTRY}
@@ -99,7 +105,8 @@ def run_analyses(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy | None
         raise ValueError(f"unknown analyses: {', '.join(sorted(unknown))}")
     last = max(i for i, a in enumerate(REGISTRY) if a.name in wanted)
     for a in REGISTRY[: last + 1]:
-        results[a.name] = a.run(graph, dataset, policy, results)
+        with timed(a.name):
+            results[a.name] = a.run(graph, dataset, policy, results)
     return {k: v for k, v in results.items() if k in wanted}
 
 

@@ -299,25 +299,32 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
 # ----------------------------------------------------------------------------- analyze
 
 
-def run_everything(ds, out_dir: Path, lang: str, mask: bool = True):
-    """Build the graph, run every analysis, write the tables, the main views and the report.
+def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=None):
+    """Run every analysis, write the tables, the main views and the report.
 
-    Returns ``(results, files)``; the library equivalent of ``analyze``.
+    Returns ``(results, files)``; the library equivalent of ``analyze``. A
+    :class:`~channelgraph.timing.Stopwatch` times each stage.
     """
     from .analyses import run_analyses, write_results
     from .report import write_report
     from .store import build_graph
+    from .timing import stage_of
     from .viz import write_views
 
-    graph = build_graph(ds)
-    results = run_analyses(graph, ds)
-    files = write_results(results, ds, out_dir)
-    views = write_views(graph, ds, results, out_dir, lang=lang, mask=mask)
-    files += views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
-    if "caps" in results:
-        from .caps import write_caps_report
+    timed = stage_of(stopwatch)
+    with timed("graph build"):
+        graph = build_graph(ds)
+    results = run_analyses(graph, ds, stopwatch=stopwatch)
+    with timed("tables"):
+        files = write_results(results, ds, out_dir)
+    with timed("views"):
+        views = write_views(graph, ds, results, out_dir, lang=lang, mask=mask)
+    with timed("report"):
+        files += views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
+        if "caps" in results:
+            from .caps import write_caps_report
 
-        files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
+            files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
     return results, files
 
 
@@ -330,8 +337,10 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True):
               help="With --neo4j: store results on the nodes (hub score and rank, group id and status, "
                    "guarantee patterns, risk-source rank).")
 @click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers in views and the report.")
+@click.option("--timings", is_flag=True,
+              help="Print wall and CPU seconds and peak memory per stage, and write them to OUT/timings.json.")
 def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang,
-            write_back, no_mask):
+            write_back, no_mask, timings):
     """Validate DATA (or read --neo4j), run every analysis and write the outputs to --out.
 
     Writes one CSV (UTF-8 with BOM, Excel-safe) and one JSON twin per table,
@@ -347,9 +356,18 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
 
     if write_back and not neo4j_uri:
         raise click.UsageError("--write-back needs --neo4j URI")
-    ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    results, files = run_everything(ds, Path(out_dir), lang, mask=not no_mask)
+    from .timing import Stopwatch, stage_of
+
+    stopwatch = Stopwatch() if timings else None
+    with stage_of(stopwatch)("read from Neo4j" if neo4j_uri else "read+validate"):
+        ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
+    results, files = run_everything(ds, Path(out_dir), lang, mask=not no_mask, stopwatch=stopwatch)
     out.print(f"[green]✓[/] analysed {data or neo4j_uri}: {len(files)} files in {out_dir}")
+    if stopwatch is not None:
+        from .io.write import write_json
+
+        _print_timings(stopwatch)
+        write_json(stopwatch.to_dict(), Path(out_dir) / "timings.json")
     if write_back:
         from .store.neo4j import Neo4jFailure, write_back_results
 
@@ -358,6 +376,17 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
         except Neo4jFailure as exc:
             _server_failure(exc)
         out.print(f"[green]✓[/] wrote results back onto {n:,} nodes")
+
+
+def _print_timings(stopwatch) -> None:
+    t = Table(box=None, show_header=True, header_style="bold")
+    for col in ("stage", "wall s", "CPU s", "peak GiB"):
+        t.add_column(col, justify="left" if col == "stage" else "right")
+    for s in stopwatch.stages:
+        t.add_row(s["stage"], f"{s['wall_s']:.1f}", f"{s['cpu_s']:.1f}", f"{s['peak_rss_bytes'] / 2**30:.2f}")
+    total = stopwatch.total()
+    t.add_row("[bold]total[/]", f"{total['wall_s']:.1f}", "", f"{total['peak_rss_bytes'] / 2**30:.2f}")
+    err.print(t)
 
 
 # ----------------------------------------------------------------------------- single analyses
@@ -376,10 +405,9 @@ def analysis_command(name: str, analyses: list[str], help: str):
                   help="Language of the report section.")
     def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
-        from .store import build_graph
 
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-        results = run_analyses(build_graph(ds), ds, only=analyses)
+        results = run_analyses(None, ds, only=analyses)  # the rooms read the validated tables
         files = write_results(results, ds, Path(out_dir))
         out.print(f"[green]✓[/] {name}: {len(files)} files in {out_dir}")
         for f in files:
@@ -517,9 +545,8 @@ def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> N
     """Run risk (for the flags) and marketing with *options*; write only *parts* and summary.json."""
     from .analyses import write_results
     from .marketing import ScopeError, prior_results, run_marketing
-    from .store import build_graph
 
-    graph = build_graph(ds)
+    graph = None  # the rooms read the validated tables; no whole-book NetworkX graph
     prior = prior_results(graph, ds, ds.policy)
     try:
         res = run_marketing(graph, ds, ds.policy, prior, parts=parts, **options)
@@ -610,10 +637,9 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     from rich.markup import escape
 
     from .caps import run_caps, write_caps_report
-    from .store import build_graph
 
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    res = run_caps(build_graph(ds), ds, ds.policy, {})
+    res = run_caps(None, ds, ds.policy, {})
     out_path = Path(out_dir)
     files = write_results({"caps": res}, ds, out_path)
     files += write_caps_report(res, ds.policy, out_path, lang, ds.name)

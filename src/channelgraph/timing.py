@@ -1,0 +1,59 @@
+"""Where the time goes: wall and CPU seconds and peak memory per stage of a run.
+
+``channelgraph analyze --timings`` prints them and writes ``timings.json``; the
+benchmarks under ``bench/`` read that file. Peak memory is the process's peak resident
+set size so far (``ru_maxrss``), so a stage's figure is the peak up to and including it.
+
+>>> sw = Stopwatch()
+>>> with sw.stage("sum"):
+...     _ = sum(range(1000))
+>>> [s["stage"] for s in sw.stages]
+['sum']
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from contextlib import contextmanager
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far, in bytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+class Stopwatch:
+    """Collects ``{"stage", "wall_s", "cpu_s", "peak_rss_bytes"}`` for each timed stage, in order."""
+
+    def __init__(self) -> None:
+        self.stages: list[dict] = []
+        self._t0 = time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str):
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.stages.append({"stage": name, "wall_s": round(time.perf_counter() - w, 3),
+                                "cpu_s": round(time.process_time() - c, 3), "peak_rss_bytes": peak_rss_bytes()})
+
+    def total(self) -> dict:
+        """Wall seconds since the stopwatch was made, and the peak memory."""
+        return {"wall_s": round(time.perf_counter() - self._t0, 3), "peak_rss_bytes": peak_rss_bytes()}
+
+    def to_dict(self) -> dict:
+        return {"stages": self.stages, "total": self.total()}
+
+
+@contextmanager
+def _nothing(name: str):
+    yield
+
+
+def stage_of(stopwatch: Stopwatch | None):
+    """``stopwatch.stage`` or, without a stopwatch, a context manager that does nothing."""
+    return stopwatch.stage if stopwatch is not None else _nothing
