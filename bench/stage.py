@@ -72,7 +72,8 @@ def main(argv: list[str]) -> dict:
             elif stage.startswith("baseline-"):
                 import baseline
 
-                answers[stage] = timed(stage, getattr(baseline, stage.replace("-", "_")), g, ds)
+                extra = {"out": out} if stage == "baseline-marketing" and out else {}
+                answers[stage] = timed(stage, getattr(baseline, stage.replace("-", "_")), g, ds, **extra)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"stage": stage, "steps": steps, "peak_rss_bytes": peak, "answers": answers}
 
