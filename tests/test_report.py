@@ -159,3 +159,14 @@ def test_report_without_any_analysis(sample, tmp_path):
     md, html = write_report({}, ds, tmp_path, "zh")
     assert "## 概要" in md.read_text(encoding="utf-8")
     assert "<table>" in html.read_text(encoding="utf-8")
+
+
+def test_summary_figures_are_the_dataset_summary(sample, tmp_path):
+    """The report counts its figures in one pass per column; they are Dataset.summary()'s."""
+    from channelgraph.report.build import summary_figures
+
+    for ds in (sample[0], hostile_dataset(tmp_path / "h")):
+        want = ds.summary()
+        got = summary_figures(ds)
+        assert got == {k: want[k] for k in got}
+        assert list(got["kinds"]) == list(want["kinds"]) and list(got["status"]) == list(want["status"])

@@ -22,8 +22,9 @@ import pandas as pd
 from markupsafe import Markup
 
 from .. import __version__
+from .. import analyses as _analyses
 from ..analyses import REGISTRY, AnalysisResult
-from ..model import NON_PERFORMING, format_yuan_human, fraction_of, share_of
+from ..model import NON_PERFORMING, PARTY_KINDS, Kind, Status, format_yuan_human, fraction_of, share_of
 from ..viz.html import CSP, FONT_STACK
 from ..viz.mask import mask_text
 from ..viz.text import kind_text, status_text
@@ -140,9 +141,34 @@ def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABL
     return text
 
 
+def _counts(column: pd.Series, vocabulary) -> dict[str, int]:
+    """How many rows hold each value of an enum (every value, in the enum's order; one pass)."""
+    got = column.value_counts(sort=False)
+    return {v.value: int(got.get(v.value, 0)) for v in vocabulary}
+
+
+def summary_figures(dataset) -> dict:
+    """The figures of :meth:`Dataset.summary` that the report shows, counted in one pass per
+    column (the report does not need the per-type relation counts, which cost most on a big book)."""
+    ent, exp = dataset.entities, dataset.exposures
+    customer = ent["is_customer"].to_numpy(dtype=bool)
+    kinds = _counts(ent["kind"], Kind)
+    return {
+        "entities": len(ent),
+        "customers": int(customer.sum()),
+        "prospects": int((~customer & ent["kind"].isin([k.value for k in PARTY_KINDS]).to_numpy(dtype=bool)).sum()),
+        "kinds": kinds,
+        "relations": len(dataset.relations),
+        "facilities": len(exp),
+        "schemes": len(dataset.schemes),
+        "total_outstanding_fen": dataset.total_outstanding_fen,
+        "status": _counts(exp["status"], Status),
+    }
+
+
 def summary_markdown(dataset, lang: str) -> str:
     """The summary figures of a dataset and its policy, as a Markdown section."""
-    s = dataset.summary()
+    s = summary_figures(dataset)
     pol = dataset.policy
     exp = dataset.exposures
     npl_fen = int(sum(exp.loc[exp["status"].isin([x.value for x in NON_PERFORMING]), "outstanding"].tolist()))
@@ -209,9 +235,16 @@ def views_markdown(views, out_dir: Path, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _registry() -> list:
+    """The registered analyses, with every room's registration loaded (the results may come from
+    another process, e.g. a pickle, where the rooms were never imported)."""
+    _analyses._load_rooms()
+    return REGISTRY
+
+
 def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str) -> str:
     """The section of one analysis: its own report, else its tables."""
-    spec = next((a for a in REGISTRY if a.name == name), None)
+    spec = next((a for a in _registry() if a.name == name), None)
     title = (spec.title_zh if lang == "zh" else spec.title_en) if spec else name
     if spec is not None and spec.report is not None:
         try:
@@ -244,7 +277,7 @@ def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_di
              f"{_t('data', lang)}{colon}`{name}` · {_t('policy', lang)}{colon}`{src}` · "
              + _t("masked" if mask else "unmasked", lang), "",
              summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
-    order = {a.name: i for i, a in enumerate(REGISTRY)}
+    order = {a.name: i for i, a in enumerate(_registry())}
     for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
         parts.append(analysis_markdown(aname, results[aname], pol, lang))
     parts.append("---\n\n" + _t("footer", lang, v=__version__) + "\n")

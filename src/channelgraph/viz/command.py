@@ -6,11 +6,10 @@ import hashlib
 import re
 from pathlib import Path
 
-import networkx as nx
-
+from .book import Book
 from .html import write_html
 from .mask import has_identifier
-from .results import channel_order, is_channel
+from .results import channel_order, findings_of
 from .views import DEFAULT_BUDGET, View, channel_view, ego_view, find_group, find_pattern, group_view, overview, \
     pattern_view, top_hub
 
@@ -21,10 +20,18 @@ class ViewNotFound(LookupError):
     """The --id names nothing the view can show."""
 
 
-def build_view(graph: nx.MultiDiGraph, results: dict | None, kind: str, ident: str | None = None, *,
+def build_view(graph, results: dict | None, kind: str, ident: str | None = None, *,
                hops: int = 1, lang: str = "zh", node_budget: int = DEFAULT_BUDGET, policy=None) -> View:
     """The view *kind* of *ident*; without *ident* the top one (best channel, most severe group,
-    largest guarantee circle, top hub)."""
+    largest guarantee circle, top hub).
+
+    *graph* is the book: a :class:`~channelgraph.viz.book.Book`, a validated dataset or a
+    NetworkX graph (no whole-book graph is needed).
+    """
+    if kind not in VIEW_KINDS:
+        raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
+    graph = Book.of(graph)
+    results = findings_of(results, graph)
     if kind == "overview":
         return overview(graph, results, node_budget, lang=lang)
     if kind == "channel":
@@ -33,10 +40,11 @@ def build_view(graph: nx.MultiDiGraph, results: dict | None, kind: str, ident: s
             if not order:
                 raise ViewNotFound("the data has no chamber, market or intermediary")
             ident = order[0]
-        if ident not in graph:
+        i = graph.index_of(ident)
+        if i < 0:
             raise ViewNotFound(f"no entity {ident!r} in the data")
-        if not is_channel(graph, ident):
-            raise ViewNotFound(f"{ident!r} is a {graph.nodes[ident].get('kind')}, not a chamber, market or "
+        if not graph.channel[i]:
+            raise ViewNotFound(f"{ident!r} is a {graph.kind(i)}, not a chamber, market or "
                                "intermediary (use --view ego for any entity)")
         return channel_view(graph, ident, results, lang=lang, node_budget=node_budget)
     if kind == "ego":
@@ -74,7 +82,7 @@ def view_filename(kind: str, ident: str | None) -> str:
     return f"{kind}-{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:12]}.html"
 
 
-def write_view(graph: nx.MultiDiGraph, results: dict | None, kind: str, out_dir: str | Path,
+def write_view(graph, results: dict | None, kind: str, out_dir: str | Path,
                ident: str | None = None, *, hops: int = 1, lang: str = "zh", mask: bool = True,
                node_budget: int = DEFAULT_BUDGET, policy=None) -> tuple[Path, View]:
     """Build one view and write it as ``out_dir/<kind>[-<id>].html``."""

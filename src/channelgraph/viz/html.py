@@ -1,8 +1,8 @@
 """One self-contained, offline and safe HTML page per view.
 
-pyvis assembles the nodes, edges and vis-network options (``Network.add_node`` /
-``add_edge`` / ``get_network_data``) and ships vis-network itself; the page is our
-own template, because pyvis 0.3.2's links Bootstrap from a CDN even with
+The nodes, edges and vis-network options have the shape pyvis gives them
+(``Network.add_node`` / ``add_edge``), and pyvis ships vis-network itself; the page
+is our own template, because pyvis 0.3.2's links Bootstrap from a CDN even with
 ``cdn_resources="in_line"`` and assigns node titles with ``innerHTML``. Here:
 
 * every script and style is inline (vis-network is read from the installed pyvis
@@ -43,10 +43,14 @@ HIDE_EDGES_ON_DRAG = 1500
 
 @lru_cache(maxsize=1)
 def vis_network_js() -> str:
-    """vis-network's minified script, as bundled with the installed pyvis."""
-    import pyvis
+    """vis-network's minified script, as bundled with the installed pyvis (found, not imported:
+    importing pyvis loads IPython)."""
+    from importlib.util import find_spec
 
-    path = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    spec = find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pyvis is not installed (it ships vis-network)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "lib" / "vis-9.1.2" / "vis-network.min.js"
     js = path.read_text(encoding="utf-8")
     # it cannot end our <script> element early
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
@@ -64,25 +68,58 @@ def _env() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True)
 
 
-def network_data(view: View, mask: bool = True) -> dict:
-    """The nodes, edges and options handed to vis-network (assembled with pyvis)."""
-    from pyvis.network import Network
+def _masker(mask: bool):
+    """``maybe_mask`` with a memo: a page repeats the same row labels and values thousands of times."""
+    texts: dict = {}  # str → masked str (the usual case)
+    others: dict = {}  # (type, value) → masked str
 
-    m = (lambda v: maybe_mask(v, mask))
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", bgcolor="#ffffff")
+    def m(v) -> str:
+        if type(v) is str:
+            out = texts.get(v)
+            if out is None:
+                out = texts[v] = maybe_mask(v, mask)
+            return out
+        if v is None:
+            return ""
+        try:
+            key = (type(v), v)
+            out = others.get(key)
+            if out is None:
+                out = others[key] = maybe_mask(v, mask)
+            return out
+        except TypeError:  # unhashable: not memoised
+            return maybe_mask(v, mask)
+
+    return m
+
+
+def network_data(view: View, mask: bool = True) -> dict:
+    """The nodes, edges and options handed to vis-network.
+
+    Node and edge objects have the fields, in the order, that pyvis's
+    ``Network.add_node`` / ``add_edge`` give them; they are made here directly because
+    pyvis checks every new node and edge against all the earlier ones (quadratic for a
+    2,000-node view).
+    """
+    m = _masker(mask)
     index = {}
+    nodes = []
     for i, v in enumerate(view.nodes):
         index[v.id] = i
-        net.add_node(
-            i, label=m(v.label) or " ", shape=v.shape, size=v.size, x=v.x, y=v.y,
-            borderWidth=v.border_width, borderWidthSelected=v.border_width + 2,
-            color={"background": v.color, "border": v.border,
-                   "highlight": {"background": v.color, "border": "#000000"},
-                   "hover": {"background": v.color, "border": "#000000"}},
-            font={"size": v.font_size},
-            tip={"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
-            s=(m(v.name) + " " + m(v.id)).lower(),
-        )
+        nodes.append({
+            "color": {"background": v.color, "border": v.border,
+                      "highlight": {"background": v.color, "border": "#000000"},
+                      "hover": {"background": v.color, "border": "#000000"}},
+            "size": v.size, "x": v.x, "y": v.y,
+            "borderWidth": v.border_width, "borderWidthSelected": v.border_width + 2,
+            "font": {"size": v.font_size},
+            "tip": {"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
+            "s": (m(v.name) + " " + m(v.id)).lower(),
+            "id": i,
+            "label": m(v.label),  # drawn on the canvas; '' for an unlabelled node
+            "shape": v.shape,
+        })
+    edges = []
     for e in view.edges:
         opts = {
             "color": {"color": e.color, "highlight": "#000000", "hover": e.color if e.faint else "#000000",
@@ -98,9 +135,11 @@ def network_data(view: View, mask: bool = True) -> dict:
                             else "#333333"}
         if e.roundness:
             opts["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": e.roundness}
-        net.add_edge(index[e.src], index[e.dst], **opts)
+        opts["from"] = index[e.src]
+        opts["to"] = index[e.dst]
+        edges.append(opts)
     many = len(view.edges) > HIDE_EDGES_ON_DRAG
-    net.options = {
+    options = {
         "autoResize": True,
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "randomSeed": 1},
@@ -112,16 +151,18 @@ def network_data(view: View, mask: bool = True) -> dict:
                   "font": {"face": FONT_STACK, "size": 11, "strokeWidth": 3, "strokeColor": "#ffffff",
                            "align": "middle"}},
     }
-    nodes, edges, _heading, _height, _width, options = net.get_network_data()
-    for node, v in zip(nodes, view.nodes):
-        node["label"] = m(v.label)  # pyvis puts the id where a label is empty
-    return {"nodes": nodes, "edges": edges, "options": json.loads(options) if isinstance(options, str) else options}
+    return {"nodes": nodes, "edges": edges, "options": options}
+
+
+@lru_cache(maxsize=1)
+def _page_template() -> jinja2.Template:
+    return _env().from_string(_TEMPLATE)
 
 
 def render_html(view: View, title: str | None = None, mask: bool = True, lang: str | None = None) -> str:
     """The view as ONE self-contained HTML page (a string)."""
     lang = lang or view.lang
-    m = (lambda v: maybe_mask(v, mask))
+    m = _masker(mask)
     title = m(title or view.title)
     data = network_data(view, mask)
     data["text"] = {"notFound": t("not_found", lang)}
@@ -129,7 +170,7 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
     notes = [m(n) for n in view.notes]
     notes.append(t("masked" if mask else "unmasked", lang))
     notes.append(t("help", lang))
-    page = _env().from_string(_TEMPLATE).render(
+    page = _page_template().render(
         lang="zh-CN" if lang == "zh" else "en",
         csp=Markup(CSP),
         title=title,

@@ -35,6 +35,10 @@ _PATTERN = re.compile(
 )
 
 
+#: Every identifier has a decimal digit: text without one is returned as it is, unscanned.
+_DIGIT = re.compile(r"\d")
+
+
 def _mask_match(m: re.Match) -> str:
     text = m.group(0)
     if m.group("id18") or m.group("id15"):
@@ -53,7 +57,7 @@ def mask_text(value) -> str:
     if value is None:
         return ""
     s = value if isinstance(value, str) else str(value)
-    if not any(c.isdigit() for c in s):
+    if not _DIGIT.search(s):
         return s
     return _PATTERN.sub(_mask_match, s)
 

@@ -1,10 +1,12 @@
 """Graph views: which nodes and ties to show, how they look, and what was left out.
 
-Each builder is a pure function of the graph (and, when given, the analyses'
-results) returning a :class:`View`: nodes with positions, colours, sizes and tooltip
-rows; edges with colour, width, arrow and label; a legend; and notes that say what
-the view leaves out. :func:`channelgraph.viz.html.render_html` turns a view into one
-self-contained HTML page.
+Each builder is a pure function of the book — a :class:`~channelgraph.viz.book.Book`,
+or the validated dataset or NetworkX graph one is made from — and, when given, the
+analyses' results (a results dict, or :class:`~channelgraph.viz.results.Findings`
+made once for several views), returning a :class:`View`: nodes with positions,
+colours, sizes and tooltip rows; edges with colour, width, arrow and label; a legend;
+and notes that say what the view leaves out. :func:`channelgraph.viz.html.render_html`
+turns a view into one self-contained HTML page.
 
 * :func:`channel_view` — a chamber, market or intermediary with its members and key
   persons (member roles such as 会长, top-ranked hubs, controllers and referrers).
@@ -13,31 +15,34 @@ self-contained HTML page.
 * :func:`pattern_view` — a guarantee pattern, guarantee ties in front.
 * :func:`overview` — the whole book within a node budget: every channel, then the
   parties that matter most (breached groups, guarantee patterns, hubs, exposure).
+
+A view never walks the whole book in Python: the entities to show are chosen with
+numpy over the book's arrays (importance is one ``lexsort``; what was left out is
+counted with boolean masks), and only the shown entities and ties get attribute
+dicts, tooltips and a layout.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-import networkx as nx
 import numpy as np
 
 from ..model import format_yuan_human
 from . import style
+from .book import Book, as_book
 from .layout import force_layout, remove_overlaps
 from .results import (
+    Findings,
     GroupInfo,
+    GroupTable,
     PatternInfo,
-    channel_members,
-    groups_of_nodes,
-    guarantee_patterns,
-    hub_ranks,
-    is_channel,
-    is_party,
+    PatternTable,
+    findings_of,
     local_circles,
     local_groups,
-    risk_groups,
     share_text,
 )
 from .text import kind_text, pattern_text, relation_text, short_amount, status_text, t
@@ -45,8 +50,6 @@ from .text import kind_text, pattern_text, relation_text, short_amount, status_t
 DEFAULT_BUDGET = 2000
 #: Above this many nodes only the important ones carry a label (the rest show it on hover).
 LABEL_ALL_MAX = 300
-#: This many best-ranked hubs (persons and enterprises) get a star.
-TOP_HUB_RANK = 10
 _KNOWN_ATTRS = {"kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
                 "annual_revenue_fen", "outstanding_fen", "facilities"}
 _LABEL_MAX = 14
@@ -125,101 +128,115 @@ class View:
 
 
 class _Context:
-    """Lookups shared by the builders, computed once per view."""
+    """The book, the results lined up with it, and the language: shared by a view's steps."""
 
-    def __init__(self, graph: nx.MultiDiGraph, results: dict | None, lang: str):
-        self.g = graph
+    #: Row labels of the tooltips (looked up once per view, not once per node).
+    _LABELS = ("id", "kind", "customer", "yes", "no", "outstanding", "facilities", "net_assets", "annual_revenue",
+               "region", "industry", "segment", "members", "group", "group_status", "share_of_tier1", "hub_rank",
+               "hub_score", "relation", "amount", "share", "role", "since")
+
+    def __init__(self, graph, results, lang: str):
+        self.book: Book = as_book(graph)
+        self.f: Findings = findings_of(results, self.book)
         self.lang = lang
-        self.groups = risk_groups(results)
-        self.node_group = groups_of_nodes(self.groups)
-        self.patterns = guarantee_patterns(results)
-        self.in_pattern = {m for p in self.patterns for m in p.members}
-        self.hubs = hub_ranks(results)
-        # the best-ranked persons and enterprises get a star (channels are shown as channels)
-        ranked = sorted((r, str(n)) for n, (r, _) in self.hubs.items() if n in graph and is_party(graph, n))
-        self.star = {n for _, n in ranked[:TOP_HUB_RANK]}
+        self.label = {key: t(key, lang) for key in self._LABELS}
+        self._kinds: dict[str, str] = {}
+        self._groups: dict[tuple, list] = {}
 
-    def outstanding(self, n) -> int:
-        return int(self.g.nodes[n].get("outstanding_fen") or 0)
+    def kind_text(self, kind: str) -> str:
+        if kind not in self._kinds:
+            self._kinds[kind] = kind_text(kind, self.lang)
+        return self._kinds[kind]
 
-    def priority(self, n):
-        """Sort key: breached-group members first, then large-exposure groups, patterns, hubs, exposure."""
-        gr = self.node_group.get(n)
-        return (0 if gr is not None and gr.status == "breach" else 1,
-                0 if gr is not None and gr.status == "large_exposure" else 1,
-                0 if n in self.in_pattern else 1,
-                self.hubs.get(n, (10**9, 0.0))[0],
-                -self.outstanding(n), str(n))
+    def group_rows(self, gr: GroupInfo) -> list[tuple[str, str]]:
+        """The tooltip rows of a group (the same for all its members)."""
+        key = (gr.group_id, gr.status, gr.share_of_tier1)
+        if key not in self._groups:
+            rows = [(self.label["group"], gr.group_id), (self.label["group_status"], status_text(gr.status, self.lang))]
+            if gr.share_of_tier1 is not None:
+                rows.append((self.label["share_of_tier1"], share_text(gr.share_of_tier1)))
+            self._groups[key] = rows
+        return self._groups[key]
 
-    def top_hub(self, n) -> bool:
-        return n in self.star
+    def entity(self, entity_id) -> int:
+        """The position of an entity id; KeyError when the book has none."""
+        i = self.book.index_of(entity_id)
+        if i < 0:
+            raise KeyError(f"no entity {entity_id!r} in the data")
+        return i
+
+    def top_hub(self, i: int) -> bool:
+        return i in self.f.star
+
+    def name(self, i: int) -> str:
+        return _text(self.book.node_attrs([i])[0].get("name")) or str(self.book.ids[i])
 
     # ------------------------------------------------------------------ nodes
-    def node(self, n, *, size_by: str, top: float, focus: bool = False, key_person: bool = False,
+    def node(self, i: int, a: dict, *, size_by: str, top: float, focus: bool = False, key_person: bool = False,
              label: bool = True, group: GroupInfo | None = None) -> VNode:
-        a = self.g.nodes[n]
-        lang = self.lang
+        b = self.book
+        names = self.label
+        n = b.ids[i]
         kind = a.get("kind", "")
         name = _text(a.get("name")) or str(n)
         colour, shape = style.kind_style(kind)
-        rows: list[tuple[str, str]] = [(t("id", lang), str(n)), (t("kind", lang), kind_text(kind, lang))]
-        if is_party(self.g, n):
-            rows.append((t("customer", lang), t("yes" if a.get("is_customer") else "no", lang)))
-            if a.get("is_customer") or self.outstanding(n):
-                rows.append((t("outstanding", lang), format_yuan_human(self.outstanding(n))))
-                rows.append((t("facilities", lang), str(int(a.get("facilities") or 0))))
+        outstanding = int(b.outstanding[i])
+        party, channel = bool(b.party[i]), bool(b.channel[i])
+        rows: list[tuple[str, str]] = [(names["id"], str(n)), (names["kind"], self.kind_text(kind))]
+        if party:
+            rows.append((names["customer"], names["yes" if a.get("is_customer") else "no"]))
+            if a.get("is_customer") or outstanding:
+                rows.append((names["outstanding"], format_yuan_human(outstanding)))
+                rows.append((names["facilities"], str(int(a.get("facilities") or 0))))
         for key in ("net_assets_fen", "annual_revenue_fen"):
             if a.get(key) is not None:
-                rows.append((t(key[:-4], lang), format_yuan_human(int(a[key]))))
+                rows.append((names[key[:-4]], format_yuan_human(int(a[key]))))
         for key in ("region", "industry", "segment"):
-            if _text(a.get(key)):
-                rows.append((t(key, lang), _text(a.get(key))))
-        if is_channel(self.g, n):
-            rows.append((t("members", lang), f"{len(channel_members(self.g, n)):,}"))
+            v = _text(a.get(key))
+            if v:
+                rows.append((names[key], v))
+        if channel:
+            rows.append((names["members"], f"{int(b.member_counts[i]):,}"))
         for key in sorted(k for k in a if k not in _KNOWN_ATTRS):
             v = _text(a.get(key))
             if v:
                 rows.append((str(key), v))
-        gr = group or self.node_group.get(n)
+        gr = group or self.f.group(i)
         if gr is not None:
-            rows.append((t("group", lang), gr.group_id))
-            rows.append((t("group_status", lang), status_text(gr.status, lang)))
-            if gr.share_of_tier1 is not None:
-                rows.append((t("share_of_tier1", lang), share_text(gr.share_of_tier1)))
-        hub = self.hubs.get(n)
+            rows.extend(self.group_rows(gr))
+        hub = self.f.hub(i)
         if hub is not None:
-            rows.append((t("hub_rank", lang), f"#{hub[0]}"))
-            rows.append((t("hub_score", lang), f"{hub[1]:.3f}"))
+            rows.append((names["hub_rank"], f"#{hub[0]}"))
+            rows.append((names["hub_score"], f"{hub[1]:.3f}"))
 
-        if is_channel(self.g, n):
+        if channel:
             size = style.CHANNEL_SIZE
         elif size_by == "hub":
             size = style.scaled_size(hub[1] if hub else 0.0, top)
         else:
-            size = style.scaled_size(self.outstanding(n), top)
+            size = style.scaled_size(outstanding, top)
         border, width = _darker(colour), 1.0
         if gr is not None and gr.status == "breach":
             border, width = style.BREACH_BORDER, 4.0
         elif gr is not None and gr.status == "large_exposure":
             border, width = style.LARGE_BORDER, 3.0
-        elif self.top_hub(n) or key_person:
+        elif self.top_hub(i) or key_person:
             border, width = style.HUB_BORDER, 3.0
         if focus:
             border, width = style.FOCUS_BORDER, 5.0
-        star = key_person or self.top_hub(n)
+        star = key_person or self.top_hub(i)
         text = (("★ " if star else "") + _short(name)) if label or star or focus else ""
         return VNode(str(n), kind, text, name, rows, colour, shape, size, border, width,
-                     font_size=18 if focus or is_channel(self.g, n) else 14, focus=focus)
+                     font_size=18 if focus or channel else 14, focus=focus)
 
     # ------------------------------------------------------------------ edges
-    def edges(self, order: list, *, emphasise: str | None = None) -> list[VEdge]:
+    def edges(self, order, *, emphasise: str | None = None) -> list[VEdge]:
         """Every tie between two shown nodes, styled; *emphasise* fades the other types."""
-        shown = set(order)
-        raw = []
-        for u in order:
-            for _, v, k, a in self.g.out_edges(u, keys=True, data=True):
-                if v in shown:
-                    raw.append((u, v, k, a))
+        b = self.book
+        ties = b.ties_among(order)
+        ids = b.ids
+        raw = [(ids[u], ids[v], b.type_names[k], a) for u, v, k, a in
+               zip(b.src[ties].tolist(), b.dst[ties].tolist(), b.rtype[ties].tolist(), b.edge_attrs(ties))]
         top_amount = max((int(a.get("amount_fen") or 0) for _, _, k, a in raw if k == "GUARANTEES"), default=0)
         pairs: dict[tuple, int] = {}
         for u, v, _, _ in raw:
@@ -228,20 +245,21 @@ class _Context:
         seen: dict[tuple, int] = {}
         out = []
         lang = self.lang
+        names = self.label
         for u, v, k, a in raw:
             st = style.edge_style(k)
             amount = a.get("amount_fen")
             share = a.get("share")
-            rows = [(t("relation", lang), relation_text(k, lang))]
+            rows = [(names["relation"], relation_text(k, lang))]
             label = ""
             width = st["width"]
             if amount is not None:
-                rows.append((t("amount", lang), format_yuan_human(int(amount))))
+                rows.append((names["amount"], format_yuan_human(int(amount))))
             if share is not None and not (isinstance(share, float) and math.isnan(share)):
-                rows.append((t("share", lang), f"{float(share) * 100:.1f}%"))
+                rows.append((names["share"], f"{float(share) * 100:.1f}%"))
             for key in ("role", "since"):
                 if _text(a.get(key)):
-                    rows.append((t(key, lang), _text(a.get(key))))
+                    rows.append((names[key], _text(a.get(key))))
             for key in sorted(x for x in a if x not in ("type", "amount_fen", "share", "role", "since")):
                 if _text(a.get(key)):
                     rows.append((str(key), _text(a.get(key))))
@@ -282,6 +300,7 @@ def _short(name: str) -> str:
     return name if len(name) <= _LABEL_MAX else name[: _LABEL_MAX - 1] + "…"
 
 
+@lru_cache(maxsize=64)
 def _darker(colour: str) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"#{int(r * 0.7):02x}{int(g * 0.7):02x}{int(b * 0.7):02x}"
@@ -290,26 +309,29 @@ def _darker(colour: str) -> str:
 # --------------------------------------------------------------------------- assembling
 
 
-def _assemble(ctx: _Context, kind: str, title: str, order: list, *, size_by: str = "exposure",
+def _assemble(ctx: _Context, kind: str, title: str, order, *, size_by: str = "exposure",
               focus: set | None = None, key_persons: set | None = None, label_set: set | None = None,
               group_for: dict | None = None, emphasise: str | None = None, subtitle: str = "",
               notes: list[str] | None = None, stats: dict | None = None, key: str = "",
               seed: int = 42) -> View:
+    """The view of the entities at positions *order* (sets and dicts are keyed by position too)."""
+    order = [int(i) for i in order]
+    b = ctx.book
     focus = focus or set()
     key_persons = key_persons or set()
-    if size_by == "hub" and not ctx.hubs:
+    if size_by == "hub" and not ctx.f.any_hubs:
         size_by = "exposure"
     if size_by == "hub":
-        top = max((ctx.hubs[n][1] for n in order if n in ctx.hubs), default=0.0)
+        top = max((h[1] for h in map(ctx.f.hub, order) if h is not None), default=0.0)
     else:
-        top = max((ctx.outstanding(n) for n in order if is_party(ctx.g, n)), default=0)
+        top = max((int(b.outstanding[i]) for i in order if b.party[i]), default=0)
     label_all = len(order) <= LABEL_ALL_MAX
-    nodes = [ctx.node(n, size_by=size_by, top=top, focus=n in focus, key_person=n in key_persons,
-                      label=label_all or (label_set is not None and n in label_set) or is_channel(ctx.g, n),
-                      group=(group_for or {}).get(n))
-             for n in order]
+    nodes = [ctx.node(i, a, size_by=size_by, top=top, focus=i in focus, key_person=i in key_persons,
+                      label=label_all or (label_set is not None and i in label_set) or bool(b.channel[i]),
+                      group=(group_for or {}).get(i))
+             for i, a in zip(order, b.node_attrs(order))]
     edges = ctx.edges(order, emphasise=emphasise)
-    _place(nodes, edges, focus, seed)
+    _place(nodes, edges, {str(b.ids[i]) for i in focus}, seed)
     stats = dict(stats or {})
     stats.setdefault("shown_nodes", len(nodes))
     stats.setdefault("shown_edges", len(edges))
@@ -362,36 +384,46 @@ def _legend(ctx: _Context, nodes: list[VNode], edges: list[VEdge], size_by: str)
     return items
 
 
-def _left_out_note(ctx: _Context, kept: set, budget: int, candidates) -> tuple[list[str], dict]:
-    """What a node budget left out of *candidates*: counts per kind, ties, and the note that says so.
+def _left_out_note(ctx: _Context, kept, budget: int, candidates=None) -> tuple[list[str], dict]:
+    """What a node budget left out of *candidates* (positions; None for the whole book): counts per
+    kind, ties, and the note that says so.
 
     A tie is counted as left out when both its ends are candidates and one is not shown.
     """
     lang = ctx.lang
-    cand = set(candidates)
-    out_set = cand - kept
-    by_kind: dict[str, int] = {}
-    for n in out_set:
-        k = ctx.g.nodes[n].get("kind", "")
-        by_kind[k] = by_kind.get(k, 0) + 1
-    edges_out = 0
-    for n in out_set:
-        edges_out += sum(1 for _, v in ctx.g.out_edges(n) if v in cand)
-        edges_out += sum(1 for u, _ in ctx.g.in_edges(n) if u in cand and u not in out_set)
-    stats = {"left_out_nodes": len(out_set), "left_out_edges": edges_out, "left_out_by_kind": by_kind,
+    b = ctx.book
+    shown = b.mask(kept)
+    cand = np.ones(b.n_nodes, dtype=bool) if candidates is None else b.mask(candidates)
+    out = np.flatnonzero(cand & ~shown)
+    codes, counts = np.unique(b.kind_code[out], return_counts=True)
+    by_kind = {(b.kind_names[c] if c >= 0 else ""): int(k) for c, k in zip(codes.tolist(), counts.tolist())}
+    by_kind = dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
+    s, d = b.src, b.dst
+    if not len(out):
+        edges_out = 0
+    elif candidates is None:
+        edges_out = b.n_edges - int(np.count_nonzero(shown[s] & shown[d]))
+    else:  # the shown are candidates too
+        rows = np.flatnonzero(cand[s] & cand[d])
+        edges_out = len(rows) - int(np.count_nonzero(shown[s[rows]] & shown[d[rows]]))
+    stats = {"left_out_nodes": len(out), "left_out_edges": edges_out, "left_out_by_kind": by_kind,
              "budget": budget}
-    if not out_set:
+    if not len(out):
         return [], stats
-    detail = ("，" if lang == "zh" else ", ").join(
-        f"{kind_text(k, lang)} {c:,}" for k, c in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
-    return [t("left_out", lang, budget=f"{budget:,}", nodes=f"{len(out_set):,}", edges=f"{edges_out:,}",
+    detail = ("，" if lang == "zh" else ", ").join(f"{kind_text(k, lang)} {c:,}" for k, c in by_kind.items())
+    return [t("left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}",
               detail=detail)], stats
+
+
+def _dedup(positions) -> list[int]:
+    """Positions without repeats, first occurrence kept."""
+    return list(dict.fromkeys(int(i) for i in positions))
 
 
 # --------------------------------------------------------------------------- views
 
 
-def channel_view(graph: nx.MultiDiGraph, channel_id: str, results: dict | None = None, *, lang: str = "zh",
+def channel_view(graph, channel_id: str, results=None, *, lang: str = "zh",
                  node_budget: int = DEFAULT_BUDGET, size_by: str = "auto") -> View:
     """A channel with its members and key persons.
 
@@ -401,75 +433,73 @@ def channel_view(graph: nx.MultiDiGraph, channel_id: str, results: dict | None =
     ties among them are drawn. Beyond *node_budget* the least important members are
     left out and the page says how many.
     """
-    if channel_id not in graph:
-        raise KeyError(f"no entity {channel_id!r} in the data")
     ctx = _Context(graph, results, lang)
-    members = channel_members(graph, channel_id)
+    b, f = ctx.book, ctx.f
+    c = ctx.entity(channel_id)
+    members = b.channel_members(c)
     key_persons = {m for m, role in members.items() if role} | {m for m in members if ctx.top_hub(m)}
-    outside: dict[str, int] = {}
-    for m in members:
-        for u, _, k in graph.in_edges(m, keys=True):
-            if k in ("CONTROLS", "REFERRED") and u not in members and u != channel_id and is_party(graph, u):
-                outside[u] = outside.get(u, 0) + 1
+    is_member = b.mask(list(members))
+    # persons and firms outside the member list who control or refer members: how many members each
+    ties = np.flatnonzero(is_member[b.dst] & b.type_mask("CONTROLS", "REFERRED") & ~is_member[b.src]
+                          & (b.src != c) & b.party[b.src])
+    behind = np.bincount(b.src[ties], minlength=b.n_nodes) if len(ties) else np.zeros(b.n_nodes, dtype=np.int64)
+    outside = np.flatnonzero(behind)
     # referrers and controllers behind two or more members, or one member when few
-    extra = sorted((u for u, c in outside.items() if c >= 2 or len(outside) <= 20),
-                   key=lambda u: (-outside[u], ctx.priority(u)))
-    key_persons |= {u for u in extra if outside[u] >= 2}
-    ordered_members = sorted(members, key=lambda m: (0 if m in key_persons else 1, ctx.priority(m)))
-    order = [channel_id] + ordered_members + [u for u in extra if u not in members]
-    seen, dedup = set(), []
-    for n in order:
-        if n not in seen:
-            seen.add(n)
-            dedup.append(n)
+    extra = outside[(behind[outside] >= 2) | (len(outside) <= 20)]
+    extra = extra[np.lexsort(f.priority_keys(extra) + (-behind[extra],))].tolist()
+    key_persons |= {u for u in extra if behind[u] >= 2}
+    listed = np.fromiter(members, dtype=np.int64, count=len(members))
+    not_key = np.array([m not in key_persons for m in listed.tolist()], dtype=bool)
+    ordered_members = listed[np.lexsort(f.priority_keys(listed) + (not_key,))].tolist()
+    dedup = _dedup([c] + ordered_members + [u for u in extra if u not in members])
     kept = dedup[: max(1, node_budget)]
     kept_set = set(kept)
-    name = _text(graph.nodes[channel_id].get("name")) or channel_id
-    notes, stats = _left_out_note(ctx, kept_set, node_budget, dedup)
+    name = ctx.name(c)
+    notes, stats = _left_out_note(ctx, kept, node_budget, dedup)
     shown_members = sum(1 for m in members if m in kept_set)
     notes.insert(0, t("channel_members", lang, name=name, members=f"{len(members):,}", shown=f"{shown_members:,}"))
     stats.update(members=len(members), shown_members=shown_members, key_persons=len(key_persons & kept_set))
-    label_set = key_persons | {channel_id} | set(sorted(kept, key=ctx.priority)[:60])
+    label_set = key_persons | {c} | set(f.by_priority(kept)[:60].tolist())
     if size_by == "auto":
-        size_by = "hub" if ctx.hubs else "exposure"
+        size_by = "hub" if f.any_hubs else "exposure"
     return _assemble(ctx, "channel", t("channel_title", lang, name=name), kept, size_by=size_by,
-                     focus={channel_id}, key_persons=key_persons, label_set=label_set,
-                     subtitle=kind_text(graph.nodes[channel_id].get("kind", ""), lang),
+                     focus={c}, key_persons=key_persons, label_set=label_set, subtitle=kind_text(b.kind(c), lang),
                      notes=notes, stats=stats, key=str(channel_id))
 
 
-def ego_view(graph: nx.MultiDiGraph, node_id: str, hops: int = 1, results: dict | None = None, *,
-             lang: str = "zh", node_budget: int = DEFAULT_BUDGET, size_by: str = "exposure") -> View:
+def ego_view(graph, node_id: str, hops: int = 1, results=None, *, lang: str = "zh",
+             node_budget: int = DEFAULT_BUDGET, size_by: str = "exposure") -> View:
     """Everything within *hops* ties of a node (either direction), nearest and most important first."""
-    if node_id not in graph:
-        raise KeyError(f"no entity {node_id!r} in the data")
-    hops = max(1, int(hops))
     ctx = _Context(graph, results, lang)
-    level = {node_id: 0}
-    order = [node_id]
-    frontier = [node_id]
-    for h in range(1, hops + 1):
-        nxt = set()
-        for u in frontier:
-            for v in list(graph.successors(u)) + list(graph.predecessors(u)):
-                if v not in level:
-                    level[v] = h
-                    nxt.add(v)
-        frontier = sorted(nxt, key=ctx.priority)
-        order.extend(frontier)
+    b = ctx.book
+    i = ctx.entity(node_id)
+    hops = max(1, int(hops))
+    reached = b.mask([i])
+    frontier = reached.copy()
+    order = [i]
+    for _ in range(hops):
+        frontier = b.neighbours(frontier) & ~reached
+        reached |= frontier
+        order.extend(ctx.f.by_priority(np.flatnonzero(frontier)).tolist())
         if len(order) > node_budget * 20:  # enough to fill the budget and count the rest
             break
     kept = order[: max(1, node_budget)]
-    notes, stats = _left_out_note(ctx, set(kept), node_budget, order)
-    name = _text(graph.nodes[node_id].get("name")) or node_id
+    notes, stats = _left_out_note(ctx, kept, node_budget, order)
+    name = ctx.name(i)
     title = t("ego_title", lang, name=name, hops=t("hops", lang, hops=hops))
     stats["hops"] = hops
-    return _assemble(ctx, "ego", title, kept, size_by=size_by, focus={node_id},
-                     subtitle=kind_text(graph.nodes[node_id].get("kind", ""), lang), notes=notes, stats=stats,
-                     key=str(node_id))
+    return _assemble(ctx, "ego", title, kept, size_by=size_by, focus={i}, subtitle=kind_text(b.kind(i), lang),
+                     notes=notes, stats=stats, key=str(node_id))
 
 
-def group_view(graph: nx.MultiDiGraph, member_ids, results: dict | None = None, *, lang: str = "zh",
+def _present(ctx: _Context, member_ids) -> np.ndarray:
+    """Positions of the listed entities the book has, without repeats, in the list's order."""
+    ids = list(dict.fromkeys(str(m) for m in member_ids))
+    pos = ctx.book.positions(ids, text=True) if ids else np.zeros(0, dtype=np.int64)
+    return pos[pos >= 0]
+
+
+def group_view(graph, member_ids, results=None, *, lang: str = "zh",
                group: GroupInfo | None = None, node_budget: int = DEFAULT_BUDGET) -> View:
     """A connected-client group: its members and every tie among them.
 
@@ -477,14 +507,14 @@ def group_view(graph: nx.MultiDiGraph, member_ids, results: dict | None = None, 
     it the members' group in *results* is used when there is one.
     """
     ctx = _Context(graph, results, lang)
-    members = [m for m in dict.fromkeys(str(m) for m in member_ids) if m in graph]
-    if not members:
+    members = _present(ctx, member_ids)
+    if not len(members):
         raise KeyError("none of the group's members is in the data")
     if group is None:
-        group = ctx.node_group.get(members[0])
-    members.sort(key=ctx.priority)
+        group = ctx.f.group(members[0])
+    members = ctx.f.by_priority(members).tolist()
     kept = members[: max(1, node_budget)]
-    notes, stats = _left_out_note(ctx, set(kept), node_budget, members)
+    notes, stats = _left_out_note(ctx, kept, node_budget, members)
     gid = group.group_id if group else ""
     status = status_text(group.status, lang) if group else ""
     title = t("group_title", lang, gid=gid, status=status) if group else t("view.group", lang)
@@ -500,16 +530,16 @@ def group_view(graph: nx.MultiDiGraph, member_ids, results: dict | None = None, 
                      stats=stats, key=gid)
 
 
-def pattern_view(graph: nx.MultiDiGraph, member_ids, results: dict | None = None, *, lang: str = "zh",
+def pattern_view(graph, member_ids, results=None, *, lang: str = "zh",
                  pattern: PatternInfo | None = None, node_budget: int = DEFAULT_BUDGET) -> View:
     """A guarantee pattern: its members, guarantee ties in front, other ties faded."""
     ctx = _Context(graph, results, lang)
-    members = [m for m in dict.fromkeys(str(m) for m in member_ids) if m in graph]
-    if not members:
+    members = _present(ctx, member_ids)
+    if not len(members):
         raise KeyError("none of the pattern's members is in the data")
-    members.sort(key=ctx.priority)
+    members = ctx.f.by_priority(members).tolist()
     kept = members[: max(1, node_budget)]
-    notes, stats = _left_out_note(ctx, set(kept), node_budget, members)
+    notes, stats = _left_out_note(ctx, kept, node_budget, members)
     kind = pattern_text(pattern.pattern, lang) if pattern and pattern.pattern else t("view.pattern", lang)
     title = t("pattern_title", lang, pattern=kind, n=len(members))
     subtitle = ""
@@ -523,42 +553,40 @@ def pattern_view(graph: nx.MultiDiGraph, member_ids, results: dict | None = None
                      stats=stats, key=pattern.pattern_id if pattern else "")
 
 
-def overview(graph: nx.MultiDiGraph, results: dict | None = None, node_budget: int = DEFAULT_BUDGET, *,
-             lang: str = "zh") -> View:
+def overview(graph, results=None, node_budget: int = DEFAULT_BUDGET, *, lang: str = "zh") -> View:
     """The whole graph when it fits in *node_budget*; otherwise every channel plus the
     parties that matter most, and a note with the counts of what was left out."""
     ctx = _Context(graph, results, lang)
+    b = ctx.book
     budget = max(1, int(node_budget))
-    channels = [n for n in graph.nodes if is_channel(graph, n)]
-    channels.sort(key=lambda n: (-graph.degree(n), str(n)))
-    if len(channels) > budget // 4 and graph.number_of_nodes() > budget:
+    channels = np.flatnonzero(b.channel)
+    channels = channels[np.lexsort((b.id_rank[channels], -b.degree[channels]))]
+    if len(channels) > budget // 4 and b.n_nodes > budget:
         channels = channels[: budget // 4]
-    others = sorted((n for n in graph.nodes if not is_channel(graph, n)), key=ctx.priority)
-    kept = (channels + others)[:budget]
-    kept_set = set(kept)
-    notes, stats = _left_out_note(ctx, kept_set, budget, list(graph.nodes))
+    others = ctx.f.by_priority(np.flatnonzero(~b.channel))
+    kept = np.concatenate((channels, others))[:budget].tolist()
+    notes, stats = _left_out_note(ctx, kept, budget)
     if stats["left_out_nodes"]:
         notes.append(t("kept_rule", lang))
-    stats.update(total_nodes=graph.number_of_nodes(), total_edges=graph.number_of_edges())
-    label_set = set(channels) | {n for n in kept if ctx.top_hub(n)} | set(others[:40])
+    stats.update(total_nodes=b.n_nodes, total_edges=b.n_edges)
+    label_set = set(channels.tolist()) | {i for i in kept if ctx.top_hub(i)} | set(others[:40].tolist())
     return _assemble(ctx, "overview", t("overview_title", lang), kept, label_set=label_set, notes=notes,
-                     stats=stats, subtitle=t("total", lang, nodes=f"{graph.number_of_nodes():,}",
-                                             edges=f"{graph.number_of_edges():,}"))
+                     stats=stats, subtitle=t("total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"))
 
 
 # --------------------------------------------------------------------------- finding things
 
 
-def find_group(graph: nx.MultiDiGraph, results: dict | None, ident: str | None = None,
-               policy=None) -> GroupInfo | None:
+def find_group(graph, results, ident: str | None = None, policy=None) -> GroupInfo | None:
     """A group by its id, or the group of an entity id; without *ident* the most severe group.
 
     Uses ``risk_groups`` from *results*; without them, groups computed here from
     control, guarantee and family ties (marked ``computed_here``).
     """
-    groups = risk_groups(results)
-    if not groups:
-        groups = local_groups(graph, policy)
+    table = results.groups if isinstance(results, Findings) else GroupTable(results)
+    if len(table):
+        return table.first() if ident is None else table.find(str(ident))
+    groups = local_groups(graph, policy)
     if not groups:
         return None
     if ident is None:
@@ -573,12 +601,15 @@ def find_group(graph: nx.MultiDiGraph, results: dict | None, ident: str | None =
     return None
 
 
-def find_pattern(graph: nx.MultiDiGraph, results: dict | None, ident: str | None = None) -> PatternInfo | None:
+def find_pattern(graph, results, ident: str | None = None) -> PatternInfo | None:
     """A guarantee pattern by id (or 1-based position), or the first one containing an entity id;
     without *ident* the largest guarantee circle."""
     from .results import largest_circle
 
-    patterns = guarantee_patterns(results) or local_circles(graph)
+    table = results.patterns if isinstance(results, Findings) else PatternTable(results)
+    if len(table):
+        return table.largest_circle() if ident is None else table.find(str(ident))
+    patterns = local_circles(graph)
     if not patterns:
         return None
     if ident is None:
@@ -595,17 +626,16 @@ def find_pattern(graph: nx.MultiDiGraph, results: dict | None, ident: str | None
     return None
 
 
-def top_hub(graph: nx.MultiDiGraph, results: dict | None) -> str | None:
+def top_hub(graph, results) -> str | None:
     """The best-ranked person or enterprise in the ``hubs`` table, else the one with most referrals and ties."""
-    hubs = hub_ranks(results)
-    ranked = sorted((r, str(n)) for n, (r, _) in hubs.items() if n in graph and is_party(graph, n))
+    b = as_book(graph)
+    ranked = findings_of(results, b).ranked_parties
     if ranked:
         return ranked[0][1]
-    parties = [n for n in graph.nodes if is_party(graph, n)]
-    if not parties:
+    parties = np.flatnonzero(b.party)
+    if not len(parties):
         return None
-
-    def referrals(n):
-        return sum(1 for _, _, k in graph.out_edges(n, keys=True) if k == "REFERRED")
-
-    return min(parties, key=lambda n: (-referrals(n), -graph.degree(n), str(n)))
+    referred = b.type_mask("REFERRED")
+    referrals = np.bincount(b.src[referred], minlength=b.n_nodes)
+    best = parties[np.lexsort((b.id_rank[parties], -b.degree[parties], -referrals[parties]))[0]]
+    return str(b.ids[best])
