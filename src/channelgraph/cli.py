@@ -307,18 +307,20 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     """
     from .analyses import run_analyses, write_results
     from .report import write_report
-    from .store import build_graph
+    from .risk._facts import facts_of
     from .timing import stage_of
     from .viz import write_views
 
     timed = stage_of(stopwatch)
+    # No whole-book NetworkX graph: the rooms and the views read the validated tables.
+    # The graph they share is the sorted, array-backed one of facts_of (cached per dataset).
     with timed("graph build"):
-        graph = build_graph(ds)
-    results = run_analyses(graph, ds, stopwatch=stopwatch)
+        facts_of(ds)
+    results = run_analyses(None, ds, stopwatch=stopwatch)
     with timed("tables"):
         files = write_results(results, ds, out_dir)
     with timed("views"):
-        views = write_views(graph, ds, results, out_dir, lang=lang, mask=mask)
+        views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
     with timed("report"):
         files += views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
         if "caps" in results:
@@ -519,15 +521,15 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
       channelgraph viz data/sample --view pattern --id 1
     """
     from .analyses import run_analyses
-    from .store import build_graph
+    from .viz import Book
     from .viz.command import ViewNotFound, write_view
 
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    graph = build_graph(ds)
-    results = run_analyses(graph, ds)
+    # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
+    results = run_analyses(None, ds, only=["risk", "marketing"])
     try:
-        path, view = write_view(graph, results, view_kind, out_dir, ident, hops=hops, lang=lang, mask=not no_mask,
-                                node_budget=node_budget, policy=ds.policy)
+        path, view = write_view(Book.of(ds), results, view_kind, out_dir, ident, hops=hops, lang=lang,
+                                mask=not no_mask, node_budget=node_budget, policy=ds.policy)
     except ViewNotFound as exc:
         raise click.BadParameter(str(exc), param_hint="--id") from None
     left = view.stats.get("left_out_nodes", 0)
