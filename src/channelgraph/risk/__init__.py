@@ -30,6 +30,7 @@ from __future__ import annotations
 from ..analyses import Analysis, AnalysisResult, register
 from ..model import format_yuan
 from ..policy import Policy
+from ._facts import gc_paused
 from .concentration import concentration
 from .contagion import UnknownEntityError, debt_rank, stress_cascade
 from .groups import connected_groups, rule_texts
@@ -44,6 +45,7 @@ __all__ = ["concentration", "connected_groups", "debt_rank", "guarantee_patterns
 PATTERNS = ("mutual", "circle", "circle_block", "chain", "cross", "focus")
 
 
+@gc_paused
 def run_risk(graph, dataset, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
     """Run every risk analysis; the runner registered as ``risk``."""
     policy = policy or dataset.policy

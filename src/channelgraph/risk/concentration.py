@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..model import Kind, RelationType
 from ..policy import Policy
-from ._facts import Facts, facts_of, kind_in, ratio_text, unique_ints
+from ._facts import Facts, facts_of, gc_paused, kind_in, ratio_text, unique_ints
 
 #: Top-N used for the top-N share.
 TOP_N = 10
@@ -74,6 +74,45 @@ def _hhi(values: list[int]) -> str:
     return ratio_text(sum(v * v for v in values), total * total)
 
 
+def _hhi_of(square_sum: int, total: int) -> str:
+    """HHI text from the exact sum of squared amounts and the total (0 when the total is 0)."""
+    return ratio_text(int(square_sum), int(total) * int(total)) if total > 0 else ratio_text(0, 1)
+
+
+def _buckets(codes: np.ndarray, cust: np.ndarray, amt: np.ndarray, top_n: int):
+    """Per bucket code (ascending): customers, exposure, exact Σ(customer exposure)², top-N sum and
+    top-N customer indices (by exposure desc, then index).
+
+    The facility amounts are first summed per (bucket, customer); squares are Python integers
+    (exact however large), summed per bucket with ``np.add.reduceat``.
+    """
+    if not len(cust):
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, z.astype(object), z, []
+    n = int(cust.max()) + 1
+    key = codes.astype(np.int64) * n + cust
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    per = np.add.reduceat(amt[order], starts)  # exposure per (bucket, customer)
+    pb, pc = key[starts] // n, key[starts] % n
+    bstart = np.flatnonzero(np.concatenate(([True], pb[1:] != pb[:-1])))
+    bcode = pb[bstart]
+    customers = np.diff(np.append(bstart, len(pb)))
+    exposure = np.add.reduceat(per, bstart)
+    po = per.astype(object)
+    squares = np.add.reduceat(po * po, bstart)
+    # within each bucket: exposure desc, then customer index
+    rank = np.lexsort((pc, -per, pb))
+    pos_in = np.arange(len(pb)) - np.repeat(bstart, customers)  # rank within the bucket (pb is sorted)
+    take = rank[pos_in < top_n]  # positions of the top-N rows, bucket by bucket
+    tb = pb[take]
+    tops = np.add.reduceat(per[take], np.flatnonzero(np.concatenate(([True], tb[1:] != tb[:-1]))))
+    top_split = np.cumsum(np.minimum(customers, top_n))[:-1]
+    top_ids = np.split(pc[take], top_split)
+    return bcode, customers, exposure, squares, tops, top_ids
+
+
 def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP_N) -> pd.DataFrame:
     """HHI and top-N shares per channel, industry and region (and customer name concentration).
 
@@ -95,29 +134,25 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
     cust = f.fac_customer
     amt = f.fac_outstanding
     chan = np.where(f.fac_channel >= 0, f.fac_channel, customer_channel(f)[cust]) if len(cust) else cust
-    dims = {
-        "channel": (np.where(chan >= 0, f.ids[np.maximum(chan, 0)], NONE) if len(cust) else np.zeros(0, object),
-                    lambda b: f.name[f.index.get_loc(b)] if b != NONE else ""),
-        "industry": (np.where(f.industry[cust] != "", f.industry[cust], NONE), lambda b: ""),
-        "region": (np.where(f.region[cust] != "", f.region[cust], NONE), lambda b: ""),
-    }
+    # bucket codes per facility and their labels
+    channels, ch_codes = np.unique(chan, return_inverse=True)
+    dims = {"channel": (ch_codes.reshape(-1).astype(np.int64), [f.ids[c] if c >= 0 else NONE for c in channels.tolist()],
+                        [f.name[c] if c >= 0 else "" for c in channels.tolist()])}
+    for dim, col in (("industry", f.industry), ("region", f.region)):
+        labels = np.where(col[cust] != "", col[cust], NONE) if len(cust) else np.zeros(0, object)
+        codes, uniq = pd.factorize(np.asarray(labels, dtype=object))
+        dims[dim] = (np.asarray(codes, dtype=np.int64), list(uniq), [""] * len(uniq))
     rows = []
-    for dim, (bucket, namer) in dims.items():
-        df = pd.DataFrame({"b": np.asarray(bucket, dtype=object), "c": cust, "o": amt})
-        per = df.groupby(["b", "c"], sort=True)["o"].sum().reset_index()
-        by_b = per.groupby("b", sort=True)
+    for dim, (codes, label, bname) in dims.items():
+        bcode, customers, exposure, squares, tops, top_ids = _buckets(codes, cust, amt, top_n)
         brows = []
-        for b, part in by_b:
-            vals = [int(x) for x in part["o"].tolist()]
-            cids = part["c"].to_numpy(np.int64)
-            exp_b = sum(vals)
-            o = np.lexsort((cids, -np.asarray(vals, dtype=np.int64)))
-            top = o[:top_n]
-            brows.append({"dimension": dim, "bucket": b, "bucket_name": namer(b), "customers": len(vals),
-                          "exposure_fen": exp_b, "share_of_total": ratio_text(exp_b, total), "hhi": _hhi(vals),
-                          "top_n": min(top_n, len(vals)),
-                          "top_n_share": ratio_text(sum(vals[i] for i in top.tolist()), exp_b),
-                          "top_ids": f.ids[cids[top]].tolist()})
+        for k, b in enumerate(bcode.tolist()):
+            exp_b = int(exposure[k])
+            brows.append({"dimension": dim, "bucket": label[b], "bucket_name": bname[b],
+                          "customers": int(customers[k]), "exposure_fen": exp_b,
+                          "share_of_total": ratio_text(exp_b, total), "hhi": _hhi_of(squares[k], exp_b),
+                          "top_n": min(top_n, int(customers[k])), "top_n_share": ratio_text(int(tops[k]), exp_b),
+                          "top_ids": f.ids[top_ids[k]].tolist()})
         brows.sort(key=lambda r: (-r["exposure_fen"], r["bucket"]))
         got = sum(r["exposure_fen"] for r in brows)
         if got != total:
@@ -135,9 +170,11 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
     has = unique_ints(cust)
     vals = per_c[has]
     o = np.lexsort((has, -vals))[:top_n]
+    vo = vals.astype(object)
     rows.append({"dimension": "customer", "bucket": "*", "bucket_name": "", "customers": len(has),
                  "exposure_fen": total, "share_of_total": ratio_text(total, total),
-                 "hhi": _hhi([int(x) for x in vals.tolist()]), "top_n": min(top_n, len(has)),
+                 "hhi": _hhi_of(int((vo * vo).sum()) if len(vo) else 0, int(vals.sum())),
+                 "top_n": min(top_n, len(has)),
                  "top_n_share": ratio_text(int(vals[o].sum()), total), "top_ids": f.ids[has[o]].tolist()})
     out = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
     out["exposure_fen"] = out["exposure_fen"].astype(np.int64)

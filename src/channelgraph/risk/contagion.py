@@ -49,7 +49,7 @@ from scipy.sparse import csr_matrix
 
 from ..model import RelationType
 from ..policy import Policy
-from ._facts import Facts, csr, facts_of, gather, in_ints, percent_text, ratio_text, unique_ints
+from ._facts import Facts, csr, facts_of, gather, gc_paused, in_ints, percent_text, ratio_text, unique_ints
 
 ROUND_COLUMNS = ["round", "defaulted", "defaulted_count", "exposure_hit_fen", "cumulative_exposure_hit_fen",
                  "cumulative_share_of_tier1", "guarantee_calls", "called_fen"]
@@ -83,6 +83,7 @@ def _guarantees(f: Facts):
     return e.src, e.dst, amount, called
 
 
+@gc_paused
 def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Default *defaulted_ids* and propagate through guarantees, round by round.
 
@@ -110,7 +111,7 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
     policy = policy or dataset.policy
     f = facts_of(dataset)
     wanted = sorted({str(x).strip() for x in defaulted_ids if str(x).strip()})
-    pos = f.index.get_indexer(wanted)
+    pos = f.positions(wanted)
     unknown = [w for w, p in zip(wanted, pos.tolist()) if p < 0]
     if unknown:
         raise UnknownEntityError(unknown)
@@ -244,6 +245,7 @@ def _debtrank_runs(indptr: np.ndarray, targets: np.ndarray, weights: np.ndarray,
     return R, distressed, defaulted
 
 
+@gc_paused
 def debt_rank(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
     """DebtRank of every entity in the guarantee network (Battiston et al. 2012).
 
@@ -280,46 +282,41 @@ def debt_rank(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
     method = np.full(n, "full", dtype=object)
     one_round = W_all @ v_all  # Σ_g W[b,g] v_g: the one-round impact, a lower bound
     sources = unique_ints(gb)  # only nodes with outgoing impact can have R > 0
-    runs_all = []
+    runs = sources
     if len(sources):
         sc = comp[sources]
-        o = np.lexsort((sources, sc))
-        sources, sc = sources[o], sc[o]
-        bounds = np.flatnonzero(np.concatenate(([True], sc[1:] != sc[:-1], [True])))
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            c = int(sc[a])
-            runs = sources[a:b]
-            if len(runs) * max(1, int(comp_nnz[c])) > DEBTRANK_WORK_BUDGET:
-                pick = np.lexsort((runs, -one_round[runs]))[:DEBTRANK_MAX_EXACT]
-                rest = runs[~in_ints(runs, runs[pick])]
+        runs_per_comp = np.bincount(sc, minlength=len(comp_size))
+        heavy = np.flatnonzero(runs_per_comp * np.maximum(1, comp_nnz) > DEBTRANK_WORK_BUDGET)
+        if len(heavy):
+            keep = np.ones(len(sources), dtype=bool)
+            for c in heavy.tolist():
+                in_c = sources[sc == c]
+                pick = np.lexsort((in_c, -one_round[in_c]))[:DEBTRANK_MAX_EXACT]
+                rest = in_c[~in_ints(in_c, in_c[pick])]
                 R[rest] = one_round[rest]
                 dist[rest] = np.diff(indptr)[rest]
                 method[rest] = "one_round"
-                runs = np.sort(runs[pick])
-            runs_all.append(runs)
-    if runs_all:
-        runs = np.concatenate(runs_all)
+                keep &= ~in_ints(sources, rest)
+            runs = sources[keep]
+    if len(runs):
+        # chunks of about DEBTRANK_BLOCK_CELLS (run, entity) cells; every run is independent of the
+        # others in its chunk (its sums run in its own order), so the chunking changes no result
         cells = comp_size[comp[runs]]
-        chunk_start = 0
-        acc = 0
-        for i in range(len(runs) + 1):
-            if i == len(runs) or (acc + int(cells[i]) > DEBTRANK_BLOCK_CELLS and i > chunk_start):
-                chunk = runs[chunk_start:i]
-                r_, d_, x_ = _debtrank_runs(indptr, targets, weights, v_all, chunk, n, DEBTRANK_MAX_ROUNDS)
-                R[chunk], dist[chunk], dflt[chunk] = r_, d_, x_
-                chunk_start, acc = i, 0
-            if i < len(runs):
-                acc += int(cells[i])
+        chunk = (np.cumsum(cells) - 1) // DEBTRANK_BLOCK_CELLS
+        bounds = np.concatenate(([0], np.flatnonzero(chunk[1:] != chunk[:-1]) + 1, [len(runs)]))
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            part = runs[a:b]
+            R[part], dist[part], dflt[part] = _debtrank_runs(indptr, targets, weights, v_all, part, n,
+                                                             DEBTRANK_MAX_ROUNDS)
     R = np.maximum(R, 0.0)
-    rows = pd.DataFrame({
-        "entity_id": ids[nodes], "name": f.name[nodes], "kind": f.kind[nodes],
-        "_r": np.round(R[nodes], 12),
-        "debt_rank": [f"{x:.6f}" for x in R[nodes].tolist()],
-        "impact_exposure_fen": np.floor(R[nodes] * total + 1e-6).astype(np.int64),
-        "distressed_entities": dist[nodes], "defaulted_entities": dflt[nodes],
-        "own_exposure_fen": f.outstanding[nodes], "method": method[nodes],
-    })
-    o = np.lexsort((rows["entity_id"].to_numpy(dtype=object), -rows["_r"].to_numpy()))
-    rows = rows.iloc[o].drop(columns="_r").reset_index(drop=True)
-    rows.insert(0, "rank", np.arange(1, len(rows) + 1, dtype=np.int64))
-    return rows[IMPACT_COLUMNS]
+    # by DebtRank desc (rounded to 12 places, so float noise orders nothing), then id (= index)
+    o = np.lexsort((np.arange(len(nodes)), -np.round(R[nodes], 12)))
+    sel = nodes[o]
+    return pd.DataFrame({
+        "rank": np.arange(1, len(sel) + 1, dtype=np.int64),
+        "entity_id": ids[sel], "name": f.name[sel], "kind": f.kind[sel],
+        "debt_rank": [f"{x:.6f}" for x in R[sel].tolist()],
+        "impact_exposure_fen": np.floor(R[sel] * total + 1e-6).astype(np.int64),
+        "distressed_entities": dist[sel], "defaulted_entities": dflt[sel],
+        "own_exposure_fen": f.outstanding[sel], "method": method[sel],
+    }, columns=IMPACT_COLUMNS)

@@ -43,6 +43,8 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -50,7 +52,8 @@ from scipy.sparse.csgraph import connected_components
 
 from ..model import RelationType, format_yuan_human, fraction_of
 from ..policy import Policy
-from ._facts import Facts, decimal_percent, facts_of, percent_floor, ratio_text, ratio_texts, share_percents
+from ._facts import (Facts, decimal_percent, facts_of, gc_paused, percent_floors, ratio_pairs, ratio_texts,
+                     share_percents, texts_by_value, yuan_human_texts)
 
 #: How many binding links a group row lists before "… and N more" (all are in connection_ties).
 MAX_LINKS_PER_GROUP = 50
@@ -84,50 +87,58 @@ def rule_texts(policy: Policy) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- ties
 
+#: Relation types that can join a group, in the order their ties are built.
+TIE_TYPES = (RelationType.CONTROLS.value, RelationType.GUARANTEES.value, RelationType.SUPPLIES.value,
+             RelationType.FAMILY.value)
+#: Rank of each tie type in alphabetical order (the ``connection_ties`` sort key after src, dst).
+_TYPE_RANK = np.asarray([sorted(TIE_TYPES).index(t) for t in TIE_TYPES], dtype=np.int64)
+_DNJ = ": listed, does not join"
 
-def _ties(f: Facts, policy: Policy) -> pd.DataFrame:
+
+@dataclass
+class Ties:
+    """Every CONTROLS, GUARANTEES, SUPPLIES and FAMILY tie as parallel arrays, by type then (src, dst)."""
+
+    src: np.ndarray  # int64 entity index
+    dst: np.ndarray  # int64 entity index
+    type_code: np.ndarray  # int64 index into TIE_TYPES
+    amount: np.ndarray  # int64 fen (valid where has_amount)
+    has_amount: np.ndarray  # bool
+    share: np.ndarray  # float64, nan where empty
+    ratio: np.ndarray  # object (str)
+    threshold: np.ndarray  # object (str)
+    joins: np.ndarray  # bool
+    reason: np.ndarray  # object (str)
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    @property
+    def type_name(self) -> np.ndarray:
+        return np.asarray(TIE_TYPES, dtype=object)[self.type_code]
+
+
+def _ties(f: Facts, policy: Policy) -> Ties:
     """Every CONTROLS, GUARANTEES, SUPPLIES and FAMILY tie with whether it joins and why."""
     con = policy.connection
     ids = f.ids
-    frames = []
-    DNJ = ": listed, does not join"
+    parts = []  # (edges, type code, ratios, threshold, joins, reasons)
 
     e = f.of(RelationType.CONTROLS)
     if len(e):
         joins = ~np.isnan(e.share) & (e.share > float(con.control_share_above))
         t = decimal_percent(con.control_share_above)
         pct = share_percents(e.share)
-        reasons = [f"{s} → {d} control {p} > {t}" if j else f"{s} → {d} control {p} ≤ {t}{DNJ}"
+        yes, no = f" > {t}", f" ≤ {t}{_DNJ}"
+        reasons = [f"{s} → {d} control {p}{yes if j else no}"
                    for s, d, p, j in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist())]
-        frames.append(_tie_frame(e, "CONTROLS", _share_ratios(e.share), f"> {t}", joins, reasons))
+        parts.append((e, 0, _share_ratios(e.share), f"> {t}", joins, reasons))
 
     e = f.of(RelationType.GUARANTEES)
     if len(e):
-        p, q = con.guarantee_net_assets_share.as_integer_ratio()
         t = decimal_percent(con.guarantee_net_assets_share)
-        na = f.net_assets[e.src]
-        has_na = f.has_net_assets[e.src]
-        joins, ratios, reasons = [], [], []
-        for s, d, amt, hasamt, nav, hn in zip(ids[e.src].tolist(), ids[e.dst].tolist(), e.amount.tolist(),
-                                              e.has_amount.tolist(), na.tolist(), has_na.tolist()):
-            if not hasamt:
-                j, r, why = False, "", f"{s} → {d} guarantee without an amount{DNJ}"
-            elif not hn:
-                j, r = False, ""
-                why = f"{s} → {d} guarantee {format_yuan_human(amt)}; {s} net assets unknown: cannot test{DNJ}"
-            elif nav == 0:
-                j, r = True, ""
-                why = f"{s} → {d} guarantee {format_yuan_human(amt)}; {s} has no net assets (0.00) ≥ {t}"
-            else:
-                j = amt * q >= p * nav
-                r = ratio_text(amt, nav)
-                why = (f"{s} → {d} guarantee {format_yuan_human(amt)} = {percent_floor(amt, nav)} of {s} net assets "
-                       + (f"≥ {t}" if j else f"< {t}{DNJ}"))
-            joins.append(j)
-            ratios.append(r)
-            reasons.append(why)
-        frames.append(_tie_frame(e, "GUARANTEES", ratios, f"≥ {t} of guarantor net assets",
-                                 np.asarray(joins, dtype=bool), reasons))
+        joins, ratios, reasons = _guarantee_tests(f, e, con.guarantee_net_assets_share, t)
+        parts.append((e, 1, ratios, f"≥ {t} of guarantor net assets", joins, reasons))
 
     e = f.of(RelationType.SUPPLIES)
     if len(e):
@@ -136,55 +147,108 @@ def _ties(f: Facts, policy: Policy) -> pd.DataFrame:
         joins = has & (e.share >= float(con.supply_share))
         pct = share_percents(e.share)
         reasons = [(f"{s} → {d} supply {p} of {s} revenue ≥ {t}" if j else
-                    f"{s} → {d} supply {p} of {s} revenue < {t}{DNJ}" if h else
-                    f"{s} → {d} supply, share of revenue unknown{DNJ}")
+                    f"{s} → {d} supply {p} of {s} revenue < {t}{_DNJ}" if h else
+                    f"{s} → {d} supply, share of revenue unknown{_DNJ}")
                    for s, d, p, j, h in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist(),
                                             has.tolist())]
-        frames.append(_tie_frame(e, "SUPPLIES", _share_ratios(e.share), f"≥ {t} of supplier revenue", joins,
-                                 reasons))
+        parts.append((e, 2, _share_ratios(e.share), f"≥ {t} of supplier revenue", joins, reasons))
 
     e = f.of(RelationType.FAMILY)
     if len(e):
         j = bool(con.family_joins)
-        joins = np.full(len(e), j, dtype=bool)
-        tail = "" if j else DNJ + " (connection.family_joins = false)"
+        tail = "" if j else _DNJ + " (connection.family_joins = false)"
         reasons = [f"{s} — {d} family{tail}" for s, d in zip(ids[e.src].tolist(), ids[e.dst].tolist())]
-        frames.append(_tie_frame(e, "FAMILY", [""] * len(e), "family_joins = " + ("true" if j else "false"),
-                                 joins, reasons))
+        parts.append((e, 3, [""] * len(e), "family_joins = " + ("true" if j else "false"),
+                      np.full(len(e), j, dtype=bool), reasons))
 
-    if not frames:
-        return pd.DataFrame({"src_i": pd.Series([], dtype=np.int64), "dst_i": pd.Series([], dtype=np.int64),
-                             "type": pd.Series([], dtype=object), "amount_fen": pd.Series([], dtype="Int64"),
-                             "share": pd.Series([], dtype=float), "ratio": pd.Series([], dtype=object),
-                             "threshold": pd.Series([], dtype=object), "joins": pd.Series([], dtype=bool),
-                             "reason": pd.Series([], dtype=object)})
-    return pd.concat(frames, ignore_index=True)
+    def cat(arrays, dtype):
+        return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+
+    def obj(items):
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out
+
+    return Ties(
+        src=cat([x[0].src for x in parts], np.int64), dst=cat([x[0].dst for x in parts], np.int64),
+        type_code=cat([np.full(len(x[0]), x[1], dtype=np.int64) for x in parts], np.int64),
+        amount=cat([x[0].amount for x in parts], np.int64), has_amount=cat([x[0].has_amount for x in parts], bool),
+        share=cat([x[0].share for x in parts], np.float64),
+        ratio=cat([obj(x[2]) for x in parts], object),
+        threshold=_texts(*[x[3] for x in parts])[np.repeat(np.arange(len(parts)), [len(x[0]) for x in parts])]
+        if parts else np.zeros(0, dtype=object),
+        joins=cat([np.asarray(x[4], dtype=bool) for x in parts], bool),
+        reason=cat([obj(x[5]) for x in parts], object),
+    )
+
+
+def _guarantee_tests(f: Facts, e, share, t: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """Whether each guarantee joins (amount ≥ *share* × the guarantor's net assets), its ratio and why.
+
+    Exact integer tests, vectorised; a guarantor with unknown net assets cannot be tested,
+    one with zero net assets joins.
+    """
+    p, q = share.as_integer_ratio()
+    ids = f.ids
+    amt, has_amt = e.amount, e.has_amount
+    nav, has_nav = f.net_assets[e.src], f.has_net_assets[e.src]
+    tested = has_amt & has_nav & (nav != 0)
+    zero = has_amt & has_nav & (nav == 0)
+    joins = zero.copy()
+    ta, tn = amt[tested], nav[tested]
+    joins[tested] = _at_least(ta, q, tn, p)
+    ratio = np.full(len(e), "", dtype=object)
+    ratio[tested] = ratio_pairs(ta, tn)
+    pct = np.full(len(e), "", dtype=object)
+    pct[tested] = percent_floors(ta, tn)
+    money = np.full(len(e), "", dtype=object)
+    money[has_amt] = yuan_human_texts(amt[has_amt])
+    # case 0: no amount, 1: net assets unknown, 2: no net assets, 3: tested
+    case = np.where(~has_amt, 0, np.where(~has_nav, 1, np.where(zero, 2, 3)))
+    ge, lt = f"≥ {t}", f"< {t}{_DNJ}"
+    reasons = [
+        f"{s} → {d} guarantee {m} = {pc} of {s} net assets {ge if j else lt}" if c == 3 else
+        f"{s} → {d} guarantee {m}; {s} has no net assets (0.00) {ge}" if c == 2 else
+        f"{s} → {d} guarantee {m}; {s} net assets unknown: cannot test{_DNJ}" if c == 1 else
+        f"{s} → {d} guarantee without an amount{_DNJ}"
+        for s, d, m, pc, j, c in zip(ids[e.src].tolist(), ids[e.dst].tolist(), money.tolist(), pct.tolist(),
+                                     joins.tolist(), case.tolist())]
+    return joins, ratio.tolist(), reasons
+
+
+def _at_least(a: np.ndarray, q: int, b: np.ndarray, p: int) -> np.ndarray:
+    """Exact ``a × q ≥ p × b`` for non-negative int64 arrays (Python integers when int64 could overflow)."""
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    lim = (2**63 - 1)
+    if int(a.max()) * q < lim and int(b.max()) * p < lim and int(min(a.min(), b.min())) >= 0:
+        return a * q >= b * p
+    return np.asarray([x * q >= p * y for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
+
+
+def _texts(*texts: str) -> np.ndarray:
+    """A small object array of texts, to pick from by integer codes (the rows share the str objects)."""
+    out = np.empty(len(texts), dtype=object)
+    out[:] = list(texts)
+    return out
 
 
 def _share_ratios(share: np.ndarray) -> list[str]:
-    return [f"{x:.6f}" if x == x else "" for x in share.tolist()]
-
-
-def _tie_frame(e, rtype, ratios, threshold, joins, reasons) -> pd.DataFrame:
-    amount = pd.arrays.IntegerArray(e.amount.astype(np.int64), ~e.has_amount)
-    return pd.DataFrame({"src_i": e.src, "dst_i": e.dst, "type": rtype, "amount_fen": amount,
-                         "share": e.share, "ratio": ratios, "threshold": threshold,
-                         "joins": np.asarray(joins, dtype=bool), "reason": reasons})
+    return texts_by_value(share, lambda x: f"{x:.6f}" if x == x else "")
 
 
 # ----------------------------------------------------------------------------- groups
 
 
-def group_labels(f: Facts, ties: pd.DataFrame) -> np.ndarray:
+def group_labels(f: Facts, ties: Ties) -> np.ndarray:
     """Component label per entity over the joining ties (scipy connected components)."""
-    j = ties[ties["joins"]] if len(ties) else ties
-    src = j["src_i"].to_numpy(dtype=np.int64) if len(j) else np.zeros(0, np.int64)
-    dst = j["dst_i"].to_numpy(dtype=np.int64) if len(j) else np.zeros(0, np.int64)
+    src, dst = ties.src[ties.joins], ties.dst[ties.joins]
     adj = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(f.n, f.n)).tocsr()
     _, labels = connected_components(adj, directed=False)
     return labels.astype(np.int64)
 
 
+@gc_paused
 def connected_groups(graph, dataset, policy: Policy | None = None):
     """Groups of connected clients with exposure, share of tier-1, limit and status.
 
@@ -246,12 +310,14 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
     is_start = np.ones(len(order), dtype=bool)
     is_start[1:] = lab_sorted[1:] != lab_sorted[:-1]
     starts = np.flatnonzero(is_start)
+    ends = np.append(starts[1:], len(order)).astype(np.int64) if len(starts) else starts
     gpos = np.cumsum(is_start) - 1  # group position (unsorted) of each node in `order`
     comp_labels = lab_sorted[starts]
     first = order[starts]  # smallest member index of each group
     gid = np.asarray(["G-" + x for x in ids[first].tolist()], dtype=object)
-    comp_to_gid = dict(zip(comp_labels.tolist(), gid.tolist()))
     ng = len(starts)
+    group_of_comp = np.full(ncomp, -1, dtype=np.int64)
+    group_of_comp[comp_labels] = np.arange(ng)
 
     cust_o = f.is_customer[order]
     out_o = f.outstanding[order]
@@ -267,103 +333,112 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
     loan_limit = fraction_of(netcap, lim.single_borrower_net_capital_share)
     group_limit = fraction_of(tier1, lim.group_share)
 
-    # ---- members
-    single = np.where(out_o > single_limit, BREACH, np.where(out_o > large_limit, LARGE, OK)).astype(object)
-    loan = np.where(out_o > loan_limit, BREACH, OK).astype(object)
-    single[~cust_o] = ""
-    loan[~cust_o] = ""
+    # final order: groups by exposure desc then group_id ("G-" + smallest id: the smallest
+    # member index orders them alike); members by their group's rank, then id
+    rank = np.lexsort((first, -exposure))
+    grank = np.empty(ng, dtype=np.int64)
+    grank[rank] = np.arange(ng)
+    mo = np.argsort(grank[gpos] * max(n, 1) + order) if n < 2**31 else np.lexsort((order, grank[gpos]))
+
+    # ---- members (in final order)
+    m_idx, m_cust, m_out = order[mo], cust_o[mo], out_o[mo]
+    # status texts by look-up (one shared str per status): "" for a non-customer
+    single_code = np.where(m_cust, 1 + (m_out > large_limit) + (m_out > single_limit), 0)
+    single = _texts("", OK, LARGE, BREACH)[single_code]
+    loan = _texts("", OK, BREACH)[np.where(m_cust, 1 + (m_out > loan_limit), 0)]
     share_t1 = np.full(len(order), "", dtype=object)
     share_nc = np.full(len(order), "", dtype=object)
-    share_t1[cust_o] = ratio_texts(out_o[cust_o], tier1)
-    share_nc[cust_o] = ratio_texts(out_o[cust_o], netcap)
-    bad = cust_o & ((single == BREACH) | (loan == BREACH))
-    member_breaches = np.add.reduceat(bad.astype(np.int64), starts) if ng else np.zeros(0, np.int64)
+    share_t1[m_cust] = ratio_texts(m_out[m_cust], tier1)
+    share_nc[m_cust] = ratio_texts(m_out[m_cust], netcap)
+    bad = m_cust & ((m_out > single_limit) | (m_out > loan_limit))
+    member_breaches = np.bincount(gpos[mo][bad], minlength=ng).astype(np.int64)
 
-    joined = ties[ties["joins"].to_numpy(dtype=bool)] if len(ties) else ties
-    js = joined["src_i"].to_numpy(np.int64) if len(joined) else np.zeros(0, np.int64)
-    jd = joined["dst_i"].to_numpy(np.int64) if len(joined) else np.zeros(0, np.int64)
-    jr = np.asarray(joined["reason"].tolist() if len(joined) else [], dtype=object)
-    jt = np.asarray(joined["type"].tolist() if len(joined) else [], dtype=object)
-    link_rank = np.lexsort((jt, jd, js))  # (src id, dst id, type) order
-    # links per member: each joining tie is listed at both ends
-    who = np.concatenate((js[link_rank], jd[link_rank]))
-    what = np.concatenate((jr[link_rank], jr[link_rank]))
-    pos = np.concatenate((np.arange(len(js)), np.arange(len(js))))
-    o = np.lexsort((pos, who))
-    member_links = _lists_by_key(who[o], what[o], order, MAX_LINKS_PER_MEMBER)
-    # links per group
-    comp_of_link = labels[js[link_rank]]
-    group_of_comp = np.full(ncomp, -1, dtype=np.int64)
-    group_of_comp[comp_labels] = np.arange(ng)
-    glink = group_of_comp[comp_of_link] if len(js) else np.zeros(0, np.int64)
+    # joining ties in (src id, dst id, type) order: the order of connection_ties
+    tie_order = _tie_order(ties, n)
+    link_rank = tie_order[ties.joins[tie_order]]
+    js, jd, jr = ties.src[link_rank], ties.dst[link_rank], ties.reason[link_rank]
+    nl = len(js)
+    # links per member: each joining tie is listed at both ends, in link order
+    who = np.concatenate((js, jd))
+    at = np.concatenate((np.arange(nl), np.arange(nl)))
+    o = np.argsort(who * max(nl, 1) + at) if n * max(nl, 1) < 2**62 else np.lexsort((at, who))
+    member_links = _lists_by_index(who[o], np.concatenate((jr, jr))[o], m_idx, n, MAX_LINKS_PER_MEMBER)
+    # links per group (ties joining entities of a group with no customer belong to none)
+    glink = group_of_comp[labels[js]] if nl else np.zeros(0, np.int64)
     o = np.argsort(glink, kind="stable")
-    group_links = _lists_by_key(glink[o], jr[link_rank][o], np.arange(ng), MAX_LINKS_PER_GROUP)
+    o = o[glink[o] >= 0]
+    group_links = _lists_by_index(glink[o], jr[o], rank, ng, MAX_LINKS_PER_GROUP)
 
     members = pd.DataFrame({
-        "entity_id": ids[order], "name": f.name[order], "kind": f.kind[order], "group_id": gid[gpos],
-        "is_customer": cust_o, "outstanding_fen": out_o, "share_of_tier1": share_t1, "single_status": single,
+        "entity_id": ids[m_idx], "name": f.name[m_idx], "kind": f.kind[m_idx], "group_id": gid[gpos[mo]],
+        "is_customer": m_cust, "outstanding_fen": m_out, "share_of_tier1": share_t1, "single_status": single,
         "share_of_net_capital": share_nc, "loan_status": loan, "binding_reason": member_links,
     }, columns=MEMBER_COLUMNS)
 
-    # ---- groups
-    multi = ncust >= 2
+    # ---- groups (in final order)
+    exposure_r, ncust_r = exposure[rank], ncust[rank]
+    multi = ncust_r >= 2
     lim_fen = np.where(multi, group_limit, single_limit).astype(np.int64)
-    status = np.where(exposure > lim_fen, BREACH, np.where(exposure > large_limit, LARGE, OK)).astype(object)
-    rule = np.where(multi, rules["group"], rules["single"]).astype(object)
-    is_large = status == LARGE
-    rule[is_large] = [rules["large"] + "; " + r for r in rule[is_large].tolist()]
-    ends = np.append(starts[1:], len(order)).tolist()
+    breach = exposure_r > lim_fen
+    large = ~breach & (exposure_r > large_limit)
+    status = _texts(OK, LARGE, BREACH)[np.where(breach, 2, large.astype(np.int64))]
+    large_rule = rules["large"] + "; "
+    rule = _texts(rules["single"], rules["group"], large_rule + rules["single"], large_rule + rules["group"])[
+        multi.astype(np.int64) + 2 * large]
     all_ids = ids[order].tolist()
-    member_lists = [all_ids[a:b] for a, b in zip(starts.tolist(), ends)]
+    member_lists = [all_ids[a:b] for a, b in zip(starts[rank].tolist(), ends[rank].tolist())]
     cust_ids = ids[order][cust_o].tolist()
-    cust_ends = np.cumsum(ncust).tolist()
-    cust_lists = [cust_ids[a:b] for a, b in zip([0] + cust_ends[:-1], cust_ends)]
+    cust_ends = np.cumsum(ncust)
+    cust_starts = cust_ends - ncust
+    cust_lists = [cust_ids[a:b] for a, b in zip(cust_starts[rank].tolist(), cust_ends[rank].tolist())]
     groups = pd.DataFrame({
-        "group_id": gid, "members": member_lists, "customers": cust_lists,
-        "member_count": np.diff(np.append(starts, len(order))).astype(np.int64), "customer_count": ncust,
-        "exposure_fen": exposure.astype(np.int64), "share_of_tier1": ratio_texts(exposure, tier1),
-        "limit_share": np.where(multi, str(lim.group_share), str(lim.single_customer_share)).astype(object),
-        "limit_fen": lim_fen, "headroom_fen": lim_fen - exposure, "status": status, "rule": rule,
-        "member_breaches": member_breaches, "binding_links": group_links,
+        "group_id": gid[rank], "members": member_lists, "customers": cust_lists,
+        "member_count": (ends - starts)[rank].astype(np.int64), "customer_count": ncust_r,
+        "exposure_fen": exposure_r.astype(np.int64), "share_of_tier1": ratio_texts(exposure_r, tier1),
+        "limit_share": _texts(str(lim.single_customer_share), str(lim.group_share))[multi.astype(np.int64)],
+        "limit_fen": lim_fen, "headroom_fen": lim_fen - exposure_r, "status": status, "rule": rule,
+        "member_breaches": member_breaches[rank], "binding_links": group_links,
     }, columns=GROUP_COLUMNS)
-    rank = np.lexsort((gid, -exposure))
-    groups = groups.iloc[rank].reset_index(drop=True)
-    # members follow their group's rank, then id
-    grank = np.empty(ng, dtype=np.int64)
-    grank[rank] = np.arange(ng)
-    mo = np.lexsort((order, grank[gpos]))
-    members = members.iloc[mo].reset_index(drop=True)
 
-    tie_out = _ties_table(f, ties, labels, comp_to_gid, keep_comp)
+    tie_out = _ties_table(f, ties, tie_order, labels, group_of_comp, gid)
     return groups, members, tie_out
 
 
-def _lists_by_key(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, cap: int) -> list[list[str]]:
-    """For each key of *wanted*: the *values* with that key (keys sorted), cut at *cap* with a "more" item."""
+def _lists_by_index(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, size: int,
+                    cap: int) -> list[list[str]]:
+    """For each of *wanted*: the *values* whose key it is (keys sorted, in ``range(size)``), cut at
+    *cap* with a "more" item."""
     if not len(keys):
         return [[] for _ in range(len(wanted))]
-    lo = np.searchsorted(keys, wanted)
-    hi = np.searchsorted(keys, wanted, side="right")
+    counts = np.bincount(keys, minlength=size)
+    lo = (np.cumsum(counts) - counts)[wanted]
+    n_of = counts[wanted]
+    hi = lo + np.minimum(n_of, cap)
     vals = values.tolist()
-    out = []
-    for a, b in zip(lo.tolist(), hi.tolist()):
-        if b - a <= cap:
-            out.append(vals[a:b])
-        else:
-            out.append(vals[a:a + cap] + [f"… and {b - a - cap} more (see connection_ties)"])
+    out = [vals[a:b] for a, b in zip(lo.tolist(), hi.tolist())]
+    for i in np.flatnonzero(n_of > cap).tolist():
+        out[i].append(f"… and {int(n_of[i]) - cap} more (see connection_ties)")
     return out
 
 
-def _ties_table(f: Facts, ties: pd.DataFrame, labels, group_id_of_comp, keep_comp) -> pd.DataFrame:
+def _tie_order(ties: Ties, n: int) -> np.ndarray:
+    """Positions of the ties sorted by (src id, dst id, type) — one int64 key (distinct per tie)."""
+    if n < 2**30:  # (src·n + dst)·4 + type < 2⁶³
+        return np.argsort((ties.src * n + ties.dst) * 4 + _TYPE_RANK[ties.type_code])
+    return np.lexsort((_TYPE_RANK[ties.type_code], ties.dst, ties.src))
+
+
+def _ties_table(f: Facts, ties: Ties, r: np.ndarray, labels: np.ndarray, group_of_comp: np.ndarray,
+                gid: np.ndarray) -> pd.DataFrame:
+    """``connection_ties`` in the order *r* (by src id, dst id, type); a joining tie names its group."""
     if not len(ties):
         return pd.DataFrame({c: [] for c in TIE_COLUMNS})
-    src_i = ties["src_i"].to_numpy(dtype=np.int64)
-    lab = labels[src_i]
-    gids = [group_id_of_comp.get(x, "") if j else "" for x, j in zip(lab.tolist(), ties["joins"].tolist())]
-    out = pd.DataFrame({
-        "src": f.ids[src_i], "dst": f.ids[ties["dst_i"].to_numpy(dtype=np.int64)], "type": ties["type"],
-        "amount_fen": ties["amount_fen"], "share": ties["share"], "ratio": ties["ratio"],
-        "threshold": ties["threshold"], "joins": ties["joins"], "group_id": gids, "reason": ties["reason"],
-    })
-    rank = np.lexsort((ties["type"].to_numpy(dtype=object), ties["dst_i"].to_numpy(), src_i))
-    return out.iloc[rank].reset_index(drop=True)[TIE_COLUMNS]
+    src, dst, joins = ties.src[r], ties.dst[r], ties.joins[r]
+    g = group_of_comp[labels[src]]
+    gids = np.append(gid, "").astype(object)[np.where(joins & (g >= 0), g, len(gid))]
+    return pd.DataFrame({
+        "src": f.ids[src], "dst": f.ids[dst], "type": ties.type_name[r],
+        "amount_fen": pd.arrays.IntegerArray(ties.amount[r].astype(np.int64), ~ties.has_amount[r]),
+        "share": ties.share[r], "ratio": ties.ratio[r], "threshold": ties.threshold[r], "joins": joins,
+        "group_id": gids, "reason": ties.reason[r],
+    }, columns=TIE_COLUMNS)

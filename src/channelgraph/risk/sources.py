@@ -63,7 +63,8 @@ import pandas as pd
 
 from ..model import Kind, RelationType, format_yuan_human
 from ..policy import Policy
-from ._facts import Facts, facts_of, in_ints, kind_in, percent_text, ratio_text, ratio_texts, unique_ints
+from ._facts import (Facts, csr, facts_of, gather, gc_paused, in_ints, kind_in, percent_texts, ratio_pairs,
+                     ratio_texts, texts_by_value, unique_ints, yuan_human_texts)
 
 #: A person or firm referring at least this many entities (REFERRED out-degree) is a key person.
 KEY_REFERRER_MIN = 10
@@ -104,15 +105,15 @@ def controlled_pairs(f: Facts, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
     n = f.n
     if not len(s):
         return s, d
+    indptr, targets, _ = csr(s, d, n)  # the firms each controller controls directly
     seen = unique_ints(s * n + d)
     frontier = seen
-    edges = pd.DataFrame({"mid": s, "down": d})
     for _ in range(MAX_CONTROL_DEPTH - 1):
-        fr = pd.DataFrame({"top": frontier // n, "mid": frontier % n})
-        nxt = fr.merge(edges, on="mid")
-        if not len(nxt):
+        top, mid = frontier // n, frontier % n
+        p = gather(indptr, mid)
+        if not len(p):
             break
-        keys = unique_ints(nxt["top"].to_numpy(np.int64) * n + nxt["down"].to_numpy(np.int64))
+        keys = unique_ints(np.repeat(top, indptr[mid + 1] - indptr[mid]) * n + targets[p])
         keys = keys[(keys // n) != (keys % n)]
         new = keys[~in_ints(keys, seen)]
         if not len(new):
@@ -128,13 +129,16 @@ def key_persons(f: Facts) -> np.ndarray:
     key = np.zeros(f.n, dtype=bool)
     for t, side in ((RelationType.MEMBER_OF, "src"), (RelationType.TRADES_IN, "src"), (RelationType.EMPLOYS, "dst")):
         e = f.of(t)
-        has_role = np.asarray([bool(r and str(r).strip()) for r in e.role.tolist()], dtype=bool)
+        has_role = e.role != ""
+        if has_role.any():
+            has_role[has_role] = [bool(str(r).strip()) for r in e.role[has_role].tolist()]
         key[getattr(e, side)[has_role]] = True
     ref = f.of(RelationType.REFERRED)
     key |= np.bincount(ref.src, minlength=f.n) >= KEY_REFERRER_MIN
     return key & party
 
 
+@gc_paused
 def source_dependents(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
     """Every (source, dependent customer, via) pair behind :func:`single_risk_sources`.
 
@@ -149,8 +153,11 @@ def source_dependents(graph, dataset, policy: Policy | None = None) -> pd.DataFr
     return pd.DataFrame({"source_id": f.ids[s], "customer_id": f.ids[c], "via": np.asarray(VIAS, dtype=object)[v]})
 
 
-def _pairs(f: Facts, policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(source, customer, via code) index arrays, customers only, self excluded, de-duplicated."""
+def _pairs(f: Facts, policy: Policy, control=None, key=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source, customer, via code) index arrays, customers only, self excluded, de-duplicated.
+
+    *control* (``controlled_pairs``) and *key* (``key_persons``) are computed when not given.
+    """
     n = f.n
     S, C, V = [], [], []
 
@@ -159,7 +166,7 @@ def _pairs(f: Facts, policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray
         C.append(np.asarray(c, dtype=np.int64))
         V.append(np.full(len(s), VIAS.index(via), dtype=np.int64))
 
-    cs, cc = controlled_pairs(f, policy)
+    cs, cc = controlled_pairs(f, policy) if control is None else control
     put(cs, cc, "controlled")
     g = f.of(RelationType.GUARANTEES)
     put(g.src, g.dst, "guaranteed")
@@ -174,7 +181,7 @@ def _pairs(f: Facts, policy: Policy) -> tuple[np.ndarray, np.ndarray, np.ndarray
     put(e.dst, e.src, "sourced")
     m = f.fac_channel >= 0
     put(f.fac_channel[m], f.fac_customer[m], "sourced")
-    key = key_persons(f)
+    key = key_persons(f) if key is None else key
     e = f.of(RelationType.REFERRED)
     m = is_channel[e.src] | key[e.src]
     put(e.src[m], e.dst[m], "sourced")
@@ -222,6 +229,7 @@ def _shared_place(f: Facts, s: np.ndarray, c: np.ndarray) -> np.ndarray:
     return out
 
 
+@gc_paused
 def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
     """Rank every potential single risk source by the exposure that depends on it.
 
@@ -241,13 +249,13 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     policy = policy or dataset.policy
     f = facts_of(dataset)
     n, ids = f.n, f.ids
-    s, c, v = _pairs(f, policy)
     out = f.outstanding
 
     key = key_persons(f)
-    ctrl_src, _ = controlled_pairs(f, policy)
+    control = controlled_pairs(f, policy)
+    s, c, v = _pairs(f, policy, control, key)
     is_controller = np.zeros(n, dtype=bool)
-    is_controller[ctrl_src] = True
+    is_controller[control[0]] = True
     is_guarantor = np.zeros(n, dtype=bool)
     is_guarantor[f.of(RelationType.GUARANTEES).src] = True
     is_channel = kind_in(f.kind, _CHANNELS)
@@ -256,20 +264,22 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     if not len(src_idx):
         return pd.DataFrame({col: [] for col in SOURCE_COLUMNS})
 
-    df = pd.DataFrame({"s": s, "c": c, "v": v, "o": out[c]})
-    # union of dependents
-    uniq = df.drop_duplicates(["s", "c"])
-    dep_n = np.bincount(uniq["s"].to_numpy(np.int64), minlength=n)
+    o_c = out[c]
+    # union of dependents: (s, c) pairs are sorted, one row per via
+    first_sc = np.ones(len(s), dtype=bool)
+    first_sc[1:] = (s[1:] != s[:-1]) | (c[1:] != c[:-1])
+    us, uc, uo = s[first_sc], c[first_sc], o_c[first_sc]
+    dep_n = np.bincount(us, minlength=n)
     dep_exp = np.zeros(n, dtype=np.int64)
-    np.add.at(dep_exp, uniq["s"].to_numpy(np.int64), uniq["o"].to_numpy(np.int64))
+    np.add.at(dep_exp, us, uo)
     via_exp = np.zeros((len(VIAS), n), dtype=np.int64)
-    np.add.at(via_exp, (df["v"].to_numpy(np.int64), df["s"].to_numpy(np.int64)), df["o"].to_numpy(np.int64))
+    np.add.at(via_exp, (v, s), o_c)
     via_n = np.zeros((len(VIAS), n), dtype=np.int64)
-    np.add.at(via_n, (df["v"].to_numpy(np.int64), df["s"].to_numpy(np.int64)), 1)
+    np.add.at(via_n, (v, s), 1)
 
     # sourced business without a real tie
-    src_rows = df[df["v"] == VIAS.index("sourced")]
-    ss, sc_ = src_rows["s"].to_numpy(np.int64), src_rows["c"].to_numpy(np.int64)
+    sourced = v == VIAS.index("sourced")
+    ss, sc_ = s[sourced], c[sourced]
     tied = in_ints(ss * n + sc_, _tie_keys(f))
     party_src = ~is_channel[ss]
     tied[party_src] |= _shared_place(f, ss[party_src], sc_[party_src])
@@ -277,28 +287,20 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     unb_exp = np.zeros(n, dtype=np.int64)
     np.add.at(unb_exp, ss[~tied], out[sc_[~tied]])
 
-    # industry concentration of the dependents
-    ind = pd.DataFrame({"s": uniq["s"].to_numpy(np.int64), "ind": f.industry[uniq["c"].to_numpy(np.int64)],
-                        "o": uniq["o"].to_numpy(np.int64)})
-    ind = ind[ind["ind"] != ""]
-    top_ind = {}
-    if len(ind):
-        agg = ind.groupby(["s", "ind"], sort=True)["o"].sum().reset_index()
-        agg = agg.sort_values(["s", "o", "ind"], ascending=[True, False, True], kind="stable")
-        agg = agg.drop_duplicates("s")
-        top_ind = {int(a): (b, int(o)) for a, b, o in zip(agg["s"], agg["ind"], agg["o"])}
+    # industry concentration of the dependents: the top industry per source (exposure desc, name)
+    top_name, top_exp = _top_industry(f, us, uc, uo)
 
+    # rows in the final order: dependent exposure desc, then source id (= index order)
+    I = src_idx[np.argsort(-dep_exp[src_idx], kind="stable")]
     total = f.total_outstanding
     na, qa = BUSINESS_NOT_REAL_SHARE.as_integer_ratio()
     ni, qi = SAME_FACTOR_INDUSTRY_SHARE.as_integer_ratio()
     G, CTRL, MEM, SRC = (VIAS.index(x) for x in ("guaranteed", "controlled", "member", "sourced"))
-    I = src_idx
     kind = f.kind[I]
     chan, ctl, gua, kp = is_channel[I], is_controller[I], is_guarantor[I], key[I]
     stype = np.where(chan, kind, np.where(kp, "key_person", np.where(
         ctl & (~gua | (via_exp[CTRL, I] >= via_exp[G, I])), "controller", "guarantor"))).astype(object)
-    roles = [[r for r, on in ((k, c), ("controller", a), ("guarantor", b), ("key_person", d)) if on]
-             for k, c, a, b, d in zip(kind.tolist(), chan.tolist(), ctl.tolist(), gua.tolist(), kp.tolist())]
+    roles = _roles(kind, chan, ctl, gua, kp)
 
     def obj(a):  # python ints: exact products however large the amounts
         return np.asarray(a, dtype=np.int64).astype(object)
@@ -308,57 +310,111 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     u_exp, u_n = unb_exp[I], unb_n[I]
     bnr = np.where(s_exp > 0, obj(u_exp) * qa > obj(s_exp) * na, (s_n > 0) & (obj(u_n) * qa > obj(s_n) * na))
     bnr = bnr.astype(bool)
-    ctrl_n = via_n[CTRL, I]
+    ctrl_n, ctrl_exp = via_n[CTRL, I], via_exp[CTRL, I]
     ctrl = ctrl_n > 0
-    top = [top_ind.get(i, ("", 0)) for i in I.tolist()]
-    ti = np.asarray([t[0] for t in top], dtype=object)
-    to = np.asarray([t[1] for t in top], dtype=np.int64)
+    ti, to = top_name[I], top_exp[I]
     ind_conc = (d_exp > 0) & (obj(to) * qi >= obj(d_exp) * ni).astype(bool)
     g_n = via_n[G, I]
-    same = (d_n >= SAME_FACTOR_MIN_CUSTOMERS) & ((kind == Kind.MARKET.value) | (g_n >= SAME_FACTOR_MIN_CUSTOMERS)
-                                                | ind_conc)
-    factors, notes = [], []
-    ids_I = ids[I].tolist()
-    for k in range(len(I)):
-        fs, ns_ = [], []
-        if bnr[k]:
-            fs.append("business_not_real")
-            ns_.append(f"business_not_real: {u_n[k]} of {s_n[k]} customers sourced through {ids_I[k]} "
-                       f"({format_yuan_human(int(u_exp[k]))} of {format_yuan_human(int(s_exp[k]))}) have no trade, "
-                       "payroll or supply tie to it")
-        if ctrl[k]:
-            fs.append("control")
-            ns_.append(f"control: controls {_customers(int(ctrl_n[k]))} "
-                       f"({format_yuan_human(int(via_exp[CTRL, I[k]]))})")
-        if same[k]:
-            fs.append("same_risk_factor")
-            why = []
-            if kind[k] == Kind.MARKET.value:
-                why.append(f"{_customers(int(d_n[k]))} trade in one market")
-            if g_n[k] >= SAME_FACTOR_MIN_CUSTOMERS:
-                why.append(f"one guarantor behind {_customers(int(g_n[k]))}")
-            if ind_conc[k]:
-                why.append(f"{percent_text(int(to[k]), int(d_exp[k]))} of the dependent exposure is in {ti[k]}")
-            ns_.append("same_risk_factor: " + ", ".join(why))
-        factors.append(";".join(fs))
-        notes.append(ns_)
+    is_market = kind == Kind.MARKET.value
+    same = (d_n >= SAME_FACTOR_MIN_CUSTOMERS) & (is_market | (g_n >= SAME_FACTOR_MIN_CUSTOMERS) | ind_conc)
+    factors, notes = _factor_notes(ids[I], bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_exp, ctrl_n,
+                                   ctrl_exp, d_n, g_n, to, d_exp, ti)
     has_ti = ti != ""
     top_share = np.full(len(I), "", dtype=object)
     if has_ti.any():
-        top_share[has_ti] = [ratio_text(a, b) for a, b in zip(to[has_ti].tolist(), d_exp[has_ti].tolist())]
-    rows = {
+        top_share[has_ti] = ratio_pairs(to[has_ti], d_exp[has_ti])
+    res = pd.DataFrame({
+        "rank": np.arange(1, len(I) + 1, dtype=np.int64),
         "source_id": ids[I], "name": f.name[I], "kind": kind, "source_type": stype, "roles": roles,
         "dependent_customers": d_n.astype(np.int64), "dependent_exposure_fen": d_exp.astype(np.int64),
         "share_of_total": ratio_texts(d_exp, total), "own_exposure_fen": out[I],
-        "controlled_exposure_fen": via_exp[CTRL, I], "guaranteed_exposure_fen": via_exp[G, I],
+        "controlled_exposure_fen": ctrl_exp, "guaranteed_exposure_fen": via_exp[G, I],
         "member_exposure_fen": via_exp[MEM, I], "sourced_exposure_fen": s_exp, "sourced_customers": s_n,
         "unbacked_customers": u_n.astype(np.int64), "unbacked_exposure_fen": u_exp, "top_industry": ti,
         "top_industry_share": top_share, "business_not_real": bnr, "control": ctrl, "same_risk_factor": same,
         "factors": factors, "factor_notes": notes,
-    }
-    res = pd.DataFrame(rows)
-    res["dependent_exposure_fen"] = res["dependent_exposure_fen"].astype(np.int64)
-    o = np.lexsort((res["source_id"].to_numpy(dtype=object), -res["dependent_exposure_fen"].to_numpy()))
-    res = res.iloc[o].reset_index(drop=True)
-    res.insert(0, "rank", np.arange(1, len(res) + 1, dtype=np.int64))
-    return res[SOURCE_COLUMNS]
+    }, columns=SOURCE_COLUMNS)
+    return res
+
+
+def _top_industry(f: Facts, s: np.ndarray, c: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per entity: the industry holding most of its dependents' exposure (ties: smaller name) and that
+    exposure; ``""`` and 0 where no dependent has an industry. *s*, *c*, *o*: distinct (source,
+    customer) pairs with the customer's outstanding."""
+    n = f.n
+    name = np.full(n, "", dtype=object)
+    amount = np.zeros(n, dtype=np.int64)
+    codes, names = pd.factorize(f.industry, sort=True)  # code order = name order
+    ic = codes[c]
+    keep = f.industry[c] != ""
+    if not keep.any():
+        return name, amount
+    k = len(names)
+    key = s[keep] * k + ic[keep]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    sums = np.add.reduceat(o[keep][order], starts)
+    ks, kc = key[starts] // k, key[starts] % k
+    best = np.lexsort((kc, -sums, ks))
+    firsts = best[np.concatenate(([True], ks[best][1:] != ks[best][:-1]))]
+    name[ks[firsts]] = np.asarray(names, dtype=object)[kc[firsts]]
+    amount[ks[firsts]] = sums[firsts]
+    return name, amount
+
+
+def _roles(kind, chan, ctl, gua, kp) -> list[list[str]]:
+    """The roles of each source: its channel kind, controller, guarantor, key_person."""
+    if not len(kind):
+        return []
+    kcode, kinds = pd.factorize(np.where(chan, kind, "").astype(object))
+    code = (((kcode.astype(np.int64) * 2 + chan) * 2 + ctl) * 2 + gua) * 2 + kp
+    uniq, inv = np.unique(code, return_inverse=True)
+    templates = []
+    for u in uniq.tolist():
+        k, rest = divmod(u, 16)
+        flags = [(kinds[k], bool(rest & 8)), ("controller", bool(rest & 4)), ("guarantor", bool(rest & 2)),
+                 ("key_person", bool(rest & 1))]
+        templates.append([x for x, on in flags if on])
+    return [templates[i][:] for i in inv.reshape(-1).tolist()]
+
+
+def _factor_notes(ids, bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_exp, ctrl_n, ctrl_exp, d_n, g_n,
+                  to, d_exp, ti) -> tuple[list[str], list[list[str]]]:
+    """``factors`` (tags joined by ``;``) and ``factor_notes`` (one explanation per tag) of each source."""
+    k = len(ids)
+    factors = [""] * k
+    notes: list[list[str]] = [[] for _ in range(k)]
+    tags = np.asarray(["", "business_not_real", "control", "business_not_real;control", "same_risk_factor",
+                       "business_not_real;same_risk_factor", "control;same_risk_factor",
+                       "business_not_real;control;same_risk_factor"], dtype=object)
+    code = bnr.astype(np.int64) + 2 * ctrl.astype(np.int64) + 4 * same.astype(np.int64)
+    factors = tags[code].tolist()
+    any_f = np.flatnonzero(code > 0)
+    if not len(any_f):
+        return factors, notes
+    ids_l = ids.tolist()
+    for i in np.flatnonzero(bnr).tolist():
+        notes[i].append(f"business_not_real: {u_n[i]} of {s_n[i]} customers sourced through {ids_l[i]} "
+                        f"({format_yuan_human(int(u_exp[i]))} of {format_yuan_human(int(s_exp[i]))}) have no trade, "
+                        "payroll or supply tie to it")
+    ci = np.flatnonzero(ctrl)
+    money = yuan_human_texts(ctrl_exp[ci])
+    counts = texts_by_value(ctrl_n[ci], _customers)
+    for i, cn, m in zip(ci.tolist(), counts, money):
+        notes[i].append(f"control: controls {cn} ({m})")
+    si = np.flatnonzero(same)
+    pct = np.full(len(si), "", dtype=object)
+    conc = ind_conc[si]
+    pct[conc] = percent_texts(to[si][conc], d_exp[si][conc])
+    for i, mk, dn, gn, ic, p, name in zip(si.tolist(), is_market[si].tolist(), d_n[si].tolist(), g_n[si].tolist(),
+                                          conc.tolist(), pct.tolist(), ti[si].tolist()):
+        why = []
+        if mk:
+            why.append(f"{_customers(dn)} trade in one market")
+        if gn >= SAME_FACTOR_MIN_CUSTOMERS:
+            why.append(f"one guarantor behind {_customers(gn)}")
+        if ic:
+            why.append(f"{p} of the dependent exposure is in {name}")
+        notes[i].append("same_risk_factor: " + ", ".join(why))
+    return factors, notes
