@@ -67,13 +67,17 @@ customer ≤ 15% of tier-1), art. 8 (a group of connected non-interbank customer
 
 from __future__ import annotations
 
+import itertools
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from ..model import RelationType, Status, format_yuan_human, fraction_of, round_down
 from ..policy import Policy
+from ..risk._facts import facts_of
 
 #: Relation types that make a person or firm a member of a channel (chamber, market, intermediary).
 MEMBER_TYPES = (RelationType.MEMBER_OF.value, RelationType.TRADES_IN.value, RelationType.SOURCED_VIA.value)
@@ -218,10 +222,16 @@ def channel_quality(book: dict[str, tuple[int, int]], members: int, member_custo
     >>> q.notes
     ['non-normal 9.00% > 5%: ×0.8', 'HHI 0.8200 > 0.18: ×0.8', 'penetration 20.00% ≥ 20%']
     """
-    c = policy.caps
     total = sum(o for o, _ in book.values())
     nn = sum(n for _, n in book.values())
     sq = sum(o * o for o, _ in book.values())
+    return _assess(total, nn, sq, members, member_customers, policy)
+
+
+def _assess(total: int, nn: int, sq: int, members: int, member_customers: int, policy: Policy) -> ChannelQuality:
+    """:func:`channel_quality` from the book's sums: outstanding, non-normal outstanding and the
+    sum of squares of the customers' outstanding (exact integers)."""
+    c = policy.caps
     q = ChannelQuality(total, nn, sq, members, member_customers)
     shown = _pct_floor(nn, total)
     if _above(nn, total, c.non_normal_share_high):
@@ -295,203 +305,486 @@ def _limits(policy: Policy) -> _Limits:
     )
 
 
+def _yuan_texts(fen) -> np.ndarray:
+    """:func:`~channelgraph.model.format_yuan_human` of each amount, formatted once per distinct value.
+
+    >>> _yuan_texts(np.array([150, -5, 150])).tolist()
+    ['1.50', '-0.05', '1.50']
+    """
+    fen = np.asarray(fen, dtype=np.int64)
+    if not len(fen):
+        return np.zeros(0, dtype=object)
+    values, at = np.unique(fen, return_inverse=True)
+    yuan, cents = np.divmod(np.abs(values), 100)  # as format_yuan_human: sign, then |fen| in yuan and fen
+    texts = [f"-{y:,}.{c:02d}" if neg else f"{y:,}.{c:02d}"
+             for y, c, neg in zip(yuan.tolist(), cents.tolist(), (values < 0).tolist())]
+    return np.asarray(texts, dtype=object)[at.reshape(-1)]
+
+
+def _yuan_texts_where(shown: np.ndarray, fen: np.ndarray, *bases: int) -> list[list[str]]:
+    """The texts of *fen*, then of ``base − fen`` for each of *bases*, on the rows *shown*
+    (``''`` on the others); each distinct amount is formatted once.
+
+    >>> _yuan_texts_where(np.array([True, False, True]), np.array([5, 7, 5]), 100)
+    [['0.05', '', '0.05'], ['0.95', '', '0.95']]
+    """
+    values, at = np.unique(fen[shown], return_inverse=True)
+    out = []
+    for amounts in (values, *(base - values for base in bases)):
+        texts = np.full(len(fen), "", dtype=object)
+        texts[shown] = _yuan_texts(amounts)[at.reshape(-1)]
+        out.append(texts.tolist())
+    return out
+
+
+def _rounded_all(raw: np.ndarray, unit: int) -> np.ndarray:
+    """:func:`_rounded` of each amount: floored at 0, rounded down to a multiple of *unit*."""
+    raw = np.maximum(raw, 0)
+    return raw if unit <= 1 else (raw // unit) * unit
+
+
+def _sum_by(codes: np.ndarray, amounts: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums of *amounts* per code in ``range(size)`` (never through floats)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, codes, np.asarray(amounts, dtype=np.int64))
+    return out
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct integer keys, sorted (by sorting: ``np.unique`` hashes, which is slower here).
+
+    >>> _distinct(np.array([5, 1, 5, 3])).tolist()
+    [1, 3, 5]
+    """
+    k = np.sort(np.asarray(keys, dtype=np.int64))
+    return k[np.concatenate(([True], k[1:] != k[:-1]))] if len(k) else k
+
+
+def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(found, position) of each of *keys* in the distinct *sorted_keys*."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys, at
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``range(start, start + count)`` for each pair, vectorised."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+def _positions(facts, ids) -> np.ndarray:
+    """Entity positions (into the sorted ``facts.ids``) of *ids*; every id must be an entity."""
+    values = np.asarray(ids.to_numpy(dtype=object) if isinstance(ids, pd.Series) else ids, dtype=object)
+    find = getattr(facts, "positions", None)  # by packed string keys where the facts offer it
+    at = np.asarray(find(values) if find is not None else facts.index.get_indexer(values), dtype=np.int64)
+    if (at < 0).any():  # pragma: no cover - validation guards dangling references
+        unknown = sorted(set(values[at < 0].tolist()))[:5]
+        raise RuntimeError(f"ids that are not entities: {', '.join(map(str, unknown))}")
+    return at
+
+
+def _texts(values: np.ndarray) -> np.ndarray:
+    """Object array of text, missing values as ``''``."""
+    values = np.asarray(values, dtype=object)
+    return np.where(pd.isna(values), "", values).astype(object) if len(values) else values
+
+
+def _rows_in(column: pd.Series, wanted) -> np.ndarray:
+    """Positions of the rows of a text *column* whose value is in the set *wanted*.
+
+    A set lookup per row: for a long column against a few values this beats hashing both
+    into a table (``isin``), the cost being one visit to each string.
+    """
+    values = column.tolist()
+    return np.flatnonzero(np.fromiter(map(wanted.__contains__, values), dtype=bool, count=len(values)))
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A text column as codes into its distinct values (missing as ``''``)."""
+    code, values = pd.factorize(column.to_numpy(dtype=object, na_value=""))
+    return np.asarray(code, dtype=np.int64), [str(v) for v in values]
+
+
+def _ratios(part: np.ndarray, whole: np.ndarray, places: int = 6) -> list[str]:
+    """:func:`_ratio` of each pair; vectorised where ``part × 10**places`` fits in int64.
+
+    >>> _ratios(np.array([1, 2, 5]), np.array([3, 3, 0]), 2)
+    ['0.33', '0.66', '']
+    """
+    part, whole = np.asarray(part, dtype=np.int64), np.asarray(whole, dtype=np.int64)
+    scale = 10**places
+    if not len(part) or part.min() < 0 or part.max() > (2**63 - 1) // scale:
+        return [_ratio(a, b, places) for a, b in zip(part.tolist(), whole.tolist())]
+    shown = whole > 0
+    units, frac = np.divmod(part * scale // np.where(shown, whole, 1), scale)
+    text = "%d.%0" + str(places) + "d"
+    return [text % (a, b) if w else "" for a, b, w in zip(units.tolist(), frac.tolist(), shown.tolist())]
+
+
+@dataclass(frozen=True)
+class _Book:
+    """The loan book by customer and by (scheme, customer), integer-coded.
+
+    ``non_normal`` is per entity position; the pairs (``pair_scheme``, ``pair_customer``,
+    ``pair_current``) are every (scheme, borrower) with the outstanding under the scheme,
+    sorted by scheme then entity position (``pair_keys`` = scheme × n + entity);
+    ``facilities`` and ``utilized`` are per scheme position (schemes sorted by id).
+    """
+
+    non_normal: np.ndarray
+    pair_keys: np.ndarray
+    pair_scheme: np.ndarray
+    pair_customer: np.ndarray
+    pair_current: np.ndarray
+    facilities: np.ndarray
+    utilized: np.ndarray
+
+
+def _book(dataset, facts, scheme_ids: np.ndarray) -> _Book:
+    exp = dataset.exposures
+    n, n_s = facts.n, len(scheme_ids)
+    cust = np.asarray(facts.fac_customer, dtype=np.int64)
+    outs = np.asarray(facts.fac_outstanding, dtype=np.int64)
+    if "status" in exp.columns and len(exp):
+        code, values = _codes(exp["status"])
+        nn = np.isin(code, [i for i, v in enumerate(values) if v in _NON_NORMAL])
+        non_normal = _sum_by(cust[nn], outs[nn], n)
+    else:
+        non_normal = np.zeros(n, dtype=np.int64)
+    if "scheme_id" in exp.columns and len(exp):
+        code, values = _codes(exp["scheme_id"])
+        carries = np.isin(code, [i for i, v in enumerate(values) if v != ""])
+        scheme = np.asarray(pd.Index(scheme_ids, dtype=object).get_indexer(values), dtype=np.int64)[code[carries]]
+    else:
+        carries, scheme = np.zeros(len(exp), dtype=bool), np.zeros(0, dtype=np.int64)
+    # reconcile: utilisation over the schemes = every facility that carries a scheme id
+    known = scheme >= 0
+    with_scheme = int(outs[carries].sum())
+    cust, outs, scheme = cust[carries][known], outs[carries][known], scheme[known]
+    utilized = _sum_by(scheme, outs, n_s)
+    if int(utilized.sum()) != with_scheme:  # pragma: no cover - validation guards dangling scheme ids
+        raise RuntimeError(f"scheme utilisation does not reconcile: {int(utilized.sum())} fen over the "
+                           f"schemes, {with_scheme} fen of facilities carry a scheme id")
+    keys, at = np.unique(scheme * n + cust, return_inverse=True)
+    return _Book(non_normal=non_normal, pair_keys=keys, pair_scheme=keys // n, pair_customer=keys % n,
+                 pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
+                 facilities=np.bincount(scheme, minlength=n_s), utilized=utilized)
+
+
+def _channel_members(facts) -> tuple[np.ndarray, np.ndarray]:
+    """(channel, member) entity positions of every membership tie, unique, sorted by channel then member."""
+    n = facts.n
+    keys = _distinct(np.concatenate([facts.of(t).dst * n + facts.of(t).src for t in MEMBER_TYPES]))
+    return keys // n, keys % n
+
+
+def _groups_of(facts, entities: np.ndarray, groups: pd.DataFrame,
+               gmembers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each entity's group of connected clients, from the risk room's ``risk_groups`` and
+    ``risk_group_members`` tables; only groups of two or more entities count.
+
+    Parameters
+    ----------
+    facts : the dataset's facts (:func:`channelgraph.risk._facts.facts_of`).
+    entities : distinct entity positions.
+
+    Returns
+    -------
+    group_id : object array, ``''`` outside a group; in_group : bool array;
+    exposure : int64 array, the group's exposure (0 outside a group).
+    """
+    slot = {e: i for i, e in enumerate(facts.ids[entities].tolist())}
+    listed = gmembers["entity_id"].tolist()  # one dictionary look-up per row of the long table
+    member = np.fromiter(map(slot.get, listed, itertools.repeat(-1)), dtype=np.int64, count=len(listed))
+    rows = np.flatnonzero(member >= 0)  # the rows of our entities, in table order
+    member = member[rows]
+    code, names = pd.factorize(gmembers["group_id"].to_numpy(dtype=object)[rows])
+    names = np.asarray(names, dtype=object)
+    g_rows = _rows_in(groups["group_id"], set(names.tolist()))
+    at = pd.Index(names, dtype=object).get_indexer(groups["group_id"].to_numpy(dtype=object)[g_rows])
+    size, exposure = np.zeros(len(names), dtype=np.int64), np.zeros(len(names), dtype=np.int64)
+    size[at] = groups["member_count"].to_numpy(dtype=np.int64)[g_rows]  # ids are unique in risk_groups
+    exposure[at] = groups["exposure_fen"].to_numpy(dtype=np.int64)[g_rows]
+    counted = np.flatnonzero(size[code] >= 2)
+    # an entity listed twice keeps its last qualifying row
+    last_first, pick = np.unique(member[counted][::-1], return_index=True)
+    group = np.full(len(entities), -1, dtype=np.int64)
+    group[last_first] = code[counted[::-1][pick]]
+    in_group = group >= 0
+    group_id = np.full(len(entities), "", dtype=object)
+    group_id[in_group] = names[group[in_group]]
+    return group_id, in_group, np.where(in_group, exposure[np.maximum(group, 0)], 0)
+
+
+def _risk_room_pairs():
+    """``(pairs, via names)``: the risk room's function giving the integer (source, customer, via)
+    arrays behind :func:`channelgraph.risk.source_dependents` (``risk.sources._pairs``), or
+    ``None`` where it no longer offers it."""
+    try:
+        from ..risk.sources import VIAS, _pairs
+    except ImportError:
+        return None
+    return _pairs, list(VIAS)
+
+
+def _dependants(graph, dataset, policy: Policy, facts) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Every (source, dependent customer, via) tie of :func:`channelgraph.risk.source_dependents`
+    as entity positions and via codes, with the via names (the codes index them).
+
+    Taken as the risk room's integer arrays where it offers them (no million-row text table
+    to build and look up again), else from the public table.
+    """
+    fast = _risk_room_pairs()
+    if fast is None:
+        from ..risk import source_dependents
+
+        deps = source_dependents(graph, dataset, policy)
+        via, names = pd.factorize(deps["via"].to_numpy(dtype=object))
+        return (_positions(facts, deps["source_id"]), _positions(facts, deps["customer_id"]),
+                np.asarray(via, dtype=np.int64), [str(x) for x in names])
+    pairs, names = fast
+    s, c, v = pairs(facts, policy)
+    return np.asarray(s, dtype=np.int64), np.asarray(c, dtype=np.int64), np.asarray(v, dtype=np.int64), names
+
+
+def _scheme_level(s, q: ChannelQuality, policy: Policy, L: _Limits) -> dict:
+    """One scheme's three caps, their binding rules and the quality figures (a ``caps`` row, in part)."""
+    c = policy.caps
+    ch = s.channel_id
+    qf = q.factor
+    quality_txt = "; ".join(q.notes)
+
+    # total
+    adjusted = fraction_of(L.appetite, qf)
+    total_raw = min(L.appetite, adjusted)
+    cap_total = _rounded(total_raw, L.unit)
+    total_binding = "quality" if adjusted < L.appetite else "appetite"
+    base = (f"scheme appetite {_pct(c.scheme_total_share)} of tier-1 {_y(policy.tier1_capital_fen)} "
+            f"= {_y(L.appetite)}")
+    if total_binding == "quality":
+        total_rule = (f"total = min({base}; quality-adjusted {_y(L.appetite)} × {_num(qf)} = {_y(adjusted)} "
+                      f"[{quality_txt}]) → {_y(cap_total)}{_round_note(total_raw, cap_total, L.unit)}")
+    else:
+        total_rule = (f"total = {base} (channel quality ×1: {quality_txt}) → {_y(cap_total)}"
+                      f"{_round_note(total_raw, cap_total, L.unit)}")
+
+    # per borrower (scheme level)
+    pb_policy = int(c.per_borrower_fen)
+    pb_adjusted = fraction_of(pb_policy, qf) if c.quality_adjusts_per_borrower else pb_policy
+    cands = [("single_customer", L.single,
+              f"single-customer limit {_pct(policy.limits.single_customer_share)} of tier-1 {_y(L.single)}"),
+             ("loan_limit", L.loan,
+              f"loan limit {_pct(policy.limits.single_borrower_net_capital_share)} of net capital {_y(L.loan)}"),
+             ("scheme_policy", pb_policy, f"scheme policy {_y(pb_policy)}")]
+    if pb_adjusted < pb_policy:
+        cands.append(("quality", pb_adjusted, f"quality-adjusted {_y(pb_policy)} × {_num(qf)} = {_y(pb_adjusted)}"))
+    pb_binding, pb_raw, _ = min(cands, key=lambda t: t[1])  # first of equals: regulatory before policy
+    cap_pb = _rounded(pb_raw, L.unit)
+    pb_rule = (f"per-borrower = min({'; '.join(t for _, _, t in cands)}) → {_y(cap_pb)}"
+               f"{_round_note(pb_raw, cap_pb, L.unit)}")
+
+    # single risk source
+    ss_raw = fraction_of(cap_total, c.single_source_share)
+    cap_ss = _rounded(ss_raw, L.unit)
+    ss_rule = (f"single-source = {_pct(c.single_source_share)} of the total cap {_y(cap_total)} = {_y(ss_raw)} "
+               f"→ {_y(cap_ss)}{_round_note(ss_raw, cap_ss, L.unit)}; tested on sources behind at least "
+               f"{c.single_source_min_borrowers} of the scheme's borrowers; the scheme's own channel {ch} "
+               "is not counted (the scheme rests on it by design)")
+    return {
+        "cap_total_fen": cap_total, "cap_per_borrower_fen": cap_pb, "cap_single_risk_source_fen": cap_ss,
+        "non_normal_share": q.non_normal_share, "hhi": q.hhi, "penetration": q.penetration,
+        "quality_flags": ";".join(q.flags),
+        "non_normal_factor": _num(q.non_normal_factor), "concentration_factor": _num(q.concentration_factor),
+        "penetration_factor": _num(q.penetration_factor), "quality_factor": _num(qf),
+        "appetite_fen": L.appetite, "quality_adjusted_fen": adjusted, "total_binding": total_binding,
+        "single_customer_limit_fen": L.single, "loan_limit_fen": L.loan, "policy_per_borrower_fen": pb_policy,
+        "policy_per_borrower_adjusted_fen": pb_adjusted, "per_borrower_binding": pb_binding,
+        "total_rule": total_rule, "per_borrower_rule": pb_rule, "single_source_rule": ss_rule,
+    }
+
+
+def _borrower_rules(scheme_cap: np.ndarray, outside: np.ndarray, in_group: np.ndarray, group_ids: np.ndarray,
+                    other: np.ndarray, raw: np.ndarray, cap: np.ndarray, policy: Policy, L: _Limits) -> list[str]:
+    """The ``binding_rule`` text of each (scheme, member or borrower) row.
+
+    Each amount is formatted once per distinct value and only on the rows whose text shows it;
+    a row's text is then one f-string (cheaper than concatenating columns of strings).
+    """
+    single, loan = _y(L.single), _y(L.loan)
+    group_limit = f"{_pct(policy.limits.group_share)} limit {_y(L.group)}"
+    held = outside != 0
+    y_out, y_single, y_loan = _yuan_texts_where(held, outside, L.single, L.loan)
+    y_other, y_group = _yuan_texts_where(in_group, other, L.group)
+    notes = np.full(len(raw), "", dtype=object)
+    notes[raw != cap] = f" (rounded down to a multiple of {_y(L.unit)})"
+    notes[raw < 0] = " (floored at 0.00)"
+
+    def limits(h, o, ys, yl, grouped, g, oth, grem):
+        text = (f"single-customer limit {single} less {o} held outside the scheme = {ys}; "
+                f"loan limit {loan} less {o} held outside the scheme = {yl}" if h else
+                f"single-customer limit {single}; loan limit {loan}")
+        return f"{text}; group {g} {group_limit} less {oth} other group exposure = {grem}" if grouped else text
+
+    return [f"cap = min(scheme per-borrower {pb}; {limits(h, o, ys, yl, gr, g, oth, grem)}) → {yc}{note}"
+            for pb, h, o, ys, yl, gr, g, oth, grem, yc, note in zip(
+                _yuan_texts(scheme_cap).tolist(), held.tolist(), y_out, y_single, y_loan, in_group.tolist(),
+                group_ids.tolist(), y_other, y_group, _yuan_texts(cap).tolist(), notes.tolist())]
+
+
 def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -> dict[str, pd.DataFrame]:
     """Every caps table: ``caps``, ``scheme_borrower_caps``, ``scheme_risk_sources``, ``caps_breaches``.
 
     Same arguments as :func:`draft_scheme_caps`; ``scheme_risk_sources`` has a row per (scheme,
     risk source) with exposure under the scheme depending on it (``SOURCE_COLUMNS``).
+
+    Notes
+    -----
+    Vectorised over the (scheme, member or borrower) rows: entities are positions into the
+    risk room's sorted ids (:func:`channelgraph.risk._facts.facts_of`, shared and cached),
+    schemes are positions in id order, money stays exact ``int64`` fen (sums by
+    ``np.add.at``, never floats; the HHI's sum of squares in Python integers), and every
+    amount in a rule is formatted once per distinct value. Only the per-scheme figures (a
+    few hundred schemes) are computed one scheme at a time.
     """
     policy = policy or dataset.policy
     L = _limits(policy)
-    c = policy.caps
     groups, gmembers, sources = _risk_tables(graph, dataset, policy, risk)
 
-    ent = dataset.entities
-    name_of = dict(zip(ent["id"].tolist(), ent["name"].fillna("").astype(str).tolist()))
-    kind_of = dict(zip(ent["id"].tolist(), ent["kind"].tolist()))
-    is_cust = dict(zip(ent["id"].tolist(), ent["is_customer"].astype(bool).tolist()))
+    f = facts_of(dataset)
+    n = f.n
+    sch = dataset.schemes.sort_values("scheme_id", kind="stable").reset_index(drop=True)
+    sids = sch["scheme_id"].to_numpy(dtype=object)
+    n_s = len(sch)
+    book = _book(dataset, f, sids)
+    channel = _positions(f, sch["channel_id"]) if n_s else np.zeros(0, dtype=np.int64)
+    outstanding = np.asarray(f.outstanding, dtype=np.int64)
 
-    exp = dataset.exposures
-    cust_ids = exp["customer_id"].tolist()
-    outs = [int(x) for x in exp["outstanding"].tolist()]
-    sids = exp["scheme_id"].fillna("").astype(str).tolist() if "scheme_id" in exp.columns else [""] * len(exp)
-    stats = exp["status"].fillna("").astype(str).tolist() if "status" in exp.columns else [""] * len(exp)
-    cust_total: dict[str, int] = {}
-    cust_nn: dict[str, int] = {}
-    scheme_cust: dict[str, dict[str, int]] = {}
-    scheme_fac: dict[str, int] = {}
-    for cu, o, s, st in zip(cust_ids, outs, sids, stats):
-        cust_total[cu] = cust_total.get(cu, 0) + o
-        if st in _NON_NORMAL:
-            cust_nn[cu] = cust_nn.get(cu, 0) + o
-        if s:
-            d = scheme_cust.setdefault(s, {})
-            d[cu] = d.get(cu, 0) + o
-            scheme_fac[s] = scheme_fac.get(s, 0) + 1
+    # each scheme's population: the members of its channel and its borrowers, keyed scheme × n + entity
+    m_ch, m_ent = _channel_members(f)
+    lo, hi = np.searchsorted(m_ch, channel, "left"), np.searchsorted(m_ch, channel, "right")
+    n_members = hi - lo
+    member_keys = np.repeat(np.arange(n_s, dtype=np.int64), n_members) * n + m_ent[_expand(lo, n_members)]
+    keys = _distinct(np.concatenate((member_keys, book.pair_keys)))
+    p_s, p_e = keys // n, keys % n
+    is_member, _ = _lookup(member_keys, keys)  # member_keys: by scheme, then member, so sorted
+    is_borrower, at = _lookup(book.pair_keys, keys)
+    cur = np.where(is_borrower, book.pair_current[at] if len(book.pair_keys) else 0, 0).astype(np.int64)
+    own = outstanding[p_e]
 
-    rel = dataset.relations
-    mrel = rel[rel["type"].isin(MEMBER_TYPES)]
-    members_of: dict[str, set] = {}
-    for src, dst in zip(mrel["src"].tolist(), mrel["dst"].tolist()):
-        members_of.setdefault(dst, set()).add(src)
+    # channel quality per scheme: the members' figures, and the population's book
+    ch_customers = np.bincount(m_ch[f.is_customer[m_ent]], minlength=n)
+    ch_outstanding = _sum_by(m_ch, outstanding[m_ent], n)
+    book_total = _sum_by(p_s, own, n_s)
+    book_nn = _sum_by(p_s, book.non_normal[p_e], n_s)
+    bounds = np.searchsorted(p_s, np.arange(n_s + 1))
+    own_list = own.tolist()
+    scheme_level = []
+    for i, s in enumerate(sch.itertuples(index=False)):
+        part = own_list[bounds[i]:bounds[i + 1]]
+        q = _assess(int(book_total[i]), int(book_nn[i]), sum(map(operator.mul, part, part)), int(n_members[i]),
+                    int(ch_customers[channel[i]]), policy)
+        scheme_level.append(_scheme_level(s, q, policy, L))
+    cap_total = np.asarray([r["cap_total_fen"] for r in scheme_level], dtype=np.int64)
+    cap_pb = np.asarray([r["cap_per_borrower_fen"] for r in scheme_level], dtype=np.int64)
+    cap_ss = np.asarray([r["cap_single_risk_source_fen"] for r in scheme_level], dtype=np.int64)
 
-    # groups of connected clients (two or more entities) from the risk room
-    gsize = dict(zip(groups["group_id"].tolist(), [int(x) for x in groups["member_count"].tolist()]))
-    gexp = dict(zip(groups["group_id"].tolist(), [int(x) for x in groups["exposure_fen"].tolist()]))
-    group_of = {e: g for e, g in zip(gmembers["entity_id"].tolist(), gmembers["group_id"].tolist())
-                if gsize.get(g, 0) >= 2}
+    # per (scheme, member or borrower): the smallest candidate, the first of equals in the order
+    # scheme cap, single-customer headroom, loan headroom, group headroom
+    order = np.lexsort((p_e, -cur, p_s))  # scheme, outstanding under it (desc), id (positions follow ids)
+    p_s, p_e, cur, own = p_s[order], p_e[order], cur[order], own[order]
+    is_member, is_borrower = is_member[order], is_borrower[order]
+    uniq, inv = np.unique(p_e, return_inverse=True)
+    inv = inv.reshape(-1)
+    group_id, in_group, g_exp = (x[inv] for x in _groups_of(f, uniq, groups, gmembers))
+    outside = own - cur
+    other = g_exp - cur
+    scheme_cap, single_room, loan_room = cap_pb[p_s], L.single - outside, L.loan - outside
+    raw = np.minimum(np.minimum(scheme_cap, single_room), loan_room)
+    raw = np.where(in_group, np.minimum(raw, L.group - other), raw)
+    binding = np.select([raw == scheme_cap, raw == single_room, raw == loan_room],
+                        ["scheme", "single_customer", "loan_limit"], "group").astype(object)
+    cap = _rounded_all(raw, L.unit)
+    over = cur > cap
+    rules = _borrower_rules(scheme_cap, outside, in_group, group_id, other, raw, cap, policy, L)
+    names, kinds = _texts(f.name[uniq])[inv], _texts(f.kind[uniq])[inv]
+    pop_ids = f.ids[p_e]
 
-    sch = dataset.schemes.sort_values("scheme_id", kind="stable")
-    scheme_rows, borrower_rows, breach_rows = [], [], []
-    caps_of: dict[str, tuple[int, int]] = {}  # scheme → (cap_total, cap_single_source)
-    channel_of_scheme: dict[str, str] = {}
-    utilized_of: dict[str, int] = {}
-    for s in sch.itertuples(index=False):
-        sid, ch = s.scheme_id, s.channel_id
-        channel_of_scheme[sid] = ch
-        borrowers = scheme_cust.get(sid, {})
-        members = members_of.get(ch, set())
-        population = sorted(members | set(borrowers))
-        book = {e: (cust_total.get(e, 0), cust_nn.get(e, 0)) for e in population if cust_total.get(e, 0)}
-        member_customers = sum(1 for e in members if is_cust.get(e, False))
-        q = channel_quality(book, len(members), member_customers, policy)
-        qf = q.factor
-        quality_txt = "; ".join(q.notes)
+    bt = pd.DataFrame([], columns=BORROWER_COLUMNS)
+    if len(keys):
+        bt = pd.DataFrame({
+            "scheme_id": sids[p_s], "customer_id": pop_ids, "name": names, "kind": kinds,
+            "is_customer": f.is_customer[p_e], "is_member": is_member, "is_borrower": is_borrower,
+            "group_id": group_id, "current_outstanding_fen": cur, "customer_outstanding_fen": own,
+            "group_exposure_fen": pd.arrays.IntegerArray(g_exp, ~in_group),
+            "group_headroom_fen": pd.arrays.IntegerArray(np.maximum(L.group - g_exp, 0), ~in_group),
+            "cap_fen": cap, "headroom_fen": cap - cur, "binding": binding,
+            "status": np.where(over, BREACH, OK).astype(object), "binding_rule": np.asarray(rules, dtype=object),
+        }, columns=BORROWER_COLUMNS)
 
-        # total
-        adjusted = fraction_of(L.appetite, qf)
-        total_raw = min(L.appetite, adjusted)
-        cap_total = _rounded(total_raw, L.unit)
-        total_binding = "quality" if adjusted < L.appetite else "appetite"
-        base = (f"scheme appetite {_pct(c.scheme_total_share)} of tier-1 {_y(policy.tier1_capital_fen)} "
-                f"= {_y(L.appetite)}")
-        if total_binding == "quality":
-            total_rule = (f"total = min({base}; quality-adjusted {_y(L.appetite)} × {_num(qf)} = {_y(adjusted)} "
-                          f"[{quality_txt}]) → {_y(cap_total)}{_round_note(total_raw, cap_total, L.unit)}")
-        else:
-            total_rule = (f"total = {base} (channel quality ×1: {quality_txt}) → {_y(cap_total)}"
-                          f"{_round_note(total_raw, cap_total, L.unit)}")
+    # breaches: borrowers above their cap, schemes above their total, risk sources above theirs
+    b = np.flatnonzero(over)
+    breaches = {
+        "scheme_id": sids[p_s[b]].tolist(), "breach_type": ["borrower"] * len(b), "subject_id": pop_ids[b].tolist(),
+        "subject_name": names[b].tolist(), "subject_kind": kinds[b].tolist(), "current_fen": cur[b].tolist(),
+        "cap_fen": cap[b].tolist(), "excess_fen": (cur[b] - cap[b]).tolist(),
+        "rule": [f"{e} holds {y} under {s}, above its cap: {r}" for e, y, s, r in zip(
+            pop_ids[b].tolist(), _yuan_texts(cur[b]).tolist(), sids[p_s[b]].tolist(), [rules[i] for i in b.tolist()])],
+    }
 
-        # per borrower (scheme level)
-        pb_policy = int(c.per_borrower_fen)
-        pb_adjusted = fraction_of(pb_policy, qf) if c.quality_adjusts_per_borrower else pb_policy
-        cands = [("single_customer", L.single,
-                  f"single-customer limit {_pct(policy.limits.single_customer_share)} of tier-1 {_y(L.single)}"),
-                 ("loan_limit", L.loan,
-                  f"loan limit {_pct(policy.limits.single_borrower_net_capital_share)} of net capital "
-                  f"{_y(L.loan)}"),
-                 ("scheme_policy", pb_policy, f"scheme policy {_y(pb_policy)}")]
-        if pb_adjusted < pb_policy:
-            cands.append(("quality", pb_adjusted,
-                          f"quality-adjusted {_y(pb_policy)} × {_num(qf)} = {_y(pb_adjusted)}"))
-        pb_binding, pb_raw, _ = min(cands, key=lambda t: t[1])  # first of equals: regulatory before policy
-        cap_pb = _rounded(pb_raw, L.unit)
-        pb_rule = (f"per-borrower = min({'; '.join(t for _, _, t in cands)}) → {_y(cap_pb)}"
-                   f"{_round_note(pb_raw, cap_pb, L.unit)}")
+    def add_breach(**row):
+        for k, v in row.items():
+            breaches[k].append(v)
 
-        # single risk source
-        ss_raw = fraction_of(cap_total, c.single_source_share)
-        cap_ss = _rounded(ss_raw, L.unit)
-        ss_rule = (f"single-source = {_pct(c.single_source_share)} of the total cap {_y(cap_total)} = {_y(ss_raw)} "
-                   f"→ {_y(cap_ss)}{_round_note(ss_raw, cap_ss, L.unit)}; tested on sources behind at least "
-                   f"{c.single_source_min_borrowers} of the scheme's borrowers; the scheme's own channel {ch} "
-                   "is not counted (the scheme rests on it by design)")
-
-        utilized = sum(borrowers.values())
-        utilized_of[sid] = utilized
-        caps_of[sid] = (cap_total, cap_ss)
-
-        # per borrower rows
-        n_over = 0
-        for e in population:
-            cur = borrowers.get(e, 0)
-            own = cust_total.get(e, 0)
-            outside = own - cur
-            parts = [("scheme", cap_pb, f"scheme per-borrower {_y(cap_pb)}")]
-            tail = f" less {_y(outside)} held outside the scheme" if outside else ""
-            parts.append(("single_customer", L.single - outside,
-                          f"single-customer limit {_y(L.single)}{tail}"
-                          + (f" = {_y(L.single - outside)}" if outside else "")))
-            parts.append(("loan_limit", L.loan - outside,
-                          f"loan limit {_y(L.loan)}{tail}" + (f" = {_y(L.loan - outside)}" if outside else "")))
-            g = group_of.get(e)
-            g_exp = g_head = None
-            if g is not None:
-                g_exp = gexp[g]
-                g_head = max(0, L.group - g_exp)
-                other = g_exp - cur
-                parts.append(("group", L.group - other,
-                              f"group {g} {_pct(policy.limits.group_share)} limit {_y(L.group)} less {_y(other)} "
-                              f"other group exposure = {_y(L.group - other)}"))
-            binding, raw, _ = min(parts, key=lambda t: t[1])
-            cap = _rounded(raw, L.unit)
-            status = BREACH if cur > cap else OK
-            rule = (f"cap = min({'; '.join(t for _, _, t in parts)}) → {_y(cap)}{_round_note(raw, cap, L.unit)}")
-            if status == BREACH:
-                n_over += 1
-                breach_rows.append({
-                    "scheme_id": sid, "breach_type": "borrower", "subject_id": e, "subject_name": name_of.get(e, ""),
-                    "subject_kind": kind_of.get(e, ""), "current_fen": cur, "cap_fen": cap, "excess_fen": cur - cap,
-                    "rule": f"{e} holds {_y(cur)} under {sid}, above its cap: {rule}"})
-            borrower_rows.append({
-                "scheme_id": sid, "customer_id": e, "name": name_of.get(e, ""), "kind": kind_of.get(e, ""),
-                "is_customer": bool(is_cust.get(e, False)), "is_member": e in members, "is_borrower": e in borrowers,
-                "group_id": g or "", "current_outstanding_fen": cur, "customer_outstanding_fen": own,
-                "group_exposure_fen": g_exp, "group_headroom_fen": g_head, "cap_fen": cap, "headroom_fen": cap - cur,
-                "binding": binding, "status": status, "binding_rule": rule})
-
-        if utilized > cap_total:
-            breach_rows.append({
-                "scheme_id": sid, "breach_type": "scheme_total", "subject_id": sid, "subject_name": s.name,
-                "subject_kind": "scheme", "current_fen": utilized, "cap_fen": cap_total,
-                "excess_fen": utilized - cap_total,
-                "rule": f"{sid} utilises {_y(utilized)}, above its total cap: {total_rule}"})
-
-        members_out = sum(cust_total.get(e, 0) for e in members)
+    n_over = np.bincount(p_s[over], minlength=n_s)
+    n_borrowers = np.bincount(book.pair_scheme, minlength=n_s)
+    scheme_rows = []
+    for i, s in enumerate(sch.itertuples(index=False)):
+        lv = scheme_level[i]
+        sid, ch, c_ch = s.scheme_id, s.channel_id, int(channel[i])
+        total, utilized = int(cap_total[i]), int(book.utilized[i])
+        if utilized > total:
+            add_breach(scheme_id=sid, breach_type="scheme_total", subject_id=sid, subject_name=s.name,
+                       subject_kind="scheme", current_fen=utilized, cap_fen=total, excess_fen=utilized - total,
+                       rule=f"{sid} utilises {_y(utilized)}, above its total cap: {lv['total_rule']}")
         scheme_rows.append({
             "scheme_id": sid, "scheme_name": s.name, "product": getattr(s, "product", "") or "", "channel_id": ch,
-            "channel_name": name_of.get(ch, ""), "channel_kind": kind_of.get(ch, ""),
-            "cap_total_fen": cap_total, "cap_per_borrower_fen": cap_pb, "cap_single_risk_source_fen": cap_ss,
-            "utilized_fen": utilized, "headroom_fen": cap_total - utilized,
-            "utilization": _ratio(utilized, cap_total, 4), "status": OK, "binding_rule": "",
-            "facilities": scheme_fac.get(sid, 0), "borrowers": len(borrowers), "borrowers_over_cap": n_over,
+            "channel_name": _texts(f.name[c_ch:c_ch + 1])[0], "channel_kind": f.kind[c_ch],
+            "cap_total_fen": total, "cap_per_borrower_fen": lv["cap_per_borrower_fen"],
+            "cap_single_risk_source_fen": lv["cap_single_risk_source_fen"],
+            "utilized_fen": utilized, "headroom_fen": total - utilized,
+            "utilization": _ratio(utilized, total, 4), "status": OK, "binding_rule": "",
+            "facilities": int(book.facilities[i]), "borrowers": int(n_borrowers[i]),
+            "borrowers_over_cap": int(n_over[i]),
             "risk_sources_over_cap": 0, "top_risk_source_id": "", "top_risk_source_type": "",
             "top_risk_source_exposure_fen": 0,
-            "channel_members": len(members), "channel_member_customers": member_customers,
-            "channel_members_outstanding_fen": members_out, "channel_book_fen": q.book_fen,
-            "non_normal_share": q.non_normal_share, "hhi": q.hhi, "penetration": q.penetration,
-            "quality_flags": ";".join(q.flags),
-            "non_normal_factor": _num(q.non_normal_factor), "concentration_factor": _num(q.concentration_factor),
-            "penetration_factor": _num(q.penetration_factor), "quality_factor": _num(qf),
-            "appetite_fen": L.appetite, "quality_adjusted_fen": adjusted, "total_binding": total_binding,
-            "single_customer_limit_fen": L.single, "loan_limit_fen": L.loan, "policy_per_borrower_fen": pb_policy,
-            "policy_per_borrower_adjusted_fen": pb_adjusted, "per_borrower_binding": pb_binding,
-            "total_rule": total_rule, "per_borrower_rule": pb_rule, "single_source_rule": ss_rule,
+            "channel_members": int(n_members[i]), "channel_member_customers": int(ch_customers[c_ch]),
+            "channel_members_outstanding_fen": int(ch_outstanding[c_ch]), "channel_book_fen": int(book_total[i]),
+            **{k: v for k, v in lv.items() if k not in ("cap_total_fen", "cap_per_borrower_fen",
+                                                        "cap_single_risk_source_fen")},
         })
 
-    # reconcile: utilisation over the schemes = every facility that carries a scheme id
-    with_scheme = sum(o for o, s in zip(outs, sids) if s)
-    if sum(utilized_of.values()) != with_scheme:  # pragma: no cover - validation guards dangling scheme ids
-        raise RuntimeError(f"scheme utilisation does not reconcile: {sum(utilized_of.values())} fen over the "
-                           f"schemes, {with_scheme} fen of facilities carry a scheme id")
-
-    src_table = _scheme_sources(graph, dataset, policy, sources, scheme_cust, channel_of_scheme, caps_of,
-                                utilized_of, name_of)
-    for r in src_table[src_table["status"] == BREACH].itertuples(index=False):
-        cap_total, cap_ss = caps_of[r.scheme_id]
-        breach_rows.append({
-            "scheme_id": r.scheme_id, "breach_type": "risk_source", "subject_id": r.source_id,
-            "subject_name": r.name, "subject_kind": r.source_type, "current_fen": int(r.exposure_fen),
-            "cap_fen": int(r.cap_fen), "excess_fen": int(r.exposure_fen) - int(r.cap_fen),
-            "rule": (f"{_y(r.exposure_fen)} of {r.scheme_id} depends on {r.source_type} {r.source_id} "
-                     f"({r.dependent_customers} customer{'s' if r.dependent_customers != 1 else ''} via {r.via}"
-                     + (f", plus its own {_y(r.own_exposure_fen)}" if r.own_exposure_fen else "")
-                     + f"), above the single-source cap {_pct(policy.caps.single_source_share)} of "
-                       f"{_y(cap_total)} → {_y(cap_ss)}")})
+    src_table = _scheme_sources(graph, dataset, policy, sources, f, book, sids, channel, cap_ss)
+    hit = src_table[src_table["status"] == BREACH]
+    for r in hit.itertuples(index=False):
+        i = int(np.searchsorted(sids, r.scheme_id))
+        add_breach(
+            scheme_id=r.scheme_id, breach_type="risk_source", subject_id=r.source_id, subject_name=r.name,
+            subject_kind=r.source_type, current_fen=int(r.exposure_fen), cap_fen=int(r.cap_fen),
+            excess_fen=int(r.exposure_fen) - int(r.cap_fen),
+            rule=(f"{_y(r.exposure_fen)} of {r.scheme_id} depends on {r.source_type} {r.source_id} "
+                  f"({r.dependent_customers} customer{'s' if r.dependent_customers != 1 else ''} via {r.via}"
+                  + (f", plus its own {_y(r.own_exposure_fen)}" if r.own_exposure_fen else "")
+                  + f"), above the single-source cap {_pct(policy.caps.single_source_share)} of "
+                    f"{_y(cap_total[i])} → {_y(cap_ss[i])}"))
 
     caps = pd.DataFrame(scheme_rows, columns=CAPS_COLUMNS)
     if len(caps):
-        over_src = src_table[src_table["status"] == BREACH].groupby("scheme_id").size().to_dict()
+        over_src = hit.groupby("scheme_id").size().to_dict()
         top = src_table.drop_duplicates("scheme_id")  # sorted by exposure desc within a scheme
         top = {r.scheme_id: r for r in top.itertuples(index=False)}
         caps["risk_sources_over_cap"] = [int(over_src.get(s, 0)) for s in caps["scheme_id"]]
@@ -512,17 +805,9 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
                     "channel_member_customers"):
             caps[col] = caps[col].astype("int64")
 
-    bt = pd.DataFrame(borrower_rows, columns=BORROWER_COLUMNS)
-    if len(bt):
-        for col in ("group_exposure_fen", "group_headroom_fen"):
-            bt[col] = pd.array(bt[col].tolist(), dtype="Int64")
-        for col in ("current_outstanding_fen", "customer_outstanding_fen", "cap_fen", "headroom_fen"):
-            bt[col] = bt[col].astype("int64")
-        bt = bt.assign(_neg=-bt["current_outstanding_fen"]).sort_values(
-            ["scheme_id", "_neg", "customer_id"], kind="stable").drop(columns="_neg").reset_index(drop=True)
-
-    br = pd.DataFrame(breach_rows, columns=BREACH_COLUMNS)
-    if len(br):
+    br = pd.DataFrame([], columns=BREACH_COLUMNS)
+    if breaches["scheme_id"]:
+        br = pd.DataFrame(breaches, columns=BREACH_COLUMNS)
         for col in ("current_fen", "cap_fen", "excess_fen"):
             br[col] = br[col].astype("int64")
         br = br.assign(_t=br["breach_type"].map(BREACH_TYPES.index), _neg=-br["excess_fen"]).sort_values(
@@ -531,52 +816,69 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
     return {"caps": caps, "scheme_borrower_caps": bt, "scheme_risk_sources": src_table, "caps_breaches": br}
 
 
-def _scheme_sources(graph, dataset, policy, sources: pd.DataFrame, scheme_cust: dict, channel_of_scheme: dict,
-                    caps_of: dict, utilized_of: dict, name_of: dict) -> pd.DataFrame:
-    """Per (scheme, risk source): the scheme outstanding that depends on the source."""
-    from ..risk import source_dependents
+def _scheme_sources(graph, dataset, policy: Policy, sources: pd.DataFrame, f, book: _Book,
+                    sids: np.ndarray, channel: np.ndarray, cap_ss: np.ndarray) -> pd.DataFrame:
+    """Per (scheme, risk source): the scheme outstanding that depends on the source.
 
+    The dependants of :func:`channelgraph.risk.source_dependents` that borrow under a scheme
+    are joined to those schemes and aggregated on integer positions.
+    """
     empty = pd.DataFrame({col: [] for col in SOURCE_COLUMNS})
-    rows = [(s, cu, o) for s, d in scheme_cust.items() for cu, o in d.items()]
-    if not rows or not len(sources):
+    if not len(book.pair_scheme) or not len(sources):
         return empty
-    sc = pd.DataFrame(rows, columns=["scheme_id", "customer_id", "current"])
-    deps = source_dependents(graph, dataset, policy)
-    if not len(deps):
+    src, c, v, via_names = _dependants(graph, dataset, policy, f)
+    n, n_via = f.n, len(via_names)
+    borrows = np.zeros(n, dtype=bool)
+    borrows[book.pair_customer] = True
+    keep = np.flatnonzero(borrows[c])
+    src, c, v = src[keep], c[keep], v[keep]
+    # join each tie to every scheme its customer borrows under (the pairs sorted by customer)
+    by_customer = np.argsort(book.pair_customer, kind="stable")
+    pair_c = book.pair_customer[by_customer]
+    lo, hi = np.searchsorted(pair_c, c, "left"), np.searchsorted(pair_c, c, "right")
+    row = np.repeat(np.arange(len(c), dtype=np.int64), hi - lo)
+    pair = by_customer[_expand(lo, hi - lo)]
+    s, src, c, v = book.pair_scheme[pair], src[row], c[row], v[row]
+    counted = src != channel[s]  # the scheme's own channel is not a single risk source of it
+    s, src, c, v, pair = s[counted], src[counted], c[counted], v[counted], pair[counted]
+    if not len(s):
         return empty
-    d = deps.merge(sc, on="customer_id", how="inner")
-    d = d[d["source_id"] != d["scheme_id"].map(channel_of_scheme)]
-    if not len(d):
-        return empty
-    via = (d.groupby(["scheme_id", "source_id"], sort=True)["via"]
-           .agg(lambda v: ",".join(sorted(set(v)))).rename("via"))
-    u = d.drop_duplicates(["scheme_id", "source_id", "customer_id"])
-    agg = u.groupby(["scheme_id", "source_id"], sort=True).agg(
-        dependent_customers=("customer_id", "size"), dependent_exposure_fen=("current", "sum"))
-    agg = agg.join(via).reset_index()
-    own = dict(((s, cu), o) for s, cu, o in rows)
-    min_borrowers = int(policy.caps.single_source_min_borrowers)
-    stype = dict(zip(sources["source_id"].tolist(), sources["source_type"].tolist()))
-    out = []
-    for r in agg.itertuples(index=False):
-        cap_total, cap_ss = caps_of[r.scheme_id]
-        mine = int(own.get((r.scheme_id, r.source_id), 0))
-        dep = int(r.dependent_exposure_fen)
-        total = dep + mine
-        nb = int(r.dependent_customers) + (1 if (r.scheme_id, r.source_id) in own else 0)
-        status = NOT_TESTED if nb < min_borrowers else BREACH if total > cap_ss else OK
-        out.append({
-            "scheme_id": r.scheme_id, "source_id": r.source_id, "name": name_of.get(r.source_id, ""),
-            "source_type": stype.get(r.source_id, ""), "dependent_customers": int(r.dependent_customers),
-            "scheme_borrowers": nb, "dependent_exposure_fen": dep, "own_exposure_fen": mine, "exposure_fen": total,
-            "share_of_scheme": _ratio(total, utilized_of.get(r.scheme_id, 0)), "cap_fen": cap_ss,
-            "headroom_fen": cap_ss - total, "status": status, "via": r.via})
-    t = pd.DataFrame(out, columns=SOURCE_COLUMNS)
-    for col in ("dependent_customers", "scheme_borrowers", "dependent_exposure_fen", "own_exposure_fen",
-                "exposure_fen", "cap_fen", "headroom_fen"):
-        t[col] = t[col].astype("int64")
-    t = t.assign(_neg=-t["exposure_fen"]).sort_values(["scheme_id", "_neg", "source_id"], kind="stable")
-    return t.drop(columns="_neg").reset_index(drop=True)
+    keys, at = np.unique(s * n + src, return_inverse=True)
+    at = at.reshape(-1)
+    # every via of a (scheme, source) as a bit mask; its text lists the vias sorted, comma-joined
+    kv = _distinct(at * n_via + v)
+    mask = _sum_by(kv // n_via, np.left_shift(1, kv % n_via), len(keys))
+    via_text = {m: ",".join(sorted(via_names[i] for i in range(n_via) if m >> i & 1))
+                for m in _distinct(mask).tolist()}
+    # dependants: distinct customers per (scheme, source), and their outstanding under the scheme
+    _, first = np.unique(at * n + c, return_index=True)
+    dependants = np.bincount(at[first], minlength=len(keys)).astype(np.int64)
+    dep = _sum_by(at[first], book.pair_current[pair[first]], len(keys))
+    ks, ksrc = keys // n, keys % n
+    # the source's own lending under the scheme
+    borrows_here, pos = _lookup(book.pair_keys, keys)
+    mine = np.where(borrows_here, book.pair_current[pos], 0).astype(np.int64)
+    total = dep + mine
+    nb = dependants + borrows_here.astype(np.int64)
+    cap = cap_ss[ks]
+    status = np.where(nb < int(policy.caps.single_source_min_borrowers), NOT_TESTED,
+                      np.where(total > cap, BREACH, OK)).astype(object)
+    order = np.lexsort((ksrc, -total, ks))  # scheme, exposure (desc), source id (positions follow ids)
+    ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask = (
+        x[order] for x in (ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask))
+    src_ids = f.ids[ksrc]
+    st_rows = _rows_in(sources["source_id"], set(src_ids.tolist()))
+    stype = dict(zip(sources["source_id"].to_numpy(dtype=object)[st_rows].tolist(),
+                     sources["source_type"].to_numpy(dtype=object)[st_rows].tolist()))
+    return pd.DataFrame({
+        "scheme_id": sids[ks], "source_id": src_ids, "name": _texts(f.name[ksrc]),
+        "source_type": np.asarray([stype.get(x, "") for x in src_ids.tolist()], dtype=object),
+        "dependent_customers": dependants, "scheme_borrowers": nb, "dependent_exposure_fen": dep,
+        "own_exposure_fen": mine, "exposure_fen": total,
+        "share_of_scheme": np.asarray(_ratios(total, book.utilized[ks]), dtype=object),
+        "cap_fen": cap, "headroom_fen": cap - total, "status": status,
+        "via": np.asarray([via_text[m] for m in mask.tolist()], dtype=object),
+    }, columns=SOURCE_COLUMNS)
 
 
 def draft_scheme_caps(graph, dataset, policy: Policy | None = None, risk=None):

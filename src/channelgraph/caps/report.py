@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..model import format_yuan_human, fraction_of
@@ -316,8 +317,46 @@ def overview_markdown(caps, lang: str) -> str:
     return _table(head, rows, ["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "---"])
 
 
-def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int) -> str:
-    """One scheme: caps with rules, utilisation, breaches, group-bound members, risk sources."""
+def _split_by_scheme(table: pd.DataFrame | None) -> dict[str, tuple[list, int]]:
+    """scheme id → (its first ``REPORT_ROWS`` rows in table order, as ``itertuples`` rows; its row count).
+
+    One pass over the table for every scheme, and only the rows the report shows are read out.
+    """
+    if table is None or not len(table):
+        return {}
+    codes, uniques = pd.factorize(table["scheme_id"].to_numpy(dtype=object))
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=len(uniques))
+    starts = np.cumsum(counts) - counts
+    shown = np.minimum(counts, REPORT_ROWS)
+    rows = list(table.iloc[np.concatenate([order[a:a + k] for a, k in zip(starts, shown)])].itertuples())
+    out, i = {}, 0
+    for sid, n, k in zip(uniques.tolist(), counts.tolist(), shown.tolist()):
+        out[sid] = (rows[i:i + k], n)
+        i += k
+    return out
+
+
+class SchemeRows:
+    """The rows of the breach, borrower and risk-source tables that the report shows, by scheme.
+
+    Split once for the whole report (a scan per scheme would cost schemes × rows).
+    """
+
+    def __init__(self, tables: dict):
+        bt = tables.get("scheme_borrower_caps")
+        self.breaches = _split_by_scheme(tables.get("caps_breaches"))
+        self.group_bound = _split_by_scheme(bt[bt["binding"] == "group"] if bt is not None and len(bt) else None)
+        self.sources = _split_by_scheme(tables.get("scheme_risk_sources"))
+
+
+def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows: SchemeRows | None = None) -> str:
+    """One scheme: caps with rules, utilisation, breaches, group-bound members, risk sources.
+
+    *rows* is :class:`SchemeRows` of *tables* (built here when not given; pass it when
+    rendering many schemes).
+    """
+    rows = rows if rows is not None else SchemeRows(tables)
     zh = lang == "zh"
     m = lambda x: _money(x, lang)  # noqa: E731
     h = "#" * level
@@ -351,45 +390,38 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int) -> s
                 f"members owe {m(r.channel_members_outstanding_fen)} in all (inside and outside the scheme); the "
                 f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}.", ""]
 
-    br = tables.get("caps_breaches")
-    br = br[br["scheme_id"] == sid] if br is not None and len(br) else None
+    shown, n = rows.breaches.get(sid, ([], 0))
     out += [f"{h}# {_t('breach_h', lang)}", ""]
-    if br is None or not len(br):
+    if not n:
         out += [_t("no_breach", lang), ""]
     else:
         bh = (["类型", "对象", "名称", "类别", "现有金额", "上限", "超出"] if zh else
               ["type", "subject", "name", "kind", "current", "cap", "excess"])
-        rows = [[_BREACH[lang][x.breach_type], x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
-                 m(x.current_fen), m(x.cap_fen), m(x.excess_fen)] for x in br.head(REPORT_ROWS).itertuples()]
-        out += [_table(bh, rows, ["---"] * 4 + ["--:"] * 3), ""] + _more(len(br), "caps_breaches", lang)
+        cells = [[_BREACH[lang][x.breach_type], x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
+                  m(x.current_fen), m(x.cap_fen), m(x.excess_fen)] for x in shown]
+        out += [_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
 
-    bt = tables.get("scheme_borrower_caps")
-    if bt is not None and len(bt):
-        gb = bt[(bt["scheme_id"] == sid) & (bt["binding"] == "group")]
-        if len(gb):
-            out += [f"{h}# {_t('group_h', lang)}", "",
-                    ("单户上限另受其所在关联客户组剩余额度约束（组限额减去组内本方案以外的风险暴露）。" if zh else
-                     "A member's cap is also held by its group's headroom (the group limit less the group's "
-                     "exposure outside this member's scheme lending)."), ""]
-            gh = (["客户", "名称", "关联客户组", "组风险暴露", "组剩余额度", "方案项下余额", "单户上限"] if zh else
-                  ["customer", "name", "group", "group exposure", "group headroom", "under the scheme", "cap"])
-            rows = [[x.customer_id, x.name, x.group_id, m(x.group_exposure_fen), m(x.group_headroom_fen),
-                     m(x.current_outstanding_fen), m(x.cap_fen)] for x in gb.head(REPORT_ROWS).itertuples()]
-            out += [_table(gh, rows, ["---"] * 3 + ["--:"] * 4), ""] + _more(len(gb), "scheme_borrower_caps", lang)
+    shown, n = rows.group_bound.get(sid, ([], 0))
+    if n:
+        out += [f"{h}# {_t('group_h', lang)}", "",
+                ("单户上限另受其所在关联客户组剩余额度约束（组限额减去组内本方案以外的风险暴露）。" if zh else
+                 "A member's cap is also held by its group's headroom (the group limit less the group's "
+                 "exposure outside this member's scheme lending)."), ""]
+        gh = (["客户", "名称", "关联客户组", "组风险暴露", "组剩余额度", "方案项下余额", "单户上限"] if zh else
+              ["customer", "name", "group", "group exposure", "group headroom", "under the scheme", "cap"])
+        cells = [[x.customer_id, x.name, x.group_id, m(x.group_exposure_fen), m(x.group_headroom_fen),
+                  m(x.current_outstanding_fen), m(x.cap_fen)] for x in shown]
+        out += [_table(gh, cells, ["---"] * 3 + ["--:"] * 4), ""] + _more(n, "scheme_borrower_caps", lang)
 
-    src = tables.get("scheme_risk_sources")
-    if src is not None and len(src):
-        ss = src[src["scheme_id"] == sid]
-        if len(ss):
-            out += [f"{h}# {_t('sources_h', lang)}", ""]
-            sh = (["风险源", "名称", "类别", "方案借款人", "依赖余额", "占方案余额", "状态"] if zh else
-                  ["source", "name", "type", "scheme borrowers", "exposure", "share of scheme", "status"])
-            n_min = policy.caps.single_source_min_borrowers
-            rows = [[x.source_id, x.name, _kind(x.source_type, lang), x.scheme_borrowers, m(x.exposure_fen),
-                     _share_pct(x.share_of_scheme), _STATUS[lang][x.status].format(n=n_min)]
-                    for x in ss.head(REPORT_ROWS).itertuples()]
-            out += [_table(sh, rows, ["---"] * 3 + ["--:"] * 3 + ["---"]), ""] + _more(len(ss), "scheme_risk_sources",
-                                                                                      lang)
+    shown, n = rows.sources.get(sid, ([], 0))
+    if n:
+        out += [f"{h}# {_t('sources_h', lang)}", ""]
+        sh = (["风险源", "名称", "类别", "方案借款人", "依赖余额", "占方案余额", "状态"] if zh else
+              ["source", "name", "type", "scheme borrowers", "exposure", "share of scheme", "status"])
+        n_min = policy.caps.single_source_min_borrowers
+        cells = [[x.source_id, x.name, _kind(x.source_type, lang), x.scheme_borrowers, m(x.exposure_fen),
+                  _share_pct(x.share_of_scheme), _STATUS[lang][x.status].format(n=n_min)] for x in shown]
+        out += [_table(sh, cells, ["---"] * 3 + ["--:"] * 3 + ["---"]), ""] + _more(n, "scheme_risk_sources", lang)
     return "\n".join(out)
 
 
@@ -428,8 +460,9 @@ def _body(result, policy: Policy, lang: str, level: int) -> list[str]:
     if caps is None or not len(caps):
         return out + [_t("no_schemes", lang), ""]
     out += [f"{h} {_t('overview_h', lang)}", "", overview_markdown(caps, lang), ""]
+    rows = SchemeRows(tables)
     for r in caps.itertuples(index=False):
-        out += [scheme_markdown(r, tables, policy, lang, level), ""]
+        out += [scheme_markdown(r, tables, policy, lang, level, rows), ""]
     out += [f"{h} {_t('method_h', lang)}", "", method_markdown(lang), ""]
     return out
 
