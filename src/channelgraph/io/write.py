@@ -9,24 +9,46 @@ Conventions every analysis follows:
 * CSV is UTF-8 *with* BOM, so Excel shows Chinese correctly; a text cell that
   starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with
   ``'`` so that Excel does not run it as a formula (plain numbers are left alone).
+  Lines end in CRLF; a cell holding a comma, a quote or a line break is quoted the
+  way Python's :mod:`csv` writer quotes it (``QUOTE_MINIMAL``).
+* booleans are ``true``/``false``, lists are joined with ``;`` (JSON: arrays),
+  dicts are sorted JSON, missing values (None, NaN, NA) are empty (JSON: ``null``),
+  floats keep their round-trip ``repr``.
+* the JSON twin is a list of records, pretty-printed (indent 2) up to
+  :data:`PRETTY_JSON_MAX_RECORDS` records and compact above, with a trailing newline.
+
+How the tables are written. :func:`write_table` turns each output column into text
+once per block of rows, column by column (numpy for money, :mod:`json`'s C string
+encoder for text), and joins the cells of a row with ``str.join``; the CSV and the
+JSON twin are written in the same pass, block by block, so memory stays bounded by
+a block, not by the table. The per-cell functions (:func:`output_frame`,
+:func:`table_records`, :func:`_csv_column`, :func:`_csv_text`, :func:`_cell`) define
+the contract and remain the reference the tests compare the fast writer against,
+byte for byte.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
+import operator
+import os
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain, compress, repeat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..model import format_yuan
+from ..model import format_yuan  # noqa: F401  (re-exported for callers formatting one amount)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+#: A JSON twin with at most this many records is pretty-printed (indent 2); larger ones are compact.
+PRETTY_JSON_MAX_RECORDS = 20_000
 
 
 def neutralise_cell(value: str) -> str:
@@ -40,6 +62,9 @@ def neutralise_cell(value: str) -> str:
     if value and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
+
+
+# ----------------------------------------------------------------------------- reference, per cell
 
 
 def _cell(v) -> object:
@@ -58,14 +83,9 @@ def _yuan_column(series: pd.Series) -> list:
     """Integer fen → yuan strings with two decimals (None stays None), vectorised."""
     if len(series) == 0:
         return []
-    values = pd.array(series, dtype="Int64")
-    mask = np.asarray(values.isna())
-    fen = np.asarray(values.fillna(0), dtype=np.int64)
-    q, r = np.divmod(np.abs(fen), 100)
-    text = np.char.add(np.char.add(np.where(fen < 0, "-", ""), q.astype(str)),
-                       np.char.add(".", np.char.zfill(r.astype(str), 2)))
-    out = text.astype(object)
-    out[mask] = None
+    fen, missing = _fen_values(series)
+    out = np.array(_yuan_texts(fen), dtype=object)
+    out[missing] = None
     return out.tolist()
 
 
@@ -117,13 +137,15 @@ def _csv_column(series: pd.Series) -> pd.Series:
     return text
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> Path:
+def table_records(df: pd.DataFrame) -> list[dict]:
+    """The JSON twin's records, one dict per row (the per-cell reference of :func:`write_table`)."""
     view = output_frame(df)
-    text = pd.DataFrame({c: _csv_column(view[c]) for c in view.columns}, index=range(len(view)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        text.to_csv(fh, index=False, lineterminator="\r\n")
-    return path
+    names = list(view.columns)
+    cols = [[_cell(v) for v in view[c].tolist()] for c in names]
+    return [dict(zip(names, r)) for r in zip(*cols)]
+
+
+# ----------------------------------------------------------------------------- JSON of one value
 
 
 def write_json(data, path: Path) -> Path:
@@ -146,26 +168,438 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def table_records(df: pd.DataFrame) -> list[dict]:
-    view = output_frame(df)
-    names = list(view.columns)
-    cols = [[_cell(v) for v in view[c].tolist()] for c in names]
-    return [dict(zip(names, r)) for r in zip(*cols)]
+# ----------------------------------------------------------------------------- fast, column-wise
+
+#: Rows per block are chosen so that a block holds about this many cells (and at least this many rows).
+_BLOCK_CELLS = 400_000
+_MIN_BLOCK_ROWS = 1_000
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]').search  # what the csv module quotes (delimiter, quotechar, CRLF)
+_encode_json_text = json.encoder.encode_basestring  # C; equals json.dumps(str, ensure_ascii=False)
+
+_CENTS = np.array([f".{r:02d}" for r in range(100)], dtype=object)
+_SMALL_INTS = np.array([str(i) for i in range(10_000)], dtype=object)
+_BOOL_TEXT = np.array(["false", "true"], dtype=object)
+_UTF8_BOM = "\ufeff".encode("utf-8")
+
+# pretty-printed records: "[\n  {\n    "key": value,\n    …\n  },\n  {…}\n]"; a nested
+# array or object is indented two levels (four spaces) deeper than the top level
+_PRETTY = {"record_open": "  {\n    ", "item_sep": ",\n    ", "record_close": "\n  }",
+           "record_sep": ",\n", "open": "[\n", "close": "\n]", "nested": "\n    "}
+_COMPACT = {"record_open": "{", "item_sep": ", ", "record_close": "}",
+            "record_sep": ", ", "open": "[", "close": "]", "nested": None}
+
+
+@dataclass(frozen=True)
+class _OutputColumn:
+    """One column as it is written: its output name, how its cells are turned into text, its values.
+
+    ``kind`` is ``bool``, ``int``, ``float`` (numpy floats), ``yuan`` (fen as int64), ``text``
+    (str, None/NaN/NA for missing), ``list`` (lists or tuples of str) or ``any`` (anything
+    else, cell by cell). ``missing`` marks the missing cells of ``bool``, ``int`` and ``yuan``.
+    """
+
+    name: str
+    kind: str
+    values: object  # np.ndarray, or a list for ``list``/``any``
+    missing: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A block of one column as text, in UTF-8 units (see :func:`_utf8_units`).
+
+    ``csv`` are the final CSV cells. Each JSON value is ``wrap[0] + json[i] + wrap[1]``;
+    a wrap common to the whole block (the quotes around strings, the brackets around
+    arrays) goes into the constant parts of the records instead of into every cell.
+    """
+
+    csv: list
+    json: list
+    wrap: tuple[str, str] = ("", "")
+
+
+def _utf8_units(texts: list[str], may_hold_nul: bool = True) -> list[str]:
+    """Each text as its UTF-8 bytes, one latin-1 character per byte ("UTF-8 units").
+
+    A block joined from such strings stays at one byte per character (a str joined
+    from ASCII cells and one Chinese name would be widened, every cell copied at two
+    bytes per character), and its ``encode("latin-1")`` is a plain copy that gives
+    exactly the UTF-8 bytes of the original text. ASCII text is its own UTF-8 units.
+    Strict UTF-8: a lone surrogate raises, as writing it would.
+    """
+    if may_hold_nul:
+        return [t.encode("utf-8").decode("latin-1") for t in texts]
+    return "\0".join(texts).encode("utf-8").decode("latin-1").split("\0")
+
+
+_QUOTES = ('"', '"')
+
+
+def _fen_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Fen as int64 (missing as 0) and the missing mask; refuses fractional fen like the reference."""
+    values = pd.array(series, dtype="Int64")
+    missing = np.asarray(values.isna())
+    return np.asarray(values.fillna(0), dtype=np.int64), missing
+
+
+def _yuan_texts(fen: np.ndarray) -> list[str]:
+    """Integer fen → ``'1234.50'``-style yuan strings (``format_yuan`` for an array)."""
+    q, r = np.divmod(np.abs(fen), 100)
+    texts = list(map(operator.add, map(str, q.tolist()), _CENTS[r].tolist()))
+    for i in np.flatnonzero(fen < 0).tolist():
+        texts[i] = "-" + texts[i]
+    return texts
+
+
+def _int_texts(values: np.ndarray) -> list[str]:
+    """``str`` of each integer (a table look-up for small counts)."""
+    if len(values) and values.min() >= 0 and values.max() < len(_SMALL_INTS):
+        return _SMALL_INTS[values].tolist()
+    return _once_per_value(values, lambda v: list(map(str, v.tolist())))
+
+
+def _once_per_value(values: np.ndarray, texts_of) -> list[str]:
+    """``texts_of(values)``, computed once per distinct value when values repeat a lot.
+
+    *values* must be integers (floats are passed as their bit patterns, so that -0.0
+    and 0.0 stay apart); *texts_of* maps an array of them to a list of texts.
+    """
+    n = len(values)
+    if n >= 256:
+        probe = values[:2048]
+        if len(pd.unique(probe)) * 2 <= len(probe):
+            codes, uniques = pd.factorize(values)
+            if len(uniques) * 2 <= n:
+                distinct = texts_of(np.asarray(uniques))
+                return np.fromiter(distinct, dtype=object, count=len(distinct))[codes].tolist()
+    return texts_of(values)
+
+
+def _replace_at(texts: list, mask: np.ndarray, value: str) -> list:
+    """*texts* with *value* where *mask* is true."""
+    out = np.fromiter(texts, dtype=object, count=len(texts))
+    out[mask] = value
+    return out.tolist()
+
+
+def _spread(texts: list, mask: np.ndarray, fill: str) -> list:
+    """A list as long as *mask*: *fill* where it is true, *texts* in order elsewhere."""
+    out = np.full(len(mask), fill, dtype=object)
+    out[~mask] = np.fromiter(texts, dtype=object, count=len(texts))
+    return out.tolist()
+
+
+def _output_columns(df: pd.DataFrame) -> list[_OutputColumn]:
+    """The columns of ``output_frame(df)``, classified for fast writing (values by position)."""
+    n = len(df)
+    planned: dict[str, _OutputColumn] = {}
+    for j, c in enumerate(df.columns):
+        series = df.iloc[:, j]
+        if isinstance(c, str) and c.endswith("_fen"):
+            fen, missing = _fen_values(series) if n else (np.zeros(0, np.int64), np.zeros(0, bool))
+            planned[c[:-4]] = _OutputColumn(c[:-4], "yuan", fen, missing if missing.any() else None)
+            continue
+        name = str(c)
+        if series.dtype == object:
+            values = series.to_numpy()
+            if n and set(map(type, values)) <= {list, tuple}:  # rebuilding keeps lists as they are
+                if set(map(type, chain.from_iterable(values))) <= {str}:
+                    planned[name] = _OutputColumn(name, "list", values.tolist())
+                    continue
+            # the reference rebuilds the column from a list: the same dtype inference
+            series = pd.DataFrame({name: series.tolist()}, index=range(n))[name]
+        planned[name] = _classify(name, series)
+    return list(planned.values())
+
+
+def _classify(name: str, series: pd.Series) -> _OutputColumn:
+    dtype = series.dtype
+    is_numpy = isinstance(dtype, np.dtype)
+    if pd.api.types.is_bool_dtype(dtype) and dtype != object:
+        missing = None if is_numpy else np.asarray(series.isna())
+        values = series.to_numpy(dtype=bool, na_value=False)
+        return _OutputColumn(name, "bool", values, missing if missing is not None and missing.any() else None)
+    if pd.api.types.is_integer_dtype(dtype):
+        missing = None if is_numpy else np.asarray(series.isna())
+        values = series.to_numpy(dtype=dtype if is_numpy else dtype.numpy_dtype, na_value=0)
+        return _OutputColumn(name, "int", values, missing if missing is not None and missing.any() else None)
+    if is_numpy and dtype.kind == "f":
+        return _OutputColumn(name, "float", series.to_numpy())
+    if isinstance(dtype, pd.StringDtype):
+        return _OutputColumn(name, "text", series.to_numpy(dtype=object))
+    if dtype == object:
+        values = series.to_numpy()
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred == "string":
+            return _OutputColumn(name, "text", values)
+    return _OutputColumn(name, "any", series.tolist())
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A block of one text column as code points, to find the cells that need work without a per-cell loop.
+
+    ``text`` is the cells joined by NUL (plus a closing ``|``, which numpy would otherwise
+    strip if the last cell were empty), ``codes`` its code points. ``control`` tells
+    whether a cell holds a C0 control character (tab, CR, LF, …); if not, the NULs are
+    exactly the separators and ``starts`` holds where each cell begins.
+    """
+
+    text: str
+    codes: np.ndarray
+    control: bool
+    starts: np.ndarray | None
+
+
+def _scan(texts: list[str]) -> _Scan:
+    text = "\0".join(texts) + "|"
+    codes = np.array([text]).view(np.uint32)
+    controls = np.flatnonzero(codes < 0x20)
+    if len(controls) != len(texts) - 1:
+        return _Scan(text, codes, True, None)
+    starts = np.empty(len(texts), dtype=np.intp)
+    starts[0] = 0
+    starts[1:] = controls + 1
+    return _Scan(text, codes, False, starts)
+
+
+def _scan_units(texts: list[str], scan: _Scan) -> list[str]:
+    """*texts* (the cells of *scan*) in UTF-8 units, reusing the scan's joined text."""
+    if scan.text.isascii():
+        return texts
+    if scan.control:
+        return _utf8_units(texts)
+    units = scan.text.encode("utf-8").decode("latin-1").split("\0")
+    units[-1] = units[-1][:-1]  # the closing "|"
+    return units
+
+
+def _needs_json_escape(scan: _Scan) -> bool:
+    return scan.control or '"' in scan.text or "\\" in scan.text
+
+
+def _csv_safe(texts: list[str], scan: _Scan, units: list[str]) -> list[str]:
+    """Neutralise formula-like cells and quote cells as the csv module does.
+
+    Decides on *texts* (and their *scan*) and changes their UTF-8 *units* (a new list if
+    anything changes): a quote or an apostrophe is one unit, and a ``"`` unit is always
+    a ``"`` character.
+    """
+    if scan.control:  # rare: look at every cell
+        risky = compress(range(len(texts)), map(str.startswith, texts, repeat(_FORMULA_START)))
+        quote = compress(range(len(texts)), map(_NEEDS_QUOTES, texts))
+    else:
+        first = scan.codes[scan.starts]
+        risky = np.flatnonzero((first == 61) | (first == 43) | (first == 45) | (first == 64)).tolist()  # = + - @
+        quote = ()
+        if "," in scan.text or '"' in scan.text:
+            hits = np.flatnonzero((scan.codes == 44) | (scan.codes == 34))  # , "
+            cells = np.searchsorted(scan.starts, hits, side="right") - 1  # sorted, with repeats
+            quote = cells[np.diff(cells, prepend=-1) != 0].tolist()
+    out = units
+    for i in risky:
+        if not _PLAIN_NUMBER.fullmatch(texts[i]):
+            out = list(out) if out is units else out
+            out[i] = "'" + out[i]
+    for i in quote:
+        out = list(out) if out is units else out
+        s = out[i]
+        out[i] = f'"{s}"' if '"' not in s else '"' + s.replace('"', '""') + '"'
+    return out
+
+
+def _json_value_text(v, layout: dict) -> str:
+    """One cell's JSON text, as the whole-document encoder would write it at record level."""
+    text = json.dumps(_cell(v), ensure_ascii=False, default=_json_default,
+                      indent=None if layout["nested"] is None else 2)
+    return text if layout["nested"] is None else text.replace("\n", layout["nested"])
+
+
+def _float_texts(values: np.ndarray) -> list[str]:
+    """``repr`` of each float (as the Python float it becomes), once per distinct value."""
+    if values.itemsize not in (2, 4, 8):
+        return list(map(repr, values.tolist()))
+    dtype = values.dtype
+    return _once_per_value(values.view(f"i{values.itemsize}"),
+                           lambda bits: list(map(repr, bits.view(dtype).tolist())))
+
+
+def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
+    """Rows ``a:b`` of *col* as CSV and JSON text, in UTF-8 units."""
+    kind = col.kind
+    missing = None if col.missing is None else col.missing[a:b]
+    if missing is not None and not missing.any():
+        missing = None
+    if kind in ("bool", "int"):
+        values = col.values[a:b]
+        texts = _BOOL_TEXT[values.view(np.uint8)].tolist() if kind == "bool" else _int_texts(values)
+        if missing is None:
+            return _Cells(texts, texts)
+        return _Cells(_replace_at(texts, missing, ""), _replace_at(texts, missing, "null"))
+    if kind == "float":
+        values = col.values[a:b]
+        texts = _float_texts(values)
+        if np.isfinite(values).all():
+            return _Cells(texts, texts)
+        nan = np.isnan(values)
+        js = np.fromiter(texts, dtype=object, count=len(texts))
+        js[nan] = "null"
+        js[values == np.inf] = "Infinity"
+        js[values == -np.inf] = "-Infinity"
+        return _Cells(_replace_at(texts, nan, ""), js.tolist())
+    if kind == "yuan":
+        values = col.values[a:b]
+        if missing is None:
+            texts = _once_per_value(values, _yuan_texts)
+            return _Cells(texts, texts, _QUOTES)
+        present = _once_per_value(values[~missing], _yuan_texts)
+        quoted = list(map(operator.add, map(operator.add, repeat('"'), present), repeat('"')))
+        return _Cells(_spread(present, missing, ""), _spread(quoted, missing, "null"))
+    if kind == "text":
+        texts = col.values[a:b].tolist()
+        try:
+            scan = _scan(texts)
+        except TypeError:  # None, NaN or NA among the strings
+            missing = pd.isna(col.values[a:b])
+            texts = _replace_at(texts, missing, "")
+            scan = _scan(texts)
+        units = _scan_units(texts, scan)
+        csv = _csv_safe(texts, scan, units)
+        if missing is None and not _needs_json_escape(scan):
+            return _Cells(csv, units, _QUOTES)
+        js = list(map(_encode_json_text, texts))  # escapes every control character
+        js = js if units is texts else _utf8_units(js, may_hold_nul=False)
+        return _Cells(csv, js if missing is None else _replace_at(js, missing, "null"))
+    if kind == "list":
+        rows = col.values[a:b]
+        texts = list(map(";".join, rows))
+        scan = _scan(texts)  # the elements hold what their join holds
+        units = _scan_units(texts, scan)
+        cells = _json_string_lists(rows, _csv_safe(texts, scan, units), layout, _needs_json_escape(scan))
+        if units is texts:
+            return cells
+        return _Cells(cells.csv, _utf8_units(cells.json, may_hold_nul=False), cells.wrap)
+    values = col.values[a:b]
+    texts = [_csv_text(v) for v in values]
+    return _Cells(_csv_safe(texts, _scan(texts), _utf8_units(texts)),
+                  _utf8_units([_json_value_text(v, layout) for v in values], may_hold_nul=False))
+
+
+def _json_string_lists(rows: list, csv: list, layout: dict, escape: bool) -> _Cells:
+    """Cells of a column of lists of strings: JSON arrays laid out as the whole-document encoder would."""
+    if layout["nested"] is None:
+        open_, sep, close = "[", ", ", "]"
+    else:
+        open_, sep, close = "[" + layout["nested"] + "  ", "," + layout["nested"] + "  ", layout["nested"] + "]"
+    if escape:
+        enc = _encode_json_text
+        return _Cells(csv, [open_ + sep.join(map(enc, v)) + close if v else "[]" for v in rows])
+    inner = list(map(('"' + sep + '"').join, rows))
+    if all(rows):  # no empty array: the brackets and outer quotes are the same for every cell
+        return _Cells(csv, inner, (open_ + '"', '"' + close))
+    out = list(map(operator.add, map(operator.add, repeat(open_ + '"'), inner), repeat('"' + close)))
+    for i in compress(range(len(rows)), map(operator.not_, rows)):
+        out[i] = "[]"
+    return _Cells(csv, out)
+
+
+def _csv_header(names: list[str]) -> str:
+    cells = [('"' + c.replace('"', '""') + '"') if _NEEDS_QUOTES(c) else c for c in names]
+    if cells == [""]:
+        cells = ['""']
+    return ",".join(cells) + "\r\n"
+
+
+def _csv_block(cells: list[_Cells]) -> str:
+    """The CSV lines of one block, each ending in CRLF (in the cells' units)."""
+    if len(cells) == 1:  # the csv module writes a lone empty field as ""
+        return "".join(['""\r\n' if s == "" else s + "\r\n" for s in cells[0].csv])
+    return "\r\n".join(map(",".join, zip(*[c.csv for c in cells]))) + "\r\n"
+
+
+def _json_block(names: list[str], cells: list[_Cells], layout: dict, first: bool) -> str:
+    """The records of one block, separated (and preceded, unless *first*) by the record separator.
+
+    *cells* are in UTF-8 units, and so is the result.
+    """
+    parts: list = []
+    trail = ""
+    for j, (name, c) in enumerate(zip(names, cells)):
+        key = _encode_json_text(name).encode("utf-8").decode("latin-1")  # UTF-8 units, like the cells
+        lead = (layout["record_open"] if j == 0 else layout["item_sep"]) + key + ": "
+        parts += [repeat(trail + lead + c.wrap[0]), c.json]
+        trail = c.wrap[1]
+    parts.append(repeat(trail + layout["record_close"]))
+    text = layout["record_sep"].join(map("".join, zip(*parts)))
+    return text if first else layout["record_sep"] + text
+
+
+def _blocks(n: int, ncols: int) -> list[tuple[int, int]]:
+    step = max(_MIN_BLOCK_ROWS, _BLOCK_CELLS // max(1, ncols))
+    return [(a, min(n, a + step)) for a in range(0, n, step)]
+
+
+def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | None) -> None:
+    """Write the CSV and/or the JSON twin of *df*, block by block, each to a temporary name first."""
+    columns = _output_columns(df)
+    names = [c.name for c in columns]
+    n = len(df)
+    layout = _PRETTY if n <= PRETTY_JSON_MAX_RECORDS else _COMPACT
+    targets = [p for p in (csv_path, json_path) if p is not None]
+    for p in targets:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    partial = {p: p.with_name(p.name + ".partial") for p in targets}
+    handles = {}
+    try:
+        for p in targets:
+            handles[p] = open(partial[p], "wb")
+        csv_fh = handles.get(csv_path)
+        json_fh = handles.get(json_path)
+        if csv_fh:
+            csv_fh.write(_UTF8_BOM + _csv_header(names).encode("utf-8"))
+        if not columns:  # like the reference: an empty line per row, and no records at all
+            if csv_fh:
+                csv_fh.write(b"\r\n" * n)
+            n = 0
+        if json_fh:
+            json_fh.write(layout["open"].encode("utf-8") if n else b"[]")
+        for i, (a, b) in enumerate(_blocks(n, len(columns))):
+            cells = [_block_cells(c, a, b, layout) for c in columns]
+            if csv_fh:
+                csv_fh.write(_csv_block(cells).encode("latin-1"))
+            if json_fh:
+                json_fh.write(_json_block(names, cells, layout, first=i == 0).encode("latin-1"))
+        if json_fh:
+            json_fh.write((layout["close"] + "\n").encode("utf-8") if n else b"\n")
+        for p in targets:
+            handles.pop(p).close()
+            os.replace(partial[p], p)
+    finally:
+        for fh in handles.values():
+            fh.close()
+        for p in targets:
+            if partial[p].exists():
+                partial[p].unlink()
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write *df* as CSV for Excel (UTF-8 with BOM, CRLF, money in yuan, formulas neutralised)."""
+    path = Path(path)
+    _stream_table(df, path, None)
+    return path
 
 
 def _write_json_records(df: pd.DataFrame, path: Path) -> Path:
     """The JSON twin: a list of records; pretty-printed when small, compact when large."""
-    records = table_records(df)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        # json.dumps (one shot) takes the C encoder when there is no indent; json.dump never does
-        fh.write(json.dumps(records, ensure_ascii=False, indent=2 if len(records) <= 20_000 else None,
-                            default=_json_default))
-        fh.write("\n")
+    path = Path(path)
+    _stream_table(df, None, path)
     return path
 
 
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
-    """Write ``name.csv`` and its JSON twin ``name.json`` into *out_dir*."""
+    """Write ``name.csv`` and its JSON twin ``name.json`` into *out_dir*, in one pass over *df*."""
     out_dir = Path(out_dir)
-    return [write_csv(df, out_dir / f"{name}.csv"), _write_json_records(df, out_dir / f"{name}.json")]
+    csv_path, json_path = out_dir / f"{name}.csv", out_dir / f"{name}.json"
+    _stream_table(df, csv_path, json_path)
+    return [csv_path, json_path]
