@@ -254,14 +254,13 @@ def test_sparse_pagerank_equals_networkx(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("mode", ["blocks", "gather", "mat-vec"])
+@pytest.mark.parametrize("mode", ["plain", "reordered-threads"])
 def test_betweenness_equals_networkx_and_sampling_is_seeded(seed, mode, monkeypatch):
     from channelgraph.marketing import centrality
 
-    if mode != "blocks":  # one BFS per source, level by level (the large-graph path)
-        monkeypatch.setattr(centrality, "_BLOCK_MAX_NODES", 0)
-        # every level by gathering its ties, or every level by a sparse mat-vec
-        monkeypatch.setattr(centrality, "_SPMV_SHARE", 1 if mode == "gather" else 10**9)
+    if mode != "plain":  # the large-graph path: RCM renumbering, source chunks on threads
+        monkeypatch.setattr(centrality, "REORDER_MIN_NODES", 0)
+        monkeypatch.setattr(centrality, "PARALLEL_MIN_SOURCES", 1)
     G, W, _ = _random_graph(seed)
     A = sp.csr_matrix((W > 0).astype(np.int8))
     bc, how = betweenness(A, samples=500, seed=1)
@@ -294,11 +293,9 @@ def test_two_hop_reach_equals_brute_force(relay):
             assert two_hop_set(A, v, target, relay).tolist() == sorted(x for x in n2 if target[x])
 
 
-@pytest.mark.parametrize("final", [0, 10])
-def test_multilevel_communities_on_large_graphs(monkeypatch, final):
+def test_multilevel_communities_on_large_graphs(monkeypatch):
     ds, g = make(*bridge_world())
     monkeypatch.setattr(communities_mod, "LOUVAIN_MAX_NODES", 0)
-    monkeypatch.setattr(communities_mod, "FINAL_LOUVAIN_NODES", final)
     a = campaign_communities(g, ds)
     b = campaign_communities(g, ds)
     assert a.attrs["method"] == "multilevel"
@@ -424,8 +421,7 @@ def test_cli_hubs_and_channels(tmp_path):
     assert r.exit_code == 2 and "unknown channel" in r.output
 
 
-def test_modularity_moves_match_louvain_quality(monkeypatch):
-    monkeypatch.setattr(communities_mod, "FINAL_LOUVAIN_NODES", 0)  # vectorised levels only
+def test_compiled_louvain_matches_networkx_quality():
     G = nx.planted_partition_graph(4, 25, 0.4, 0.02, seed=3)
     W = sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=range(100), format="csr").astype(float))
     lab = communities_mod._multilevel(W, 42)

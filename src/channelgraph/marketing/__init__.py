@@ -11,8 +11,8 @@ this room answers with ranked, explained tables:
   for a batch campaign (批量营销);
 * :func:`campaign_seeds` → ``campaign``: k hubs that together reach the most distinct
   untapped prospects (lazy greedy maximum coverage), optionally within a channel or region;
-* :func:`campaign_communities` → ``communities``: Louvain communities (label propagation
-  on very large graphs) with size, penetration and top hub.
+* :func:`campaign_communities` → ``communities``: Louvain communities (networkx on small
+  graphs, compiled on large ones) with size, penetration and top hub.
 
 All of them take ``(graph, dataset, policy)`` and are pure; they share one sorted sparse
 view of the graph (:func:`build_view`) so that results do not depend on the order in which

@@ -68,15 +68,23 @@ class MarketingGraph:
             raise KeyError(eid)
         return i
 
+    def positions(self, ids) -> np.ndarray:
+        """Positions of *ids*, −1 for an id not in the view (the hash index is built once)."""
+        arr = np.asarray(ids, dtype=object)
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        index = self.cache.get("id_index")
+        if index is None:
+            index = self.cache["id_index"] = pd.Index(self.ids, dtype=object)
+        return index.get_indexer(arr).astype(np.int64)
+
     def indices_of(self, ids) -> np.ndarray:
         """Positions of *ids* (all must exist)."""
         arr = np.asarray(list(ids), dtype=object)
-        if arr.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        pos = pd.Index(self.ids).get_indexer(arr)
+        pos = self.positions(arr)
         if (pos < 0).any():
             raise KeyError(str(arr[pos < 0][0]))
-        return pos.astype(np.int64)
+        return pos
 
     def degree(self) -> np.ndarray:
         return np.diff(self.adjacency.indptr).astype(np.int64)
@@ -143,23 +151,32 @@ def _view_from_tables(dataset, type_weights: dict) -> MarketingGraph:
         return _series_text(ent[name])[order]
 
     cust = ent["is_customer"].to_numpy(dtype=bool)[order]
-    index = pd.Index(ids)
-    out = np.zeros(n, dtype=np.int64)
-    exp = dataset.exposures
-    if exp is not None and len(exp):
-        g = exp.groupby("customer_id", sort=True)["outstanding"].sum()
-        pos = index.get_indexer(g.index.to_numpy(dtype=object))
-        ok = pos >= 0
-        out[pos[ok]] = np.array([int(x) for x in g.to_numpy()[ok].tolist()], dtype=np.int64)
     rel = dataset.relations
+    exp = dataset.exposures
+    has_exp = exp is not None and len(exp) > 0
+    # one hashing pass maps every id of the relations and exposures to its sorted position
+    # (the ids come first and are unique, so their codes are 0 … n − 1 in sorted order)
+    parts = [ids]
     if len(rel):
-        si = index.get_indexer(rel["src"].to_numpy(dtype=object)).astype(np.int64)
-        di = index.get_indexer(rel["dst"].to_numpy(dtype=object)).astype(np.int64)
+        parts += [_series_text(rel["src"]), _series_text(rel["dst"])]
+    if has_exp:
+        parts.append(_series_text(exp["customer_id"]))
+    codes = pd.factorize(np.concatenate(parts))[0].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    if codes.size and int(codes.max()) >= n:
+        raise ValueError("relations or exposures refer to ids that are not entities")
+    at = n
+    out = np.zeros(n, dtype=np.int64)
+    if len(rel):
+        m = len(rel)
+        si, di = codes[at:at + m], codes[at + m:at + 2 * m]
+        at += 2 * m
         typ_a = _series_text(rel["type"])
         role_a = _series_text(rel["role"]) if "role" in rel.columns else np.full(len(rel), "", dtype=object)
     else:
         si = di = np.zeros(0, dtype=np.int64)
         typ_a = role_a = np.zeros(0, dtype=object)
+    if has_exp:
+        np.add.at(out, codes[at:], exp["outstanding"].to_numpy(dtype=np.int64))
     return _assemble(ids, col("kind"), col("name"), col("region"), cust, out, si, di, typ_a, role_a, type_weights)
 
 
@@ -168,16 +185,19 @@ def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_we
     is_party = pd.Series(kind, dtype=object).isin(_PARTY).to_numpy()
     types = [t.value for t in RelationType]
     codes = pd.Categorical(typ_a, categories=types).codes
+    # relations of one type by type: a stable sort keeps the table's order within a type
+    by_type = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[by_type], np.arange(len(types) + 1))
     edges = {}
     for j, t in enumerate(RelationType):
-        m = codes == j
+        m = by_type[bounds[j]:bounds[j + 1]]
         s_, d_, r_ = si[m].astype(np.int64), di[m].astype(np.int64), role_a[m]
         o = np.argsort(s_ * max(n, 1) + d_, kind="stable")
         edges[t.value] = (s_[o], d_[o], r_[o])
 
     weights = {t.value: float(type_weights.get(t.value, 0.0) or 0.0) for t in RelationType}
-    rows, cols, vals = [], [], []
-    for t, (s_, d_, _) in edges.items():
+    rows, cols, vals, kinds = [], [], [], []
+    for j, (t, (s_, d_, _)) in enumerate(edges.items()):
         w = weights[t]
         if w <= 0 or s_.size == 0:
             continue
@@ -186,12 +206,14 @@ def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_we
         rows += [s_, d_]
         cols += [d_, s_]
         vals += [np.full(s_.size, w), np.full(s_.size, w)]
+        kinds += [np.full(2 * s_.size, j, dtype=np.int64)]
     if rows:
         r = np.concatenate(rows)
         c = np.concatenate(cols)
         v = np.concatenate(vals)
-        # pairs tied by several types are summed in the fixed order of the types
-        o = np.argsort(r * max(n, 1) + c, kind="stable")
+        # by (row, column, type): pairs tied by several types are summed in the fixed order of
+        # the types (entries with equal keys carry equal weights, so their order does not matter)
+        o = np.argsort(((r * max(n, 1) + c) << 4) | np.concatenate(kinds))
         r, c, v = r[o], c[o], v[o]
         # sum duplicates explicitly, in this order
         first = np.ones(r.size, dtype=bool)
@@ -202,10 +224,13 @@ def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_we
     else:
         r = c = np.zeros(0, dtype=np.int64)
         v = np.zeros(0)
-    weighted = sp.csr_matrix((v, (r, c)), shape=(n, n))
-    weighted.sort_indices()
-    adjacency = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(n, n))
-    adjacency.sort_indices()
+    # (row, column) pairs are sorted and distinct: the CSR arrays follow directly
+    index_dtype = np.int32 if max(n, r.size) < 2**31 else np.int64
+    indptr = np.zeros(n + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+    indices = c.astype(index_dtype)
+    weighted = sp.csr_matrix((v, indices, indptr), shape=(n, n))
+    adjacency = sp.csr_matrix((np.ones(r.size, dtype=np.int8), indices.copy(), indptr.copy()), shape=(n, n))
     return MarketingGraph(ids=ids, kind=kind, name=name, region=region, is_customer=cust,
                           outstanding_fen=out, is_party=is_party, edges=edges, weighted=weighted,
                           adjacency=adjacency, type_weights=weights)

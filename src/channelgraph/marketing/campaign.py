@@ -32,7 +32,7 @@ from ._graph import MarketingGraph, rnd, view_for
 from ._risk import risk_flags
 from .centrality import two_hop_reach, two_hop_set
 from .channels import channel_members
-from .hubs import reach_counts
+from .hubs import hub_rank_score, reach_counts
 
 #: Hubs on the seed list when k is not given.
 DEFAULT_K = 10
@@ -148,8 +148,7 @@ def campaign_seeds(graph, dataset, policy=None, k: int = DEFAULT_K, channel: str
     ftext = flags.text()
     hub_rank = None
     if hubs is not None and len(hubs):
-        hub_rank = np.zeros(v.n, dtype=np.int64)
-        hub_rank[v.indices_of(hubs["id"].tolist())] = hubs["rank"].to_numpy()
+        hub_rank = hub_rank_score(v, hubs)[0]
 
     # candidates with a positive bound, best first (ties by index = by id)
     ci = np.flatnonzero(cand & (bound > 0))

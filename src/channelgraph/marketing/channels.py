@@ -45,7 +45,7 @@ def channel_members(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
     got = view.cache.get("channel_members")
     if got is not None:
         return got
-    is_ch = np.array([k in _CHANNEL for k in view.kind], dtype=bool)
+    is_ch = pd.Series(view.kind, dtype=object).isin(_CHANNEL).to_numpy()
     ch, mem = [], []
     for t in MEMBER_TYPES:
         s, d, _ = view.edges[t]
@@ -116,7 +116,7 @@ def channel_profiles(graph, dataset, policy=None, risk=None, *,
     """
     policy = policy or dataset.policy
     v = view_for(graph, dataset, policy, view)
-    chs = np.flatnonzero(np.array([k in _CHANNEL for k in v.kind], dtype=bool))
+    chs = np.flatnonzero(pd.Series(v.kind, dtype=object).isin(_CHANNEL).to_numpy())
     cidx, midx = channel_members(v)
     n = v.n
     members = np.bincount(cidx, minlength=n)

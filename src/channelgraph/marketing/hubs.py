@@ -85,6 +85,21 @@ def referral_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray, np.nd
     return got
 
 
+def hub_rank_score(view: MarketingGraph, hubs: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per node: the hub rank (0 = not in *hubs*) and hub score from a :func:`rank_hubs` table
+    (read from the view's memo when *hubs* is the table :func:`rank_hubs` made on it)."""
+    memo = view.cache.get("hub_ranks")
+    if memo is not None and memo[0] is hubs:
+        return memo[1], memo[2]
+    rank = np.zeros(view.n, dtype=np.int64)
+    score = np.zeros(view.n)
+    if hubs is not None and len(hubs):
+        pos = view.indices_of(hubs["id"].tolist())
+        rank[pos] = hubs["rank"].to_numpy()
+        score[pos] = hubs["score"].to_numpy()
+    return rank, score
+
+
 def _norm(x: np.ndarray) -> np.ndarray:
     m = float(x.max()) if x.size else 0.0
     return rnd(x / m) if m > 0 else np.zeros(x.size)
@@ -179,22 +194,29 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
     df.attrs["betweenness"] = how
     df.attrs["risk"] = {"available": flags.available, "note": flags.note}
     df.attrs["decimals"] = DECIMALS
+    rank_of = np.empty(n, dtype=np.int64)
+    rank_of[order] = np.arange(1, n + 1)
+    v.cache["hub_ranks"] = (df, rank_of, score)
     return df
 
 
 def _why(*arrays) -> list[str]:
-    made, converted, bal, pr_pos, bc_pos, bc, p1, p2, ties = (a.tolist() for a in arrays)
-    out = []
-    for i in range(len(made)):
-        parts = []
-        if made[i]:
-            parts.append(f"converted {converted[i]} of {made[i]} referrals"
-                         + (f" ({format_yuan_human(int(bal[i]))} yuan outstanding)" if bal[i] else ""))
-        if ties[i]:
-            parts.append(f"PageRank #{pr_pos[i]}")
-            if bc[i] > 0:
-                parts.append(f"betweenness #{bc_pos[i]}")
-        if p2[i]:
-            parts.append(f"{p1[i]} prospects at 1 hop, {p2[i]} within 2")
-        out.append("; ".join(parts) if parts else "no ties")
+    """The reason text per node, built column by column (most nodes share one pattern)."""
+    made, converted, bal, pr_pos, bc_pos, bc, p1, p2, ties = arrays
+    n = len(made)
+    out = ["" for _ in range(n)]
+    tied = np.flatnonzero(ties > 0)
+    for i, a, b, c in zip(tied.tolist(), pr_pos[tied].tolist(), bc_pos[tied].tolist(), (bc[tied] > 0).tolist()):
+        out[i] = f"PageRank #{a}; betweenness #{b}" if c else f"PageRank #{a}"
+    reach = np.flatnonzero(p2 > 0)
+    for i, a, b in zip(reach.tolist(), p1[reach].tolist(), p2[reach].tolist()):
+        text = f"{a} prospects at 1 hop, {b} within 2"
+        out[i] = f"{out[i]}; {text}" if out[i] else text
+    referrers = np.flatnonzero(made > 0)
+    for i, m, c, b in zip(referrers.tolist(), made[referrers].tolist(), converted[referrers].tolist(),
+                          bal[referrers].tolist()):
+        text = f"converted {c} of {m} referrals" + (f" ({format_yuan_human(int(b))} yuan outstanding)" if b else "")
+        out[i] = f"{text}; {out[i]}" if out[i] else text
+    for i in np.flatnonzero((made == 0) & (ties == 0) & (p2 == 0)).tolist():
+        out[i] = "no ties"
     return out
