@@ -37,7 +37,7 @@ def reference_csv(df: pd.DataFrame) -> bytes:
 def reference_json(df: pd.DataFrame) -> bytes:
     """The JSON twin as the per-cell reference writes it (records through ``json.dumps``)."""
     records = table_records(df)
-    indent = 2 if len(records) <= PRETTY_JSON_MAX_RECORDS else None
+    indent = 2 if len(records) <= w.PRETTY_JSON_MAX_RECORDS else None
     return (json.dumps(records, ensure_ascii=False, indent=indent, default=_json_default) + "\n").encode("utf-8")
 
 
@@ -59,7 +59,10 @@ TRICKY_TEXT = [
 ]
 
 
-def test_tricky_cells_match_reference(tmp_path):
+@pytest.mark.parametrize("layout", ["pretty", "compact"])
+def test_tricky_cells_match_reference(tmp_path, monkeypatch, layout):
+    if layout == "compact":
+        monkeypatch.setattr(w, "PRETTY_JSON_MAX_RECORDS", 0)
     n = len(TRICKY_TEXT)
     fen = [123456789, 5, -250, 0, None, 10**17, 1, -1, -99, -100, -101] * 3
     df = pd.DataFrame({
@@ -79,6 +82,36 @@ def test_tricky_cells_match_reference(tmp_path):
     lines = got_csv.decode("utf-8-sig").split("\r\n")
     assert lines[0] == "name,exposure,limit,members,joins,maybe,count,share,text_or_none,rank"
     assert lines[1].startswith('"\'=HYPERLINK(""http://evil"")",1234567.89,0.00,,false')
+
+
+@pytest.mark.parametrize("layout", ["pretty", "compact"])
+def test_lists_without_empty_arrays(tmp_path, monkeypatch, layout):
+    """Every array non-empty: brackets and quotes go into the record's constant parts."""
+    if layout == "compact":
+        monkeypatch.setattr(w, "PRETTY_JSON_MAX_RECORDS", 0)
+    df = pd.DataFrame({"members": [["E1"], ["E2", "温州商会"], ["=x", "a,b"]],
+                       "plain": [["a"], ["b", "c"], ["d"]],
+                       "escaped": [['say "hi"'], ["back\\slash"], ["tab\tin"]]})
+    assert_same_as_reference(df, tmp_path)
+
+
+def test_repeated_values_are_formatted_once_with_the_same_bytes(tmp_path):
+    rng = np.random.default_rng(7)
+    n = 3_000
+    floats = np.array([0.0, -0.0, 0.1, 1 / 3, float("nan"), float("inf"), -float("inf"), 2.5e-8])
+    df = pd.DataFrame({
+        "count": rng.integers(-50, 50, n),
+        "big": rng.choice(np.array([2**63 - 1, -2**63, 10**12, -7]), n),
+        "huge": rng.choice(np.array([2**64 - 1, 2**63, 5], dtype=np.uint64), n),
+        "rank": np.arange(n, dtype=np.int64),
+        "limit_fen": rng.choice(np.array([0, -1, 99, -100, 123456789, -10**14]), n),
+        "maybe_fen": pd.array(rng.choice(np.array([1, -250, 10**10, 0]), n), dtype="Int64"),
+        "ratio": rng.choice(floats, n),
+        "ratio32": rng.choice(floats, n).astype(np.float32),
+        "share": rng.random(n),
+    })
+    df.loc[rng.random(n) < 0.3, "maybe_fen"] = None
+    assert_same_as_reference(df, tmp_path)
 
 
 def test_money_edges(tmp_path):
@@ -147,6 +180,7 @@ def test_pretty_and_compact_json_at_the_threshold(tmp_path, rows):
 def test_many_blocks_give_the_same_bytes(tmp_path, monkeypatch):
     """Blocks of a few rows: each column switches between the fast and the per-cell path."""
     monkeypatch.setattr(w, "_BLOCK_CELLS", 1)
+    monkeypatch.setattr(w, "_BLOCK_BYTES", 1)
     monkeypatch.setattr(w, "_MIN_BLOCK_ROWS", 3)
     texts = ["plain", "=f", 'q"', "a,b", None, "温", "ctl\x02", "x¦y", "-5", "ok"] * 3
     df = pd.DataFrame({

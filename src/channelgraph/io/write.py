@@ -17,14 +17,18 @@ Conventions every analysis follows:
 * the JSON twin is a list of records, pretty-printed (indent 2) up to
   :data:`PRETTY_JSON_MAX_RECORDS` records and compact above, with a trailing newline.
 
-How the tables are written. :func:`write_table` turns each output column into text
-once per block of rows, column by column (numpy for money, :mod:`json`'s C string
-encoder for text), and joins the cells of a row with ``str.join``; the CSV and the
-JSON twin are written in the same pass, block by block, so memory stays bounded by
-a block, not by the table. The per-cell functions (:func:`output_frame`,
-:func:`table_records`, :func:`_csv_column`, :func:`_csv_text`, :func:`_cell`) define
-the contract and remain the reference the tests compare the fast writer against,
-byte for byte.
+How the tables are written. :func:`write_table` writes the CSV and the JSON twin in
+one pass over the table, a block of rows at a time (memory stays bounded by a block,
+not by the table). Within a block it works column by column: numbers are formatted
+once per distinct value, text columns are joined into one string whose code points
+numpy scans for the few cells that need quoting, an apostrophe or JSON escapes, and
+the cells of a row are joined with ``str.join``. Non-ASCII text travels as its UTF-8
+bytes held in latin-1 strings (:func:`_utf8_units`), so that one Chinese name does not
+widen a whole block to two bytes per character and the block encodes by plain copy.
+
+The per-cell functions (:func:`output_frame`, :func:`table_records`,
+:func:`_csv_column`, :func:`_csv_text`, :func:`_cell`) define the contract; the tests
+compare the fast writer against them byte for byte.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import format_yuan  # noqa: F401  (re-exported for callers formatting one amount)
+from ..model import format_yuan  # noqa: F401  (importable from here, as it always was)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
@@ -90,7 +94,18 @@ def _yuan_column(series: pd.Series) -> list:
 
 
 def output_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The table as it is written: ``*_fen`` columns become yuan strings without the suffix."""
+    """The table as it is written: ``*_fen`` columns become yuan strings without the suffix.
+
+    Parameters
+    ----------
+    df : a result table; money columns are integer fen named ``*_fen``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows; money as ``"1234.50"`` strings (None where missing) under the name
+        without ``_fen``; object columns rebuilt from their values (pandas' inference).
+    """
     cols = {}
     for c in df.columns:
         if isinstance(c, str) and c.endswith("_fen"):
@@ -138,7 +153,18 @@ def _csv_column(series: pd.Series) -> pd.Series:
 
 
 def table_records(df: pd.DataFrame) -> list[dict]:
-    """The JSON twin's records, one dict per row (the per-cell reference of :func:`write_table`)."""
+    """The JSON twin's records, one dict per row (the per-cell reference of :func:`write_table`).
+
+    Parameters
+    ----------
+    df : a result table.
+
+    Returns
+    -------
+    list of dict
+        ``{output column: value}`` per row, missing values as None, numpy scalars as
+        Python values, money as yuan strings.
+    """
     view = output_frame(df)
     names = list(view.columns)
     cols = [[_cell(v) for v in view[c].tolist()] for c in names]
@@ -149,6 +175,18 @@ def table_records(df: pd.DataFrame) -> list[dict]:
 
 
 def write_json(data, path: Path) -> Path:
+    """Write *data* (e.g. ``summary.json``) as pretty-printed UTF-8 JSON with a trailing newline.
+
+    Parameters
+    ----------
+    data : JSON-able data; Decimals, sets, numpy scalars and paths are turned into JSON values.
+    path : the file to write (its folder is created).
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False, default=_json_default)
@@ -170,8 +208,11 @@ def _json_default(o):
 
 # ----------------------------------------------------------------------------- fast, column-wise
 
-#: Rows per block are chosen so that a block holds about this many cells (and at least this many rows).
+#: A block of rows holds at most this many cells, and after the first block as many rows as
+#: make about ``_BLOCK_BYTES`` of output (long texts: fewer rows), but never fewer than
+#: ``_MIN_BLOCK_ROWS`` rows.
 _BLOCK_CELLS = 400_000
+_BLOCK_BYTES = 16 << 20
 _MIN_BLOCK_ROWS = 1_000
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]').search  # what the csv module quotes (delimiter, quotechar, CRLF)
@@ -535,11 +576,6 @@ def _json_block(names: list[str], cells: list[_Cells], layout: dict, first: bool
     return text if first else layout["record_sep"] + text
 
 
-def _blocks(n: int, ncols: int) -> list[tuple[int, int]]:
-    step = max(_MIN_BLOCK_ROWS, _BLOCK_CELLS // max(1, ncols))
-    return [(a, min(n, a + step)) for a in range(0, n, step)]
-
-
 def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | None) -> None:
     """Write the CSV and/or the JSON twin of *df*, block by block, each to a temporary name first."""
     columns = _output_columns(df)
@@ -564,12 +600,22 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
             n = 0
         if json_fh:
             json_fh.write(layout["open"].encode("utf-8") if n else b"[]")
-        for i, (a, b) in enumerate(_blocks(n, len(columns))):
+        most_rows = max(_MIN_BLOCK_ROWS, _BLOCK_CELLS // max(1, len(columns)))
+        a, rows, written = 0, most_rows, 0
+        while a < n:
+            b = min(n, a + rows)
             cells = [_block_cells(c, a, b, layout) for c in columns]
             if csv_fh:
-                csv_fh.write(_csv_block(cells).encode("latin-1"))
+                data = _csv_block(cells).encode("latin-1")
+                csv_fh.write(data)
+                written += len(data)
             if json_fh:
-                json_fh.write(_json_block(names, cells, layout, first=i == 0).encode("latin-1"))
+                data = _json_block(names, cells, layout, first=a == 0).encode("latin-1")
+                json_fh.write(data)
+                written += len(data)
+            del cells, data
+            rows = max(_MIN_BLOCK_ROWS, min(most_rows, int(_BLOCK_BYTES * b / max(1, written))))
+            a = b
         if json_fh:
             json_fh.write((layout["close"] + "\n").encode("utf-8") if n else b"\n")
         for p in targets:
@@ -584,7 +630,18 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
-    """Write *df* as CSV for Excel (UTF-8 with BOM, CRLF, money in yuan, formulas neutralised)."""
+    """Write *df* as CSV for Excel (UTF-8 with BOM, CRLF, money in yuan, formulas neutralised).
+
+    Parameters
+    ----------
+    df : a result table.
+    path : the file to write (its folder is created); replaced only once complete.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     path = Path(path)
     _stream_table(df, path, None)
     return path
@@ -598,7 +655,30 @@ def _write_json_records(df: pd.DataFrame, path: Path) -> Path:
 
 
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
-    """Write ``name.csv`` and its JSON twin ``name.json`` into *out_dir*, in one pass over *df*."""
+    """Write ``name.csv`` and its JSON twin ``name.json`` into *out_dir*, in one pass over *df*.
+
+    Parameters
+    ----------
+    df : a result table (money in integer fen, columns named ``*_fen``).
+    out_dir : the output folder (created if missing).
+    name : the table's name, the files' stem.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The CSV and the JSON file. Each is written under a temporary name and renamed
+        when complete; on an error neither is left half-written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> df = pd.DataFrame({"group_id": ["G1"], "exposure_fen": [123450], "members": [["E1", "E2"]]})
+    >>> [p.name for p in write_table(df, out, "risk_groups")]
+    ['risk_groups.csv', 'risk_groups.json']
+    >>> (out / "risk_groups.csv").read_bytes()
+    b'\\xef\\xbb\\xbfgroup_id,exposure,members\\r\\nG1,1234.50,E1;E2\\r\\n'
+    """
     out_dir = Path(out_dir)
     csv_path, json_path = out_dir / f"{name}.csv", out_dir / f"{name}.json"
     _stream_table(df, csv_path, json_path)
