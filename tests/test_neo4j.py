@@ -293,3 +293,86 @@ def test_property_embedded_and_neo4j_outputs_are_equal(tmp_path):
         assert [n for n in a if a[n] != b[n]] == []
 
     check()
+
+
+# --------------------------------------------------------------------- load paths (create vs merge)
+
+
+def _labels_of(eid: str) -> set[str]:
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        return set(s.run("MATCH (n:Entity {id: $id}) RETURN labels(n) AS l", id=eid).single()["l"])
+
+
+def test_first_load_creates_and_reload_merges_to_the_same_database(make_dataset, target):
+    """A first load CREATEs nodes, a reload MERGEs them: the same counts, tables and labels."""
+    ds = load_dataset(make_dataset())
+    created = load_dataset_to_neo4j(ds, target, batch_size=2)
+    back_created = read_dataset_from_neo4j(target)
+    merged = load_dataset_to_neo4j(ds, target, batch_size=2)
+    back_merged = read_dataset_from_neo4j(target)
+    assert created == merged
+    for name in ("entities", "relations", "exposures", "schemes"):
+        pd.testing.assert_frame_equal(getattr(back_created, name), getattr(ds, name), obj=name)
+        pd.testing.assert_frame_equal(getattr(back_merged, name), getattr(ds, name), obj=name)
+    assert _labels_of("E1") == {"Entity", "Enterprise"} and _labels_of("P1") == {"Entity", "Person"}
+
+
+def test_a_changed_kind_moves_the_node_to_its_new_label(make_dataset, target):
+    load_dataset_to_neo4j(load_dataset(make_dataset(entities=ENTITIES + "X1,person,王五,否,,,\n")), target)
+    assert _labels_of("X1") == {"Entity", "Person"}
+    counts = load_dataset_to_neo4j(load_dataset(make_dataset(entities=ENTITIES + "X1,enterprise,王五商行,否,,,\n")),
+                                   target)
+    assert _labels_of("X1") == {"Entity", "Enterprise"}
+    assert counts["nodes"]["Person"] == 2 and counts["nodes"]["Enterprise"] == 4
+    assert read_dataset_from_neo4j(target).entities.set_index("id").loc["X1", "kind"] == "enterprise"
+
+
+def test_a_create_batch_run_twice_is_refused_not_doubled(tiny, target):
+    """The CREATE path relies on the uniqueness constraints: a replayed batch fails, never duplicates."""
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import ConstraintError
+
+    from channelgraph.store.neo4j import _ENTITY_RENAME, cypher, property_maps
+
+    ds = load_dataset(tiny)
+    load_dataset_to_neo4j(ds, target)
+    rows = property_maps(ds.entities[ds.entities["kind"] == "person"], _ENTITY_RENAME)
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        with pytest.raises(ConstraintError):
+            s.execute_write(lambda tx: tx.run(cypher("load/create_entities", LABEL="Person"), rows=rows).consume())
+    assert neo4j_counts(target)["nodes"]["Person"] == 2
+
+
+def test_load_statements_find_nodes_through_the_uniqueness_constraints(target):
+    """EXPLAIN every load statement: each node lookup is a unique-index seek, never a scan."""
+    from neo4j import GraphDatabase
+
+    from channelgraph.store.neo4j import _statements, _strip_comments, cypher
+
+    def operators(plan) -> list[tuple[str, str]]:
+        found = [(plan["operatorType"].split("@")[0], plan.get("args", {}).get("Details", ""))]
+        for child in plan.get("children", []):
+            found += operators(child)
+        return found
+
+    statements = {
+        "entities": cypher("load/entities", LABEL="Person", OTHER_LABELS=":Enterprise:Chamber:Market:Intermediary"),
+        "create_entities": cypher("load/create_entities", LABEL="Person"),
+        "relations": cypher("load/relations", TYPE="GUARANTEES"),
+        "facilities": cypher("load/facilities"), "create_facilities": cypher("load/create_facilities"),
+        "schemes": cypher("load/schemes"), "create_schemes": cypher("load/create_schemes"),
+    }
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        for stmt in _statements(cypher("schema")):
+            s.run(stmt).consume()
+        s.run("CALL db.awaitIndexes(300)").consume()
+        for name, text in statements.items():
+            ops = operators(s.run("EXPLAIN " + text, rows=[]).consume().plan)
+            names = [op for op, _ in ops]
+            assert not any("Scan" in op for op in names), (name, names)
+            seeks = [details for op, details in ops if op.startswith("NodeUniqueIndexSeek")]
+            code = _strip_comments(text)
+            lookups = code.count("MATCH (") + sum(code.count(f"MERGE ({v}:") for v in "nfs")
+            assert len(seeks) == lookups, (name, ops)

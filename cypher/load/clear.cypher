@@ -1,6 +1,8 @@
-// Remove a batch of channelgraph nodes (used by `load --replace`), batched to bound memory.
+// Remove every channelgraph node and its relationships (used by `load --replace`),
+// committing every $batch nodes to bound memory. CALL … IN TRANSACTIONS: run it as an
+// auto-commit query, not inside a transaction. Interrupted, it is simply run again.
 MATCH (n)
 WHERE n:Entity OR n:Facility OR n:Scheme OR n:Dataset
-WITH n LIMIT $batch
-DETACH DELETE n
-RETURN count(*) AS deleted
+CALL (n) {
+  DETACH DELETE n
+} IN TRANSACTIONS OF $batch ROWS

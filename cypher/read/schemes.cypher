@@ -1,3 +1,4 @@
+// Schemes as property maps, one record per chunk of $chunk rows of the load order
+// (`_row`); the caller puts the rows in `_row` order.
 MATCH (s:Scheme)
-RETURN properties(s) AS props
-ORDER BY s._row
+RETURN s._row / $chunk AS chunk, collect(properties(s)) AS rows

@@ -250,7 +250,7 @@ def source_options(f):
 @click.argument("data", type=click.Path())
 @dataset_options
 @(lambda f: neo4j_options(f, uri_from_env=True))
-@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 100_000),
+@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
               help="Rows per UNWIND transaction.")
 @click.option("--replace", is_flag=True, help="Delete the channelgraph nodes already in the database first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
