@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import CHANNEL_KINDS, PARTY_KINDS
+from ..store.embedded import _values  # node and edge attributes exactly as build_graph sets them
 
 _PARTY = frozenset(k.value for k in PARTY_KINDS)
 _CHANNEL = frozenset(k.value for k in CHANNEL_KINDS)
@@ -174,19 +175,6 @@ def _text_ranks(values, *, text: bool = False) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- attributes
-
-
-def _nullable(v):
-    return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
-
-
-def _values(column: pd.Series, convert=None) -> list:
-    """A column as Python values, as ``store.build_graph`` puts them on nodes and edges."""
-    if convert is None:
-        return column.tolist()
-    if isinstance(column.array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):
-        return column.array.to_numpy(dtype=object, na_value=None).tolist()
-    return [None if _nullable(v) is None else convert(v) for v in column.tolist()]
 
 
 def _bools(column: pd.Series) -> list:
