@@ -15,7 +15,7 @@ import networkx as nx
 
 #: Exact betweenness is O(n·m); above this many nodes it is timed on a sample of
 #: sources and extrapolated (the table says so).
-EXACT_BETWEENNESS_MAX = 50_000
+EXACT_BETWEENNESS_MAX = 12_000
 
 
 def baseline_risk(g: nx.MultiDiGraph, ds) -> dict:
