@@ -38,7 +38,8 @@ def reference_json(df: pd.DataFrame) -> bytes:
     """The JSON twin as the per-cell reference writes it (records through ``json.dumps``)."""
     records = table_records(df)
     indent = 2 if len(records) <= w.PRETTY_JSON_MAX_RECORDS else None
-    return (json.dumps(records, ensure_ascii=False, indent=indent, default=_json_default) + "\n").encode("utf-8")
+    text = json.dumps(records, ensure_ascii=False, indent=indent, default=_json_default)
+    return (text + "\n").encode("utf-8")
 
 
 def assert_same_as_reference(df: pd.DataFrame, tmp_path, name: str = "t") -> tuple[bytes, bytes]:
@@ -46,7 +47,8 @@ def assert_same_as_reference(df: pd.DataFrame, tmp_path, name: str = "t") -> tup
     got_csv, got_json = csv_path.read_bytes(), json_path.read_bytes()
     assert got_csv == reference_csv(df)
     assert got_json == reference_json(df)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(name + ".")) == [f"{name}.csv", f"{name}.json"]
+    written = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(name + "."))
+    assert written == [f"{name}.csv", f"{name}.json"]  # no partial file left behind
     return got_csv, got_json
 
 
@@ -55,7 +57,7 @@ TRICKY_TEXT = [
     "-1e-05", "1e5", "-12\n", "-inf", "温州商会", "绍兴柯桥飞永染整有限公司", "a,b", 'say "hi"',
     "line1\nline2", "line1\r\nline2", "back\\slash", "ctrl\x01char", "unit\x1fsep", "del\x7f",
     "broken¦bar", "", " lead space", "E000001 → E002388 supply 62% ≥ 50%", "'quoted already",
-    "emoji 😀", "\u2028sep", "null", "true",
+    "emoji 😀", "\u2028sep", "null", "true", "a;b", "-١٢", "pipe|", "",
 ]
 
 
@@ -64,7 +66,7 @@ def test_tricky_cells_match_reference(tmp_path, monkeypatch, layout):
     if layout == "compact":
         monkeypatch.setattr(w, "PRETTY_JSON_MAX_RECORDS", 0)
     n = len(TRICKY_TEXT)
-    fen = [123456789, 5, -250, 0, None, 10**17, 1, -1, -99, -100, -101] * 3
+    fen = [123456789, 5, -250, 0, None, 10**17, 1, -1, -99, -100, -101] * 4
     df = pd.DataFrame({
         "name": TRICKY_TEXT,
         "exposure_fen": pd.array(fen[:n], dtype="Int64"),

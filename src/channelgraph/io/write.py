@@ -39,6 +39,7 @@ import operator
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from itertools import chain, compress, repeat
 from pathlib import Path
@@ -210,10 +211,10 @@ def _json_default(o):
 
 #: A block of rows holds at most this many cells, and after the first block as many rows as
 #: make about ``_BLOCK_BYTES`` of output (long texts: fewer rows), but never fewer than
-#: ``_MIN_BLOCK_ROWS`` rows.
-_BLOCK_CELLS = 400_000
-_BLOCK_BYTES = 16 << 20
-_MIN_BLOCK_ROWS = 1_000
+#: ``_MIN_BLOCK_ROWS`` rows. Small blocks keep the cells being joined in the CPU caches.
+_BLOCK_CELLS = 32_000
+_BLOCK_BYTES = 2 << 20
+_MIN_BLOCK_ROWS = 256
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]').search  # what the csv module quotes (delimiter, quotechar, CRLF)
 _encode_json_text = json.encoder.encode_basestring  # C; equals json.dumps(str, ensure_ascii=False)
@@ -221,6 +222,7 @@ _encode_json_text = json.encoder.encode_basestring  # C; equals json.dumps(str, 
 _CENTS = np.array([f".{r:02d}" for r in range(100)], dtype=object)
 _SMALL_INTS = np.array([str(i) for i in range(10_000)], dtype=object)
 _BOOL_TEXT = np.array(["false", "true"], dtype=object)
+_QUOTES = ('"', '"')
 _UTF8_BOM = "\ufeff".encode("utf-8")
 
 # pretty-printed records: "[\n  {\n    "key": value,\n    …\n  },\n  {…}\n]"; a nested
@@ -238,12 +240,22 @@ class _OutputColumn:
     ``kind`` is ``bool``, ``int``, ``float`` (numpy floats), ``yuan`` (fen as int64), ``text``
     (str, None/NaN/NA for missing), ``list`` (lists or tuples of str) or ``any`` (anything
     else, cell by cell). ``missing`` marks the missing cells of ``bool``, ``int`` and ``yuan``.
+    ``distinct`` is, for a number column whose values repeat a lot, each row's code and the
+    text of each distinct value: formatted once for the whole table.
     """
 
     name: str
     kind: str
     values: object  # np.ndarray, or a list for ``list``/``any``
     missing: np.ndarray | None = None
+    distinct: tuple[np.ndarray, np.ndarray] | None = None
+
+    def texts(self, a: int, b: int, texts_of) -> list[str]:
+        """The texts of rows ``a:b`` (missing ones too), *texts_of* formatting an array of values."""
+        if self.distinct is None:
+            return texts_of(self.values[a:b])
+        codes, texts = self.distinct
+        return texts[codes[a:b]].tolist()
 
 
 @dataclass(frozen=True)
@@ -274,11 +286,12 @@ def _utf8_units(texts: list[str], may_hold_nul: bool = True) -> list[str]:
     return "\0".join(texts).encode("utf-8").decode("latin-1").split("\0")
 
 
-_QUOTES = ('"', '"')
-
 
 def _fen_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Fen as int64 (missing as 0) and the missing mask; refuses fractional fen like the reference."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and (dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8)):
+        return series.to_numpy(dtype=np.int64), np.zeros(len(series), dtype=bool)  # fits int64 as it is
     values = pd.array(series, dtype="Int64")
     missing = np.asarray(values.isna())
     return np.asarray(values.fillna(0), dtype=np.int64), missing
@@ -297,24 +310,26 @@ def _int_texts(values: np.ndarray) -> list[str]:
     """``str`` of each integer (a table look-up for small counts)."""
     if len(values) and values.min() >= 0 and values.max() < len(_SMALL_INTS):
         return _SMALL_INTS[values].tolist()
-    return _once_per_value(values, lambda v: list(map(str, v.tolist())))
+    return list(map(str, values.tolist()))
 
 
-def _once_per_value(values: np.ndarray, texts_of) -> list[str]:
-    """``texts_of(values)``, computed once per distinct value when values repeat a lot.
+def _distinct_texts(values: np.ndarray, texts_of) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each value's code and ``texts_of`` the distinct values, when values repeat a lot (else None).
 
-    *values* must be integers (floats are passed as their bit patterns, so that -0.0
-    and 0.0 stay apart); *texts_of* maps an array of them to a list of texts.
+    *values* are integers (floats are passed as their bit patterns, so that -0.0 and 0.0
+    stay apart); *texts_of* maps an array of them to a list of texts.
     """
     n = len(values)
-    if n >= 256:
-        probe = values[:2048]
-        if len(pd.unique(probe)) * 2 <= len(probe):
-            codes, uniques = pd.factorize(values)
-            if len(uniques) * 2 <= n:
-                distinct = texts_of(np.asarray(uniques))
-                return np.fromiter(distinct, dtype=object, count=len(distinct))[codes].tolist()
-    return texts_of(values)
+    if n < 256:
+        return None
+    sample = values[:: max(1, n // 4096)]
+    if len(pd.unique(sample)) * 2 > len(sample):
+        return None
+    codes, uniques = pd.factorize(values)
+    if len(uniques) * 2 > n:
+        return None
+    texts = texts_of(np.asarray(uniques))
+    return codes.astype(np.int32), np.fromiter(texts, dtype=object, count=len(texts))
 
 
 def _replace_at(texts: list, mask: np.ndarray, value: str) -> list:
@@ -339,7 +354,8 @@ def _output_columns(df: pd.DataFrame) -> list[_OutputColumn]:
         series = df.iloc[:, j]
         if isinstance(c, str) and c.endswith("_fen"):
             fen, missing = _fen_values(series) if n else (np.zeros(0, np.int64), np.zeros(0, bool))
-            planned[c[:-4]] = _OutputColumn(c[:-4], "yuan", fen, missing if missing.any() else None)
+            planned[c[:-4]] = _OutputColumn(c[:-4], "yuan", fen, missing if missing.any() else None,
+                                            _distinct_texts(fen, _yuan_texts))
             continue
         name = str(c)
         if series.dtype == object:
@@ -364,9 +380,13 @@ def _classify(name: str, series: pd.Series) -> _OutputColumn:
     if pd.api.types.is_integer_dtype(dtype):
         missing = None if is_numpy else np.asarray(series.isna())
         values = series.to_numpy(dtype=dtype if is_numpy else dtype.numpy_dtype, na_value=0)
-        return _OutputColumn(name, "int", values, missing if missing is not None and missing.any() else None)
+        return _OutputColumn(name, "int", values, missing if missing is not None and missing.any() else None,
+                             _distinct_texts(values, _int_texts))
     if is_numpy and dtype.kind == "f":
-        return _OutputColumn(name, "float", series.to_numpy())
+        values = series.to_numpy()
+        bits = _float_bits(values)
+        distinct = None if bits is None else _distinct_texts(bits, lambda b: _float_texts(b.view(dtype)))
+        return _OutputColumn(name, "float", values, None, distinct)
     if isinstance(dtype, pd.StringDtype):
         return _OutputColumn(name, "text", series.to_numpy(dtype=object))
     if dtype == object:
@@ -379,45 +399,69 @@ def _classify(name: str, series: pd.Series) -> _OutputColumn:
 
 @dataclass(frozen=True)
 class _Scan:
-    """A block of one text column as code points, to find the cells that need work without a per-cell loop.
+    """A block of one text column as UTF-8 bytes, to find the cells that need work without a per-cell loop.
 
-    ``text`` is the cells joined by NUL (plus a closing ``|``, which numpy would otherwise
-    strip if the last cell were empty), ``codes`` its code points. ``control`` tells
-    whether a cell holds a C0 control character (tab, CR, LF, …); if not, the NULs are
-    exactly the separators and ``starts`` holds where each cell begins.
+    ``data`` is the cells joined by NUL, plus a closing ``|`` (so that an empty last cell
+    still starts inside it), encoded as UTF-8; ``codes`` views it as bytes. A byte below
+    0x80 is always the ASCII character itself (never part of a multi-byte character), so
+    quotes, commas, control characters and formula-like first characters are found on
+    the bytes. ``control`` tells whether a cell holds a C0 control character (tab, CR,
+    LF, …); if not, the NULs are exactly the separators and ``starts`` holds where each
+    cell begins. Strict UTF-8: a lone surrogate raises, as writing it would.
     """
 
-    text: str
+    data: bytes
     codes: np.ndarray
+    ascii: bool
     control: bool
     starts: np.ndarray | None
 
+    @cached_property
+    def units_text(self) -> str:
+        """The joined cells in UTF-8 units (see :func:`_utf8_units`), without the closing ``|``."""
+        return self.data[:-1].decode("latin-1")
+
+    def json_strings(self) -> list[str]:
+        """Each cell as a JSON string, in UTF-8 units; only for a scan with nothing JSON escapes.
+
+        The quotes go around every cell of the joined text at once, which is then split.
+        """
+        return ('"' + self.units_text.replace("\0", '"\0"') + '"').split("\0")
+
+    def json_string_lists(self, open_: str, sep: str, close: str) -> list[str]:
+        """Each cell, a ``;``-joined list, as a JSON array of strings, in UTF-8 units.
+
+        Only for a scan with nothing JSON escapes and no ``;`` inside an element; an empty
+        list comes out as ``open_ + '""' + close`` and is the caller's to replace.
+        """
+        text = self.units_text.replace(";", '"' + sep + '"').replace("\0", '"' + close + "\0" + open_ + '"')
+        return (open_ + '"' + text + '"' + close).split("\0")
+
 
 def _scan(texts: list[str]) -> _Scan:
-    text = "\0".join(texts) + "|"
-    codes = np.array([text]).view(np.uint32)
+    joined = "\0".join(texts) + "|"
+    data = joined.encode("utf-8")
+    codes = np.frombuffer(data, dtype=np.uint8)
     controls = np.flatnonzero(codes < 0x20)
     if len(controls) != len(texts) - 1:
-        return _Scan(text, codes, True, None)
+        return _Scan(data, codes, joined.isascii(), True, None)
     starts = np.empty(len(texts), dtype=np.intp)
     starts[0] = 0
     starts[1:] = controls + 1
-    return _Scan(text, codes, False, starts)
+    return _Scan(data, codes, joined.isascii(), False, starts)
 
 
 def _scan_units(texts: list[str], scan: _Scan) -> list[str]:
     """*texts* (the cells of *scan*) in UTF-8 units, reusing the scan's joined text."""
-    if scan.text.isascii():
+    if scan.ascii:
         return texts
     if scan.control:
         return _utf8_units(texts)
-    units = scan.text.encode("utf-8").decode("latin-1").split("\0")
-    units[-1] = units[-1][:-1]  # the closing "|"
-    return units
+    return scan.units_text.split("\0")
 
 
 def _needs_json_escape(scan: _Scan) -> bool:
-    return scan.control or '"' in scan.text or "\\" in scan.text
+    return scan.control or b'"' in scan.data or b"\\" in scan.data
 
 
 def _csv_safe(texts: list[str], scan: _Scan, units: list[str]) -> list[str]:
@@ -434,7 +478,7 @@ def _csv_safe(texts: list[str], scan: _Scan, units: list[str]) -> list[str]:
         first = scan.codes[scan.starts]
         risky = np.flatnonzero((first == 61) | (first == 43) | (first == 45) | (first == 64)).tolist()  # = + - @
         quote = ()
-        if "," in scan.text or '"' in scan.text:
+        if b"," in scan.data or b'"' in scan.data:
             hits = np.flatnonzero((scan.codes == 44) | (scan.codes == 34))  # , "
             cells = np.searchsorted(scan.starts, hits, side="right") - 1  # sorted, with repeats
             quote = cells[np.diff(cells, prepend=-1) != 0].tolist()
@@ -458,12 +502,13 @@ def _json_value_text(v, layout: dict) -> str:
 
 
 def _float_texts(values: np.ndarray) -> list[str]:
-    """``repr`` of each float (as the Python float it becomes), once per distinct value."""
-    if values.itemsize not in (2, 4, 8):
-        return list(map(repr, values.tolist()))
-    dtype = values.dtype
-    return _once_per_value(values.view(f"i{values.itemsize}"),
-                           lambda bits: list(map(repr, bits.view(dtype).tolist())))
+    """``repr`` of each float, as the Python float it becomes."""
+    return list(map(repr, values.tolist()))
+
+
+def _float_bits(values: np.ndarray) -> np.ndarray | None:
+    """The floats' bit patterns as integers (None for an unusual width)."""
+    return values.view(f"i{values.itemsize}") if values.itemsize in (2, 4, 8) else None
 
 
 def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
@@ -473,14 +518,16 @@ def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
     if missing is not None and not missing.any():
         missing = None
     if kind in ("bool", "int"):
-        values = col.values[a:b]
-        texts = _BOOL_TEXT[values.view(np.uint8)].tolist() if kind == "bool" else _int_texts(values)
+        if kind == "bool":
+            texts = _BOOL_TEXT[col.values[a:b].view(np.uint8)].tolist()
+        else:
+            texts = col.texts(a, b, _int_texts)
         if missing is None:
             return _Cells(texts, texts)
         return _Cells(_replace_at(texts, missing, ""), _replace_at(texts, missing, "null"))
     if kind == "float":
         values = col.values[a:b]
-        texts = _float_texts(values)
+        texts = col.texts(a, b, _float_texts)
         if np.isfinite(values).all():
             return _Cells(texts, texts)
         nan = np.isnan(values)
@@ -490,11 +537,13 @@ def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
         js[values == -np.inf] = "-Infinity"
         return _Cells(_replace_at(texts, nan, ""), js.tolist())
     if kind == "yuan":
-        values = col.values[a:b]
         if missing is None:
-            texts = _once_per_value(values, _yuan_texts)
+            texts = col.texts(a, b, _yuan_texts)
             return _Cells(texts, texts, _QUOTES)
-        present = _once_per_value(values[~missing], _yuan_texts)
+        if col.distinct is None:
+            present = _yuan_texts(col.values[a:b][~missing])
+        else:
+            present = col.distinct[1][col.distinct[0][a:b][~missing]].tolist()
         quoted = list(map(operator.add, map(operator.add, repeat('"'), present), repeat('"')))
         return _Cells(_spread(present, missing, ""), _spread(quoted, missing, "null"))
     if kind == "text":
@@ -507,8 +556,10 @@ def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
             scan = _scan(texts)
         units = _scan_units(texts, scan)
         csv = _csv_safe(texts, scan, units)
-        if missing is None and not _needs_json_escape(scan):
-            return _Cells(csv, units, _QUOTES)
+        if not _needs_json_escape(scan):
+            if missing is None:
+                return _Cells(csv, units, _QUOTES)
+            return _Cells(csv, _replace_at(scan.json_strings(), missing, "null"))
         js = list(map(_encode_json_text, texts))  # escapes every control character
         js = js if units is texts else _utf8_units(js, may_hold_nul=False)
         return _Cells(csv, js if missing is None else _replace_at(js, missing, "null"))
@@ -516,33 +567,33 @@ def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
         rows = col.values[a:b]
         texts = list(map(";".join, rows))
         scan = _scan(texts)  # the elements hold what their join holds
-        units = _scan_units(texts, scan)
-        cells = _json_string_lists(rows, _csv_safe(texts, scan, units), layout, _needs_json_escape(scan))
-        if units is texts:
-            return cells
-        return _Cells(cells.csv, _utf8_units(cells.json, may_hold_nul=False), cells.wrap)
+        return _Cells(_csv_safe(texts, scan, _scan_units(texts, scan)), *_json_string_lists(rows, scan, layout))
     values = col.values[a:b]
     texts = [_csv_text(v) for v in values]
     return _Cells(_csv_safe(texts, _scan(texts), _utf8_units(texts)),
                   _utf8_units([_json_value_text(v, layout) for v in values], may_hold_nul=False))
 
 
-def _json_string_lists(rows: list, csv: list, layout: dict, escape: bool) -> _Cells:
-    """Cells of a column of lists of strings: JSON arrays laid out as the whole-document encoder would."""
+def _json_string_lists(rows: list, scan: _Scan, layout: dict) -> tuple[list[str], tuple[str, str]]:
+    """JSON arrays of strings laid out as the whole-document encoder would: the values and their wrap.
+
+    *scan* is the scan of the rows joined with ``;`` (the elements hold what their join
+    holds). The values are in UTF-8 units, made from the scan's text in one go unless an
+    element holds a ``;`` or something JSON escapes.
+    """
     if layout["nested"] is None:
         open_, sep, close = "[", ", ", "]"
     else:
         open_, sep, close = "[" + layout["nested"] + "  ", "," + layout["nested"] + "  ", layout["nested"] + "]"
-    if escape:
-        enc = _encode_json_text
-        return _Cells(csv, [open_ + sep.join(map(enc, v)) + close if v else "[]" for v in rows])
-    inner = list(map(('"' + sep + '"').join, rows))
-    if all(rows):  # no empty array: the brackets and outer quotes are the same for every cell
-        return _Cells(csv, inner, (open_ + '"', '"' + close))
-    out = list(map(operator.add, map(operator.add, repeat(open_ + '"'), inner), repeat('"' + close)))
-    for i in compress(range(len(rows)), map(operator.not_, rows)):
-        out[i] = "[]"
-    return _Cells(csv, out)
+    if not _needs_json_escape(scan):
+        sizes = np.fromiter(map(len, rows), dtype=np.intp, count=len(rows))
+        empty = sizes == 0
+        if scan.data.count(b";") == int(sizes.sum()) - len(rows) + int(empty.sum()):  # no ";" inside
+            out = scan.json_string_lists(open_, sep, close)
+            return (_replace_at(out, empty, "[]") if empty.any() else out), ("", "")
+    enc = _encode_json_text
+    out = [open_ + sep.join(map(enc, v)) + close if v else "[]" for v in rows]
+    return (out if scan.ascii else _utf8_units(out, may_hold_nul=False)), ("", "")
 
 
 def _csv_header(names: list[str]) -> str:
@@ -556,24 +607,34 @@ def _csv_block(cells: list[_Cells]) -> str:
     """The CSV lines of one block, each ending in CRLF (in the cells' units)."""
     if len(cells) == 1:  # the csv module writes a lone empty field as ""
         return "".join(['""\r\n' if s == "" else s + "\r\n" for s in cells[0].csv])
-    return "\r\n".join(map(",".join, zip(*[c.csv for c in cells]))) + "\r\n"
+    parts = ([","] * (2 * len(cells) - 1) + ["\r\n"]) * len(cells[0].csv)
+    for j, c in enumerate(cells):
+        parts[2 * j::2 * len(cells)] = c.csv
+    return "".join(parts)
 
 
 def _json_block(names: list[str], cells: list[_Cells], layout: dict, first: bool) -> str:
     """The records of one block, separated (and preceded, unless *first*) by the record separator.
 
-    *cells* are in UTF-8 units, and so is the result.
+    *cells* are in UTF-8 units, and so is the result. The block is one ``str.join`` over
+    a list that repeats the record's constant parts (keys, separators, wraps) with each
+    column's values put in place by slice assignment: no string per record.
     """
-    parts: list = []
-    trail = ""
+    consts, trail = [], ""
     for j, (name, c) in enumerate(zip(names, cells)):
         key = _encode_json_text(name).encode("utf-8").decode("latin-1")  # UTF-8 units, like the cells
-        lead = (layout["record_open"] if j == 0 else layout["item_sep"]) + key + ": "
-        parts += [repeat(trail + lead + c.wrap[0]), c.json]
+        consts.append(trail + (layout["record_open"] if j == 0 else layout["item_sep"]) + key + ": " + c.wrap[0])
         trail = c.wrap[1]
-    parts.append(repeat(trail + layout["record_close"]))
-    text = layout["record_sep"].join(map("".join, zip(*parts)))
-    return text if first else layout["record_sep"] + text
+    record: list = []
+    for j, const in enumerate(consts):
+        record += [layout["record_sep"] + const if j == 0 else const, None]
+    record.append(trail + layout["record_close"])
+    parts = record * len(cells[0].json)
+    if first:
+        parts[0] = consts[0]
+    for j, c in enumerate(cells):
+        parts[2 * j + 1::len(record)] = c.json
+    return "".join(parts)
 
 
 def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | None) -> None:
