@@ -438,3 +438,40 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(f"channelgraph.marketing.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_background_betweenness_gives_the_same_hubs(tmp_path):
+    """prefetch_marketing (what analyze does) starts betweenness on a thread; the hubs are
+    the same as when rank_hubs computes it itself — on a view big enough to be sampled."""
+    from channelgraph.generate import generate_dataset
+    from channelgraph.marketing import prefetch_marketing, rank_hubs
+    from channelgraph.marketing.hubs import betweenness_of
+
+    generate_dataset(tmp_path, customers=2000, seed=5)
+    direct_ds, early_ds = load_dataset(tmp_path), load_dataset(tmp_path)
+    direct = rank_hubs(None, direct_ds)
+    assert direct.attrs["betweenness"]["method"] == "sampled"
+    view = prefetch_marketing(early_ds)
+    assert build_view(None, early_ds.policy.marketing.type_weights, early_ds) is view  # built once
+    m = early_ds.policy.marketing
+    assert ("betweenness", m.betweenness_samples, m.seed) in view.cache
+    early = rank_hubs(None, early_ds)
+    pd.testing.assert_frame_equal(direct, early)
+    assert direct.attrs["betweenness"] == early.attrs["betweenness"]
+    # the background result is handed out as a copy: callers cannot change it for the next one
+    bc, _ = betweenness_of(view, m.betweenness_samples, m.seed)
+    bc[:] = -1
+    assert (betweenness_of(view, m.betweenness_samples, m.seed)[0] >= 0).all()
+
+
+def test_background_betweenness_error_reaches_the_caller():
+    from channelgraph.marketing._graph import MarketingGraph
+    from channelgraph.marketing.hubs import betweenness_of, start_betweenness
+
+    view = MarketingGraph(ids=np.array(["a"], dtype=object), kind=np.array(["person"], dtype=object),
+                          name=np.array([""], dtype=object), region=np.array([""], dtype=object),
+                          is_customer=np.zeros(1, bool), outstanding_fen=np.zeros(1, np.int64),
+                          is_party=np.ones(1, bool), adjacency=None)
+    start_betweenness(view, 10, 1)
+    with pytest.raises(Exception):
+        betweenness_of(view, 10, 1)

@@ -41,12 +41,12 @@ from .centrality import (EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenn
                          two_hop_reach)
 from .channels import channel_profiles
 from .communities import campaign_communities
-from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, rank_hubs, score_weights
+from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, rank_hubs, score_weights, start_betweenness
 from .report import marketing_report
 
 __all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "MarketingGraph", "ScopeError", "betweenness", "build_view",
            "campaign_communities", "campaign_seeds", "channel_profiles", "marketing_report", "pagerank",
-           "rank_hubs", "run_marketing", "two_hop_reach"]
+           "prefetch_marketing", "rank_hubs", "run_marketing", "two_hop_reach"]
 
 #: Rows of ``hubs`` written by the analysis (the best; the summary says how many were ranked).
 HUBS_MAX_ROWS = 10_000
@@ -96,6 +96,21 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
         summary["hubs_written"] = len(tables["hubs"])
     order = [t for t in ("hubs", "channels", "campaign", "communities") if t in tables]
     return AnalysisResult(tables={t: tables[t] for t in order}, summary=summary)
+
+
+def prefetch_marketing(dataset, policy: Policy | None = None) -> MarketingGraph:
+    """Build the marketing view of *dataset* and start its betweenness in the background.
+
+    The slowest part of the marketing room — sampled shortest-path betweenness — needs
+    nothing but the view; started early (``analyze`` does it right after the graph build),
+    it runs on the second core while the risk room runs on the first, and
+    :func:`run_marketing` later picks up the result. Calling it is optional: without it
+    :func:`run_marketing` computes the same values itself.
+    """
+    policy = policy or dataset.policy
+    view = build_view(None, policy.marketing.type_weights, dataset)
+    start_betweenness(view, int(policy.marketing.betweenness_samples), int(policy.marketing.seed))
+    return view
 
 
 def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:

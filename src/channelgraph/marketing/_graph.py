@@ -93,12 +93,13 @@ class MarketingGraph:
 def build_view(graph: nx.MultiDiGraph | None, type_weights: dict, dataset=None) -> MarketingGraph:
     """Build the sorted numeric view with the given per-type weights.
 
-    From the validated *dataset*'s tables when it is given (vectorised, and what both
-    backends share: the Neo4j backend reads the same tables back), else from *graph*.
-    Both give the same view.
+    From the validated *dataset*'s tables when it is given — through the sorted,
+    array-backed facts the risk room builds once per dataset (what both backends share: the
+    Neo4j backend reads the same tables back) — else from *graph*. Both give the same view;
+    undirected FAMILY ties are stored as (smaller index, larger index) in both.
     """
     if dataset is not None:
-        return _view_from_tables(dataset, type_weights)
+        return _view_from_facts(dataset, type_weights)
     ids = np.array(sorted(graph.nodes), dtype=object)
     n = len(ids)
     kind = np.empty(n, dtype=object)
@@ -129,60 +130,33 @@ def build_view(graph: nx.MultiDiGraph | None, type_weights: dict, dataset=None) 
     return _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights)
 
 
-def _text(values) -> np.ndarray:
-    return np.array(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-                     for v in values], dtype=object)
+def _view_from_facts(dataset, type_weights: dict) -> MarketingGraph:
+    """The view over the sorted, array-backed facts the risk room shares (built once per
+    dataset and weights, and shared: its ``cache`` memoises derived arrays)."""
+    from ..risk._facts import facts_of
+
+    f = facts_of(dataset)
+    key = ("marketing view", tuple(sorted((str(t), float(w or 0.0)) for t, w in type_weights.items())))
+    got = f.memo.get(key)
+    if got is None:
+        edges = {t: (e.src, e.dst, e.role) for t, e in f.edges.items()}
+        got = _weigh(f.ids, _blank(f.kind), _blank(f.name), _blank(f.region), f.is_customer, f.outstanding,
+                     edges, type_weights)
+        f.memo[key] = got
+    return got
 
 
-def _series_text(series: pd.Series) -> np.ndarray:
-    return series.fillna("").astype(str).to_numpy(dtype=object)
-
-
-def _view_from_tables(dataset, type_weights: dict) -> MarketingGraph:
-    ent = dataset.entities
-    raw_ids = _series_text(ent["id"])
-    order = np.argsort(raw_ids, kind="stable")
-    ids = raw_ids[order]
-    n = ids.size
-
-    def col(name):
-        if name not in ent.columns:
-            return np.full(n, "", dtype=object)
-        return _series_text(ent[name])[order]
-
-    cust = ent["is_customer"].to_numpy(dtype=bool)[order]
-    rel = dataset.relations
-    exp = dataset.exposures
-    has_exp = exp is not None and len(exp) > 0
-    # one hashing pass maps every id of the relations and exposures to its sorted position
-    # (the ids come first and are unique, so their codes are 0 … n − 1 in sorted order)
-    parts = [ids]
-    if len(rel):
-        parts += [_series_text(rel["src"]), _series_text(rel["dst"])]
-    if has_exp:
-        parts.append(_series_text(exp["customer_id"]))
-    codes = pd.factorize(np.concatenate(parts))[0].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-    if codes.size and int(codes.max()) >= n:
-        raise ValueError("relations or exposures refer to ids that are not entities")
-    at = n
-    out = np.zeros(n, dtype=np.int64)
-    if len(rel):
-        m = len(rel)
-        si, di = codes[at:at + m], codes[at + m:at + 2 * m]
-        at += 2 * m
-        typ_a = _series_text(rel["type"])
-        role_a = _series_text(rel["role"]) if "role" in rel.columns else np.full(len(rel), "", dtype=object)
-    else:
-        si = di = np.zeros(0, dtype=np.int64)
-        typ_a = role_a = np.zeros(0, dtype=object)
-    if has_exp:
-        np.add.at(out, codes[at:], exp["outstanding"].to_numpy(dtype=np.int64))
-    return _assemble(ids, col("kind"), col("name"), col("region"), cust, out, si, di, typ_a, role_a, type_weights)
+def _blank(values: np.ndarray) -> np.ndarray:
+    """Object array of str, missing values as ``""``."""
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()
+        values[missing] = ""
+    return values
 
 
 def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights) -> MarketingGraph:
     n = ids.size
-    is_party = pd.Series(kind, dtype=object).isin(_PARTY).to_numpy()
     types = [t.value for t in RelationType]
     codes = pd.Categorical(typ_a, categories=types).codes
     # relations of one type by type: a stable sort keeps the table's order within a type
@@ -192,9 +166,17 @@ def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_we
     for j, t in enumerate(RelationType):
         m = by_type[bounds[j]:bounds[j + 1]]
         s_, d_, r_ = si[m].astype(np.int64), di[m].astype(np.int64), role_a[m]
+        if t is RelationType.FAMILY:  # undirected: stored as (smaller, larger), as the risk facts have it
+            s_, d_ = np.minimum(s_, d_), np.maximum(s_, d_)
         o = np.argsort(s_ * max(n, 1) + d_, kind="stable")
         edges[t.value] = (s_[o], d_[o], r_[o])
+    return _weigh(ids, kind, name, region, cust, out, edges, type_weights)
 
+
+def _weigh(ids, kind, name, region, cust, out, edges, type_weights) -> MarketingGraph:
+    """The view from node arrays and the typed edges (type → sorted (src, dst, role))."""
+    n = ids.size
+    is_party = pd.Series(kind, dtype=object).isin(_PARTY).to_numpy()
     weights = {t.value: float(type_weights.get(t.value, 0.0) or 0.0) for t in RelationType}
     rows, cols, vals, kinds = [], [], [], []
     for j, (t, (s_, d_, _)) in enumerate(edges.items()):

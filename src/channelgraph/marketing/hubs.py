@@ -29,6 +29,9 @@ the smaller id. Floats are rounded to 8 decimals (PageRank itself to 12).
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
+
 import numpy as np
 import pandas as pd
 
@@ -68,6 +71,39 @@ def reach_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
         got = two_hop_reach(view.adjacency, view.prospect)
         view.cache["reach"] = got
     return got
+
+
+def start_betweenness(view: MarketingGraph, samples: int, seed: int) -> None:
+    """Start computing the view's betweenness on a background thread.
+
+    The compiled Brandes kernel releases the GIL, so while it runs the calling thread can
+    do other work (``analyze`` runs the risk room meanwhile); :func:`rank_hubs` then takes
+    the result from :func:`betweenness_of`. Same sources, same sums: the values are those
+    :func:`~channelgraph.marketing.centrality.betweenness` returns when called directly.
+    """
+    key = ("betweenness", int(samples), int(seed))
+    if key in view.cache:
+        return
+    fut: Future = Future()
+    view.cache[key] = fut
+
+    def work():
+        try:
+            fut.set_result(betweenness(view.adjacency, int(samples), int(seed)))
+        except BaseException as exc:  # handed to whoever asks for the result
+            fut.set_exception(exc)
+
+    threading.Thread(target=work, name="channelgraph-betweenness", daemon=True).start()
+
+
+def betweenness_of(view: MarketingGraph, samples: int, seed: int) -> tuple[np.ndarray, dict]:
+    """The view's betweenness: the background result of :func:`start_betweenness` if one was
+    started (waiting for it), else computed now."""
+    fut = view.cache.get(("betweenness", int(samples), int(seed)))
+    if fut is None:
+        return betweenness(view.adjacency, int(samples), int(seed))
+    bc, how = fut.result()
+    return bc.copy(), dict(how)
 
 
 def referral_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -161,7 +197,7 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
     made, converted, bal = referral_counts(v)
     pr = pagerank(v.weighted)
     m = policy.marketing
-    bc, how = betweenness(v.adjacency, int(m.betweenness_samples), int(m.seed))
+    bc, how = betweenness_of(v, int(m.betweenness_samples), int(m.seed))
     p1, p2 = reach_counts(v)
     reach = p1 + SECOND_HOP_WEIGHT * (p2 - p1)
     raw = {"referrals": converted.astype(float), "pagerank": pr, "betweenness": bc, "reach": reach}

@@ -92,6 +92,8 @@ class Facts:
     #: the packed ``ids`` (see :func:`string_keys`), for :meth:`positions`
     id_keys: StringKeys | None = field(default=None, repr=False)
     _index: pd.Index | None = field(default=None, repr=False)
+    #: views other rooms derive from these facts, built once (e.g. the marketing view per weights)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:
