@@ -440,13 +440,15 @@ def test_docstring_examples_run(module):
     assert result.failed == 0 and result.attempted > 0
 
 
-def test_background_betweenness_gives_the_same_hubs(tmp_path):
-    """prefetch_marketing (what analyze does) starts betweenness on a thread; the hubs are
-    the same as when rank_hubs computes it itself — on a view big enough to be sampled."""
+def test_background_work_gives_the_same_hubs_and_communities(tmp_path, monkeypatch):
+    """prefetch_marketing (what analyze does) starts betweenness and the communities on a
+    thread; hubs and communities are the same as when computed on the spot — on a view big
+    enough to be sampled and to use the compiled Louvain."""
     from channelgraph.generate import generate_dataset
     from channelgraph.marketing import prefetch_marketing, rank_hubs
     from channelgraph.marketing.hubs import betweenness_of
 
+    monkeypatch.setattr(communities_mod, "LOUVAIN_MAX_NODES", 100)  # the compiled Louvain, as on a big book
     generate_dataset(tmp_path, customers=2000, seed=5)
     direct_ds, early_ds = load_dataset(tmp_path), load_dataset(tmp_path)
     direct = rank_hubs(None, direct_ds)
@@ -455,9 +457,14 @@ def test_background_betweenness_gives_the_same_hubs(tmp_path):
     assert build_view(None, early_ds.policy.marketing.type_weights, early_ds) is view  # built once
     m = early_ds.policy.marketing
     assert ("betweenness", m.betweenness_samples, m.seed) in view.cache
+    assert ("community labels", m.seed) in view.cache
     early = rank_hubs(None, early_ds)
     pd.testing.assert_frame_equal(direct, early)
     assert direct.attrs["betweenness"] == early.attrs["betweenness"]
+    a = campaign_communities(None, direct_ds)
+    b = campaign_communities(None, early_ds, view=view)
+    assert a.attrs["method"] == "multilevel" and len(a) > 0
+    pd.testing.assert_frame_equal(a, b)
     # the background result is handed out as a copy: callers cannot change it for the next one
     bc, _ = betweenness_of(view, m.betweenness_samples, m.seed)
     bc[:] = -1

@@ -38,3 +38,14 @@ def test_stage_of_none_does_nothing():
     with stage_of(sw)("x"):
         pass
     assert [s["stage"] for s in sw.stages] == ["x"]
+
+
+def test_a_stage_timed_twice_adds_up_where_it_last_ended():
+    import time
+
+    sw = Stopwatch()
+    for name, secs in (("a", 0.05), ("b", 0.0), ("a", 0.05)):
+        with sw.stage(name):
+            time.sleep(secs)
+    assert [s["stage"] for s in sw.stages] == ["b", "a"]
+    assert sw.stages[1]["wall_s"] >= 0.1

@@ -84,13 +84,17 @@ def dataset_summary(dataset: Dataset) -> dict:
 
 
 def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy | None = None,
-                 only: list[str] | None = None, stopwatch=None) -> dict[str, AnalysisResult]:
+                 only: list[str] | None = None, stopwatch=None,
+                 after: Callable[[str, AnalysisResult], None] | None = None) -> dict[str, AnalysisResult]:
     """Run the registered analyses (or *only* those named, plus what they need) and return their results.
 
     Every analysis registered before a wanted one runs too, since a later analysis may
     read an earlier one's results; only the wanted ones are returned. The rooms read the
     validated tables, so *graph* may be ``None`` (nothing builds a whole-book NetworkX
-    graph then). A :class:`~channelgraph.timing.Stopwatch` times each analysis.
+    graph then). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
+    if given, is called with each wanted analysis's name and result as soon as it is done
+    (``analyze`` writes the tables of one room while work started earlier — the marketing
+    room's betweenness — goes on in the background).
     """
     from .timing import stage_of
 
@@ -107,6 +111,8 @@ def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy
     for a in REGISTRY[: last + 1]:
         with timed(a.name):
             results[a.name] = a.run(graph, dataset, policy, results)
+        if after is not None and a.name in wanted:
+            after(a.name, results[a.name])
     return {k: v for k, v in results.items() if k in wanted}
 
 
@@ -127,16 +133,28 @@ def _load_rooms() -> None:
 
 def write_results(results: dict[str, AnalysisResult], dataset: Dataset, out_dir: Path) -> list[Path]:
     """Write every table of *results* plus ``summary.json`` into *out_dir*."""
+    files: list[Path] = []
+    for res in results.values():
+        files += write_tables(res, out_dir)
+    return files + write_summary(results, dataset, out_dir)
+
+
+def write_tables(result: AnalysisResult, out_dir: Path) -> list[Path]:
+    """Write the tables of one analysis (CSV and JSON twin each) into *out_dir*."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    summary = {"dataset": dataset_summary(dataset), "analyses": {}}
-    for name, res in results.items():
-        for table, df in res.tables.items():
-            files.extend(write_table(df, out_dir, table))
-        summary["analyses"][name] = res.summary
-    files.append(write_json(summary, out_dir / "summary.json"))
+    for table, df in result.tables.items():
+        files.extend(write_table(df, out_dir, table))
     return files
+
+
+def write_summary(results: dict[str, AnalysisResult], dataset: Dataset, out_dir: Path) -> list[Path]:
+    """Write ``summary.json``: the dataset's counts and every analysis's summary."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {"dataset": dataset_summary(dataset), "analyses": {n: r.summary for n, r in results.items()}}
+    return [write_json(summary, out_dir / "summary.json")]
 
 
 def node_results(results: dict[str, AnalysisResult]) -> dict[str, dict]:

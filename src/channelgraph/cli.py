@@ -305,7 +305,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     Returns ``(results, files)``; the library equivalent of ``analyze``. A
     :class:`~channelgraph.timing.Stopwatch` times each stage.
     """
-    from .analyses import run_analyses, write_results
+    from .analyses import run_analyses, write_summary, write_tables
     from .marketing import prefetch_marketing
     from .report import write_report
     from .risk._facts import facts_of
@@ -320,9 +320,15 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     with timed("graph build"):
         facts_of(ds)
         prefetch_marketing(ds)
-    results = run_analyses(None, ds, stopwatch=stopwatch)
+    files: list[Path] = []
+
+    def write_room(name, result):  # each room's tables as soon as it is done
+        with timed("tables"):
+            files.extend(write_tables(result, out_dir))
+
+    results = run_analyses(None, ds, stopwatch=stopwatch, after=write_room)
     with timed("tables"):
-        files = write_results(results, ds, out_dir)
+        files += write_summary(results, ds, out_dir)
     with timed("views"):
         views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
     with timed("report"):

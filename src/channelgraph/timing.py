@@ -7,6 +7,8 @@ set size so far (``ru_maxrss``), so a stage's figure is the peak up to and inclu
 >>> sw = Stopwatch()
 >>> with sw.stage("sum"):
 ...     _ = sum(range(1000))
+>>> with sw.stage("sum"):
+...     _ = sum(range(1000))
 >>> [s["stage"] for s in sw.stages]
 ['sum']
 """
@@ -26,7 +28,14 @@ def peak_rss_bytes() -> int:
 
 
 class Stopwatch:
-    """Collects ``{"stage", "wall_s", "cpu_s", "peak_rss_bytes"}`` for each timed stage, in order."""
+    """Collects ``{"stage", "wall_s", "cpu_s", "peak_rss_bytes"}`` for each timed stage, in order.
+
+    A stage timed again (``analyze`` writes each room's tables as soon as the room is done)
+    adds to its earlier entry, which moves to the end: stages are listed in the order they
+    last ended, so each one's peak memory is the peak up to then. CPU seconds are the whole process's, so work running on a
+    background thread meanwhile (the marketing room's betweenness) counts in the stage it
+    overlaps.
+    """
 
     def __init__(self) -> None:
         self.stages: list[dict] = []
@@ -38,8 +47,14 @@ class Stopwatch:
         try:
             yield
         finally:
-            self.stages.append({"stage": name, "wall_s": round(time.perf_counter() - w, 3),
-                                "cpu_s": round(time.process_time() - c, 3), "peak_rss_bytes": peak_rss_bytes()})
+            wall, cpu = time.perf_counter() - w, time.process_time() - c
+            got = next((s for s in self.stages if s["stage"] == name), None)
+            if got is not None:
+                self.stages.remove(got)
+                wall += got["wall_s"]
+                cpu += got["cpu_s"]
+            self.stages.append({"stage": name, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                                "peak_rss_bytes": peak_rss_bytes()})
 
     def total(self) -> dict:
         """Wall seconds since the stopwatch was made, and the peak memory."""

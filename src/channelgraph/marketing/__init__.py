@@ -35,13 +35,14 @@ import importlib
 from ..analyses import Analysis, AnalysisResult, register
 from ..model import format_yuan
 from ..policy import Policy
+from . import _background as background
 from ._graph import MarketingGraph, build_view
 from .campaign import DEFAULT_K, ScopeError, campaign_seeds
 from .centrality import (EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenness, pagerank,
                          two_hop_reach)
 from .channels import channel_profiles
-from .communities import campaign_communities
-from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, rank_hubs, score_weights, start_betweenness
+from .communities import campaign_communities, labels_task
+from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, betweenness_task, rank_hubs, score_weights
 from .report import marketing_report
 
 __all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "MarketingGraph", "ScopeError", "betweenness", "build_view",
@@ -99,17 +100,20 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
 
 
 def prefetch_marketing(dataset, policy: Policy | None = None) -> MarketingGraph:
-    """Build the marketing view of *dataset* and start its betweenness in the background.
+    """Build the marketing view of *dataset* and start its betweenness and communities in
+    the background.
 
-    The slowest part of the marketing room — sampled shortest-path betweenness — needs
-    nothing but the view; started early (``analyze`` does it right after the graph build),
-    it runs on the second core while the risk room runs on the first, and
-    :func:`run_marketing` later picks up the result. Calling it is optional: without it
-    :func:`run_marketing` computes the same values itself.
+    The slowest parts of the marketing room — sampled shortest-path betweenness and the
+    community partition — need nothing but the view; started early (``analyze`` does it
+    right after the graph build), they run on the second core while the risk room runs on
+    the first, and :func:`run_marketing` later picks up the results. Calling it is
+    optional: without it :func:`run_marketing` computes the same values itself.
     """
     policy = policy or dataset.policy
-    view = build_view(None, policy.marketing.type_weights, dataset)
-    start_betweenness(view, int(policy.marketing.betweenness_samples), int(policy.marketing.seed))
+    m = policy.marketing
+    view = build_view(None, m.type_weights, dataset)
+    background.start(view, [betweenness_task(view, int(m.betweenness_samples), int(m.seed)),
+                            labels_task(view, int(m.seed))])
     return view
 
 

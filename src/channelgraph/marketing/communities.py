@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import _background as background
 from ._graph import MarketingGraph, rnd, view_for
 from ._kernels import aggregate_communities, louvain_moves
 from .hubs import hub_rank_score, rank_hubs
@@ -105,6 +106,26 @@ def _multilevel(W, seed: int) -> np.ndarray:
     return first[node_comm]
 
 
+def community_labels(v: MarketingGraph, seed: int) -> tuple[np.ndarray, str]:
+    """The community of every node (its smallest member's index; −1 for nodes without ties)
+    and the method used (``"louvain"`` or ``"multilevel"``)."""
+    tied = np.flatnonzero(v.degree() > 0)
+    if tied.size <= LOUVAIN_MAX_NODES:
+        method = "louvain"
+        sub = _louvain(v, tied, seed) if tied.size else np.zeros(0, dtype=np.int64)
+    else:
+        method = "multilevel"
+        sub = _multilevel(v.weighted[tied][:, tied].tocsr(), seed)
+    label = np.full(v.n, -1, dtype=np.int64)
+    label[tied] = tied[sub]  # name each community by a member's global index
+    return label, method
+
+
+def labels_task(v: MarketingGraph, seed: int) -> tuple:
+    """``(key, function, args)`` of :func:`community_labels`, for background work."""
+    return ("community labels", int(seed)), community_labels, (v, int(seed))
+
+
 def campaign_communities(graph, dataset, policy=None, *, view: MarketingGraph | None = None,
                          hubs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Communities for campaign clusters: size, make-up, penetration, outstanding, top hub.
@@ -149,15 +170,9 @@ def campaign_communities(graph, dataset, policy=None, *, view: MarketingGraph | 
     if hubs is None:
         hubs = rank_hubs(graph, dataset, policy, view=v)
     seed = int(policy.marketing.seed)
-    tied = np.flatnonzero(v.degree() > 0)
-    if tied.size <= LOUVAIN_MAX_NODES:
-        method = "louvain"
-        sub = _louvain(v, tied, seed) if tied.size else np.zeros(0, dtype=np.int64)
-    else:
-        method = "multilevel"
-        sub = _multilevel(v.weighted[tied][:, tied].tocsr(), seed)
-    label = np.full(v.n, -1, dtype=np.int64)
-    label[tied] = tied[sub]  # name each community by a member's global index
+    key, fn, args = labels_task(v, seed)
+    label, method = background.result(v, key, fn, args)
+    tied = np.flatnonzero(label >= 0)
 
     hub_rank, hub_score = hub_rank_score(v, hubs)
 

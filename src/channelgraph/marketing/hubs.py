@@ -29,13 +29,11 @@ the smaller id. Floats are rounded to 8 decimals (PageRank itself to 12).
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
-
 import numpy as np
 import pandas as pd
 
 from ..model import format_yuan_human
+from . import _background as background
 from ._graph import DECIMALS, MarketingGraph, rnd, view_for
 from ._risk import risk_flags
 from .centrality import betweenness, pagerank, two_hop_reach
@@ -74,35 +72,20 @@ def reach_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
 
 
 def start_betweenness(view: MarketingGraph, samples: int, seed: int) -> None:
-    """Start computing the view's betweenness on a background thread.
+    """Start computing the view's betweenness on a background thread (see
+    :mod:`~channelgraph.marketing._background`); :func:`rank_hubs` takes the result."""
+    background.start(view, [betweenness_task(view, samples, seed)])
 
-    The compiled Brandes kernel releases the GIL, so while it runs the calling thread can
-    do other work (``analyze`` runs the risk room meanwhile); :func:`rank_hubs` then takes
-    the result from :func:`betweenness_of`. Same sources, same sums: the values are those
-    :func:`~channelgraph.marketing.centrality.betweenness` returns when called directly.
-    """
-    key = ("betweenness", int(samples), int(seed))
-    if key in view.cache:
-        return
-    fut: Future = Future()
-    view.cache[key] = fut
 
-    def work():
-        try:
-            fut.set_result(betweenness(view.adjacency, int(samples), int(seed)))
-        except BaseException as exc:  # handed to whoever asks for the result
-            fut.set_exception(exc)
-
-    threading.Thread(target=work, name="channelgraph-betweenness", daemon=True).start()
+def betweenness_task(view: MarketingGraph, samples: int, seed: int) -> tuple:
+    """``(key, function, args)`` of the view's betweenness, for :func:`background.start`."""
+    return ("betweenness", int(samples), int(seed)), betweenness, (view.adjacency, int(samples), int(seed))
 
 
 def betweenness_of(view: MarketingGraph, samples: int, seed: int) -> tuple[np.ndarray, dict]:
     """The view's betweenness: the background result of :func:`start_betweenness` if one was
-    started (waiting for it), else computed now."""
-    fut = view.cache.get(("betweenness", int(samples), int(seed)))
-    if fut is None:
-        return betweenness(view.adjacency, int(samples), int(seed))
-    bc, how = fut.result()
+    started (waiting for it; handed out as a copy), else computed now."""
+    bc, how = background.result(view, *betweenness_task(view, samples, seed))
     return bc.copy(), dict(how)
 
 
