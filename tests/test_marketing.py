@@ -457,7 +457,7 @@ def test_background_work_gives_the_same_hubs_and_communities(tmp_path, monkeypat
     assert build_view(None, early_ds.policy.marketing.type_weights, early_ds) is view  # built once
     m = early_ds.policy.marketing
     assert ("betweenness", m.betweenness_samples, m.seed) in view.cache
-    assert ("community labels", m.seed) in view.cache
+    assert ("community labels", m.seed) in view.cache and ("pagerank",) in view.cache
     early = rank_hubs(None, early_ds)
     pd.testing.assert_frame_equal(direct, early)
     assert direct.attrs["betweenness"] == early.attrs["betweenness"]

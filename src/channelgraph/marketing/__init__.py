@@ -42,7 +42,8 @@ from .centrality import (EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenn
                          two_hop_reach)
 from .channels import channel_profiles
 from .communities import campaign_communities, labels_task
-from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, betweenness_task, rank_hubs, score_weights
+from .hubs import (COMPONENTS, SECOND_HOP_WEIGHT, betweenness_task, pagerank_task, rank_hubs, reach_task,
+                   score_weights)
 from .report import marketing_report
 
 __all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "MarketingGraph", "ScopeError", "betweenness", "build_view",
@@ -100,11 +101,11 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
 
 
 def prefetch_marketing(dataset, policy: Policy | None = None) -> MarketingGraph:
-    """Build the marketing view of *dataset* and start its betweenness and communities in
-    the background.
+    """Build the marketing view of *dataset* and start its PageRank, reach, betweenness and
+    communities in the background.
 
-    The slowest parts of the marketing room — sampled shortest-path betweenness and the
-    community partition — need nothing but the view; started early (``analyze`` does it
+    The slowest parts of the marketing room — PageRank, 2-hop reach, sampled
+    shortest-path betweenness and the community partition — need nothing but the view; started early (``analyze`` does it
     right after the graph build), they run on the second core while the risk room runs on
     the first, and :func:`run_marketing` later picks up the results. Calling it is
     optional: without it :func:`run_marketing` computes the same values itself.
@@ -112,7 +113,8 @@ def prefetch_marketing(dataset, policy: Policy | None = None) -> MarketingGraph:
     policy = policy or dataset.policy
     m = policy.marketing
     view = build_view(None, m.type_weights, dataset)
-    background.start(view, [betweenness_task(view, int(m.betweenness_samples), int(m.seed)),
+    background.start(view, [pagerank_task(view), reach_task(view),
+                            betweenness_task(view, int(m.betweenness_samples), int(m.seed)),
                             labels_task(view, int(m.seed))])
     return view
 

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import gather
-from ._kernels import brandes_dependencies
+from ._kernels import brandes_dependencies, compiled_available, csr_matvec, two_hop_counts
 
 #: Betweenness is exact (every node a source) on graphs with at most this many nodes.
 #: (Exact costs one BFS per node.)
@@ -101,9 +101,19 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     root = np.sqrt(deg)
     inv_root = np.zeros(n)
     inv_root[tied] = 1.0 / root[tied]
+    if compiled_available():  # the same products, without holding the GIL (see csr_matvec)
+        indptr, indices, data = W.indptr, W.indices, W.data
+        Wv = np.empty(n)
+
+        def product(u):
+            csr_matvec(indptr, indices, data, u, Wv)
+            return Wv
+    else:  # pragma: no cover - numba is a dependency
+        def product(u):
+            return W @ u
 
     def system(v):  # (I − alpha·D^-½·W·D^-½) v
-        return v - alpha * (inv_root * (W @ (inv_root * v)))
+        return v - alpha * (inv_root * product(inv_root * v))
 
     # dot products as plain sums: BLAS threads only slow these short vectors down
     b = inv_root.copy()
@@ -249,7 +259,9 @@ def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
     sense — that reach belongs to the market itself (whose own 1-hop reach counts them all)
     — and expanding such hubs pairwise costs the sum of squared degrees, which is unbounded
     on a million-customer graph. With the rule the work is at most
-    ``max_relay_degree × ties``, done as a blocked sparse product.
+    ``max_relay_degree × ties``: one pass per node in a compiled kernel
+    (:func:`~channelgraph.marketing._kernels.two_hop_counts`), or, without numba, a blocked
+    sparse product (the tests check that both count the same).
 
     Parameters
     ----------
@@ -279,6 +291,11 @@ def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
     A.data[:] = 1
     n = A.shape[0]
     target = np.asarray(target, dtype=bool)
+    if compiled_available():  # one pass per node, the GIL released (the same counts)
+        one = np.zeros(n, dtype=np.int64)
+        two = np.zeros(n, dtype=np.int64)
+        two_hop_counts(A.indptr, A.indices, target, np.diff(A.indptr) <= max_relay_degree, one, two)
+        return one, two
     one = np.asarray(A @ target.astype(np.int64)).ravel().astype(np.int64)
     two = np.zeros(n, dtype=np.int64)
     if n == 0:

@@ -63,12 +63,18 @@ def score_weights(policy) -> dict[str, float]:
 
 
 def reach_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Untapped prospects within 1 and 2 hops of every node (memoised on the view)."""
+    """Untapped prospects within 1 and 2 hops of every node (memoised on the view; may have
+    been started in the background, see :func:`reach_task`)."""
     got = view.cache.get("reach")
     if got is None:
-        got = two_hop_reach(view.adjacency, view.prospect)
+        got = background.result(view, *reach_task(view))
         view.cache["reach"] = got
     return got
+
+
+def reach_task(view: MarketingGraph) -> tuple:
+    """``(key, function, args)`` of the view's 2-hop reach, for :func:`background.start`."""
+    return ("reach counts",), two_hop_reach, (view.adjacency, view.prospect)
 
 
 def start_betweenness(view: MarketingGraph, samples: int, seed: int) -> None:
@@ -80,6 +86,11 @@ def start_betweenness(view: MarketingGraph, samples: int, seed: int) -> None:
 def betweenness_task(view: MarketingGraph, samples: int, seed: int) -> tuple:
     """``(key, function, args)`` of the view's betweenness, for :func:`background.start`."""
     return ("betweenness", int(samples), int(seed)), betweenness, (view.adjacency, int(samples), int(seed))
+
+
+def pagerank_task(view: MarketingGraph) -> tuple:
+    """``(key, function, args)`` of the view's PageRank, for :func:`background.start`."""
+    return ("pagerank",), pagerank, (view.weighted,)
 
 
 def betweenness_of(view: MarketingGraph, samples: int, seed: int) -> tuple[np.ndarray, dict]:
@@ -178,7 +189,7 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
     v = view_for(graph, dataset, policy, view)
     n = v.n
     made, converted, bal = referral_counts(v)
-    pr = pagerank(v.weighted)
+    pr = background.result(v, *pagerank_task(v)).copy()
     m = policy.marketing
     bc, how = betweenness_of(v, int(m.betweenness_samples), int(m.seed))
     p1, p2 = reach_counts(v)
