@@ -35,8 +35,7 @@ import importlib
 from ..analyses import Analysis, AnalysisResult, register
 from ..model import format_yuan
 from ..policy import Policy
-from . import _background as background
-from ._graph import MarketingGraph, build_view
+from ._graph import MarketingGraph, build_view, view_in_background
 from .campaign import DEFAULT_K, ScopeError, campaign_seeds
 from .centrality import (EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenness, pagerank,
                          two_hop_reach)
@@ -100,23 +99,26 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
     return AnalysisResult(tables={t: tables[t] for t in order}, summary=summary)
 
 
-def prefetch_marketing(dataset, policy: Policy | None = None) -> MarketingGraph:
-    """Build the marketing view of *dataset* and start its PageRank, reach, betweenness and
-    communities in the background.
+def prefetch_marketing(dataset, policy: Policy | None = None) -> None:
+    """Build the marketing view of *dataset* and compute its PageRank, reach, betweenness
+    and communities on a background thread.
 
     The slowest parts of the marketing room — PageRank, 2-hop reach, sampled
-    shortest-path betweenness and the community partition — need nothing but the view; started early (``analyze`` does it
-    right after the graph build), they run on the second core while the risk room runs on
-    the first, and :func:`run_marketing` later picks up the results. Calling it is
-    optional: without it :func:`run_marketing` computes the same values itself.
+    shortest-path betweenness and the community partition — need nothing but the view, and
+    their compiled kernels release the GIL. Started early (``analyze`` does it right after
+    the graph build), they run on the second core while the risk room and its tables take
+    the first; :func:`run_marketing` later picks up the results (waiting for them if need
+    be). Calling it is optional: without it :func:`run_marketing` computes the same values
+    itself.
     """
     policy = policy or dataset.policy
     m = policy.marketing
-    view = build_view(None, m.type_weights, dataset)
-    background.start(view, [pagerank_task(view), reach_task(view),
-                            betweenness_task(view, int(m.betweenness_samples), int(m.seed)),
-                            labels_task(view, int(m.seed))])
-    return view
+
+    def tasks(view):
+        return [pagerank_task(view), reach_task(view),
+                betweenness_task(view, int(m.betweenness_samples), int(m.seed)), labels_task(view, int(m.seed))]
+
+    view_in_background(dataset, m.type_weights, tasks)
 
 
 def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:

@@ -21,6 +21,14 @@ def start(view, tasks: list[tuple[tuple, Callable, tuple]]) -> None:
     Each result (or exception) is kept in ``view.cache[key]`` as a
     :class:`concurrent.futures.Future`; keys already there are skipped.
     """
+    todo = plan(view, tasks)
+    if todo:
+        in_background(run, todo)
+
+
+def plan(view, tasks: list[tuple[tuple, Callable, tuple]]) -> list:
+    """Register a :class:`~concurrent.futures.Future` in ``view.cache`` for each new task; the
+    work to hand to :func:`run`."""
     todo = []
     for key, fn, args in tasks:
         if key in view.cache:
@@ -28,17 +36,21 @@ def start(view, tasks: list[tuple[tuple, Callable, tuple]]) -> None:
         fut: Future = Future()
         view.cache[key] = fut
         todo.append((fut, fn, args))
-    if not todo:
-        return
+    return todo
 
-    def work():
-        for fut, fn, args in todo:
-            try:
-                fut.set_result(fn(*args))
-            except BaseException as exc:  # handed to whoever asks for the result
-                fut.set_exception(exc)
 
-    threading.Thread(target=work, name="channelgraph-marketing", daemon=True).start()
+def run(todo: list) -> None:
+    """Do the planned work in order, each result (or exception) into its future."""
+    for fut, fn, args in todo:
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever asks for the result
+            fut.set_exception(exc)
+
+
+def in_background(fn: Callable, *args) -> None:
+    """``fn(*args)`` on a new daemon thread."""
+    threading.Thread(target=fn, args=args, name="channelgraph-marketing", daemon=True).start()
 
 
 def result(view, key: tuple, fn: Callable, args: tuple):

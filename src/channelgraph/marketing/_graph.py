@@ -17,7 +17,9 @@ which read the typed edge lists). Self-ties are ignored.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Callable
 
 import networkx as nx
 import numpy as np
@@ -25,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..model import PARTY_KINDS, RelationType
+from . import _background as background
 
 _PARTY = frozenset(k.value for k in PARTY_KINDS)
 
@@ -136,14 +139,55 @@ def _view_from_facts(dataset, type_weights: dict) -> MarketingGraph:
     from ..risk._facts import facts_of
 
     f = facts_of(dataset)
-    key = ("marketing view", tuple(sorted((str(t), float(w or 0.0)) for t, w in type_weights.items())))
+    key = _view_key(type_weights)
     got = f.memo.get(key)
+    if isinstance(got, Future):  # being built in the background (view_in_background)
+        return got.result()
     if got is None:
-        edges = {t: (e.src, e.dst, e.role) for t, e in f.edges.items()}
-        got = _weigh(f.ids, _blank(f.kind), _blank(f.name), _blank(f.region), f.is_customer, f.outstanding,
-                     edges, type_weights)
+        got = _view_of_facts(f, type_weights)
         f.memo[key] = got
     return got
+
+
+def _view_key(type_weights: dict) -> tuple:
+    return "marketing view", tuple(sorted((str(t), float(w or 0.0)) for t, w in type_weights.items()))
+
+
+def _view_of_facts(f, type_weights: dict) -> MarketingGraph:
+    edges = {t: (e.src, e.dst, e.role) for t, e in f.edges.items()}
+    return _weigh(f.ids, _blank(f.kind), _blank(f.name), _blank(f.region), f.is_customer, f.outstanding,
+                  edges, type_weights)
+
+
+def view_in_background(dataset, type_weights: dict, tasks_of: Callable[[MarketingGraph], list]) -> None:
+    """Build the view of *dataset* on a background thread, then do ``tasks_of(view)`` there
+    (see :mod:`~channelgraph.marketing._background`); :func:`build_view` meanwhile waits
+    for it instead of building it twice. When the view exists already only the tasks start."""
+    from ..risk._facts import facts_of
+
+    f = facts_of(dataset)
+    key = _view_key(type_weights)
+    got = f.memo.get(key)
+    if got is not None:
+        view = got.result() if isinstance(got, Future) else got
+        background.start(view, tasks_of(view))
+        return
+    fut: Future = Future()
+    f.memo[key] = fut
+
+    def work():
+        try:
+            view = _view_of_facts(f, type_weights)
+            todo = background.plan(view, tasks_of(view))  # registered before anyone sees the view
+        except BaseException as exc:
+            del f.memo[key]
+            fut.set_exception(exc)
+            return
+        f.memo[key] = view
+        fut.set_result(view)
+        background.run(todo)
+
+    background.in_background(work)
 
 
 def _blank(values: np.ndarray) -> np.ndarray:
