@@ -194,6 +194,36 @@ def test_many_blocks_give_the_same_bytes(tmp_path, monkeypatch):
     assert_same_as_reference(df, tmp_path)
 
 
+def test_writer_thread_gives_the_same_bytes(tmp_path, monkeypatch):
+    """Big tables hand their blocks to a writer thread: same bytes, in order."""
+    monkeypatch.setattr(w, "QUEUED_WRITE_MIN_ROWS", 0)
+    monkeypatch.setattr(w, "_BLOCK_CELLS", 1)
+    monkeypatch.setattr(w, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(w, "_MIN_BLOCK_ROWS", 3)
+    df = pd.DataFrame({"t": [f"row {i} 温" for i in range(500)], "n_fen": np.arange(500) * 7})
+    assert_same_as_reference(df, tmp_path)
+
+
+def test_writer_thread_error_reaches_the_caller_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(w, "QUEUED_WRITE_MIN_ROWS", 0)
+
+    class Full:
+        def __init__(self, path):
+            self.fh = open(path, "wb")
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+        def close(self):
+            self.fh.close()
+
+    monkeypatch.setattr(w, "open", lambda path, mode: Full(path), raising=False)
+    df = pd.DataFrame({"a": ["x"] * 10, "v_fen": range(10)})
+    with pytest.raises(OSError, match="No space"):
+        write_table(df, tmp_path / "out", "t")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_write_csv_alone_and_no_partial_files_on_error(tmp_path):
     df = pd.DataFrame({"a": ["=1", "b"], "x_fen": [1, -2]})
     path = write_csv(df, tmp_path / "only.csv")
