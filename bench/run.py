@@ -200,7 +200,8 @@ TARGETS = {100_000: (15, None), 1_000_000: (120, 8)}
 
 
 def render(results_dir: Path, info: dict) -> str:
-    rows = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"), key=lambda p: int(p.stem))]
+    sized = [p for p in results_dir.glob("*.json") if p.stem.isdigit()]
+    rows = [json.loads(p.read_text()) for p in sorted(sized, key=lambda p: int(p.stem))]
     rows = [r for r in rows if "analyze" in r]
     lines = [
         "# Benchmark results",
@@ -217,7 +218,10 @@ def render(results_dir: Path, info: dict) -> str:
         "",
         "One `channelgraph analyze DATA --out OUT --timings` per size, in a fresh process; the stages are "
         "those it prints (wall seconds; CPU seconds in `results/<size>.json`). *process* is the command's "
-        "wall time end to end (start-up and imports included); *peak* is its peak RSS.",
+        "wall time end to end (start-up and imports included); *peak* is its peak RSS. The marketing "
+        "room's view-only work (PageRank, reach, betweenness, communities) runs on a background thread from "
+        "the graph build on, so its cost shows in the stages it overlaps (risk, tables) and in *marketing* "
+        "only where the main thread waits for it; compare whole runs.",
         "",
         "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak GiB | target |",
         "|---:|" + "---:|" * (len(SHOWN) + 5),
@@ -279,6 +283,7 @@ def render(results_dir: Path, info: dict) -> str:
                              f"{e['max_abs_error']:.2e}, median relative error {e['median_rel_error_above_1e-4']:.1%} "
                              f"over the {e['nodes_above_1e-4']:,} hubs with betweenness above 1e-4; "
                              f"{e['top10_overlap']} of the exact top 10 are in channelgraph's top 10.")
+    lines += _betweenness_errors(results_dir)
     loads = [r for r in rows if r.get("neo4j_load") and "error" not in r["neo4j_load"]]
     if loads:
         lines += ["", "## Neo4j load", "", "| customers | nodes | relationships | seconds | nodes/s | relationships/s |",
@@ -288,6 +293,28 @@ def render(results_dir: Path, info: dict) -> str:
             lines.append(f"| {r['customers']:,} | {x['nodes']:,} | {x['relationships']:,} | {x['seconds']} "
                          f"| {x['nodes_per_s']:,} | {x['relationships_per_s']:,} |")
     return "\n".join(lines) + "\n"
+
+
+def _betweenness_errors(results_dir: Path) -> list[str]:
+    """The tables of bench/betweenness_error.py (results/betweenness-error-<size>.json)."""
+    from betweenness_error import table
+
+    out = []
+    for p in sorted(results_dir.glob("betweenness-error-*.json"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+        res = json.loads(p.read_text())
+        ref = "exact betweenness" if res["reference"] == "exact" else f"a {int(res['reference']):,}-source estimate"
+        if not out:
+            out += ["", "## Sampled betweenness: error by number of sources", "",
+                    "`bench/betweenness_error.py`: the marketing view's betweenness from *sources* sampled "
+                    "sources (mean over seeds) against a reference; *rel_err_top100* is the relative error of "
+                    "the reference's 100 highest-betweenness nodes, *top10*/*top100* how many of the "
+                    "reference's top nodes the sample also ranks there, *norm_max_abs* the largest error of "
+                    "`betweenness_norm`, *hubs_top10*/*hubs_top100* the overlap of the final hub list (whole "
+                    "score) and *score_max_abs* the largest change of a hub score. The default is "
+                    "`[marketing] betweenness_samples = 200`."]
+        out += ["", f"{res['customers']:,} customers ({res['nodes']:,} nodes, {res['ties']:,} ties), against {ref}:",
+                "", table(res)]
+    return out
 
 
 def _before_after(rows: list[dict]) -> list[str]:
