@@ -18,7 +18,7 @@ def test_analyze_timings(tmp_path, tiny):
         assert stage in names
     assert names.index("read+validate") < names.index("risk") < names.index("tables") < names.index("report")
     for s in t["stages"]:
-        assert s["wall_s"] >= 0 and s["cpu_s"] >= 0 and s["peak_rss_bytes"] > 0
+        assert s["wall_s"] >= 0 and s["cpu_s"] >= 0 and s["thread_cpu_s"] >= 0 and s["peak_rss_bytes"] > 0
     peaks = [s["peak_rss_bytes"] for s in t["stages"]]
     assert peaks == sorted(peaks)  # a peak so far never goes down
     assert t["total"]["peak_rss_bytes"] >= peaks[-1]

@@ -392,12 +392,13 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
 
 def _print_timings(stopwatch) -> None:
     t = Table(box=None, show_header=True, header_style="bold")
-    for col in ("stage", "wall s", "CPU s", "peak GiB"):
+    for col in ("stage", "wall s", "CPU s", "main-thread CPU s", "peak GiB"):
         t.add_column(col, justify="left" if col == "stage" else "right")
     for s in stopwatch.stages:
-        t.add_row(s["stage"], f"{s['wall_s']:.1f}", f"{s['cpu_s']:.1f}", f"{s['peak_rss_bytes'] / 2**30:.2f}")
+        t.add_row(s["stage"], f"{s['wall_s']:.1f}", f"{s['cpu_s']:.1f}", f"{s['thread_cpu_s']:.1f}",
+                  f"{s['peak_rss_bytes'] / 2**30:.2f}")
     total = stopwatch.total()
-    t.add_row("[bold]total[/]", f"{total['wall_s']:.1f}", "", f"{total['peak_rss_bytes'] / 2**30:.2f}")
+    t.add_row("[bold]total[/]", f"{total['wall_s']:.1f}", "", "", f"{total['peak_rss_bytes'] / 2**30:.2f}")
     err.print(t)
 
 
