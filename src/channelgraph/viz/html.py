@@ -23,6 +23,7 @@ from __future__ import annotations
 import html as _html
 import json
 from functools import lru_cache
+from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 
 import jinja2
@@ -56,11 +57,20 @@ def vis_network_js() -> str:
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
 
 
-def script_json(obj) -> str:
-    """JSON that is safe inside a ``<script>`` element (no ``</script>``, no line separators)."""
-    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+def _compact_json(obj) -> str:
+    """``obj`` as compact JSON text (no spaces, non-ASCII kept, no NaN)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _script_safe(s: str) -> str:
+    """JSON text made safe inside a ``<script>`` element (no ``</script>``, no line separators)."""
     return (s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def script_json(obj) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>``, no line separators)."""
+    return _script_safe(_compact_json(obj))
 
 
 def _env() -> jinja2.Environment:
@@ -138,8 +148,13 @@ def network_data(view: View, mask: bool = True) -> dict:
         opts["from"] = index[e.src]
         opts["to"] = index[e.dst]
         edges.append(opts)
+    return {"nodes": nodes, "edges": edges, "options": _options(view)}
+
+
+def _options(view: View) -> dict:
+    """vis-network's options for *view* (physics off: the nodes are placed already)."""
     many = len(view.edges) > HIDE_EDGES_ON_DRAG
-    options = {
+    return {
         "autoResize": True,
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "randomSeed": 1},
@@ -151,7 +166,99 @@ def network_data(view: View, mask: bool = True) -> dict:
                   "font": {"face": FONT_STACK, "size": 11, "strokeWidth": 3, "strokeColor": "#ffffff",
                            "align": "middle"}},
     }
-    return {"nodes": nodes, "edges": edges, "options": options}
+
+
+class _JsonText:
+    """Compact JSON text of a view's values, as :func:`_compact_json` writes them, with a memo:
+    a page repeats the same colours, row labels and values thousands of times."""
+
+    def __init__(self, mask: bool):
+        self.m = _masker(mask)
+        self._texts: dict[str, str] = {}  # str → its JSON
+        self._masked: dict[str, str] = {}  # str → the JSON of its masked text
+
+    def text(self, v) -> str:
+        """The JSON of *v* as it is (a str or any JSON value)."""
+        if type(v) is str:
+            out = self._texts.get(v)
+            if out is None:
+                out = self._texts[v] = _encode_str(v)
+            return out
+        return _compact_json(v)
+
+    def masked(self, v) -> str:
+        """The JSON of *v*'s masked text (``_masker``)."""
+        if type(v) is str:
+            out = self._masked.get(v)
+            if out is None:
+                out = self._masked[v] = _encode_str(self.m(v))
+            return out
+        return _encode_str(self.m(v))
+
+    def rows(self, rows) -> str:
+        """Tooltip rows ``[[label, masked value], …]``."""
+        texts, masks = self._texts, self._masked
+        out = []
+        for k, x in rows:  # the memos inline: a page has a hundred thousand rows
+            kj = texts.get(k) if type(k) is str else None
+            xj = masks.get(x) if type(x) is str else None
+            out.append(f"[{self.text(k) if kj is None else kj},{self.masked(x) if xj is None else xj}]")
+        return "[" + ",".join(out) + "]"
+
+
+def _number(v) -> str:
+    """The JSON of a number (any other value as :func:`_compact_json` writes it)."""
+    t = type(v)
+    if t is float and v - v == 0.0:  # finite
+        return float.__repr__(v)
+    if t is int:
+        return int.__repr__(v)
+    return _compact_json(v)
+
+
+def _flag(v) -> str:
+    """The JSON of ``bool(v)``."""
+    return "true" if v else "false"
+
+
+def _network_json(view: View, mask: bool, text: dict) -> str:
+    """``_compact_json(network_data(view, mask) | {"text": text})``, made as text directly
+    (the same bytes, without the thousands of small dicts)."""
+    j = _JsonText(mask)
+    enc, masked, num = j.text, j.masked, _number
+    index = {}
+    nodes = []
+    for i, v in enumerate(view.nodes):
+        index[v.id] = i
+        colour, border = enc(v.color), enc(v.border)
+        nodes.append(
+            f'{{"color":{{"background":{colour},"border":{border},'
+            f'"highlight":{{"background":{colour},"border":"#000000"}},'
+            f'"hover":{{"background":{colour},"border":"#000000"}}}},'
+            f'"size":{num(v.size)},"x":{num(v.x)},"y":{num(v.y)},'
+            f'"borderWidth":{num(v.border_width)},"borderWidthSelected":{num(v.border_width + 2)},'
+            f'"font":{{"size":{num(v.font_size)}}},'
+            f'"tip":{{"h":{masked(v.name)},"r":{j.rows(v.rows)}}},'
+            f'"s":{_encode_str((j.m(v.name) + " " + j.m(v.id)).lower())},'
+            f'"id":{i},"label":{masked(v.label)},"shape":{enc(v.shape)}}}')
+    edges = []
+    guarantee_font, black, grey = enc(faded("#d62728", 0.4)), enc("#000000"), enc("#333333")
+    for e in view.edges:
+        colour = enc(e.color)
+        dashes = _flag(e.dashes) if type(e.dashes) is bool else _compact_json(e.dashes)
+        out = (f'{{"color":{{"color":{colour},"highlight":"#000000",'
+               f'"hover":{colour if e.faint else black},"inherit":false}},'
+               f'"width":{num(e.width)},"dashes":{dashes},'
+               f'"arrows":{{"to":{{"enabled":{_flag(e.arrow)},"scaleFactor":{"0.6" if e.width < 1.5 else "0.9"}}}}},'
+               f'"tip":{{"h":"","r":{j.rows(e.rows)}}}')
+        if e.label:
+            font = guarantee_font if e.faint else colour if e.type == "GUARANTEES" else grey
+            out += f',"label":{masked(e.label)},"font":{{"color":{font}}}'
+        if e.roundness:
+            out += f',"smooth":{{"enabled":true,"type":"curvedCW","roundness":{num(e.roundness)}}}'
+        edges.append(f'{out},"from":{index[e.src]},"to":{index[e.dst]}}}')
+    return (f'{{"nodes":[{",".join(nodes)}],"edges":[{",".join(edges)}],'
+            f'"options":{_compact_json(_options(view))},"text":{_compact_json(text)}}}')
 
 
 @lru_cache(maxsize=1)
@@ -164,8 +271,6 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
     lang = lang or view.lang
     m = _masker(mask)
     title = m(title or view.title)
-    data = network_data(view, mask)
-    data["text"] = {"notFound": t("not_found", lang)}
     counts = t("counts", lang, nodes=f"{len(view.nodes):,}", edges=f"{len(view.edges):,}")
     notes = [m(n) for n in view.notes]
     notes.append(t("masked" if mask else "unmasked", lang))
@@ -186,7 +291,7 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
         fit=t("fit", lang),
         font=Markup(FONT_STACK),
         warn_text=t("unmasked", lang),
-        data=Markup(script_json(data)),
+        data=Markup(_script_safe(_network_json(view, mask, {"notFound": t("not_found", lang)}))),
         vis_js=Markup(vis_network_js()),
         app_js=Markup(_APP_JS),
     )

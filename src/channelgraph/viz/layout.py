@@ -3,9 +3,12 @@
 A force-directed (Fruchterman–Reingold) layout in numpy: spring attraction along
 edges, repulsion between nodes. Repulsion is exact between nearby nodes (pairs found
 with a k-d tree) and approximated from the centroids of a coarse grid of cells for
-far-away ones, so an iteration costs about O(n log n) instead of O(n²). With a fixed
-seed the result is the same on every run. The browser then draws the nodes where
-they are, with physics off, so a 2,000-node view is usable at once.
+far-away ones, so an iteration costs about O(n log n) instead of O(n²). For big views
+the loops over node pairs and cells run compiled with numba where it is installed
+(:mod:`channelgraph.viz._layout_kernels`), with the same numbers as the numpy
+expressions, bit for bit. With a fixed seed the result is the same on every run. The
+browser then draws the nodes where they are, with physics off, so a 2,000-node view is
+usable at once.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def force_layout(n: int, edges: list[tuple[int, int]], *, weights: list[float] |
     t = 0.1
     dt = t / (iterations + 1)
     grid = max(4, int(math.sqrt(n) / 2))
-    far = _FarField(n, grid * grid) if n > EXACT_MAX else None
+    far = _FarField(n, grid * grid) if n > EXACT_MAX and _kernels() is None else None
     for _ in range(iterations):
         if n <= EXACT_MAX:
             disp = _repulsion_exact(pos, k2)
@@ -151,37 +154,70 @@ class _FarField:
             disp[lo:hi, 1] += d2.sum(1)
 
 
+def _kernels():
+    """The compiled repulsion loops (:mod:`channelgraph.viz._layout_kernels`), None without numba."""
+    global _KERNELS
+    if _KERNELS is None:
+        try:
+            from . import _layout_kernels
+        except ImportError:  # pragma: no cover - exercised only where numba is missing
+            _KERNELS = False
+        else:
+            _KERNELS = _layout_kernels
+    return _KERNELS or None
+
+
+#: The compiled kernels module once looked up (False: numba is missing).
+_KERNELS = None
+
+
 def _repulsion_grid(pos: np.ndarray, k2: float, radius: float, grid: int, far: _FarField | None = None) -> np.ndarray:
+    """Repulsion on each node: exact from the nodes closer than *radius*, from the centroids of a
+    *grid* × *grid* of cells beyond.
+
+    With numba the loops are compiled (:mod:`channelgraph.viz._layout_kernels`); the numbers
+    are the same as those of the numpy expressions, bit for bit.
+    """
     n = len(pos)
-    disp = np.zeros_like(pos)
     # near field: exact, pairs closer than radius
     pairs = cKDTree(pos).query_pairs(radius, output_type="ndarray")
-    if len(pairs):
-        a, b = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
-        px, py = np.ascontiguousarray(pos[:, 0]), np.ascontiguousarray(pos[:, 1])
-        dx, dy = px[a] - px[b], py[a] - py[b]
-        d2 = dx * dx
-        d2 += dy * dy
-        np.maximum(d2, 1e-9, out=d2)
-        q = k2 / d2
-        dx *= q
-        dy *= q
-        disp[:, 0] += np.bincount(a, weights=dx, minlength=n)
-        disp[:, 1] += np.bincount(a, weights=dy, minlength=n)
-        disp[:, 0] -= np.bincount(b, weights=dx, minlength=n)
-        disp[:, 1] -= np.bincount(b, weights=dy, minlength=n)
+    compiled = _kernels()
+    px, py = np.ascontiguousarray(pos[:, 0]), np.ascontiguousarray(pos[:, 1])
+    if compiled is not None:
+        disp = np.empty_like(pos)
+        compiled.near_field(disp, pairs.reshape(-1, 2), px, py, float(k2))
+    else:
+        disp = np.zeros_like(pos)
+        if len(pairs):
+            a, b = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+            dx, dy = px[a] - px[b], py[a] - py[b]
+            d2 = dx * dx
+            d2 += dy * dy
+            np.maximum(d2, 1e-9, out=d2)
+            q = k2 / d2
+            dx *= q
+            dy *= q
+            disp[:, 0] += np.bincount(a, weights=dx, minlength=n)
+            disp[:, 1] += np.bincount(a, weights=dy, minlength=n)
+            disp[:, 0] -= np.bincount(b, weights=dx, minlength=n)
+            disp[:, 1] -= np.bincount(b, weights=dy, minlength=n)
     # far field: every other node, lumped into grid-cell centroids
     lo = pos.min(0)
     size = np.maximum(pos.max(0) - lo, 1e-9)
     cell = np.minimum((((pos - lo) / size) * grid).astype(int), grid - 1)
     cid = cell[:, 0] * grid + cell[:, 1]
     mass = np.bincount(cid, minlength=grid * grid).astype(float)
-    cx = np.bincount(cid, weights=pos[:, 0], minlength=grid * grid)
-    cy = np.bincount(cid, weights=pos[:, 1], minlength=grid * grid)
+    cx = np.bincount(cid, weights=px, minlength=grid * grid)
+    cy = np.bincount(cid, weights=py, minlength=grid * grid)
     used = mass > 0
     mass, cx, cy = mass[used], cx[used] / mass[used], cy[used] / mass[used]
     # float32 is plenty for an approximation and twice as fast on the n × cells arrays
-    (far or _FarField(n, len(mass))).add(disp, pos, cx, cy, mass, k2, radius)
+    if compiled is not None:
+        compiled.far_field(disp, px.astype(np.float32), py.astype(np.float32), cx.astype(np.float32),
+                           cy.astype(np.float32), mass.astype(np.float32) * np.float32(k2),
+                           np.float32(radius * radius), np.float32(1e-9))
+    else:
+        (far or _FarField(n, len(mass))).add(disp, pos, cx, cy, mass, k2, radius)
     return disp
 
 
@@ -197,10 +233,19 @@ def remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 6.0, 
     radii = np.asarray(radii, dtype=float)
     reach = 2 * float(radii.max()) + margin
     rng = np.random.default_rng(7)
+    # compiled for big views only: small ones are quick in numpy and need not load numba
+    compiled = _kernels() if n > EXACT_MAX and pos.dtype == np.float64 else None
     for _ in range(passes):
         pairs = cKDTree(pos).query_pairs(reach, output_type="ndarray")
         if not len(pairs):
             break
+        if compiled is not None:  # the same numbers, without the pairs-long arrays
+            over = compiled.push_apart(pos, pairs, radii, float(margin))
+            if over == 0:
+                break
+            if over > 0:
+                continue
+            # two nodes on the same spot: this pass in numpy, which draws their directions
         a, b = pairs[:, 0], pairs[:, 1]
         d = pos[a] - pos[b]
         dist = np.sqrt((d * d).sum(1))

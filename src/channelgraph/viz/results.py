@@ -129,12 +129,12 @@ class _Members:
         """(row of each pair, member id of each pair) over all rows, rows ascending."""
         if self._flat is None:
             cells = self._rows()
-            ids = list(chain.from_iterable(cells))
-            if self._lists and not set(map(type, ids)) <= {str}:
-                ids = [str(x) for x in ids]
-            flat = np.empty(len(ids), dtype=object)
-            flat[:] = ids
-            self._flat = (np.repeat(np.arange(len(cells), dtype=np.int64), self.lengths()), flat)
+            lengths = self.lengths()
+            # one pass over the (millions of) member ids, then one to check they are all text
+            flat = np.fromiter(chain.from_iterable(cells), dtype=object, count=int(lengths.sum()))
+            if self._lists and len(flat) and pd.api.types.infer_dtype(flat, skipna=False) != "string":
+                flat = np.fromiter((str(x) for x in flat.tolist()), dtype=object, count=len(flat))
+            self._flat = (np.repeat(np.arange(len(cells), dtype=np.int64), lengths), flat)
         return self._flat
 
     def lengths(self) -> np.ndarray:
@@ -483,6 +483,39 @@ class Findings:
         """*positions* (entities), most important first."""
         p = np.asarray(positions, dtype=np.int64)
         return p[np.lexsort(self.priority_keys(p))] if len(p) > 1 else p
+
+    def first_by_priority(self, positions, k: int) -> np.ndarray:
+        """``by_priority(positions)[:k]`` without ordering all of a million *positions*.
+
+        Key by key, from the most important, the entries certainly among the first *k*
+        are picked by ``numpy.partition`` and only the ties at the cut go on to the next
+        key; the few picked are then ordered as :meth:`by_priority` orders them.
+        """
+        p = np.asarray(positions, dtype=np.int64)
+        k = max(0, int(k))
+        if len(p) <= 4 * k or len(p) < 1024:
+            return self.by_priority(p)[:k]
+        keys = self.priority_keys(p)
+        picked = []
+        cand = np.arange(len(p))
+        need = k
+        for key in reversed(keys):  # the most important key first
+            if need == 0:
+                break
+            if len(cand) <= need:
+                picked.append(cand)
+                need = 0
+                break
+            v = key[cand]
+            cut = np.partition(v, need - 1)[need - 1]
+            before = v < cut
+            picked.append(cand[before])
+            need -= int(np.count_nonzero(before))
+            cand = cand[v == cut]
+        if need:  # equal in every key: the first in the list come first (lexsort is stable)
+            picked.append(cand[:need])
+        top = np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
+        return p[top[np.lexsort(tuple(key[top] for key in keys))]]
 
 
 def findings_of(results, book: Book) -> Findings:

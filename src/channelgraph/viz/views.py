@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 from ..model import format_yuan_human
 from . import style
@@ -53,6 +54,7 @@ LABEL_ALL_MAX = 300
 _KNOWN_ATTRS = {"kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
                 "annual_revenue_fen", "outstanding_fen", "facilities"}
 _LABEL_MAX = 14
+_NA = pd.NA
 
 
 @dataclass
@@ -282,17 +284,12 @@ class _Context:
 
 
 def _text(v) -> str:
-    if v is None:
+    if type(v) is str:  # the usual case
+        return v.strip()
+    if v is None or v is _NA:
         return ""
     if isinstance(v, float) and math.isnan(v):
         return ""
-    try:
-        import pandas as pd
-
-        if v is pd.NA:
-            return ""
-    except ImportError:  # pragma: no cover
-        pass
     return str(v).strip()
 
 
@@ -395,16 +392,18 @@ def _left_out_note(ctx: _Context, kept, budget: int, candidates=None) -> tuple[l
     shown = b.mask(kept)
     cand = np.ones(b.n_nodes, dtype=bool) if candidates is None else b.mask(candidates)
     out = np.flatnonzero(cand & ~shown)
-    codes, counts = np.unique(b.kind_code[out], return_counts=True)
-    by_kind = {(b.kind_names[c] if c >= 0 else ""): int(k) for c, k in zip(codes.tolist(), counts.tolist())}
+    # entities per kind code (-1: none), codes ascending: a count, not a sort of a million codes
+    per_code = np.bincount(b.kind_code[out] + 1, minlength=len(b.kind_names) + 1)
+    codes = np.flatnonzero(per_code)
+    by_kind = {(b.kind_names[c - 1] if c > 0 else ""): int(per_code[c]) for c in codes.tolist()}
     by_kind = dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
     s, d = b.src, b.dst
     if not len(out):
         edges_out = 0
     elif candidates is None:
-        edges_out = b.n_edges - int(np.count_nonzero(shown[s] & shown[d]))
+        edges_out = b.n_edges - len(b.rows_within(shown))
     else:  # the shown are candidates too
-        rows = np.flatnonzero(cand[s] & cand[d])
+        rows = b.rows_within(cand)
         edges_out = len(rows) - int(np.count_nonzero(shown[s[rows]] & shown[d[rows]]))
     stats = {"left_out_nodes": len(out), "left_out_edges": edges_out, "left_out_by_kind": by_kind,
              "budget": budget}
@@ -440,8 +439,10 @@ def channel_view(graph, channel_id: str, results=None, *, lang: str = "zh",
     key_persons = {m for m, role in members.items() if role} | {m for m in members if ctx.top_hub(m)}
     is_member = b.mask(list(members))
     # persons and firms outside the member list who control or refer members: how many members each
-    ties = np.flatnonzero(is_member[b.dst] & b.type_mask("CONTROLS", "REFERRED") & ~is_member[b.src]
-                          & (b.src != c) & b.party[b.src])
+    ties = np.flatnonzero(b.type_mask("CONTROLS", "REFERRED"))  # then the other tests on those ties only
+    ties = ties[is_member[b.dst[ties]]]
+    outer = b.src[ties]
+    ties = ties[~is_member[outer] & (outer != c) & b.party[outer]]
     behind = np.bincount(b.src[ties], minlength=b.n_nodes) if len(ties) else np.zeros(b.n_nodes, dtype=np.int64)
     outside = np.flatnonzero(behind)
     # referrers and controllers behind two or more members, or one member when few
@@ -563,7 +564,7 @@ def overview(graph, results=None, node_budget: int = DEFAULT_BUDGET, *, lang: st
     channels = channels[np.lexsort((b.id_rank[channels], -b.degree[channels]))]
     if len(channels) > budget // 4 and b.n_nodes > budget:
         channels = channels[: budget // 4]
-    others = ctx.f.by_priority(np.flatnonzero(~b.channel))
+    others = ctx.f.first_by_priority(np.flatnonzero(~b.channel), max(budget, 40))  # only these are shown
     kept = np.concatenate((channels, others))[:budget].tolist()
     notes, stats = _left_out_note(ctx, kept, budget)
     if stats["left_out_nodes"]:
