@@ -9,7 +9,6 @@ named in a problem.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -719,23 +718,18 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
             pol = Policy()
 
     raw: dict[str, RawTable | None] = {}
-    # The files are parsed two at a time: pandas' tokenizer releases the GIL, so on a
-    # million-customer book reading takes about 10 s instead of 15. Results and problems
-    # are taken in the fixed file order.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        reading = {key: pool.submit(read_csv_table, folder / name, encoding)
-                   for key, name in TABLE_FILES.items() if (folder / name).exists()}
-        for key, name in TABLE_FILES.items():
-            if key not in reading:
-                if key != "schemes":
-                    problems.append(Problem(name, None, None, None, f"is missing from {folder}"))
-                raw[key] = None
-                continue
-            try:
-                raw[key] = reading[key].result()
-            except ValueError as exc:  # unknown --encoding
-                raise DatasetError([Problem(name, None, None, encoding, str(exc))]) from exc
-            problems.extend(raw[key].problems)
+    for key, name in TABLE_FILES.items():
+        f = folder / name
+        if not f.exists():
+            if key != "schemes":
+                problems.append(Problem(name, None, None, None, f"is missing from {folder}"))
+            raw[key] = None
+            continue
+        try:
+            raw[key] = read_csv_table(f, encoding)
+        except ValueError as exc:  # unknown --encoding
+            raise DatasetError([Problem(name, None, None, encoding, str(exc))]) from exc
+        problems.extend(raw[key].problems)
 
     ent_df = rel_df = exp_df = None
     entities = _Entities.none()
