@@ -146,14 +146,19 @@ def _betweenness_error(out: Path) -> dict | None:
             "nodes_above_1e-4": len(rel), "top10_overlap": len(set(top_exact) & set(top_ours))}
 
 
-def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int) -> list[dict]:
+def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int, repeat: int = 1) -> list[dict]:
     results = []
     for n in sizes:
         print(f"== {n:,} customers", flush=True)
         data, gen = _generate(n, seed)
         out = HERE / "data" / f"out-{n}"
         row = {"customers": n, "seed": seed, "generate": gen}
-        row["analyze"] = a = _analyze(data, out)
+        runs = [_analyze(data, out) for _ in range(max(1, repeat))]
+        ok = sorted((r for r in runs if "error" not in r), key=lambda r: r["wall"])
+        # the run with the median process time stands for the size; every run's time is kept
+        row["analyze"] = a = ok[(len(ok) - 1) // 2] if ok else runs[0]
+        if len(runs) > 1:
+            a["walls"] = [r["wall"] for r in runs]
         if "error" in a:
             print(f"   analyze ERROR {a['error'][-500:]}", flush=True)
         else:
@@ -241,8 +246,9 @@ def render(results_dir: Path, info: dict) -> str:
         else:
             tgt = ""
         cells = [f"{got[s][0]:.1f}" if s in got else "–" for s in SHOWN + ["other"]]
+        runs = f" (median of {', '.join(f'{w:.1f}' for w in sorted(a['walls']))})" if a.get("walls") else ""
         lines.append(f"| {r['customers']:,} | " + " | ".join(cells)
-                     + f" | {a['wall']:.1f} | {cpu:.1f} | {peak:.2f} | {tgt} |")
+                     + f" | {a['wall']:.1f}{runs} | {cpu:.1f} | {peak:.2f} | {tgt} |")
     lines += _before_after(rows)
     base = [r for r in rows if r.get("baseline")]
     if base:
@@ -350,10 +356,13 @@ def main() -> None:
     ap.add_argument("--neo4j", help="measure load throughput into this server (it is replaced!)")
     ap.add_argument("--baseline-max", type=int, default=100_000, help="run the baseline up to this size")
     ap.add_argument("--render-only", action="store_true", help="only rewrite RESULTS.md from bench/results/")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run analyze this many times per size and record the median run (the machine's "
+                         "wall times vary by ±20%% from run to run)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if not args.render_only:
-        run(sizes, args.seed, args.neo4j, args.baseline_max)
+        run(sizes, args.seed, args.neo4j, args.baseline_max, args.repeat)
     info = {"date": dt.date.today().isoformat(), "machine": machine()}
     extra = HERE / "NOTES.md"
     text = render(HERE / "results", info) + ("\n" + extra.read_text(encoding="utf-8") if extra.exists() else "")
