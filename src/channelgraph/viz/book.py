@@ -30,6 +30,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._runtime import optional_module
 from ..model import CHANNEL_KINDS, PARTY_KINDS
 from ..store.embedded import _values  # node and edge attributes exactly as build_graph sets them
 
@@ -86,18 +87,7 @@ COMPILED_LOOKUP_MIN = 500_000
 
 def _lookup_kernels():
     """:mod:`channelgraph.viz._lookup_kernels`, None without numba."""
-    global _LOOKUP
-    if _LOOKUP is None:
-        try:
-            from . import _lookup_kernels as kernels
-        except ImportError:  # pragma: no cover - exercised only where numba is missing
-            _LOOKUP = False
-        else:
-            _LOOKUP = kernels
-    return _LOOKUP or None
-
-
-_LOOKUP = None
+    return optional_module(__package__ + "._lookup_kernels")
 
 
 class IdIndex:

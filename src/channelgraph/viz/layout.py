@@ -18,6 +18,8 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .._runtime import optional_module
+
 #: Views up to this many nodes use exact all-pairs repulsion (cheap at that size).
 EXACT_MAX = 400
 
@@ -156,18 +158,10 @@ class _FarField:
 
 def _kernels():
     """The compiled repulsion loops (:mod:`channelgraph.viz._layout_kernels`), None without numba."""
-    global _KERNELS
-    if _KERNELS is None:
-        try:
-            from . import _layout_kernels
-        except ImportError:  # pragma: no cover - exercised only where numba is missing
-            _KERNELS = False
-        else:
-            _KERNELS = _layout_kernels
-    return _KERNELS or None
+    return None if _KERNELS is False else optional_module(__package__ + "._layout_kernels")
 
 
-#: The compiled kernels module once looked up (False: numba is missing).
+#: False: lay out with the numpy code, as without numba (the tests compare both).
 _KERNELS = None
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import gc
 import json
 from pathlib import Path
 
+from .._runtime import gc_paused
 from .book import Book
 from .html import write_html
 from .mask import maybe_mask
@@ -16,30 +15,6 @@ from .views import DEFAULT_BUDGET, View, channel_view, ego_view, find_group, fin
 
 #: How many of the best channels get their own page.
 TOP_CHANNELS = 3
-
-
-def _gc_paused(fn):
-    """Run *fn* with the cyclic garbage collector paused (restored afterwards, also on error).
-
-    Drawing a run's views makes hundreds of thousands of small dicts, lists and strings,
-    and each burst of them makes the collector walk every tracked object of the run
-    again — the results tables hold a list per group and pattern, millions in a big book.
-    The views make no reference cycles that matter, so pausing the collector frees
-    nothing later than otherwise (as :func:`channelgraph.risk._facts.gc_paused` does for
-    the risk room).
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        was = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if was:
-                gc.enable()
-
-    return wrapper
 
 
 def main_views(graph, results: dict | None, *, lang: str = "zh", policy=None,
@@ -71,7 +46,7 @@ def main_views(graph, results: dict | None, *, lang: str = "zh", policy=None,
     return out
 
 
-@_gc_paused
+@gc_paused
 def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang: str = "zh",
                 mask: bool = True, node_budget: int = DEFAULT_BUDGET) -> list[Path]:
     """Write the main views into ``out_dir/views/`` plus ``views/index.json`` (file, kind, title, counts).
