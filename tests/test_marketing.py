@@ -474,12 +474,13 @@ def test_background_work_gives_the_same_hubs_and_communities(tmp_path, monkeypat
 
 def test_background_betweenness_error_reaches_the_caller():
     from channelgraph.marketing._graph import MarketingGraph
-    from channelgraph.marketing.hubs import betweenness_of, start_betweenness
+    from channelgraph.marketing import _background as background
+    from channelgraph.marketing.hubs import betweenness_of, betweenness_task
 
     view = MarketingGraph(ids=np.array(["a"], dtype=object), kind=np.array(["person"], dtype=object),
                           name=np.array([""], dtype=object), region=np.array([""], dtype=object),
                           is_customer=np.zeros(1, bool), outstanding_fen=np.zeros(1, np.int64),
                           is_party=np.ones(1, bool), adjacency=None)
-    start_betweenness(view, 10, 1)
+    background.start(view, [betweenness_task(view, 10, 1)])
     with pytest.raises(Exception):
         betweenness_of(view, 10, 1)

@@ -77,12 +77,6 @@ def reach_task(view: MarketingGraph) -> tuple:
     return ("reach counts",), two_hop_reach, (view.adjacency, view.prospect)
 
 
-def start_betweenness(view: MarketingGraph, samples: int, seed: int) -> None:
-    """Start computing the view's betweenness on a background thread (see
-    :mod:`~channelgraph.marketing._background`); :func:`rank_hubs` takes the result."""
-    background.start(view, [betweenness_task(view, samples, seed)])
-
-
 def betweenness_task(view: MarketingGraph, samples: int, seed: int) -> tuple:
     """``(key, function, args)`` of the view's betweenness, for :func:`background.start`."""
     return ("betweenness", int(samples), int(seed)), betweenness, (view.adjacency, int(samples), int(seed))
@@ -94,8 +88,9 @@ def pagerank_task(view: MarketingGraph) -> tuple:
 
 
 def betweenness_of(view: MarketingGraph, samples: int, seed: int) -> tuple[np.ndarray, dict]:
-    """The view's betweenness: the background result of :func:`start_betweenness` if one was
-    started (waiting for it; handed out as a copy), else computed now."""
+    """The view's betweenness: the background result if it was started (see
+    :func:`~channelgraph.marketing.prefetch_marketing`; waiting for it, handed out as a
+    copy), else computed now."""
     bc, how = background.result(view, *betweenness_task(view, samples, seed))
     return bc.copy(), dict(how)
 
