@@ -1,8 +1,8 @@
-// Load a batch of relations of one type. __TYPE__ is replaced only with a member of
-// channelgraph.model.RelationType (never from data); every value is a parameter.
-// Always MERGE (also into an empty database): a relationship has no uniqueness
-// constraint, so only MERGE keeps a retried batch from doubling it. Both ends are found
-// through the Entity id uniqueness constraint.
+// Load a batch of relations of one type into a database that may already hold them
+// (MERGE on the ordered pair: a rerun or a changed dataset updates, never doubles).
+// __TYPE__ is replaced only with a member of channelgraph.model.RelationType (never from
+// data); every value is a parameter. Both ends are found through the Entity id
+// uniqueness constraint.
 UNWIND $rows AS row
 MATCH (a:Entity {id: row.src})
 MATCH (b:Entity {id: row.dst})

@@ -7,9 +7,14 @@
   statement ``MERGE``\\ s on ids, so loading the same dataset twice leaves the same nodes
   and relationships, a changed row updates its properties, and a load interrupted
   midway (server killed) completes when rerun. Into a database that holds none (a
-  first load, or ``replace``) nodes are ``CREATE``\\ d without a lookup per row — the
-  uniqueness constraints still refuse a duplicate — and relationships are always
-  merged, so a retried batch can never double them.
+  first load, or ``replace``) nodes and relationships are ``CREATE``\\ d without a lookup
+  per row. A batch is one transaction, which the driver retries only after the server
+  rolled it back (an unknown commit outcome stops the load; its rerun merges), and the
+  uniqueness constraints refuse a duplicate node, so nothing is created twice.
+* **Bulk import** (:mod:`channelgraph.store.neo4j_import`): for a first load of a
+  big book, Neo4j's offline importer writes the store directly; a load afterwards
+  recognises the imported dataset by its fingerprint and only adds the schema and
+  the dataset record.
 * **Read-back** (:func:`read_dataset_from_neo4j`) rebuilds exactly the validated tables
   (same columns, same row order, same types) so that every analysis gives the same
   answer as on the embedded backend.
@@ -221,13 +226,25 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
     When the database holds no channelgraph node at the start (a first load, or after
     ``replace`` cleared it), nodes are created without the per-row lookup of ``MERGE``
     (``cypher/load/create_*.cypher``); otherwise every row is merged on its id.
-    Relationships are merged either way.
+    When the database holds exactly this dataset, bulk-imported by ``neo4j-admin``
+    from :func:`~channelgraph.store.neo4j_import.write_import_files` (the fingerprint
+    on its ``Dataset`` node matches), no row is written: the load creates the
+    constraints and indexes and the dataset record.
     """
     progress = progress or (lambda *a: None)
     with open_driver(target) as driver, _session(driver, target) as session:
         for stmt in _statements(cypher("schema")):
             session.run(stmt).consume()
+        # After a bulk import the server now builds every index over the imported rows;
+        # the dataset's fingerprint is computed meanwhile.
+        imported = _holds_imported(session, dataset)
         session.run("CALL db.awaitIndexes(300)").consume()
+        meta = _dataset_record(dataset)
+        if imported:
+            # Bulk-imported (neo4j_import): every row is in place; add only the dataset record.
+            session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=meta).consume())
+            progress("imported", 1, 1)
+            return _counts(session)
         if replace:
             session.run(cypher("load/clear"), batch=batch_size).consume()  # CALL … IN TRANSACTIONS
         empty = not session.run(cypher("load/any")).single()["any"]
@@ -258,7 +275,8 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
             rows = [{"src": src, "dst": dst, "props": props} for src, dst, props in
                     zip(part["src"].tolist(), part["dst"].tolist(),
                         property_maps(part, _RELATION_RENAME, skip=("src", "dst", "type")))]
-            done = write(cypher("load/relations", TYPE=rtype.value), "relations", rows, done, total)
+            statement = cypher("load/create_relations" if empty else "load/relations", TYPE=rtype.value)
+            done = write(statement, "relations", rows, done, total)
         progress("relations", total, total)
 
         sch = dataset.schemes
@@ -269,18 +287,33 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
         rows = property_maps(exp, _FACILITY_RENAME)
         write(cypher("load/create_facilities" if empty else "load/facilities"), "facilities", rows, 0, len(rows))
 
-        meta = {
-            "id": DATASET_ID,
-            "entity_columns": list(ent.columns),
-            "relation_columns": list(rel.columns),
-            "exposure_columns": list(exp.columns),
-            "scheme_columns": list(sch.columns),
-            "encodings": json.dumps(dataset.encodings),
-            "name": dataset.name,
-            "policy_toml": _policy_text(dataset),
-        }
         session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=meta).consume())
         return _counts(session)
+
+
+def _dataset_record(dataset: Dataset) -> dict:
+    """The Dataset node's properties: column order of each table, encodings, name, policy text."""
+    return {
+        "id": DATASET_ID,
+        "entity_columns": list(dataset.entities.columns),
+        "relation_columns": list(dataset.relations.columns),
+        "exposure_columns": list(dataset.exposures.columns),
+        "scheme_columns": list(dataset.schemes.columns),
+        "encodings": json.dumps(dataset.encodings),
+        "name": dataset.name,
+        "policy_toml": _policy_text(dataset),
+    }
+
+
+def _holds_imported(session, dataset: Dataset) -> bool:
+    """Whether the database holds exactly *dataset*, written by the offline importer
+    (:mod:`channelgraph.store.neo4j_import`) and not finished by a load yet."""
+    rec = session.run(cypher("load/imported"), id=DATASET_ID).single()
+    if rec is None or rec["fingerprint"] is None:
+        return False
+    from .neo4j_import import dataset_fingerprint
+
+    return rec["fingerprint"] == dataset_fingerprint(dataset)
 
 
 def _policy_text(dataset: Dataset) -> str:
