@@ -410,10 +410,12 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
     try:
         uri = f"bolt://127.0.0.1:{port}"
         bulk = Neo4jTarget(uri)
-        stages = []
-        counts = load_dataset_to_neo4j(load_dataset(SAMPLE), bulk, progress=lambda s, *_: stages.append(s))
-        assert stages == ["imported"]  # recognised: no row was written again
-        assert counts == cypher_counts
+        with pytest.raises(Neo4jFailure, match="bulk-imported and not finished"):
+            read_dataset_from_neo4j(bulk)  # the importer's Dataset node has no columns yet
+        r = runner.invoke(main, ["load", str(SAMPLE), "--neo4j", uri, "--quiet"])
+        assert r.exit_code == 0, r.output
+        assert "bulk-imported" in r.output and "no row written again" in r.output
+        assert neo4j_counts(bulk) == cypher_counts
         back, ds = read_dataset_from_neo4j(bulk), load_dataset(SAMPLE)
         for name in ("entities", "relations", "exposures", "schemes"):
             pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name), check_dtype=True, obj=name)
@@ -425,8 +427,9 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
         for name in a:
             assert a[name] == b[name], f"{name} differs between the embedded backend and the bulk import"
         # Finished, the database loads like any other: a second load merges to the same counts.
+        stages = []
         again = load_dataset_to_neo4j(load_dataset(SAMPLE), bulk, progress=lambda s, *_: stages.append(s))
-        assert again == cypher_counts and "relations" in stages
+        assert again == cypher_counts and "relations" in stages and "imported" not in stages
     finally:
         subprocess.run([script, "stop"], capture_output=True, env=env, timeout=120)
 

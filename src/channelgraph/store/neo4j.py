@@ -382,6 +382,9 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
             raise Neo4jFailure(f"no channelgraph dataset in Neo4j at {target.uri}; "
                                "load one first: channelgraph load DATA --neo4j URI")
         meta = rec["props"]
+        if "entity_columns" not in meta:
+            raise Neo4jFailure(f"the dataset in Neo4j at {target.uri} was bulk-imported and not finished yet; "
+                               "finish it first: channelgraph load DATA --neo4j URI (with the exported DATA)")
 
         def read(name: str, row_of: Callable[[object], dict], **params) -> list:
             """The rows of a chunked read query, in load order (``_row``)."""
