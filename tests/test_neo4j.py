@@ -97,18 +97,23 @@ def test_cypher_looking_ids_and_names_are_stored_verbatim(make_dataset, target):
     assert neo4j_counts(target)["nodes"]["Entity"] == 9
 
 
-def test_parity_embedded_vs_neo4j_on_the_sample(target, tmp_path):
+def _assert_same_outputs_as_embedded(data: Path, uri: str, tmp_path: Path) -> None:
+    """``analyze DATA`` and ``analyze --neo4j URI`` write the same files, byte for byte."""
     runner = CliRunner()
-    r = runner.invoke(main, ["load", str(SAMPLE), "--neo4j", URI, "--quiet"])
+    r = runner.invoke(main, ["analyze", str(data), "--out", str(tmp_path / "csv")])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(main, ["analyze", str(SAMPLE), "--out", str(tmp_path / "csv")])
-    assert r.exit_code == 0, r.output
-    r = runner.invoke(main, ["analyze", "--neo4j", URI, "--out", str(tmp_path / "neo")])
+    r = runner.invoke(main, ["analyze", "--neo4j", uri, "--out", str(tmp_path / "neo")])
     assert r.exit_code == 0, r.output
     a, b = _dump(tmp_path / "csv"), _dump(tmp_path / "neo")
     assert sorted(a) == sorted(b) and len(a) > 5
     for name in a:
         assert a[name] == b[name], f"{name} differs between the embedded and the Neo4j backend"
+
+
+def test_parity_embedded_vs_neo4j_on_the_sample(target, tmp_path):
+    r = CliRunner().invoke(main, ["load", str(SAMPLE), "--neo4j", URI, "--quiet"])
+    assert r.exit_code == 0, r.output
+    _assert_same_outputs_as_embedded(SAMPLE, URI, tmp_path)
 
 
 def test_parity_on_a_generated_5000_customer_bank(target, tmp_path):
@@ -419,13 +424,7 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
         back, ds = read_dataset_from_neo4j(bulk), load_dataset(SAMPLE)
         for name in ("entities", "relations", "exposures", "schemes"):
             pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name), check_dtype=True, obj=name)
-        assert runner.invoke(main, ["analyze", str(SAMPLE), "--out", str(tmp_path / "csv")]).exit_code == 0
-        r = runner.invoke(main, ["analyze", "--neo4j", uri, "--out", str(tmp_path / "neo")])
-        assert r.exit_code == 0, r.output
-        a, b = _dump(tmp_path / "csv"), _dump(tmp_path / "neo")
-        assert sorted(a) == sorted(b) and len(a) > 5
-        for name in a:
-            assert a[name] == b[name], f"{name} differs between the embedded backend and the bulk import"
+        _assert_same_outputs_as_embedded(SAMPLE, uri, tmp_path)
         # Finished, the database loads like any other: a second load merges to the same counts.
         stages = []
         again = load_dataset_to_neo4j(load_dataset(SAMPLE), bulk, progress=lambda s, *_: stages.append(s))

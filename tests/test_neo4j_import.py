@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
-from channelgraph.store import neo4j_import
 from channelgraph.store.neo4j_import import dataset_fingerprint, write_import_files
 from conftest import ENTITIES, RELATIONS, SAMPLE
 
@@ -87,12 +86,10 @@ def test_a_line_break_in_a_value_turns_on_multiline_fields(make_dataset, tmp_pat
     assert "--multiline-fields=true" in _groups(files)
 
 
-def test_parallel_parts_give_the_same_files_as_one_pass(monkeypatch, tmp_path):
+def test_parallel_parts_give_the_same_files_as_one_pass(tmp_path):
     ds = load_dataset(SAMPLE)
     one = write_import_files(ds, tmp_path / "one")
-    monkeypatch.setattr(neo4j_import, "PARALLEL_MIN_CELLS", 0)
-    monkeypatch.setattr(neo4j_import, "PART_ROWS", 100)
-    many = write_import_files(ds, tmp_path / "many")
+    many = write_import_files(ds, tmp_path / "many", part_rows=100, parallel_min_cells=0)
     a, b = _groups(one), _groups(many)
     assert list(a) == list(b)
     assert any(len(paths) > 3 for paths in b.values())  # really split into parts

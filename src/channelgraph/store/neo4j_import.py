@@ -190,12 +190,13 @@ def _run_job(i: int) -> bool:
     return _JOBS[i]()
 
 
-def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Callable[[], None]) -> list[bool]:
+def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Callable[[], None],
+              parallel_min_cells: int) -> list[bool]:
     """Run the file-writing jobs, on forked worker processes where the platform forks
     (they share the dataset's memory, copy-on-write) and the export is big enough to
     repay the start-up; *meanwhile* runs in this process."""
     workers = min(os.cpu_count() or 1, 4)
-    if sum(sizes) < PARALLEL_MIN_CELLS or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if sum(sizes) < parallel_min_cells or workers < 2 or "fork" not in mp.get_all_start_methods():
         meanwhile()
         return [job() for job in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -sizes[i])  # largest first: the workers end together
@@ -209,13 +210,18 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
         _JOBS.clear()
 
 
-def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
+def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int | None = None,
+                       parallel_min_cells: int | None = None) -> ImportFiles:
     """Write *dataset* as input files for ``neo4j-admin database import full``.
 
     Parameters
     ----------
     dataset : a validated :class:`~channelgraph.io.Dataset`.
     folder : where to write (created); files of an earlier export there are replaced.
+    part_rows : rows per part file (default :data:`PART_ROWS`): big tables are split so
+        that the worker processes share them evenly.
+    parallel_min_cells : from this many cells on (default :data:`PARALLEL_MIN_CELLS`) the
+        parts are written by forked worker processes where the platform forks.
 
     Returns
     -------
@@ -245,7 +251,7 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
 
     def add(stem: str, option: str, n_rows: int, n_columns: int, header_of, write_rows) -> None:
         """Queue one file group: a header file, then the rows in parts that the workers share."""
-        parts = max(1, min(n_rows // PART_ROWS, 64)) if "," not in str(out) else 1
+        parts = max(1, min(n_rows // (part_rows or PART_ROWS), 64)) if "," not in str(out) else 1
         bounds = np.linspace(0, n_rows, parts + 1).astype(int).tolist()
         names = [out / f"{stem}.header.csv"] + [out / f"{stem}.part{k}.csv" for k in range(parts)]
         jobs.append((lambda: _write_header(names[0], header_of()), 1))
@@ -317,7 +323,8 @@ def write_import_files(dataset: Dataset, folder: str | Path) -> ImportFiles:
             relationship_file("UNDER_SCHEME", "Facility", "Scheme", under["facility_id"], under["scheme_id"])
 
     multiline = _run_jobs([write for write, _ in jobs], [size for _, size in jobs],
-                          lambda: setattr(files, "fingerprint", dataset_fingerprint(dataset)))
+                          lambda: setattr(files, "fingerprint", dataset_fingerprint(dataset)),
+                          PARALLEL_MIN_CELLS if parallel_min_cells is None else parallel_min_cells)
     _write_table(out / "nodes_Dataset.csv", ["id:ID(Dataset)", "import_fingerprint"],
                  [_quoted(pd.Series([DATASET_ID])), _quoted(pd.Series([files.fingerprint]))])
     args.append(f"--nodes=Dataset={out / 'nodes_Dataset.csv'}")
