@@ -387,6 +387,18 @@ def test_load_statements_find_nodes_through_the_uniqueness_constraints(target):
 # --------------------------------------------------------------------- bulk import
 
 
+def _graph_content(uri: str) -> tuple[list, list]:
+    """Every node (labels, properties) and relationship (type, ends, properties), sorted."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(uri, auth=None) as driver, driver.session() as s:
+        nodes = sorted((sorted(r["l"]), sorted(r["p"].items())) for r in
+                       s.run("MATCH (n) RETURN labels(n) AS l, properties(n) AS p"))
+        rels = sorted((r["t"], r["a"], r["b"], sorted(r["p"].items())) for r in
+                      s.run("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p"))
+    return nodes, rels
+
+
 def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
     """export-neo4j → Neo4j's offline importer → load finishes it: the same counts as a Cypher
     load, the same tables read back, the same analysis outputs as the embedded backend."""
@@ -421,6 +433,9 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
         assert r.exit_code == 0, r.output
         assert "bulk-imported" in r.output and "no row written again" in r.output
         assert neo4j_counts(bulk) == cypher_counts
+        # node for node and relationship for relationship, every label and property (an empty
+        # text is a property "" in both, a missing amount no property in both)
+        assert _graph_content(uri) == _graph_content(URI)
         back, ds = read_dataset_from_neo4j(bulk), load_dataset(SAMPLE)
         for name in ("entities", "relations", "exposures", "schemes"):
             pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name), check_dtype=True, obj=name)
