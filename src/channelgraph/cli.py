@@ -334,6 +334,10 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
     With the local server: scripts/neo4j-local stop
       scripts/neo4j-local import @/tmp/cg-import/import.args && scripts/neo4j-local start
     """
+    from shlex import quote
+
+    from rich.markup import escape
+
     from .store.neo4j_import import write_import_files
 
     ds = _load(data, encoding, policy, max_errors)
@@ -341,10 +345,8 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
     try:
         files = write_import_files(ds, out_dir)
     except (ValueError, OSError) as exc:
-        err.print(f"[bold red]✗[/] {exc}", markup=True, highlight=False)
+        err.print(f"[bold red]✗[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_SERVER if isinstance(exc, OSError) else EXIT_DATA)
-    from shlex import quote
-
     out.print(f"[green]✓[/] wrote {files.node_count:,} nodes and {files.relationship_count:,} relationships "
               f"for neo4j-admin in {time.perf_counter() - t0:.1f}s: {files.folder}", highlight=False, soft_wrap=True)
     out.print("next, with the database stopped:\n"

@@ -91,13 +91,16 @@ def _texts(values: pd.Series) -> tuple[list[str], np.ndarray | None]:
     return values.astype(str).tolist(), None
 
 
-def _quoted(values: pd.Series) -> list[str]:
-    """Text cells for the importer: quoted (so an empty text stays an empty text), quotes doubled;
-    a missing cell is an unquoted empty field, which the importer stores as no property."""
+def _quoted(values: pd.Series) -> tuple[list[str], bool]:
+    """Text cells for the importer, and whether one holds a line break (the importer must
+    then read multi-line fields). Cells are quoted (so an empty text stays an empty text),
+    quotes doubled; a missing cell is an unquoted empty field, which the importer stores as
+    no property."""
     texts, missing = _texts(values)
     if not texts:
-        return []
+        return [], False
     joined = "\x00".join(texts)
+    line_break = "\n" in joined or "\r" in joined
     if joined.count("\x00") == len(texts) - 1:  # no NUL inside a value: quote in one pass
         out = ('"' + joined.replace('"', '""').replace("\x00", '"\x00"') + '"').split("\x00")
     else:
@@ -105,13 +108,13 @@ def _quoted(values: pd.Series) -> list[str]:
     if missing is not None:
         for i in np.flatnonzero(missing).tolist():
             out[i] = ""
-    return out
+    return out, line_break
 
 
-def _typed(values: pd.Series) -> tuple[str, list[str]]:
-    """(header type suffix, cells) of one column, with the types the Cypher loader stores."""
+def _typed(values: pd.Series) -> tuple[str, list[str], bool]:
+    """(header type suffix, cells, holds a line break) of one column, with the types the
+    Cypher loader stores."""
     dtype = values.dtype
-    missing = values.isna().to_numpy()
     if pd.api.types.is_bool_dtype(dtype):
         flags = values.fillna(False).to_numpy(dtype=bool).tolist()
         suffix, cells = ":boolean", ["true" if f else "false" for f in flags]
@@ -121,23 +124,16 @@ def _typed(values: pd.Series) -> tuple[str, list[str]]:
         # repr: the shortest text that reads back as the same double.
         suffix, cells = ":double", list(map(repr, values.fillna(0.0).to_numpy(dtype=float).tolist()))
     else:
-        return "", _quoted(values)
+        return ("", *_quoted(values))
+    missing = values.isna().to_numpy()
     if missing.any():
         for i in np.flatnonzero(missing).tolist():
             cells[i] = ""
-    return suffix, cells
+    return suffix, cells, False
 
 
-def _has_line_break(values: pd.Series) -> bool:
-    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
-        return False
-    joined = "\x00".join(_texts(values)[0])
-    return "\n" in joined or "\r" in joined
-
-
-def _write_header(path: Path, header: list[str]) -> bool:
+def _write_header(path: Path, header: list[str]) -> None:
     path.write_text(",".join(header) + "\n", encoding="utf-8")
-    return False
 
 
 def _write_rows(path: Path, cells: list[list[str]]) -> None:
@@ -148,13 +144,6 @@ def _write_rows(path: Path, cells: list[list[str]]) -> None:
             rows = zip(*(c[i:i + step] for c in cells))
             fh.write("\n".join(map(",".join, rows)))
             fh.write("\n")
-
-
-def _write_table(path: Path, header: list[str], cells: list[list[str]]) -> None:
-    """A small file with its header (the dataset record)."""
-    _write_header(path, header)
-    with open(path, "a", encoding="utf-8", newline="") as fh:
-        fh.write("\n".join(map(",".join, zip(*cells))) + "\n")
 
 
 def _properties(df: pd.DataFrame, rename: dict[str, str], skip: tuple[str, ...],
@@ -170,14 +159,13 @@ def _properties(df: pd.DataFrame, rename: dict[str, str], skip: tuple[str, ...],
             raise ValueError(f"column {column!r} cannot be a property name in neo4j-admin's header; "
                              "load this dataset with `channelgraph load` instead")
         values = df[column]
-        multiline = multiline or _has_line_break(values)
         if column == id_column:
-            header.append(f"{name}:ID({id_space})")
-            cells.append(_quoted(values))
-            continue
-        suffix, typed = _typed(values)
+            suffix, typed, line_break = f":ID({id_space})", *_quoted(values)
+        else:
+            suffix, typed, line_break = _typed(values)
         header.append(name + suffix)
         cells.append(typed)
+        multiline = multiline or line_break
     header.append("_row:long")
     cells.append(list(map(str, df.index.to_numpy().astype(np.int64).tolist())))
     return header, cells, multiline
@@ -254,7 +242,7 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int |
         parts = max(1, min(n_rows // (part_rows or PART_ROWS), 64)) if "," not in str(out) else 1
         bounds = np.linspace(0, n_rows, parts + 1).astype(int).tolist()
         names = [out / f"{stem}.header.csv"] + [out / f"{stem}.part{k}.csv" for k in range(parts)]
-        jobs.append((lambda: _write_header(names[0], header_of()), 1))
+        jobs.append((lambda: _write_header(names[0], header_of()) or False, 1))
         for k in range(parts):
             lo, hi = bounds[k], bounds[k + 1]
             jobs.append((lambda path=names[k + 1], lo=lo, hi=hi: write_rows(path, lo, hi), (hi - lo) * n_columns))
@@ -279,8 +267,8 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int |
             return [f":START_ID({start})", f":END_ID({end})"] + extra
 
         def rows(path: Path, lo: int, hi: int) -> bool:
-            a, b = src.iloc[lo:hi], dst.iloc[lo:hi]
-            cells, multiline = [_quoted(a), _quoted(b)], _has_line_break(a) or _has_line_break(b)
+            (a, a_break), (b, b_break) = _quoted(src.iloc[lo:hi]), _quoted(dst.iloc[lo:hi])
+            cells, multiline = [a, b], a_break or b_break
             if props is not None:
                 _, extra, ml = _properties(props.iloc[lo:hi], _RELATION_RENAME, skip, None, None)
                 cells, multiline = cells + extra, multiline or ml
@@ -325,8 +313,8 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int |
     multiline = _run_jobs([write for write, _ in jobs], [size for _, size in jobs],
                           lambda: setattr(files, "fingerprint", dataset_fingerprint(dataset)),
                           PARALLEL_MIN_CELLS if parallel_min_cells is None else parallel_min_cells)
-    _write_table(out / "nodes_Dataset.csv", ["id:ID(Dataset)", "import_fingerprint"],
-                 [_quoted(pd.Series([DATASET_ID])), _quoted(pd.Series([files.fingerprint]))])
+    (out / "nodes_Dataset.csv").write_text(f'id:ID(Dataset),import_fingerprint\n"{DATASET_ID}","{files.fingerprint}"\n',
+                                           encoding="utf-8")
     args.append(f"--nodes=Dataset={out / 'nodes_Dataset.csv'}")
     files.nodes["Dataset"] = 1
 
