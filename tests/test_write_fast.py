@@ -266,3 +266,19 @@ def test_random_tables_match_reference(tmp_path, rows):
     for p in tmp_path.glob("t.*"):
         p.unlink()
     assert_same_as_reference(df, tmp_path)
+
+
+def test_writing_again_replaces_the_files_and_leaves_nothing_aside(tmp_path):
+    first = pd.DataFrame({"group_id": ["G1", "G2"], "exposure_fen": [100, 250]})
+    second = pd.DataFrame({"group_id": ["G9"], "exposure_fen": [12345]})
+    write_table(first, tmp_path, "risk_groups")
+    assert_same_as_reference(second, tmp_path, "risk_groups")  # over the first table's files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["risk_groups.csv", "risk_groups.json"]
+
+
+def test_a_folder_in_the_way_is_an_error_and_stays(tmp_path):
+    (tmp_path / "risk_groups.csv").mkdir()
+    with pytest.raises(OSError):
+        write_table(pd.DataFrame({"group_id": ["G1"]}), tmp_path, "risk_groups")
+    assert (tmp_path / "risk_groups.csv").is_dir()
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.old"))

