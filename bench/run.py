@@ -297,10 +297,13 @@ def render(results_dir: Path, info: dict) -> str:
         "",
         "One `channelgraph analyze DATA --out OUT --timings` per size, in a fresh process; the stages are "
         "those it prints (wall seconds; CPU seconds in `results/<size>.json`). *process* is the command's "
-        "wall time end to end (start-up and imports included); *peak* is its peak RSS. The marketing "
+        "wall time end to end (start-up and imports included); *peak* is its peak RSS plus the private "
+        "memory of its side processes (an upper bound), *CPU s* includes theirs. The marketing "
         "room's view-only work (PageRank, reach, betweenness, communities) runs on a background thread from "
         "the graph build on, so its cost shows in the stages it overlaps (risk, tables) and in *marketing* "
-        "only where the main thread waits for it; compare whole runs.",
+        "only where the main thread waits for it; after it, the later rooms' tables and every second "
+        "graph page are written by forked side processes (the final *tables* time is the wait for them); "
+        "compare whole runs.",
         "",
         "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak GiB | target |",
         "|---:|" + "---:|" * (len(SHOWN) + 5),

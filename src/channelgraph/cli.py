@@ -364,8 +364,10 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     Returns ``(results, files)``; the library equivalent of ``analyze``. A
     :class:`~channelgraph.timing.Stopwatch` times each stage.
     """
+    from ._forked import SideProcesses
     from .analyses import run_analyses, write_summary, write_tables
     from .marketing import prefetch_marketing
+    from .marketing._background import settle as settle_background
     from .report import write_report
     from .risk._facts import facts_of
     from .timing import stage_of
@@ -379,23 +381,29 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     with timed("graph build"):
         facts_of(ds)
         prefetch_marketing(ds)
-    files: list[Path] = []
+    # Each room's tables are written as soon as the room is done: by a forked copy of the
+    # process once the background work has ended (on the second core, while this process
+    # goes on with the next room, the views and the report), else here.
+    side = SideProcesses()
 
-    def write_room(name, result):  # each room's tables as soon as it is done
+    def write_room(name, result):
         with timed("tables"):
-            files.extend(write_tables(result, out_dir))
+            settle_background()
+            side.run(write_tables, result, out_dir)
 
     results = run_analyses(None, ds, stopwatch=stopwatch, after=write_room)
     with timed("tables"):
-        files += write_summary(results, ds, out_dir)
+        summary = write_summary(results, ds, out_dir)
     with timed("views"):
         views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
     with timed("report"):
-        files += views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
+        files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
         if "caps" in results:
             from .caps import write_caps_report
 
             files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
+    with timed("tables"):
+        files = [p for paths in side.wait() for p in paths] + summary + files
     return results, files
 
 

@@ -48,9 +48,29 @@ def run(todo: list) -> None:
             fut.set_exception(exc)
 
 
+_THREADS: list[threading.Thread] = []
+
+
 def in_background(fn: Callable, *args) -> None:
     """``fn(*args)`` on a new daemon thread."""
-    threading.Thread(target=fn, args=args, name="channelgraph-marketing", daemon=True).start()
+    t = threading.Thread(target=fn, args=args, name="channelgraph-marketing", daemon=True)
+    t.start()
+    _THREADS.append(t)
+
+
+def settle(timeout: float = 0.1) -> bool:
+    """Give background threads that are ending up to *timeout* seconds each to end; whether
+    none is left.
+
+    The thread's last result wakes whoever waits for it a moment before the thread itself
+    returns; ``analyze`` forks side processes only once no other thread runs (see
+    :mod:`channelgraph._forked`), so it settles the threads after the marketing room.
+    """
+    for t in list(_THREADS):
+        t.join(timeout)
+        if not t.is_alive():
+            _THREADS.remove(t)
+    return not _THREADS
 
 
 def result(view, key: tuple, fn: Callable, args: tuple):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
+from .._forked import SideProcesses
 from .._runtime import gc_paused
 from .book import Book
 from .html import write_html
@@ -27,22 +30,35 @@ def main_views(graph, results: dict | None, *, lang: str = "zh", policy=None,
     File names are positions (``channel-1.html``), never the data's ids, which could be
     personal identifiers.
     """
+    return [(name, make()) for name, make in page_plans(graph, results, lang=lang, policy=policy,
+                                                        node_budget=node_budget)]
+
+
+def page_plans(graph, results: dict | None, *, lang: str = "zh", policy=None,
+               node_budget: int = DEFAULT_BUDGET) -> list[tuple[str, Callable[[], View]]]:
+    """(file name, function that builds the view) for each page of :func:`main_views`.
+
+    Which pages there are is decided here; each view is built only when its function is
+    called, so that the pages can be built apart (:func:`write_views` shares them between
+    this process and a forked one).
+    """
     book = Book.of(graph)
     found = findings_of(results, book)
-    out: list[tuple[str, View]] = [("overview.html", overview(book, found, node_budget, lang=lang))]
+    out: list[tuple[str, Callable[[], View]]] = [
+        ("overview.html", partial(overview, book, found, node_budget, lang=lang))]
     for i, ch in enumerate(channel_order(found, book)[:TOP_CHANNELS], start=1):
-        out.append((f"channel-{i}.html", channel_view(book, ch, found, lang=lang, node_budget=node_budget)))
+        out.append((f"channel-{i}.html", partial(channel_view, book, ch, found, lang=lang, node_budget=node_budget)))
     group = find_group(book, found, policy=policy)
     if group is not None:
-        out.append(("group-1.html", group_view(book, group.members, found, lang=lang, group=group,
-                                               node_budget=node_budget)))
+        out.append(("group-1.html", partial(group_view, book, group.members, found, lang=lang, group=group,
+                                            node_budget=node_budget)))
     pattern = find_pattern(book, found)
     if pattern is not None:
-        out.append(("pattern-1.html", pattern_view(book, pattern.members, found, lang=lang, pattern=pattern,
-                                                   node_budget=node_budget)))
+        out.append(("pattern-1.html", partial(pattern_view, book, pattern.members, found, lang=lang,
+                                              pattern=pattern, node_budget=node_budget)))
     hub = top_hub(book, found)
     if hub is not None:
-        out.append(("ego-1.html", ego_view(book, hub, 1, found, lang=lang, node_budget=node_budget)))
+        out.append(("ego-1.html", partial(ego_view, book, hub, 1, found, lang=lang, node_budget=node_budget)))
     return out
 
 
@@ -79,11 +95,31 @@ def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang:
     files: list[Path] = []
     index = []
     book = Book.of(dataset if dataset is not None else graph)
-    for name, view in main_views(book, results, lang=lang, policy=policy, node_budget=node_budget):
-        files.append(write_html(view, folder / name, mask=mask))
-        index.append({"file": name, "kind": view.kind, "title": maybe_mask(view.title, mask),
-                      "nodes": len(view.nodes), "edges": len(view.edges),
-                      "left_out_nodes": view.stats.get("left_out_nodes", 0)})
+    plans = page_plans(book, results, lang=lang, policy=policy, node_budget=node_budget)
+
+    def write_pages(positions: list[int]) -> list[tuple[int, Path, dict]]:
+        done = []
+        for i in positions:
+            name, make = plans[i]
+            view = make()
+            done.append((i, write_html(view, folder / name, mask=mask),
+                         {"file": name, "kind": view.kind, "title": maybe_mask(view.title, mask),
+                          "nodes": len(view.nodes), "edges": len(view.edges),
+                          "left_out_nodes": view.stats.get("left_out_nodes", 0)}))
+        return done
+
+    # Every second page is built and written by a forked copy of this process where that is
+    # safe (see channelgraph._forked; else here, after the others): the pages need nothing
+    # from each other, and the files and the index are the same either way.
+    everything = list(range(len(plans)))
+    side = SideProcesses()
+    theirs = side.run(write_pages, everything[1::2]) if len(plans) > 1 else None
+    pages = write_pages(everything[::2] if theirs is not None else everything)
+    if theirs is not None:
+        pages = sorted(pages + theirs.result(), key=lambda page: page[0])
+    for _, path, entry in pages:
+        files.append(path)
+        index.append(entry)
     idx = folder / "index.json"
     idx.write_text(json.dumps(index, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     files.append(idx)

@@ -1,0 +1,198 @@
+"""Output work in forked copies of this process, so that writing files uses the second core.
+
+After the marketing room, ``analyze`` has only single-threaded work left (the caps room,
+the views, the report) and the tables of marketing and caps to write: a forked copy of the
+process sees the tables as they are in memory (copy-on-write, nothing is pickled) and writes
+them on the other core while this process goes on. At 100,000 customers that takes about
+2 s off the end of the run.
+
+A fork copies only the calling thread, so :class:`SideProcesses` forks only where that is
+safe and useful: on Linux, when no other Python thread runs (the marketing room's
+background work has ended), and unless ``CHANNELGRAPH_SIDE_PROCESSES=0``. Otherwise the work
+runs at once in this process, with the same result. The child pauses the garbage collector
+(its walk would copy every page it touches), sends back its function's result or exception
+through a pipe and ends with ``os._exit`` (no ``atexit`` handlers, no stdio buffers of the
+parent flushed twice).
+
+>>> side = SideProcesses()
+>>> job = side.run(sum, [1, 2, 3])
+>>> job.result()
+6
+>>> side.wait()
+[6]
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import resource
+import sys
+import threading
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable
+
+#: Set to ``0`` to run the side work in this process (same outputs; for debugging).
+ENV_SWITCH = "CHANNELGRAPH_SIDE_PROCESSES"
+
+
+_TALLY = [0]
+
+
+def side_private_bytes() -> int:
+    """The peak private memory (upper bounds) of every side process waited for so far, summed."""
+    return _TALLY[0]
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - Linux provides it
+        return 0
+
+
+def _private_bytes() -> int:
+    """This process's private memory now (pages it does not share with its parent), from smaps_rollup."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
+            return sum(int(line.split()[1]) * 1024 for line in fh
+                       if line.startswith(("Private_Clean:", "Private_Dirty:")))
+    except (OSError, ValueError, IndexError):  # pragma: no cover - Linux provides it
+        return 0
+
+
+def can_fork() -> bool:
+    """Whether side work may go to a forked process now: on Linux, from the main thread, with
+    no other Python thread running, and not switched off.
+
+    Idle native worker pools (OpenBLAS's, started by ``import numpy``; LLVM's, by numba) do
+    not count: OpenBLAS stops its pool around a fork, and the side work calls neither.
+    """
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and os.environ.get(ENV_SWITCH, "1") != "0"
+            and threading.current_thread() is threading.main_thread() and threading.active_count() == 1)
+
+
+class SideProcessError(RuntimeError):
+    """A side process ended without a result (killed, or its result could not be sent)."""
+
+
+@dataclass
+class Job:
+    """One piece of side work: its result once :meth:`result` has waited for it."""
+
+    pid: int | None = None
+    fd: int | None = None
+    outcome: tuple | None = None
+    #: CPU seconds and peak private memory (an upper bound) of the forked process (0 when the
+    #: work ran here).
+    cpu_s: float = 0.0
+    private_bytes: int = 0
+
+    def result(self):
+        """The function's return value; its exception re-raised here (with the child's traceback
+        as a note)."""
+        if self.outcome is None:
+            self.outcome = self._collect()
+        status, value, text = self.outcome
+        if status == "ok":
+            return value
+        if text and hasattr(value, "add_note") and not getattr(value, "_side_noted", False):
+            value.add_note("in a side process:\n" + text.rstrip())
+            value._side_noted = True
+        raise value
+
+    def _collect(self) -> tuple:
+        with os.fdopen(self.fd, "rb") as fh:
+            data = fh.read()
+        _, status = os.waitpid(self.pid, 0)
+        if not data:
+            how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                   else f"exit status {os.WEXITSTATUS(status)}")
+            return "error", SideProcessError(f"a side process writing outputs ended without a result ({how})"), ""
+        status_, value, text, self.cpu_s, self.private_bytes = pickle.loads(data)
+        _TALLY[0] += self.private_bytes
+        return status_, value, text
+
+
+@dataclass
+class SideProcesses:
+    """Runs functions in forked copies of this process where that is safe (see the module text)."""
+
+    jobs: list[Job] = field(default_factory=list)
+
+    def run(self, fn: Callable, *args) -> Job:
+        """Start ``fn(*args)`` in a forked process, or run it now when forking is not safe here.
+
+        An error of the forked work is raised by :meth:`Job.result` or :meth:`wait`; an error of
+        work run here is raised at once."""
+        if not can_fork():  # here and now; an error is raised at once
+            job = Job(outcome=("ok", fn(*args), ""))
+            self.jobs.append(job)
+            return job
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read_fd, write_fd = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork when the process has other OS threads: here only the
+            # idle native pools above, which the child does not use.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, seen through its result
+            _child(read_fd, write_fd, fn, args)
+        os.close(write_fd)
+        job = Job(pid=pid, fd=read_fd)
+        self.jobs.append(job)
+        return job
+
+    def wait(self) -> list:
+        """Wait for every job; their results in order. The first failure is raised after all ended."""
+        results, first_error = [], None
+        for job in self.jobs:
+            try:
+                results.append(job.result())
+            except BaseException as exc:
+                results.append(None)
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+        return results
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds the forked processes used (known once they were waited for)."""
+        return sum(j.cpu_s for j in self.jobs)
+
+    @property
+    def private_bytes(self) -> int:
+        """Peak private memory of the forked processes (upper bounds), summed."""
+        return sum(j.private_bytes for j in self.jobs)
+
+
+def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple) -> None:  # pragma: no cover - child
+    try:
+        gc.disable()
+        at_start = _resident_bytes()  # all shared with the parent yet
+        os.close(read_fd)
+        try:
+            outcome = ("ok", fn(*args), "")
+        except BaseException as exc:
+            outcome = ("error", exc, traceback.format_exc())
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        # Peak private memory, bounded from above: the most it allocated beyond what it started
+        # with (its peak resident set starts at its size at the fork) plus every page it holds
+        # of its own at the end (the parent's pages it copied on writing, which stay copied).
+        grew = max(0, usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) - at_start)
+        extra = (usage.ru_utime + usage.ru_stime, grew + _private_bytes())
+        try:
+            data = pickle.dumps(outcome + extra)
+        except Exception as exc:  # an unpicklable result or exception: send its text
+            data = pickle.dumps(("error", SideProcessError(f"{type(exc).__name__}: {exc}"), outcome[2]) + extra)
+        with os.fdopen(write_fd, "wb") as fh:
+            fh.write(data)
+    finally:
+        os._exit(0)
