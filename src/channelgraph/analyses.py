@@ -4,10 +4,12 @@ The library functions of each room (``risk``, ``marketing``, ``caps`` …) are p
 functions of (graph, tables, policy) returning plain tables. Each room also registers
 an :class:`Analysis` here: a runner ``run(graph, dataset, policy, prior)`` that calls
 its library functions and returns an :class:`AnalysisResult`; ``prior`` holds the
-results of the analyses registered before it (so that, say, marketing can flag hubs
-that risk found to be top risk sources without computing them again). This module
-runs the registered analyses in order and writes each table as CSV + JSON with
-:mod:`channelgraph.io.write`.
+results of the analyses that ran before it, among them those it declares it needs
+(``needs``; every one registered before it when it declares nothing), so that, say,
+marketing can flag hubs that risk found to be top risk sources without computing them
+again. This module runs the registered analyses in registry order — except that the
+marketing room, which waits for its background work, lets caps (which needs only risk)
+go first — and writes each table as CSV + JSON with :mod:`channelgraph.io.write`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class Analysis:
     #: Optional ``report(result, policy, lang) -> str``: the analysis' section of
     #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``).
     report: Callable[[AnalysisResult, Policy, str], str] | None = None
+    #: The analyses whose results it reads from ``prior``; None: every one registered before it.
+    needs: tuple[str, ...] | None = None
+    #: Whether it waits for work started in the background (the marketing room's betweenness):
+    #: analyses that are ready and do not wait run first, meanwhile.
+    waits: bool = False
 
 
 def book_overview(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy, prior: dict) -> AnalysisResult:
@@ -64,7 +71,7 @@ def book_overview(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy, prio
 
 #: The analyses `analyze` runs, in order. Later rooms append theirs here.
 REGISTRY: list[Analysis] = [
-    Analysis("book", book_overview, "Book overview", "贷款概览", order=0),
+    Analysis("book", book_overview, "Book overview", "贷款概览", order=0, needs=()),
 ]
 
 
@@ -88,8 +95,9 @@ def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy
                  after: Callable[[str, AnalysisResult], None] | None = None) -> dict[str, AnalysisResult]:
     """Run the registered analyses (or *only* those named, plus what they need) and return their results.
 
-    Every analysis registered before a wanted one runs too, since a later analysis may
-    read an earlier one's results; only the wanted ones are returned. The rooms read the
+    An analysis reads the results of those it declares in :attr:`Analysis.needs` (every one
+    registered before it when it declares nothing), so those run too, first; the order is
+    :func:`schedule`'s. Only the wanted ones are returned, in registry order. The rooms read the
     validated tables, so *graph* may be ``None`` (nothing builds a whole-book NetworkX
     graph then). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
     if given, is called with each wanted analysis's name and result as soon as it is done
@@ -107,13 +115,46 @@ def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy
     unknown = set(wanted) - {a.name for a in REGISTRY}
     if unknown:
         raise ValueError(f"unknown analyses: {', '.join(sorted(unknown))}")
-    last = max(i for i, a in enumerate(REGISTRY) if a.name in wanted)
-    for a in REGISTRY[: last + 1]:
+    for a in schedule(wanted):
         with timed(a.name):
             results[a.name] = a.run(graph, dataset, policy, results)
         if after is not None and a.name in wanted:
             after(a.name, results[a.name])
-    return {k: v for k, v in results.items() if k in wanted}
+    return {a.name: results[a.name] for a in REGISTRY if a.name in wanted}
+
+
+def _needs(a: Analysis, position: int) -> tuple[str, ...]:
+    return tuple(b.name for b in REGISTRY[:position]) if a.needs is None else a.needs
+
+
+def schedule(wanted: list[str]) -> list[Analysis]:
+    """The analyses to run for *wanted*, in the order to run them.
+
+    The wanted ones and, transitively, what they need (:attr:`Analysis.needs`). Registry order,
+    except that an analysis that waits for background work (:attr:`Analysis.waits`) lets the
+    ready ones after it go first.
+
+    >>> [a.name for a in schedule(["book"])]
+    ['book']
+    """
+    position = {a.name: i for i, a in enumerate(REGISTRY)}
+    todo: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name not in todo:
+            todo.add(name)
+            stack.extend(_needs(REGISTRY[position[name]], position[name]))
+    pending = [a for a in REGISTRY if a.name in todo]
+    done: set[str] = set()
+    order: list[Analysis] = []
+    while pending:
+        ready = [a for a in pending if set(_needs(a, position[a.name])) <= done]
+        a = next((r for r in ready if not r.waits), ready[0])
+        pending.remove(a)
+        done.add(a.name)
+        order.append(a)
+    return order
 
 
 #: Modules that register analyses when imported (in this order).

@@ -385,11 +385,12 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     # process once the background work has ended (on the second core, while this process
     # goes on with the next room, the views and the report), else here.
     side = SideProcesses()
+    tables: dict = {}
 
     def write_room(name, result):
         with timed("tables"):
             settle_background()
-            side.run(write_tables, result, out_dir)
+            tables[name] = side.run(write_tables, result, out_dir)
 
     results = run_analyses(None, ds, stopwatch=stopwatch, after=write_room)
     with timed("tables"):
@@ -403,7 +404,8 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
 
             files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
     with timed("tables"):
-        files = [p for paths in side.wait() for p in paths] + summary + files
+        side.wait()
+        files = [p for name in results for p in tables[name].result()] + summary + files
     return results, files
 
 

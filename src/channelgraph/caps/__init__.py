@@ -9,7 +9,8 @@ Library functions (pure; integer fen throughout):
   :func:`~channelgraph.caps.report.write_caps_report` → ``caps_report.md`` / ``caps_report.html``
   in Chinese or English.
 
-Registers the ``caps`` analysis (order 30, after risk): tables ``caps``, ``scheme_borrower_caps``,
+Registers the ``caps`` analysis (order 30; it needs only risk, so ``analyze`` runs it before
+the marketing room, while that room's background work goes on): tables ``caps``, ``scheme_borrower_caps``,
 ``scheme_risk_sources`` and ``caps_breaches``, and the caps section of the run's report. It
 reuses the risk room's result (``prior["risk"]``) for groups of connected clients and risk
 sources, and runs the risk analysis itself when that is missing.
@@ -71,4 +72,4 @@ def caps_summary(tables: dict, policy: Policy) -> dict:
     }
 
 
-register(Analysis("caps", run_caps, "Scheme caps", "渠道方案限额", order=30, report=caps_section))
+register(Analysis("caps", run_caps, "Scheme caps", "渠道方案限额", order=30, report=caps_section, needs=("risk",)))

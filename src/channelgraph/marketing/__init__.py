@@ -185,7 +185,8 @@ def marketing_node_properties(result: AnalysisResult) -> dict[str, dict]:
             for eid, r, s in zip(hubs["id"].tolist(), hubs["rank"].tolist(), hubs["score"].tolist())}
 
 
-register(Analysis("marketing", run_marketing, "Marketing", "营销", order=ORDER, report=marketing_report))
+register(Analysis("marketing", run_marketing, "Marketing", "营销", order=ORDER, report=marketing_report,
+                  needs=("risk",), waits=True))
 
 
 def _register_node_hook() -> None:

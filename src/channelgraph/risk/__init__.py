@@ -108,7 +108,7 @@ def risk_summary(tables: dict, dataset, policy: Policy) -> dict:
     return out
 
 
-register(Analysis("risk", run_risk, "Risk", "风险", order=10, report=risk_report))
+register(Analysis("risk", run_risk, "Risk", "风险", order=10, report=risk_report, needs=()))
 
 
 def risk_node_properties(result: AnalysisResult) -> dict[str, dict]:
