@@ -155,16 +155,56 @@ def machine() -> dict:
 SHOWN = ["read+validate", "graph build", "risk", "marketing", "caps", "tables", "views", "report"]
 
 
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size of one process (shared pages split among the processes sharing them)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            return sum(int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:"))
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _tree_pss_bytes(pid: int) -> int:
+    """PSS of a process and of its child processes (the side processes that write outputs)."""
+    total = _pss_bytes(pid)
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                total += sum(_pss_bytes(int(child)) for child in fh.read().split())
+    except OSError:
+        pass
+    return total
+
+
+#: Seconds between two samples of the analyze process tree's memory.
+PSS_EVERY = 0.25
+
+
 def _analyze(data: Path, out: Path) -> dict:
-    """The whole ``channelgraph analyze --timings`` in a fresh process: its stages and answers."""
+    """The whole ``channelgraph analyze --timings`` in a fresh process: its stages and answers.
+
+    While it runs, the memory of its process tree (PSS: the process and its side processes,
+    pages they share counted once) is sampled every PSS_EVERY seconds; the largest sum is
+    ``tree_peak_pss_bytes``.
+    """
     t0 = time.perf_counter()
-    proc = subprocess.run([PY, "-m", "channelgraph.cli", "analyze", str(data), "--out", str(out), "--timings"],
-                          capture_output=True, text=True, cwd=str(ROOT))
-    wall = time.perf_counter() - t0
+    with open(out.parent / f".{out.name}.stdout", "w+") as so, open(out.parent / f".{out.name}.stderr", "w+") as se:
+        proc = subprocess.Popen([PY, "-m", "channelgraph.cli", "analyze", str(data), "--out", str(out), "--timings"],
+                                stdout=so, stderr=se, text=True, cwd=str(ROOT))
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_pss_bytes(proc.pid))
+            time.sleep(PSS_EVERY)
+        wall = time.perf_counter() - t0
+        so.seek(0)
+        se.seek(0)
+        stdout, stderr = so.read(), se.read()
+    for f in (out.parent / f".{out.name}.stdout", out.parent / f".{out.name}.stderr"):
+        f.unlink()
     if proc.returncode != 0:
-        return {"error": (proc.stderr or proc.stdout)[-2000:], "wall": round(wall, 3)}
+        return {"error": (stderr or stdout)[-2000:], "wall": round(wall, 3)}
     timings = json.loads((out / "timings.json").read_text(encoding="utf-8"))
-    return {"wall": round(wall, 3), "timings": timings, "answers": _answers(out)}
+    return {"wall": round(wall, 3), "timings": timings, "answers": _answers(out), "tree_peak_pss_bytes": peak}
 
 
 def _fen(text: str) -> int:
@@ -242,8 +282,9 @@ def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int, repea
             for st in a["timings"]["stages"]:
                 print(f"   {st['stage']:<14} {st['wall_s']:8.1f}s wall {st['cpu_s']:8.1f}s CPU "
                       f"peak {st['peak_rss_bytes'] / 2**30:5.2f} GiB", flush=True)
-            print(f"   analyze        {a['wall']:8.1f}s (process)  peak "
-                  f"{a['timings']['total']['peak_rss_bytes'] / 2**30:5.2f} GiB", flush=True)
+            print(f"   analyze        {a['wall']:8.1f}s (process)  peak bound "
+                  f"{a['timings']['total']['peak_rss_bytes'] / 2**30:5.2f} GiB, memory (PSS) "
+                  f"{a['tree_peak_pss_bytes'] / 2**30:5.2f} GiB", flush=True)
         if n <= baseline_max:
             row["baseline"] = {}
             for stage in ("baseline-risk", "baseline-marketing"):
@@ -297,35 +338,41 @@ def render(results_dir: Path, info: dict) -> str:
         "",
         "One `channelgraph analyze DATA --out OUT --timings` per size, in a fresh process; the stages are "
         "those it prints (wall seconds; CPU seconds in `results/<size>.json`). *process* is the command's "
-        "wall time end to end (start-up and imports included); *peak* is its peak RSS plus the private "
-        "memory of its side processes (an upper bound), *CPU s* includes theirs. The marketing "
+        "wall time end to end (start-up and imports included); *CPU s* includes its side processes'. "
+        "*peak bound* is its peak RSS plus the private memory of its side processes (an upper bound: "
+        "they do not all peak together); *memory* is the largest sum of PSS over the process and its "
+        "side processes (pages they share counted once), sampled every 0.25 s by the benchmark — the "
+        "figure the memory target is checked against (the bound where no sample was taken). The marketing "
         "room's view-only work (PageRank, reach, betweenness, communities) runs on a background thread from "
         "the graph build on, so its cost shows in the stages it overlaps (risk, tables) and in *marketing* "
-        "only where the main thread waits for it; after it, the later rooms' tables and every second "
+        "only where the main thread waits for it; after it, the rooms' tables and every second "
         "graph page are written by forked side processes (the final *tables* time is the wait for them); "
         "compare whole runs.",
         "",
-        "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak GiB | target |",
-        "|---:|" + "---:|" * (len(SHOWN) + 5),
+        "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak bound GiB | memory GiB "
+        "| target |",
+        "|---:|" + "---:|" * (len(SHOWN) + 6),
     ]
     for r in rows:
         a = r["analyze"]
         if "error" in a:
-            lines.append(f"| {r['customers']:,} | error |" + " |" * (len(SHOWN) + 4))
+            lines.append(f"| {r['customers']:,} | error |" + " |" * (len(SHOWN) + 5))
             continue
         got = _stage_seconds(r)
         cpu = sum(c for _, c in got.values())
         peak = a["timings"]["total"]["peak_rss_bytes"] / 2**30
+        memory = a["tree_peak_pss_bytes"] / 2**30 if a.get("tree_peak_pss_bytes") else None
         target = TARGETS.get(r["customers"])
         if target:
-            ok = a["wall"] <= target[0] and (target[1] is None or peak <= target[1])
+            ok = a["wall"] <= target[0] and (target[1] is None or (memory if memory is not None else peak) <= target[1])
             tgt = f"≤ {target[0]} s" + (f", ≤ {target[1]} GiB" if target[1] else "") + (" ✓" if ok else " ✗ not met")
         else:
             tgt = ""
         cells = [f"{got[s][0]:.1f}" if s in got else "–" for s in SHOWN + ["other"]]
         runs = f" (median of {', '.join(f'{w:.1f}' for w in sorted(a['walls']))})" if a.get("walls") else ""
         lines.append(f"| {r['customers']:,} | " + " | ".join(cells)
-                     + f" | {a['wall']:.1f}{runs} | {cpu:.1f} | {peak:.2f} | {tgt} |")
+                     + f" | {a['wall']:.1f}{runs} | {cpu:.1f} | {peak:.2f} | "
+                     + (f"{memory:.2f}" if memory is not None else "–") + f" | {tgt} |")
     lines += _before_after(rows)
     base = [r for r in rows if r.get("baseline")]
     if base:

@@ -134,3 +134,16 @@ def test_a_table_a_side_process_cannot_write_fails_the_run(tmp_path):
     assert r.exit_code != 0
     assert isinstance(r.exception, OSError) or "caps.csv" in r.output
     assert (out / "caps.csv").is_dir() and not list(out.rglob("*.partial"))
+
+
+@needs_fork
+def test_run_everything_lists_the_same_files_in_the_same_order(tmp_path, monkeypatch):
+    from channelgraph.cli import run_everything
+    from channelgraph.io import load_dataset
+
+    ds = load_dataset(SAMPLE)
+    _, forked = run_everything(ds, tmp_path / "forked", "en")
+    monkeypatch.setenv(_forked.ENV_SWITCH, "0")
+    _, here = run_everything(load_dataset(SAMPLE), tmp_path / "here", "en")
+    assert [p.relative_to(tmp_path / "forked") for p in forked] == [p.relative_to(tmp_path / "here") for p in here]
+    assert forked[0].name == "book_by_status.csv" and forked[-1].suffix in (".md", ".html")

@@ -101,8 +101,8 @@ def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy
     validated tables, so *graph* may be ``None`` (nothing builds a whole-book NetworkX
     graph then). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
     if given, is called with each wanted analysis's name and result as soon as it is done
-    (``analyze`` writes the tables of one room while work started earlier — the marketing
-    room's betweenness — goes on in the background).
+    (``analyze`` hands the tables to a side process from there, once the marketing room's
+    background work has ended).
     """
     from .timing import stage_of
 

@@ -358,14 +358,41 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
 # ----------------------------------------------------------------------------- analyze
 
 
+#: How many side processes share the rooms' tables when they are handed on together.
+TABLE_WRITERS = 2
+
+
+def _write_some_tables(items: list, out_dir: Path) -> list:
+    """Write ``(room, table name, frame)`` items; ``(room, table name, files)`` for each."""
+    from .io.write import write_table
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [(room, name, write_table(df, out_dir, name)) for room, name, df in items]
+
+
+def _share_tables(rooms: dict, parts: int) -> list[list]:
+    """The tables of *rooms* (name → result) in *parts* lists of about equal size (cells), the
+    biggest first (longest-processing-time-first)."""
+    items = sorted(((room, name, df) for room, result in rooms.items() for name, df in result.tables.items()),
+                   key=lambda item: -(len(item[2]) * max(1, item[2].shape[1])))
+    shares: list[list] = [[] for _ in range(max(1, parts))]
+    load = [0] * len(shares)
+    for item in items:
+        i = load.index(min(load))
+        shares[i].append(item)
+        load[i] += len(item[2]) * max(1, item[2].shape[1])
+    return [share for share in shares if share]
+
+
 def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=None):
     """Run every analysis, write the tables, the main views and the report.
 
     Returns ``(results, files)``; the library equivalent of ``analyze``. A
     :class:`~channelgraph.timing.Stopwatch` times each stage.
     """
-    from ._forked import SideProcesses
-    from .analyses import run_analyses, write_summary, write_tables
+    from ._forked import SideProcesses, can_fork
+    from .analyses import run_analyses, write_summary
     from .marketing import prefetch_marketing
     from .marketing._background import settle as settle_background
     from .report import write_report
@@ -381,19 +408,30 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     with timed("graph build"):
         facts_of(ds)
         prefetch_marketing(ds)
-    # Each room's tables are written as soon as the room is done: by a forked copy of the
-    # process once the background work has ended (on the second core, while this process
-    # goes on with the next room, the views and the report), else here.
+    # The rooms' tables are written by forked copies of the process once the marketing room's
+    # background work has ended (a fork copies only the calling thread): each room's tables
+    # wait until then, and TABLE_WRITERS side processes share them while this process goes on
+    # with the next room, the views and the report. Where no fork is possible they are written
+    # here, the same bytes.
     side = SideProcesses()
-    tables: dict = {}
+    waiting: dict = {}
+    batches: list = []
+
+    def write_waiting(force: bool = False) -> None:
+        settle_background()
+        if waiting and (force or can_fork()):
+            for share in _share_tables(waiting, TABLE_WRITERS if can_fork() else 1):
+                batches.append(side.run(_write_some_tables, share, out_dir))
+            waiting.clear()
 
     def write_room(name, result):
         with timed("tables"):
-            settle_background()
-            tables[name] = side.run(write_tables, result, out_dir)
+            waiting[name] = result
+            write_waiting()
 
     results = run_analyses(None, ds, stopwatch=stopwatch, after=write_room)
     with timed("tables"):
+        write_waiting(force=True)
         summary = write_summary(results, ds, out_dir)
     with timed("views"):
         views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
@@ -405,7 +443,9 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
             files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
     with timed("tables"):
         side.wait()
-        files = [p for name in results for p in tables[name].result()] + summary + files
+        written = {(room, name): paths for job in batches for room, name, paths in job.result()}
+        files = [p for room, result in results.items() for name in result.tables
+                 for p in written[room, name]] + summary + files
     return results, files
 
 

@@ -41,7 +41,7 @@ class Stopwatch:
     """Collects ``{"stage", "wall_s", "cpu_s", "thread_cpu_s", "peak_rss_bytes"}`` for each timed
     stage, in order.
 
-    A stage timed again (``analyze`` writes each room's tables as soon as the room is done)
+    A stage timed again (``analyze`` hands each room's tables on as soon as the room is done)
     adds to its earlier entry, which moves to the end: stages are listed in the order they
     last ended, so each one's peak memory is the peak up to then. CPU seconds are the whole process's, so work running on a
     background thread meanwhile (the marketing room's betweenness) counts in the stage it
