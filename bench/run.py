@@ -263,13 +263,14 @@ def run_neo4j(sizes: list[int], seed: int, neo4j: str | None, bulk: bool) -> Non
         path.write_text(json.dumps(row, indent=2) + "\n", encoding="utf-8")
 
 
-def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int, repeat: int = 1) -> list[dict]:
+def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int, repeat: int = 1,
+        keep_baseline: bool = False) -> list[dict]:
     results = []
     for n in sizes:
         print(f"== {n:,} customers", flush=True)
         data, gen = _generate(n, seed)
         out = HERE / "data" / f"out-{n}"
-        row = {"customers": n, "seed": seed, "generate": gen}
+        row = {"customers": n, "seed": seed, "generate": gen, "recorded": dt.date.today().isoformat()}
         runs = [_analyze(data, out) for _ in range(max(1, repeat))]
         ok = sorted((r for r in runs if "error" not in r), key=lambda r: r["wall"])
         # the run with the median process time stands for the size; every run's time is kept
@@ -285,7 +286,16 @@ def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int, repea
             print(f"   analyze        {a['wall']:8.1f}s (process)  peak bound "
                   f"{a['timings']['total']['peak_rss_bytes'] / 2**30:5.2f} GiB, memory (PSS) "
                   f"{a['tree_peak_pss_bytes'] / 2**30:5.2f} GiB", flush=True)
+        recorded = HERE / "results" / f"{n}.json"
+        if n > baseline_max and keep_baseline and recorded.exists():
+            old = json.loads(recorded.read_text(encoding="utf-8"))
+            for key in ("baseline", "betweenness_error"):
+                if key in old:
+                    row[key] = old[key]
+            if "baseline" in old:
+                row["baseline_recorded"] = old.get("baseline_recorded") or old.get("recorded", "earlier")
         if n <= baseline_max:
+            row["baseline_recorded"] = dt.date.today().isoformat()
             row["baseline"] = {}
             for stage in ("baseline-risk", "baseline-marketing"):
                 r = _child([stage, str(data), str(out)])
@@ -400,7 +410,9 @@ def render(results_dir: Path, info: dict) -> str:
                              "in the room; the view work runs in the background and overlaps risk and tables. The "
                              f"fair comparison is whole runs: the baseline's risk + marketing take {br + bm:.1f} s "
                              f"from an already built graph, channelgraph's whole analyze (reading, tables, views and "
-                             f"report included) {r['analyze']['wall']:.1f} s: {_ratio(br + bm, r['analyze']['wall'])}.")
+                             f"report included) {r['analyze']['wall']:.1f} s: {_ratio(br + bm, r['analyze']['wall'])}."
+                             + (f" (Baseline recorded {r['baseline_recorded']}, analyze "
+                                f"{r.get('recorded', 'in this run')}.)" if r.get("baseline_recorded") else ""))
             ans = b["baseline-marketing"].get("answers", {}).get("baseline-marketing", {})
             if ans.get("betweenness_extrapolated"):
                 lines.append(f"\nAt {r['customers']:,} customers the baseline's exact betweenness was timed on 100 "
@@ -521,6 +533,8 @@ def main() -> None:
                          f"port {IMPORT_PORT}; started and stopped here)")
     ap.add_argument("--neo4j-only", action="store_true", help="only the Neo4j measurements (no analyze)")
     ap.add_argument("--baseline-max", type=int, default=100_000, help="run the baseline up to this size")
+    ap.add_argument("--keep-baseline", action="store_true",
+                    help="sizes above --baseline-max keep the baseline recorded in bench/results/ (RESULTS.md says when)")
     ap.add_argument("--render-only", action="store_true", help="only rewrite RESULTS.md from bench/results/")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run analyze this many times per size and record the median run (the machine's "
@@ -531,7 +545,7 @@ def main() -> None:
         if args.neo4j or args.neo4j_import:
             run_neo4j(sizes, args.seed, args.neo4j, args.neo4j_import)
         if not args.neo4j_only:
-            run(sizes, args.seed, None, args.baseline_max, args.repeat)
+            run(sizes, args.seed, None, args.baseline_max, args.repeat, args.keep_baseline)
     info = {"date": dt.date.today().isoformat(), "machine": machine()}
     extra = HERE / "NOTES.md"
     text = render(HERE / "results", info) + ("\n" + extra.read_text(encoding="utf-8") if extra.exists() else "")

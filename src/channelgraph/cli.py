@@ -371,11 +371,10 @@ def _write_some_tables(items: list, out_dir: Path) -> list:
     return [(room, name, write_table(df, out_dir, name)) for room, name, df in items]
 
 
-def _share_tables(rooms: dict, parts: int) -> list[list]:
-    """The tables of *rooms* (name → result) in *parts* lists of about equal size (cells), the
-    biggest first (longest-processing-time-first)."""
-    items = sorted(((room, name, df) for room, result in rooms.items() for name, df in result.tables.items()),
-                   key=lambda item: -(len(item[2]) * max(1, item[2].shape[1])))
+def _share_tables(items: list, parts: int) -> list[list]:
+    """``(room, table, frame)`` *items* in *parts* lists of about equal size (cells), the biggest
+    first (longest-processing-time-first)."""
+    items = sorted(items, key=lambda item: -(len(item[2]) * max(1, item[2].shape[1])))
     shares: list[list] = [[] for _ in range(max(1, parts))]
     load = [0] * len(shares)
     for item in items:
@@ -392,7 +391,8 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     :class:`~channelgraph.timing.Stopwatch` times each stage.
     """
     from ._forked import SideProcesses, can_fork
-    from .analyses import run_analyses, write_summary
+    from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
+    from .io.write import write_table
     from .marketing import prefetch_marketing
     from .marketing._background import settle as settle_background
     from .report import write_report
@@ -408,26 +408,39 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     with timed("graph build"):
         facts_of(ds)
         prefetch_marketing(ds)
-    # The rooms' tables are written by forked copies of the process once the marketing room's
-    # background work has ended (a fork copies only the calling thread): each room's tables
-    # wait until then, and TABLE_WRITERS side processes share them while this process goes on
-    # with the next room, the views and the report. Where no fork is possible they are written
-    # here, the same bytes.
+    # A fork copies only the calling thread, so the rooms' tables are handed to forked copies
+    # of the process (TABLE_WRITERS of them, sharing the tables) only once the marketing
+    # room's background work has ended; they then write on the second core while this process
+    # goes on with the next room, the views and the report. Until then they wait, except when
+    # the next room would itself wait for the background work (the marketing room): then this
+    # process writes them, one by one, as long as that work goes on. Either way the files are
+    # the same bytes.
     side = SideProcesses()
-    waiting: dict = {}
+    waiting: list = []  # (room, table, frame) not written yet
+    written: dict = {}  # (room, table) → files
     batches: list = []
 
-    def write_waiting(force: bool = False) -> None:
-        settle_background()
+    def write_waiting(force: bool = False, idle: bool = False) -> None:
+        ended = settle_background()  # a thread whose last result is out ends within moments
+        while waiting and not ended and idle and not force:
+            room, name, df = waiting.pop(0)
+            written[room, name] = write_table(df, out_dir, name)
+            ended = settle_background(0.0)
         if waiting and (force or can_fork()):
-            for share in _share_tables(waiting, TABLE_WRITERS if can_fork() else 1):
-                batches.append(side.run(_write_some_tables, share, out_dir))
+            shares = _share_tables(waiting, TABLE_WRITERS if can_fork() else 1)
             waiting.clear()
+            batches.extend(side.run(_write_some_tables, share, out_dir) for share in shares)
+
+    _load_rooms()
+    order = [a.name for a in schedule([a.name for a in REGISTRY])]
 
     def write_room(name, result):
+        # idle: the next analysis would wait for the background work (the marketing room)
+        later = order[order.index(name) + 1:]
+        idle = bool(later) and next(a for a in REGISTRY if a.name == later[0]).waits
         with timed("tables"):
-            waiting[name] = result
-            write_waiting()
+            waiting.extend((name, table, df) for table, df in result.tables.items())
+            write_waiting(idle=idle)
 
     results = run_analyses(None, ds, stopwatch=stopwatch, after=write_room)
     with timed("tables"):
@@ -443,7 +456,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
             files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
     with timed("tables"):
         side.wait()
-        written = {(room, name): paths for job in batches for room, name, paths in job.result()}
+        written.update(((room, name), paths) for job in batches for room, name, paths in job.result())
         files = [p for room, result in results.items() for name in result.tables
                  for p in written[room, name]] + summary + files
     return results, files
