@@ -283,7 +283,7 @@ def run(sizes: list[int], seed: int, neo4j: str | None, baseline_max: int, repea
             for st in a["timings"]["stages"]:
                 print(f"   {st['stage']:<14} {st['wall_s']:8.1f}s wall {st['cpu_s']:8.1f}s CPU "
                       f"peak {st['peak_rss_bytes'] / 2**30:5.2f} GiB", flush=True)
-            print(f"   analyze        {a['wall']:8.1f}s (process)  peak bound "
+            print(f"   analyze        {a['wall']:8.1f}s (process)  peak est. "
                   f"{a['timings']['total']['peak_rss_bytes'] / 2**30:5.2f} GiB, memory (PSS) "
                   f"{a['tree_peak_pss_bytes'] / 2**30:5.2f} GiB", flush=True)
         recorded = HERE / "results" / f"{n}.json"
@@ -349,17 +349,17 @@ def render(results_dir: Path, info: dict) -> str:
         "One `channelgraph analyze DATA --out OUT --timings` per size, in a fresh process; the stages are "
         "those it prints (wall seconds; CPU seconds in `results/<size>.json`). *process* is the command's "
         "wall time end to end (start-up and imports included); *CPU s* includes its side processes'. "
-        "*peak bound* is its peak RSS plus the private memory of its side processes (an upper bound: "
-        "they do not all peak together); *memory* is the largest sum of PSS over the process and its "
+        "*peak est.* is its peak RSS plus an estimate of its side processes' private memory (from "
+        "`--timings`); *memory* is the largest sum of PSS over the process and its "
         "side processes (pages they share counted once), sampled every 0.25 s by the benchmark — the "
-        "figure the memory target is checked against (the bound where no sample was taken). The marketing "
+        "figure the memory target is checked against (the estimate where no sample was taken). The marketing "
         "room's view-only work (PageRank, reach, betweenness, communities) runs on a background thread from "
         "the graph build on, so its cost shows in the stages it overlaps (risk, tables) and in *marketing* "
         "only where the main thread waits for it; after it, the rooms' tables and every second "
         "graph page are written by forked side processes (the final *tables* time is the wait for them); "
         "compare whole runs.",
         "",
-        "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak bound GiB | memory GiB "
+        "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak est. GiB | memory GiB "
         "| target |",
         "|---:|" + "---:|" * (len(SHOWN) + 6),
     ]

@@ -43,7 +43,7 @@ _TALLY = [0]
 
 
 def side_private_bytes() -> int:
-    """The peak private memory (upper bounds) of every side process waited for so far, summed."""
+    """The peak private memory (estimates) of every side process waited for so far, summed."""
     return _TALLY[0]
 
 
@@ -88,7 +88,7 @@ class Job:
     pid: int | None = None
     fd: int | None = None
     outcome: tuple | None = None
-    #: CPU seconds and peak private memory (an upper bound) of the forked process (0 when the
+    #: CPU seconds and peak private memory (an estimate) of the forked process (0 when the
     #: work ran here).
     cpu_s: float = 0.0
     private_bytes: int = 0
@@ -169,7 +169,7 @@ class SideProcesses:
 
     @property
     def private_bytes(self) -> int:
-        """Peak private memory of the forked processes (upper bounds), summed."""
+        """Peak private memory of the forked processes (estimates), summed."""
         return sum(j.private_bytes for j in self.jobs)
 
 
@@ -183,9 +183,10 @@ def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple) -> None:  # p
         except BaseException as exc:
             outcome = ("error", exc, traceback.format_exc())
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        # Peak private memory, bounded from above: the most it allocated beyond what it started
-        # with (its peak resident set starts at its size at the fork) plus every page it holds
-        # of its own at the end (the parent's pages it copied on writing, which stay copied).
+        # Peak private memory, estimated: the most it allocated beyond what it started with (its
+        # peak resident set starts at its size at the fork) plus every page it holds of its own
+        # at the end (pages copied on writing). Pages the parent changes meanwhile and the timing
+        # of each peak are not seen: the benchmark samples the process tree's PSS instead.
         grew = max(0, usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) - at_start)
         extra = (usage.ru_utime + usage.ru_stime, grew + _private_bytes())
         try:

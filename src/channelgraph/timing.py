@@ -74,7 +74,7 @@ class Stopwatch:
         """Wall seconds since the stopwatch was made, and the peak memory.
 
         ``peak_rss_bytes`` is this process's peak resident set plus the private memory the
-        side processes held (an upper bound: they did not all hold it at this process's peak);
+        side processes held (an estimate; ``bench/run.py`` samples the process tree's PSS);
         ``own_peak_rss_bytes`` is this process's alone.
         """
         own = peak_rss_bytes()
