@@ -366,9 +366,7 @@ def _write_some_tables(items: list, out_dir: Path) -> list:
     """Write ``(room, table name, frame)`` items; ``(room, table name, files)`` for each."""
     from .io.write import write_table
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [(room, name, write_table(df, out_dir, name)) for room, name, df in items]
+    return [(room, name, write_table(df, Path(out_dir), name)) for room, name, df in items]
 
 
 def _share_tables(items: list, parts: int) -> list[list]:
