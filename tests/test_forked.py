@@ -43,7 +43,6 @@ def test_work_runs_in_another_process_and_its_result_comes_back():
     pid, value = job.result()
     assert value == 42 and pid != os.getpid() and job.pid == pid
     assert side.wait() == [(pid, 42)]
-    assert job.cpu_s >= 0
 
 
 @needs_fork

@@ -88,9 +88,8 @@ class Job:
     pid: int | None = None
     fd: int | None = None
     outcome: tuple | None = None
-    #: CPU seconds and peak private memory (an estimate) of the forked process (0 when the
-    #: work ran here).
-    cpu_s: float = 0.0
+    #: Peak private memory (an estimate) of the forked process (0 when the work ran here); its
+    #: CPU seconds are in this process's ``RUSAGE_CHILDREN`` once it was waited for.
     private_bytes: int = 0
 
     def result(self):
@@ -114,7 +113,7 @@ class Job:
             how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                    else f"exit status {os.WEXITSTATUS(status)}")
             return "error", SideProcessError(f"a side process writing outputs ended without a result ({how})"), ""
-        status_, value, text, self.cpu_s, self.private_bytes = pickle.loads(data)
+        status_, value, text, self.private_bytes = pickle.loads(data)
         _TALLY[0] += self.private_bytes
         return status_, value, text
 
@@ -163,11 +162,6 @@ class SideProcesses:
         return results
 
     @property
-    def cpu_s(self) -> float:
-        """CPU seconds the forked processes used (known once they were waited for)."""
-        return sum(j.cpu_s for j in self.jobs)
-
-    @property
     def private_bytes(self) -> int:
         """Peak private memory of the forked processes (estimates), summed."""
         return sum(j.private_bytes for j in self.jobs)
@@ -188,7 +182,7 @@ def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple) -> None:  # p
         # at the end (pages copied on writing). Pages the parent changes meanwhile and the timing
         # of each peak are not seen: the benchmark samples the process tree's PSS instead.
         grew = max(0, usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) - at_start)
-        extra = (usage.ru_utime + usage.ru_stime, grew + _private_bytes())
+        extra = (grew + _private_bytes(),)
         try:
             data = pickle.dumps(outcome + extra)
         except Exception as exc:  # an unpicklable result or exception: send its text

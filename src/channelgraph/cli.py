@@ -430,12 +430,12 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
             batches.extend(side.run(_write_some_tables, share, out_dir) for share in shares)
 
     _load_rooms()
-    order = [a.name for a in schedule([a.name for a in REGISTRY])]
+    order = schedule([a.name for a in REGISTRY])
+    after_it = {a.name: b for a, b in zip(order, order[1:])}
 
     def write_room(name, result):
         # idle: the next analysis would wait for the background work (the marketing room)
-        later = order[order.index(name) + 1:]
-        idle = bool(later) and next(a for a in REGISTRY if a.name == later[0]).waits
+        idle = name in after_it and after_it[name].waits
         with timed("tables"):
             waiting.extend((name, table, df) for table, df in result.tables.items())
             write_waiting(idle=idle)

@@ -109,7 +109,7 @@ def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang:
         return done
 
     # Every second page is built and written by a forked copy of this process where that is
-    # safe (see channelgraph._forked; else here, after the others): the pages need nothing
+    # safe (see channelgraph._forked; else here, before the others): the pages need nothing
     # from each other, and the files and the index are the same either way.
     everything = list(range(len(plans)))
     side = SideProcesses()
