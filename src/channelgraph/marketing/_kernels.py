@@ -142,9 +142,15 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
     m = indptr[n]
     dist = np.full(n, -1, np.int32)
     sigma = np.zeros(n)
-    front = np.zeros(n)  # σ of the current frontier, 0 elsewhere (forward pull)
-    coef = np.zeros(n)  # (1 + δ) / σ of the level below, 0 elsewhere (backward pull)
+    coef = np.zeros(n)  # (1 + δ) / σ of the level below (backward pull)
     buf = np.zeros(n)
+    # One bit per node, 190 KiB for a million and a half nodes: the pulls test it to skip a
+    # neighbour outside the frontier (forward) or outside the level below (backward) before
+    # reading its σ or coefficient, which would mostly miss the caches. Skipped terms are the
+    # zeros that a full sum would add, so the sums are the same to the bit.
+    frontier = np.zeros(n // 64 + 1, np.uint64)
+    below = np.zeros(n // 64 + 1, np.uint64)
+    one = np.uint64(1)
     order = np.empty(n, np.int32)  # nodes by level
     unvisited = np.empty(n, np.int32)
     starts = np.zeros(n + 2, np.int64)  # level d = order[starts[d]:starts[d + 1]]
@@ -191,7 +197,7 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                             n_unvisited += 1
                 for i in range(f0, f1):
                     u = order[i]
-                    front[u] = sigma[u]
+                    frontier[u >> 6] |= one << np.uint64(u & 63)
                 keep = 0
                 for i in range(n_unvisited):
                     w = unvisited[i]
@@ -199,7 +205,9 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                         continue
                     paths = 0.0
                     for j in range(indptr[w], indptr[w + 1]):
-                        paths += front[indices[j]]
+                        u = indices[j]
+                        if (frontier[u >> 6] >> np.uint64(u & 63)) & one:
+                            paths += sigma[u]
                     if paths > 0.0:
                         dist[w] = d + 1
                         sigma[w] = paths
@@ -211,7 +219,7 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                         keep += 1
                 n_unvisited = keep
                 for i in range(f0, f1):
-                    front[order[i]] = 0.0
+                    frontier[order[i] >> 6] = 0
             d += 1
             starts[d + 1] = top
             # ascending node order within a level: the backward pull streams through the CSR
@@ -223,20 +231,23 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
         for lv in range(deepest - 1, 0, -1):
             a = starts[lv]
             b = starts[lv + 1]
+            for i in range(b, starts[lv + 2]):
+                c = order[i]
+                below[c >> 6] |= one << np.uint64(c & 63)
             for i in range(a, b):
                 w = order[i]
                 pull = 0.0
                 for j in range(indptr[w], indptr[w + 1]):
-                    pull += coef[indices[j]]
+                    c = indices[j]
+                    if (below[c >> 6] >> np.uint64(c & 63)) & one:
+                        pull += coef[c]
                 dep = sigma[w] * pull
                 bc[w] += dep
                 buf[i] = (1.0 + dep) / sigma[w]
             for i in range(b, starts[lv + 2]):
-                coef[order[i]] = 0.0
+                below[order[i] >> 6] = 0
             for i in range(a, b):
                 coef[order[i]] = buf[i]
-        for i in range(starts[1], starts[min(2, deepest + 1)]):
-            coef[order[i]] = 0.0
         for i in range(top):
             w = order[i]
             dist[w] = -1
