@@ -203,13 +203,25 @@ def test_two_hop_kernel_counts_as_the_sparse_product(relay, monkeypatch):
     assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
 
 
-def test_compiled_matvec_is_scipys_to_the_bit():
-    from channelgraph.marketing._kernels import csr_matvec
+@pytest.mark.parametrize("n, density", [(1, 0.0), (7, 0.3), (130, 0.05), (2000, 0.01), (20_000, 0.0005)])
+def test_compiled_pagerank_iterations_are_numpys_to_the_bit(n, density):
+    """pagerank_cg runs the numpy loop's operations in its order (numpy's pairwise sums for the
+    dot products, scipy's row sums for the product): the same solution, bit for bit, on
+    vectors shorter than one summation block, a few blocks and many."""
+    from channelgraph.marketing._kernels import _PAIRWISE_BLOCK, pagerank_cg
+    from channelgraph.marketing.centrality import _pagerank_cg_numpy
 
-    rng = np.random.default_rng(0)
-    n = 2000
-    A = sp.random(n, n, density=0.01, format="csr", random_state=1)
-    x = rng.random(n)
-    y = np.empty(n)
-    csr_matvec(A.indptr, A.indices, A.data, x, y)
-    assert np.array_equal(y, A @ x)
+    assert _PAIRWISE_BLOCK == 128
+    A = sp.random(n, n, density=density, format="csr", random_state=n)
+    W = sp.csr_matrix(A + A.T)
+    deg = np.asarray(W.sum(axis=1)).ravel()
+    inv_root = np.zeros(n)
+    inv_root[deg > 0] = 1.0 / np.sqrt(deg[deg > 0])
+    b = inv_root.copy()
+    rr = float((b * b).sum())
+    stop = (1e-12 * np.sqrt(rr)) ** 2
+    ref = _pagerank_cg_numpy(W, inv_root, 0.85, b, rr, stop, 1000)
+    got = pagerank_cg(W.indptr, W.indices, W.data, inv_root, 0.85, rr, stop, 1000)
+    assert np.array_equal(got, ref)
+    few = pagerank_cg(W.indptr, W.indices, W.data, inv_root, 0.85, rr, stop, 3)  # stopped early: still the same
+    assert np.array_equal(few, _pagerank_cg_numpy(W, inv_root, 0.85, b, rr, stop, 3))

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import gather
-from ._kernels import brandes_dependencies, compiled_available, csr_matvec, two_hop_counts
+from ._kernels import brandes_dependencies, compiled_available, pagerank_cg, two_hop_counts
 
 #: Betweenness is exact (every node a source) on graphs with at most this many nodes.
 #: (Exact costs one BFS per node.)
@@ -101,27 +101,30 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     root = np.sqrt(deg)
     inv_root = np.zeros(n)
     inv_root[tied] = 1.0 / root[tied]
-    if compiled_available():  # the same products, without holding the GIL (see csr_matvec)
-        indptr, indices, data = W.indptr, W.indices, W.data
-        Wv = np.empty(n)
-
-        def product(u):
-            csr_matvec(indptr, indices, data, u, Wv)
-            return Wv
-    else:  # pragma: no cover - numba is a dependency
-        def product(u):
-            return W @ u
-
-    def system(v):  # (I − alpha·D^-½·W·D^-½) v
-        return v - alpha * (inv_root * product(inv_root * v))
-
     # dot products as plain sums: BLAS threads only slow these short vectors down
     b = inv_root.copy()
-    z = np.zeros(n)
+    rr = float((b * b).sum())
+    stop = (tol * np.sqrt(rr)) ** 2
+    if compiled_available():  # the same loop, compiled, without the GIL (see pagerank_cg)
+        z = pagerank_cg(W.indptr, W.indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
+    else:  # pragma: no cover - numba is a dependency
+        z = _pagerank_cg_numpy(W, inv_root, alpha, b, rr, stop, max_iter)
+    y = root * z
+    y[~tied] = 1.0
+    return y / y.sum()
+
+
+def _pagerank_cg_numpy(W: sp.csr_matrix, inv_root: np.ndarray, alpha: float, b: np.ndarray, rr: float,
+                       stop: float, max_iter: int) -> np.ndarray:
+    """:func:`pagerank`'s conjugate gradients in numpy (the reference of the compiled
+    :func:`~channelgraph.marketing._kernels.pagerank_cg`, which gives the same z to the bit)."""
+
+    def system(v):  # (I − alpha·D^-½·W·D^-½) v
+        return v - alpha * (inv_root * (W @ (inv_root * v)))
+
+    z = np.zeros(len(b))
     r = b.copy()
     p = r.copy()
-    rr = float((r * r).sum())
-    stop = (tol * np.sqrt(rr)) ** 2
     for _ in range(max_iter):
         if rr <= stop:
             break
@@ -132,9 +135,7 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
         rr_new = float((r * r).sum())
         p = r + (rr_new / rr) * p
         rr = rr_new
-    y = root * z
-    y[~tied] = 1.0
-    return y / y.sum()
+    return z
 
 
 def betweenness(adjacency: sp.csr_matrix, samples: int, seed: int,
