@@ -203,15 +203,26 @@ def test_two_hop_kernel_counts_as_the_sparse_product(relay, monkeypatch):
     assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
 
 
+@pytest.mark.parametrize("count", [0, 1, 7, 8, 127, 128, 129, 8191, 8193, 100_003, 1_555_295])
+def test_float64_vector_sums_are_numpys(count):
+    """The shared pairwise summation, on float64 vectors as long as a million-customer view's."""
+    from channelgraph._pairwise import pairwise_sum, stacks
+
+    rng = np.random.default_rng(count)
+    v = rng.standard_normal(count) * 10 ** rng.uniform(-8, 8, count)
+    assert pairwise_sum(v, count, 0.0, *stacks(np.float64)) == v.sum()
+
+
 @pytest.mark.parametrize("n, density", [(1, 0.0), (7, 0.3), (130, 0.05), (2000, 0.01), (20_000, 0.0005)])
 def test_compiled_pagerank_iterations_are_numpys_to_the_bit(n, density):
     """pagerank_cg runs the numpy loop's operations in its order (numpy's pairwise sums for the
     dot products, scipy's row sums for the product): the same solution, bit for bit, on
     vectors shorter than one summation block, a few blocks and many."""
-    from channelgraph.marketing._kernels import _PAIRWISE_BLOCK, pagerank_cg
+    from channelgraph._pairwise import BLOCK
+    from channelgraph.marketing._pagerank_kernel import pagerank_cg
     from channelgraph.marketing.centrality import _pagerank_cg_numpy
 
-    assert _PAIRWISE_BLOCK == 128
+    assert BLOCK == 128
     A = sp.random(n, n, density=density, format="csr", random_state=n)
     W = sp.csr_matrix(A + A.T)
     deg = np.asarray(W.sum(axis=1)).ravel()

@@ -34,19 +34,18 @@ def sample_run():
     return ds, run_analyses(None, ds)
 
 
-def _stack():
-    return (np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.float32), np.empty(64, np.int64))
-
-
 @pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 255, 256, 257, 300, 484, 1000,
                                    1025, 4099, 70_001])
 def test_float32_row_sums_are_numpys(count):
+    from channelgraph._pairwise import pairwise_sum, stacks
+
     rng = np.random.default_rng(count)
     rows = (rng.standard_normal((4, count)) * 10 ** rng.uniform(-6, 6, (4, count))).astype(np.float32)
     if count:
         rows[1, ::3] = 0  # far-field rows are full of zeros
         rows[2] = -0.0
-    ours = np.array([np.float32(0) + kernels.pairwise_sum(r, count, *_stack()) for r in rows], dtype=np.float32)
+    ours = np.array([np.float32(0) + pairwise_sum(r, count, np.float32(0), *stacks(np.float32)) for r in rows],
+                    dtype=np.float32)
     assert (ours.view(np.int32) == rows.sum(1).view(np.int32)).all()
 
 

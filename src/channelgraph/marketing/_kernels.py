@@ -17,8 +17,6 @@ Both kernels take a symmetric CSR structure (``indptr``, ``indices`` and, for Lo
   from the frontier, big ones pull into the unvisited nodes, and the dependencies are
   pulled level by level — the big steps stream through the CSR arrays instead of
   scattering through them.
-* :func:`pagerank_cg` — PageRank's conjugate-gradient iterations, the same sums as the
-  numpy and scipy loop, without holding the GIL.
 * :func:`two_hop_counts` — prospects within one and two hops of every node.
 * :func:`louvain_moves` — one level of Louvain's local moving (Blondel et al. 2008), in the
   queue form of Traag, Waltman & van Eck (2019): every node once in a seeded order, then
@@ -63,119 +61,6 @@ def compiled_available() -> bool:
     except ImportError:  # pragma: no cover - numba is a dependency
         return False
     return True
-
-
-#: numpy's pairwise summation adds blocks of at most this many values with eight accumulators.
-_PAIRWISE_BLOCK = 128
-
-
-@_compiled
-def pagerank_cg(indptr, indices, data, inv_root, alpha, rr, stop, max_iter):  # pragma: no cover - compiled
-    """Conjugate gradients for ``(I − alpha·D^-½·W·D^-½) z = D^-½·1`` (see
-    :func:`channelgraph.marketing.centrality.pagerank`); returns z.
-
-    The same operations in the same order as the numpy loop there — products and sums per
-    element, dot products by numpy's pairwise summation, each row of W summed left to right
-    from 0.0 as scipy does — so z is the same to the bit; but the whole loop runs without
-    the GIL, instead of taking it back for each of a dozen vector operations per step
-    (on a busy main thread each of those waits for the interpreter's switch interval).
-    *rr* is the squared norm of the right-hand side, *stop* the squared residual to reach.
-    """
-    n = inv_root.size
-    z = np.zeros(n)
-    r = inv_root.copy()
-    p = r.copy()
-    q = np.empty(n)
-    u = np.empty(n)
-    w = np.empty(n)
-    tmp = np.empty(n)
-    stack_lo = np.empty(64, np.int64)
-    stack_count = np.empty(64, np.int64)
-    stack_left = np.empty(64)
-    stack_side = np.empty(64, np.int64)
-
-    def block_sum(values, lo, count):
-        # numpy's sum of at most 128 values: eight interleaved accumulators, then the rest
-        if count < 8:
-            res = 0.0
-            for i in range(lo, lo + count):
-                res += values[i]
-            return res
-        r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
-        r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
-        end = lo + count - count % 8
-        for i in range(lo + 8, end, 8):
-            r0 += values[i]
-            r1 += values[i + 1]
-            r2 += values[i + 2]
-            r3 += values[i + 3]
-            r4 += values[i + 4]
-            r5 += values[i + 5]
-            r6 += values[i + 6]
-            r7 += values[i + 7]
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        for i in range(end, lo + count):
-            res += values[i]
-        return res
-
-    def pairwise_sum(values):
-        # values.sum() as numpy sums a contiguous float64 vector: blocks of at most 128 values,
-        # halves cut at a multiple of eight and summed left + right; numpy recurses, here the
-        # left halves wait on a stack
-        lo = 0
-        count = values.size
-        sp = 0
-        while True:
-            while count > _PAIRWISE_BLOCK:  # down the left halves
-                half = count // 2
-                half -= half % 8
-                stack_lo[sp] = lo
-                stack_count[sp] = count
-                stack_side[sp] = 0
-                sp += 1
-                count = half
-            value = block_sum(values, lo, count)
-            descend = False
-            while sp > 0 and not descend:  # up: a left half waits for its right half
-                top = sp - 1
-                half = stack_count[top] // 2
-                half -= half % 8
-                if stack_side[top] == 0:
-                    stack_left[top] = value
-                    stack_side[top] = 1
-                    lo = stack_lo[top] + half
-                    count = stack_count[top] - half
-                    descend = True
-                else:
-                    value = stack_left[top] + value
-                    sp -= 1
-            if not descend:
-                return value
-
-    for _ in range(max_iter):
-        if rr <= stop:
-            break
-        for i in range(n):
-            u[i] = inv_root[i] * p[i]
-        for i in range(n):
-            acc = 0.0
-            for j in range(indptr[i], indptr[i + 1]):
-                acc += data[j] * u[indices[j]]
-            w[i] = acc
-        for i in range(n):
-            q[i] = p[i] - alpha * (inv_root[i] * w[i])
-            tmp[i] = p[i] * q[i]
-        step = rr / pairwise_sum(tmp)
-        for i in range(n):
-            z[i] += step * p[i]
-            r[i] -= step * q[i]
-            tmp[i] = r[i] * r[i]
-        rr_new = pairwise_sum(tmp)
-        beta = rr_new / rr
-        for i in range(n):
-            p[i] = r[i] + beta * p[i]
-        rr = rr_new
-    return z
 
 
 @_compiled

@@ -28,7 +28,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import gather
-from ._kernels import brandes_dependencies, compiled_available, pagerank_cg, two_hop_counts
+from .._runtime import optional_module
+from ._kernels import brandes_dependencies, compiled_available, two_hop_counts
 
 #: Betweenness is exact (every node a source) on graphs with at most this many nodes.
 #: (Exact costs one BFS per node.)
@@ -105,8 +106,9 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     b = inv_root.copy()
     rr = float((b * b).sum())
     stop = (tol * np.sqrt(rr)) ** 2
-    if compiled_available():  # the same loop, compiled, without the GIL (see pagerank_cg)
-        z = pagerank_cg(W.indptr, W.indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
+    compiled = optional_module(__package__ + "._pagerank_kernel")
+    if compiled is not None:  # the same loop, compiled, without the GIL (see pagerank_cg)
+        z = compiled.pagerank_cg(W.indptr, W.indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
     else:  # pragma: no cover - numba is a dependency
         z = _pagerank_cg_numpy(W, inv_root, alpha, b, rr, stop, max_iter)
     y = root * z
@@ -117,7 +119,7 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
 def _pagerank_cg_numpy(W: sp.csr_matrix, inv_root: np.ndarray, alpha: float, b: np.ndarray, rr: float,
                        stop: float, max_iter: int) -> np.ndarray:
     """:func:`pagerank`'s conjugate gradients in numpy (the reference of the compiled
-    :func:`~channelgraph.marketing._kernels.pagerank_cg`, which gives the same z to the bit)."""
+    :func:`~channelgraph.marketing._pagerank_kernel.pagerank_cg`, which gives the same z to the bit)."""
 
     def system(v):  # (I − alpha·D^-½·W·D^-½) v
         return v - alpha * (inv_root * (W @ (inv_root * v)))

@@ -9,7 +9,7 @@ Each kernel does, number for number, what the numpy expressions of
 :func:`channelgraph.viz.layout._repulsion_grid` do: the same IEEE operations on the
 same types in the same order — pair forces summed into each node in the order the
 k-d tree lists the pairs (as ``numpy.bincount`` does), far-field rows summed in
-float32 by numpy's own pairwise summation — so the positions are identical to the
+float32 by numpy's own pairwise summation (:mod:`channelgraph._pairwise`) — so the positions are identical to the
 last bit, only made without the n × cells and pairs-long temporary arrays.
 """
 
@@ -18,71 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: numpy's pairwise summation sums blocks of this many values with eight accumulators.
-_PW_BLOCK = 128
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _block_sum(values, lo, count):  # pragma: no cover - compiled
-    """numpy's float32 sum of at most 128 values: eight interleaved accumulators, then the rest."""
-    if count < 8:
-        res = np.float32(0.0)
-        for i in range(lo, lo + count):
-            res += values[i]
-        return res
-    r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
-    r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
-    end = lo + count - count % 8
-    for i in range(lo + 8, end, 8):
-        r0 += values[i]
-        r1 += values[i + 1]
-        r2 += values[i + 2]
-        r3 += values[i + 3]
-        r4 += values[i + 4]
-        r5 += values[i + 5]
-        r6 += values[i + 6]
-        r7 += values[i + 7]
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(end, lo + count):
-        res += values[i]
-    return res
-
-
-@njit(cache=True, nogil=True, inline="always")
-def pairwise_sum(values, count, stack_lo, stack_count, stack_left, stack_side):  # pragma: no cover - compiled
-    """The float32 sum of ``values[:count]`` exactly as numpy's ``add.reduce`` sums a contiguous
-    row: blocks of at most 128 values (:func:`_block_sum`), halves cut at a multiple of eight
-    and summed left + right. numpy recurses; here the halves wait on a stack (the four
-    ``stack_*`` work arrays, 64 long), since a cached numba function may not call itself."""
-    lo = 0
-    sp = 0
-    while True:
-        while count > _PW_BLOCK:  # down the left halves
-            half = count // 2
-            half -= half % 8
-            stack_lo[sp] = lo
-            stack_count[sp] = count
-            stack_side[sp] = 0
-            sp += 1
-            count = half
-        value = _block_sum(values, lo, count)
-        descend = False
-        while sp > 0 and not descend:  # up: a left half waits for its right half
-            top = sp - 1
-            half = stack_count[top] // 2
-            half -= half % 8
-            if stack_side[top] == 0:
-                stack_left[top] = value
-                stack_side[top] = 1
-                lo = stack_lo[top] + half
-                count = stack_count[top] - half
-                descend = True
-            else:
-                value = stack_left[top] + value
-                sp -= 1
-        if not descend:
-            return value
-
+from .._pairwise import pairwise_sum
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def near_field(disp, pairs, px, py, k2):  # pragma: no cover - compiled
@@ -142,8 +78,8 @@ def far_field(disp, px, py, cx, cy, num, r2, eps):  # pragma: no cover - compile
                 t = zero
             fx[j] = dx * t
             fy[j] = dy * t
-        disp[i, 0] += zero + pairwise_sum(fx, m, stack_lo, stack_count, stack_left, stack_side)
-        disp[i, 1] += zero + pairwise_sum(fy, m, stack_lo, stack_count, stack_left, stack_side)
+        disp[i, 0] += zero + pairwise_sum(fx, m, zero, stack_lo, stack_count, stack_left, stack_side)
+        disp[i, 1] += zero + pairwise_sum(fy, m, zero, stack_lo, stack_count, stack_left, stack_side)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
