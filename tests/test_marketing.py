@@ -484,3 +484,36 @@ def test_background_betweenness_error_reaches_the_caller():
     background.start(view, [betweenness_task(view, 10, 1)])
     with pytest.raises(Exception):
         betweenness_of(view, 10, 1)
+
+
+def test_ranking_only_the_best_rows_is_the_head_of_the_whole_ranking(tmp_path):
+    """rank_hubs(rows=k) (what the marketing room writes) is the whole ranking's first k rows,
+    texts included; ranks, scores, campaign picks and communities read through it are those of
+    the whole ranking, and the summary still counts every entity ranked and every risk flag."""
+    from channelgraph.generate import generate_dataset
+    from channelgraph.marketing import run_marketing
+    from channelgraph.marketing.hubs import hub_rank_score, rank_hubs
+
+    generate_dataset(tmp_path, customers=1500, seed=11)
+    full_ds, some_ds = load_dataset(tmp_path), load_dataset(tmp_path)
+    risk = run_analyses(None, full_ds, only=["risk"])["risk"]
+    full = rank_hubs(None, full_ds, risk=risk)
+    some = rank_hubs(None, some_ds, risk=risk, rows=200)
+    assert len(full) > 1000 and len(some) == 200
+    pd.testing.assert_frame_equal(some, full.head(200))
+    assert some.attrs["entities_ranked"] == len(full) == full.attrs["entities_ranked"]
+    assert some.attrs["risk_counts"] == full.attrs["risk_counts"] == {
+        "top_sources_flagged": int(full["risk_top_source"].sum()),
+        "in_breached_groups": int(full["risk_breached_group"].sum())}
+    view_full = build_view(None, full_ds.policy.marketing.type_weights, full_ds)
+    view_some = build_view(None, some_ds.policy.marketing.type_weights, some_ds)
+    for a, b in zip(hub_rank_score(view_full, full), hub_rank_score(view_some, some)):
+        assert np.array_equal(a, b)  # every node's rank and score, not only the 200 rows'
+    prior = {"risk": risk}
+    whole = run_marketing(None, full_ds, prior=prior, hubs_rows=None)
+    written = run_marketing(None, some_ds, prior=prior, hubs_rows=200)
+    for name in ("campaign", "communities", "channels"):
+        pd.testing.assert_frame_equal(whole.tables[name], written.tables[name])
+    pd.testing.assert_frame_equal(written.tables["hubs"], whole.tables["hubs"].head(200))
+    assert {k: v for k, v in written.summary.items() if k != "hubs_written"} == \
+        {k: v for k, v in whole.summary.items() if k != "hubs_written"}

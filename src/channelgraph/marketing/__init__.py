@@ -74,7 +74,9 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
     summary = {}
     hubs = None
     if {"hubs", "campaign", "communities"} & set(parts):
-        hubs = rank_hubs(graph, dataset, policy, risk, view=view)
+        # only the rows written get texts; campaign and communities read the whole ranking
+        # through hub_rank_score (the view's memo of this table)
+        hubs = rank_hubs(graph, dataset, policy, risk, view=view, rows=hubs_rows)
         summary.update(_hub_summary(hubs, view, policy))
     if "channels" in parts:
         ch = channel_profiles(graph, dataset, policy, risk, view=view)
@@ -93,7 +95,7 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
         tables["communities"] = com
         summary["communities"] = dict(com.attrs)
     if "hubs" in parts:
-        tables["hubs"] = hubs.head(hubs_rows) if hubs_rows else hubs
+        tables["hubs"] = hubs
         summary["hubs_written"] = len(tables["hubs"])
     order = [t for t in ("hubs", "channels", "campaign", "communities") if t in tables]
     return AnalysisResult(tables={t: tables[t] for t in order}, summary=summary)
@@ -125,9 +127,11 @@ def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:
     w = score_weights(policy)
     ignored = sorted(set(policy.marketing.score_weights) - set(COMPONENTS))
     risk = hubs.attrs.get("risk", {})
+    counts = hubs.attrs.get("risk_counts") or {"top_sources_flagged": int(hubs["risk_top_source"].sum()),
+                                               "in_breached_groups": int(hubs["risk_breached_group"].sum())}
     top = hubs.head(5)
     out = {
-        "entities_ranked": len(hubs),
+        "entities_ranked": hubs.attrs.get("entities_ranked", len(hubs)),
         "score_weights": w,
         "type_weights": {t: x for t, x in view.type_weights.items() if x > 0},
         "betweenness": hubs.attrs.get("betweenness", {}),
@@ -141,8 +145,7 @@ def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:
                       "referred_outstanding": format_yuan(int(r["referred_outstanding_fen"]))}
                      for _, r in top.iterrows()],
         "risk_flags": {"available": bool(risk.get("available")), "note": risk.get("note", ""),
-                       "top_sources_flagged": int(hubs["risk_top_source"].sum()),
-                       "in_breached_groups": int(hubs["risk_breached_group"].sum())},
+                       **counts},
     }
     if ignored:
         out["ignored_score_weights"] = ignored

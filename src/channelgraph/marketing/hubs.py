@@ -138,7 +138,8 @@ def _positions(values: np.ndarray) -> np.ndarray:
     return pos
 
 
-def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | None = None) -> pd.DataFrame:
+def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | None = None,
+              rows: int | None = None) -> pd.DataFrame:
     """Rank every entity as a marketing hub; one row per entity, best first.
 
     Parameters
@@ -154,6 +155,11 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
         The ``risk`` analysis' result, for the risk flags; None leaves the flags empty.
     view : MarketingGraph, optional
         A prebuilt view (the analysis runner shares one between functions).
+    rows : int, optional
+        Only the best *rows* entities (None or 0: every one). Ranks, scores and
+        :func:`hub_rank_score` on the table returned are those of the whole ranking; only
+        the rows (and their texts) are left out. ``df.attrs`` holds how many were ranked
+        (``entities_ranked``) and how many of them carry each risk flag (``risk_counts``).
 
     Returns
     -------
@@ -194,31 +200,35 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
     w = score_weights(policy)
     score = rnd(sum(w[c] * norm[c] for c in COMPONENTS)) if n else np.zeros(0)
     order = np.lexsort((np.arange(n), -score))
+    top = order[:rows] if rows else order  # the rows written out, best first
     ties = v.degree()
     flags = risk_flags(v, risk)
     pr_pos, bc_pos = _positions(rnd(pr * n)), _positions(rnd(bc))
-    why = _why(made, converted, bal, pr_pos, bc_pos, bc, p1, p2, ties)
+    why = _why(*(x[top] for x in (made, converted, bal, pr_pos, bc_pos, bc, p1, p2, ties)))
     df = pd.DataFrame({
-        "rank": np.arange(1, n + 1),
-        "id": v.ids[order], "name": v.name[order], "kind": v.kind[order], "region": v.region[order],
-        "is_customer": v.is_customer[order], "score": score[order],
-        "referrals_made": made[order], "referrals_converted": converted[order],
-        "referred_outstanding_fen": bal[order],
-        "pagerank": np.round(pr, PAGERANK_DECIMALS)[order], "betweenness": rnd(bc)[order],
-        "prospects_1hop": p1[order], "prospects_2hop": p2[order], "reach": rnd(reach)[order],
-        **{f"{c}_norm": norm[c][order] for c in COMPONENTS},
-        **{f"w_{c}": np.full(n, w[c]) for c in COMPONENTS},
-        "ties": ties[order], "outstanding_fen": v.outstanding_fen[order],
-        "why": np.array(why, dtype=object)[order] if n else np.zeros(0, dtype=object),
-        "risk_flag": np.array(flags.text(), dtype=object)[order] if n else np.zeros(0, dtype=object),
-        "risk_top_source": flags.top_source()[order],
-        "risk_source_rank": pd.array([r if r else None for r in flags.source_rank[order].tolist()], dtype="Int64"),
-        "risk_breached_group": flags.breached()[order],
-        "risk_group_id": flags.breach_group[order],
+        "rank": np.arange(1, len(top) + 1),
+        "id": v.ids[top], "name": v.name[top], "kind": v.kind[top], "region": v.region[top],
+        "is_customer": v.is_customer[top], "score": score[top],
+        "referrals_made": made[top], "referrals_converted": converted[top],
+        "referred_outstanding_fen": bal[top],
+        "pagerank": np.round(pr, PAGERANK_DECIMALS)[top], "betweenness": rnd(bc)[top],
+        "prospects_1hop": p1[top], "prospects_2hop": p2[top], "reach": rnd(reach)[top],
+        **{f"{c}_norm": norm[c][top] for c in COMPONENTS},
+        **{f"w_{c}": np.full(len(top), w[c]) for c in COMPONENTS},
+        "ties": ties[top], "outstanding_fen": v.outstanding_fen[top],
+        "why": np.array(why, dtype=object) if len(top) else np.zeros(0, dtype=object),
+        "risk_flag": np.array(flags.text(), dtype=object)[top] if n else np.zeros(0, dtype=object),
+        "risk_top_source": flags.top_source()[top],
+        "risk_source_rank": pd.array([r if r else None for r in flags.source_rank[top].tolist()], dtype="Int64"),
+        "risk_breached_group": flags.breached()[top],
+        "risk_group_id": flags.breach_group[top],
     }, columns=HUB_COLUMNS)
     df.attrs["betweenness"] = how
     df.attrs["risk"] = {"available": flags.available, "note": flags.note}
     df.attrs["decimals"] = DECIMALS
+    df.attrs["entities_ranked"] = n
+    df.attrs["risk_counts"] = {"top_sources_flagged": int(flags.top_source().sum()),  # of all ranked
+                               "in_breached_groups": int(flags.breached().sum())}
     rank_of = np.empty(n, dtype=np.int64)
     rank_of[order] = np.arange(1, n + 1)
     v.cache["hub_ranks"] = (df, rank_of, score)
@@ -226,7 +236,8 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
 
 
 def _why(*arrays) -> list[str]:
-    """The reason text per node, built column by column (most nodes share one pattern)."""
+    """The reason text per node (per position of the arrays, any subset of the nodes), built
+    column by column (most nodes share one pattern)."""
     made, converted, bal, pr_pos, bc_pos, bc, p1, p2, ties = arrays
     n = len(made)
     out = ["" for _ in range(n)]
