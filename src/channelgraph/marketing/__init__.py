@@ -127,11 +127,9 @@ def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:
     w = score_weights(policy)
     ignored = sorted(set(policy.marketing.score_weights) - set(COMPONENTS))
     risk = hubs.attrs.get("risk", {})
-    counts = hubs.attrs.get("risk_counts") or {"top_sources_flagged": int(hubs["risk_top_source"].sum()),
-                                               "in_breached_groups": int(hubs["risk_breached_group"].sum())}
     top = hubs.head(5)
     out = {
-        "entities_ranked": hubs.attrs.get("entities_ranked", len(hubs)),
+        "entities_ranked": hubs.attrs["entities_ranked"],  # all ranked, not only the rows kept
         "score_weights": w,
         "type_weights": {t: x for t, x in view.type_weights.items() if x > 0},
         "betweenness": hubs.attrs.get("betweenness", {}),
@@ -145,7 +143,7 @@ def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:
                       "referred_outstanding": format_yuan(int(r["referred_outstanding_fen"]))}
                      for _, r in top.iterrows()],
         "risk_flags": {"available": bool(risk.get("available")), "note": risk.get("note", ""),
-                       **counts},
+                       **hubs.attrs["risk_counts"]},
     }
     if ignored:
         out["ignored_score_weights"] = ignored

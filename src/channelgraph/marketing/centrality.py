@@ -103,29 +103,28 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     inv_root = np.zeros(n)
     inv_root[tied] = 1.0 / root[tied]
     # dot products as plain sums: BLAS threads only slow these short vectors down
-    b = inv_root.copy()
-    rr = float((b * b).sum())
+    rr = float((inv_root * inv_root).sum())  # the right-hand side is inv_root
     stop = (tol * np.sqrt(rr)) ** 2
     compiled = optional_module(__package__ + "._pagerank_kernel")
     if compiled is not None:  # the same loop, compiled, without the GIL (see pagerank_cg)
         z = compiled.pagerank_cg(W.indptr, W.indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
     else:  # pragma: no cover - numba is a dependency
-        z = _pagerank_cg_numpy(W, inv_root, alpha, b, rr, stop, max_iter)
+        z = _pagerank_cg_numpy(W, inv_root, alpha, rr, stop, max_iter)
     y = root * z
     y[~tied] = 1.0
     return y / y.sum()
 
 
-def _pagerank_cg_numpy(W: sp.csr_matrix, inv_root: np.ndarray, alpha: float, b: np.ndarray, rr: float,
-                       stop: float, max_iter: int) -> np.ndarray:
+def _pagerank_cg_numpy(W: sp.csr_matrix, inv_root: np.ndarray, alpha: float, rr: float, stop: float,
+                       max_iter: int) -> np.ndarray:
     """:func:`pagerank`'s conjugate gradients in numpy (the reference of the compiled
     :func:`~channelgraph.marketing._pagerank_kernel.pagerank_cg`, which gives the same z to the bit)."""
 
     def system(v):  # (I − alpha·D^-½·W·D^-½) v
         return v - alpha * (inv_root * (W @ (inv_root * v)))
 
-    z = np.zeros(len(b))
-    r = b.copy()
+    z = np.zeros(len(inv_root))
+    r = inv_root.copy()  # the residual of z = 0: the right-hand side
     p = r.copy()
     for _ in range(max_iter):
         if rr <= stop:
