@@ -118,29 +118,35 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
 
     Notes
     -----
-    Path counts σ are exact integers held in float64 (exact below 2**53 paths).
+    Path counts σ are exact integers held in float64 (exact below 2**53 paths), so the order
+    in which a level's nodes are taken does not change any sum; the order only decides how
+    the pulls walk through memory.
     """
     n = indptr.size - 1
     m = indptr[n]
-    dist = np.full(n, -1, np.int32)
     sigma = np.zeros(n)
     coef = np.zeros(n)  # (1 + δ) / σ of the level below (backward pull)
     buf = np.zeros(n)
-    # One bit per node, 190 KiB for a million and a half nodes: the pulls test it to skip a
-    # neighbour outside the frontier (forward) or outside the level below (backward) before
-    # reading its σ or coefficient, which would mostly miss the caches. Skipped terms are the
-    # zeros that a full sum would add, so the sums are the same to the bit.
-    frontier = np.zeros(n // 64 + 1, np.uint64)
-    below = np.zeros(n // 64 + 1, np.uint64)
+    # One bit per node, 190 KiB each for a million and a half nodes, all in the L2 cache:
+    # ``seen`` (visited), ``fresh`` (reached in the level being pushed), ``frontier`` (the
+    # level being pulled from) and ``below`` (the level below, backward). The searches test
+    # them instead of a distance array, and the pulls test them before reading a neighbour's
+    # σ or coefficient, which would mostly miss the caches. Skipped terms are the zeros that a
+    # full sum would add, so the sums are the same to the bit.
+    words = n // 64 + 1
+    seen = np.zeros(words, np.uint64)
+    fresh = np.zeros(words, np.uint64)
+    frontier = np.zeros(words, np.uint64)
+    below = np.zeros(words, np.uint64)
     one = np.uint64(1)
-    order = np.empty(n, np.int32)  # nodes by level
+    order = np.empty(n, np.int32)  # nodes by level, ascending within a level
     unvisited = np.empty(n, np.int32)
     starts = np.zeros(n + 2, np.int64)  # level d = order[starts[d]:starts[d + 1]]
     for s in sources:
         if indptr[s + 1] == indptr[s]:
             continue
         order[0] = s
-        dist[s] = 0
+        seen[s >> 6] |= one << np.uint64(s & 63)
         sigma[s] = 1.0
         starts[0] = 0
         starts[1] = 1
@@ -161,29 +167,46 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                     su = sigma[u]
                     for j in range(indptr[u], indptr[u + 1]):
                         w = indices[j]
-                        dw = dist[w]
-                        if dw < 0:
-                            dist[w] = d + 1
+                        q = w >> 6
+                        bit = one << np.uint64(w & 63)
+                        if not seen[q] & bit:
+                            seen[q] |= bit
+                            fresh[q] |= bit
                             sigma[w] = su
                             order[top] = w
                             top += 1
                             pending -= indptr[w + 1] - indptr[w]
-                        elif dw == d + 1:
+                        elif fresh[q] & bit:
                             sigma[w] += su
+                # the new level in ascending order: read off its bits when it is big, else sorted
+                if (top - f1) * 16 > words:
+                    k = f1
+                    for q in range(words):
+                        word = fresh[q]
+                        if word:
+                            fresh[q] = 0
+                            for b in range(64):
+                                if (word >> np.uint64(b)) & one:
+                                    order[k] = q * 64 + b
+                                    k += 1
+                else:
+                    for i in range(f1, top):
+                        fresh[order[i] >> 6] = 0
+                    order[f1:top] = np.sort(order[f1:top])
             else:
                 if n_unvisited < 0:
                     n_unvisited = 0
                     for w in range(n):
-                        if dist[w] < 0:
+                        if not (seen[w >> 6] >> np.uint64(w & 63)) & one:
                             unvisited[n_unvisited] = w
                             n_unvisited += 1
                 for i in range(f0, f1):
                     u = order[i]
                     frontier[u >> 6] |= one << np.uint64(u & 63)
                 keep = 0
-                for i in range(n_unvisited):
+                for i in range(n_unvisited):  # ascending: so is the new level
                     w = unvisited[i]
-                    if dist[w] >= 0:  # reached by an earlier push
+                    if (seen[w >> 6] >> np.uint64(w & 63)) & one:  # reached by an earlier push
                         continue
                     paths = 0.0
                     for j in range(indptr[w], indptr[w + 1]):
@@ -191,7 +214,6 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                         if (frontier[u >> 6] >> np.uint64(u & 63)) & one:
                             paths += sigma[u]
                     if paths > 0.0:
-                        dist[w] = d + 1
                         sigma[w] = paths
                         order[top] = w
                         top += 1
@@ -200,12 +222,13 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                         unvisited[keep] = w
                         keep += 1
                 n_unvisited = keep
+                for i in range(f1, top):
+                    w = order[i]
+                    seen[w >> 6] |= one << np.uint64(w & 63)
                 for i in range(f0, f1):
                     frontier[order[i] >> 6] = 0
             d += 1
             starts[d + 1] = top
-            # ascending node order within a level: the backward pull streams through the CSR
-            order[starts[d]:top] = np.sort(order[starts[d]:top])
         deepest = d - 1
         for i in range(starts[deepest], starts[deepest + 1]):
             w = order[i]
@@ -230,10 +253,9 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
                 below[order[i] >> 6] = 0
             for i in range(a, b):
                 coef[order[i]] = buf[i]
+        # σ and the coefficients are written before they are read: only the visited bits go
         for i in range(top):
-            w = order[i]
-            dist[w] = -1
-            sigma[w] = 0.0
+            seen[order[i] >> 6] = 0
 
 
 @_compiled
