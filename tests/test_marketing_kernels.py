@@ -102,6 +102,22 @@ def test_kernels_run_the_same_without_numba():
     assert np.array_equal(_kernels.louvain_moves(*args)[0], moves(*args)[0])
 
 
+@pytest.mark.parametrize("share", [0.0, 1e18])
+def test_dependencies_are_the_same_whether_levels_are_pushed_or_pulled(monkeypatch, share):
+    """Every level pushed (share 0) or every level pulled (share 1e18): the DAG ties the
+    backward step adds up are kept one way or the other, and the sums are networkx's."""
+    monkeypatch.setattr(_kernels, "PUSH_SHARE", share)
+    plain = getattr(_kernels.brandes_dependencies, "py_func", _kernels.brandes_dependencies)
+    for g in (3, 5, 7):
+        G = graphs()[g]
+        A = matrix(G)
+        sources = np.arange(0, G.number_of_nodes(), 3, dtype=np.int32)
+        got = np.zeros(G.number_of_nodes())
+        plain(A.indptr.astype(np.int64), A.indices.astype(np.int32), sources, got)
+        ref = nx.betweenness_centrality_subset(G, sources.tolist(), list(G), normalized=False)
+        assert max(abs(got[i] - 2 * ref[i]) for i in G) < 1e-9
+
+
 @pytest.mark.parametrize("g", range(len(graphs())))
 def test_pagerank_equals_networkx(g):
     G = graphs()[g]
