@@ -89,17 +89,34 @@ def test_kernels_run_the_same_without_numba():
     """The kernels' Python source (what runs where numba is missing) gives the same answers."""
     G = graphs()[5]
     A = matrix(G)
-    ip, ix = A.indptr.astype(np.int64), A.indices.astype(np.int32)
-    sources = np.arange(0, G.number_of_nodes(), 7, dtype=np.int32)
+    ip, ix = _kernels.unsigned_csr(A.indptr, A.indices)  # as the library passes them
+    sources = np.arange(0, G.number_of_nodes(), 7).astype(ix.dtype)
     compiled, plain = np.zeros(G.number_of_nodes()), np.zeros(G.number_of_nodes())
     _kernels.brandes_dependencies(ip, ix, sources, compiled)
     getattr(_kernels.brandes_dependencies, "py_func", _kernels.brandes_dependencies)(ip, ix, sources, plain)
     assert np.abs(compiled - plain).max() < 1e-12
     W = matrix(graphs()[7])
-    order = np.random.default_rng(0).permutation(W.shape[0])
-    args = (W.indptr.astype(np.int64), W.indices.astype(np.int64), W.data, order, 1000 * W.shape[0])
+    ip, ix = _kernels.unsigned_csr(W.indptr, W.indices)
+    order = np.random.default_rng(0).permutation(W.shape[0]).astype(ix.dtype)
+    args = (ip, ix, W.data, order, 1000 * W.shape[0])
     moves = getattr(_kernels.louvain_moves, "py_func", _kernels.louvain_moves)
     assert np.array_equal(_kernels.louvain_moves(*args)[0], moves(*args)[0])
+
+
+def test_unsigned_csr_keeps_the_numbers_and_signed_input_gives_the_same_sums():
+    """The kernels take unsigned node numbers (no wraparound test per read); the numbers and,
+    for signed input too, the sums are the same."""
+    G = graphs()[5]
+    A = matrix(G)
+    ip, ix = _kernels.unsigned_csr(A.indptr, A.indices)
+    assert (ip.dtype, ix.dtype) == (np.uint64, np.uint32)
+    assert np.array_equal(ip, A.indptr) and np.array_equal(ix, A.indices)
+    sources = np.arange(0, G.number_of_nodes(), 5)
+    unsigned, signed = np.zeros(G.number_of_nodes()), np.zeros(G.number_of_nodes())
+    _kernels.brandes_dependencies(ip, ix, sources.astype(ix.dtype), unsigned)
+    _kernels.brandes_dependencies(A.indptr.astype(np.int64), A.indices.astype(np.int32),
+                                  sources.astype(np.int32), signed)
+    assert np.array_equal(unsigned, signed)
 
 
 @pytest.mark.parametrize("share", [0.0, 1e18])
@@ -113,7 +130,8 @@ def test_dependencies_are_the_same_whether_levels_are_pushed_or_pulled(monkeypat
         A = matrix(G)
         sources = np.arange(0, G.number_of_nodes(), 3, dtype=np.int32)
         got = np.zeros(G.number_of_nodes())
-        plain(A.indptr.astype(np.int64), A.indices.astype(np.int32), sources, got)
+        ip, ix = _kernels.unsigned_csr(A.indptr, A.indices)
+        plain(ip, ix, sources.astype(ix.dtype), got)
         ref = nx.betweenness_centrality_subset(G, sources.tolist(), list(G), normalized=False)
         assert max(abs(got[i] - 2 * ref[i]) for i in G) < 1e-9
 
@@ -192,8 +210,8 @@ def test_aggregate_communities_equals_sparse_product():
     W = matrix(nx.planted_partition_graph(4, 10, 0.5, 0.05, seed=1), None)
     W = (W + sp.diags(np.arange(40, dtype=float))).tocsr()  # self-loops as an aggregated graph has
     comm = np.arange(40) % 7
-    ip, ix, w = _kernels.aggregate_communities(W.indptr.astype(np.int64), W.indices.astype(np.int64),
-                                               W.data.astype(float), comm.astype(np.int64), 7)
+    ip, ix = _kernels.unsigned_csr(W.indptr, W.indices)
+    ip, ix, w = _kernels.aggregate_communities(ip, ix, W.data.astype(float), comm.astype(ix.dtype), 7)
     S = sp.csr_matrix((np.ones(40), (np.arange(40), comm)), shape=(40, 7))
     ref = (S.T @ W @ S).toarray()
     got = sp.csr_matrix((w, ix, ip), shape=(7, 7)).toarray()

@@ -24,6 +24,7 @@ def pagerank_cg(indptr, indices, data, inv_root, alpha, rr, stop, max_iter):  # 
     the GIL, instead of taking it back for each of a dozen vector operations per step
     (on a busy main thread each of those waits for the interpreter's switch interval).
     *rr* is the squared norm of the right-hand side, *stop* the squared residual to reach.
+    ``indptr`` and ``indices`` are unsigned (:func:`~channelgraph.marketing._kernels.unsigned_csr`).
     """
     n = inv_root.size
     z = np.zeros(n)

@@ -29,7 +29,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import gather
 from .._runtime import optional_module
-from ._kernels import brandes_dependencies, compiled_available, two_hop_counts
+from ._kernels import brandes_dependencies, compiled_available, two_hop_counts, unsigned_csr
 
 #: Betweenness is exact (every node a source) on graphs with at most this many nodes.
 #: (Exact costs one BFS per node.)
@@ -107,7 +107,8 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     stop = (tol * np.sqrt(rr)) ** 2
     compiled = optional_module(__package__ + "._pagerank_kernel")
     if compiled is not None:  # the same loop, compiled, without the GIL (see pagerank_cg)
-        z = compiled.pagerank_cg(W.indptr, W.indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
+        indptr, indices = unsigned_csr(W.indptr, W.indices)
+        z = compiled.pagerank_cg(indptr, indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
     else:  # pragma: no cover - numba is a dependency
         z = _pagerank_cg_numpy(W, inv_root, alpha, rr, stop, max_iter)
     y = root * z
@@ -230,9 +231,8 @@ def source_dependencies(adjacency: sp.csr_matrix, sources: np.ndarray) -> np.nda
         rank[perm] = np.arange(n)
         sources = rank[sources]
     A.sort_indices()
-    indptr = A.indptr.astype(np.int64)
-    indices = A.indices.astype(np.int32)
-    sources = sources.astype(np.int32)
+    indptr, indices = unsigned_csr(A.indptr, A.indices)
+    sources = sources.astype(indices.dtype)
     chunks = np.array_split(sources, SOURCE_CHUNKS) if sources.size >= PARALLEL_MIN_SOURCES else [sources]
     parts = [np.zeros(n) for _ in chunks]
     if len(chunks) == 1:
@@ -296,7 +296,8 @@ def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
     if compiled_available():  # one pass per node, the GIL released (the same counts)
         one = np.zeros(n, dtype=np.int64)
         two = np.zeros(n, dtype=np.int64)
-        two_hop_counts(A.indptr, A.indices, target, np.diff(A.indptr) <= max_relay_degree, one, two)
+        indptr, indices = unsigned_csr(A.indptr, A.indices)
+        two_hop_counts(indptr, indices, target, np.diff(A.indptr) <= max_relay_degree, one, two)
         return one, two
     one = np.asarray(A @ target.astype(np.int64)).ravel().astype(np.int64)
     two = np.zeros(n, dtype=np.int64)

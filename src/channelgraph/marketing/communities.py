@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from . import _background as background
 from ._graph import MarketingGraph, rnd, view_for
-from ._kernels import aggregate_communities, louvain_moves
+from ._kernels import aggregate_communities, louvain_moves, unsigned_csr
 from .hubs import hub_rank_score, rank_hubs
 
 #: Louvain (networkx) up to this many tied nodes (about 5 s at 8,000, 6 minutes at 155,000);
@@ -89,17 +89,18 @@ def _multilevel(W, seed: int) -> np.ndarray:
     n = W.shape[0]
     rng = np.random.default_rng(seed)
     node_comm = np.arange(n, dtype=np.int64)
-    indptr = W.indptr.astype(np.int64)
-    indices = W.indices.astype(np.int64)
+    indptr, indices = unsigned_csr(W.indptr, W.indices)
     weights = W.data.astype(np.float64)
     for _ in range(MAX_LEVELS):
         size = indptr.size - 1
-        comm, moved = louvain_moves(indptr, indices, weights, rng.permutation(size), MAX_VISITS * size)
+        order = rng.permutation(size).astype(indices.dtype)
+        comm, moved = louvain_moves(indptr, indices, weights, order, MAX_VISITS * size)
         if not moved:
             break
         uniq, lab = np.unique(comm, return_inverse=True)
         node_comm = lab[node_comm]
-        indptr, indices, weights = aggregate_communities(indptr, indices, weights, lab.astype(np.int64), uniq.size)
+        indptr, indices, weights = aggregate_communities(indptr, indices, weights, lab.astype(indices.dtype),
+                                                         uniq.size)
     # name each community by its smallest member index
     first = np.full(int(node_comm.max()) + 1 if n else 0, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, node_comm, np.arange(n))
