@@ -22,9 +22,15 @@ from .policy import Policy, PolicyError
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
-#: Exit codes: 0 fine, 1 the data (or policy) was refused, 2 usage, 3 a server or environment failure.
+#: Exit codes: 0 fine, 1 the data (or policy) was refused, 2 usage, 3 a server or environment
+#: failure (a file that cannot be read or written, a full disk, an unreachable server),
+#: 4 an internal error (a bug), 130 interrupted (Ctrl-C).
 EXIT_DATA = 1
 EXIT_SERVER = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+#: Set to 1 to see the Python traceback of an internal error (for a bug report).
+DEBUG_ENV = "CHANNELGRAPH_DEBUG"
 
 
 def _problems_report(exc: DatasetError, max_errors: int) -> None:
@@ -859,6 +865,41 @@ def _print_findings(results, lang: str) -> None:
                                                      "draft total" if "headroom_fen" in c else ""))
 
 
+def _last_resort(exc: BaseException) -> int:
+    """One line for an exception no command turned into a message; the exit code to end with.
+
+    An interruption is exit 130; an operating-system error (a file that cannot be read or
+    written, a full disk) names the file and the reason, exit 3; anything else is a bug: the
+    line says so, exit 4, and ``CHANNELGRAPH_DEBUG=1`` prints the traceback as well.
+    """
+    import errno
+    import os
+
+    from .redact import redact
+
+    if isinstance(exc, KeyboardInterrupt):
+        print("✗ interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if os.environ.get(DEBUG_ENV) == "1":
+        import traceback
+
+        traceback.print_exception(exc)
+    if isinstance(exc, MemoryError):
+        print("✗ out of memory: the book does not fit this machine's memory", file=sys.stderr)
+        return EXIT_SERVER
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else ""
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+        hint = {errno.ENOSPC: " (the disk is full: free some room and run again)",
+                errno.EACCES: " (no permission: choose another folder or fix its permissions)",
+                errno.EROFS: " (a read-only file system: choose another folder)"}.get(exc.errno or 0, "")
+        print(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}"), file=sys.stderr)
+        return EXIT_SERVER
+    print(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: {exc}"
+                 f" — run again with {DEBUG_ENV}=1 to see the traceback"), file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def run() -> None:
     """The ``channelgraph`` command: :func:`main`, then a quick exit.
 
@@ -866,25 +907,37 @@ def run() -> None:
     object of the run one by one — about a second for a 100,000-customer book and several
     for a million — memory the operating system takes back at once anyway. So the command
     flushes its output and ends the process directly with the command's exit code. Calling
-    :func:`main` (click's ``CliRunner``, the Python API) is unaffected; an exception that is
-    not an exit is left to Python (traceback, exit code 1).
+    :func:`main` (click's ``CliRunner``, the Python API) is unaffected. An exception that no
+    command turned into a message never ends in a traceback: :func:`_last_resort` prints one
+    line and picks the exit code.
     """
     import logging
     import os
 
     try:
-        main(prog_name="channelgraph")
-        code = 0
+        # not standalone: click's own handling would turn Ctrl-C into "Aborted!" and exit 1
+        rv = main(prog_name="channelgraph", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0  # click's Exit (--help, --version) returns its code
     except SystemExit as exc:
         code = exc.code
+    except click.exceptions.Abort:
+        code = _last_resort(KeyboardInterrupt())
+    except click.ClickException as exc:  # usage errors and bad parameters: click's own message, exit 2
+        exc.show()
+        code = exc.exit_code
+    except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes one line
+        code = _last_resort(exc)
     if code is None:
         code = 0
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (channelgraph … | head): nothing left to say
+        pass
     os._exit(code)
 
 
