@@ -376,7 +376,7 @@ policies = st.fixed_dictionaries({
     }),
     "caps": st.fixed_dictionaries({
         "scheme_total_share": st.sampled_from([0.001, 0.005, 0.05, 0.3]),
-        "per_borrower": st.integers(0, 50_000_000),
+        "per_borrower": st.integers(10_000, 50_000_000),  # > 0 and ≥ rounding (policy rules)
         "single_source_share": st.sampled_from([0.01, 0.05, 0.1, 0.5]),
         "single_source_min_borrowers": st.integers(1, 4),
         "rounding": st.sampled_from(["0.01", "1", "123.45", "10000"]),

@@ -219,6 +219,14 @@ def _target(neo4j_uri, neo4j_user, neo4j_password, database):
     return Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
 
 
+def _policy_refused(exc: PolicyError) -> None:
+    n = len(exc.problems)
+    err.print(f"[bold red]✗ {n} problem{'s' if n != 1 else ''} in the policy[/] (file:line: key = value: reason)")
+    for p in exc.problems:
+        err.print(f"  {p}", markup=False, emoji=False, highlight=False, soft_wrap=True)
+    sys.exit(EXIT_DATA)
+
+
 def _server_failure(exc) -> None:
     err.print(f"[bold red]✗ {exc}[/]", soft_wrap=True)
     sys.exit(EXIT_SERVER)
@@ -232,6 +240,11 @@ def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None
 
         if data:
             raise click.UsageError("give either DATA or --neo4j, not both")
+        if policy:  # a bad --policy is the user's file (exit 1), found before any connection
+            try:
+                policy = Policy.load(policy)
+            except PolicyError as exc:
+                _policy_refused(exc)
         try:
             return read_dataset_from_neo4j(_target(neo4j_uri, neo4j_user, neo4j_password, database), policy)
         except (Neo4jFailure, PolicyError) as exc:

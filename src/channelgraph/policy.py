@@ -2,8 +2,14 @@
 
 A policy is read from ``policy.toml`` (in the dataset folder, or given with
 ``--policy``). Every key is optional; a missing key takes the default documented
-in :data:`DEFAULTS` (and in README.md). Amounts are yuan (a quoted string such as
+in the dataclasses below (and in README.md). Amounts are yuan (a quoted string such as
 ``"1200000000.00"`` or a TOML integer), held as integer fen.
+
+Every key is checked completely — its type, its range from its meaning (capital above 0,
+limits and scheme shares in (0, 1], thresholds in [0, 1], factors in (0, 1], counts at
+least 1, 2 or 3, weights at least 0 and not all 0) and the rules between keys — and every
+problem is reported at once, each naming its key (``[caps] scheme_total_share``) and, for
+a file, its line (``policy.toml:23``). See :data:`RULES`.
 
 Regulatory defaults follow 商业银行大额风险暴露管理办法 (CBIRC Order 2018 No. 1):
 large exposure above 2.5% of tier-1 capital; non-interbank single customer ≤ 15% and a
@@ -15,20 +21,59 @@ art. 39: loans to one borrower ≤ 10% of net capital.
 100000000
 >>> p.limits.group_share
 Decimal('0.20')
+>>> Policy.from_text("[caps]\\nscheme_total_share = 5\\n", source="policy.toml")
+Traceback (most recent call last):
+...
+channelgraph.policy.PolicyError: policy.toml:2: [caps] scheme_total_share = 5: must be above 0 and at most 1 (a share: 5% is written 0.05; did you mean 0.05?)
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
+import re
+import stat
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .model import AmountError, format_yuan, yuan_to_fen
 
+#: A policy file is a few kilobytes; a larger file is not read (the wrong file, most likely).
+MAX_POLICY_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One problem in a policy: where (file, line as an editor shows it, column) and why.
+
+    ``reason`` starts with the key path (``[caps] scheme_total_share = 1.5: …``) when the
+    problem is a key's; ``line`` is None when the policy did not come from a file.
+    """
+
+    file: str | None
+    line: int | None
+    reason: str
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "policy"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
+
 
 class PolicyError(ValueError):
-    """A policy file or value that cannot be used."""
+    """A policy file or value that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[PolicyProblem] | str):
+        if isinstance(problems, str):
+            problems = [PolicyProblem(None, None, problems)]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -168,45 +213,73 @@ class Policy:
 
     # ------------------------------------------------------------------ reading
     @classmethod
-    def from_mapping(cls, data: dict, source: str = "mapping") -> "Policy":
-        """Build a policy from a parsed TOML mapping; unknown keys are refused."""
-        problems: list[str] = []
-        top = dict(data)
+    def from_mapping(cls, data: dict, source: str = "mapping", text: str | None = None) -> Policy:
+        """Build a policy from a parsed TOML mapping, checking every key (see :data:`RULES`).
+
+        Parameters
+        ----------
+        data : the mapping (``tomllib.loads`` of a policy file, or a plain dict).
+        source : where it came from, named in every problem.
+        text : the TOML text *data* was parsed from, if any: problems then name its line.
+
+        Raises
+        ------
+        PolicyError
+            listing every problem: unknown keys, wrong types, values out of range, rules
+            between keys that do not hold.
+        """
+        v = _Validator(source, _key_lines(text) if text is not None else None)
+        if not isinstance(data, dict):
+            v.problem((), f"a policy is a table of keys, got {_what(data)}")
+            raise PolicyError(v.problems)
         kwargs: dict = {"source": source}
-        for key, attr in (("tier1_capital", "tier1_capital_fen"), ("net_capital", "net_capital_fen")):
-            if key in top:
-                try:
-                    kwargs[attr] = yuan_to_fen(top.pop(key))
-                except AmountError as exc:
-                    problems.append(f"{key}: {exc}")
-        sections = {"limits": Limits, "connection": Connection, "guarantee": Guarantee,
-                    "marketing": Marketing, "caps": Caps}
-        for name, klass in sections.items():
-            if name not in top:
-                continue
-            raw = top.pop(name)
-            if not isinstance(raw, dict):
-                problems.append(f"[{name}] must be a table")
-                continue
-            kwargs[name] = _section(klass, name, raw, problems)
-        for key in top:
-            problems.append(f"unknown key {key!r} (known: tier1_capital, net_capital, "
-                            + ", ".join(f"[{s}]" for s in sections) + ")")
-        if problems:
-            raise PolicyError(f"{source}: " + "; ".join(problems))
+        for key, value in data.items():
+            if key in SECTIONS:
+                if not isinstance(value, dict):
+                    v.problem((key,), f"must be a table ([{key}] on its own line, then its keys){_got(value)}",
+                              value)
+                    continue
+                kwargs[key] = v.section(key, value)
+            elif key in RULES[""]:
+                got = v.value((key,), RULES[""][key], value)
+                if got is not _BAD:
+                    kwargs[key + "_fen"] = got
+            else:
+                v.problem((key,), f"unknown key {key!r} (known: {', '.join(RULES[''])}, "
+                                  + ", ".join(f"[{s}]" for s in SECTIONS) + ")")
+        v.cross_checks(cls(**kwargs))  # a key refused above takes its default here, and is skipped
+        if v.problems:
+            raise PolicyError(sorted(v.problems, key=lambda p: (p.line is None, p.line or 0)))
         return cls(**kwargs)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Policy":
-        """Read a ``policy.toml`` file."""
-        path = Path(path)
+    def from_text(cls, text: str, source: str = "policy.toml") -> Policy:
+        """Build a policy from the text of a ``policy.toml``; problems name their line.
+
+        Raises
+        ------
+        PolicyError
+            a TOML syntax error (line, column and the parser's reason), or every problem
+            :meth:`from_mapping` finds.
+        """
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError as exc:
-            raise PolicyError(f"{path}: no such policy file") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{path}: not valid TOML: {exc}") from exc
-        return cls.from_mapping(data, source=str(path))
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError([_syntax_problem(source, text, exc)]) from None
+        return cls.from_mapping(data, source=source, text=text)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Policy:
+        """Read a ``policy.toml`` file (UTF-8, with or without a BOM).
+
+        Raises
+        ------
+        PolicyError
+            one line for a file that is missing, a folder, not a regular file (a FIFO is
+            never opened), unreadable, too large or not UTF-8; else as :meth:`from_text`.
+        """
+        path = Path(path)
+        return cls.from_text(_read_policy_text(path), source=str(path))
 
     # ------------------------------------------------------------------ derived
     @property
@@ -225,7 +298,7 @@ class Policy:
 
         out = {"source": Path(self.source).name, "tier1_capital": format_yuan(self.tier1_capital_fen),
                "net_capital": format_yuan(self.net_capital_fen)}
-        for name in ("limits", "connection", "guarantee", "marketing", "caps"):
+        for name in SECTIONS:
             sec = asdict(getattr(self, name))
             for k in list(sec):
                 if k.endswith("_fen"):
@@ -234,60 +307,416 @@ class Policy:
         return out
 
 
-def _section(klass, name: str, raw: dict, problems: list[str]):
-    known = {f.name: f for f in fields(klass)}
-    # money keys are written in yuan in the file and held as fen here
-    money = {k[:-4]: k for k in known if k.endswith("_fen")}
-    kwargs = {}
-    for key, value in raw.items():
-        if key in money:
-            try:
-                kwargs[money[key]] = yuan_to_fen(value)
-            except AmountError as exc:
-                problems.append(f"[{name}].{key}: {exc}")
-            continue
-        if key not in known:
-            names = sorted(set(known) - set(money.values()) | set(money))
-            problems.append(f"[{name}].{key}: unknown key (known: {', '.join(names)})")
-            continue
-        default = getattr(klass(), key)
-        try:
-            kwargs[key] = _coerce(default, value)
-        except (TypeError, ValueError, ArithmeticError) as exc:
-            problems.append(f"[{name}].{key}: {exc}")
-    return klass(**kwargs)
+# ============================================================================ rules
+
+SECTIONS = {"limits": Limits, "connection": Connection, "guarantee": Guarantee, "marketing": Marketing,
+            "caps": Caps}
 
 
-def _coerce(default, value):
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise TypeError(f"expected true or false, got {value!r}")
-        return value
-    if isinstance(default, Decimal):
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise TypeError(f"expected a number, got {value!r}")
-        try:
-            d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
-        except ArithmeticError:
-            raise ValueError(f"expected a number, got {value!r}") from None
-        if not d.is_finite():
-            raise ValueError(f"must be a finite number, got {value!r}")
-        if d < 0:
-            raise ValueError(f"must not be negative, got {value!r}")
-        return d
-    if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"expected a whole number, got {value!r}")
-        return value
-    if isinstance(default, dict):
-        if not isinstance(value, dict):
-            raise TypeError("expected a table")
-        merged = dict(default)
-        for k, v in value.items():
-            if k not in default:
-                raise ValueError(f"unknown key {k!r} (known: {', '.join(default)})")
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
-                raise TypeError(f"{k}: expected a finite number, got {v!r}")
-            merged[k] = float(v)
-        return merged
+@dataclass(frozen=True)
+class Rule:
+    """What one key holds: its kind, and for counts the least value and why."""
+
+    #: ``amount`` (yuan > 0), ``share`` (a limit, in (0, 1]), ``threshold`` (a share compared
+    #: with, in [0, 1]), ``factor`` (in (0, 1]), ``count`` (a whole number ≥ ``least``),
+    #: ``seed`` (a whole number ≥ 0), ``flag`` (true or false), ``weights`` (a table of
+    #: numbers ≥ 0, not all 0, keys from the defaults).
+    kind: str
+    least: int = 1
+    why: str = ""
+
+
+_SHARE, _THRESHOLD, _FACTOR = Rule("share"), Rule("threshold"), Rule("factor")
+
+#: Every key, by section ("" for the top level). A test checks that every field has a rule.
+RULES: dict[str, dict[str, Rule]] = {
+    "": {"tier1_capital": Rule("amount", why="every limit is a share of it"),
+         "net_capital": Rule("amount", why="the loan limit is a share of it")},
+    "limits": {"large_exposure_share": _SHARE, "single_customer_share": _SHARE, "group_share": _SHARE,
+               "single_borrower_net_capital_share": _SHARE},
+    "connection": {"control_share_above": _THRESHOLD, "guarantee_net_assets_share": _THRESHOLD,
+                   "supply_share": _THRESHOLD, "family_joins": Rule("flag")},
+    "guarantee": {
+        "cross_min_borrowers": Rule("count", 2, "一保多 is one guarantor behind several borrowers"),
+        "focus_min_guarantors": Rule("count", 2, "多保一 is several guarantors behind one borrower"),
+        "max_circle_length": Rule("count", 3, "a guarantee circle has at least 3 firms; 2 is a mutual guarantee"),
+        "max_scc_enumerate": Rule("count", 3, "a block holding a circle has at least 3 firms"),
+        "min_chain_length": Rule("count", 2, "a chain links at least 2 firms"),
+    },
+    "marketing": {"type_weights": Rule("weights", why="relation types"),
+                  "score_weights": Rule("weights", why="score components"),
+                  "betweenness_samples": Rule("count", 1, "betweenness needs at least one source"),
+                  "campaign_k": Rule("count", 1, "the campaign list picks at least one hub"),
+                  "seed": Rule("seed")},
+    "caps": {"scheme_total_share": _SHARE, "per_borrower": Rule("amount", why="a borrower under a scheme"),
+             "single_source_share": _SHARE,
+             "single_source_min_borrowers": Rule("count", 1, "a source is behind at least one borrower"),
+             "rounding": Rule("amount", why="caps are rounded down to a multiple of it"),
+             "non_normal_share_above": _THRESHOLD, "non_normal_factor": _FACTOR,
+             "non_normal_share_high": _THRESHOLD, "non_normal_factor_high": _FACTOR,
+             "hhi_above": _THRESHOLD, "concentration_factor": _FACTOR,
+             "penetration_below": _THRESHOLD, "penetration_factor": _FACTOR,
+             "quality_adjusts_per_borrower": Rule("flag")},
+}
+
+#: A weight above this is refused: weights are relative, and sums of huge ones overflow.
+MAX_WEIGHT = 1_000_000
+#: A float amount with more significant digits than this may not be the number written.
+_FLOAT_DIGITS = 15
+_DECIMAL_TEXT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+_BAD = object()
+
+
+class _Bad(ValueError):
+    """A value refused; the message says why."""
+
+
+def _what(value) -> str:
+    """A value as a person reads it in a message: TOML spelling, or what kind of thing it is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        v = value if len(value) <= 40 else value[:40] + "…"
+        return '"' + v.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, (_dt.date, _dt.time)):
+        return f"a date/time ({value.isoformat()})"
+    return f"a {type(value).__name__}"
+
+
+def _scalar(value) -> bool:
+    return isinstance(value, (bool, int, float, str, Decimal))
+
+
+def _got(value) -> str:
+    """", got an array" for what a message's key prefix does not show (a scalar is shown there)."""
+    return "" if _scalar(value) else f", got {_what(value)}"
+
+
+def _number(value, example: str) -> Decimal:
+    """A TOML number (or a quoted plain decimal) as an exact Decimal, finite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _Bad(f"expected a number such as {example}{_got(value)}")
+    if isinstance(value, str):
+        s = value.strip()
+        if s.endswith("%"):
+            raise _Bad(f"write a share as a decimal number, not a percentage: {s} is {_pct_hint(s)}")
+        if not _DECIMAL_TEXT.match(s):
+            raise _Bad(f"expected a number such as {example}{_got(value)}")
+        return Decimal(s)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Bad(f"must be a finite number{_got(value)}")
+    d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not d.is_finite():
+        raise _Bad(f"must be a finite number{_got(value)}")
+    return d
+
+
+def _pct_hint(s: str) -> str:
+    try:
+        return str(Decimal(s.rstrip("%").strip()) / 100)
+    except InvalidOperation:
+        return "a decimal (15% is 0.15)"
+
+
+def _whole(value, least: int, why: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        quoted = " (write it without quotes)" if isinstance(value, str) and value.strip().isdigit() else ""
+        raise _Bad(f"expected a whole number{_got(value)}{quoted}")
+    if value < least:
+        raise _Bad(f"must be at least {least}" + (f" ({why})" if why else ""))
     return value
+
+
+def check_value(rule: Rule, value):
+    """*value* as the policy holds it under *rule* (fen, Decimal, int, bool), or :class:`_Bad`.
+
+    Weights are checked by :meth:`_Validator.weights` (they need the defaults).
+    """
+    kind = rule.kind
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise _Bad(f"expected true or false{_got(value)}")
+        return value
+    if kind in ("count", "seed"):
+        return _whole(value, rule.least if kind == "count" else 0, rule.why if kind == "count" else
+                      "a random seed is a non-negative whole number")
+    if kind == "amount":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+            raise _Bad(f'expected an amount of yuan such as "1000000.00"{_got(value)}')
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise _Bad(f"must be a finite amount of yuan{_got(value)}")
+            if len(Decimal(repr(value)).as_tuple().digits) > _FLOAT_DIGITS:
+                raise _Bad(f"{_what(value)} has too many digits to be read exactly as a TOML float: "
+                           'write the amount in quotes, e.g. "1200000000.00"')
+        try:
+            fen = yuan_to_fen(value)
+        except AmountError as exc:
+            raise _Bad(f"{exc}{_got(value)}") from None
+        if fen <= 0:
+            raise _Bad("must be an amount above 0 yuan" + (f" ({rule.why})" if rule.why else ""))
+        return fen
+    if kind in ("share", "threshold", "factor"):
+        d = _number(value, "0.05")
+        low_ok = kind == "threshold"
+        if d < 0 or d > 1 or (d == 0 and not low_ok):
+            rng = "from 0 to 1" if low_ok else "above 0 and at most 1"
+            hint = {"share": "a share: 5% is written 0.05",
+                    "threshold": "a share: 5% is written 0.05; 0 and 1 switch the test fully on or off",
+                    "factor": "a factor multiplies the caps: 0.8 cuts them by a fifth, 1 leaves them"}[kind]
+            if 1 < d <= 100 and kind != "factor":
+                hint += f"; if you meant {d.normalize():f}%, write {(d / 100).normalize():f}"
+            raise _Bad(f"must be {rng} ({hint})")
+        return d
+    raise AssertionError(f"no check for kind {kind!r}")  # pragma: no cover - RULES names known kinds
+
+
+class _Validator:
+    """Collects every problem of one policy, each with its key path and line."""
+
+    def __init__(self, source: str, lines: dict[tuple, int] | None):
+        self.source = source
+        self.lines = lines
+        self.problems: list[PolicyProblem] = []
+        self.given: set[tuple] = set()
+        self.bad: set[tuple] = set()
+
+    def line(self, path: tuple) -> int | None:
+        """The line of *path* in the text (or of its nearest enclosing key or table)."""
+        if self.lines is None:
+            return None
+        for n in range(len(path), 0, -1):
+            if path[:n] in self.lines:
+                return self.lines[path[:n]]
+        return None
+
+    def problem(self, path: tuple, reason: str, value=_BAD) -> None:
+        """Record a problem of the key at *path* (showing its *value* when given)."""
+        shown = f" = {_what(value)}" if value is not _BAD and _scalar(value) else ""
+        prefix = f"{key_path(path)}{shown}: " if path else ""
+        self.problems.append(PolicyProblem(self.source, self.line(path), prefix + reason))
+
+    def value(self, path: tuple, rule: Rule, value):
+        """The checked value of the key at *path*, or ``_BAD`` (the problem recorded)."""
+        self.given.add(path)
+        try:
+            if rule.kind == "weights":
+                return self.weights(path, rule, value)
+            return check_value(rule, value)
+        except _Skip:
+            self.bad.add(path)
+            return _BAD
+        except _Bad as exc:
+            self.bad.add(path)
+            self.problem(path, str(exc), value)
+            return _BAD
+
+    def section(self, name: str, raw: dict):
+        klass = SECTIONS[name]
+        rules = RULES[name]
+        known = {f.name for f in fields(klass)}
+        kwargs = {}
+        for key, value in raw.items():
+            path = (name, key)
+            if key not in rules:
+                self.problem(path, f"unknown key {key!r} in [{name}] (known: {', '.join(rules)})")
+                continue
+            got = self.value(path, rules[key], value)
+            if got is not _BAD:
+                kwargs[key + "_fen" if key + "_fen" in known else key] = got
+        return klass(**kwargs)
+
+    def weights(self, path: tuple, rule: Rule, value) -> dict:
+        if not isinstance(value, dict):
+            raise _Bad(f"expected a table of weights such as {{ {_example(path)} }}{_got(value)}")
+        default = getattr(SECTIONS[path[0]](), path[1])
+        merged = dict(default)
+        bad = False
+        for k, w in value.items():
+            wpath = path + (k,)
+            if k not in default:
+                self.problem(wpath, f"unknown {rule.why[:-1]} {k!r} (known: {', '.join(default)})")
+                bad = True
+                continue
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
+                self.problem(wpath, f"expected a finite number ≥ 0{_got(w)}", w)
+            elif w < 0:
+                self.problem(wpath, "a weight must not be negative (0 leaves it out)", w)
+            elif w > MAX_WEIGHT:
+                self.problem(wpath, f"weights are relative; keep them at most {MAX_WEIGHT:,}", w)
+            else:
+                merged[k] = float(w)
+                continue
+            bad = True
+        if not bad and not any(merged.values()):
+            raise _Bad(f"every weight is 0 (with the defaults of the {rule.why} not given): give at least "
+                       "one a weight above 0")
+        if bad:
+            raise _Skip
+        return merged
+
+    def cross_checks(self, p: Policy) -> None:
+        """Rules between keys (each checked when both keys passed their own checks)."""
+        c = p.caps
+        self._order(("caps", "non_normal_share_above"), c.non_normal_share_above,
+                    ("caps", "non_normal_share_high"), c.non_normal_share_high,
+                    "the higher non-normal step must start at or above the first")
+        self._order(("caps", "non_normal_factor_high"), c.non_normal_factor_high,
+                    ("caps", "non_normal_factor"), c.non_normal_factor,
+                    "the factor above the higher non-normal step must cut at least as much as the first")
+        self._order(("caps", "rounding"), Decimal(c.rounding_fen).scaleb(-2),
+                    ("caps", "per_borrower"), Decimal(c.per_borrower_fen).scaleb(-2),
+                    "a per-borrower cap rounded down to a larger unit would be 0")
+
+    def _order(self, low: tuple, low_value, high: tuple, high_value, why: str) -> None:
+        """Require ``low_value ≤ high_value``; the problem is reported at the key the file set."""
+        if low_value <= high_value or low in self.bad or high in self.bad:
+            return
+
+        def other(path, value):
+            where = (f"line {self.line(path)}" if self.lines is not None else "given") if path in self.given \
+                else "default"
+            return f"{key_path(path)} = {value} ({where})"
+
+        if high in self.given:
+            reason = f"{key_path(high)} = {high_value}: must be at least {other(low, low_value)}: {why}"
+        else:
+            reason = f"{key_path(low)} = {low_value}: must be at most {other(high, high_value)}: {why}"
+        self.problems.append(PolicyProblem(self.source, self.line(high if high in self.given else low), reason))
+
+
+class _Skip(_Bad):
+    """A weights table whose entries were reported one by one."""
+
+
+def _example(path: tuple) -> str:
+    default = getattr(SECTIONS[path[0]](), path[1])
+    k, w = next(iter(default.items()))
+    return f"{k} = {w}"
+
+
+def key_path(path: tuple) -> str:
+    """``("caps", "rounding")`` → ``[caps] rounding``; a top-level key is its name."""
+    if not path:
+        return ""
+    if path[0] in SECTIONS:
+        return f"[{path[0]}]" + (" " + ".".join(path[1:]) if len(path) > 1 else "")
+    return ".".join(path)
+
+
+# ============================================================================ reading the file
+
+
+def _read_policy_text(path: Path) -> str:
+    """The text of a policy file, or a :class:`PolicyError` of one line saying what is wrong."""
+
+    def refuse(reason: str, line: int | None = None) -> PolicyError:
+        return PolicyError([PolicyProblem(str(path), line, reason)])
+
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise refuse("no such policy file (give an existing policy.toml, or leave --policy out for the "
+                     "defaults)") from None
+    except OSError as exc:
+        raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise refuse("is a folder, not a policy file (a policy is a policy.toml text file)")
+    if not stat.S_ISREG(st.st_mode):
+        raise refuse("is not a regular file (a FIFO, socket or device): give a policy.toml text file")
+    if st.st_size > MAX_POLICY_BYTES:
+        raise refuse(f"is {st.st_size:,} bytes; a policy is a few kilobytes of TOML (is this the right file?)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise refuse(f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the policy as UTF-8", line) from None
+
+
+_AT = re.compile(r"^(.*?)\s*\(at line (\d+), column (\d+)\)$", re.DOTALL)
+_AT_END = re.compile(r"^(.*?)\s*\(at end of document\)$", re.DOTALL)
+
+
+def _syntax_problem(source: str, text: str, exc: tomllib.TOMLDecodeError) -> PolicyProblem:
+    msg = str(exc)
+    m = _AT.match(msg)
+    if m:
+        return PolicyProblem(source, int(m.group(2)), f"not valid TOML: {m.group(1)}", int(m.group(3)))
+    m = _AT_END.match(msg)
+    if m:
+        lines = text.split("\n")
+        return PolicyProblem(source, len(lines), f"not valid TOML: {m.group(1)} (at the end of the file)",
+                             len(lines[-1]) + 1)
+    return PolicyProblem(source, None, f"not valid TOML: {msg}")
+
+
+# ---------------------------------------------------------------------------- key lines
+# tomllib gives no positions for values, so the line of each key is found by a small scan of
+# the text: table headers, ``key =`` lines (dotted keys included) and the keys of inline tables.
+# The text has parsed as TOML, so every key path appears once.
+
+_BARE = r"[A-Za-z0-9_-]+"
+_QUOTED = r'"(?:[^"\\]|\\.)*"|' + r"'[^']*'"
+_KEY = rf"(?:{_BARE}|{_QUOTED})"
+_DOTTED = rf"{_KEY}(?:[ \t]*\.[ \t]*{_KEY})*"
+_HEADER_RE = re.compile(rf"^[ \t]*\[\[?[ \t]*({_DOTTED})[ \t]*\]")
+_ASSIGN_RE = re.compile(rf"^[ \t]*({_DOTTED})[ \t]*=")
+_INLINE_RE = re.compile(rf"[{{,][ \t]*({_DOTTED})[ \t]*=")
+_PART_RE = re.compile(_KEY)
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = []
+    for m in _PART_RE.finditer(dotted):
+        part = m.group(0)
+        if part.startswith('"'):
+            part = tomllib.loads(f"k = {part}")["k"]
+        elif part.startswith("'"):
+            part = part[1:-1]
+        parts.append(part)
+    return tuple(parts)
+
+
+def _key_lines(text: str) -> dict[tuple, int]:
+    """The line (1-based) of every key path and table header in a TOML text."""
+    lines: dict[tuple, int] = {}
+    table: tuple = ()
+    in_string = None  # the quote of a multi-line string being skipped
+    for n, line in enumerate(text.split("\n"), 1):
+        if in_string:
+            if line.count(in_string) % 2:
+                in_string = None
+            continue
+        m = _HEADER_RE.match(line)
+        if m:
+            table = _split_key(m.group(1))
+            lines.setdefault(table, n)
+            continue
+        m = _ASSIGN_RE.match(line)
+        if not m:
+            continue
+        key = table + _split_key(m.group(1))
+        for k in range(len(table) + 1, len(key) + 1):
+            lines.setdefault(key[:k], n)
+        rest = line[m.end():]
+        for q in ('"""', "'''"):
+            if rest.count(q) % 2:
+                in_string = q
+        if "{" in rest:
+            for im in _INLINE_RE.finditer(rest):
+                lines.setdefault(key + _split_key(im.group(1)), n)
+    return lines

@@ -711,8 +711,10 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         if policy or ppath.exists():
             try:
                 pol = Policy.load(ppath)
-            except PolicyError as exc:
-                problems.append(Problem(ppath.name, None, None, None, str(exc).split(": ", 1)[-1]))
+            except PolicyError as exc:  # every problem, at its line (named as given with --policy)
+                where = str(ppath) if policy else ppath.name
+                problems += [Problem(where, p.line, None if p.column is None else str(p.column), None, p.reason)
+                             for p in exc.problems]
                 pol = Policy()
         else:
             pol = Policy()
