@@ -24,7 +24,7 @@ Decimal('0.20')
 >>> Policy.from_text("[caps]\\nscheme_total_share = 5\\n", source="policy.toml")
 Traceback (most recent call last):
 ...
-channelgraph.policy.PolicyError: policy.toml:2: [caps] scheme_total_share = 5: must be above 0 and at most 1 (a share: 5% is written 0.05; did you mean 0.05?)
+channelgraph.policy.PolicyError: policy.toml:2: [caps] scheme_total_share = 5: must be above 0 and at most 1 (a share: 5% is written 0.05; if you meant 5%, write 0.05)
 """
 
 from __future__ import annotations
