@@ -131,6 +131,9 @@ REFUSED = [
     ("[caps]\nsingle_source_min_borrowers = 0", 2, "must be at least 1"),
     ("[marketing]\nseed = -1", 2, "seed = -1: must be at least 0"),
     ("[marketing]\nseed = 4.2", 2, "expected a whole number"),
+    ("[marketing]\nseed = 9223372036854775808", 2, "beyond TOML's 64-bit whole numbers"),
+    ("[guarantee]\nmax_circle_length = 18446744073709551617", 2, "beyond TOML's 64-bit"),
+    ("[caps]\nrounding = " + "[" * 3000 + "]" * 3000, 2, "nested too deeply"),
     # weights
     ("[marketing]\ntype_weights = { REFERED = 5.0 }", 2, "type_weights.REFERED: unknown relation type 'REFERED'"),
     ("[marketing]\ntype_weights = { FAMILY = -1 }", 2, "type_weights.FAMILY = -1: a weight must not be negative"),

@@ -266,6 +266,9 @@ class Policy:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError([_syntax_problem(source, text, exc)]) from None
+        except RecursionError:  # tomllib recurses once per nested array or inline table
+            raise PolicyError([PolicyProblem(source, _deep_line(text), "not valid TOML here: arrays or inline "
+                                             "tables nested too deeply (a policy needs two levels)")]) from None
         return cls.from_mapping(data, source=source, text=text)
 
     @classmethod
@@ -363,6 +366,8 @@ RULES: dict[str, dict[str, Rule]] = {
 MAX_WEIGHT = 1_000_000
 #: A float amount with more significant digits than this may not be the number written.
 _FLOAT_DIGITS = 15
+#: TOML's whole numbers are 64-bit; tomllib reads larger ones, the compiled kernels cannot.
+_INT64_MAX = 2**63 - 1
 _DECIMAL_TEXT = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
 _BAD = object()
 
@@ -432,6 +437,8 @@ def _whole(value, least: int, why: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         quoted = " (write it without quotes)" if isinstance(value, str) and value.strip().isdigit() else ""
         raise _Bad(f"expected a whole number{_got(value)}{quoted}")
+    if value > _INT64_MAX:
+        raise _Bad(f"is beyond TOML's 64-bit whole numbers (at most {_INT64_MAX:,})")
     if value < least:
         raise _Bad(f"must be at least {least}" + (f" ({why})" if why else ""))
     return value
@@ -645,6 +652,21 @@ def _read_policy_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise refuse(f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the policy as UTF-8", line) from None
+
+
+def _deep_line(text: str, depth: int = 50) -> int | None:
+    """The line where brackets first nest *depth* deep (strings not told apart: a hint only)."""
+    level, line = 0, 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "[{":
+            level += 1
+            if level >= depth:
+                return line
+        elif ch in "]}":
+            level -= 1
+    return None
 
 
 _AT = re.compile(r"^(.*?)\s*\(at line (\d+), column (\d+)\)$", re.DOTALL)
