@@ -106,6 +106,12 @@ def test_policy_toml_is_a_fifo_and_nothing_hangs(tmp_path):
             f"{fifo}: is not a regular file")
 
 
+def test_policy_toml_is_a_dangling_link(tmp_path):
+    data = write_dataset(tmp_path / "data")
+    (data / "policy.toml").symlink_to(tmp_path / "gone.toml")
+    refused(run_cli("validate", data), 1, "policy.toml: is a link to a missing file")
+
+
 def test_policy_oversized(tmp_path):
     data = write_dataset(tmp_path / "data")
     (data / "policy.toml").write_bytes(b"# padding\n" * 200_000)

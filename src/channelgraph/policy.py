@@ -633,6 +633,8 @@ def _read_policy_text(path: Path) -> str:
     try:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():
+            raise refuse("is a link to a missing file: fix the link or remove it") from None
         raise refuse("no such policy file (give an existing policy.toml, or leave --policy out for the "
                      "defaults)") from None
     except OSError as exc:

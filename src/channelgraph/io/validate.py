@@ -708,7 +708,7 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         pol = policy
     else:
         ppath = Path(policy) if policy else folder / "policy.toml"
-        if policy or ppath.exists():
+        if policy or ppath.exists() or ppath.is_symlink():  # a dangling link is refused, not skipped
             try:
                 pol = Policy.load(ppath)
             except PolicyError as exc:  # every problem, at its line (named as given with --policy)
