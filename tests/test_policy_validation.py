@@ -134,6 +134,9 @@ REFUSED = [
     ("[marketing]\nseed = 9223372036854775808", 2, "beyond TOML's 64-bit whole numbers"),
     ("[guarantee]\nmax_circle_length = 18446744073709551617", 2, "beyond TOML's 64-bit"),
     ("[caps]\nrounding = " + "[" * 3000 + "]" * 3000, 2, "nested too deeply"),
+    ("# digits\n[caps]\nrounding = " + "9" * 5000, 3, "not valid TOML here: Exceeds the limit (4300 digits)"),
+    ("[marketing]\ntype_weights = { FAMILY = " + "9" * 400 + " }", 2, "FAMILY = 99999999999999999999…(400 digits)"),
+    ("[marketing]\ntype_weights = { FAMILY = 1e400 }", 2, "FAMILY = inf: expected a finite number"),
     # weights
     ("[marketing]\ntype_weights = { REFERED = 5.0 }", 2, "type_weights.REFERED: unknown relation type 'REFERED'"),
     ("[marketing]\ntype_weights = { FAMILY = -1 }", 2, "type_weights.FAMILY = -1: a weight must not be negative"),

@@ -266,6 +266,10 @@ class Policy:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError([_syntax_problem(source, text, exc)]) from None
+        except ValueError as exc:  # int() of a number over 4,300 digits, inside tomllib
+            m = re.search(r"\d{4000,}", text)
+            line = text.count("\n", 0, m.start()) + 1 if m else None
+            raise PolicyError([PolicyProblem(source, line, f"not valid TOML here: {exc}".split(";")[0])]) from None
         except RecursionError:  # tomllib recurses once per nested array or inline table
             raise PolicyError([PolicyProblem(source, _deep_line(text), "not valid TOML here: arrays or inline "
                                              "tables nested too deeply (a policy needs two levels)")]) from None
@@ -388,7 +392,8 @@ def _what(value) -> str:
             return "nan"
         return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
     if isinstance(value, (int, Decimal)):
-        return str(value)
+        text = str(value)
+        return text if len(text) <= 40 else f"{text[:20]}…({len(text)} digits)"
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, (list, tuple)):
@@ -444,7 +449,7 @@ def _whole(value, least: int, why: str) -> int:
     return value
 
 
-def check_value(rule: Rule, value):
+def _check_value(rule: Rule, value):
     """*value* as the policy holds it under *rule* (fen, Decimal, int, bool), or :class:`_Bad`.
 
     Weights are checked by :meth:`_Validator.weights` (they need the defaults).
@@ -519,7 +524,7 @@ class _Validator:
         try:
             if rule.kind == "weights":
                 return self.weights(path, rule, value)
-            return check_value(rule, value)
+            return _check_value(rule, value)
         except _Skip:
             self.bad.add(path)
             return _BAD
@@ -555,7 +560,8 @@ class _Validator:
                 self.problem(wpath, f"unknown {rule.why[:-1]} {k!r} (known: {', '.join(default)})")
                 bad = True
                 continue
-            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or (isinstance(w, float)
+                                                                          and not math.isfinite(w)):
                 self.problem(wpath, f"expected a finite number ≥ 0{_got(w)}", w)
             elif w < 0:
                 self.problem(wpath, "a weight must not be negative (0 leaves it out)", w)
