@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from channelgraph.io import DatasetError, load_dataset
 from channelgraph.policy import RULES, SECTIONS, Policy, PolicyError, _key_lines
@@ -410,3 +412,32 @@ def test_a_syntax_error_in_the_dataset_report_has_its_column(make_dataset):
         load_dataset(folder)
     (p,) = info.value.problems
     assert p.file == "policy.toml" and p.line == 1 and p.column is not None and "not valid TOML" in p.reason
+
+
+# ----------------------------------------------------------------------------- anything at all
+
+_values = st.recursive(
+    st.one_of(st.booleans(), st.integers(), st.integers(min_value=-(10**400), max_value=10**400),
+              st.floats(), st.text(max_size=30), st.dates(), st.datetimes(), st.times(),
+              st.sampled_from(["0.05", "5%", "１", " 1 ", "1e3", "nan", "-0", "0.", ".5", "1,000.00"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6)
+_keys = [(s, k) for s in RULES for k in RULES[s]] + [("marketing", "type_weights", "FAMILY"),
+                                                    ("marketing", "score_weights", "reach"), ("caps",), ("x",),
+                                                    ("marketing", "type_weights", "a\nb"), ("caps", "\u202e\r")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(picks=st.lists(st.tuples(st.sampled_from(_keys), _values), min_size=1, max_size=4))
+def test_any_value_anywhere_is_a_policy_or_a_policy_error(picks):
+    data: dict = {}
+    for path, value in picks:
+        path = tuple(p for p in path if p)
+        d = data
+        for p in path[:-1]:
+            d = d.setdefault(p, {}) if isinstance(d.get(p, {}), dict) else {}
+        d[path[-1]] = value
+    try:
+        Policy.from_mapping(data)
+    except PolicyError as exc:
+        assert exc.problems and all(str(p).startswith("mapping") and "\n" not in str(p) for p in exc.problems)

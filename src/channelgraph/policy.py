@@ -623,8 +623,13 @@ def key_path(path: tuple) -> str:
     if not path:
         return ""
     if path[0] in SECTIONS:
-        return f"[{path[0]}]" + (" " + ".".join(path[1:]) if len(path) > 1 else "")
-    return ".".join(path)
+        return f"[{path[0]}]" + (" " + ".".join(map(_toml_key, path[1:])) if len(path) > 1 else "")
+    return ".".join(map(_toml_key, path))
+
+
+def _toml_key(key: str) -> str:
+    """A key as TOML spells it: bare when it can be, else quoted with escapes (no raw newline)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _what(key)
 
 
 # ============================================================================ reading the file
