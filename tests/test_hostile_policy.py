@@ -142,6 +142,11 @@ def test_policy_option_on_a_folder_is_a_usage_error(tmp_path):
     refused(r, 2, "is a directory")
 
 
+def test_empty_policy_option_is_a_usage_error(tmp_path):
+    data = write_dataset(tmp_path / "data")
+    refused(run_cli("validate", data, "--policy", ""), 2, "--policy", "is empty")
+
+
 def test_bad_policy_with_neo4j_is_refused_before_connecting(tmp_path):
     """``--neo4j`` with a bad ``--policy``: the user's file (exit 1), not a server failure (3)."""
     bad = tmp_path / "policy.toml"

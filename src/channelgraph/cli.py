@@ -52,11 +52,18 @@ def _load(data: str, encoding: str | None, policy: str | None, max_errors: int =
         sys.exit(EXIT_DATA)
 
 
+def _given_policy(ctx, param, value):
+    """``--policy ''`` would silently mean the defaults: refused as a usage error."""
+    if value is not None and not str(value).strip():
+        raise click.BadParameter("is empty: give a policy.toml file, or leave --policy out", ctx, param)
+    return value
+
+
 def dataset_options(f):
     """Options every dataset-reading command shares."""
     f = click.option("--max-errors", default=50, show_default=True,
                      help="How many problems to print when the data is refused (0 = all).")(f)
-    f = click.option("--policy", "policy", type=click.Path(dir_okay=False),
+    f = click.option("--policy", "policy", type=click.Path(dir_okay=False), callback=_given_policy,
                      help="policy.toml to use (default: DATA/policy.toml, else built-in defaults).")(f)
     f = click.option("--encoding", help="Force the files' encoding (utf-8, utf-8-sig, gb18030, gbk); "
                                         "default: detected per file.")(f)
