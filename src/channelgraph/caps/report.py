@@ -7,7 +7,10 @@ Content-Security-Policy, every text HTML-escaped — rendered by
 section of the run's ``report.md`` (the registry's ``report=`` callable).
 
 Everything is rendered from the caps tables and the policy, so the CSV, the JSON and the
-report never disagree. Amounts are exact to the fen: thousands separators in English, 万元 in
+report never disagree. Every value from the data goes through
+:func:`channelgraph.report.markdown.md` (a table cell is data unless it is our own
+:class:`~channelgraph.report.markdown.Md`): escaped for Markdown, and ID-card and phone
+numbers masked unless ``mask=False``. Amounts are exact to the fen: thousands separators in English, 万元 in
 Chinese (with as many decimals as the fen needs).
 """
 
@@ -21,6 +24,8 @@ import pandas as pd
 
 from ..model import format_yuan_human, fraction_of
 from ..policy import Policy
+from ..report.markdown import Md, masking, md
+from ..viz.mask import mask_text
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
@@ -51,6 +56,9 @@ _T = {
     "no_breach": ("现有业务未超出本方案的任何草案限额。", "Today's book is within every cap of this scheme."),
     "group_h": ("受关联客户组余量约束的会员/借款人", "Members and borrowers held by their group's headroom"),
     "sources_h": ("单一风险源", "Single risk sources"),
+    "masked": ("证件号、电话已脱敏显示。", "ID-card and phone numbers are masked."),
+    "unmasked": ("注意：本报告未脱敏，含证件号、电话等个人信息，请勿外传。",
+                 "Warning: not masked — this report shows ID-card and phone numbers; do not share it."),
     "more": ("（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）", "({n} rows, the first {k} shown; all in `{name}.csv`)"),
 }
 
@@ -69,8 +77,8 @@ _KIND = {"zh": {"chamber": "商会", "market": "专业市场", "intermediary": "
                 "enterprise": "企业", "guarantor": "担保人", "controller": "实际控制人", "key_person": "关键人",
                 "scheme": "方案"},
          "en": {"key_person": "key person"}}
-_STATUS = {"zh": {"ok": "未超限", "breach": "**超限**", "not_tested": "不检验（借款人少于 {n} 户）"},
-           "en": {"ok": "ok", "breach": "**breach**", "not_tested": "not tested (fewer than {n} borrowers)"}}
+_STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "不检验（借款人少于 {n} 户）"},
+           "en": {"ok": "ok", "breach": Md("**breach**"), "not_tested": "not tested (fewer than {n} borrowers)"}}
 
 
 def _t(key: str, lang: str, **kw) -> str:
@@ -93,10 +101,10 @@ def wan_exact(fen: int) -> str:
     return f"{sign}{q:,}.{frac}万元"
 
 
-def _money(fen, lang: str) -> str:
+def _money(fen, lang: str) -> Md:
     if fen is None or pd.isna(fen):
-        return ""
-    return wan_exact(int(fen)) if lang == "zh" else format_yuan_human(int(fen))
+        return Md("")
+    return Md(wan_exact(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
 
 
 def _pct(d) -> str:
@@ -122,8 +130,9 @@ def _hhi(ratio_text: str) -> str:
     return ratio_text[: ratio_text.index(".") + 5]
 
 
-def _cell(x) -> str:
-    return str(x).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+def _cell(x) -> Md:
+    """A table cell: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
+    return md(x)
 
 
 def _table(header: list[str], rows: list[list], align: list[str] | None = None) -> str:
@@ -203,13 +212,13 @@ def total_words(r, policy: Policy, lang: str) -> str:
             s += f"；乘以渠道质量系数 {_num(q)}（{qw}）= {m(r.quality_adjusted_fen)}"
         else:
             s += f"；渠道质量系数 1（{qw}）"
-        return s + f"{rnd} → **{m(r.cap_total_fen)}**"
+        return Md(s + f"{rnd} → **{m(r.cap_total_fen)}**")
     s = (f"{_pct(c.scheme_total_share)} of tier-1 capital {m(policy.tier1_capital_fen)} = {m(r.appetite_fen)}")
     if r.total_binding == "quality":
         s += f"; times the channel-quality factor {_num(q)} ({qw}) = {m(r.quality_adjusted_fen)}"
     else:
         s += f"; channel-quality factor 1 ({qw})"
-    return s + f"{rnd} → **{m(r.cap_total_fen)}**"
+    return Md(s + f"{rnd} → **{m(r.cap_total_fen)}**")
 
 
 def per_borrower_words(r, policy: Policy, lang: str) -> str:
@@ -226,8 +235,8 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
                  f"方案政策每户 {m(r.policy_per_borrower_fen)}"]
         if adj:
             items.append(f"按渠道质量系数 {_num(r.quality_factor)} 调整后 {m(r.policy_per_borrower_adjusted_fen)}")
-        return (f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
-                f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
+        return Md(f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
+                  f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
     items = [f"single-customer limit ({_pct(lim.single_customer_share)} of tier-1) {m(r.single_customer_limit_fen)}",
              f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
              f"{m(r.loan_limit_fen)}",
@@ -235,8 +244,8 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
     if adj:
         items.append(f"the policy × the quality factor {_num(r.quality_factor)} = "
                      f"{m(r.policy_per_borrower_adjusted_fen)}")
-    return (f"the smallest of: {'; '.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}** "
-            f"(bound by {_PB_BINDING['en'][r.per_borrower_binding]})")
+    return Md(f"the smallest of: {'; '.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}** "
+              f"(bound by {_PB_BINDING['en'][r.per_borrower_binding]})")
 
 
 def single_source_words(r, policy: Policy, lang: str) -> str:
@@ -246,14 +255,14 @@ def single_source_words(r, policy: Policy, lang: str) -> str:
     raw = fraction_of(int(r.cap_total_fen), c.single_source_share)
     rnd = _round_words(raw, int(r.cap_single_risk_source_fen), policy, lang)
     if lang == "zh":
-        return (f"方案总额上限 {m(r.cap_total_fen)} × {_pct(c.single_source_share)} = {m(raw)}{rnd} → "
-                f"**{m(r.cap_single_risk_source_fen)}**；适用于方案内至少 {c.single_source_min_borrowers} 户借款人"
-                f"共同依赖的担保人、实际控制人、中介、市场、商会或关键人；方案所属渠道 {r.channel_id} 本身不计"
-                "（方案依托该渠道设立，由总额上限控制）")
-    return (f"{_pct(c.single_source_share)} of the total cap {m(r.cap_total_fen)} = {m(raw)}{rnd} → "
+        return Md(f"方案总额上限 {m(r.cap_total_fen)} × {_pct(c.single_source_share)} = {m(raw)}{rnd} → "
+                  f"**{m(r.cap_single_risk_source_fen)}**；适用于方案内至少 {c.single_source_min_borrowers} 户借款人"
+                  f"共同依赖的担保人、实际控制人、中介、市场、商会或关键人；方案所属渠道 {md(r.channel_id)} 本身不计"
+                  "（方案依托该渠道设立，由总额上限控制）")
+    return Md(f"{_pct(c.single_source_share)} of the total cap {m(r.cap_total_fen)} = {m(raw)}{rnd} → "
             f"**{m(r.cap_single_risk_source_fen)}**; applies to any guarantor, controller, intermediary, market, "
             f"chamber or key person behind at least {c.single_source_min_borrowers} of the scheme's borrowers; "
-            f"the scheme's own channel {r.channel_id} is not counted (the scheme rests on it by design; the total "
+            f"the scheme's own channel {md(r.channel_id)} is not counted (the scheme rests on it by design; the total "
             "cap controls that)")
 
 
@@ -302,7 +311,7 @@ def policy_markdown(policy: Policy, lang: str) -> str:
          "caps.quality_adjusts_per_borrower"),
     ]
     head = ["项目", "取值", "参数键"] if zh else ["item", "value", "policy key"]
-    return _table(head, [[a, b, f"`{k}`"] for a, b, k in rows], ["---", "--:", "---"])
+    return _table(head, [[a, b, Md(f"`{k}`")] for a, b, k in rows], ["---", "--:", "---"])
 
 
 def overview_markdown(caps, lang: str) -> str:
@@ -362,8 +371,8 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     h = "#" * level
     sid = r.scheme_id
     kind = _kind(r.channel_kind, lang)
-    title = (f"{h} {sid} {r.scheme_name}（{r.channel_id} {r.channel_name}，{kind}）" if zh else
-             f"{h} {sid} {r.scheme_name} ({r.channel_id} {r.channel_name}, {kind})")
+    sid_, name, cid, cname, kind = md(sid), md(r.scheme_name), md(r.channel_id), md(r.channel_name), md(kind)
+    title = (f"{h} {sid_} {name}（{cid} {cname}，{kind}）" if zh else f"{h} {sid_} {name} ({cid} {cname}, {kind})")
     out = [title, ""]
     head = ["限额", "金额", "约束规则"] if zh else ["cap", "amount", "binding rule"]
     out += [f"{h}# {_t('caps_h', lang)}", "", _table(head, [
@@ -473,27 +482,35 @@ def caps_section(result, policy: Policy, lang: str = "zh") -> str:
     return "\n".join([f"## {_t('section_title', lang)}", "", _t("intro", lang), ""] + _body(result, policy, lang, 3))
 
 
-def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: str | None = None) -> str:
-    """The committee report as one Markdown document (``caps_report.md``)."""
+def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: str | None = None,
+                         mask: bool = True) -> str:
+    """The committee report as one Markdown document (``caps_report.md``); ID-card and phone
+    numbers masked unless *mask* is false."""
     lang = "zh" if lang == "zh" else "en"
     colon = "：" if lang == "zh" else ": "
     src = _t("defaults", lang) if policy.source == "defaults" else Path(policy.source).name
-    meta = (f"{_t('data', lang)}{colon}`{data_name or '—'}` · {_t('policy', lang)}{colon}`{src}` · "
-            f"{_t('draft_note', lang)}")
-    parts = [f"# {_t('doc_title', lang)}", "", meta, "", _t("intro", lang), ""] + _body(result, policy, lang, 2)
-    return "\n".join(parts).rstrip() + "\n"
+    with masking(mask):
+        meta = (f"{_t('data', lang)}{colon}{md(data_name or '—')} · {_t('policy', lang)}{colon}{md(src)} · "
+                f"{_t('draft_note', lang)} · {_t('masked' if mask else 'unmasked', lang)}")
+        parts = [f"# {_t('doc_title', lang)}", "", meta, "", _t("intro", lang), ""] + _body(result, policy, lang, 2)
+    text = "\n".join(parts).rstrip() + "\n"
+    return mask_text(text) if mask else text  # md() masked every value; a net for any written without it
 
 
-def write_caps_report(result, policy: Policy, out_dir, lang: str = "zh", data_name: str | None = None) -> list[Path]:
-    """Write ``caps_report.md`` and ``caps_report.html`` into *out_dir*; returns both paths."""
+def write_caps_report(result, policy: Policy, out_dir, lang: str = "zh", data_name: str | None = None,
+                      mask: bool = True) -> list[Path]:
+    """Write ``caps_report.md`` and ``caps_report.html`` into *out_dir*; returns both paths.
+
+    ID-card and phone numbers in names and other values are masked unless *mask* is false.
+    """
     from ..report import report_html
 
     lang = "zh" if lang == "zh" else "en"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    md = caps_report_markdown(result, policy, lang, data_name)
+    text = caps_report_markdown(result, policy, lang, data_name, mask=mask)
     md_path = out / "caps_report.md"
-    md_path.write_text(md, encoding="utf-8", newline="\n")
+    md_path.write_text(text, encoding="utf-8", newline="\n")
     html_path = out / "caps_report.html"
-    html_path.write_text(report_html(md, lang, title=_t("doc_title", lang)), encoding="utf-8", newline="\n")
+    html_path.write_text(report_html(text, lang, title=_t("doc_title", lang)), encoding="utf-8", newline="\n")
     return [md_path, html_path]

@@ -1,9 +1,14 @@
-"""The risk section of the report, in Markdown, in Chinese (``zh``) or English (``en``)."""
+"""The risk section of the report, in Markdown, in Chinese (``zh``) or English (``en``).
+
+Every value from the data goes through :func:`channelgraph.report.markdown.md` (a table cell
+is data unless it is our own :class:`~channelgraph.report.markdown.Md`).
+"""
 
 from __future__ import annotations
 
 from ..model import format_wan, format_yuan_human
 from ..policy import Policy
+from ..report.markdown import Md, md
 from ._facts import decimal_percent
 
 #: Rows per table in the report (the CSV files hold everything).
@@ -32,8 +37,8 @@ _T = {
     "impact_h": {"en": "Systemic impact (DebtRank)", "zh": "系统性影响（DebtRank）"},
     "conc_h": {"en": "Concentration", "zh": "集中度"},
 }
-_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": "**breach**"},
-           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": "**超限**"}}
+_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": Md("**breach**")},
+           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": Md("**超限**")}}
 _PATTERN = {"en": {"mutual": "mutual", "circle": "circle", "circle_block": "circle block", "chain": "chain",
                    "cross": "cross (one guarantor)", "focus": "focus (one borrower)"},
             "zh": {"mutual": "互保", "circle": "担保圈", "circle_block": "担保圈（强连通块）", "chain": "担保链",
@@ -50,12 +55,13 @@ def _t(key: str, lang: str) -> str:
     return _T[key][lang]
 
 
-def _money(fen: int, lang: str) -> str:
-    return format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen))
+def _money(fen: int, lang: str) -> Md:
+    return Md(format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
 
 
-def _cell(x) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
+def _cell(x) -> Md:
+    """A table cell: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
+    return md(x)
 
 
 def _ids(items, cap: int = 6) -> str:
@@ -150,8 +156,8 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
                           for row, r in zip(group_rows(shown), shown.itertuples())]), ""]
         first = bad.iloc[0]
         if len(first["binding_links"]):
-            parts += [("关联依据（" if zh else "Why these are connected (") + first["group_id"] + ("）：" if zh else "):"),
-                      ""] + [f"- {x}" for x in first["binding_links"][:REPORT_ROWS]] + [""]
+            parts += [("关联依据（" if zh else "Why these are connected (") + md(first["group_id"])
+                      + ("）：" if zh else "):"), ""] + [f"- {md(x)}" for x in first["binding_links"][:REPORT_ROWS]] + [""]
     else:
         parts += [_t("none_breach", lang), ""]
 
@@ -160,7 +166,7 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
         ph = (["类型", "成员", "路径", "风险暴露", "担保金额"] if zh else
               ["pattern", "members", "path", "exposure", "guaranteed"])
         top = p.sort_values(["exposure_fen", "pattern_id"], ascending=[False, True], kind="stable").head(REPORT_ROWS)
-        parts += [_table(ph, [[_PATTERN[lang][r.pattern], _ids(r.members), (r.path or r.note)[:120],
+        parts += [_table(ph, [[_PATTERN[lang].get(r.pattern, r.pattern), _ids(r.members), (r.path or r.note)[:120],
                                _money(r.exposure_fen, lang), _money(r.guaranteed_fen, lang)]
                               for r in top.itertuples()]), ""]
     else:

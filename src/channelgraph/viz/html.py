@@ -13,7 +13,8 @@ is our own template, because pyvis 0.3.2's links Bootstrap from a CDN even with
 * tooltips are built as DOM nodes with ``textContent``; labels are drawn on the
   canvas; the header, legend and notes are Jinja2-autoescaped: a name such as
   ``<img src=x onerror=alert(1)>`` is shown as text and runs nothing;
-* ID-card and phone numbers in any value are masked unless ``mask=False``;
+* ID-card and phone numbers in any value are masked unless ``mask=False``, and control
+  characters are shown as symbols (␇) and bidirectional overrides as U+FFFD;
 * node ids on the page are positions (0, 1, 2 …), never the data's ids;
 * the same view gives the same bytes.
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .mask import maybe_mask
+from .mask import maybe_mask, visible
 from .style import faded
 from .text import t
 from .views import View
@@ -87,7 +88,7 @@ def _masker(mask: bool):
         if type(v) is str:
             out = texts.get(v)
             if out is None:
-                out = texts[v] = maybe_mask(v, mask)
+                out = texts[v] = maybe_mask(visible(v), mask)
             return out
         if v is None:
             return ""
@@ -95,10 +96,10 @@ def _masker(mask: bool):
             key = (type(v), v)
             out = others.get(key)
             if out is None:
-                out = others[key] = maybe_mask(v, mask)
+                out = others[key] = maybe_mask(visible(v), mask)
             return out
         except TypeError:  # unhashable: not memoised
-            return maybe_mask(v, mask)
+            return maybe_mask(visible(v), mask)
 
     return m
 

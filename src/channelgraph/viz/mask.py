@@ -97,6 +97,24 @@ def _mask_match(m: re.Match) -> str:
     return area + "-****" + digits[-4:]
 
 
+#: Line breaks (CommonMark's and Unicode's) inside a value: shown as a space.
+_BREAKS = dict.fromkeys(map(ord, "\n\r\t\v\f\x85\u2028\u2029"), " ")
+#: Other control characters are shown as their Unicode pictures (␀ … ␟, ␡); C1 controls and
+#: bidirectional overrides and isolates (which reorder what the reader sees) as U+FFFD.
+_VISIBLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | _BREAKS
+_VISIBLE |= dict.fromkeys([*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], "\ufffd")
+_VISIBLE[0x85] = " "
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+
+def visible(value) -> str:
+    """*value* as one line of visible text: control characters as their symbols (``\\x07`` → ␇),
+    C1 controls and bidirectional overrides as U+FFFD, line breaks and tabs as spaces."""
+    s = "" if value is None else value if isinstance(value, str) else str(value)
+    return s.translate(_VISIBLE) if _INVISIBLE.search(s) else s
+
+
 def mask_text(value) -> str:
     """Return *value* as text with every identifier in it masked (non-text → str)."""
     if value is None:
