@@ -60,7 +60,8 @@ def _groups(*sizes: int, sep: str = _S, last: str = _D) -> str:
     return "".join(parts)
 
 
-_COUNTRY = rf"(?:{_OPEN}?(?:[+\uff0b]|00)86{_CLOSE}?(?:{_S})?|86{_S})"
+_CC = "(?:[+\uff0b]|[0\uff10]{2})[8\uff18][6\uff16]"  # +86, 0086 (any width)
+_COUNTRY = rf"(?:(?:{_OPEN}{_CC}{_CLOSE}|{_CC})(?:{_S})?|[8\uff18][6\uff16]{_S})"
 _MOBILE_HEAD = "[1\uff11][3-9\uff13-\uff19]"
 _MOBILE = (rf"{_COUNTRY}?(?:{_MOBILE_HEAD}{_D}(?:(?:{_S})?{_D}{{4}}){{2}}"
            rf"|{_MOBILE_HEAD}{_D}[.\uff0e]{_D}{{4}}[.\uff0e]{_D}{{4}})")
