@@ -11,7 +11,12 @@ from test_viz import HOSTILE_NAME, hostile_dataset
 
 from channelgraph.analyses import Analysis, AnalysisResult, run_analyses
 from channelgraph.io import load_dataset
-from channelgraph.report import markdown_to_html, report_markdown, table_markdown, write_report
+from channelgraph.report import (
+    markdown_to_html,
+    report_markdown,
+    table_markdown,
+    write_report,
+)
 from channelgraph.store import build_graph
 from channelgraph.viz import write_views
 
@@ -107,7 +112,7 @@ def test_report_of_the_sample(sample, tmp_path):
     assert "<script" not in html.lower()
     for href in re.findall(r'href="([^"]*)"', html):
         assert href.startswith("#") or (tmp_path / href).exists(), href
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", html, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", html, re.IGNORECASE)
     assert "<link" not in html.lower() and "@import" not in html
 
 
@@ -137,7 +142,7 @@ def test_report_masks_identifiers_unless_asked(tmp_path):
 
 
 def test_sections_fall_back_to_tables_and_survive_a_broken_report(sample, tmp_path, monkeypatch):
-    import channelgraph.report.build as build
+    from channelgraph.report import build
 
     ds, _, _ = sample
 

@@ -38,13 +38,13 @@ _T = {
     "policy": ("参数", "Policy"),
     "defaults": ("内置默认值", "built-in defaults"),
     "intro": (
-        "每个渠道专属方案（面向某商会会员、某专业市场商户或某中介客户的产品）拟定三项限额：方案总额上限、"
-        "单户上限、单一风险源上限。每项限额注明起约束作用的规则，并列出现有业务已超出草案的方案、借款人和风险源。"
-        "完整数据见 `caps.csv`、`scheme_borrower_caps.csv`、`scheme_risk_sources.csv`、`caps_breaches.csv`。",
-        "For each channel scheme (a product for one chamber's members, one market's merchants, one intermediary's "
-        "clients): a total cap, a per-borrower cap and a single-risk-source cap, each with the rule that bound it, "
-        "and where today's book already breaks them. Full tables: `caps.csv`, `scheme_borrower_caps.csv`, "
-        "`scheme_risk_sources.csv`, `caps_breaches.csv`."),
+        ("每个渠道专属方案（面向某商会会员、某专业市场商户或某中介客户的产品）拟定三项限额：方案总额上限、"
+         "单户上限、单一风险源上限。每项限额注明起约束作用的规则，并列出现有业务已超出草案的方案、借款人和风险源。"
+         "完整数据见 `caps.csv`、`scheme_borrower_caps.csv`、`scheme_risk_sources.csv`、`caps_breaches.csv`。"),
+        ("For each channel scheme (a product for one chamber's members, one market's merchants, one intermediary's "
+         "clients): a total cap, a per-borrower cap and a single-risk-source cap, each with the rule that bound it, "
+         "and where today's book already breaks them. Full tables: `caps.csv`, `scheme_borrower_caps.csv`, "
+         "`scheme_risk_sources.csv`, `caps_breaches.csv`.")),
     "policy_h": ("参数取值", "Policy values used"),
     "overview_h": ("总览", "Overview"),
     "method_h": ("方法与依据", "Method and sources"),
@@ -160,13 +160,13 @@ def _quality_words(r, policy: Policy, lang: str) -> str:
     parts = []
     nn = _share_pct(r.non_normal_share)
     if "non_normal_high" in flags:
-        parts.append((f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_high)}：×{_num(c.non_normal_factor_high)}"
+        parts.append(f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_high)}：×{_num(c.non_normal_factor_high)}"
                       if zh else f"non-normal share {nn} > {_pct(c.non_normal_share_high)}: "
-                                 f"×{_num(c.non_normal_factor_high)}"))
+                                 f"×{_num(c.non_normal_factor_high)}")
     elif "non_normal" in flags:
-        parts.append((f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_above)}：×{_num(c.non_normal_factor)}"
+        parts.append(f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_above)}：×{_num(c.non_normal_factor)}"
                       if zh else f"non-normal share {nn} > {_pct(c.non_normal_share_above)}: "
-                                 f"×{_num(c.non_normal_factor)}"))
+                                 f"×{_num(c.non_normal_factor)}")
     else:
         parts.append(f"关注类及以下贷款占比 {nn} ≤ {_pct(c.non_normal_share_above)}" if zh else
                      f"non-normal share {nn} ≤ {_pct(c.non_normal_share_above)}")
@@ -200,7 +200,7 @@ def _round_words(raw: int, cap: int, policy: Policy, lang: str) -> str:
 
 def total_words(r, policy: Policy, lang: str) -> str:
     """The total cap's rule in plain words."""
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     c = policy.caps
     q = Decimal(r.quality_factor)
     raw = min(int(r.appetite_fen), int(r.quality_adjusted_fen))
@@ -223,7 +223,7 @@ def total_words(r, policy: Policy, lang: str) -> str:
 
 def per_borrower_words(r, policy: Policy, lang: str) -> str:
     """The scheme-level per-borrower cap's rule in plain words."""
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     lim = policy.limits
     adj = int(r.policy_per_borrower_adjusted_fen) < int(r.policy_per_borrower_fen)
     raw = min(int(r.single_customer_limit_fen), int(r.loan_limit_fen), int(r.policy_per_borrower_fen),
@@ -238,8 +238,8 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
         return Md(f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
                   f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
     items = [f"single-customer limit ({_pct(lim.single_customer_share)} of tier-1) {m(r.single_customer_limit_fen)}",
-             f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
-             f"{m(r.loan_limit_fen)}",
+             (f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
+              f"{m(r.loan_limit_fen)}"),
              f"scheme policy {m(r.policy_per_borrower_fen)}"]
     if adj:
         items.append(f"the policy × the quality factor {_num(r.quality_factor)} = "
@@ -250,7 +250,7 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
 
 def single_source_words(r, policy: Policy, lang: str) -> str:
     """The single-risk-source cap's rule in plain words."""
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     c = policy.caps
     raw = fraction_of(int(r.cap_total_fen), c.single_source_share)
     rnd = _round_words(raw, int(r.cap_single_risk_source_fen), policy, lang)
@@ -272,7 +272,7 @@ def single_source_words(r, policy: Policy, lang: str) -> str:
 def policy_markdown(policy: Policy, lang: str) -> str:
     """The table of policy values used."""
     zh = lang == "zh"
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     lim, c = policy.limits, policy.caps
     t1, nc = policy.tier1_capital_fen, policy.net_capital_fen
     yes_no = ("是" if c.quality_adjusts_per_borrower else "否") if zh else (
@@ -299,8 +299,8 @@ def policy_markdown(policy: Policy, lang: str) -> str:
          str(c.single_source_min_borrowers), "caps.single_source_min_borrowers"),
         ("取整单位（向下取整）" if zh else "Rounding unit (down)", m(c.rounding_fen), "caps.rounding"),
         ("关注类及以下占比 > 阈值：系数" if zh else "Non-normal share above: factor",
-         f"> {_pct(c.non_normal_share_above)}: ×{_num(c.non_normal_factor)}; "
-         f"> {_pct(c.non_normal_share_high)}: ×{_num(c.non_normal_factor_high)}",
+         (f"> {_pct(c.non_normal_share_above)}: ×{_num(c.non_normal_factor)}; "
+          f"> {_pct(c.non_normal_share_high)}: ×{_num(c.non_normal_factor_high)}"),
          "caps.non_normal_share_above / non_normal_factor / non_normal_share_high / non_normal_factor_high"),
         ("客户集中度 HHI > 阈值：系数" if zh else "Concentration HHI above: factor",
          f"> {_num(c.hhi_above)}: ×{_num(c.concentration_factor)}", "caps.hhi_above / concentration_factor"),
@@ -367,7 +367,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     """
     rows = rows if rows is not None else SchemeRows(tables)
     zh = lang == "zh"
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     h = "#" * level
     sid = r.scheme_id
     kind = _kind(r.channel_kind, lang)
@@ -387,17 +387,17 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
                 f"- 方案项下贷款 {r.facilities} 笔、借款人 {r.borrowers} 户，余额 {m(r.utilized_fen)}，"
                 f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
                 + ("（**已超出**）。" if int(r.headroom_fen) < 0 else "。"),
-                f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员贷款余额合计 "
-                f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
-                f"{m(r.channel_book_fen)}。", ""]
+                (f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员贷款余额合计 "
+                 f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
+                 f"{m(r.channel_book_fen)}。"), ""]
     else:
         out += [f"{h}# {_t('use_h', lang)}", "",
                 f"- {r.facilities} facilities to {r.borrowers} borrowers under the scheme, outstanding "
                 f"{m(r.utilized_fen)} = {util} of the total cap; headroom {m(r.headroom_fen)}"
                 + (" (**over the cap**)." if int(r.headroom_fen) < 0 else "."),
-                f"- The channel has {r.channel_members} members, {r.channel_member_customers} of them customers; the "
-                f"members owe {m(r.channel_members_outstanding_fen)} in all (inside and outside the scheme); the "
-                f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}.", ""]
+                (f"- The channel has {r.channel_members} members, {r.channel_member_customers} of them customers; the "
+                 f"members owe {m(r.channel_members_outstanding_fen)} in all (inside and outside the scheme); the "
+                 f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}."), ""]
 
     shown, n = rows.breaches.get(sid, ([], 0))
     out += [f"{h}# {_t('breach_h', lang)}", ""]
@@ -437,26 +437,26 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
 def method_markdown(lang: str) -> str:
     if lang == "zh":
         lines = [
-            "- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部贷款计入后不超过单一客户限额、"
-            "单一借款人贷款限额；属于关联客户组的，组内风险暴露不超过一组关联客户限额——新增额度不超过组剩余额度。",
+            ("- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部贷款计入后不超过单一客户限额、"
+             "单一借款人贷款限额；属于关联客户组的，组内风险暴露不超过一组关联客户限额——新增额度不超过组剩余额度。"),
             "- 关联客户组、单一风险源沿用风险分析结果（控制、担保、供应、亲属关系；担保、控制、会员、获客依赖）。",
             "- 金额以分为单位精确计算，比例精确比较；所有限额向下取整。",
-            "- 依据：《商业银行大额风险暴露管理办法》（原银保监会 2018 年第 1 号令）第七条（单一非同业客户 ≤ 一级资本净额 15%）、"
-            "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；《商业银行法》第三十九条（同一借款人贷款余额 ≤ 资本净额 10%）；"
-            "渠道专属方案要素：额度控制、规避单一风险源、专属产品并非满足所有客户需求。",
+            ("- 依据：《商业银行大额风险暴露管理办法》（原银保监会 2018 年第 1 号令）第七条（单一非同业客户 ≤ 一级资本净额 15%）、"
+             "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；《商业银行法》第三十九条（同一借款人贷款余额 ≤ 资本净额 10%）；"
+             "渠道专属方案要素：额度控制、规避单一风险源、专属产品并非满足所有客户需求。"),
         ]
     else:
         lines = [
-            "- Each member and borrower also gets an individual cap: at most the scheme's per-borrower cap and, with "
-            "all their other loans counted, within the single-customer and loans-to-one-borrower limits; in a group "
-            "of connected clients, within the group limit — new lending never exceeds the group's headroom.",
-            "- Groups of connected clients and single risk sources are the risk analysis' (control, guarantee, "
-            "supply and family ties; guaranteed, controlled, member and sourced dependants).",
+            ("- Each member and borrower also gets an individual cap: at most the scheme's per-borrower cap and, with "
+             "all their other loans counted, within the single-customer and loans-to-one-borrower limits; in a group "
+             "of connected clients, within the group limit — new lending never exceeds the group's headroom."),
+            ("- Groups of connected clients and single risk sources are the risk analysis' (control, guarantee, "
+             "supply and family ties; guaranteed, controlled, member and sourced dependants)."),
             "- Amounts are exact integer fen, ratios are compared exactly, every cap is rounded down.",
-            "- Sources: CBIRC Order 2018 No. 1 on large exposures, art. 7 (single non-interbank customer ≤ 15% of "
-            "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1); Commercial Banking "
-            "Law art. 39 (loans to one borrower ≤ 10% of net capital); the elements of a channel scheme: a cap on "
-            "the amount, no single risk source, the product does not fit every member.",
+            ("- Sources: CBIRC Order 2018 No. 1 on large exposures, art. 7 (single non-interbank customer ≤ 15% of "
+             "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1); Commercial Banking "
+             "Law art. 39 (loans to one borrower ≤ 10% of net capital); the elements of a channel scheme: a cap on "
+             "the amount, no single risk source, the product does not fit every member."),
         ]
     return "\n".join(lines)
 

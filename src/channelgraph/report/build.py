@@ -17,8 +17,8 @@ import json
 import math
 import os
 import warnings
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
@@ -27,7 +27,15 @@ from markupsafe import Markup
 from .. import __version__
 from .. import analyses as _analyses
 from ..analyses import REGISTRY, AnalysisResult
-from ..model import NON_PERFORMING, PARTY_KINDS, Kind, Status, format_yuan_human, fraction_of, share_of
+from ..model import (
+    NON_PERFORMING,
+    PARTY_KINDS,
+    Kind,
+    Status,
+    format_yuan_human,
+    fraction_of,
+    share_of,
+)
 from ..viz.html import CSP, FONT_STACK
 from ..viz.mask import mask_text
 from ..viz.text import kind_text, status_text
@@ -64,8 +72,8 @@ _T = {
     "status": ("五级分类（笔数）", "Five-class status (facilities)"),
     "views": ("关系图", "Graph views"),
     "views_intro": ("以下页面可离线打开（单个 HTML 文件，不联网）。鼠标悬停看要素，点击节点突出其直接关系。",
-                    "Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
-                    "highlight its ties."),
+                    ("Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
+                     "highlight its ties.")),
     "no_views": ("本次未生成关系图。", "No graph views were written in this run."),
     "nodes": ("{n} 个节点", "{n} nodes"),
     "left_out": ("另有 {n} 个未显示", "{n} left out"),

@@ -152,8 +152,7 @@ def _slug(text: str, used: set) -> str:
 
 def _cells(line: str) -> list[str]:
     s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
+    s = s.removeprefix("|")
     if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
     return [c.strip() for c in _CELL_SPLIT.split(s)]  # "\\|" stays: inline() reads it as "|"

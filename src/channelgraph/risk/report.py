@@ -107,31 +107,31 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
     if zh:
         parts += [
             f"- 一级资本净额 {t1}；贷款余额合计 {_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)}。",
-            f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
-            f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
-            f"{s['large_exposures']} 个。",
-            f"- 限额：单一非同业客户 ≤ {decimal_percent(lim.single_customer_share)}、一组非同业关联客户 ≤ "
-            f"{decimal_percent(lim.group_share)}（一级资本净额）；单一客户贷款 ≤ "
-            f"{decimal_percent(lim.single_borrower_net_capital_share)}（资本净额），超出的客户 "
-            f"{s['loan_limit_breaches']} 户。",
-            f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
-            f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
-            f"多保一 {s['patterns']['focus']}。",
+            (f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
+             f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
+             f"{s['large_exposures']} 个。"),
+            (f"- 限额：单一非同业客户 ≤ {decimal_percent(lim.single_customer_share)}、一组非同业关联客户 ≤ "
+             f"{decimal_percent(lim.group_share)}（一级资本净额）；单一客户贷款 ≤ "
+             f"{decimal_percent(lim.single_borrower_net_capital_share)}（资本净额），超出的客户 "
+             f"{s['loan_limit_breaches']} 户。"),
+            (f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
+             f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
+             f"多保一 {s['patterns']['focus']}。"),
         ]
     else:
         parts += [
-            f"- Tier-1 capital {t1} yuan; total outstanding "
-            f"{_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan.",
-            f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
-            f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
-            f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1).",
-            f"- Limits: single non-interbank customer ≤ {decimal_percent(lim.single_customer_share)}, group of "
-            f"connected customers ≤ {decimal_percent(lim.group_share)} of tier-1; loans to one borrower ≤ "
-            f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital "
-            f"({s['loan_limit_breaches']} customers above).",
-            f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
-            f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
-            f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus.",
+            (f"- Tier-1 capital {t1} yuan; total outstanding "
+             f"{_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan."),
+            (f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
+             f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
+             f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1)."),
+            (f"- Limits: single non-interbank customer ≤ {decimal_percent(lim.single_customer_share)}, group of "
+             f"connected customers ≤ {decimal_percent(lim.group_share)} of tier-1; loans to one borrower ≤ "
+             f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital "
+             f"({s['loan_limit_breaches']} customers above)."),
+            (f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
+             f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
+             f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus."),
         ]
     parts.append("")
 

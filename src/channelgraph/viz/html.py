@@ -52,7 +52,7 @@ def vis_network_js() -> str:
     spec = find_spec("pyvis")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("pyvis is not installed (it ships vis-network)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    path = Path(next(iter(spec.submodule_search_locations))) / "lib" / "vis-9.1.2" / "vis-network.min.js"
     js = path.read_text(encoding="utf-8")
     # it cannot end our <script> element early
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
