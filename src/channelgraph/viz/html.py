@@ -14,7 +14,8 @@ is our own template, because pyvis 0.3.2's links Bootstrap from a CDN even with
   canvas; the header, legend and notes are Jinja2-autoescaped: a name such as
   ``<img src=x onerror=alert(1)>`` is shown as text and runs nothing;
 * ID-card and phone numbers in any value are masked unless ``mask=False``, and control
-  characters are shown as symbols (␇) and bidirectional overrides as U+FFFD;
+  characters other than line breaks and tabs are shown as symbols (␇) and bidirectional
+  overrides as U+FFFD;
 * node ids on the page are positions (0, 1, 2 …), never the data's ids;
 * the same view gives the same bytes.
 """
@@ -88,7 +89,7 @@ def _masker(mask: bool):
         if type(v) is str:
             out = texts.get(v)
             if out is None:
-                out = texts[v] = maybe_mask(visible(v), mask)
+                out = texts[v] = maybe_mask(visible(v, keep_breaks=True), mask)
             return out
         if v is None:
             return ""
@@ -96,10 +97,10 @@ def _masker(mask: bool):
             key = (type(v), v)
             out = others.get(key)
             if out is None:
-                out = others[key] = maybe_mask(visible(v), mask)
+                out = others[key] = maybe_mask(visible(v, keep_breaks=True), mask)
             return out
         except TypeError:  # unhashable: not memoised
-            return maybe_mask(visible(v), mask)
+            return maybe_mask(visible(v, keep_breaks=True), mask)
 
     return m
 

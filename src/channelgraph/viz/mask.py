@@ -109,10 +109,18 @@ _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u20
 
 
 
-def visible(value) -> str:
-    """*value* as one line of visible text: control characters as their symbols (``\\x07`` → ␇),
-    C1 controls and bidirectional overrides as U+FFFD, line breaks and tabs as spaces."""
+#: The same, keeping line breaks and tabs (text shown with ``textContent``, where they are harmless).
+_VISIBLE_KEEP_BREAKS = {k: v for k, v in _VISIBLE.items() if k not in _BREAKS}
+_INVISIBLE_KEEP_BREAKS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(value, *, keep_breaks: bool = False) -> str:
+    """*value* as visible text: control characters as their symbols (``\\x07`` → ␇), C1 controls
+    and bidirectional overrides as U+FFFD, line breaks and tabs as spaces (one line) unless
+    *keep_breaks*."""
     s = "" if value is None else value if isinstance(value, str) else str(value)
+    if keep_breaks:
+        return s.translate(_VISIBLE_KEEP_BREAKS) if _INVISIBLE_KEEP_BREAKS.search(s) else s
     return s.translate(_VISIBLE) if _INVISIBLE.search(s) else s
 
 
