@@ -477,7 +477,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
         if "caps" in results:
             from .caps import write_caps_report
 
-            files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
+            files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name, mask=mask)
     with timed("tables"):
         side.wait()
         written.update(((room, name), paths) for job in batches for room, name, paths in job.result())
@@ -796,6 +796,7 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     from rich.markup import escape
 
     from .caps import run_caps, write_caps_report
+    from .viz.mask import mask_text
 
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     res = run_caps(None, ds, ds.policy, {})
@@ -806,7 +807,7 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     for col in ("scheme", "channel", "total cap", "per borrower", "single source", "utilised", "headroom", "status"):
         t.add_column(col, justify="left" if col in ("scheme", "channel", "status") else "right", overflow="fold")
     for r in res.tables["caps"].itertuples(index=False):
-        t.add_row(escape(r.scheme_id), escape(r.channel_id), format_yuan_human(r.cap_total_fen),
+        t.add_row(escape(mask_text(r.scheme_id)), escape(mask_text(r.channel_id)), format_yuan_human(r.cap_total_fen),
                   format_yuan_human(r.cap_per_borrower_fen), format_yuan_human(r.cap_single_risk_source_fen),
                   format_yuan_human(r.utilized_fen), format_yuan_human(r.headroom_fen),
                   "[red]breach[/]" if r.status == "breach" else "ok")
@@ -863,7 +864,14 @@ def demo(out_dir, data, lang):
 
 
 def _print_findings(results, lang: str) -> None:
-    """A few lines a risk officer and an account manager read first."""
+    """A few lines a risk officer and an account manager read first (data masked, shown as text)."""
+    from rich.markup import escape
+
+    from .viz.mask import mask_text, visible
+
+    def shown(value) -> str:
+        return escape(mask_text(visible(value)))
+
     risk = results.get("risk")
     if risk is not None:
         s = risk.summary
@@ -872,12 +880,12 @@ def _print_findings(results, lang: str) -> None:
                   f"{s.get('circles', 0)} guarantee circles")
         top = s.get("top_source")
         if top:
-            out.print(f"      top single risk source {top['source_id']} ({top['source_type']}): "
+            out.print(f"      top single risk source {shown(top['source_id'])} ({shown(top['source_type'])}): "
                       f"{format_yuan_human(parse_yuan(top['dependent_exposure']))} yuan depends on it")
     mk = results.get("marketing")
     if mk is not None and "hubs" in mk.tables and len(mk.tables["hubs"]):
         h = mk.tables["hubs"].iloc[0]
-        out.print(f"marketing: top hub {h['id']} {h['name']} ({h['kind']}), score {h['score']}")
+        out.print(f"marketing: top hub {shown(h['id'])} {shown(h['name'])} ({shown(h['kind'])}), score {h['score']}")
     caps = results.get("caps")
     if caps is not None and "caps" in caps.tables:
         c = caps.tables["caps"]

@@ -7,7 +7,10 @@ Content-Security-Policy, every text HTML-escaped — rendered by
 section of the run's ``report.md`` (the registry's ``report=`` callable).
 
 Everything is rendered from the caps tables and the policy, so the CSV, the JSON and the
-report never disagree. Amounts are exact to the fen: thousands separators in English, 万元 in
+report never disagree. Every value from the data goes through
+:func:`channelgraph.report.markdown.md` (a table cell is data unless it is our own
+:class:`~channelgraph.report.markdown.Md`): escaped for Markdown, and ID-card and phone
+numbers masked unless ``mask=False``. Amounts are exact to the fen: thousands separators in English, 万元 in
 Chinese (with as many decimals as the fen needs).
 """
 
@@ -21,6 +24,8 @@ import pandas as pd
 
 from ..model import format_yuan_human, fraction_of
 from ..policy import Policy
+from ..report.markdown import Md, masking, md
+from ..viz.mask import mask_text
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
@@ -33,13 +38,13 @@ _T = {
     "policy": ("参数", "Policy"),
     "defaults": ("内置默认值", "built-in defaults"),
     "intro": (
-        "每个渠道专属方案（面向某商会会员、某专业市场商户或某中介客户的产品）拟定三项限额：方案总额上限、"
-        "单户上限、单一风险源上限。每项限额注明起约束作用的规则，并列出现有业务已超出草案的方案、借款人和风险源。"
-        "完整数据见 `caps.csv`、`scheme_borrower_caps.csv`、`scheme_risk_sources.csv`、`caps_breaches.csv`。",
-        "For each channel scheme (a product for one chamber's members, one market's merchants, one intermediary's "
-        "clients): a total cap, a per-borrower cap and a single-risk-source cap, each with the rule that bound it, "
-        "and where today's book already breaks them. Full tables: `caps.csv`, `scheme_borrower_caps.csv`, "
-        "`scheme_risk_sources.csv`, `caps_breaches.csv`."),
+        ("每个渠道专属方案（面向某商会会员、某专业市场商户或某中介客户的产品）拟定三项限额：方案总额上限、"
+         "单户上限、单一风险源上限。每项限额注明起约束作用的规则，并列出现有业务已超出草案的方案、借款人和风险源。"
+         "完整数据见 `caps.csv`、`scheme_borrower_caps.csv`、`scheme_risk_sources.csv`、`caps_breaches.csv`。"),
+        ("For each channel scheme (a product for one chamber's members, one market's merchants, one intermediary's "
+         "clients): a total cap, a per-borrower cap and a single-risk-source cap, each with the rule that bound it, "
+         "and where today's book already breaks them. Full tables: `caps.csv`, `scheme_borrower_caps.csv`, "
+         "`scheme_risk_sources.csv`, `caps_breaches.csv`.")),
     "policy_h": ("参数取值", "Policy values used"),
     "overview_h": ("总览", "Overview"),
     "method_h": ("方法与依据", "Method and sources"),
@@ -51,6 +56,9 @@ _T = {
     "no_breach": ("现有业务未超出本方案的任何草案限额。", "Today's book is within every cap of this scheme."),
     "group_h": ("受关联客户组余量约束的会员/借款人", "Members and borrowers held by their group's headroom"),
     "sources_h": ("单一风险源", "Single risk sources"),
+    "masked": ("证件号、电话已脱敏显示。", "ID-card and phone numbers are masked."),
+    "unmasked": ("注意：本报告未脱敏，含证件号、电话等个人信息，请勿外传。",
+                 "Warning: not masked — this report shows ID-card and phone numbers; do not share it."),
     "more": ("（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）", "({n} rows, the first {k} shown; all in `{name}.csv`)"),
 }
 
@@ -69,8 +77,8 @@ _KIND = {"zh": {"chamber": "商会", "market": "专业市场", "intermediary": "
                 "enterprise": "企业", "guarantor": "担保人", "controller": "实际控制人", "key_person": "关键人",
                 "scheme": "方案"},
          "en": {"key_person": "key person"}}
-_STATUS = {"zh": {"ok": "未超限", "breach": "**超限**", "not_tested": "不检验（借款人少于 {n} 户）"},
-           "en": {"ok": "ok", "breach": "**breach**", "not_tested": "not tested (fewer than {n} borrowers)"}}
+_STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "不检验（借款人少于 {n} 户）"},
+           "en": {"ok": "ok", "breach": Md("**breach**"), "not_tested": "not tested (fewer than {n} borrowers)"}}
 
 
 def _t(key: str, lang: str, **kw) -> str:
@@ -93,10 +101,10 @@ def wan_exact(fen: int) -> str:
     return f"{sign}{q:,}.{frac}万元"
 
 
-def _money(fen, lang: str) -> str:
+def _money(fen, lang: str) -> Md:
     if fen is None or pd.isna(fen):
-        return ""
-    return wan_exact(int(fen)) if lang == "zh" else format_yuan_human(int(fen))
+        return Md("")
+    return Md(wan_exact(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
 
 
 def _pct(d) -> str:
@@ -122,8 +130,9 @@ def _hhi(ratio_text: str) -> str:
     return ratio_text[: ratio_text.index(".") + 5]
 
 
-def _cell(x) -> str:
-    return str(x).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+def _cell(x) -> Md:
+    """A table cell: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
+    return md(x)
 
 
 def _table(header: list[str], rows: list[list], align: list[str] | None = None) -> str:
@@ -151,13 +160,13 @@ def _quality_words(r, policy: Policy, lang: str) -> str:
     parts = []
     nn = _share_pct(r.non_normal_share)
     if "non_normal_high" in flags:
-        parts.append((f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_high)}：×{_num(c.non_normal_factor_high)}"
+        parts.append(f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_high)}：×{_num(c.non_normal_factor_high)}"
                       if zh else f"non-normal share {nn} > {_pct(c.non_normal_share_high)}: "
-                                 f"×{_num(c.non_normal_factor_high)}"))
+                                 f"×{_num(c.non_normal_factor_high)}")
     elif "non_normal" in flags:
-        parts.append((f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_above)}：×{_num(c.non_normal_factor)}"
+        parts.append(f"关注类及以下贷款占比 {nn} > {_pct(c.non_normal_share_above)}：×{_num(c.non_normal_factor)}"
                       if zh else f"non-normal share {nn} > {_pct(c.non_normal_share_above)}: "
-                                 f"×{_num(c.non_normal_factor)}"))
+                                 f"×{_num(c.non_normal_factor)}")
     else:
         parts.append(f"关注类及以下贷款占比 {nn} ≤ {_pct(c.non_normal_share_above)}" if zh else
                      f"non-normal share {nn} ≤ {_pct(c.non_normal_share_above)}")
@@ -191,7 +200,7 @@ def _round_words(raw: int, cap: int, policy: Policy, lang: str) -> str:
 
 def total_words(r, policy: Policy, lang: str) -> str:
     """The total cap's rule in plain words."""
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     c = policy.caps
     q = Decimal(r.quality_factor)
     raw = min(int(r.appetite_fen), int(r.quality_adjusted_fen))
@@ -203,18 +212,18 @@ def total_words(r, policy: Policy, lang: str) -> str:
             s += f"；乘以渠道质量系数 {_num(q)}（{qw}）= {m(r.quality_adjusted_fen)}"
         else:
             s += f"；渠道质量系数 1（{qw}）"
-        return s + f"{rnd} → **{m(r.cap_total_fen)}**"
+        return Md(s + f"{rnd} → **{m(r.cap_total_fen)}**")
     s = (f"{_pct(c.scheme_total_share)} of tier-1 capital {m(policy.tier1_capital_fen)} = {m(r.appetite_fen)}")
     if r.total_binding == "quality":
         s += f"; times the channel-quality factor {_num(q)} ({qw}) = {m(r.quality_adjusted_fen)}"
     else:
         s += f"; channel-quality factor 1 ({qw})"
-    return s + f"{rnd} → **{m(r.cap_total_fen)}**"
+    return Md(s + f"{rnd} → **{m(r.cap_total_fen)}**")
 
 
 def per_borrower_words(r, policy: Policy, lang: str) -> str:
     """The scheme-level per-borrower cap's rule in plain words."""
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     lim = policy.limits
     adj = int(r.policy_per_borrower_adjusted_fen) < int(r.policy_per_borrower_fen)
     raw = min(int(r.single_customer_limit_fen), int(r.loan_limit_fen), int(r.policy_per_borrower_fen),
@@ -226,34 +235,34 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
                  f"方案政策每户 {m(r.policy_per_borrower_fen)}"]
         if adj:
             items.append(f"按渠道质量系数 {_num(r.quality_factor)} 调整后 {m(r.policy_per_borrower_adjusted_fen)}")
-        return (f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
-                f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
+        return Md(f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
+                  f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
     items = [f"single-customer limit ({_pct(lim.single_customer_share)} of tier-1) {m(r.single_customer_limit_fen)}",
-             f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
-             f"{m(r.loan_limit_fen)}",
+             (f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
+              f"{m(r.loan_limit_fen)}"),
              f"scheme policy {m(r.policy_per_borrower_fen)}"]
     if adj:
         items.append(f"the policy × the quality factor {_num(r.quality_factor)} = "
                      f"{m(r.policy_per_borrower_adjusted_fen)}")
-    return (f"the smallest of: {'; '.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}** "
-            f"(bound by {_PB_BINDING['en'][r.per_borrower_binding]})")
+    return Md(f"the smallest of: {'; '.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}** "
+              f"(bound by {_PB_BINDING['en'][r.per_borrower_binding]})")
 
 
 def single_source_words(r, policy: Policy, lang: str) -> str:
     """The single-risk-source cap's rule in plain words."""
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     c = policy.caps
     raw = fraction_of(int(r.cap_total_fen), c.single_source_share)
     rnd = _round_words(raw, int(r.cap_single_risk_source_fen), policy, lang)
     if lang == "zh":
-        return (f"方案总额上限 {m(r.cap_total_fen)} × {_pct(c.single_source_share)} = {m(raw)}{rnd} → "
-                f"**{m(r.cap_single_risk_source_fen)}**；适用于方案内至少 {c.single_source_min_borrowers} 户借款人"
-                f"共同依赖的担保人、实际控制人、中介、市场、商会或关键人；方案所属渠道 {r.channel_id} 本身不计"
-                "（方案依托该渠道设立，由总额上限控制）")
-    return (f"{_pct(c.single_source_share)} of the total cap {m(r.cap_total_fen)} = {m(raw)}{rnd} → "
+        return Md(f"方案总额上限 {m(r.cap_total_fen)} × {_pct(c.single_source_share)} = {m(raw)}{rnd} → "
+                  f"**{m(r.cap_single_risk_source_fen)}**；适用于方案内至少 {c.single_source_min_borrowers} 户借款人"
+                  f"共同依赖的担保人、实际控制人、中介、市场、商会或关键人；方案所属渠道 {md(r.channel_id)} 本身不计"
+                  "（方案依托该渠道设立，由总额上限控制）")
+    return Md(f"{_pct(c.single_source_share)} of the total cap {m(r.cap_total_fen)} = {m(raw)}{rnd} → "
             f"**{m(r.cap_single_risk_source_fen)}**; applies to any guarantor, controller, intermediary, market, "
             f"chamber or key person behind at least {c.single_source_min_borrowers} of the scheme's borrowers; "
-            f"the scheme's own channel {r.channel_id} is not counted (the scheme rests on it by design; the total "
+            f"the scheme's own channel {md(r.channel_id)} is not counted (the scheme rests on it by design; the total "
             "cap controls that)")
 
 
@@ -263,7 +272,7 @@ def single_source_words(r, policy: Policy, lang: str) -> str:
 def policy_markdown(policy: Policy, lang: str) -> str:
     """The table of policy values used."""
     zh = lang == "zh"
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     lim, c = policy.limits, policy.caps
     t1, nc = policy.tier1_capital_fen, policy.net_capital_fen
     yes_no = ("是" if c.quality_adjusts_per_borrower else "否") if zh else (
@@ -290,8 +299,8 @@ def policy_markdown(policy: Policy, lang: str) -> str:
          str(c.single_source_min_borrowers), "caps.single_source_min_borrowers"),
         ("取整单位（向下取整）" if zh else "Rounding unit (down)", m(c.rounding_fen), "caps.rounding"),
         ("关注类及以下占比 > 阈值：系数" if zh else "Non-normal share above: factor",
-         f"> {_pct(c.non_normal_share_above)}: ×{_num(c.non_normal_factor)}; "
-         f"> {_pct(c.non_normal_share_high)}: ×{_num(c.non_normal_factor_high)}",
+         (f"> {_pct(c.non_normal_share_above)}: ×{_num(c.non_normal_factor)}; "
+          f"> {_pct(c.non_normal_share_high)}: ×{_num(c.non_normal_factor_high)}"),
          "caps.non_normal_share_above / non_normal_factor / non_normal_share_high / non_normal_factor_high"),
         ("客户集中度 HHI > 阈值：系数" if zh else "Concentration HHI above: factor",
          f"> {_num(c.hhi_above)}: ×{_num(c.concentration_factor)}", "caps.hhi_above / concentration_factor"),
@@ -302,7 +311,7 @@ def policy_markdown(policy: Policy, lang: str) -> str:
          "caps.quality_adjusts_per_borrower"),
     ]
     head = ["项目", "取值", "参数键"] if zh else ["item", "value", "policy key"]
-    return _table(head, [[a, b, f"`{k}`"] for a, b, k in rows], ["---", "--:", "---"])
+    return _table(head, [[a, b, Md(f"`{k}`")] for a, b, k in rows], ["---", "--:", "---"])
 
 
 def overview_markdown(caps, lang: str) -> str:
@@ -358,12 +367,12 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     """
     rows = rows if rows is not None else SchemeRows(tables)
     zh = lang == "zh"
-    m = lambda x: _money(x, lang)  # noqa: E731
+    m = lambda x: _money(x, lang)
     h = "#" * level
     sid = r.scheme_id
     kind = _kind(r.channel_kind, lang)
-    title = (f"{h} {sid} {r.scheme_name}（{r.channel_id} {r.channel_name}，{kind}）" if zh else
-             f"{h} {sid} {r.scheme_name} ({r.channel_id} {r.channel_name}, {kind})")
+    sid_, name, cid, cname, kind = md(sid), md(r.scheme_name), md(r.channel_id), md(r.channel_name), md(kind)
+    title = (f"{h} {sid_} {name}（{cid} {cname}，{kind}）" if zh else f"{h} {sid_} {name} ({cid} {cname}, {kind})")
     out = [title, ""]
     head = ["限额", "金额", "约束规则"] if zh else ["cap", "amount", "binding rule"]
     out += [f"{h}# {_t('caps_h', lang)}", "", _table(head, [
@@ -378,17 +387,17 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
                 f"- 方案项下贷款 {r.facilities} 笔、借款人 {r.borrowers} 户，余额 {m(r.utilized_fen)}，"
                 f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
                 + ("（**已超出**）。" if int(r.headroom_fen) < 0 else "。"),
-                f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员贷款余额合计 "
-                f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
-                f"{m(r.channel_book_fen)}。", ""]
+                (f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员贷款余额合计 "
+                 f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
+                 f"{m(r.channel_book_fen)}。"), ""]
     else:
         out += [f"{h}# {_t('use_h', lang)}", "",
                 f"- {r.facilities} facilities to {r.borrowers} borrowers under the scheme, outstanding "
                 f"{m(r.utilized_fen)} = {util} of the total cap; headroom {m(r.headroom_fen)}"
                 + (" (**over the cap**)." if int(r.headroom_fen) < 0 else "."),
-                f"- The channel has {r.channel_members} members, {r.channel_member_customers} of them customers; the "
-                f"members owe {m(r.channel_members_outstanding_fen)} in all (inside and outside the scheme); the "
-                f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}.", ""]
+                (f"- The channel has {r.channel_members} members, {r.channel_member_customers} of them customers; the "
+                 f"members owe {m(r.channel_members_outstanding_fen)} in all (inside and outside the scheme); the "
+                 f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}."), ""]
 
     shown, n = rows.breaches.get(sid, ([], 0))
     out += [f"{h}# {_t('breach_h', lang)}", ""]
@@ -428,26 +437,26 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
 def method_markdown(lang: str) -> str:
     if lang == "zh":
         lines = [
-            "- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部贷款计入后不超过单一客户限额、"
-            "单一借款人贷款限额；属于关联客户组的，组内风险暴露不超过一组关联客户限额——新增额度不超过组剩余额度。",
+            ("- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部贷款计入后不超过单一客户限额、"
+             "单一借款人贷款限额；属于关联客户组的，组内风险暴露不超过一组关联客户限额——新增额度不超过组剩余额度。"),
             "- 关联客户组、单一风险源沿用风险分析结果（控制、担保、供应、亲属关系；担保、控制、会员、获客依赖）。",
             "- 金额以分为单位精确计算，比例精确比较；所有限额向下取整。",
-            "- 依据：《商业银行大额风险暴露管理办法》（原银保监会 2018 年第 1 号令）第七条（单一非同业客户 ≤ 一级资本净额 15%）、"
-            "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；《商业银行法》第三十九条（同一借款人贷款余额 ≤ 资本净额 10%）；"
-            "渠道专属方案要素：额度控制、规避单一风险源、专属产品并非满足所有客户需求。",
+            ("- 依据：《商业银行大额风险暴露管理办法》（原银保监会 2018 年第 1 号令）第七条（单一非同业客户 ≤ 一级资本净额 15%）、"
+             "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；《商业银行法》第三十九条（同一借款人贷款余额 ≤ 资本净额 10%）；"
+             "渠道专属方案要素：额度控制、规避单一风险源、专属产品并非满足所有客户需求。"),
         ]
     else:
         lines = [
-            "- Each member and borrower also gets an individual cap: at most the scheme's per-borrower cap and, with "
-            "all their other loans counted, within the single-customer and loans-to-one-borrower limits; in a group "
-            "of connected clients, within the group limit — new lending never exceeds the group's headroom.",
-            "- Groups of connected clients and single risk sources are the risk analysis' (control, guarantee, "
-            "supply and family ties; guaranteed, controlled, member and sourced dependants).",
+            ("- Each member and borrower also gets an individual cap: at most the scheme's per-borrower cap and, with "
+             "all their other loans counted, within the single-customer and loans-to-one-borrower limits; in a group "
+             "of connected clients, within the group limit — new lending never exceeds the group's headroom."),
+            ("- Groups of connected clients and single risk sources are the risk analysis' (control, guarantee, "
+             "supply and family ties; guaranteed, controlled, member and sourced dependants)."),
             "- Amounts are exact integer fen, ratios are compared exactly, every cap is rounded down.",
-            "- Sources: CBIRC Order 2018 No. 1 on large exposures, art. 7 (single non-interbank customer ≤ 15% of "
-            "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1); Commercial Banking "
-            "Law art. 39 (loans to one borrower ≤ 10% of net capital); the elements of a channel scheme: a cap on "
-            "the amount, no single risk source, the product does not fit every member.",
+            ("- Sources: CBIRC Order 2018 No. 1 on large exposures, art. 7 (single non-interbank customer ≤ 15% of "
+             "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1); Commercial Banking "
+             "Law art. 39 (loans to one borrower ≤ 10% of net capital); the elements of a channel scheme: a cap on "
+             "the amount, no single risk source, the product does not fit every member."),
         ]
     return "\n".join(lines)
 
@@ -473,27 +482,35 @@ def caps_section(result, policy: Policy, lang: str = "zh") -> str:
     return "\n".join([f"## {_t('section_title', lang)}", "", _t("intro", lang), ""] + _body(result, policy, lang, 3))
 
 
-def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: str | None = None) -> str:
-    """The committee report as one Markdown document (``caps_report.md``)."""
+def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: str | None = None,
+                         mask: bool = True) -> str:
+    """The committee report as one Markdown document (``caps_report.md``); ID-card and phone
+    numbers masked unless *mask* is false."""
     lang = "zh" if lang == "zh" else "en"
     colon = "：" if lang == "zh" else ": "
     src = _t("defaults", lang) if policy.source == "defaults" else Path(policy.source).name
-    meta = (f"{_t('data', lang)}{colon}`{data_name or '—'}` · {_t('policy', lang)}{colon}`{src}` · "
-            f"{_t('draft_note', lang)}")
-    parts = [f"# {_t('doc_title', lang)}", "", meta, "", _t("intro", lang), ""] + _body(result, policy, lang, 2)
-    return "\n".join(parts).rstrip() + "\n"
+    with masking(mask):
+        meta = (f"{_t('data', lang)}{colon}{md(data_name or '—')} · {_t('policy', lang)}{colon}{md(src)} · "
+                f"{_t('draft_note', lang)} · {_t('masked' if mask else 'unmasked', lang)}")
+        parts = [f"# {_t('doc_title', lang)}", "", meta, "", _t("intro", lang), ""] + _body(result, policy, lang, 2)
+    text = "\n".join(parts).rstrip() + "\n"
+    return mask_text(text) if mask else text  # md() masked every value; a net for any written without it
 
 
-def write_caps_report(result, policy: Policy, out_dir, lang: str = "zh", data_name: str | None = None) -> list[Path]:
-    """Write ``caps_report.md`` and ``caps_report.html`` into *out_dir*; returns both paths."""
+def write_caps_report(result, policy: Policy, out_dir, lang: str = "zh", data_name: str | None = None,
+                      mask: bool = True) -> list[Path]:
+    """Write ``caps_report.md`` and ``caps_report.html`` into *out_dir*; returns both paths.
+
+    ID-card and phone numbers in names and other values are masked unless *mask* is false.
+    """
     from ..report import report_html
 
     lang = "zh" if lang == "zh" else "en"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    md = caps_report_markdown(result, policy, lang, data_name)
+    text = caps_report_markdown(result, policy, lang, data_name, mask=mask)
     md_path = out / "caps_report.md"
-    md_path.write_text(md, encoding="utf-8", newline="\n")
+    md_path.write_text(text, encoding="utf-8", newline="\n")
     html_path = out / "caps_report.html"
-    html_path.write_text(report_html(md, lang, title=_t("doc_title", lang)), encoding="utf-8", newline="\n")
+    html_path.write_text(report_html(text, lang, title=_t("doc_title", lang)), encoding="utf-8", newline="\n")
     return [md_path, html_path]

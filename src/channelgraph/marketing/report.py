@@ -1,10 +1,15 @@
-"""The marketing section of the report, in Markdown, in Chinese (``zh``) or English (``en``)."""
+"""The marketing section of the report, in Markdown, in Chinese (``zh``) or English (``en``).
+
+Every value from the data goes through :func:`channelgraph.report.markdown.md` (a table cell
+is data unless it is our own :class:`~channelgraph.report.markdown.Md`).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from ..model import KIND_ZH, Kind, format_wan, format_yuan_human
+from ..report.markdown import Md, md
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
@@ -90,14 +95,15 @@ def _person_role(item: str, lang: str) -> str:
     return f"{eid} {'/'.join(_ROLE_ZH.get(r, r) for r in role.split('/'))}"
 
 
-def _money(fen: int, lang: str) -> str:
-    return format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen))
+def _money(fen: int, lang: str) -> Md:
+    return Md(format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
 
 
-def _cell(x) -> str:
+def _cell(x) -> Md:
+    """A table cell: our own :class:`Md` as it is, anything else (a list: joined) as data (:func:`md`)."""
     if isinstance(x, (list, tuple)):
         x = ", ".join(map(str, x))
-    return str(x).replace("|", "\\|").replace("\n", " ")
+    return md(x)
 
 
 def _table(header: list[str], rows: list[list]) -> str:
@@ -203,7 +209,7 @@ def marketing_report(result, policy, lang: str = "zh") -> str:
         out += [f"### {t['campaign_h']}", ""]
         c = s.get("campaign", {})
         if len(camp):
-            out += [t["campaign_intro"].format(n=len(camp), scope=_scope(c.get("scope", "all"), lang),
+            out += [t["campaign_intro"].format(n=len(camp), scope=md(_scope(c.get("scope", "all"), lang)),
                                                reach=int(camp["cumulative_reach"].iloc[-1]),
                                                total=int(c.get("prospects_in_scope", 0)),
                                                cov=_pct(camp["coverage"].iloc[-1])), ""]

@@ -5,8 +5,20 @@
 [PosixPath('out/report.md'), PosixPath('out/report.html')]
 """
 
-from .build import report_html, report_markdown, summary_markdown, table_markdown, write_report
+from .build import (
+           report_html,
+           report_markdown,
+           summary_markdown,
+           table_markdown,
+           write_report,
+)
 from .markdown import markdown_to_html
 
-__all__ = ["write_report", "report_markdown", "report_html", "summary_markdown", "table_markdown",
-           "markdown_to_html"]
+__all__ = [
+           "markdown_to_html",
+           "report_html",
+           "report_markdown",
+           "summary_markdown",
+           "table_markdown",
+           "write_report",
+]

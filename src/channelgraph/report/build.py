@@ -5,8 +5,10 @@ outstanding, capital and the limits in yuan), links to the graph views, and one
 section per analysis that ran — the analysis' own ``report(result, policy, lang)``
 Markdown when it has one, else its tables (first rows, money in yuan). report.html
 is the same Markdown converted by :mod:`.markdown` into a self-contained page (inline
-CSS, a strict Content-Security-Policy, no script, no request). Personal identifiers
-are masked as in the views unless ``mask=False``.
+CSS, a strict Content-Security-Policy, no script, no request). Every value from the data
+enters the Markdown through :func:`.markdown.md` (a table cell is data unless it is an
+:class:`.markdown.Md`): escaped for Markdown, control characters shown, and personal
+identifiers masked as in the views unless ``mask=False``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import math
 import os
 import warnings
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
@@ -24,11 +27,19 @@ from markupsafe import Markup
 from .. import __version__
 from .. import analyses as _analyses
 from ..analyses import REGISTRY, AnalysisResult
-from ..model import NON_PERFORMING, PARTY_KINDS, Kind, Status, format_yuan_human, fraction_of, share_of
+from ..model import (
+    NON_PERFORMING,
+    PARTY_KINDS,
+    Kind,
+    Status,
+    format_yuan_human,
+    fraction_of,
+    share_of,
+)
 from ..viz.html import CSP, FONT_STACK
 from ..viz.mask import mask_text
 from ..viz.text import kind_text, status_text
-from .markdown import markdown_to_html
+from .markdown import Md, markdown_to_html, masking, md
 
 #: Rows shown per table for analyses without their own report section.
 TABLE_ROWS = 15
@@ -61,8 +72,8 @@ _T = {
     "status": ("五级分类（笔数）", "Five-class status (facilities)"),
     "views": ("关系图", "Graph views"),
     "views_intro": ("以下页面可离线打开（单个 HTML 文件，不联网）。鼠标悬停看要素，点击节点突出其直接关系。",
-                    "Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
-                    "highlight its ties."),
+                    ("Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
+                     "highlight its ties.")),
     "no_views": ("本次未生成关系图。", "No graph views were written in this run."),
     "nodes": ("{n} 个节点", "{n} nodes"),
     "left_out": ("另有 {n} 个未显示", "{n} left out"),
@@ -90,8 +101,10 @@ def _pct(ratio) -> str:
     return f"{float(ratio) * 100:.2f}%"
 
 
-def _cell(v) -> str:
-    """A table cell as Markdown-safe text."""
+def _cell(v) -> Md:
+    """A table cell as Markdown: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
+    if isinstance(v, Md):
+        return v
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         s = ""
     elif isinstance(v, (list, tuple, set, frozenset)):
@@ -103,10 +116,9 @@ def _cell(v) -> str:
         s = f"{v:.4g}"
     else:
         s = str(v)
-    s = s.replace("\n", " ").replace("\r", " ")
     if len(s) > CELL_MAX:
         s = s[: CELL_MAX - 1] + "…"
-    return s.replace("\\", "\\\\").replace("|", "\\|")
+    return md(s)
 
 
 def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABLE_ROWS) -> str:
@@ -229,8 +241,7 @@ def views_markdown(views, out_dir: Path, lang: str) -> str:
         if item.get("left_out_nodes"):
             extra.append(_t("left_out", lang, n=f"{item['left_out_nodes']:,}"))
         tail = (" — " + ("，" if lang == "zh" else ", ").join(extra)) if extra else ""
-        label = _cell(title).replace("[", "(").replace("]", ")")
-        lines.append(f"- [{label}]({rel}){tail}")
+        lines.append(f"- [{md(title)}]({quote(rel, safe='/')}){tail}")
     lines.append("")
     return "\n".join(lines)
 
@@ -273,15 +284,17 @@ def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_di
     src = _t("defaults", lang) if pol.source == "defaults" else Path(pol.source).name
     name = getattr(dataset, "name", "") or "—"
     colon = "：" if lang == "zh" else ": "
-    parts = [f"# {_t('title', lang)}", "",
-             f"{_t('data', lang)}{colon}`{name}` · {_t('policy', lang)}{colon}`{src}` · "
-             + _t("masked" if mask else "unmasked", lang), "",
-             summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
-    order = {a.name: i for i, a in enumerate(_registry())}
-    for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
-        parts.append(analysis_markdown(aname, results[aname], pol, lang))
+    with masking(mask):  # every md() of the data, the analyses' own sections included
+        parts = [f"# {_t('title', lang)}", "",
+                 f"{_t('data', lang)}{colon}{md(name)} · {_t('policy', lang)}{colon}{md(src)} · "
+                 + _t("masked" if mask else "unmasked", lang), "",
+                 summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
+        order = {a.name: i for i, a in enumerate(_registry())}
+        for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
+            parts.append(analysis_markdown(aname, results[aname], pol, lang))
     parts.append("---\n\n" + _t("footer", lang, v=__version__) + "\n")
     text = "\n".join(parts)
+    # md() masked every value; this pass is a net for any value a section wrote without it
     return mask_text(text) if mask else text
 
 

@@ -1,9 +1,23 @@
 """A small, safe Markdown → HTML converter for the subset the report uses.
 
+Data enter Markdown through :func:`md` only: it masks identifiers (unless the report
+is written under ``masking(False)``), shows control characters as visible symbols,
+turns line breaks into spaces and backslash-escapes every character CommonMark or GFM
+would read as markup — links and images, headings, lists, quotes, emphasis, code,
+raw HTML and entities, table bars, strikethrough, autolinks (``<…>``, ``http://…``,
+``www.…``, e-mail). Markdown we write ourselves is an :class:`Md`; :func:`md` passes it
+through, so a table cell or a line is data (escaped) unless marked as ours.
+
+>>> print(md("[点我](evil.html) # **x** <b>"))
+\\[点我\\](evil.html) \\# \\*\\*x\\*\\* \\<b\\>
+>>> markdown_to_html(md("[点我](evil.html) 13812345678"))
+'<p>[点我](evil.html) 138****5678</p>'
+
 Block elements: ATX headings (``#`` … ``######``), paragraphs, bullet lists (``-``,
 ``*``, ``+``), numbered lists (``1.``), pipe tables (with ``\\|`` for a literal bar and
 an optional alignment row), fenced code blocks, block quotes (``>``) and rules
-(``---``). Inline: code spans, ``**bold**``, ``*italic*``, ``[text](link)``.
+(``---``). Inline: backslash escapes of ASCII punctuation, code spans, ``**bold**``, ``*italic*``,
+``[text](link)``.
 
 Safety: every piece of text is HTML-escaped *before* any markup is added, so raw
 HTML in the input is shown as text, never interpreted. Links are kept only when they
@@ -21,6 +35,10 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from ..viz.mask import _INVISIBLE, _VISIBLE, mask_text, visible
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
@@ -29,7 +47,62 @@ _RULE = re.compile(r"^\s*(?:-\s*){3,}$|^\s*(?:\*\s*){3,}$|^\s*(?:_\s*){3,}$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
+#: A backslash escape of ASCII punctuation (group 1), or a code span (its backticks, its text).
+_ESCAPE_OR_CODE = re.compile(r"\\([!-/:-@\[-`{-~])|(`+)(.+?)\2")
 _SAFE_LINK = re.compile(r"^(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!//)(?!\\\\)[^\s\"'<>`]*$")
+
+
+# ----------------------------------------------------------------------------- data into Markdown
+
+
+class Md(str):
+    """Markdown we wrote ourselves (not data): :func:`md` passes it through unchanged."""
+
+    __slots__ = ()
+
+
+_MASK: ContextVar[bool] = ContextVar("channelgraph_report_mask", default=True)
+
+
+@contextmanager
+def masking(mask: bool):
+    """Within the block, :func:`md` masks identifiers when *mask* (the default outside: masked)."""
+    token = _MASK.set(bool(mask))
+    try:
+        yield
+    finally:
+        _MASK.reset(token)
+
+
+#: What markdown_to_html shows of control characters in its input (line breaks and tabs kept).
+_SHOWN = {k: v for k, v in _VISIBLE.items() if k not in (0x09, 0x0A, 0x0D)}
+
+_MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|~#$@])")
+_MD_LEAD = re.compile(r"^([-+=])|^(\d{1,9})([.)])(?=\s|$)")
+_MD_AUTOLINK = re.compile(r"(?i):(?=//)|(?<![\w.])(www)\.")
+
+
+def md(value, *, mask: bool | None = None) -> Md:
+    """*value* (data) as Markdown text that reads as itself: masked (unless *mask* is false or
+    the report is written under ``masking(False)``), one line, every markup character escaped.
+    An :class:`Md` (our own Markdown) is returned unchanged; None is empty."""
+    if isinstance(value, Md):
+        return value
+    s = visible(value).strip()
+    if mask if mask is not None else _MASK.get():
+        s = mask_text(s)
+    s = _MD_ALWAYS.sub(r"\\\1", s)
+    s = _MD_AUTOLINK.sub(lambda m: m.group(1) + "\\." if m.group(1) else "\\:", s)
+    s = _MD_LEAD.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), s)
+    return Md(s)
+
+
+def md_join(sep: str, values) -> Md:
+    """The values, each through :func:`md`, joined by *sep* (ours)."""
+    return Md(sep.join(md(v) for v in values))
+
+
+# ----------------------------------------------------------------------------- Markdown into HTML
 
 
 def _esc(text: str) -> str:
@@ -37,14 +110,15 @@ def _esc(text: str) -> str:
 
 
 def inline(text: str) -> str:
-    """Escape *text* and apply code spans, links, bold and italics."""
-    codes: list[str] = []
+    """Escape *text* and apply backslash escapes, code spans, links, bold and italics."""
+    kept: list[str] = []  # escaped characters and code spans, as HTML
 
-    def keep_code(m: re.Match) -> str:
-        codes.append(f"<code>{_esc(m.group(2))}</code>")
-        return f"\x00{len(codes) - 1}\x00"
+    def keep(m: re.Match) -> str:
+        kept.append(_esc(m.group(1)) if m.group(1) is not None else f"<code>{_esc(m.group(3))}</code>")
+        return f"\x00{len(kept) - 1}\x00"
 
-    text = re.sub(r"(`+)(.+?)\1", keep_code, text.replace("\x00", ""))
+    # one pass, left to right: an escaped backtick opens no code span, a code span keeps its backslashes
+    text = _ESCAPE_OR_CODE.sub(keep, text.replace("\x00", "").replace("\x01", ""))
     links: list[str] = []
 
     def keep_link(m: re.Match) -> str:
@@ -57,7 +131,7 @@ def inline(text: str) -> str:
     text = re.sub(r"\[([^\]\n]+)\]\(([^)\s]+)\)", keep_link, text)
     out = _emphasis(_esc(text))
     out = re.sub("\x01(\\d+)\x01", lambda m: links[int(m.group(1))], out)
-    out = re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], out)
+    out = re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], out)
     return out
 
 
@@ -78,11 +152,10 @@ def _slug(text: str, used: set) -> str:
 
 def _cells(line: str) -> list[str]:
     s = line.strip()
-    if s.startswith("|"):
-        s = s[1:]
+    s = s.removeprefix("|")
     if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
-    return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(s)]
+    return [c.strip() for c in _CELL_SPLIT.split(s)]  # "\\|" stays: inline() reads it as "|"
 
 
 def _align(sep: str) -> list[str]:
@@ -96,7 +169,10 @@ def _align(sep: str) -> list[str]:
 
 def markdown_to_html(md: str, *, heading_ids: bool = True) -> str:
     """Convert the report's Markdown subset to HTML (a fragment, no ``<html>``)."""
-    lines = md.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    md = md.replace("\r\n", "\n").replace("\r", "\n")
+    if _INVISIBLE.search(md):  # control characters shown, never read (nor taken for placeholders)
+        md = md.translate(_SHOWN)
+    lines = md.split("\n")
     out: list[str] = []
     used: set = set()
     para: list[str] = []

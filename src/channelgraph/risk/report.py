@@ -1,9 +1,14 @@
-"""The risk section of the report, in Markdown, in Chinese (``zh``) or English (``en``)."""
+"""The risk section of the report, in Markdown, in Chinese (``zh``) or English (``en``).
+
+Every value from the data goes through :func:`channelgraph.report.markdown.md` (a table cell
+is data unless it is our own :class:`~channelgraph.report.markdown.Md`).
+"""
 
 from __future__ import annotations
 
 from ..model import format_wan, format_yuan_human
 from ..policy import Policy
+from ..report.markdown import Md, md
 from ._facts import decimal_percent
 
 #: Rows per table in the report (the CSV files hold everything).
@@ -32,8 +37,8 @@ _T = {
     "impact_h": {"en": "Systemic impact (DebtRank)", "zh": "系统性影响（DebtRank）"},
     "conc_h": {"en": "Concentration", "zh": "集中度"},
 }
-_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": "**breach**"},
-           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": "**超限**"}}
+_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": Md("**breach**")},
+           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": Md("**超限**")}}
 _PATTERN = {"en": {"mutual": "mutual", "circle": "circle", "circle_block": "circle block", "chain": "chain",
                    "cross": "cross (one guarantor)", "focus": "focus (one borrower)"},
             "zh": {"mutual": "互保", "circle": "担保圈", "circle_block": "担保圈（强连通块）", "chain": "担保链",
@@ -50,12 +55,13 @@ def _t(key: str, lang: str) -> str:
     return _T[key][lang]
 
 
-def _money(fen: int, lang: str) -> str:
-    return format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen))
+def _money(fen: int, lang: str) -> Md:
+    return Md(format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
 
 
-def _cell(x) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
+def _cell(x) -> Md:
+    """A table cell: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
+    return md(x)
 
 
 def _ids(items, cap: int = 6) -> str:
@@ -101,31 +107,31 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
     if zh:
         parts += [
             f"- 一级资本净额 {t1}；贷款余额合计 {_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)}。",
-            f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
-            f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
-            f"{s['large_exposures']} 个。",
-            f"- 限额：单一非同业客户 ≤ {decimal_percent(lim.single_customer_share)}、一组非同业关联客户 ≤ "
-            f"{decimal_percent(lim.group_share)}（一级资本净额）；单一客户贷款 ≤ "
-            f"{decimal_percent(lim.single_borrower_net_capital_share)}（资本净额），超出的客户 "
-            f"{s['loan_limit_breaches']} 户。",
-            f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
-            f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
-            f"多保一 {s['patterns']['focus']}。",
+            (f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
+             f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
+             f"{s['large_exposures']} 个。"),
+            (f"- 限额：单一非同业客户 ≤ {decimal_percent(lim.single_customer_share)}、一组非同业关联客户 ≤ "
+             f"{decimal_percent(lim.group_share)}（一级资本净额）；单一客户贷款 ≤ "
+             f"{decimal_percent(lim.single_borrower_net_capital_share)}（资本净额），超出的客户 "
+             f"{s['loan_limit_breaches']} 户。"),
+            (f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
+             f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
+             f"多保一 {s['patterns']['focus']}。"),
         ]
     else:
         parts += [
-            f"- Tier-1 capital {t1} yuan; total outstanding "
-            f"{_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan.",
-            f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
-            f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
-            f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1).",
-            f"- Limits: single non-interbank customer ≤ {decimal_percent(lim.single_customer_share)}, group of "
-            f"connected customers ≤ {decimal_percent(lim.group_share)} of tier-1; loans to one borrower ≤ "
-            f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital "
-            f"({s['loan_limit_breaches']} customers above).",
-            f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
-            f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
-            f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus.",
+            (f"- Tier-1 capital {t1} yuan; total outstanding "
+             f"{_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan."),
+            (f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
+             f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
+             f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1)."),
+            (f"- Limits: single non-interbank customer ≤ {decimal_percent(lim.single_customer_share)}, group of "
+             f"connected customers ≤ {decimal_percent(lim.group_share)} of tier-1; loans to one borrower ≤ "
+             f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital "
+             f"({s['loan_limit_breaches']} customers above)."),
+            (f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
+             f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
+             f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus."),
         ]
     parts.append("")
 
@@ -150,8 +156,8 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
                           for row, r in zip(group_rows(shown), shown.itertuples())]), ""]
         first = bad.iloc[0]
         if len(first["binding_links"]):
-            parts += [("关联依据（" if zh else "Why these are connected (") + first["group_id"] + ("）：" if zh else "):"),
-                      ""] + [f"- {x}" for x in first["binding_links"][:REPORT_ROWS]] + [""]
+            parts += [("关联依据（" if zh else "Why these are connected (") + md(first["group_id"])
+                      + ("）：" if zh else "):"), ""] + [f"- {md(x)}" for x in first["binding_links"][:REPORT_ROWS]] + [""]
     else:
         parts += [_t("none_breach", lang), ""]
 
@@ -160,7 +166,7 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
         ph = (["类型", "成员", "路径", "风险暴露", "担保金额"] if zh else
               ["pattern", "members", "path", "exposure", "guaranteed"])
         top = p.sort_values(["exposure_fen", "pattern_id"], ascending=[False, True], kind="stable").head(REPORT_ROWS)
-        parts += [_table(ph, [[_PATTERN[lang][r.pattern], _ids(r.members), (r.path or r.note)[:120],
+        parts += [_table(ph, [[_PATTERN[lang].get(r.pattern, r.pattern), _ids(r.members), (r.path or r.note)[:120],
                                _money(r.exposure_fen, lang), _money(r.guaranteed_fen, lang)]
                               for r in top.itertuples()]), ""]
     else:

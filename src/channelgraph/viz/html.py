@@ -13,7 +13,9 @@ is our own template, because pyvis 0.3.2's links Bootstrap from a CDN even with
 * tooltips are built as DOM nodes with ``textContent``; labels are drawn on the
   canvas; the header, legend and notes are Jinja2-autoescaped: a name such as
   ``<img src=x onerror=alert(1)>`` is shown as text and runs nothing;
-* ID-card and phone numbers in any value are masked unless ``mask=False``;
+* ID-card and phone numbers in any value are masked unless ``mask=False``, and control
+  characters other than line breaks and tabs are shown as symbols (␇) and bidirectional
+  overrides as U+FFFD;
 * node ids on the page are positions (0, 1, 2 …), never the data's ids;
 * the same view gives the same bytes.
 """
@@ -29,7 +31,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .mask import maybe_mask
+from .mask import maybe_mask, visible
 from .style import faded
 from .text import t
 from .views import View
@@ -51,7 +53,7 @@ def vis_network_js() -> str:
     spec = find_spec("pyvis")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("pyvis is not installed (it ships vis-network)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    path = Path(next(iter(spec.submodule_search_locations))) / "lib" / "vis-9.1.2" / "vis-network.min.js"
     js = path.read_text(encoding="utf-8")
     # it cannot end our <script> element early
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
@@ -87,7 +89,7 @@ def _masker(mask: bool):
         if type(v) is str:
             out = texts.get(v)
             if out is None:
-                out = texts[v] = maybe_mask(v, mask)
+                out = texts[v] = maybe_mask(visible(v, keep_breaks=True), mask)
             return out
         if v is None:
             return ""
@@ -95,10 +97,10 @@ def _masker(mask: bool):
             key = (type(v), v)
             out = others.get(key)
             if out is None:
-                out = others[key] = maybe_mask(v, mask)
+                out = others[key] = maybe_mask(visible(v, keep_breaks=True), mask)
             return out
         except TypeError:  # unhashable: not memoised
-            return maybe_mask(v, mask)
+            return maybe_mask(visible(v, keep_breaks=True), mask)
 
     return m
 
