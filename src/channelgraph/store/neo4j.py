@@ -5,8 +5,8 @@
   batch in its own managed write transaction (``execute_write``, retried by the driver
   on transient errors). Into a database that already holds channelgraph nodes every
   statement ``MERGE``\\ s on ids, so loading the same dataset twice leaves the same nodes
-  and relationships, a changed row updates its properties, and a load interrupted
-  midway (server killed) completes when rerun. Into a database that holds none (a
+  and relationships, and a load interrupted midway (server or process killed)
+  completes when rerun (a changed dataset is another one: see *Consistency*). Into a database that holds none (a
   first load, or ``replace``) nodes and relationships are ``CREATE``\\ d without a lookup
   per row. A batch is one transaction, which the driver retries only after the server
   rolled it back (an unknown commit outcome stops the load; its rerun merges), and the
