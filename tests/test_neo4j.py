@@ -15,13 +15,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import ENTITIES, ROOT, SAMPLE
 
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.store.neo4j import (
-    Neo4jFailure, Neo4jTarget, load_dataset_to_neo4j, neo4j_counts, read_dataset_from_neo4j,
+    DatasetConflict,
+    Neo4jFailure,
+    Neo4jTarget,
+    load_dataset_to_neo4j,
+    neo4j_counts,
+    read_dataset_from_neo4j,
 )
-from conftest import ENTITIES, ROOT, SAMPLE
 
 URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
 if not URI and os.environ.get("CI"):
@@ -62,10 +67,15 @@ def test_load_counts_and_idempotence(tiny, target):
     assert second == first
 
 
-def test_changed_row_updates_properties(make_dataset, target):
+def test_a_changed_dataset_is_refused_unless_replace(make_dataset, target):
+    """A changed dataset is another dataset: merged into the old one, its removed rows would
+    stay while the record claimed the new one. Refused without replace, loaded with it."""
     load_dataset_to_neo4j(load_dataset(make_dataset()), target)
     changed = make_dataset(entities=ENTITIES.replace("恒达印染有限公司,true,20000000", "恒达印染集团,true,25000000.50"))
-    counts = load_dataset_to_neo4j(load_dataset(changed), target)
+    with pytest.raises(DatasetConflict, match=r"holds another dataset \('ds0'\); loading 'ds1' .*--replace"):
+        load_dataset_to_neo4j(load_dataset(changed), target)
+    assert read_dataset_from_neo4j(target).entities.set_index("id").loc["E2", "name"] == "恒达印染有限公司"
+    counts = load_dataset_to_neo4j(load_dataset(changed), target, replace=True)
     back = read_dataset_from_neo4j(target).entities.set_index("id")
     assert back.loc["E2", "name"] == "恒达印染集团"
     assert back.loc["E2", "net_assets"] == 2_500_000_050
@@ -221,7 +231,7 @@ def test_wrong_password_is_refused_without_leaking_it(tiny, tmp_path):
         assert password not in r.output
         assert "Entity" in r.output
     finally:
-        subprocess.run([script, "stop"], capture_output=True, env=env, timeout=120)
+        subprocess.run([script, "stop"], check=False, capture_output=True, env=env, timeout=120)
 
 
 def test_write_back_stores_results_on_the_nodes(target, tmp_path):
@@ -328,7 +338,7 @@ def test_a_changed_kind_moves_the_node_to_its_new_label(make_dataset, target):
     load_dataset_to_neo4j(load_dataset(make_dataset(entities=ENTITIES + "X1,person,王五,否,,,\n")), target)
     assert _labels_of("X1") == {"Entity", "Person"}
     counts = load_dataset_to_neo4j(load_dataset(make_dataset(entities=ENTITIES + "X1,enterprise,王五商行,否,,,\n")),
-                                   target)
+                                   target, replace=True)
     assert _labels_of("X1") == {"Entity", "Enterprise"}
     assert counts["nodes"]["Person"] == 2 and counts["nodes"]["Enterprise"] == 4
     assert read_dataset_from_neo4j(target).entities.set_index("id").loc["X1", "kind"] == "enterprise"
@@ -344,9 +354,8 @@ def test_a_create_batch_run_twice_is_refused_not_doubled(tiny, target):
     ds = load_dataset(tiny)
     load_dataset_to_neo4j(ds, target)
     rows = property_maps(ds.entities[ds.entities["kind"] == "person"], _ENTITY_RENAME)
-    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
-        with pytest.raises(ConstraintError):
-            s.execute_write(lambda tx: tx.run(cypher("load/create_entities", LABEL="Person"), rows=rows).consume())
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s, pytest.raises(ConstraintError):
+        s.execute_write(lambda tx: tx.run(cypher("load/create_entities", LABEL="Person"), rows=rows).consume())
     assert neo4j_counts(target)["nodes"]["Person"] == 2
 
 
@@ -418,7 +427,7 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
     env = dict(os.environ, NEO4J_LOCAL_DIR=str(state))
     script = str(ROOT / "scripts" / "neo4j-local")
     port = "7697"
-    imported = subprocess.run([script, "import", f"@{tmp_path / 'import' / 'import.args'}"],
+    imported = subprocess.run([script, "import", f"@{tmp_path / 'import' / 'import.args'}"], check=False,
                               capture_output=True, text=True, env=env, timeout=600)
     assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
     assert "IMPORT DONE" in imported.stdout + imported.stderr
@@ -445,7 +454,7 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
         again = load_dataset_to_neo4j(load_dataset(SAMPLE), bulk, progress=lambda s, *_: stages.append(s))
         assert again == cypher_counts and "relations" in stages and "imported" not in stages
     finally:
-        subprocess.run([script, "stop"], capture_output=True, env=env, timeout=120)
+        subprocess.run([script, "stop"], check=False, capture_output=True, env=env, timeout=120)
 
 
 def test_a_changed_dataset_is_not_mistaken_for_the_imported_one(make_dataset, target, tmp_path):
@@ -460,7 +469,9 @@ def test_a_changed_dataset_is_not_mistaken_for_the_imported_one(make_dataset, ta
     with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
         s.run("MATCH (d:Dataset) SET d.import_fingerprint = $f", f=dataset_fingerprint(first)).consume()
     changed = load_dataset(make_dataset(entities=ENTITIES.replace("张三", "张三丰")))
+    with pytest.raises(DatasetConflict):
+        load_dataset_to_neo4j(changed, target)
     stages = []
-    load_dataset_to_neo4j(changed, target, progress=lambda s, *_: stages.append(s))
+    load_dataset_to_neo4j(changed, target, replace=True, progress=lambda s, *_: stages.append(s))
     assert "entities" in stages and "imported" not in stages
     assert read_dataset_from_neo4j(target).entities.set_index("id").loc["P1", "name"] == "张三丰"

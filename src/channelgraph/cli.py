@@ -206,7 +206,8 @@ def neo4j_options(f, *, uri_from_env: bool = False):
 
     The URI comes from ``--neo4j`` (for ``load`` also from ``NEO4J_URI``); user,
     password and database from options or ``NEO4J_USER``, ``NEO4J_PASSWORD``,
-    ``NEO4J_DATABASE``. The password is never printed.
+    ``NEO4J_DATABASE``, or from the URI itself (``bolt://user:password@host``, which take
+    precedence). The password is never printed.
     """
     f = click.option("--database", envvar="NEO4J_DATABASE", help="Neo4j database (default: the server's default).")(f)
     f = click.option("--neo4j-password", envvar="NEO4J_PASSWORD", show_envvar=True,
@@ -215,15 +216,20 @@ def neo4j_options(f, *, uri_from_env: bool = False):
                      help="Neo4j user.")(f)
     f = click.option("--neo4j", "neo4j_uri", envvar="NEO4J_URI" if uri_from_env else None,
                      show_envvar=uri_from_env, metavar="URI",
-                     help="Neo4j server, e.g. bolt://127.0.0.1:7687"
+                     help="Neo4j server, e.g. bolt://127.0.0.1:7687 (bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, "
+                          "neo4j+ssc; a user:password@ in it is used, never shown)"
                           + ("." if uri_from_env else "; read the graph from it instead of CSV files."))(f)
     return f
 
 
 def _target(neo4j_uri, neo4j_user, neo4j_password, database):
-    from .store.neo4j import Neo4jTarget
+    """The Neo4j target of the options; a URI the driver cannot use is a usage error (exit 2)."""
+    from .store.neo4j import Neo4jTarget, Neo4jUriError
 
-    return Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
+    try:
+        return Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
+    except Neo4jUriError as exc:
+        raise click.UsageError(f"--neo4j / NEO4J_URI {exc}") from None
 
 
 def _policy_refused(exc: PolicyError) -> None:
@@ -234,9 +240,14 @@ def _policy_refused(exc: PolicyError) -> None:
     sys.exit(EXIT_DATA)
 
 
-def _server_failure(exc) -> None:
-    err.print(f"[bold red]✗ {exc}[/]", soft_wrap=True)
-    sys.exit(EXIT_SERVER)
+def _server_failure(exc, target=None, code: int = EXIT_SERVER) -> None:
+    """Print a Neo4j failure in one line (no password, even one quoted back by the server) and exit."""
+    from rich.markup import escape
+
+    from .redact import redact
+
+    err.print(f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None)))}[/]", soft_wrap=True)
+    sys.exit(code)
 
 
 def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None, neo4j_password=None,
@@ -252,10 +263,11 @@ def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None
                 policy = Policy.load(policy)
             except PolicyError as exc:
                 _policy_refused(exc)
+        target = _target(neo4j_uri, neo4j_user, neo4j_password, database)
         try:
-            return read_dataset_from_neo4j(_target(neo4j_uri, neo4j_user, neo4j_password, database), policy)
+            return read_dataset_from_neo4j(target, policy)
         except (Neo4jFailure, PolicyError) as exc:
-            _server_failure(exc)
+            _server_failure(exc, target)
     if not data:
         raise click.UsageError("give a dataset folder DATA (or --neo4j URI)")
     return _load(data, encoding, policy, max_errors)
@@ -287,9 +299,11 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
     Creates the schema (a uniqueness constraint per label), then MERGEs entities,
     relations, schemes and facilities in UNWIND batches inside managed write
     transactions (into an empty database it CREATEs them). Loading the same dataset
-    twice leaves the same counts; a changed row updates the node's properties. After a
-    bulk import of the same DATA (see export-neo4j) it only adds the constraints,
-    indexes and the dataset record. Prints node and relationship counts.
+    twice leaves the same counts, and an interrupted load completes when rerun. A
+    database that holds another dataset (or a changed version of this one) is refused:
+    --replace deletes it first. After a bulk import of the same DATA (see export-neo4j)
+    it only adds the constraints, indexes and the dataset record. Prints node and
+    relationship counts.
 
     \b
     Example:
@@ -297,10 +311,11 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
       export NEO4J_PASSWORD=$(cat .neo4j/password)
       channelgraph load data/sample --neo4j bolt://127.0.0.1:7687
     """
-    from .store.neo4j import Neo4jFailure, load_dataset_to_neo4j
+    from .store.neo4j import DatasetConflict, Neo4jFailure, load_dataset_to_neo4j
 
     if not neo4j_uri:
         raise click.UsageError("give --neo4j URI or set NEO4J_URI")
+    target = _target(neo4j_uri, neo4j_user, neo4j_password, database)
     ds = _load(data, encoding, policy, max_errors)
     t0 = time.perf_counter()
     stages: set[str] = set()
@@ -311,16 +326,17 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
             def progress(stage: str, done: int, total: int) -> None:
                 stages.add(stage)
                 shown(stage, done, total)
-            counts = load_dataset_to_neo4j(ds, _target(neo4j_uri, neo4j_user, neo4j_password, database),
-                                           batch_size=batch_size, replace=replace, progress=progress)
+            counts = load_dataset_to_neo4j(ds, target, batch_size=batch_size, replace=replace, progress=progress)
+    except DatasetConflict as exc:  # the user's choice to make, not a server failure
+        _server_failure(exc, target, EXIT_DATA)
     except Neo4jFailure as exc:
-        _server_failure(exc)
+        _server_failure(exc, target)
     dt = time.perf_counter() - t0
     if "imported" in stages:
-        out.print(f"[green]✓[/] {neo4j_uri} holds {data} as bulk-imported (export-neo4j): added the constraints, "
+        out.print(f"[green]✓[/] {target.uri} holds {data} as bulk-imported (export-neo4j): added the constraints, "
                   f"indexes and the dataset record in {dt:.1f}s, no row written again")
     else:
-        out.print(f"[green]✓[/] loaded {data} into {neo4j_uri} in {dt:.1f}s")
+        out.print(f"[green]✓[/] loaded {data} into {target.uri} in {dt:.1f}s")
     t = Table(box=None, show_header=True, header_style="bold")
     t.add_column("nodes")
     t.add_column("n", justify="right")
@@ -520,7 +536,8 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
     with stage_of(stopwatch)("read from Neo4j" if neo4j_uri else "read+validate"):
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     results, files = run_everything(ds, Path(out_dir), lang, mask=not no_mask, stopwatch=stopwatch)
-    out.print(f"[green]✓[/] analysed {data or neo4j_uri}: {len(files)} files in {out_dir}")
+    out.print(f"[green]✓[/] analysed {data or _target(neo4j_uri, None, None, None).uri}: {len(files)} files in "
+              f"{out_dir}")
     if stopwatch is not None:
         from .io.write import write_json
 
@@ -529,10 +546,11 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
     if write_back:
         from .store.neo4j import Neo4jFailure, write_back_results
 
+        target = _target(neo4j_uri, neo4j_user, neo4j_password, database)
         try:
-            n = write_back_results(_target(neo4j_uri, neo4j_user, neo4j_password, database), node_results(results))
+            n = write_back_results(target, node_results(results))
         except Neo4jFailure as exc:
-            _server_failure(exc)
+            _server_failure(exc, target)
         out.print(f"[green]✓[/] wrote results back onto {n:,} nodes")
 
 

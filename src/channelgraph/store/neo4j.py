@@ -5,8 +5,8 @@
   batch in its own managed write transaction (``execute_write``, retried by the driver
   on transient errors). Into a database that already holds channelgraph nodes every
   statement ``MERGE``\\ s on ids, so loading the same dataset twice leaves the same nodes
-  and relationships, a changed row updates its properties, and a load interrupted
-  midway (server killed) completes when rerun. Into a database that holds none (a
+  and relationships, and a load interrupted midway (server or process killed)
+  completes when rerun (a changed dataset is another one: see *Consistency*). Into a database that holds none (a
   first load, or ``replace``) nodes and relationships are ``CREATE``\\ d without a lookup
   per row. A batch is one transaction, which the driver retries only after the server
   rolled it back (an unknown commit outcome stops the load; its rerun merges), and the
@@ -20,19 +20,32 @@
   answer as on the embedded backend.
 * **Write-back** (:func:`write_back_results`) stores analysis results on the nodes.
 
+* **Consistency**: the ``Dataset`` node is the database's record of what it holds: the
+  fingerprint of the four tables, and ``state``. A load first marks it ``loading`` (before
+  ``replace`` clears anything), and marks it ``loaded`` with the tables' columns only at the
+  end; a reader refuses a database whose record says ``loading`` (a load was interrupted:
+  rerun it). A load of a dataset whose fingerprint differs from the recorded one is refused
+  (:class:`DatasetConflict`) unless ``replace``: two datasets are never merged silently.
+
 Labels and relationship types come only from :mod:`channelgraph.model`; every value
-is a query parameter. Credentials are never printed or logged.
+is a query parameter. Credentials are never printed or logged: a password inside the
+URI (``bolt://user:password@host``) is taken out of it and used for authentication;
+the URI kept, shown and given to the driver has none.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import re
 import tomllib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Iterator
+from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
@@ -40,7 +53,6 @@ from ..io.validate import Dataset
 from ..model import Kind, RelationType
 from ..policy import Policy, PolicyError
 
-CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 DATASET_ID = "channelgraph"
 #: Rows per UNWIND transaction. Measured creating the 155,531 entities of the 100k bank
 #: (Neo4j 5.26, 2-core machine): 500–2,000 rows per transaction cost the server 12–15
@@ -54,18 +66,119 @@ _OTHER_LABELS = {kind: "".join(":" + k.label for k in Kind if k is not kind) for
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 
 
+#: The URI schemes of the Neo4j driver (Bolt direct, or routing; +s: TLS, +ssc: TLS, any certificate).
+SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
 class Neo4jFailure(RuntimeError):
     """A Neo4j server that cannot be reached or refuses us, in one clear line."""
 
 
+class DatasetConflict(Neo4jFailure):
+    """The database holds another dataset than the one being loaded (load it with ``replace``)."""
+
+
+class Neo4jUriError(ValueError):
+    """A ``--neo4j`` URI the driver cannot use (wrong scheme, no host, bad port), in one line."""
+
+
+def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
+    """Check a Neo4j URI and take the credentials out of it.
+
+    Parameters
+    ----------
+    uri : ``SCHEME://[USER[:PASSWORD]@]HOST[:PORT]`` with a scheme of :data:`SCHEMES`
+        (``neo4j`` schemes may carry a routing query ``?policy=…``); user and password
+        percent-encoded.
+
+    Returns
+    -------
+    (uri, user, password) : the URI without user or password, and the decoded user and
+        password (``None`` where the URI has none).
+
+    Raises
+    ------
+    Neo4jUriError : one line saying what is wrong and which schemes are accepted; it never
+        quotes the password.
+
+    Examples
+    --------
+    >>> split_neo4j_uri("bolt://neo4j:s%40cret@db.example.com:7687")
+    ('bolt://db.example.com:7687', 'neo4j', 's@cret')
+    """
+    shown = _shown(uri)
+    accepted = ("accepted: " + ", ".join(f"{s}://" for s in SCHEMES)
+                + ", e.g. bolt://127.0.0.1:7687")
+
+    def bad(reason: str) -> Neo4jUriError:
+        return Neo4jUriError(f"{shown!r} is not a Neo4j URI: {reason} ({accepted})")
+
+    if not isinstance(uri, str) or not uri.strip():
+        raise Neo4jUriError(f"the Neo4j URI is empty ({accepted})")
+    if any(c.isspace() or not c.isprintable() for c in uri):
+        raise bad("it holds a space or a control character")
+    if "://" not in uri:
+        raise bad("it has no scheme")
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        raise bad(f"{scheme}:// is Neo4j Browser's address, not Bolt's (Bolt listens on port 7687 by default)")
+    if scheme not in SCHEMES:
+        raise bad(f"the scheme {parts.scheme + '://'!r} is not one the Neo4j driver speaks")
+    host = parts.netloc.rpartition("@")[2]
+    try:
+        port = parts.port
+        hostname = parts.hostname
+    except ValueError:
+        raise bad("its port is not a number from 1 to 65535") from None
+    if not hostname:
+        raise bad("it names no host")
+    if port == 0:
+        raise bad("its port is not a number from 1 to 65535")
+    if parts.path not in ("", "/"):
+        raise bad("it has a path (choose the database with --database / NEO4J_DATABASE)")
+    if parts.fragment or (parts.query and not scheme.startswith("neo4j")):
+        raise bad("only neo4j:// URIs take a query (a routing context), and none takes a #fragment")
+    clean = f"{scheme}://{host}" + (f"?{parts.query}" if parts.query else "")
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    return clean, user, password
+
+
+def _shown(uri: str) -> str:
+    """*uri* as it may be shown: everything after the user in ``scheme://user:…@`` masked, even
+    in a URI too broken to parse (a password holding ``/``)."""
+    from ..redact import redact_uri
+
+    if isinstance(uri, str) and "://" in uri:
+        scheme, _, rest = uri.partition("://")
+        userinfo, at, hostpart = rest.rpartition("@")
+        if at and ":" in userinfo:
+            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{hostpart}"
+    return redact_uri(str(uri))
+
+
 @dataclass(frozen=True)
 class Neo4jTarget:
-    """Where the graph lives: URI, user, password (never shown) and database."""
+    """Where the graph lives: URI, user, password (never shown) and database.
+
+    A URI with credentials in it (``bolt://user:password@host:7687``) is checked and split:
+    :attr:`uri` keeps no password, and the URI's user and password take the place of the
+    *user* and *password* given. A URI the driver cannot use raises :class:`Neo4jUriError`.
+    """
 
     uri: str
     user: str = "neo4j"
     password: str | None = None
     database: str | None = None
+
+    def __post_init__(self) -> None:
+        uri, user, password = split_neo4j_uri(self.uri)
+        object.__setattr__(self, "uri", uri)
+        if user:
+            object.__setattr__(self, "user", user)
+        if password is not None:
+            object.__setattr__(self, "password", password)
 
     def __repr__(self) -> str:  # never show the password
         return f"Neo4jTarget(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
@@ -79,7 +192,7 @@ def cypher(name: str, **templates: str) -> str:
     The only substitutions are ``__LABEL__``, ``__OTHER_LABELS__`` (every kind label but
     one) and ``__TYPE__``, and they accept only members of the model's fixed sets.
     """
-    text = (CYPHER_DIR / f"{name}.cypher").read_text(encoding="utf-8")
+    text = _cypher_text(name)
     for key, value in templates.items():
         allowed = {"LABEL": {k.label for k in Kind}, "TYPE": {t.value for t in RelationType},
                    "OTHER_LABELS": set(_OTHER_LABELS.values())}[key]
@@ -89,6 +202,23 @@ def cypher(name: str, **templates: str) -> str:
     if _PLACEHOLDER.search(_strip_comments(text)):
         raise ValueError(f"{name}.cypher has an unfilled placeholder")
     return text
+
+
+def _cypher_text(name: str) -> str:
+    """The text of the package's ``cypher/NAME.cypher`` (read through :mod:`importlib.resources`,
+    so that it is found in a wheel install as in a source checkout)."""
+    *folders, stem = name.split("/")
+    res = files("channelgraph").joinpath("cypher")
+    for folder in folders:
+        res = res.joinpath(folder)
+    res = res.joinpath(f"{stem}.cypher")
+    try:
+        return res.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        # an installation without its data files: not a server problem, and not the user's data
+        raise FileNotFoundError(errno.ENOENT, "channelgraph's own Cypher statement is missing from its "
+                                "installation; reinstall channelgraph (pip install --force-reinstall)",
+                                str(res)) from None
 
 
 def _strip_comments(text: str) -> str:
@@ -107,7 +237,9 @@ def open_driver(target: Neo4jTarget):
 
     auth = (target.user, target.password) if target.password else None
     try:
-        driver = GraphDatabase.driver(target.uri, auth=auth)
+        # The server sends no notification (e.g. "unknown label" on an empty database): the driver
+        # would log each one at WARNING, which Python prints on stderr when logging is not set up.
+        driver = GraphDatabase.driver(target.uri, auth=auth, notifications_min_severity="OFF")
     except (ValueError, ConfigurationError) as exc:
         raise Neo4jFailure(f"not a usable Neo4j URI {target.uri!r}: {exc}") from None
     try:
@@ -129,17 +261,29 @@ def _session(driver, target: Neo4jTarget):
 
 
 def _run_failures(fn):
-    """Turn driver errors raised while working into :class:`Neo4jFailure`."""
-    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+    """Turn driver errors raised while working into :class:`Neo4jFailure`.
+
+    Only the driver's and the server's errors: anything else (a missing file, a bug) goes
+    on as it is, and is never reported as a connection problem.
+    """
+    from neo4j.exceptions import (
+        AuthError,
+        DriverError,
+        Neo4jError,
+        ServiceUnavailable,
+        SessionExpired,
+    )
 
     def wrapped(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except AuthError:
             raise Neo4jFailure("Neo4j refused the credentials (check NEO4J_USER / NEO4J_PASSWORD)") from None
-        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        except (ServiceUnavailable, SessionExpired) as exc:
             raise Neo4jFailure(f"lost the connection to Neo4j ({type(exc).__name__}); "
                                "rerun the command: loading is idempotent") from None
+        except DriverError as exc:
+            raise Neo4jFailure(f"the Neo4j driver failed: {type(exc).__name__}: {exc}") from None
         except Neo4jError as exc:
             raise Neo4jFailure(f"Neo4j error {exc.code}: {exc.message}") from None
 
@@ -155,7 +299,7 @@ def _clean(v):
     """A table cell as a Neo4j property value (None means: no property)."""
     if v is None or v is pd.NA:
         return None
-    if isinstance(v, float) and v != v:
+    if isinstance(v, float) and math.isnan(v):
         return None
     if hasattr(v, "item"):
         return v.item()
@@ -213,16 +357,27 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
     dataset : a validated :class:`~channelgraph.io.Dataset`.
     target : where to load.
     batch_size : rows per ``UNWIND`` transaction.
-    replace : first delete every channelgraph node (Entity, Facility, Scheme, Dataset),
-        so that rows removed from the dataset disappear from the database too.
+    replace : first delete every channelgraph node (Entity, Facility, Scheme), so that
+        rows removed from the dataset disappear from the database too. Needed to load a
+        dataset other than the one the database records.
     progress : optional ``progress(stage, done, total)`` callback.
 
     Returns
     -------
     dict : node counts per label and relationship counts per type after the load.
 
+    Raises
+    ------
+    DatasetConflict : without *replace*, when the database holds another dataset (its
+        record's fingerprint differs, or it holds channelgraph nodes and no record).
+    Neo4jFailure : the server cannot be reached, refuses us or fails.
+
     Notes
     -----
+    The ``Dataset`` record is marked ``loading`` (with this dataset's fingerprint) before any
+    row is written or cleared, and ``loaded`` only once every row is in: a load interrupted
+    at any point leaves a record that readers refuse, and rerunning the same load completes
+    it (an interrupted replace clears again first).
     When the database holds no channelgraph node at the start (a first load, or after
     ``replace`` cleared it), nodes are created without the per-row lookup of ``MERGE``
     (``cypher/load/create_*.cypher``); otherwise every row is merged on its id.
@@ -231,20 +386,31 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
     on its ``Dataset`` node matches), no row is written: the load creates the
     constraints and indexes and the dataset record.
     """
+    from .neo4j_import import dataset_fingerprint
+
     progress = progress or (lambda *a: None)
     with open_driver(target) as driver, _session(driver, target) as session:
         for stmt in _statements(cypher("schema")):
             session.run(stmt).consume()
         # After a bulk import the server now builds every index over the imported rows;
         # the dataset's fingerprint is computed meanwhile.
-        imported = _holds_imported(session, dataset)
+        fingerprint = dataset_fingerprint(dataset)
+        record = session.run(cypher("load/record"), id=DATASET_ID).single()
         session.run("CALL db.awaitIndexes(300)").consume()
-        meta = _dataset_record(dataset)
-        if imported:
+        meta = _dataset_record(dataset) | {"fingerprint": fingerprint, "state": "loaded"}
+        if (record["import_fingerprint"] == fingerprint and record["state"] is None
+                and record["fingerprint"] is None):
             # Bulk-imported (neo4j_import): every row is in place; add only the dataset record.
             session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=meta).consume())
             progress("imported", 1, 1)
             return _counts(session)
+        if not replace:
+            _refuse_another_dataset(record, dataset, fingerprint, target)
+            # an interrupted replace of this very dataset: clear again, what is left may be the old one's
+            replace = bool(record["state"] == "loading" and record["replacing"])
+        begin = {"id": DATASET_ID, "name": dataset.name, "fingerprint": fingerprint, "state": "loading",
+                 "replacing": replace}
+        session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=begin).consume())
         if replace:
             session.run(cypher("load/clear"), batch=batch_size).consume()  # CALL … IN TRANSACTIONS
         empty = not session.run(cypher("load/any")).single()["any"]
@@ -305,15 +471,25 @@ def _dataset_record(dataset: Dataset) -> dict:
     }
 
 
-def _holds_imported(session, dataset: Dataset) -> bool:
-    """Whether the database holds exactly *dataset*, written by the offline importer
-    (:mod:`channelgraph.store.neo4j_import`) and not finished by a load yet."""
-    rec = session.run(cypher("load/imported"), id=DATASET_ID).single()
-    if rec is None or rec["fingerprint"] is None:
-        return False
-    from .neo4j_import import dataset_fingerprint
-
-    return rec["fingerprint"] == dataset_fingerprint(dataset)
+def _refuse_another_dataset(record, dataset: Dataset, fingerprint: str, target: Neo4jTarget) -> None:
+    """Raise :class:`DatasetConflict` unless the database holds nothing or this very dataset
+    (loaded, half-loaded or bulk-imported: its record has the same fingerprint)."""
+    held = record["fingerprint"] or record["import_fingerprint"]
+    if not record["recorded"]:
+        if not record["rows"]:
+            return
+        what = "channelgraph nodes but no dataset record"
+    elif held == fingerprint:
+        return
+    else:
+        name = record["name"]
+        what = ("another dataset" + (f" ({name!r})" if name else "")
+                + (", half-loaded" if record["state"] == "loading" else "")
+                + (", bulk-imported" if held and not record["fingerprint"] else "")
+                + ("" if held else ", loaded by an older channelgraph"))
+    raise DatasetConflict(f"Neo4j at {target.uri} holds {what}; loading {dataset.name or 'this dataset'!r} "
+                          "would mix the two: load with --replace to delete it first (or choose another "
+                          "--database)")
 
 
 def _policy_text(dataset: Dataset) -> str:
@@ -382,6 +558,11 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
             raise Neo4jFailure(f"no channelgraph dataset in Neo4j at {target.uri}; "
                                "load one first: channelgraph load DATA --neo4j URI")
         meta = rec["props"]
+        if meta.get("state") == "loading":
+            name = meta.get("name")
+            raise Neo4jFailure(f"the dataset{f' {name!r}' if name else ''} in Neo4j at {target.uri} is half-loaded "
+                               "(a load was interrupted); run `channelgraph load DATA --neo4j URI` again "
+                               "with the same DATA (add --replace for another dataset)")
         if "entity_columns" not in meta:
             raise Neo4jFailure(f"the dataset in Neo4j at {target.uri} was bulk-imported and not finished yet; "
                                "finish it first: channelgraph load DATA --neo4j URI (with the exported DATA)")
