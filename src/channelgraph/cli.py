@@ -144,6 +144,17 @@ def _print_summary(data, s: dict, ds) -> None:
     out.print(f"policy: {ds.policy.source}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
 
 
+def _check_out(out_dir, option: str = "--out") -> None:
+    """Refuse at once (one line, exit 3) an *out_dir* that cannot be an output folder."""
+    from .io.outdir import OutputError, check_out
+
+    try:
+        check_out(out_dir, option)
+    except OutputError as exc:
+        err.print(f"[bold red]✗[/] {_escape(str(exc))}", soft_wrap=True, highlight=False)
+        sys.exit(EXIT_SERVER)
+
+
 # ----------------------------------------------------------------------------- generate
 
 
@@ -208,7 +219,7 @@ DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv"
 
 
 @main.command()
-@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.argument("out_dir", type=click.Path())
 @click.option("--customers", default=300, show_default=True, type=click.IntRange(10, 5_000_000),
               help="How many customers (persons and enterprises with is_customer=true).")
 @click.option("--seed", default=42, show_default=True, help="Random seed; same arguments ⇒ identical files.")
@@ -229,6 +240,7 @@ def generate(out_dir, customers, seed, quiet, force):
     """
     from .generate import generate_dataset
 
+    _check_out(out_dir, "OUT_DIR")
     folder = Path(out_dir)
     if not force and out_dir.strip() and folder.is_dir() and any(folder.iterdir()):
         err.print(f"[bold red]✗[/] {_escape(out_dir)} is not empty: give --force to replace the dataset in it, "
@@ -474,6 +486,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
 def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
     from ._forked import can_fork
     from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
+    from .io.outdir import naming
     from .io.write import write_table
     from .marketing._background import settle as settle_background
     from .report import write_report
@@ -509,14 +522,16 @@ def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
     with timed("tables"):
         write_waiting(force=True)
         summary = write_summary(results, ds, out_dir)
-    with timed("views"):
+    with timed("views"), naming(Path(out_dir) / "views"):
         views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
     with timed("report"):
-        files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
+        with naming(Path(out_dir) / "report.html"):
+            files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
         if "caps" in results:
             from .caps import write_caps_report
 
-            files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
+            with naming(Path(out_dir) / "caps_report.html"):
+                files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name)
     with timed("tables"):
         side.wait()
         written.update(((room, name), paths) for job in batches for room, name, paths in job.result())
@@ -527,7 +542,7 @@ def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
 
 @main.command()
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the report.")
 @click.option("--write-back", is_flag=True,
@@ -555,6 +570,7 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
         raise click.UsageError("--write-back needs --neo4j URI")
     from .timing import Stopwatch, stage_of
 
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     stopwatch = Stopwatch() if timings else None
     with stage_of(stopwatch)("read from Neo4j" if neo4j_uri else "read+validate"):
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
@@ -600,12 +616,13 @@ def analysis_command(name: str, analyses: list[str], help: str):
 
     @main.command(name=name, help=help)
     @source_options
-    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+    @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                   help="Language of the report section.")
     def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
 
+        _check_out(out_dir)  # before the data is read: a bad --out is refused at once
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
         results = run_analyses(None, ds, only=analyses)  # the rooms read the validated tables
         with _writing(out_dir, name) as stage:
@@ -639,7 +656,7 @@ risk_command = analysis_command(
 @source_options
 @click.option("--default", "default_ids", required=True, metavar="ID[,ID…]",
               help="Entities that default in round 0 (comma-separated ids).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, default_ids,
            out_dir):
     """Default --default entities and propagate through guarantees, round by round.
@@ -659,6 +676,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     ids = [x.strip() for x in default_ids.split(",") if x.strip()]
     if not ids:
         raise click.BadParameter("give at least one entity id", param_hint="--default")
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     try:
         rounds, calls = stress_cascade(None, ds, ds.policy, ids)
@@ -700,7 +718,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
 @click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 4), help="Ego view: ties away.")
 @click.option("--budget", "node_budget", default=2000, show_default=True, type=click.IntRange(10, 20_000),
               help="Most nodes on one page; the page says what was left out.")
-@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(),
               help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers unmasked (default: masked).")
@@ -725,6 +743,7 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     from .viz import Book
     from .viz.command import ViewNotFound, write_view
 
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
     results = run_analyses(None, ds, only=["risk", "marketing"])
@@ -768,7 +787,7 @@ def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> N
 
 @main.command()
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--k", "k", type=click.IntRange(1, 10_000), default=None,
               help="Hubs on the campaign seed list.  [default: 10]")
 @click.option("--channel", metavar="ID", help="Campaign inside this chamber, market or intermediary.")
@@ -791,6 +810,7 @@ def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
       channelgraph hubs data/sample --out out/hubs
       channelgraph hubs data/sample --out out/hubs-c1 --k 5 --channel C0001
     """
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     _marketing_tables(ds, out_dir, "hubs", ("hubs", "campaign", "communities"), k=k, channel=channel,
                       region=region, hubs_rows=top)
@@ -798,7 +818,7 @@ def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
 
 @main.command()
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir):
     """Channel profiles for batch marketing (批量营销), ranked.
 
@@ -811,6 +831,7 @@ def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pa
     Example:
       channelgraph channels data/sample --out out/channels
     """
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     _marketing_tables(ds, out_dir, "channels", ("channels",))
 
@@ -820,7 +841,7 @@ def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pa
 
 @main.command(name="caps")
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the committee report (caps_report.md, caps_report.html).")
 def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir,
@@ -844,6 +865,7 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     from .analyses import write_results
     from .caps import run_caps, write_caps_report
 
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     res = run_caps(None, ds, ds.policy, {})
     with _writing(out_dir, "caps") as stage:
@@ -872,7 +894,7 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
 
 
 @main.command()
-@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(),
               help="Output folder.")
 @click.option("--data", "data", type=click.Path(file_okay=False),
               help="Analyse this dataset instead of generating the sample (300 customers, seed 42).")
@@ -888,8 +910,9 @@ def demo(out_dir, data, lang):
     """
     from .generate import generate_dataset
 
+    _check_out(out_dir)
     out_path = Path(out_dir)
-    if data is not None and out_dir.strip():
+    if data is not None:
         given, target = Path(data).resolve(), out_path.resolve()
         if given == target or target in given.parents:
             err.print(f"[bold red]✗[/] --data {_escape(data)} lies inside --out {_escape(out_dir)}, which demo "

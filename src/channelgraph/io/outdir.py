@@ -393,6 +393,14 @@ def write_one_file(path, data: bytes) -> Path:
         with open(tmp, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if exc.filename is None and exc.errno is not None:  # a failed write names no file: name it
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
+        raise
     except BaseException:
         try:
             os.unlink(tmp)
@@ -457,3 +465,17 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
                           "are as they were") from None
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def naming(path) -> Iterator[None]:
+    """Give an ``OSError`` of the block that names no file (a failed ``write``) *path* as its file.
+
+    For writers that do not say which file failed: *path* is the file or folder they write.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise type(exc)(exc.errno, exc.strerror, os.fspath(path)) from exc

@@ -687,6 +687,32 @@ class _QueuedFile:
             raise error
 
 
+class _Named:
+    """A file whose write and close errors name *path* (an ``OSError`` from ``write`` names no file)."""
+
+    def __init__(self, fh, path: Path):
+        self._fh, self._path = fh, path
+
+    def _named(self, exc: OSError) -> OSError:
+        if exc.filename is not None or exc.errno is None:
+            return exc
+        named = type(exc)(exc.errno, exc.strerror, str(self._path))
+        named.__cause__ = exc
+        return named
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._fh.write(data)
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    def close(self) -> None:
+        try:
+            self._fh.close()
+        except OSError as exc:
+            raise self._named(exc) from None
+
+
 def _move_into_place(done: Path, path: Path) -> None:
     """Rename the finished file *done* to *path*, replacing any file of that name.
 
@@ -725,8 +751,8 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
     handles = {}
     try:
         for p in targets:
-            handles[p] = (_QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS
-                          else open(partial[p], "wb"))  # noqa: SIM115 - closed below
+            handles[p] = _Named(_QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS
+                                else open(partial[p], "wb"), p)  # noqa: SIM115 - closed below
         csv_fh = handles.get(csv_path)
         json_fh = handles.get(json_path)
         if csv_fh:
