@@ -20,7 +20,7 @@ from rich.table import Table
 from . import __version__
 from .io import DatasetError, load_dataset
 from .model import format_yuan_human, parse_yuan
-from .policy import Policy, PolicyError
+from .policy import PolicyError
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -172,7 +172,13 @@ class _Progress:
 
 
 def _progress_bar(disable: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     return Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, disable=disable, transient=False)
