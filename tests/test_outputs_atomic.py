@@ -147,6 +147,24 @@ def test_ctrl_c_before_the_swap_keeps_the_previous_outputs_byte_for_byte(tmp_pat
     assert _beside(out) == []  # the staging folder is gone
 
 
+def test_sigterm_before_the_swap_ends_the_run_as_ctrl_c_does(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("risk", SAMPLE, "--out", out, pause="swap", flags=flags)
+    try:
+        _wait_for_flags(flags, "swap", run)
+        run.terminate()
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == f"✗ terminated (SIGTERM): {out} is unchanged (previous outputs kept)"
+    assert _tree(out) == before and _beside(out) == []
+
+
 def test_ctrl_c_on_a_first_run_leaves_no_folder(tmp_path):
     out, flags = tmp_path / "new", tmp_path / "flags"
     flags.mkdir()

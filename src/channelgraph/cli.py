@@ -195,14 +195,20 @@ def _writing(out_dir, command: str, option: str = "--out", replaceable=None, col
     replaces only the file of its name (:func:`~.io.outdir.staged_files`).
 
     An output folder that cannot be used or written ends the command with one line naming the
-    path, the reason and what to do (exit 3); an interruption with one line saying what is left
-    (exit 130). Either way the previous outputs are whole.
+    path, the reason and what to do (exit 3); Ctrl-C or SIGTERM with one line saying what is
+    left (exit 130). Either way the previous outputs are whole.
     """
+    import signal
+    import threading
+
     from rich.markup import escape
 
     from .io.outdir import OutputError, staged_files, staged_output
 
     stage = None
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         staging = (staged_files(out_dir, option=option) if collects
                    else staged_output(out_dir, command=command, option=option, replaceable=replaceable))
@@ -211,10 +217,22 @@ def _writing(out_dir, command: str, option: str = "--out", replaceable=None, col
     except OutputError as exc:
         err.print(f"[bold red]✗[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
         sys.exit(EXIT_SERVER)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         left = stage.kept() if stage is not None else f"{out_dir} is unchanged"
-        print(f"✗ interrupted: {left}", file=sys.stderr)
+        how = "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"✗ {how}: {left}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM while a command writes its outputs: it ends as Ctrl-C does (staging removed, one line)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
 
 
 # ----------------------------------------------------------------------------- generate
