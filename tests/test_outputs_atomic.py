@@ -347,3 +347,62 @@ def test_viz_adds_pages_to_a_folder_and_keeps_the_others(tmp_path):
         assert r.code == 0, str(r)
     assert sorted(p.name for p in views.iterdir()) == ["group-top.html", "mine.html", "overview.html"]
     assert f"→ {views}/overview.html" in run_cli("viz", SAMPLE, "--out", views, cwd=ROOT).stdout
+
+
+# ----------------------------------------------------------------------------- the swap, in process
+
+
+def _stage_files(out: Path, files: dict[str, str], **kwargs) -> None:
+    from channelgraph.io.outdir import staged_output
+
+    with staged_output(out, command="test", **kwargs) as stage:
+        for name, text in files.items():
+            (stage.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage.path / name).write_text(text, encoding="utf-8")
+
+
+def test_the_swap_without_an_exchange_falls_back_to_two_renames(tmp_path, monkeypatch):
+    from channelgraph.io import outdir
+
+    out = tmp_path / "out"
+    _stage_files(out, {"a.csv": "1", "views/v.html": "v"})
+    monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)  # a file system without RENAME_EXCHANGE
+    _stage_files(out, {"b.csv": "2"})
+    assert _tree(out) == {"b.csv": b"2"} and _beside(out) == []
+
+
+def test_a_swap_killed_between_its_two_renames_is_put_back_by_the_next_run(tmp_path):
+    from channelgraph.io.outdir import staged_output
+
+    out = tmp_path / "out"
+    _stage_files(out, {"a.csv": "1"})
+    out.rename(tmp_path / ".out.old-123-abcd")  # killed after the first rename …
+    (tmp_path / ".out.staging-123-efgh").mkdir()  # … with its staging folder left
+    with pytest.raises(KeyboardInterrupt), staged_output(out, command="test"):
+        raise KeyboardInterrupt  # the next run is interrupted: it has put the outputs back first
+    assert _tree(out) == {"a.csv": b"1"} and _beside(out) == []
+    _stage_files(out, {"b.csv": "2"})
+    assert _tree(out) == {"b.csv": b"2"} and _beside(out) == []
+
+
+def test_a_run_inside_a_run_on_the_same_out_is_refused(tmp_path):
+    from channelgraph.io.outdir import OutputBusy, staged_output
+
+    out = tmp_path / "out"
+    with staged_output(out, command="test") as stage:
+        (stage.path / "a.csv").write_text("1", encoding="utf-8")
+        with pytest.raises(OutputBusy, match="being written by another channelgraph run"):
+            _stage_files(out, {"b.csv": "2"})  # flock: a second open file description is refused too
+    assert _tree(out) == {"a.csv": b"1"}
+
+
+def test_two_viz_runs_writing_the_same_page_both_write_it_whole(tmp_path):
+    one = tmp_path / "one"
+    r = run_cli("viz", SAMPLE, "--view", "group", "--out", one, cwd=ROOT)
+    assert r.code == 0, str(r)
+    views = tmp_path / "views"
+    runs = [_start("viz", SAMPLE, "--view", "group", "--out", views) for _ in range(2)]
+    for p in runs:
+        _, stderr = p.communicate(timeout=300)
+        assert p.returncode == 0, stderr
+    assert _tree(views) == _tree(one)  # one page, whole, and no temporary name left
