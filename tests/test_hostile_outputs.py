@@ -94,7 +94,8 @@ def test_files_channelgraph_did_not_write_are_refused_not_deleted(tmp_path):
     out = tmp_path / "out"
     (out / "risk_groups.csv").mkdir(parents=True)  # a folder where a table goes, made by someone else
     r = run_cli("risk", SAMPLE, "--out", out, cwd=ROOT)
-    refused(r, EXIT_SERVER, f"{out} holds risk_groups.csv", "did not write", "move them out")
+    refused(r, EXIT_SERVER, f"{out} holds risk_groups.csv", "no record says channelgraph wrote them",
+            "move them out")
     _one_line(r)
     assert (out / "risk_groups.csv").is_dir()
 

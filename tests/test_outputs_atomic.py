@@ -306,7 +306,7 @@ def test_generate_force_never_deletes_other_files(tmp_path):
     (data / "entities.csv").write_text("id,kind\n", encoding="utf-8")
     (data / "notes.txt").write_text("mine", encoding="utf-8")
     r = run_cli("generate", data, "--customers", "20", "--quiet", "--force", cwd=ROOT)
-    assert r.code == 3 and "notes.txt" in r.stderr and "did not write" in r.stderr, str(r)
+    assert r.code == 3 and "notes.txt" in r.stderr and "no record says channelgraph wrote them" in r.stderr, str(r)
     assert (data / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (data / "entities.csv").read_text(encoding="utf-8") == "id,kind\n"
 

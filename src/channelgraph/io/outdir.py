@@ -316,13 +316,17 @@ def staged_output(out, *, command: str, option: str = "--out",
         except OSError as exc:
             raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc)})") from None
         if target.exists():
-            known = set().union(*_read_record(target))
+            record = _read_record(target)
+            known = set().union(*record)
             foreign = sorted(e for e in _entries(target) if e not in known
                              and not (replaceable and replaceable(e)))
             if foreign:
                 more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-                raise OutputError(f"{shown} holds {foreign[0]}{more}, which channelgraph did not write there, and a "
-                                  f"run replaces {option} as a whole: move them out or choose another {option}")
+                why = ("which channelgraph did not write there" if record else
+                       f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
+                       "an older version kept none)")
+                raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
+                                  f"move them out or choose another {option}")
         try:
             path = Path(_make_staging(target))
         except OSError as exc:
