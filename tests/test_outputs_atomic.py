@@ -385,6 +385,18 @@ def test_a_swap_killed_between_its_two_renames_is_put_back_by_the_next_run(tmp_p
     assert _tree(out) == {"b.csv": b"2"} and _beside(out) == []
 
 
+def test_a_mount_point_is_refused_with_a_folder_inside_it_to_use(tmp_path, monkeypatch):
+    from channelgraph.io.outdir import OutputError
+
+    out = tmp_path / "volume"
+    out.mkdir()
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == out or real(p))  # e.g. docker run -v …:/out
+    with pytest.raises(OutputError, match=f"is a mount point.*give a folder inside it, e.g. {out}/run"):
+        _stage_files(out, {"a.csv": "1"})
+    assert list(out.iterdir()) == []
+
+
 def test_a_run_inside_a_run_on_the_same_out_is_refused(tmp_path):
     from channelgraph.io.outdir import OutputBusy, staged_output
 

@@ -310,6 +310,9 @@ def staged_output(out, *, command: str, option: str = "--out",
     """
     shown = os.fspath(out)
     target = check_out(out, option)
+    if os.path.ismount(target):  # a mounted volume cannot be renamed, so it cannot be swapped
+        raise OutputError(f"{option} {shown} is a mount point, which a run cannot replace as a whole: give a folder "
+                          f"inside it, e.g. {os.path.join(shown, 'run')}")
     with _locked(target, shown):
         try:
             _tidy(target)
