@@ -144,12 +144,12 @@ def _print_summary(data, s: dict, ds) -> None:
     out.print(f"policy: {ds.policy.source}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
 
 
-def _check_out(out_dir, option: str = "--out") -> None:
+def _check_out(out_dir, option: str = "--out", replaced: bool = True) -> None:
     """Refuse at once (one line, exit 3) an *out_dir* that cannot be an output folder."""
     from .io.outdir import OutputError, check_out
 
     try:
-        check_out(out_dir, option)
+        check_out(out_dir, option, replaced=replaced)
     except OutputError as exc:
         err.print(f"[bold red]✗[/] {_escape(str(exc))}", soft_wrap=True, highlight=False)
         sys.exit(EXIT_SERVER)
@@ -767,7 +767,7 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     from .viz import Book
     from .viz.command import ViewNotFound, write_view
 
-    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, replaced=False)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
     results = run_analyses(None, ds, only=["risk", "marketing"])

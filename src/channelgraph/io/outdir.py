@@ -81,13 +81,15 @@ def _hint(exc: OSError) -> str:
                                                                                    "choose another --out")
 
 
-def check_out(out, option: str = "--out") -> Path:
+def check_out(out, option: str = "--out", replaced: bool = True) -> Path:
     """The absolute folder *out* names, or :class:`OutputError` saying why it cannot be an output folder.
 
     Parameters
     ----------
     out : the folder as the user gave it.
     option : how the user gave it, for the messages (``--out``, ``OUT_DIR``).
+    replaced : whether a run replaces the folder as a whole (then a mount point, which cannot
+        be renamed, is refused); not for a folder that collects files (``viz``).
 
     Returns
     -------
@@ -108,6 +110,9 @@ def check_out(out, option: str = "--out") -> Path:
         raise OutputError(f"{option} {text} is the root folder: choose a folder of its own")
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option} {text} is a file, not a folder: choose another {option} or remove the file")
+    if replaced and os.path.ismount(target):  # a mounted volume cannot be renamed, so it cannot be swapped
+        raise OutputError(f"{option} {text} is a mount point, which a run cannot replace as a whole: give a folder "
+                          f"inside it, e.g. {os.path.join(text, 'run')}")
     cwd = Path.cwd().resolve()
     if target == cwd or target in cwd.parents:
         raise OutputError(f"{option} {text} is the current folder or holds it, and a run replaces its output "
@@ -310,9 +315,6 @@ def staged_output(out, *, command: str, option: str = "--out",
     """
     shown = os.fspath(out)
     target = check_out(out, option)
-    if os.path.ismount(target):  # a mounted volume cannot be renamed, so it cannot be swapped
-        raise OutputError(f"{option} {shown} is a mount point, which a run cannot replace as a whole: give a folder "
-                          f"inside it, e.g. {os.path.join(shown, 'run')}")
     with _locked(target, shown):
         try:
             _tidy(target)
@@ -442,7 +444,7 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
         naming the file and the reason; the file of that name in *out* is as it was).
     """
     shown = os.fspath(out)
-    target = check_out(out, option)
+    target = check_out(out, option, replaced=False)
     try:
         target.mkdir(exist_ok=True)
         for p in target.glob(".channelgraph-*-*"):
