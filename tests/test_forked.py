@@ -9,11 +9,16 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE
 
 from channelgraph import _forked
-from channelgraph._forked import SideProcessError, SideProcesses, can_fork, side_private_bytes
+from channelgraph._forked import (
+    SideProcessError,
+    SideProcesses,
+    can_fork,
+    side_private_bytes,
+)
 from channelgraph.cli import main
-from conftest import SAMPLE
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="forking is not available or not safe here")
 
@@ -126,13 +131,30 @@ def test_analyze_writes_the_same_files_with_and_without_side_processes(tmp_path,
 
 
 @needs_fork
-def test_a_table_a_side_process_cannot_write_fails_the_run(tmp_path):
+def test_a_table_a_side_process_cannot_write_fails_the_run(tmp_path, monkeypatch):
+    import errno
+
+    from channelgraph import cli
+
     out = tmp_path / "out"
-    (out / "caps.csv").mkdir(parents=True)  # the caps room's table: written by a side process
+    r = CliRunner().invoke(main, ["risk", str(SAMPLE), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    before = _tree(out)
+    writes = cli._write_some_tables
+
+    def full_disk(items, folder):  # runs in the side process (a fork sees the patched function)
+        if os.getpid() != parent:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "caps.csv"))
+        return writes(items, folder)
+
+    parent = os.getpid()
+    monkeypatch.setattr(cli, "_write_some_tables", full_disk)
     r = CliRunner().invoke(main, ["analyze", str(SAMPLE), "--out", str(out), "--lang", "en"])
-    assert r.exit_code != 0
-    assert isinstance(r.exception, OSError) or "caps.csv" in r.output
-    assert (out / "caps.csv").is_dir() and not list(out.rglob("*.partial"))
+    assert r.exit_code == 3, r.output
+    assert f"could not write {out}/caps.csv: No space left on device" in r.output
+    assert "is unchanged (previous outputs kept)" in r.output
+    assert _tree(out) == before and not list(out.rglob("*.partial"))
+    assert [p.name for p in tmp_path.iterdir() if "staging" in p.name] == []
 
 
 @needs_fork
@@ -146,3 +168,24 @@ def test_run_everything_lists_the_same_files_in_the_same_order(tmp_path, monkeyp
     _, here = run_everything(load_dataset(SAMPLE), tmp_path / "here", "en")
     assert [p.relative_to(tmp_path / "forked") for p in forked] == [p.relative_to(tmp_path / "here") for p in here]
     assert forked[0].name == "book_by_status.csv" and forked[-1].suffix in (".md", ".html")
+
+
+@needs_fork
+def test_a_failed_block_kills_and_reaps_its_side_processes():
+    import time
+
+    with pytest.raises(KeyboardInterrupt), SideProcesses() as side:
+        job = side.run(time.sleep, 30)
+        raise KeyboardInterrupt
+    assert job.pid and not os.path.exists(f"/proc/{job.pid}")
+    with pytest.raises(SideProcessError, match="interrupted"):
+        job.result()
+
+
+@needs_fork
+def test_end_side_processes_ends_those_started_anywhere():
+    import time
+
+    job = SideProcesses().run(time.sleep, 30)  # e.g. the views' own writer
+    _forked.end_side_processes()
+    assert not os.path.exists(f"/proc/{job.pid}") and _forked._LIVE == []

@@ -14,6 +14,12 @@ runs at once in this process, with the same result. The child pauses the garbage
 through a pipe and ends with ``os._exit`` (no ``atexit`` handlers, no stdio buffers of the
 parent flushed twice).
 
+A side process does not outlive this one: it asks the kernel for SIGKILL when its parent
+ends (``PR_SET_PDEATHSIG``, checking the parent did not end before it asked), ignores Ctrl-C
+(this process decides), and :class:`SideProcesses` used as a context manager kills the ones
+still running when the block fails or is interrupted. A killed writer leaves at most a
+partial file in a staging folder that is never swapped in (see :mod:`channelgraph.io.outdir`).
+
 >>> side = SideProcesses()
 >>> job = side.run(sum, [1, 2, 3])
 >>> job.result()
@@ -24,22 +30,73 @@ parent flushed twice).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
 import resource
+import signal
 import sys
 import threading
+import time
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Self
 
 #: Set to ``0`` to run the side work in this process (same outputs; for debugging).
 ENV_SWITCH = "CHANNELGRAPH_SIDE_PROCESSES"
 
 
+#: Test hook, not for users: ``DIR:point[,point…]`` makes the process pause at each named
+#: point (``side``: a side process before its work; ``swap``: a run whose outputs are all
+#: staged, before they are swapped in) until the test removes ``DIR/<point>-<pid>``, at most
+#: a minute. The tests use it to interrupt or kill a run at a known moment.
+TEST_PAUSE_ENV = "CHANNELGRAPH_TEST_PAUSE"
+
+_PR_SET_PDEATHSIG = 1
+
 _TALLY = [0]
+#: Side processes started and not yet waited for, whoever started them (see :func:`end_side_processes`).
+_LIVE: list = []
+
+
+def end_side_processes() -> None:
+    """Kill and reap every side process still running (a run that failed or was interrupted).
+
+    Whoever started them (the tables' writers, the views' pages): nothing of a failed run may
+    go on writing after the run has cleaned up.
+    """
+    while _LIVE:
+        _LIVE.pop().end()
+
+
+def pause_for_tests(point: str) -> None:
+    """Pause at *point* when :data:`TEST_PAUSE_ENV` names it (a test hook; nothing otherwise)."""
+    spec = os.environ.get(TEST_PAUSE_ENV)
+    if not spec:
+        return
+    folder, _, points = spec.rpartition(":")
+    if point not in points.split(","):
+        return
+    flag = os.path.join(folder, f"{point}-{os.getpid()}")
+    with open(flag, "w", encoding="ascii"):
+        pass
+    deadline = time.monotonic() + 60
+    while os.path.exists(flag) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Ask the kernel to SIGKILL this process when its parent ends; end now if it already has."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent ended between the fork and prctl
+        os._exit(1)
 
 
 def side_private_bytes() -> int:
@@ -105,7 +162,27 @@ class Job:
             value._side_noted = True
         raise value
 
+    def end(self) -> None:
+        """Kill the side process if it still runs and reap it (its result is then lost)."""
+        if self.pid is None or self.outcome is not None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        if self in _LIVE:
+            _LIVE.remove(self)
+        if self.fd is not None:
+            os.close(self.fd)
+        self.outcome = ("error", SideProcessError("a side process was ended: the run was interrupted"), "")
+
     def _collect(self) -> tuple:
+        if self in _LIVE:
+            _LIVE.remove(self)
         with os.fdopen(self.fd, "rb") as fh:
             data = fh.read()
         _, status = os.waitpid(self.pid, 0)
@@ -124,6 +201,19 @@ class SideProcesses:
 
     jobs: list[Job] = field(default_factory=list)
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        """On an error or an interruption, kill the side processes still running (and reap them)."""
+        if kind is not None:
+            self.end()
+
+    def end(self) -> None:
+        """Kill every side process still running; their results are lost."""
+        for job in self.jobs:
+            job.end()
+
     def run(self, fn: Callable, *args) -> Job:
         """Start ``fn(*args)`` in a forked process, or run it now when forking is not safe here.
 
@@ -136,16 +226,18 @@ class SideProcesses:
         sys.stdout.flush()
         sys.stderr.flush()
         read_fd, write_fd = os.pipe()
+        parent = os.getpid()
         with warnings.catch_warnings():
             # Python 3.12+ warns on fork when the process has other OS threads: here only the
             # idle native pools above, which the child does not use.
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, seen through its result
-            _child(read_fd, write_fd, fn, args)
+            _child(read_fd, write_fd, fn, args, parent)
         os.close(write_fd)
         job = Job(pid=pid, fd=read_fd)
         self.jobs.append(job)
+        _LIVE.append(job)
         return job
 
     def wait(self) -> list:
@@ -154,7 +246,7 @@ class SideProcesses:
         for job in self.jobs:
             try:
                 results.append(job.result())
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - raised below, once every job has ended
                 results.append(None)
                 first_error = first_error or exc
         if first_error is not None:
@@ -167,14 +259,18 @@ class SideProcesses:
         return sum(j.private_bytes for j in self.jobs)
 
 
-def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple) -> None:  # pragma: no cover - child
+def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple,
+           parent: int) -> None:  # pragma: no cover - child
     try:
+        _die_with_parent(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+        pause_for_tests("side")
         gc.disable()
         at_start = _resident_bytes()  # all shared with the parent yet
         os.close(read_fd)
         try:
             outcome = ("ok", fn(*args), "")
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
             outcome = ("error", exc, traceback.format_exc())
         usage = resource.getrusage(resource.RUSAGE_SELF)
         # Peak private memory, estimated: the most it allocated beyond what it started with (its
@@ -185,7 +281,7 @@ def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple) -> None:  # p
         extra = (grew + _private_bytes(),)
         try:
             data = pickle.dumps(outcome + extra)
-        except Exception as exc:  # an unpicklable result or exception: send its text
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception: send its text
             data = pickle.dumps(("error", SideProcessError(f"{type(exc).__name__}: {exc}"), outcome[2]) + extra)
         with os.fdopen(write_fd, "wb") as fh:
             fh.write(data)

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape as _escape
 from rich.table import Table
 
 from . import __version__
 from .io import DatasetError, load_dataset
 from .model import format_yuan_human, parse_yuan
-from .policy import Policy, PolicyError
+from .policy import PolicyError
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -26,6 +29,7 @@ out = Console(highlight=False)
 #: failure (a file that cannot be read or written, a full disk, an unreachable server),
 #: 4 an internal error (a bug), 130 interrupted (Ctrl-C).
 EXIT_DATA = 1
+EXIT_USAGE = 2
 EXIT_SERVER = 3
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
@@ -147,6 +151,17 @@ def _print_summary(data, s: dict, ds) -> None:
     out.print(f"policy: {ds.policy.source}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
 
 
+def _check_out(out_dir, option: str = "--out", replaced: bool = True) -> None:
+    """Refuse at once (one line, exit 3) an *out_dir* that cannot be an output folder."""
+    from .io.outdir import OutputError, check_out
+
+    try:
+        check_out(out_dir, option, replaced=replaced)
+    except OutputError as exc:
+        err.print(f"[bold red]✗[/] {_escape(str(exc))}", soft_wrap=True, highlight=False)
+        sys.exit(EXIT_SERVER)
+
+
 # ----------------------------------------------------------------------------- generate
 
 
@@ -164,24 +179,91 @@ class _Progress:
 
 
 def _progress_bar(disable: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     return Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, disable=disable, transient=False)
 
 
+# ----------------------------------------------------------------------------- output folders
+
+
+@contextmanager
+def _writing(out_dir, command: str, option: str = "--out", replaceable=None, collects: bool = False):
+    """Stage a command's outputs and swap them in as *out_dir* at the end (see :mod:`.io.outdir`).
+
+    With *collects*, *out_dir* is a folder that collects files (``viz``): each file written
+    replaces only the file of its name (:func:`~.io.outdir.staged_files`).
+
+    An output folder that cannot be used or written ends the command with one line naming the
+    path, the reason and what to do (exit 3); Ctrl-C or SIGTERM with one line saying what is
+    left (exit 130). Either way the previous outputs are whole.
+    """
+    import signal
+    import threading
+
+    from rich.markup import escape
+
+    from .io.outdir import OutputError, staged_files, staged_output
+
+    stage = None
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        staging = (staged_files(out_dir, option=option) if collects
+                   else staged_output(out_dir, command=command, option=option, replaceable=replaceable))
+        with staging as stage:
+            yield stage
+    except OutputError as exc:
+        err.print(f"[bold red]✗[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
+        sys.exit(EXIT_SERVER)
+    except KeyboardInterrupt as exc:
+        left = stage.kept() if stage is not None else f"{out_dir} is unchanged"
+        how = "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"✗ {how}: {left}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM while a command writes its outputs: it ends as Ctrl-C does (staging removed, one line)."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+# ----------------------------------------------------------------------------- generate
+
+
+#: The files a generated dataset folder holds; ``generate --force`` replaces a folder holding only these.
+DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv", "policy.toml")
+
+
 @main.command()
-@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.argument("out_dir", type=click.Path())
 @click.option("--customers", default=300, show_default=True, type=click.IntRange(10, 5_000_000),
               help="How many customers (persons and enterprises with is_customer=true).")
 @click.option("--seed", default=42, show_default=True, help="Random seed; same arguments ⇒ identical files.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def generate(out_dir, customers, seed, quiet):
+@click.option("--force", is_flag=True,
+              help="Replace OUT_DIR if it already holds a dataset (only dataset files; anything else is refused).")
+def generate(out_dir, customers, seed, quiet, force):
     """Write a realistic synthetic regional-bank extract in the input contract.
 
     Chinese names, chambers, a large textile market, brokers and loan agencies,
     key persons who refer dozens, control groups, guarantee circles and chains,
-    supplier dependence, five-class status, schemes and prospects.
+    supplier dependence, five-class status, schemes and prospects. A folder that is not
+    empty is refused (exit 2) unless --force; the dataset appears whole or not at all.
 
     \b
     Example:
@@ -189,9 +271,16 @@ def generate(out_dir, customers, seed, quiet):
     """
     from .generate import generate_dataset
 
+    _check_out(out_dir, "OUT_DIR")
+    folder = Path(out_dir)
+    if not force and out_dir.strip() and folder.is_dir() and any(folder.iterdir()):
+        err.print(f"[bold red]✗[/] {_escape(out_dir)} is not empty: give --force to replace the dataset in it, "
+                  "or choose an empty or new folder", soft_wrap=True, highlight=False)
+        sys.exit(EXIT_USAGE)
     t0 = time.perf_counter()
-    with _progress_bar(quiet) as bar:
-        counts = generate_dataset(out_dir, customers=customers, seed=seed, progress=_Progress(bar))
+    with _writing(out_dir, "generate", option="OUT_DIR",
+                  replaceable=lambda entry: entry in DATASET_FILES) as stage, _progress_bar(quiet) as bar:
+        counts = generate_dataset(stage.path, customers=customers, seed=seed, progress=_Progress(bar))
     dt = time.perf_counter() - t0
     if not quiet:
         out.print(f"[green]✓[/] wrote {out_dir} in {dt:.1f}s: "
@@ -430,15 +519,10 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     Returns ``(results, files)``; the library equivalent of ``analyze``. A
     :class:`~channelgraph.timing.Stopwatch` times each stage.
     """
-    from ._forked import SideProcesses, can_fork
-    from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
-    from .io.write import write_table
+    from ._forked import SideProcesses
     from .marketing import prefetch_marketing
-    from .marketing._background import settle as settle_background
-    from .report import write_report
     from .risk._facts import facts_of
     from .timing import stage_of
-    from .viz import write_views
 
     timed = stage_of(stopwatch)
     # No whole-book NetworkX graph: the rooms and the views read the validated tables.
@@ -455,7 +539,19 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     # the next room would itself wait for the background work (the marketing room): then this
     # process writes them, one by one, as long as that work goes on. Either way the files are
     # the same bytes.
-    side = SideProcesses()
+    with SideProcesses() as side:  # on a failure or Ctrl-C the side processes still running are killed
+        return _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed)
+
+
+def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
+    from ._forked import can_fork
+    from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
+    from .io.outdir import naming
+    from .io.write import write_table
+    from .marketing._background import settle as settle_background
+    from .report import write_report
+    from .viz import write_views
+
     waiting: list = []  # (room, table, frame) not written yet
     written: dict = {}  # (room, table) → files
     batches: list = []
@@ -473,7 +569,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
 
     _load_rooms()
     order = schedule([a.name for a in REGISTRY])
-    after_it = {a.name: b for a, b in zip(order, order[1:])}
+    after_it = {a.name: b for a, b in pairwise(order)}
 
     def write_room(name, result):
         # idle: the next analysis would wait for the background work (the marketing room)
@@ -486,14 +582,16 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     with timed("tables"):
         write_waiting(force=True)
         summary = write_summary(results, ds, out_dir)
-    with timed("views"):
+    with timed("views"), naming(Path(out_dir) / "views"):
         views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
     with timed("report"):
-        files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
+        with naming(Path(out_dir) / "report.html"):
+            files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
         if "caps" in results:
             from .caps import write_caps_report
 
-            files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name, mask=mask)
+            with naming(Path(out_dir) / "caps_report.html"):
+                files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name, mask=mask)
     with timed("tables"):
         side.wait()
         written.update(((room, name), paths) for job in batches for room, name, paths in job.result())
@@ -504,7 +602,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
 
 @main.command()
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the report.")
 @click.option("--write-back", is_flag=True,
@@ -532,17 +630,20 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
         raise click.UsageError("--write-back needs --neo4j URI")
     from .timing import Stopwatch, stage_of
 
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     stopwatch = Stopwatch() if timings else None
     with stage_of(stopwatch)("read from Neo4j" if neo4j_uri else "read+validate"):
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    results, files = run_everything(ds, Path(out_dir), lang, mask=not no_mask, stopwatch=stopwatch)
-    out.print(f"[green]✓[/] analysed {data or _target(neo4j_uri, None, None, None).uri}: {len(files)} files in "
-              f"{out_dir}")
-    if stopwatch is not None:
-        from .io.write import write_json
+    with _writing(out_dir, "analyze") as stage:
+        results, files = run_everything(ds, stage.path, lang, mask=not no_mask, stopwatch=stopwatch)
+        if stopwatch is not None:
+            from .io.write import write_json
 
+            write_json(stopwatch.to_dict(), stage.path / "timings.json")
+    shown = data or _target(neo4j_uri, None, None, None).uri  # the URI without its password
+    out.print(f"[green]✓[/] analysed {_escape(str(shown))}: {len(files)} files in {_escape(out_dir)}")
+    if stopwatch is not None:
         _print_timings(stopwatch)
-        write_json(stopwatch.to_dict(), Path(out_dir) / "timings.json")
     if write_back:
         from .store.neo4j import Neo4jFailure, write_back_results
 
@@ -577,19 +678,21 @@ def analysis_command(name: str, analyses: list[str], help: str):
 
     @main.command(name=name, help=help)
     @source_options
-    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+    @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
     @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
                   help="Language of the report section.")
     def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
 
+        _check_out(out_dir)  # before the data is read: a bad --out is refused at once
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
         results = run_analyses(None, ds, only=analyses)  # the rooms read the validated tables
-        files = write_results(results, ds, Path(out_dir))
-        out.print(f"[green]✓[/] {name}: {len(files)} files in {out_dir}")
+        with _writing(out_dir, name) as stage:
+            files = [stage.final(f) for f in write_results(results, ds, stage.path)]
+        out.print(f"[green]✓[/] {name}: {len(files)} files in {_escape(out_dir)}")
         for f in files:
             if f.suffix == ".csv":
-                out.print(f"  {f}")
+                out.print(f"  {_escape(str(f))}")
 
     return command
 
@@ -615,7 +718,7 @@ risk_command = analysis_command(
 @source_options
 @click.option("--default", "default_ids", required=True, metavar="ID[,ID…]",
               help="Entities that default in round 0 (comma-separated ids).")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, default_ids,
            out_dir):
     """Default --default entities and propagate through guarantees, round by round.
@@ -635,12 +738,15 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     ids = [x.strip() for x in default_ids.split(",") if x.strip()]
     if not ids:
         raise click.BadParameter("give at least one entity id", param_hint="--default")
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     try:
         rounds, calls = stress_cascade(None, ds, ds.policy, ids)
     except UnknownEntityError as exc:
         raise click.BadParameter(f"{exc} (not in entities)", param_hint="--default") from None
-    files = write_table(rounds, Path(out_dir), "stress_rounds") + write_table(calls, Path(out_dir), "stress_calls")
+    with _writing(out_dir, "stress") as stage:
+        files = [stage.final(f) for f in
+                 write_table(rounds, stage.path, "stress_rounds") + write_table(calls, stage.path, "stress_calls")]
     t = Table(box=None, show_header=True, header_style="bold")
     for c in ("round", "defaulted", "exposure hit", "cumulative", "of tier-1", "calls", "called"):
         t.add_column(c, justify="left" if c == "defaulted" else "right")
@@ -655,7 +761,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
               f"{len(rounds)} round{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan")
     for f in files:
         if f.suffix == ".csv":
-            out.print(f"  {f}")
+            out.print(f"  {_escape(str(f))}")
 
 
 # --- viz commands ------------------------------------------------------------- viz
@@ -674,7 +780,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
 @click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 4), help="Ego view: ties away.")
 @click.option("--budget", "node_budget", default=2000, show_default=True, type=click.IntRange(10, 20_000),
               help="Most nodes on one page; the page says what was left out.")
-@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(),
               help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers unmasked (default: masked).")
@@ -699,17 +805,20 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     from .viz import Book
     from .viz.command import ViewNotFound, write_view
 
+    _check_out(out_dir, replaced=False)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
     results = run_analyses(None, ds, only=["risk", "marketing"])
-    try:
-        path, view = write_view(Book.of(ds), results, view_kind, out_dir, ident, hops=hops, lang=lang,
-                                mask=not no_mask, node_budget=node_budget, policy=ds.policy)
-    except ViewNotFound as exc:
-        raise click.BadParameter(str(exc), param_hint="--id") from None
+    with _writing(out_dir, "viz", collects=True) as stage:  # the page appears whole; other pages stay
+        try:
+            path, view = write_view(Book.of(ds), results, view_kind, stage.path, ident, hops=hops, lang=lang,
+                                    mask=not no_mask, node_budget=node_budget, policy=ds.policy)
+        except ViewNotFound as exc:
+            raise click.BadParameter(str(exc), param_hint="--id") from None
+        path = stage.final(path)
     left = view.stats.get("left_out_nodes", 0)
     out.print(f"[green]✓[/] {view_kind}: {len(view.nodes):,} nodes, {len(view.edges):,} ties"
-              + (f" ({left:,} nodes left out, see the page's notes)" if left else "") + f" → {path}",
+              + (f" ({left:,} nodes left out, see the page's notes)" if left else "") + f" → {_escape(str(path))}",
               markup=True, highlight=False)
     if no_mask:
         err.print("[yellow]![/] not masked: the page shows ID-card and phone numbers; do not share it")
@@ -730,16 +839,17 @@ def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> N
     except ScopeError as exc:
         opt = "--channel" if "channel" in str(exc) else "--region"
         raise click.BadParameter(str(exc), param_hint=opt) from None
-    files = write_results({"marketing": res}, ds, Path(out_dir))
-    out.print(f"[green]✓[/] {name}: {len(files)} files in {out_dir}")
+    with _writing(out_dir, name) as stage:
+        files = [stage.final(f) for f in write_results({"marketing": res}, ds, stage.path)]
+    out.print(f"[green]✓[/] {name}: {len(files)} files in {_escape(out_dir)}")
     for f in files:
         if f.suffix == ".csv":
-            out.print(f"  {f}")
+            out.print(f"  {_escape(str(f))}")
 
 
 @main.command()
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--k", "k", type=click.IntRange(1, 10_000), default=None,
               help="Hubs on the campaign seed list.  [default: 10]")
 @click.option("--channel", metavar="ID", help="Campaign inside this chamber, market or intermediary.")
@@ -762,6 +872,7 @@ def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
       channelgraph hubs data/sample --out out/hubs
       channelgraph hubs data/sample --out out/hubs-c1 --k 5 --channel C0001
     """
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     _marketing_tables(ds, out_dir, "hubs", ("hubs", "campaign", "communities"), k=k, channel=channel,
                       region=region, hubs_rows=top)
@@ -769,7 +880,7 @@ def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
 
 @main.command()
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir):
     """Channel profiles for batch marketing (批量营销), ranked.
 
@@ -782,6 +893,7 @@ def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pa
     Example:
       channelgraph channels data/sample --out out/channels
     """
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     _marketing_tables(ds, out_dir, "channels", ("channels",))
 
@@ -791,7 +903,7 @@ def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pa
 
 @main.command(name="caps")
 @source_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the committee report (caps_report.md, caps_report.html).")
 def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir,
@@ -810,17 +922,19 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
       channelgraph caps data/sample --out out/caps
       channelgraph caps data/sample --policy my-policy.toml --lang en --out out/caps-en
     """
-    from .analyses import write_results
     from rich.markup import escape
 
+    from .analyses import write_results
     from .caps import run_caps, write_caps_report
     from .viz.mask import mask_text
 
+    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     res = run_caps(None, ds, ds.policy, {})
-    out_path = Path(out_dir)
-    files = write_results({"caps": res}, ds, out_path)
-    files += write_caps_report(res, ds.policy, out_path, lang, ds.name)
+    with _writing(out_dir, "caps") as stage:
+        files = write_results({"caps": res}, ds, stage.path)
+        files += write_caps_report(res, ds.policy, stage.path, lang, ds.name)
+        files = [stage.final(f) for f in files]
     t = Table(box=None, show_header=True, header_style="bold")
     for col in ("scheme", "channel", "total cap", "per borrower", "single source", "utilised", "headroom", "status"):
         t.add_column(col, justify="left" if col in ("scheme", "channel", "status") else "right", overflow="fold")
@@ -833,17 +947,17 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     n = res.summary["breaches"]
     out.print(f"[green]✓[/] caps: {res.summary['schemes']} schemes, {res.summary['schemes_in_breach']} with breaches "
               f"({n['scheme_total']} over the total cap, {n['borrower']} borrowers, {n['risk_source']} risk sources); "
-              f"{len(files)} files in {out_dir}")
+              f"{len(files)} files in {escape(out_dir)}")
     for f in files:
         if f.suffix in (".csv", ".md", ".html"):
-            out.print(f"  {f}")
+            out.print(f"  {escape(str(f))}")
 
 
 # ----------------------------------------------------------------------------- demo
 
 
 @main.command()
-@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(),
               help="Output folder.")
 @click.option("--data", "data", type=click.Path(file_okay=False),
               help="Analyse this dataset instead of generating the sample (300 customers, seed 42).")
@@ -859,18 +973,29 @@ def demo(out_dir, data, lang):
     """
     from .generate import generate_dataset
 
+    _check_out(out_dir)
     out_path = Path(out_dir)
-    if data is None:
-        data = out_path / "data"
-        out.print(f"[bold]1/3[/] generating the sample bank (300 customers, seed 42) into {data}")
-        generate_dataset(data, customers=300, seed=42)
-    else:
-        out.print(f"[bold]1/3[/] using {data}")
-    out.print("[bold]2/3[/] validating")
-    ds = _load(str(data), None, None)
-    _print_summary(str(data), ds.summary(), ds)
-    out.print("[bold]3/3[/] analysing")
-    results, files = run_everything(ds, out_path, lang)
+    if data is not None:
+        given, target = Path(data).resolve(), out_path.resolve()
+        if given == target or target in given.parents:
+            err.print(f"[bold red]✗[/] --data {_escape(data)} lies inside --out {_escape(out_dir)}, which demo "
+                      "replaces as a whole: choose another --out", soft_wrap=True, highlight=False)
+            sys.exit(EXIT_USAGE)
+    with _writing(out_dir, "demo") as stage:
+        if data is None:
+            out.print(f"[bold]1/3[/] generating the sample bank (300 customers, seed 42) into "
+                      f"{_escape(str(out_path / 'data'))}")
+            generate_dataset(stage.path / "data", customers=300, seed=42)
+            shown_data, data = str(out_path / "data"), stage.path / "data"
+        else:
+            out.print(f"[bold]1/3[/] using {_escape(data)}")
+            shown_data = data
+        out.print("[bold]2/3[/] validating")
+        ds = _load(str(data), None, None)
+        _print_summary(_escape(shown_data), ds.summary(), ds)
+        out.print("[bold]3/3[/] analysing")
+        results, files = run_everything(ds, stage.path, lang)
+        files = [stage.final(f) for f in files]
     _print_findings(results, lang)
     out.print(f"\n[bold green]✓ done[/] — {len(files)} files in {out_path}/. Open first:")
     first = [out_path / "report.html", out_path / "views" / "overview.html"]

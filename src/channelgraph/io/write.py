@@ -39,10 +39,11 @@ import operator
 import os
 import queue
 import re
+import secrets
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from itertools import chain, compress, repeat
 from pathlib import Path
 
@@ -50,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import format_yuan  # noqa: F401  (importable from here, as it always was)
+from .outdir import temporary_name
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
@@ -141,10 +143,10 @@ def _csv_column(series: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(dtype) and not series.isna().any():
         return series.astype(str)
     if pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.Float64Dtype):
-        return pd.Series(["" if x != x else repr(x) for x in series.tolist()], dtype=object)
+        return pd.Series(["" if x != x else repr(x) for x in series.tolist()], dtype=object)  # noqa: PLR0124 - NaN
     values = series.tolist()
     if pd.api.types.infer_dtype(values, skipna=True) == "string":
-        text = pd.Series(["" if v is None or v != v else v for v in values], dtype=object)
+        text = pd.Series(["" if v is None or v != v else v for v in values], dtype=object)  # noqa: PLR0124 - NaN
     else:
         text = pd.Series([_csv_text(v) for v in values], dtype=object)
     first = text.str[:1]
@@ -183,18 +185,17 @@ def write_json(data, path: Path) -> Path:
     Parameters
     ----------
     data : JSON-able data; Decimals, sets, numpy scalars and paths are turned into JSON values.
-    path : the file to write (its folder is created).
+    path : the file to write (its folder is created); replaced only once complete.
 
     Returns
     -------
     pathlib.Path
         *path*.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False, default=_json_default)
-        fh.write("\n")
-    return path
+    from .outdir import write_one_file
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False, default=_json_default) + "\n"
+    return write_one_file(Path(path), text.encode("utf-8"))
 
 
 def _json_default(o):
@@ -362,10 +363,11 @@ def _output_columns(df: pd.DataFrame) -> list[_OutputColumn]:
         name = str(c)
         if series.dtype == object:
             values = series.to_numpy()
-            if n and set(map(type, values)) <= {list, tuple}:  # rebuilding keeps lists as they are
-                if set(map(type, chain.from_iterable(values))) <= {str}:
-                    planned[name] = _OutputColumn(name, "list", values.tolist())
-                    continue
+            # rebuilding keeps lists (of str) as they are
+            if (n and set(map(type, values)) <= {list, tuple}
+                    and set(map(type, chain.from_iterable(values))) <= {str}):
+                planned[name] = _OutputColumn(name, "list", values.tolist())
+                continue
             # the reference rebuilds the column from a list: the same dtype inference
             series = pd.DataFrame({name: series.tolist()}, index=range(n))[name]
         planned[name] = _classify(name, series)
@@ -653,7 +655,7 @@ class _QueuedFile:
     """
 
     def __init__(self, path: Path):
-        self._fh = open(path, "wb")
+        self._fh = open(path, "wb")  # noqa: SIM115 - closed by close()
         self._queue: queue.Queue = queue.Queue(maxsize=4)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._drain, name="channelgraph-writer", daemon=True)
@@ -667,7 +669,7 @@ class _QueuedFile:
             if self._error is None:
                 try:
                     self._fh.write(data)
-                except BaseException as exc:  # raised by the next write or close
+                except BaseException as exc:  # noqa: BLE001 - raised by the next write or close
                     self._error = exc
 
     def write(self, data: bytes) -> None:
@@ -685,6 +687,32 @@ class _QueuedFile:
             raise error
 
 
+class _Named:
+    """A file whose write and close errors name *path* (an ``OSError`` from ``write`` names no file)."""
+
+    def __init__(self, fh, path: Path):
+        self._fh, self._path = fh, path
+
+    def _named(self, exc: OSError) -> OSError:
+        if exc.filename is not None or exc.errno is None:
+            return exc
+        named = type(exc)(exc.errno, exc.strerror, str(self._path))
+        named.__cause__ = exc
+        return named
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._fh.write(data)
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    def close(self) -> None:
+        try:
+            self._fh.close()
+        except OSError as exc:
+            raise self._named(exc) from None
+
+
 def _move_into_place(done: Path, path: Path) -> None:
     """Rename the finished file *done* to *path*, replacing any file of that name.
 
@@ -693,13 +721,19 @@ def _move_into_place(done: Path, path: Path) -> None:
     existing file makes the kernel allocate and start writing the new file's blocks before
     ``rename`` returns — 0.4 s of a 100k-customer ``analyze`` run into its previous output
     folder, 0.13 s per 270 MB, measured. A run's outputs can be written again, so they do not
-    need that guard; *path* is missing only between the two renames.
+    need that guard; *path* is missing only between the two renames. The aside name is unique
+    to the run (a concurrent writer of the same file never takes it); a file another writer
+    moved away meanwhile is simply not there to move.
     """
     if os.path.islink(path) or os.path.isfile(path):
-        aside = path.with_name(path.name + ".old")
-        os.replace(path, aside)
+        aside = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.old")
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:  # another writer moved it first
+            aside = None
         os.replace(done, path)
-        os.unlink(aside)
+        if aside is not None:
+            os.unlink(aside)
     else:
         os.replace(done, path)
 
@@ -713,11 +747,12 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
     targets = [p for p in (csv_path, json_path) if p is not None]
     for p in targets:
         p.parent.mkdir(parents=True, exist_ok=True)
-    partial = {p: p.with_name(p.name + ".partial") for p in targets}
+    partial = {p: temporary_name(p) for p in targets}  # unique to this run and process
     handles = {}
     try:
         for p in targets:
-            handles[p] = _QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS else open(partial[p], "wb")
+            handles[p] = _Named(_QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS
+                                else open(partial[p], "wb"), p)  # noqa: SIM115 - closed below
         csv_fh = handles.get(csv_path)
         json_fh = handles.get(json_path)
         if csv_fh:

@@ -1,0 +1,420 @@
+"""Outputs appear whole, one run at a time, or not at all (issue 18, part b).
+
+The runs are the real command in a subprocess (``python -m channelgraph``). To stop one at
+a known moment they use the test hook ``CHANNELGRAPH_TEST_PAUSE=DIR:point`` (see
+:data:`channelgraph._forked.TEST_PAUSE_ENV`): at ``swap`` a run has staged every output
+and not swapped them in yet; at ``side`` a side process (a forked table writer) has started
+and not written yet. The process creates ``DIR/<point>-<pid>`` and waits until the test
+removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hostile import ROOT, run_cli
+
+from channelgraph._forked import TEST_PAUSE_ENV
+
+SAMPLE = ROOT / "data" / "sample"
+BUSY = "is being written by another channelgraph run"
+
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="side processes fork on Linux only")
+
+
+def _env(pause: str | None = None, flags: Path | None = None) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("CHANNELGRAPH_DEBUG", None)
+    env.pop(TEST_PAUSE_ENV, None)
+    env["COLUMNS"] = "200"
+    if pause:
+        env[TEST_PAUSE_ENV] = f"{flags}:{pause}"
+    return env
+
+
+def _start(*args, pause: str | None = None, flags: Path | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "channelgraph", *map(str, args)], cwd=ROOT,
+                            env=_env(pause, flags), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+
+
+def _wait_for_flags(flags: Path, point: str, proc: subprocess.Popen, timeout: float = 120) -> list[Path]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = sorted(flags.glob(f"{point}-*"))
+        if found:
+            return found
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the run ended (exit {proc.returncode}) before pausing at {point}:\n{out}{err}")
+        time.sleep(0.05)
+    pytest.fail(f"no pause at {point} within {timeout} s")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _beside(out: Path) -> list[str]:
+    """What channelgraph keeps beside OUT besides its lock and record: staging or aside folders."""
+    return sorted(p.name for p in out.parent.iterdir()
+                  if p.name.startswith(f".{out.name}.") and not p.name.endswith((".lock", ".json")))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    """The files of an undisturbed ``analyze --lang en`` of the sample."""
+    out = tmp_path_factory.mktemp("reference") / "out"
+    r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)
+    assert r.code == 0, str(r)
+    return _tree(out)
+
+
+@pytest.fixture
+def previous(tmp_path) -> tuple[Path, dict[str, bytes]]:
+    """An OUT holding a previous run's outputs (in Chinese, so that they differ from the English run's)."""
+    out = tmp_path / "out"
+    r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "zh", cwd=ROOT)
+    assert r.code == 0, str(r)
+    return out, _tree(out)
+
+
+# ----------------------------------------------------------------------------- exclusive
+
+
+def test_a_second_run_on_a_busy_out_is_refused_and_the_first_finishes_whole(tmp_path, reference):
+    out, flags = tmp_path / "out", tmp_path / "flags"
+    flags.mkdir()
+    first = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="swap", flags=flags)
+    try:
+        (flag,) = _wait_for_flags(flags, "swap", first)
+        second = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)
+        assert second.code == 3 and BUSY in second.stderr and f"process {first.pid}" in second.stderr, str(second)
+        assert len(second.stderr.strip().splitlines()) == 1 and "Traceback" not in second.output
+        assert "✓" not in second.output
+        flag.unlink()
+        _, stderr = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0, stderr
+    assert _tree(out) == reference
+    assert _beside(out) == []
+
+
+def test_two_runs_started_together_never_mix(tmp_path, reference):
+    out = tmp_path / "out"
+    runs = [_start("analyze", SAMPLE, "--out", out, "--lang", "en") for _ in range(2)]
+    streams = [p.communicate(timeout=300) for p in runs]
+    ended = [(p.returncode, o, e) for p, (o, e) in zip(runs, streams, strict=True)]
+    assert any(code == 0 for code, _, _ in ended), ended
+    for code, stdout, stderr in ended:
+        assert code == 0 or (code == 3 and BUSY in stderr), (code, stdout, stderr)
+        assert "Traceback" not in stderr
+    assert _tree(out) == reference
+    assert _beside(out) == []
+
+
+# ----------------------------------------------------------------------------- atomic
+
+
+def test_ctrl_c_before_the_swap_keeps_the_previous_outputs_byte_for_byte(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", "--timings", pause="swap", flags=flags)
+    try:
+        _wait_for_flags(flags, "swap", run)
+        assert _beside(out), "the run stages its outputs beside OUT"
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == f"✗ interrupted: {out} is unchanged (previous outputs kept)"
+    assert "Traceback" not in stderr and "✓ analysed" not in stdout
+    assert _tree(out) == before
+    assert _beside(out) == []  # the staging folder is gone
+
+
+def test_sigterm_before_the_swap_ends_the_run_as_ctrl_c_does(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("risk", SAMPLE, "--out", out, pause="swap", flags=flags)
+    try:
+        _wait_for_flags(flags, "swap", run)
+        run.terminate()
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == f"✗ terminated (SIGTERM): {out} is unchanged (previous outputs kept)"
+    assert _tree(out) == before and _beside(out) == []
+
+
+def test_ctrl_c_on_a_first_run_leaves_no_folder(tmp_path):
+    out, flags = tmp_path / "new", tmp_path / "flags"
+    flags.mkdir()
+    run = _start("risk", SAMPLE, "--out", out, pause="swap", flags=flags)
+    try:
+        _wait_for_flags(flags, "swap", run)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130 and f"✗ interrupted: nothing was written to {out}" in stderr, stderr
+    assert not out.exists() and _beside(out) == []
+
+
+def test_kill_9_before_the_swap_keeps_the_previous_outputs_and_the_next_run_tidies(tmp_path, previous, reference):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="swap", flags=flags)
+    try:
+        _wait_for_flags(flags, "swap", run)
+        run.kill()
+        run.wait(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert _tree(out) == before
+    assert len(_beside(out)) == 1  # the killed run's staging folder, complete but never swapped in
+    r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)  # the lock died with the process
+    assert r.code == 0, str(r)
+    assert _tree(out) == reference and _beside(out) == []
+
+
+# ----------------------------------------------------------------------------- side processes
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter (``Z`` a zombie), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+@needs_fork
+def test_side_processes_die_with_a_killed_parent(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="side", flags=flags)
+    side: list[int] = []
+    try:
+        _wait_for_flags(flags, "side", run)
+        time.sleep(0.3)  # let every side process of that moment reach its pause
+        side = [int(p.name.split("-")[1]) for p in flags.glob("side-*")]
+        assert side and run.pid not in side
+        assert all(_state(pid) not in (None, "Z") for pid in side)  # alive, waiting to write
+        run.kill()
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_state(pid) not in (None, "Z") for pid in side):
+            time.sleep(0.05)
+        survivors = [pid for pid in side if _state(pid) not in (None, "Z")]
+        assert survivors == [], f"side processes {survivors} outlived their parent"
+    finally:
+        for pid in side:  # only the processes this test started
+            if _state(pid) not in (None, "Z"):
+                os.kill(pid, signal.SIGKILL)
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    for p in flags.glob("side-*"):  # a survivor would have gone on writing once released
+        p.unlink()
+    time.sleep(0.2)
+    assert _tree(out) == before
+
+
+@needs_fork
+def test_ctrl_c_while_side_processes_write_ends_them_and_keeps_the_outputs(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="side", flags=flags)
+    side: list[int] = []
+    try:
+        _wait_for_flags(flags, "side", run)
+        time.sleep(0.3)
+        side = [int(p.name.split("-")[1]) for p in flags.glob("side-*")]
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+        assert run.returncode == 130, stderr
+        assert f"✗ interrupted: {out} is unchanged (previous outputs kept)" in stderr
+        assert [pid for pid in side if _state(pid) not in (None, "Z")] == []
+    finally:
+        for pid in side:
+            if _state(pid) not in (None, "Z"):
+                os.kill(pid, signal.SIGKILL)
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert _tree(out) == before and _beside(out) == []
+
+
+# ----------------------------------------------------------------------------- generate
+
+
+def test_generate_refuses_a_folder_that_is_not_empty_unless_forced(tmp_path):
+    data = tmp_path / "bank"
+    r = run_cli("generate", data, "--customers", "40", "--seed", "1", "--quiet", cwd=ROOT)
+    assert r.code == 0, str(r)
+    first = _tree(data)
+    assert sorted(first) == ["entities.csv", "exposures.csv", "policy.toml", "relations.csv", "schemes.csv"]
+    r = run_cli("generate", data, "--customers", "40", "--seed", "2", "--quiet", cwd=ROOT)
+    assert r.code == 2 and "is not empty" in r.stderr and "--force" in r.stderr, str(r)
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+    assert _tree(data) == first
+    r = run_cli("generate", data, "--customers", "40", "--seed", "2", "--quiet", "--force", cwd=ROOT)
+    assert r.code == 0, str(r)
+    second = _tree(data)
+    assert sorted(second) == sorted(first) and second != first
+
+
+def test_generate_force_replaces_a_folder_someone_made_of_dataset_files_only(tmp_path):
+    data = tmp_path / "bank"
+    data.mkdir()
+    (data / "entities.csv").write_text("id,kind\n", encoding="utf-8")  # an older export, say
+    r = run_cli("generate", data, "--customers", "20", "--quiet", "--force", cwd=ROOT)
+    assert r.code == 0, str(r)
+    assert (data / "entities.csv").stat().st_size > 100
+
+
+def test_generate_force_never_deletes_other_files(tmp_path):
+    data = tmp_path / "bank"
+    data.mkdir()
+    (data / "entities.csv").write_text("id,kind\n", encoding="utf-8")
+    (data / "notes.txt").write_text("mine", encoding="utf-8")
+    r = run_cli("generate", data, "--customers", "20", "--quiet", "--force", cwd=ROOT)
+    assert r.code == 3 and "notes.txt" in r.stderr and "no record says channelgraph wrote them" in r.stderr, str(r)
+    assert (data / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (data / "entities.csv").read_text(encoding="utf-8") == "id,kind\n"
+
+
+def test_generate_into_an_empty_folder_needs_no_force(tmp_path):
+    data = tmp_path / "empty"
+    data.mkdir()
+    r = run_cli("generate", data, "--customers", "20", "--quiet", cwd=ROOT)
+    assert r.code == 0, str(r)
+    assert (data / "entities.csv").exists()
+
+
+# ----------------------------------------------------------------------------- what is not ours
+
+
+def test_files_a_user_put_in_out_are_never_deleted(tmp_path, previous):
+    out, before = previous
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)
+    assert r.code == 3 and "notes.txt" in r.stderr and "did not write" in r.stderr, str(r)
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert _tree(out) == {**before, "notes.txt": b"mine"}
+
+
+def test_a_run_into_an_out_another_run_wrote_replaces_it(tmp_path, previous):
+    out, _ = previous
+    r = run_cli("risk", SAMPLE, "--out", out, cwd=ROOT)
+    assert r.code == 0, str(r)
+    assert not (out / "hubs.csv").exists() and (out / "risk_groups.csv").exists()
+
+
+def test_viz_adds_pages_to_a_folder_and_keeps_the_others(tmp_path):
+    views = tmp_path / "views"
+    views.mkdir()
+    (views / "mine.html").write_text("mine", encoding="utf-8")
+    for kind in ("overview", "group"):
+        r = run_cli("viz", SAMPLE, "--view", kind, "--out", views, cwd=ROOT)
+        assert r.code == 0, str(r)
+    assert sorted(p.name for p in views.iterdir()) == ["group-top.html", "mine.html", "overview.html"]
+    assert f"→ {views}/overview.html" in run_cli("viz", SAMPLE, "--out", views, cwd=ROOT).stdout
+
+
+# ----------------------------------------------------------------------------- the swap, in process
+
+
+def _stage_files(out: Path, files: dict[str, str], **kwargs) -> None:
+    from channelgraph.io.outdir import staged_output
+
+    with staged_output(out, command="test", **kwargs) as stage:
+        for name, text in files.items():
+            (stage.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage.path / name).write_text(text, encoding="utf-8")
+
+
+def test_the_swap_without_an_exchange_falls_back_to_two_renames(tmp_path, monkeypatch):
+    from channelgraph.io import outdir
+
+    out = tmp_path / "out"
+    _stage_files(out, {"a.csv": "1", "views/v.html": "v"})
+    monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)  # a file system without RENAME_EXCHANGE
+    _stage_files(out, {"b.csv": "2"})
+    assert _tree(out) == {"b.csv": b"2"} and _beside(out) == []
+
+
+def test_a_swap_killed_between_its_two_renames_is_put_back_by_the_next_run(tmp_path):
+    from channelgraph.io.outdir import staged_output
+
+    out = tmp_path / "out"
+    _stage_files(out, {"a.csv": "1"})
+    out.rename(tmp_path / ".out.old-123-abcd")  # killed after the first rename …
+    (tmp_path / ".out.staging-123-efgh").mkdir()  # … with its staging folder left
+    with pytest.raises(KeyboardInterrupt), staged_output(out, command="test"):
+        raise KeyboardInterrupt  # the next run is interrupted: it has put the outputs back first
+    assert _tree(out) == {"a.csv": b"1"} and _beside(out) == []
+    _stage_files(out, {"b.csv": "2"})
+    assert _tree(out) == {"b.csv": b"2"} and _beside(out) == []
+
+
+def test_a_mount_point_is_refused_with_a_folder_inside_it_to_use(tmp_path, monkeypatch):
+    from channelgraph.io.outdir import OutputError
+
+    out = tmp_path / "volume"
+    out.mkdir()
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == out or real(p))  # e.g. docker run -v …:/out
+    with pytest.raises(OutputError, match=f"is a mount point.*give a folder inside it, e.g. {out}/run"):
+        _stage_files(out, {"a.csv": "1"})
+    assert list(out.iterdir()) == []
+
+
+def test_a_run_inside_a_run_on_the_same_out_is_refused(tmp_path):
+    from channelgraph.io.outdir import OutputBusy, staged_output
+
+    out = tmp_path / "out"
+    with staged_output(out, command="test") as stage:
+        (stage.path / "a.csv").write_text("1", encoding="utf-8")
+        with pytest.raises(OutputBusy, match="being written by another channelgraph run"):
+            _stage_files(out, {"b.csv": "2"})  # flock: a second open file description is refused too
+    assert _tree(out) == {"a.csv": b"1"}
+
+
+def test_two_viz_runs_writing_the_same_page_both_write_it_whole(tmp_path):
+    one = tmp_path / "one"
+    r = run_cli("viz", SAMPLE, "--view", "group", "--out", one, cwd=ROOT)
+    assert r.code == 0, str(r)
+    views = tmp_path / "views"
+    runs = [_start("viz", SAMPLE, "--view", "group", "--out", views) for _ in range(2)]
+    for p in runs:
+        _, stderr = p.communicate(timeout=300)
+        assert p.returncode == 0, stderr
+    assert _tree(views) == _tree(one)  # one page, whole, and no temporary name left
