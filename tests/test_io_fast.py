@@ -68,7 +68,9 @@ def test_quoted_newlines_then_errors_keep_editor_lines(make_dataset, fast_only):
     probs = problems_of(make_dataset(entities=ent))
     got = {(p.line, p.column, p.reason.split(" (")[0]) for p in probs}
     assert got == {(13, "kind", "unknown kind"), (14, "is_customer", "not a yes/no value"),
-                   (15, "net_assets", "negative amount"), (18, "id", "duplicate id")}
+                   (15, "net_assets", "negative amount"), (18, "id", "duplicate id"),
+                   # a name is one line of text: line breaks inside it are refused where it starts
+                   (10, "name", "contains a line break"), (15, "name", "contains a carriage return")}
 
 
 def test_blank_and_ragged_records_on_the_fast_path(make_dataset, fast_only):

@@ -147,7 +147,7 @@ def test_missing_files_and_columns(make_dataset, tmp_path):
     has(probs, "relations.csv", 1, "type", "required column is missing")
     assert any(p.file == "exposures.csv" and "is missing" in p.reason for p in probs)
     probs = problems_of(tmp_path / "nowhere")
-    assert "is not a folder" in probs[0].reason
+    assert "does not exist" in probs[0].reason
 
 
 @pytest.mark.parametrize("text,line,reason", [
