@@ -521,6 +521,8 @@ class _Checker:
         self.t = table
         self.n = len(table)
         self.problems: list[Problem] = []
+        #: Per column, rows already refused for the characters in them (one problem per cell).
+        self.refused: dict[str, np.ndarray] = {}
 
     def report(self, rows, column: str | None, values, reason) -> None:
         """A problem for each row in *rows*; *values* is the whole column (or one value for
@@ -552,6 +554,7 @@ class _Checker:
 
     def _characters(self, name: str, rows: np.ndarray, values: np.ndarray, pattern: re.Pattern, what: str) -> None:
         """Report the cells at *rows* that hold a character of *pattern*, naming the first one."""
+        self.refused[name] = rows
         reasons = [f"contains {_describe(pattern.search(v).group())}: {what}" for v in values[rows].tolist()]
         self.report(rows, name, values, reasons)
 
@@ -631,14 +634,16 @@ class _Checker:
             later, earlier = (np.array(x, dtype=np.int64) for x in zip(*twins))
             self.report(later, name, ids.values,
                         [f"the same id as {ids.values[e]!r} on line {line} once Unicode-normalised (NFC), but "
-                         "written with other code points; write the id the same way everywhere"
-                         for e, line in zip(earlier.tolist(), self.t.lines_of(earlier).tolist())])
+                         f"written with other code points ({ids.values[e]!a} there, {ids.values[i]!a} here); "
+                         "write the id the same way everywhere"
+                         for i, e, line in zip(later.tolist(), earlier.tolist(), self.t.lines_of(earlier).tolist())])
         return not len(rows) and not twins
 
     def references(self, ents: _Entities, columns) -> None:
         """Dangling references into entities.csv, for each (column, ids, positions) — or, when
         entities.csv was refused as a whole, one problem saying these columns were not checked."""
-        rows = [(name, ids, np.flatnonzero((pos < 0) & (ids.values != ""))) for name, ids, pos in columns]
+        rows = [(name, ids, np.setdiff1d(np.flatnonzero((pos < 0) & (ids.values != "")), self.refused.get(name, ())))
+                for name, ids, pos in columns]
         if ents.refused:
             if any(len(r) for _, _, r in rows):
                 names = " and ".join(name for name, _, _ in columns)
@@ -665,7 +670,8 @@ class _Checker:
             for k in odd:
                 other = spelled.get(unicodedata.normalize("NFC", values[rows[k]]))
                 if other is not None:
-                    reasons[k] = (f"{reason}; {other!r} is the same id in another Unicode form (NFC/NFD): "
+                    reasons[k] = (f"{reason}; {other!r} is the same id in another Unicode form "
+                                  f"({other!a} there, {values[rows[k]]!a} here): "
                                   "write it the same way in both files")
         self.report(rows, name, values, reasons)
 
@@ -850,7 +856,8 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
     c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & ~customer), "customer_id", custs.values,
              "has a facility but is_customer is false in entities.csv")
     scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH, pattern=_BAD_ID)
-    rows = np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool))
+    rows = np.setdiff1d(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool)),
+                        c.refused.get("scheme_id", ()))
     if len(rows) and (schemes.refused or schemes.absent):
         # One problem for the file, not one per facility.
         many = f"{len(rows):,} row{'s' if len(rows) != 1 else ''} name a scheme, this is the first"
