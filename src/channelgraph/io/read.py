@@ -53,6 +53,8 @@ MAX_COLUMNS = 1_000
 #: 64 KiB leaves room for long free-text attribute columns; more is a lost closing quote
 #: or a file pasted into a cell. A record with a longer field is reported and left out.
 MAX_FIELD_BYTES = 65_536
+#: Longest column name: a header cell longer than a name may be is not a column name.
+MAX_COLUMN_NAME = 200
 
 #: Bytes scanned at a time: bounds the scan's temporary arrays to a few times this.
 _CHUNK = 1 << 24
@@ -163,6 +165,8 @@ class RawTable:
     rows: int = 0
     #: The line from which the file is not valid CSV (records from there on are lost), or None.
     broken_at: int | None = None
+    #: Whether the header was refused (too many, too long, empty or repeated names): no rows read.
+    header_refused: bool = False
 
     def __len__(self) -> int:
         return self.rows
@@ -378,16 +382,23 @@ def _set_header(table: RawTable, header: list[str]) -> bool:
         table.problems.append(Problem(table.file, 1, None, None,
                                       f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
                                       "accepted (is this the right file, or a broken export?)"))
+        table.header_refused = True
         return False
     header = [h.strip() for h in header]
     table.header = header
     seen: set[str] = set()
     for name in header:
-        if not name:
+        if len(name) > MAX_COLUMN_NAME:
+            table.problems.append(Problem(table.file, 1, None, name,
+                                          f"header has a column name of {len(name):,} characters; at most "
+                                          f"{MAX_COLUMN_NAME} (is the first line really the header?)"))
+        elif not name:
             table.problems.append(Problem(table.file, 1, None, None, "header has an empty column name"))
         elif name in seen:
             table.problems.append(Problem(table.file, 1, name, None, "column name appears twice in the header"))
         seen.add(name)
+    if table.problems:
+        table.header, table.header_refused = [], True
     return not table.problems
 
 

@@ -431,6 +431,14 @@ def _share(text: str) -> tuple[float | None, str | None]:
         return None, str(exc)
 
 
+def _listing(names: list[str], most: int = 20) -> str:
+    """Column names for a message: the first *most*, and how many more."""
+    if not names:
+        return "nothing"
+    more = f", … ({len(names) - most:,} more)" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
 def _since_problems(values: np.ndarray) -> list[str | None]:
     """``model.since_problem`` for each value; plain ``YYYY-MM-DD`` dates are checked with numpy."""
     why: list[str | None] = [None] * len(values)
@@ -540,7 +548,7 @@ class _Checker:
         for c in missing:
             self.problems.append(Problem(
                 self.t.file, 1, c, None,
-                f"required column is missing (header has: {', '.join(self.t.header) or 'nothing'})"))
+                f"required column is missing (header has: {_listing(self.t.header)})"))
         return not missing
 
     def col(self, name: str) -> np.ndarray:
@@ -959,10 +967,9 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         ent_df, p, entities = _check_entities(raw["entities"])
         problems.extend(p)
     else:
-        entities = _Entities.none("entities.csv is missing" if raw["entities"] is None
-                                  else "entities.csv was refused (it could not be read)")
+        entities = _Entities.none(_refused(raw["entities"], "entities.csv"))
     schemes = raw["schemes"]
-    refused = None if schemes is None or schemes.header else "schemes.csv was refused (it could not be read)"
+    refused = None if schemes is None or schemes.header else _refused(schemes, "schemes.csv")
     sch_df, p, scheme_ids = _check_schemes(schemes, entities, refused)
     problems.extend(p)
     if raw["relations"] is not None and raw["relations"].header:
@@ -980,6 +987,13 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         raise DatasetError(problems)
     return Dataset(ent_df, rel_df, exp_df, sch_df, pol, folder,
                    {k: t.encoding for k, t in raw.items() if t is not None})
+
+
+def _refused(table: RawTable | None, name: str) -> str:
+    """Why a file's references cannot be checked, for its dependants' one line."""
+    if table is None:
+        return f"{name} is missing"
+    return f"{name} was refused ({'its header was refused' if table.header_refused else 'it could not be read'})"
 
 
 def _not_a_folder(folder: Path) -> str | None:
