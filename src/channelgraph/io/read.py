@@ -308,9 +308,34 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
                 table.problems.append(Problem(file, number, None, None,
                                               "contains a NUL byte (a binary or truncated export?)"))
         return table
+    if _header_too_wide(data, start, table):
+        return table
     if not _read_fast(data, start, table):
         _read_exact(data[start:].decode("utf-8"), table)
     return table
+
+
+def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
+    """Refuse a header of more than :data:`MAX_COLUMNS` columns before any row is parsed.
+
+    Counts the commas of the first line; a line with quotes (commas inside quoted names)
+    is left to the parsers, which apply the same limit to the parsed header.
+    """
+    end = data.find(b"\n", start)
+    stop = end if end >= 0 else len(data)
+    if stop - start < MAX_COLUMNS:
+        return False
+    first = data[start:stop]
+    if b'"' in first:
+        return False
+    columns = first.count(b",") + 1
+    if columns <= MAX_COLUMNS:
+        return False
+    table.problems.append(Problem(table.file, 1, None, None,
+                                  f"header has {columns:,} columns; at most {MAX_COLUMNS:,} are "
+                                  "accepted (is this the right file, or a broken export?)"))
+    table.header_refused = True
+    return True
 
 
 def _is_blank(data: bytes, start: int) -> bool:
