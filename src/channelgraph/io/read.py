@@ -269,7 +269,17 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
 
     Blank lines are skipped. A record whose field count differs from the header's,
     a NUL byte, an unterminated quote, an empty file or a duplicated column name is a
-    problem naming the line.
+    problem naming the line. So are the limits: a header of more than
+    :data:`MAX_COLUMNS` columns or with a name longer than :data:`MAX_COLUMN_NAME`
+    (no row is read), and a field of more than :data:`MAX_FIELD_BYTES` bytes (its
+    record is left out). A path that is not an ordinary file (folder, FIFO, device,
+    socket, dangling or looping link) or cannot be read is one problem without a line
+    (see :func:`read_file_bytes`).
+
+    Raises
+    ------
+    ValueError
+        for an *encoding* that is not one of :data:`KNOWN_ENCODINGS` (or an alias).
     """
     file = path.name
     table = RawTable(file, encoding or "")
