@@ -129,6 +129,14 @@ def test_unreadable_file(data):
         f.chmod(0o644)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_a_read_error_is_one_problem(data):
+    # /proc/self/mem is an ordinary file whose first bytes cannot be read: EIO, as from a failing disk
+    (data / "entities.csv").symlink_to("/proc/self/mem")
+    r = _refused_file(data, 1, "entities.csv: cannot be read: input/output error", "copy the file again")
+    assert "relations.csv:1: src and dst not checked against entities.csv" in r.output
+
+
 def test_data_is_a_file(tmp_path):
     folder = write_dataset(tmp_path / "data")
     r = run_cli("validate", folder / "entities.csv", timeout=TIMEOUT)
