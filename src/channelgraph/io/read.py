@@ -167,6 +167,9 @@ class RawTable:
     broken_at: int | None = None
     #: Whether the header was refused (too many, too long, empty or repeated names): no rows read.
     header_refused: bool = False
+    #: Records reported and left out (ragged, over-long field): (line, fields up to the header's
+    #: width), so that references to the ids they hold can be told from dangling ones.
+    left_out: list[tuple[int, list[str]]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.rows
@@ -394,8 +397,9 @@ def _read_records(text: str, table: RawTable) -> None:
                 continue
             if len(row) != width:
                 table.problems.append(_ragged(file, start, len(row), width))
+                table.left_out.append((start, row[:width]))
             elif max(map(len, row)) > _MAX_FIELD_CHARS and _too_long(table, start, row):
-                pass  # reported and left out
+                table.left_out.append((start, row))
             else:
                 for i, value in enumerate(row):
                     cols[i].append(value)
@@ -561,6 +565,11 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
         if rec.fields[r] == 1 and not raw.decode("utf-8").strip():
             continue  # a blank line
         table.problems.append(_ragged(table.file, int(rec.lines[r]), int(rec.fields[r]), width))
+        try:
+            fields = next(csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), strict=True), [])
+        except csv.Error:  # pragma: no cover - the scan accepted the quotes
+            fields = []
+        table.left_out.append((int(rec.lines[r]), fields[:width]))
     # Only a record longer than the field limit can hold a field beyond it: parse those alone.
     for r in np.flatnonzero(good & (rec.ends - rec.starts > MAX_FIELD_BYTES)):
         if r == 0:
@@ -569,6 +578,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
         row = next(csv.reader(io.StringIO(raw, newline=""), strict=True))
         if _too_long(table, int(rec.lines[r]), row):
             good[r] = False
+            table.left_out.append((int(rec.lines[r]), row))
 
     if good.all():
         source = data  # pandas skips a leading BOM itself

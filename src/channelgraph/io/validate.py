@@ -349,6 +349,8 @@ class _Entities:
     customer: np.ndarray  # is_customer per id
     #: Why references into entities.csv cannot be checked (it was refused as a whole), or None.
     refused: str | None = None
+    #: Ids on rows of entities.csv that were reported and left out (ragged …) → their line.
+    lost: dict = field(default_factory=dict)
 
     @classmethod
     def none(cls, refused: str | None = None) -> _Entities:
@@ -660,8 +662,24 @@ class _Checker:
                                              "fix it and validate again"))
             return
         for name, ids, r in rows:
+            r = self.left_out(r, name, ids.values, ents.lost, "entities.csv")
             self.dangling(r, name, ids.values, "refers to no entity in entities.csv (dangling reference)",
                           lambda: ents.lookup.ids.values)
+
+    def left_out(self, rows: np.ndarray, name: str, values: np.ndarray, lost: dict, file: str) -> np.ndarray:
+        """Of the unmatched references at *rows*, those to an id on a row of *file* that was
+        reported and left out make one problem (the row's problem is the cause); the rest are returned."""
+        if not lost or not len(rows):
+            return rows
+        hit = np.array([v in lost for v in values[rows].tolist()], dtype=bool)
+        if hit.any():
+            first = rows[hit][0]
+            n = int(hit.sum())
+            more = f" ({n:,} rows here refer to refused rows, this is the first; none checked)" if n > 1 else ""
+            self.report(first[None], name, values,
+                        f"refers to {values[first]!r}, whose row in {file} (line {lost[values[first]]}) was "
+                        f"refused{more}: fix that row")
+        return rows[~hit]
 
     def dangling(self, rows: np.ndarray, name: str, values: np.ndarray, reason: str, known) -> None:
         """Report references at *rows* that match nothing; when one equals a known id once
@@ -741,9 +759,9 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     if not distinct:
         rows = rows[::-1]
         rows = rows[ids.take(rows).first_index() == np.arange(len(rows))]
-    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows],
-                         empty or (None if t.broken_at is None
-                                   else f"entities.csv could not be read from line {t.broken_at} on"))
+    broken = None if t.broken_at is None else f"entities.csv could not be read from line {t.broken_at} on"
+    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows], refused=empty or broken,
+                         lost=_lost_ids(t, "id"))
     return _frame(cols), c.problems, entities
 
 
@@ -820,6 +838,7 @@ class _Schemes:
     ids: set
     absent: bool = False  # there is no schemes.csv (it is optional)
     refused: str | None = None  # schemes.csv was refused as a whole
+    lost: dict = field(default_factory=dict)  # scheme ids on rows left out → their line
 
 
 def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = None
@@ -844,7 +863,8 @@ def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = No
             "product": c.few("product", required=False)[0]}
     cols.update(c.extras(set(cols_all)))
     broken = None if t.broken_at is None else f"schemes.csv could not be read from line {t.broken_at} on"
-    return _frame(cols), c.problems, _Schemes(set(ids.values.tolist()) - {""}, refused=broken)
+    return _frame(cols), c.problems, _Schemes(set(ids.values.tolist()) - {""}, refused=broken,
+                                              lost=_lost_ids(t, "scheme_id"))
 
 
 def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[pd.DataFrame, list[Problem]]:
@@ -873,6 +893,7 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
                  f"not checked ({many}): {schemes.refused}; fix it and validate again" if schemes.refused else
                  f"refers to no scheme: there is no schemes.csv ({many}); add schemes.csv or leave scheme_id blank")
     else:
+        rows = c.left_out(rows, "scheme_id", scheme_ids, schemes.lost, "schemes.csv")
         c.dangling(rows, "scheme_id", scheme_ids, "refers to no scheme in schemes.csv (dangling reference)",
                    lambda: np.array(sorted(schemes.ids), dtype=object))
     statuses, few = c.few("status", required=False, pattern=None)
@@ -987,6 +1008,18 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         raise DatasetError(problems)
     return Dataset(ent_df, rel_df, exp_df, sch_df, pol, folder,
                    {k: t.encoding for k, t in raw.items() if t is not None})
+
+
+def _lost_ids(t: RawTable, column: str) -> dict:
+    """Ids in *column* of the records *t* reported and left out (ragged …), each → its line."""
+    if column not in t.header:
+        return {}
+    at = t.header.index(column)
+    lost: dict = {}
+    for line, fields in t.left_out:
+        if at < len(fields) and fields[at].strip():
+            lost.setdefault(fields[at].strip(), line)
+    return lost
 
 
 def _refused(table: RawTable | None, name: str) -> str:
