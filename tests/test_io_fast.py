@@ -3,11 +3,13 @@ give exactly what the record-by-record csv-module path and the per-cell rules gi
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ENTITIES, EXPOSURES, RELATIONS
 
 from channelgraph.generate import generate_dataset
 from channelgraph.io import DatasetError, load_dataset, read_csv_table
@@ -15,7 +17,6 @@ from channelgraph.io import read as read_module
 from channelgraph.io.validate import _parse_amounts
 from channelgraph.model import AmountError, parse_yuan
 from channelgraph.store import build_graph, exposure_by_customer
-from conftest import ENTITIES, EXPOSURES, RELATIONS
 
 
 def problems_of(path, **kw):
@@ -68,7 +69,9 @@ def test_quoted_newlines_then_errors_keep_editor_lines(make_dataset, fast_only):
     probs = problems_of(make_dataset(entities=ent))
     got = {(p.line, p.column, p.reason.split(" (")[0]) for p in probs}
     assert got == {(13, "kind", "unknown kind"), (14, "is_customer", "not a yes/no value"),
-                   (15, "net_assets", "negative amount"), (18, "id", "duplicate id")}
+                   (15, "net_assets", "negative amount"), (18, "id", "duplicate id"),
+                   # a name is one line of text: line breaks inside it are refused where it starts
+                   (10, "name", "contains a line break"), (15, "name", "contains a carriage return")}
 
 
 def test_blank_and_ragged_records_on_the_fast_path(make_dataset, fast_only):
@@ -230,7 +233,7 @@ def _reference_graph(ds):
     import networkx as nx
 
     def val(v, conv):
-        return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else conv(v)
+        return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else conv(v)
 
     g = nx.MultiDiGraph()
     by_cust = exposure_by_customer(ds)

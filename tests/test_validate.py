@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from conftest import ENTITIES, EXPOSURES, RELATIONS, SCHEMES
 
 from channelgraph.cli import main
 from channelgraph.io import DatasetError, load_dataset
-from conftest import ENTITIES, EXPOSURES, RELATIONS, SCHEMES
 
 
 def problems_of(path, **kw):
@@ -147,7 +147,7 @@ def test_missing_files_and_columns(make_dataset, tmp_path):
     has(probs, "relations.csv", 1, "type", "required column is missing")
     assert any(p.file == "exposures.csv" and "is missing" in p.reason for p in probs)
     probs = problems_of(tmp_path / "nowhere")
-    assert "is not a folder" in probs[0].reason
+    assert "does not exist" in probs[0].reason
 
 
 @pytest.mark.parametrize("text,line,reason", [
@@ -221,3 +221,104 @@ def test_policy_problems_are_reported(make_dataset):
     folder = make_dataset(policy="tier1_capital = 'abc'\n")
     probs = problems_of(folder)
     assert any(p.file == "policy.toml" and "tier1_capital" in p.reason for p in probs)
+
+
+# ----------------------------------------------------------------------------- issue 18 (e)
+
+SHARE_FORMS = [("0.51", 0.51), ("1", 1.0), (".5", 0.5), ("+0.3", 0.3), (" 0.6 ", 0.6), ("", None),
+               ("5e-1", "an exponent"), ("5.1E-1", "an exponent"), ("０.５", "full-width"), ("0．5", "full-width"),
+               ("51%", "write 51% as 0.51"), ("nan", "not a number"), ("inf", "not a number"),
+               ("0_5", "not a number"), ("0x1", "not a number"), ("-0.1", "outside 0–1"), ("1.01", "outside 0–1")]
+
+
+@pytest.mark.parametrize("text,want", SHARE_FORMS)
+def test_shares_take_the_number_forms_amounts_take(text, want):
+    from channelgraph.model import ShareError, parse_share
+
+    if want is None or isinstance(want, float):
+        assert parse_share(text) == want
+    else:
+        with pytest.raises(ShareError, match=want):
+            parse_share(text)
+
+
+def test_amount_messages_name_the_likely_cause():
+    from channelgraph.model import AmountError, parse_yuan
+
+    for text, cause in (("1e6", "exponent"), ("１２３", "full-width"), ("12abc", "not a number of yuan")):
+        with pytest.raises(AmountError, match=cause):
+            parse_yuan(text)
+
+
+SINCE = ["2024-01-31", "2024-02-29", "2023-02-29", "2024-04-31", "2024-00-10", "2024-13-01", "1899-12-31",
+         "1900-01-01", "2100-12-31", "2101-01-01", "0224-01-01", "2024", "2024-06", "2024-6", "2024/06/01",
+         "20240601", "2024-06-01T00:00", "２０２４-06-01", "", " 2024-06-01 ", "去年", "2024-06-01 "]
+
+
+def test_vectorised_since_equals_since_problem():
+    import numpy as np
+
+    from channelgraph.io.validate import _since_problems
+    from channelgraph.model import since_problem
+
+    values = np.array(SINCE, dtype=object)
+    assert _since_problems(values) == [since_problem(v) for v in SINCE]
+    plain = np.array([v for v in SINCE if len(v) == 10 and v.isascii()], dtype=object)
+    assert _since_problems(plain) == [since_problem(v) for v in plain]
+
+
+def test_since_accepts_partial_and_future_dates_refuses_the_rest(make_dataset):
+    rel = "src,dst,type,amount,share,role,since\n" + "".join(
+        line + ",\n" for line in RELATIONS.strip().split("\n")[1:])
+    rel += "P2,E3,REFERRED,,,,2031-05\nE3,P2,REFERRED,,,,1999\nE1,P2,EMPLOYS,,,,2024-02-30\n"
+    probs = problems_of(make_dataset(relations=rel))
+    assert [(p.line, p.column, p.value) for p in probs] == [(12, "since", "2024-02-30")]
+    assert "February 2024 has no day 30" in probs[0].reason
+
+
+def test_character_checks_agree_on_both_paths():
+    """ASCII columns are checked as bytes, others by a table over code points: both find what the regex finds."""
+    import numpy as np
+
+    from channelgraph.io.validate import _BAD_ID, _CONTROL, _ascii, _rows_with
+
+    ascii_values = ["E1", "E\t2", "E 3", "E\x7f4", "\x015", "E6\x1f", "~7"]
+    other = ["中", "E\u200b", "\u202eX", "Y\u00ad", "Z\ufeff", "é", "\U000e0041t", "e\u0301", "\u3000", "\x85"]
+    for values in (ascii_values, ascii_values + other):
+        arr = np.array(values, dtype=object)
+        for pattern in (_BAD_ID, _CONTROL):
+            want = [i for i, v in enumerate(values) if pattern.search(v)]
+            assert _rows_with(arr, _ascii(arr), pattern).tolist() == want, (values, pattern)
+            assert _rows_with(arr, None, pattern).tolist() == want
+
+
+def test_ids_are_never_normalised(make_dataset):
+    nfd = "Mu\u0308ller"
+    ds = load_dataset(make_dataset(entities=ENTITIES + f"{nfd},person,穆勒,false,,,\n",
+                                   relations=RELATIONS + f"{nfd},P1,REFERRED,,,\n"))
+    assert nfd in ds.entities["id"].tolist() and nfd in ds.relations["src"].tolist()
+
+
+def test_an_unknown_kind_is_not_a_dangling_reference_everywhere(make_dataset):
+    probs = problems_of(make_dataset(entities=ENTITIES.replace("E2,enterprise,", "E2,enterprize,")))
+    assert [(p.file, p.column) for p in probs] == [("entities.csv", "kind")]
+
+
+def test_an_invisible_id_is_one_problem_not_two(make_dataset):
+    probs = problems_of(make_dataset(exposures=EXPOSURES + "F9,E\u200b1,5,,,S\u200b1,\n"))
+    assert sorted((p.column, p.value) for p in probs) == [("customer_id", "E\u200b1"), ("scheme_id", "S\u200b1")]
+    assert all("ZERO WIDTH SPACE (U+200B)" in p.reason for p in probs)
+
+
+def test_missing_entities_are_reported_once_per_dependent_file(make_dataset):
+    folder = make_dataset(relations=RELATIONS + "".join(f"P1,X{i},REFERRED,,,\n" for i in range(200)))
+    (folder / "entities.csv").unlink()
+    probs = problems_of(folder)
+    assert [(p.file, p.line) for p in probs] == [("entities.csv", None), ("exposures.csv", 1),
+                                                 ("relations.csv", 1), ("schemes.csv", 1)]
+    assert "src and dst not checked against entities.csv: entities.csv is missing" in probs[2].reason
+
+
+def test_data_folder_problems(tmp_path, tiny):
+    assert "is a file, not a folder" in problems_of(tiny / "entities.csv")[0].reason
+    assert "does not exist" in problems_of(tmp_path / "none")[0].reason

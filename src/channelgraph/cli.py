@@ -20,7 +20,7 @@ from rich.table import Table
 from . import __version__
 from .io import DatasetError, load_dataset
 from .model import format_yuan_human, parse_yuan
-from .policy import PolicyError
+from .policy import Policy, PolicyError
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -63,14 +63,27 @@ def _given_policy(ctx, param, value):
     return value
 
 
+def _check_encoding(ctx, param, value):
+    """``--encoding`` must be one the exports come in: anything else is a usage error (exit 2)."""
+    from .io.read import normalise_encoding
+
+    if value is not None:
+        try:
+            normalise_encoding(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def dataset_options(f):
     """Options every dataset-reading command shares."""
     f = click.option("--max-errors", default=50, show_default=True,
                      help="How many problems to print when the data is refused (0 = all).")(f)
     f = click.option("--policy", "policy", type=click.Path(dir_okay=False), callback=_given_policy,
                      help="policy.toml to use (default: DATA/policy.toml, else built-in defaults).")(f)
-    f = click.option("--encoding", help="Force the files' encoding (utf-8, utf-8-sig, gb18030, gbk); "
-                                        "default: detected per file.")(f)
+    f = click.option("--encoding", callback=_check_encoding,
+                     help="Force the files' encoding (utf-8, utf-8-sig, gb18030, gbk, gb2312); "
+                          "default: detected per file.")(f)
     return f
 
 

@@ -17,6 +17,7 @@ until it is formatted for a person: it is never a float.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
@@ -214,7 +215,7 @@ def parse_yuan(text: str, *, allow_negative: bool = False) -> int:
     """
     s = text.strip()
     if not _AMOUNT_RE.match(s):
-        raise AmountError("not a number of yuan (digits, optional '.', at most 2 decimals)")
+        raise AmountError("not a number of yuan (digits, optional '.', at most 2 decimals)" + _number_form(s))
     s = s.replace(",", "")
     try:
         d = Decimal(s)
@@ -229,6 +230,86 @@ def parse_yuan(text: str, *, allow_negative: bool = False) -> int:
     if abs(fen_int) > MAX_AMOUNT_FEN:
         raise AmountError("absurdly large (over 10,000,000,000,000 yuan; a unit error?)")
     return fen_int
+
+
+def _number_form(s: str) -> str:
+    """What makes *s* not a plain number, when it is a common cause (else ``""``)."""
+    if any(c.isdigit() and not c.isascii() for c in s) or any("\uff0b" <= c <= "\uff0e" for c in s):
+        return ": full-width or other non-ASCII digits (retype them as 0-9)"
+    if re.search(r"\d[eE][+-]?\d", s):
+        return ": an exponent (scientific notation; format the column as a plain number)"
+    if s.endswith("%"):
+        return ": write 51% as 0.51"
+    return ""
+
+
+#: A share as written in a cell: ASCII digits, at most one point; no sign but '+', no exponent.
+_SHARE_RE = re.compile(r"^\+?(?:\d+(?:\.\d*)?|\.\d+)$", re.ASCII)
+
+
+class ShareError(ValueError):
+    """A text that is not a share written 0–1."""
+
+
+def parse_share(text: str) -> float | None:
+    """Parse a share 0–1 (``0.51``); ``None`` for a blank cell.
+
+    The same number forms as :func:`parse_yuan`: ASCII digits and a point only, so
+    ``5.1e-1``, full-width ``０.５``, ``51%``, ``nan`` and ``inf`` are refused like the
+    amounts ``1e6`` and ``１２３`` are.
+
+    >>> parse_share("0.51")
+    0.51
+    >>> parse_share(" 1 ")
+    1.0
+    """
+    s = text.strip()
+    if not s:
+        return None
+    if s.startswith("-") and _SHARE_RE.match(s[1:]):
+        raise ShareError("share outside 0–1 (write 51% as 0.51)")
+    if not _SHARE_RE.match(s):
+        raise ShareError("not a number (a share is written 0–1 in plain ASCII digits, e.g. 0.51)" + _number_form(s))
+    x = float(s)
+    if not 0.0 <= x <= 1.0:
+        raise ShareError("share outside 0–1 (write 51% as 0.51)")
+    return x
+
+
+#: Earliest and latest year a relation may start in: outside is a typo (0202, 20222).
+SINCE_YEARS = (1900, 2100)
+_SINCE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
+
+
+def since_problem(text: str) -> str | None:
+    """Why *text* is not a start date for a relation's ``since`` (``None`` when it is one).
+
+    ISO 8601 calendar dates ``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY`` when only the month
+    or the year is known; a real calendar day between 1900 and 2100. A date in the future
+    is accepted (a planned guarantee or payroll). Blank is accepted (unknown).
+
+    >>> since_problem("2024-02-29") is None
+    True
+    >>> since_problem("2023-02-29")
+    'not a calendar date (February 2023 has no day 29)'
+    """
+    s = text.strip()
+    if not s:
+        return None
+    m = _SINCE_RE.match(s)
+    if not m:
+        return "not a date: write YYYY-MM-DD (or YYYY-MM, YYYY when only the month or year is known)"
+    year, month, day = (int(g) if g else None for g in m.groups())
+    if not SINCE_YEARS[0] <= year <= SINCE_YEARS[1]:
+        return f"year {year} outside {SINCE_YEARS[0]}–{SINCE_YEARS[1]} (a typo?)"
+    if month is not None and not 1 <= month <= 12:
+        return f"not a calendar date (no month {month})"
+    if day is not None:
+        try:
+            _dt.date(year, month, day)
+        except ValueError:
+            return f"not a calendar date ({_dt.date(year, month, 1):%B %Y} has no day {day})"
+    return None
 
 
 def yuan_to_fen(value) -> int:

@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,18 @@ from .problems import Problem
 
 #: Encodings accepted with ``--encoding`` (aliases normalised by :func:`normalise_encoding`).
 KNOWN_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030", "gbk", "gb2312")
+#: Their canonical codec names (``utf8``, ``cp936`` … are aliases of these).
+_KNOWN_CODECS = frozenset(codecs.lookup(e).name for e in KNOWN_ENCODINGS)
+
+#: Most columns a file may have: the contract needs about a dozen; a thousand leaves room
+#: for extra attribute columns while a header of a million empty names is refused at once.
+MAX_COLUMNS = 1_000
+#: Most bytes (UTF-8) one field may hold: ids are ≤ 64 characters and names ≤ 200, so
+#: 64 KiB leaves room for long free-text attribute columns; more is a lost closing quote
+#: or a file pasted into a cell. A record with a longer field is reported and left out.
+MAX_FIELD_BYTES = 65_536
+#: Longest column name: a header cell longer than a name may be is not a column name.
+MAX_COLUMN_NAME = 200
 
 #: Bytes scanned at a time: bounds the scan's temporary arrays to a few times this.
 _CHUNK = 1 << 24
@@ -49,11 +64,86 @@ _LEADING_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]*")
 
 
 def normalise_encoding(name: str) -> str:
+    """The canonical codec name of an accepted ``--encoding`` (``UTF8`` → ``utf-8``).
+
+    Raises
+    ------
+    ValueError
+        for any other encoding, naming the accepted ones (bank exports are UTF-8, UTF-8
+        with BOM or GB18030/GBK; another codec would read them as nonsense, not fail).
+    """
     try:
         canonical = codecs.lookup(name).name
-    except LookupError as exc:
-        raise ValueError(f"unknown encoding {name!r}; use one of {', '.join(KNOWN_ENCODINGS)}") from exc
+    except LookupError:
+        canonical = None
+    if canonical not in _KNOWN_CODECS:
+        raise ValueError(f"unknown encoding {name!r}: use one of {', '.join(KNOWN_ENCODINGS)} "
+                         "(or leave --encoding out to detect it per file)")
     return canonical
+
+
+#: What a non-regular file is, for people.
+_FILE_TYPES = ((stat.S_ISDIR, "is a folder, not a file"),
+               (stat.S_ISFIFO, "is a named pipe (FIFO), not an ordinary file"),
+               (stat.S_ISCHR, "is a character device, not an ordinary file"),
+               (stat.S_ISBLK, "is a block device, not an ordinary file"),
+               (stat.S_ISSOCK, "is a socket, not an ordinary file"))
+_SAVE_AS_FILE = "; save the export as an ordinary CSV file in the dataset folder"
+
+
+def _not_regular(mode: int) -> str | None:
+    """Why a file of this mode cannot be read as a CSV export (``None`` for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, what in _FILE_TYPES:
+        if test(mode):
+            return what + _SAVE_AS_FILE
+    return "is not an ordinary file" + _SAVE_AS_FILE  # pragma: no cover - every type is listed
+
+
+def _os_reason(exc: OSError, doing: str) -> str:
+    what = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+    hint = {errno.EACCES: "check the file's permissions (or copy it somewhere you can read)",
+            errno.EPERM: "check the file's permissions (or copy it somewhere you can read)",
+            errno.EIO: "the disk or network share failed: copy the file again",
+            errno.ELOOP: "a symbolic link that points to itself: replace it with the file"}.get(
+        exc.errno or 0, "check the file and copy it again")
+    return f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; {hint}"
+
+
+def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
+    """The whole content of the file *path*, or ``None`` and why it cannot be read.
+
+    Only an ordinary file is read (after following symbolic links): a folder, FIFO,
+    device or socket is refused *before* it is opened — a FIFO would block for ever and a
+    device never end — and so are a dangling symbolic link and a link loop. An error of
+    the operating system while opening or reading is a reason, not an exception.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return None, (f"is a symbolic link to {os.readlink(path)!r}, which does not exist; "
+                          "copy the export itself into the dataset folder")
+        return None, "does not exist"
+    except OSError as exc:
+        return None, _os_reason(exc, "opened")
+    why = _not_regular(st.st_mode)
+    if why:
+        return None, why
+    try:
+        # Non-blocking: a FIFO swapped in after the check above still cannot block the open.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return None, _os_reason(exc, "opened")
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            why = _not_regular(os.fstat(fh.fileno()).st_mode)
+            if why:
+                return None, why
+            return fh.read(), None
+    except OSError as exc:
+        return None, _os_reason(exc, "read")
 
 
 @dataclass
@@ -73,6 +163,13 @@ class RawTable:
     record_lines: np.ndarray | None = None
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
+    #: The line from which the file is not valid CSV (records from there on are lost), or None.
+    broken_at: int | None = None
+    #: Whether the header was refused (too many, too long, empty or repeated names): no rows read.
+    header_refused: bool = False
+    #: Records reported and left out (ragged, over-long field): (line, fields up to the header's
+    #: width), so that references to the ids they hold can be told from dangling ones.
+    left_out: list[tuple[int, list[str]]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.rows
@@ -167,7 +264,7 @@ def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start)
         return None, [Problem(file, line, None, None,
-                              "is neither UTF-8 nor GB18030/GBK; pass --encoding if it is another encoding")]
+                              "is neither UTF-8 nor GB18030/GBK (the accepted encodings); re-export it as UTF-8")]
 
 
 def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
@@ -175,13 +272,26 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
 
     Blank lines are skipped. A record whose field count differs from the header's,
     a NUL byte, an unterminated quote, an empty file or a duplicated column name is a
-    problem naming the line.
+    problem naming the line. So are the limits: a header of more than
+    :data:`MAX_COLUMNS` columns or with a name longer than :data:`MAX_COLUMN_NAME`
+    (no row is read), and a field of more than :data:`MAX_FIELD_BYTES` bytes (its
+    record is left out). A path that is not an ordinary file (folder, FIFO, device,
+    socket, dangling or looping link) or cannot be read is one problem without a line
+    (see :func:`read_file_bytes`).
+
+    Raises
+    ------
+    ValueError
+        for an *encoding* that is not one of :data:`KNOWN_ENCODINGS` (or an alias).
     """
     file = path.name
     table = RawTable(file, encoding or "")
-    data = path.read_bytes()
-    if encoding:
-        enc = normalise_encoding(encoding)
+    enc = normalise_encoding(encoding) if encoding else None
+    data, why = read_file_bytes(path)
+    if data is None:
+        table.problems.append(Problem(file, None, None, None, why))
+        return table
+    if enc:
         if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
             enc = "utf-8-sig"
         try:
@@ -211,9 +321,34 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
                 table.problems.append(Problem(file, number, None, None,
                                               "contains a NUL byte (a binary or truncated export?)"))
         return table
+    if _header_too_wide(data, start, table):
+        return table
     if not _read_fast(data, start, table):
         _read_exact(data[start:].decode("utf-8"), table)
     return table
+
+
+def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
+    """Refuse a header of more than :data:`MAX_COLUMNS` columns before any row is parsed.
+
+    Counts the commas of the first line; a line with quotes (commas inside quoted names)
+    is left to the parsers, which apply the same limit to the parsed header.
+    """
+    end = data.find(b"\n", start)
+    stop = end if end >= 0 else len(data)
+    if stop - start < MAX_COLUMNS:
+        return False
+    first = data[start:stop]
+    if b'"' in first:
+        return False
+    columns = first.count(b",") + 1
+    if columns <= MAX_COLUMNS:
+        return False
+    table.problems.append(Problem(table.file, 1, None, None,
+                                  f"header has {columns:,} columns; at most {MAX_COLUMNS:,} are "
+                                  "accepted (is this the right file, or a broken export?)"))
+    table.header_refused = True
+    return True
 
 
 def _is_blank(data: bytes, start: int) -> bool:
@@ -262,12 +397,16 @@ def _read_records(text: str, table: RawTable) -> None:
                 continue
             if len(row) != width:
                 table.problems.append(_ragged(file, start, len(row), width))
+                table.left_out.append((start, row[:width]))
+            elif max(map(len, row)) > _MAX_FIELD_CHARS and _too_long(table, start, row):
+                table.left_out.append((start, row))
             else:
                 for i, value in enumerate(row):
                     cols[i].append(value)
                 lines.append(start)
             start = end + 1
     except csv.Error as exc:
+        table.broken_at = start
         table.problems.append(Problem(file, start, None, None,
                                       f"is not valid CSV from here on: {exc} (an unterminated quote?)"))
     table.columns = {h: np.array(c, dtype=object) if c else np.empty(0, dtype=object)
@@ -277,17 +416,46 @@ def _read_records(text: str, table: RawTable) -> None:
 
 
 def _set_header(table: RawTable, header: list[str]) -> bool:
-    """Record the (stripped) header; False when it has empty or repeated names (reported)."""
+    """Record the (stripped) header; False when it has too many, empty or repeated names (reported)."""
+    if len(header) > MAX_COLUMNS:
+        table.problems.append(Problem(table.file, 1, None, None,
+                                      f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
+                                      "accepted (is this the right file, or a broken export?)"))
+        table.header_refused = True
+        return False
     header = [h.strip() for h in header]
     table.header = header
     seen: set[str] = set()
     for name in header:
-        if not name:
+        if len(name) > MAX_COLUMN_NAME:
+            table.problems.append(Problem(table.file, 1, None, name,
+                                          f"header has a column name of {len(name):,} characters; at most "
+                                          f"{MAX_COLUMN_NAME} (is the first line really the header?)"))
+        elif not name:
             table.problems.append(Problem(table.file, 1, None, None, "header has an empty column name"))
         elif name in seen:
             table.problems.append(Problem(table.file, 1, name, None, "column name appears twice in the header"))
         seen.add(name)
+    if table.problems:
+        table.header, table.header_refused = [], True
     return not table.problems
+
+
+#: A field of more characters than this may be over :data:`MAX_FIELD_BYTES` in UTF-8.
+_MAX_FIELD_CHARS = MAX_FIELD_BYTES // 4
+
+
+def _too_long(table: RawTable, line: int, row: list[str]) -> bool:
+    """Report the fields of *row* longer than :data:`MAX_FIELD_BYTES`; True if there are any."""
+    found = False
+    for name, value in zip(table.header, row):
+        if len(value) > _MAX_FIELD_CHARS and (size := len(value.encode("utf-8"))) > MAX_FIELD_BYTES:
+            table.problems.append(Problem(
+                table.file, line, name, value,
+                f"field is {size:,} bytes long; at most {MAX_FIELD_BYTES:,} bytes per field are accepted "
+                "(a missing closing quote, or a document pasted into a cell?); the row is left out"))
+            found = True
+    return found
 
 
 def _ragged(file: str, line: int, fields: int, width: int) -> Problem:
@@ -397,6 +565,20 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
         if rec.fields[r] == 1 and not raw.decode("utf-8").strip():
             continue  # a blank line
         table.problems.append(_ragged(table.file, int(rec.lines[r]), int(rec.fields[r]), width))
+        try:
+            fields = next(csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), strict=True), [])
+        except csv.Error:  # pragma: no cover - the scan accepted the quotes
+            fields = []
+        table.left_out.append((int(rec.lines[r]), fields[:width]))
+    # Only a record longer than the field limit can hold a field beyond it: parse those alone.
+    for r in np.flatnonzero(good & (rec.ends - rec.starts > MAX_FIELD_BYTES)):
+        if r == 0:
+            continue
+        raw = bytes(view[rec.starts[r]:rec.ends[r]]).decode("utf-8")
+        row = next(csv.reader(io.StringIO(raw, newline=""), strict=True))
+        if _too_long(table, int(rec.lines[r]), row):
+            good[r] = False
+            table.left_out.append((int(rec.lines[r]), row))
 
     if good.all():
         source = data  # pandas skips a leading BOM itself

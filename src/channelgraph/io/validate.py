@@ -9,6 +9,10 @@ named in a problem.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -30,21 +34,55 @@ from ..model import (
     RELATION_SPECS,
     SCHEME_COLUMNS,
     SCHEME_OPTIONAL,
+    SINCE_YEARS,
     TABLE_FILES,
     TRUE_WORDS,
     AmountError,
     Kind,
     RelationType,
+    ShareError,
     Status,
+    parse_share,
     parse_yuan,
+    since_problem,
 )
 from ..policy import Policy, PolicyError
 from .problems import DatasetError, Problem
-from .read import RawTable, read_csv_table
+from .read import RawTable, normalise_encoding, read_csv_table
 
 #: Longest id and name accepted (longer is almost surely a shifted column or junk).
 MAX_ID_LENGTH = 64
 MAX_NAME_LENGTH = 200
+
+#: Code points no id may hold: controls (tab and line breaks included), invisible
+#: characters (zero-width space and joiners, word joiner, BOM, soft hyphen, Hangul fillers,
+#: variation selectors, tags …) and bidi controls. They make two ids look equal on screen
+#: that are not, or reorder the text around them.
+_CONTROL_RANGES = ((0x00, 0x1F), (0x7F, 0x9F))
+_INVISIBLE_RANGES = _CONTROL_RANGES + (
+    (0xAD, 0xAD), (0x34F, 0x34F), (0x61C, 0x61C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180E),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0xE0000, 0xE007F),
+    (0xE0100, 0xE01EF))
+
+
+def _char_class(ranges) -> re.Pattern:
+    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
+
+
+def _table(ranges) -> np.ndarray:
+    """A look-up table over every code point: True for those in *ranges*. NUL is left out:
+    it pads fixed-width bytes here, and read.py refuses a file holding one."""
+    t = np.zeros(0x110000, dtype=bool)
+    for a, b in ranges:
+        t[a:b + 1] = True
+    t[0] = False
+    return t
+
+
+_BAD_ID, _CONTROL = _char_class(_INVISIBLE_RANGES), _char_class(_CONTROL_RANGES)
+_TABLES = {_BAD_ID: _table(_INVISIBLE_RANGES), _CONTROL: _table(_CONTROL_RANGES)}
+_CHAR_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return", "\ufeff": "a byte-order mark (BOM)"}
 
 _KINDS = {k.value: k for k in Kind}
 _TYPES = {t.value: t for t in RelationType}
@@ -307,12 +345,17 @@ class _Entities:
     """What other tables need from entities.csv: id → kind and is_customer (last valid row wins)."""
 
     lookup: _Lookup
-    kind: np.ndarray  # kind code per id
+    kind: np.ndarray  # kind code per id (-1: an unknown kind, reported in entities.csv)
     customer: np.ndarray  # is_customer per id
+    #: Why references into entities.csv cannot be checked (it was refused as a whole), or None.
+    refused: str | None = None
+    #: Ids on rows of entities.csv that were reported and left out (ragged …) → their line.
+    lost: dict = field(default_factory=dict)
 
     @classmethod
-    def none(cls) -> _Entities:
-        return cls(_Lookup(_Ids.of(np.empty(0, dtype=object))), np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
+    def none(cls, refused: str | None = None) -> _Entities:
+        return cls(_Lookup(_Ids.of(np.empty(0, dtype=object))), np.empty(0, dtype=np.int64),
+                   np.empty(0, dtype=bool), refused)
 
     def find(self, ids: _Ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position of each id (-1 if no entity has it), its kind code (-1 likewise) and
@@ -384,16 +427,96 @@ def _parse_amounts(raw: np.ndarray):
 
 def _share(text: str) -> tuple[float | None, str | None]:
     """A share 0–1 from one cell: (value or None, reason it is refused or None)."""
-    s = text.strip()
-    if not s:
-        return None, None
     try:
-        x = float(s)
-    except ValueError:
-        return None, "not a number (a share is written 0–1, e.g. 0.51)"
-    if not (0.0 <= x <= 1.0):  # also refuses nan
-        return None, "share outside 0–1 (write 51% as 0.51)"
-    return x, None
+        return parse_share(text), None
+    except ShareError as exc:
+        return None, str(exc)
+
+
+def _listing(names: list[str], most: int = 20) -> str:
+    """Column names for a message: the first *most*, and how many more."""
+    if not names:
+        return "nothing"
+    more = f", … ({len(names) - most:,} more)" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+def _since_problems(values: np.ndarray) -> list[str | None]:
+    """``model.since_problem`` for each value; plain ``YYYY-MM-DD`` dates are checked with numpy."""
+    why: list[str | None] = [None] * len(values)
+    rest = np.arange(len(values))
+    try:
+        chars = values.astype("S11")
+    except UnicodeEncodeError:
+        chars = None
+    if chars is not None and len(values):
+        m = chars.view(np.uint8).reshape(len(chars), 11)
+        digit = (m - np.uint8(ord("0"))) < 10
+        dash = m == ord("-")
+        plain = (digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & dash[:, 4] & dash[:, 7] & (m[:, 10] == 0))
+        rows = np.flatnonzero(plain)
+        try:
+            days = chars[rows].astype("datetime64[D]")
+        except ValueError:  # an impossible day (2023-02-29): since_problem tells which
+            plain[:] = False
+        else:
+            years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+            exact = (days.astype("S10") == chars[rows]) & (years >= SINCE_YEARS[0]) & (years <= SINCE_YEARS[1])
+            plain[rows[~exact]] = False  # a year out of range: since_problem says so
+        rest = np.flatnonzero(~plain)
+    for i in rest.tolist():
+        why[i] = since_problem(values[i])
+    return why
+
+
+def _describe(ch: str) -> str:
+    """A character no one can see, named so that a person can find it."""
+    name = _CHAR_NAMES.get(ch) or unicodedata.name(ch, "") or "a control character"
+    return f"{name} (U+{ord(ch):04X})"
+
+
+def _rows_with(values: np.ndarray, ascii: np.ndarray | None, pattern: re.Pattern) -> np.ndarray:
+    """Rows whose text matches *pattern* (a class of characters none of which is printable ASCII).
+
+    Vectorised: ASCII columns are checked as bytes (only controls can match there); other
+    columns by one search over the joined text, row by row only when it finds something.
+    """
+    none = np.empty(0, dtype=np.int64)
+    if not len(values):
+        return none
+    if ascii is not None:  # only the controls 0x01-0x1F and 0x7F can match (0 is padding)
+        m = ascii.view(np.uint8).reshape(len(ascii), ascii.itemsize)
+        bad = ((m - np.uint8(1)) < 0x1F) | (m == 0x7F)
+        return np.flatnonzero(bad.any(axis=1)) if bad.any() else none
+    table = _TABLES[pattern]
+    as_list = values.tolist()
+    code_points = np.frombuffer(" ".join(as_list).encode("utf-32-le"), dtype=np.uint32)
+    if not table[code_points].any():
+        return none
+    return np.array([i for i, v in enumerate(as_list) if pattern.search(v)], dtype=np.int64)
+
+
+def _nfc_twins(values: np.ndarray, ascii: np.ndarray | None) -> list[tuple[int, int]]:
+    """Pairs (row, earlier row) of ids that differ but are equal once normalised to NFC.
+
+    ASCII ids are always NFC; other columns are checked in one pass over their joined text
+    and row by row only when some id is not NFC.
+    """
+    if ascii is not None or not len(values):
+        return []
+    as_list = values.tolist()
+    if unicodedata.is_normalized("NFC", "\x00".join(as_list)):
+        return []  # every id is NFC: equal NFC forms are equal ids
+    first: dict[str, tuple[str, int]] = {}
+    twins = []
+    for i, v in enumerate(as_list):
+        if not v:
+            continue
+        key = unicodedata.normalize("NFC", v)
+        seen = first.setdefault(key, (v, i))
+        if seen[0] != v:
+            twins.append((i, seen[1]))
+    return twins
 
 
 def _yes_no(text: str) -> bool | None:
@@ -408,6 +531,8 @@ class _Checker:
         self.t = table
         self.n = len(table)
         self.problems: list[Problem] = []
+        #: Per column, rows already refused for the characters in them (one problem per cell).
+        self.refused: dict[str, np.ndarray] = {}
 
     def report(self, rows, column: str | None, values, reason) -> None:
         """A problem for each row in *rows*; *values* is the whole column (or one value for
@@ -425,7 +550,7 @@ class _Checker:
         for c in missing:
             self.problems.append(Problem(
                 self.t.file, 1, c, None,
-                f"required column is missing (header has: {', '.join(self.t.header) or 'nothing'})"))
+                f"required column is missing (header has: {_listing(self.t.header)})"))
         return not missing
 
     def col(self, name: str) -> np.ndarray:
@@ -437,22 +562,37 @@ class _Checker:
             self.report(np.flatnonzero(length == 0), name, raw, "is empty but required")
         self.report(np.flatnonzero(length > max_len), name, raw, f"is longer than {max_len} characters")
 
+    def _characters(self, name: str, rows: np.ndarray, values: np.ndarray, pattern: re.Pattern, what: str) -> None:
+        """Report the cells at *rows* that hold a character of *pattern*, naming the first one."""
+        self.refused[name] = rows
+        reasons = [f"contains {_describe(pattern.search(v).group())}: {what}" for v in values[rows].tolist()]
+        self.report(rows, name, values, reasons)
+
     def text(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> np.ndarray:
-        """The column stripped; empty (if *required*) and over-long cells are problems."""
+        """The column stripped; empty (if *required*), over-long cells and control characters
+        inside a cell (a line break, tab, bell …) are problems."""
         raw = self.col(name)
-        out, length, _ = _stripped(raw)
+        out, length, ascii = _stripped(raw)
         self._lengths(name, raw, length, required, max_len)
+        self._characters(name, _rows_with(out, ascii, _CONTROL), out, _CONTROL,
+                         "a name is one line of visible text; retype it without the control character")
         return out
 
     def ids(self, name: str, *, required: bool = True) -> _Ids:
-        """A column of ids, as :meth:`text` with ids' length limit."""
+        """A column of ids, as :meth:`text` with ids' length limit; control, invisible and
+        bidi characters inside an id are problems."""
         raw = self.col(name)
         out, length, ascii = _stripped(raw)
         self._lengths(name, raw, length, required, MAX_ID_LENGTH)
+        self._characters(name, _rows_with(out, ascii, _BAD_ID), out, _BAD_ID,
+                         "an id must be visible characters only (it would not match the same id "
+                         "typed by hand); retype it")
         return _Ids(out, ascii)
 
-    def few(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> tuple[np.ndarray, _Few]:
-        """As :meth:`text`, for a column with few distinct values; also returns them."""
+    def few(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH,
+            pattern: re.Pattern | None = _CONTROL) -> tuple[np.ndarray, _Few]:
+        """As :meth:`text`, for a column with few distinct values; also returns them.
+        Characters of *pattern* are checked once per distinct value."""
         raw = self.col(name)
         few = _Few(raw)
         out, length, _ = _stripped(few.uniques)
@@ -460,6 +600,11 @@ class _Checker:
         if out is not few.uniques:
             few.uniques = out
             raw = out[few.codes]
+        bad = np.array([pattern is not None and pattern.search(u) is not None for u in out.tolist()], dtype=bool)
+        if bad.any():
+            what = ("an id must be visible characters only; retype it" if pattern is _BAD_ID
+                    else "the value is one line of visible text; retype it without the control character")
+            self._characters(name, np.flatnonzero(bad[few.codes]), raw, pattern, what)
         return raw, few
 
     def money(self, name: str, *, required: bool) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
@@ -484,12 +629,77 @@ class _Checker:
         return pd.arrays.FloatingArray(value, ~valid), blank
 
     def unique(self, name: str, ids: _Ids) -> bool:
-        """Repeated ids are problems naming the first line; True when there are none."""
+        """Repeated ids are problems naming the first line; True when there are none.
+
+        Ids are compared code point by code point and never normalised (they must match
+        the bank's systems exactly); two ids that differ but are equal once normalised to
+        Unicode NFC (``é`` as one character or as ``e`` + accent) are refused as well.
+        """
         first = ids.first_index()
         rows = np.flatnonzero((first != np.arange(len(ids))) & (ids.values != ""))
         firsts = self.t.lines_of(first[rows]).tolist()
         self.report(rows, name, ids.values, [f"duplicate id (first on line {line})" for line in firsts])
-        return not len(rows)
+        twins = _nfc_twins(ids.values, ids.ascii)
+        if twins:
+            later, earlier = (np.array(x, dtype=np.int64) for x in zip(*twins))
+            self.report(later, name, ids.values,
+                        [f"the same id as {ids.values[e]!r} on line {line} once Unicode-normalised (NFC), but "
+                         f"written with other code points ({ids.values[e]!a} there, {ids.values[i]!a} here); "
+                         "write the id the same way everywhere"
+                         for i, e, line in zip(later.tolist(), earlier.tolist(), self.t.lines_of(earlier).tolist())])
+        return not len(rows) and not twins
+
+    def references(self, ents: _Entities, columns) -> None:
+        """Dangling references into entities.csv, for each (column, ids, positions) — or, when
+        entities.csv was refused as a whole, one problem saying these columns were not checked."""
+        rows = [(name, ids, np.setdiff1d(np.flatnonzero((pos < 0) & (ids.values != "")), self.refused.get(name, ())))
+                for name, ids, pos in columns]
+        if ents.refused:
+            if any(len(r) for _, _, r in rows):
+                names = " and ".join(name for name, _, _ in columns)
+                self.problems.append(Problem(self.t.file, 1, None, None,
+                                             f"{names} not checked against entities.csv: {ents.refused}; "
+                                             "fix it and validate again"))
+            return
+        for name, ids, r in rows:
+            r = self.left_out(r, name, ids.values, ents.lost, "entities.csv")
+            self.dangling(r, name, ids.values, "refers to no entity in entities.csv (dangling reference)",
+                          lambda: ents.lookup.ids.values)
+
+    def left_out(self, rows: np.ndarray, name: str, values: np.ndarray, lost: dict, file: str) -> np.ndarray:
+        """Of the unmatched references at *rows*, those to an id on a row of *file* that was
+        reported and left out make one problem (the row's problem is the cause); the rest are returned."""
+        if not lost or not len(rows):
+            return rows
+        hit = np.array([v in lost for v in values[rows].tolist()], dtype=bool)
+        if hit.any():
+            first = rows[hit][0]
+            n = int(hit.sum())
+            more = f" ({n:,} rows here refer to refused rows, this is the first; none checked)" if n > 1 else ""
+            self.report(first[None], name, values,
+                        f"refers to {values[first]!r}, whose row in {file} (line {lost[values[first]]}) was "
+                        f"refused{more}: fix that row")
+        return rows[~hit]
+
+    def dangling(self, rows: np.ndarray, name: str, values: np.ndarray, reason: str, known) -> None:
+        """Report references at *rows* that match nothing; when one equals a known id once
+        normalised to NFC, say so. *known* gives the known ids (called only if needed)."""
+        if not len(rows):
+            return
+        reasons = [reason] * len(rows)
+        odd = [k for k, v in enumerate(values[rows].tolist()) if not v.isascii()]
+        if odd:
+            spelled = {}
+            for v in known().tolist():
+                if not v.isascii():
+                    spelled.setdefault(unicodedata.normalize("NFC", v), v)
+            for k in odd:
+                other = spelled.get(unicodedata.normalize("NFC", values[rows[k]]))
+                if other is not None:
+                    reasons[k] = (f"{reason}; {other!r} is the same id in another Unicode form "
+                                  f"({other!a} there, {values[rows[k]]!a} here): "
+                                  "write it the same way in both files")
+        self.report(rows, name, values, reasons)
 
     def extras(self, known) -> dict[str, np.ndarray]:
         return {c: vals for c, vals in self.t.columns.items() if c not in known}
@@ -515,12 +725,16 @@ def _frame(columns: dict) -> pd.DataFrame:
 def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities]:
     c = _Checker(t)
     if not c.require_columns(ENTITY_COLUMNS):
-        return None, c.problems, _Entities.none()
+        missing = "id column" if "id" not in t.header else "required columns"
+        return None, c.problems, _Entities.none(f"entities.csv was refused (its {missing} missing)"
+                                                .replace("column missing", "column is missing")
+                                                .replace("columns missing", "columns are missing"))
     if len(t) == 0 and not t.problems:
         c.problems.append(Problem(t.file, 1, None, None, "has a header but no rows: a dataset needs entities"))
+    empty = "entities.csv was refused (it has no rows)" if len(t) == 0 else None
     ids = c.ids("id")
     distinct = c.unique("id", ids)
-    kinds, few = c.few("kind", required=True)
+    kinds, few = c.few("kind", required=True, pattern=None)
     kind = few.map(lambda k: _KIND_CODE.get(k, -1), np.int64)
     c.report(np.flatnonzero((kind < 0) & (kinds != "")), "kind", kinds,
              f"unknown kind (expected one of {', '.join(_KINDS)})")
@@ -539,12 +753,15 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
         cols[opt] = c.few(opt, required=False)[0]
     cols.update(money)
     cols.update(c.extras(set(ENTITY_COLUMNS) | set(ENTITY_OPTIONAL)))
-    # Other tables look ids up among rows with an id and a known kind; the last such row wins.
-    rows = np.flatnonzero((ids.values != "") & (kind >= 0))
+    # Other tables look ids up among rows with an id (an unknown kind is reported here, not
+    # as a dangling reference in every row that refers to it); the last such row wins.
+    rows = np.flatnonzero(ids.values != "")
     if not distinct:
         rows = rows[::-1]
         rows = rows[ids.take(rows).first_index() == np.arange(len(rows))]
-    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows])
+    broken = None if t.broken_at is None else f"entities.csv could not be read from line {t.broken_at} on"
+    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows], refused=empty or broken,
+                         lost=_lost_ids(t, "id"))
     return _frame(cols), c.problems, entities
 
 
@@ -566,15 +783,13 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
     if not c.require_columns(RELATION_COLUMNS):
         return None, c.problems
     srcs, dsts = c.ids("src"), c.ids("dst")
-    types, few = c.few("type", required=True)
+    types, few = c.few("type", required=True, pattern=None)
     ty = few.map(lambda x: _TYPE_CODE.get(x, -1), np.int64)
     amounts, no_amount = c.money("amount", required=False)
     shares, no_share = c.share("share")
     pos_s, kind_s, _ = ents.find(srcs)
     pos_d, kind_d, _ = ents.find(dsts)
-    dangling = "refers to no entity in entities.csv (dangling reference)"
-    c.report(np.flatnonzero((pos_s < 0) & (srcs.values != "")), "src", srcs.values, dangling)
-    c.report(np.flatnonzero((pos_d < 0) & (dsts.values != "")), "dst", dsts.values, dangling)
+    c.references(ents, (("src", srcs, pos_s), ("dst", dsts, pos_d)))
     c.report(np.flatnonzero((ty < 0) & (types != "")), "type", types,
              f"unknown relation type (expected one of {', '.join(_TYPES)})")
     typed = ty >= 0
@@ -606,35 +821,53 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
     c.report(dup, "type", types, [f"duplicate relation {s} -{x}- {d} (first on line {line}); "
                                   "one row per pair and type (add amounts into one row)"
                                   for s, x, d, line in zip(srcs.values[dup], types[dup], dsts.values[dup], firsts)])
+    since, few = c.few("since", required=False, pattern=None)  # a date: since_problem refuses anything else
+    why = _since_problems(few.uniques)
+    rows = np.flatnonzero(np.array([w is not None for w in why], dtype=bool)[few.codes])
+    c.report(rows, "since", since, [why[k] for k in few.codes[rows].tolist()])
     cols = {"src": srcs.values, "dst": dsts.values, "type": types, "amount": amounts, "share": shares,
-            "role": c.few("role", required=False)[0], "since": c.few("since", required=False)[0]}
+            "role": c.few("role", required=False)[0], "since": since}
     cols.update(c.extras(set(RELATION_COLUMNS) | set(RELATION_OPTIONAL)))
     return _frame(cols), c.problems
 
 
-def _check_schemes(t: RawTable | None, ents: _Entities) -> tuple[pd.DataFrame, list[Problem], set]:
+@dataclass
+class _Schemes:
+    """What exposures.csv needs from schemes.csv: its scheme ids, or why they cannot be checked."""
+
+    ids: set
+    absent: bool = False  # there is no schemes.csv (it is optional)
+    refused: str | None = None  # schemes.csv was refused as a whole
+    lost: dict = field(default_factory=dict)  # scheme ids on rows left out → their line
+
+
+def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = None
+                   ) -> tuple[pd.DataFrame, list[Problem], _Schemes]:
     cols_all = list(SCHEME_COLUMNS) + list(SCHEME_OPTIONAL)
+    if refused:
+        return None, [], _Schemes(set(), refused=refused)
     if t is None:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols_all}), [], set()
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols_all}), [], _Schemes(set(), absent=True)
     c = _Checker(t)
     if not c.require_columns(SCHEME_COLUMNS):
-        return None, c.problems, set()
+        return None, c.problems, _Schemes(set(), refused="schemes.csv was refused (required columns are missing)")
     ids = c.ids("scheme_id")
     c.unique("scheme_id", ids)
     chans = c.ids("channel_id")
     pos, kind, _ = ents.find(chans)
-    c.report(np.flatnonzero((pos < 0) & (chans.values != "")), "channel_id", chans.values,
-             "refers to no entity in entities.csv (dangling reference)")
+    c.references(ents, (("channel_id", chans, pos),))
     rows = np.flatnonzero((kind >= 0) & ~_IS_CHANNEL[kind])
     c.report(rows, "channel_id", chans.values, [f"a scheme's channel must be a chamber, market or intermediary, "
                                                 f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
     cols = {"scheme_id": ids.values, "channel_id": chans.values, "name": c.text("name", required=True),
             "product": c.few("product", required=False)[0]}
     cols.update(c.extras(set(cols_all)))
-    return _frame(cols), c.problems, set(ids.values.tolist()) - {""}
+    broken = None if t.broken_at is None else f"schemes.csv could not be read from line {t.broken_at} on"
+    return _frame(cols), c.problems, _Schemes(set(ids.values.tolist()) - {""}, refused=broken,
+                                              lost=_lost_ids(t, "scheme_id"))
 
 
-def _check_exposures(t: RawTable, ents: _Entities, schemes: set) -> tuple[pd.DataFrame, list[Problem]]:
+def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
     if not c.require_columns(EXPOSURE_COLUMNS):
         return None, c.problems
@@ -644,17 +877,26 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: set) -> tuple[pd.Dat
     outstanding, _ = c.money("outstanding", required=True)
     limits, _ = c.money("limit", required=False)
     pos, kind, customer = ents.find(custs)
-    c.report(np.flatnonzero((pos < 0) & (custs.values != "")), "customer_id", custs.values,
-             "refers to no entity in entities.csv (dangling reference)")
+    c.references(ents, (("customer_id", custs, pos),))
     rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])
     c.report(rows, "customer_id", custs.values, [f"a facility's customer must be a person or enterprise, "
                                                  f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
     c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & ~customer), "customer_id", custs.values,
              "has a facility but is_customer is false in entities.csv")
-    scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH)
-    c.report(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes, bool)), "scheme_id", scheme_ids,
-             "refers to no scheme in schemes.csv (dangling reference)")
-    statuses, few = c.few("status", required=False)
+    scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH, pattern=_BAD_ID)
+    rows = np.setdiff1d(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool)),
+                        c.refused.get("scheme_id", ()))
+    if len(rows) and (schemes.refused or schemes.absent):
+        # One problem for the file, not one per facility.
+        many = f"{len(rows):,} row{'s' if len(rows) != 1 else ''} name a scheme, this is the first"
+        c.report(rows[:1], "scheme_id", scheme_ids,
+                 f"not checked ({many}): {schemes.refused}; fix it and validate again" if schemes.refused else
+                 f"refers to no scheme: there is no schemes.csv ({many}); add schemes.csv or leave scheme_id blank")
+    else:
+        rows = c.left_out(rows, "scheme_id", scheme_ids, schemes.lost, "schemes.csv")
+        c.dangling(rows, "scheme_id", scheme_ids, "refers to no scheme in schemes.csv (dangling reference)",
+                   lambda: np.array(sorted(schemes.ids), dtype=object))
+    statuses, few = c.few("status", required=False, pattern=None)
     c.report(np.flatnonzero(few.map(lambda s: bool(s) and s not in _STATUSES, bool)), "status", statuses,
              f"unknown five-class status (expected one of {', '.join(_STATUSES)})")
     cols = {"facility_id": ids.values, "customer_id": custs.values,
@@ -699,8 +941,14 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
     300
     """
     folder = Path(path)
-    if not folder.is_dir():
-        raise DatasetError([Problem(str(folder), None, None, None, "is not a folder (a dataset is a folder of CSV files)")])
+    why = _not_a_folder(folder)
+    if why:
+        raise DatasetError([Problem(str(folder), None, None, None, why)])
+    if encoding:
+        try:
+            normalise_encoding(encoding)
+        except ValueError as exc:
+            raise DatasetError([Problem("--encoding", None, None, encoding, str(exc))]) from exc
     problems: list[Problem] = []
 
     pol: Policy
@@ -722,24 +970,23 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
     raw: dict[str, RawTable | None] = {}
     for key, name in TABLE_FILES.items():
         f = folder / name
-        if not f.exists():
+        if not os.path.lexists(f):  # a dangling link is not "missing": read_csv_table names it
             if key != "schemes":
                 problems.append(Problem(name, None, None, None, f"is missing from {folder}"))
             raw[key] = None
             continue
-        try:
-            raw[key] = read_csv_table(f, encoding)
-        except ValueError as exc:  # unknown --encoding
-            raise DatasetError([Problem(name, None, None, encoding, str(exc))]) from exc
+        raw[key] = read_csv_table(f, encoding)
         problems.extend(raw[key].problems)
 
     ent_df = rel_df = exp_df = None
-    entities = _Entities.none()
     if raw["entities"] is not None and raw["entities"].header:
         ent_df, p, entities = _check_entities(raw["entities"])
         problems.extend(p)
-    schemes = raw["schemes"] if raw["schemes"] is None or raw["schemes"].header else None
-    sch_df, p, scheme_ids = _check_schemes(schemes, entities)
+    else:
+        entities = _Entities.none(_refused(raw["entities"], "entities.csv"))
+    schemes = raw["schemes"]
+    refused = None if schemes is None or schemes.header else _refused(schemes, "schemes.csv")
+    sch_df, p, scheme_ids = _check_schemes(schemes, entities, refused)
     problems.extend(p)
     if raw["relations"] is not None and raw["relations"].header:
         rel_df, p = _check_relations(raw["relations"], entities)
@@ -756,6 +1003,43 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         raise DatasetError(problems)
     return Dataset(ent_df, rel_df, exp_df, sch_df, pol, folder,
                    {k: t.encoding for k, t in raw.items() if t is not None})
+
+
+def _lost_ids(t: RawTable, column: str) -> dict:
+    """Ids in *column* of the records *t* reported and left out (ragged …), each → its line."""
+    if column not in t.header:
+        return {}
+    at = t.header.index(column)
+    lost: dict = {}
+    for line, fields in t.left_out:
+        if at < len(fields) and fields[at].strip():
+            lost.setdefault(fields[at].strip(), line)
+    return lost
+
+
+def _refused(table: RawTable | None, name: str) -> str:
+    """Why a file's references cannot be checked, for its dependants' one line."""
+    if table is None:
+        return f"{name} is missing"
+    return f"{name} was refused ({'its header was refused' if table.header_refused else 'it could not be read'})"
+
+
+def _not_a_folder(folder: Path) -> str | None:
+    """Why *folder* cannot be a dataset folder (``None`` when it is a folder)."""
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        if os.path.islink(folder):
+            return "is a symbolic link to a folder that does not exist"
+        return "does not exist (a dataset is a folder holding entities.csv, relations.csv and exposures.csv)"
+    except OSError as exc:
+        return f"cannot be opened: {exc.strerror or exc}; check the path and its permissions"
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISREG(mode):
+        return ("is a file, not a folder: give the folder that holds entities.csv, relations.csv and "
+                "exposures.csv")
+    return "is not a folder (a dataset is a folder holding entities.csv, relations.csv and exposures.csv)"
 
 
 def validate(path: str | Path, **kwargs) -> list[Problem]:
