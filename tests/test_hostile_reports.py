@@ -1,11 +1,14 @@
 """Hostile names and values through the real command: nothing leaked, nothing live, no crash.
 
 A dataset whose names, scheme and channel names and extra columns (``phone``, ``id_card``,
-``remark``) carry Markdown and HTML injections, control characters and every phone and
-ID-card form goes through ``analyze`` (zh, en, ``--no-mask``) and ``caps`` (zh, en). In
-``report.html``, ``caps_report.html`` and the views no link, heading, tag or script comes from
-the data (parsed with :mod:`html.parser`); the text reads as typed (no backslash escapes
-shown); no identifier is shown unmasked unless ``--no-mask``; nothing crashes.
+``remark``, ``notes``) carry Markdown and HTML injections and every phone and ID-card form
+goes through ``analyze`` (zh, en, ``--no-mask``) and ``caps`` (zh, en). Control characters and
+line breaks are refused in names (``validate`` names the row and column), so they come in
+the extra columns, which are kept verbatim and reach the views' tooltips. In ``report.html``,
+``caps_report.html`` and the views no link, heading, tag or script comes from the data
+(parsed with :mod:`html.parser`); the text reads as typed (no backslash escapes shown,
+control characters shown as symbols); no identifier is shown unmasked unless ``--no-mask``;
+nothing crashes.
 """
 
 from __future__ import annotations
@@ -17,17 +20,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hostile import no_traceback, run_cli
+from hostile import no_traceback, refused, run_cli
 
 from channelgraph.report.markdown import md
 
-#: Markup and control characters, as names.
-INJECTIONS = [
+#: Markup, as names (every form a name may hold).
+NAME_INJECTIONS = [
     "[点我](evil.html)",
     "![x](http://e/x.png)",
     "# 标题",
-    "名字\r# 标题二",
-    "名字\n## 标题三",
+    "名字 # 标题二",
     "a|b|c",
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -36,8 +38,6 @@ INJECTIONS = [
     "`code`名",
     "<http://evil>",
     "http://evil.example/x",
-    "控制\x07字符\x1b[31m",
-    "坏\x015\x01名\x0b\x0c\x7f\x85",  # \x01<digit>\x01 once crashed the converter (its link placeholders)
     "- 列表",
     "1. 编号",
     "> 引用",
@@ -46,6 +46,18 @@ INJECTIONS = [
     "$x$ 公式 a@b.com www.evil.com",
     "\u202e反转",
 ]
+
+#: Line breaks and control characters: refused in a name, kept verbatim in an extra column.
+CONTROL_INJECTIONS = [
+    "名字\r# 标题二",
+    "名字\n## 标题三",
+    "名字\r\n### 标题四\t制表",
+    "控制\x07字符\x1b[31m",
+    "坏\x015\x01名\x0b\x0c\x7f\x85",  # \x01<digit>\x01 once crashed the converter (its link placeholders)
+]
+
+#: Every hostile text (md() and the converter take them all).
+INJECTIONS = NAME_INJECTIONS + CONTROL_INJECTIONS
 
 #: Identifier forms (raw, the masked form every report and view shows).
 IDENTIFIERS = [
@@ -72,18 +84,23 @@ NOT_IDENTIFIERS = ["1,234,567.89", "13812345678.00", "2024-01-01", "20240101", "
 
 
 def _hostile_folder(folder: Path) -> Path:
-    """A small bank whose every name and extra value is hostile (CSV-quoted as Excel would)."""
+    """A small bank whose every name and extra value is hostile (CSV-quoted as Excel would).
+
+    Names hold NAME_INJECTIONS; the extra columns (entities' ``remark``, relations' and
+    schemes' ``notes``) hold CONTROL_INJECTIONS as well, which a name may not.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
-    n = max(len(INJECTIONS), len(IDENTIFIERS))
+    n = max(len(NAME_INJECTIONS), len(IDENTIFIERS))
     for i in range(n):
-        inj = INJECTIONS[i % len(INJECTIONS)]
+        inj = NAME_INJECTIONS[i % len(NAME_INJECTIONS)]
+        control = CONTROL_INJECTIONS[i % len(CONTROL_INJECTIONS)]
         raw = IDENTIFIERS[i % len(IDENTIFIERS)][0]
         kind = "enterprise" if i % 3 else "person"
         rows.append({"id": f"{kind[0].upper()}{i + 1}", "kind": kind, "name": f"{inj} {raw}",
                      "is_customer": "true", "net_assets": "1000000", "industry": inj, "region": "柯桥区",
                      "phone": raw, "id_card": IDENTIFIERS[-(i % len(IDENTIFIERS)) - 1][0],
-                     "remark": f"{inj} 备注 {raw} {NOT_IDENTIFIERS[i % len(NOT_IDENTIFIERS)]}"})
+                     "remark": f"{inj} 备注 {raw} {NOT_IDENTIFIERS[i % len(NOT_IDENTIFIERS)]} {control}"})
     rows.append({"id": "C1", "kind": "chamber", "name": "[商会](evil.html) 13812345678 <b>会</b>",
                  "is_customer": "false", "net_assets": "", "industry": "", "region": "",
                  "phone": "0571 8888 3333", "id_card": "", "remark": "# 商会\r\n## 二"})
@@ -94,13 +111,14 @@ def _hostile_folder(folder: Path) -> Path:
         w.writeheader()
         w.writerows(rows)
     ids = [r["id"] for r in rows[:n]]
-    rel = [["src", "dst", "type", "amount", "share", "role"]]
+    rel = [["src", "dst", "type", "amount", "share", "role", "notes"]]
     for i, a in enumerate(ids):
-        rel.append([a, "C1" if i % 2 else "M1", "MEMBER_OF" if i % 2 else "TRADES_IN", "", "", ""])
+        control = CONTROL_INJECTIONS[i % len(CONTROL_INJECTIONS)]
+        rel.append([a, "C1" if i % 2 else "M1", "MEMBER_OF" if i % 2 else "TRADES_IN", "", "", "", control])
         if i:
-            rel.append([ids[i - 1], a, "GUARANTEES", str(100000 * (i + 1)), "", ""])
-            rel.append([ids[0], a, "REFERRED", "", "", ""])
-    rel.append([ids[-1], ids[0], "GUARANTEES", "500000", "", ""])
+            rel.append([ids[i - 1], a, "GUARANTEES", str(100000 * (i + 1)), "", "", f"{control} {ids[i - 1]}"])
+            rel.append([ids[0], a, "REFERRED", "", "", "", ""])
+    rel.append([ids[-1], ids[0], "GUARANTEES", "500000", "", "", "13812345678\n# 担保"])
     with open(folder / "relations.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rel)
     exp = [["facility_id", "customer_id", "outstanding", "limit", "product", "scheme_id", "status"]]
@@ -110,9 +128,11 @@ def _hostile_folder(folder: Path) -> Path:
     with open(folder / "exposures.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(exp)
     with open(folder / "schemes.csv", "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([["scheme_id", "channel_id", "name", "product"],
-                                 ["S1", "C1", "[会员贷](evil.html) 13812345678\r# 方案", "business_loan"],
-                                 ["S2", "M1", "<img src=x onerror=alert(1)> 商户贷 | `y`", "business_loan"]])
+        csv.writer(f).writerows([["scheme_id", "channel_id", "name", "product", "notes"],
+                                 ["S1", "C1", "[会员贷](evil.html) 13812345678 # 方案", "business_loan",
+                                  "13812345678\r# 方案"],
+                                 ["S2", "M1", "<img src=x onerror=alert(1)> 商户贷 | `y`", "business_loan",
+                                  "控制\x07\n## 二"]])
     # a small capital so that groups, caps and breaches show up in every section
     (folder / "policy.toml").write_text("tier1_capital = 50000000\nnet_capital = 60000000\n", encoding="utf-8")
     return folder
@@ -211,17 +231,30 @@ def _check_markdown_source(path: Path) -> None:
     assert "[点我](evil.html)" in page.text or path.name.startswith("caps"), path
 
 
+#: What a tooltip must not hold: control characters other than line breaks and tabs, C1
+#: controls other than NEL, bidirectional overrides and isolates (shown as symbols instead).
+_HIDDEN_IN_TIPS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _tips(path: Path) -> list[str]:
+    """The texts of a view's node and edge tooltips (heading, then label and value per row)."""
+    html = path.read_text(encoding="utf-8")
+    m = re.search(r'<script id="cg-data" type="application/json">(.*?)</script>', html, re.DOTALL)
+    data = json.loads(m.group(1))
+    tips = [item["tip"] for item in data["nodes"] + data["edges"]]
+    return [text for t in tips for text in [t["h"], *(x for row in t["r"] for x in row)]]
+
+
 def _check_view(path: Path, mask: bool) -> None:
     html = path.read_text(encoding="utf-8")
     page = _Page(html)
     assert not page.named("img") and not page.named("iframe") and not page.named("a"), path
     assert all("src" not in s for s in page.named("script")), path
     assert "<img src=x" not in html and "<script>alert" not in html, path
-    m = re.search(r'<script id="cg-data" type="application/json">(.*?)</script>', html, re.DOTALL)
-    data = json.loads(m.group(1))
-    tips = json.dumps([n["tip"] for n in data["nodes"]], ensure_ascii=False)
-    for control in ("\\u0007", "\\u001b", "\\u0001", "\\u007f", "\u202e"):  # shown as symbols (line breaks kept)
-        assert control not in tips, control
+    for h in page.headings:
+        assert not h.strip().startswith(_DATA_HEADINGS), (path, h)
+    for text in _tips(path):  # shown as symbols (line breaks kept)
+        assert not _HIDDEN_IN_TIPS.search(text), (path, text)
     if mask:
         assert not _leaks(html), (path, _leaks(html))
 
@@ -265,8 +298,8 @@ def test_nothing_from_the_data_is_live_in_the_reports(hostile_runs, name):
         for typed in ("[会员贷](evil.html)", "<img src=x onerror=alert(1)> 商户贷 | `y`", "# 市场 | 轻纺城 `x`"):
             assert typed in text, (page, typed)
         if page == "report.html":
-            for typed in ("[点我](evil.html)", "<http://evil>", "http://evil.example/x", "控制␇字符␛[31m",
-                          "&lt;b&gt;实体", "**粗**体", "名字 # 标题二"):
+            for typed in ("[点我](evil.html)", "<http://evil>", "http://evil.example/x", "&lt;b&gt;实体",
+                          "**粗**体", "名字 # 标题二"):
                 assert typed in text, (page, typed)
         _check_markdown_source(out / page.replace(".html", ".md"))
 
@@ -303,6 +336,35 @@ def test_no_mask_shows_identifiers(hostile_runs):
     overview = (out / "views" / "overview.html").read_text(encoding="utf-8")
     _check_view(out / "views" / "overview.html", mask=False)
     assert {raw for raw, _ in IDENTIFIERS} <= {raw for raw, _ in IDENTIFIERS if raw in overview}
+
+
+@pytest.mark.parametrize("name", ["zh", "raw"])
+def test_control_characters_in_extra_columns_reach_the_tooltips_as_symbols(hostile_runs, name):
+    """remark and notes are kept verbatim: line breaks and tabs as typed, other controls as symbols."""
+    base, _runs = hostile_runs
+    tips = "\n".join(_tips(base / name / "views" / "overview.html"))
+    for shown in ("名字\r# 标题二", "名字\n## 标题三", "名字\r\n### 标题四\t制表", "控制␇字符␛[31m",
+                  "坏␁5␁名\x0b\x0c␡", "# 商会\r\n## 二", "# 担保"):
+        assert shown in tips, shown
+
+
+def test_a_control_character_in_a_name_is_refused_with_its_row_and_column(tmp_path):
+    """validate refuses a name holding a line break, tab or bell (file, line, column), never drops it."""
+    data = _hostile_folder(tmp_path / "bank")
+    with open(data / "entities.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    for row in rows[1:]:
+        row[-1] = ""  # no line break in a remark: one file line per row
+    for k, ch in {2: "\t", 4: "\x07", 6: "\r", 8: "\n"}.items():  # rows[k] is line k + 1 (header is 1)
+        rows[k][2] = rows[k][2].replace(" ", ch, 1)
+    with open(data / "entities.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    r = run_cli("validate", data)
+    # the line where the row starts: the carriage return in the name on line 7 moves the next row to line 10
+    refused(r, 1, "entities.csv:3, column name", "tab (U+0009)", "entities.csv:5, column name", "(U+0007)",
+            "entities.csv:7, column name", "carriage return (U+000D)", "entities.csv:10, column name",
+            "line break (U+000A)")
+    assert "4 problems" in r.output, str(r)
 
 
 def test_not_identifiers_stay_as_they_are(hostile_runs):
