@@ -8,11 +8,11 @@ import io
 
 import pytest
 from click.testing import CliRunner
+from conftest import ENTITIES, RELATIONS, SAMPLE
 
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.store.neo4j_import import dataset_fingerprint, write_import_files
-from conftest import ENTITIES, RELATIONS, SAMPLE
 
 
 def _groups(files) -> dict[str, list[str]]:
@@ -80,10 +80,16 @@ def test_relationships_facilities_and_schemes(make_dataset, tmp_path):
     assert "--multiline-fields=true" not in groups
 
 
-def test_a_line_break_in_a_value_turns_on_multiline_fields(make_dataset, tmp_path):
-    ent = ENTITIES + '"X1",person,"两行\n名字",否,,,\n'
-    files = write_import_files(load_dataset(make_dataset(entities=ent)), tmp_path / "out")
-    assert "--multiline-fields=true" in _groups(files)
+@pytest.mark.parametrize("table", ["entities", "relations"])
+def test_a_line_break_in_a_value_turns_on_multiline_fields(make_dataset, tmp_path, table):
+    """A name may not hold a line break, an extra column (a remark) may: its quoted field then
+    spans two lines and the importer must be told so."""
+    header, *rows = {"entities": ENTITIES, "relations": RELATIONS}[table].strip().split("\n")
+    text = "\n".join([header + ",remark", *(row + "," for row in rows[:-1]), rows[-1] + ',"两行\n备注"']) + "\n"
+    files = write_import_files(load_dataset(make_dataset(**{table: text})), tmp_path / "out")
+    groups = _groups(files)
+    assert "--multiline-fields=true" in groups
+    assert any("两行\n备注" in _rows(paths)[-1] for paths in groups.values() if paths), groups
 
 
 def test_parallel_parts_give_the_same_files_as_one_pass(tmp_path):
