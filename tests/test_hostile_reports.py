@@ -385,3 +385,19 @@ def test_md_reads_back_as_the_masked_text(value):
     expected = mask_text(visible(value).strip())
     assert [t for t, _ in page.tags] == ["ul", "li", "table", "thead", "tr", "th", "tbody", "tr", "td"]
     assert page.text.count(expected) == 2, (html, expected)
+
+
+def test_md_table_reads_every_data_cell_as_text():
+    """md_table, the one table writer of the reports: a data cell, in the header or a row, makes
+    no markup and no extra column; only our own Md is read as Markdown."""
+    from channelgraph.report.markdown import Md, markdown_to_html, md_table
+    from channelgraph.viz.mask import mask_text, visible
+
+    values = INJECTIONS + [raw for raw, _ in IDENTIFIERS]
+    page = _Page(markdown_to_html(md_table(["a|b", Md("**ours**")], [[v, Md("`x`")] for v in values])))
+    assert len(page.named("th")) == 2 and len(page.named("td")) == 2 * len(values)
+    assert page.named("strong") == [{}] and len(page.named("code")) == len(values)
+    assert not page.named("a") and not page.named("img") and not page.named("script")
+    assert "a|b" in page.text
+    for v in values:
+        assert mask_text(visible(v).strip()) in page.text, v

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..model import format_yuan_human, fraction_of
+from ..model import fraction_of
 from ..policy import Policy
-from ..report.markdown import Md, masking, md
+from ..report.markdown import Md, masking, md, md_money, md_table
 from ..viz.mask import mask_text
 
 #: Rows per table in the report (the CSV files hold everything).
@@ -102,9 +102,8 @@ def wan_exact(fen: int) -> str:
 
 
 def _money(fen, lang: str) -> Md:
-    if fen is None or pd.isna(fen):
-        return Md("")
-    return Md(wan_exact(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
+    """An amount as the caps report shows it: exact 万元 in Chinese (ties out to the fen)."""
+    return md_money(fen, lang, wan=wan_exact)
 
 
 def _pct(d) -> str:
@@ -128,18 +127,6 @@ def _hhi(ratio_text: str) -> str:
     if not ratio_text:
         return "—"
     return ratio_text[: ratio_text.index(".") + 5]
-
-
-def _cell(x) -> Md:
-    """A table cell: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
-    return md(x)
-
-
-def _table(header: list[str], rows: list[list], align: list[str] | None = None) -> str:
-    align = align or ["---"] * len(header)
-    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _more(n: int, name: str, lang: str) -> list[str]:
@@ -311,7 +298,7 @@ def policy_markdown(policy: Policy, lang: str) -> str:
          "caps.quality_adjusts_per_borrower"),
     ]
     head = ["项目", "取值", "参数键"] if zh else ["item", "value", "policy key"]
-    return _table(head, [[a, b, Md(f"`{k}`")] for a, b, k in rows], ["---", "--:", "---"])
+    return md_table(head, [[a, b, Md(f"`{k}`")] for a, b, k in rows], ["---", "--:", "---"])
 
 
 def overview_markdown(caps, lang: str) -> str:
@@ -323,7 +310,7 @@ def overview_markdown(caps, lang: str) -> str:
              _money(r.cap_per_borrower_fen, lang), _money(r.cap_single_risk_source_fen, lang),
              _money(r.utilized_fen, lang), _money(r.headroom_fen, lang), _STATUS[lang][r.status]]
             for r in caps.itertuples(index=False)]
-    return _table(head, rows, ["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "---"])
+    return md_table(head, rows, ["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "---"])
 
 
 def _split_by_scheme(table: pd.DataFrame | None) -> dict[str, tuple[list, int]]:
@@ -375,7 +362,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     title = (f"{h} {sid_} {name}（{cid} {cname}，{kind}）" if zh else f"{h} {sid_} {name} ({cid} {cname}, {kind})")
     out = [title, ""]
     head = ["限额", "金额", "约束规则"] if zh else ["cap", "amount", "binding rule"]
-    out += [f"{h}# {_t('caps_h', lang)}", "", _table(head, [
+    out += [f"{h}# {_t('caps_h', lang)}", "", md_table(head, [
         ["方案总额上限" if zh else "total", m(r.cap_total_fen), total_words(r, policy, lang)],
         ["单户上限" if zh else "per borrower", m(r.cap_per_borrower_fen), per_borrower_words(r, policy, lang)],
         ["单一风险源上限" if zh else "single risk source", m(r.cap_single_risk_source_fen),
@@ -408,7 +395,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
               ["type", "subject", "name", "kind", "current", "cap", "excess"])
         cells = [[_BREACH[lang][x.breach_type], x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
                   m(x.current_fen), m(x.cap_fen), m(x.excess_fen)] for x in shown]
-        out += [_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
+        out += [md_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
 
     shown, n = rows.group_bound.get(sid, ([], 0))
     if n:
@@ -420,7 +407,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
               ["customer", "name", "group", "group exposure", "group headroom", "under the scheme", "cap"])
         cells = [[x.customer_id, x.name, x.group_id, m(x.group_exposure_fen), m(x.group_headroom_fen),
                   m(x.current_outstanding_fen), m(x.cap_fen)] for x in shown]
-        out += [_table(gh, cells, ["---"] * 3 + ["--:"] * 4), ""] + _more(n, "scheme_borrower_caps", lang)
+        out += [md_table(gh, cells, ["---"] * 3 + ["--:"] * 4), ""] + _more(n, "scheme_borrower_caps", lang)
 
     shown, n = rows.sources.get(sid, ([], 0))
     if n:
@@ -430,7 +417,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
         n_min = policy.caps.single_source_min_borrowers
         cells = [[x.source_id, x.name, _kind(x.source_type, lang), x.scheme_borrowers, m(x.exposure_fen),
                   _share_pct(x.share_of_scheme), _STATUS[lang][x.status].format(n=n_min)] for x in shown]
-        out += [_table(sh, cells, ["---"] * 3 + ["--:"] * 3 + ["---"]), ""] + _more(n, "scheme_risk_sources", lang)
+        out += [md_table(sh, cells, ["---"] * 3 + ["--:"] * 3 + ["---"]), ""] + _more(n, "scheme_risk_sources", lang)
     return "\n".join(out)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..model import KIND_ZH, Kind, format_wan, format_yuan_human
-from ..report.markdown import Md, md
+from ..model import KIND_ZH, Kind, format_wan
+from ..report.markdown import Md, md, md_money, md_table
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
@@ -60,8 +60,9 @@ _T = {
 }
 
 _HEAD = {
-    "hubs": {"en": ["#", "Hub", "Kind", "Score", "Why", "Risk"], "zh": ["名次", "关键人/机构", "类型", "得分", "理由", "风险"]},
-    "channels": {"en": ["#", "Channel", "Kind", "Members", "Customers", "Prospects", "Penetration",
+    "hubs": {"en": [Md("#"), "Hub", "Kind", "Score", "Why", "Risk"],
+             "zh": ["名次", "关键人/机构", "类型", "得分", "理由", "风险"]},
+    "channels": {"en": [Md("#"), "Channel", "Kind", "Members", "Customers", "Prospects", "Penetration",
                         "Members' outstanding (yuan)", "Key persons", "Risk"],
                  "zh": ["名次", "渠道", "类型", "成员", "本行客户", "潜在客户", "渗透率", "成员贷款余额", "关键人", "风险"]},
     "campaign": {"en": ["Pick", "Hub", "Kind", "New prospects", "Cumulative", "Coverage", "Hub rank", "Risk"],
@@ -93,23 +94,6 @@ def _person_role(item: str, lang: str) -> str:
         return item
     eid, role = item.split(":", 1)
     return f"{eid} {'/'.join(_ROLE_ZH.get(r, r) for r in role.split('/'))}"
-
-
-def _money(fen: int, lang: str) -> Md:
-    return Md(format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
-
-
-def _cell(x) -> Md:
-    """A table cell: our own :class:`Md` as it is, anything else (a list: joined) as data (:func:`md`)."""
-    if isinstance(x, (list, tuple)):
-        x = ", ".join(map(str, x))
-    return md(x)
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _kind(k: str, lang: str) -> str:
@@ -157,7 +141,7 @@ def _why_zh(row) -> str:
 def _hub_table(df, lang: str) -> str:
     rows = [[r["rank"], f"{r['name']} ({r['id']})", _kind(r["kind"], lang), f"{r['score']:.3f}",
              _why_zh(r) if lang == "zh" else r["why"], _risk(r, lang)] for _, r in df.iterrows()]
-    return _table(_HEAD["hubs"][lang], rows)
+    return md_table(_HEAD["hubs"][lang], rows)
 
 
 def marketing_report(result, policy, lang: str = "zh") -> str:
@@ -198,11 +182,11 @@ def marketing_report(result, policy, lang: str = "zh") -> str:
         out += [f"### {t['channels_h']}", ""]
         rows = [[r["rank"], f"{r['name']} ({r['channel_id']})", _kind(r["kind"], lang), f"{r['members']:,}",
                  f"{r['customers']:,}", f"{r['prospects']:,}", _pct(r["penetration"]),
-                 _money(r["members_outstanding_fen"], lang),
+                 md_money(r["members_outstanding_fen"], lang),
                  [_person_role(x, lang) for x in list(r["key_persons"])[:3]],
                  _risk(r, lang)]
                 for _, r in ch.head(REPORT_ROWS).iterrows()]
-        out += [_table(_HEAD["channels"][lang], rows) if rows else t["empty"], ""]
+        out += [md_table(_HEAD["channels"][lang], rows) if rows else t["empty"], ""]
 
     camp = tables.get("campaign")
     if camp is not None:
@@ -217,7 +201,7 @@ def marketing_report(result, policy, lang: str = "zh") -> str:
                      f"{r['cumulative_reach']:,}", _pct(r["coverage"]),
                      "" if pd.isna(r["hub_rank"]) else r["hub_rank"],
                      _risk(r, lang)] for _, r in camp.iterrows()]
-            out += [_table(_HEAD["campaign"][lang], rows), ""]
+            out += [md_table(_HEAD["campaign"][lang], rows), ""]
         else:
             out += [t["empty"], ""]
 
@@ -230,8 +214,8 @@ def marketing_report(result, policy, lang: str = "zh") -> str:
                                               seed=c.get("seed", ""), left=c.get("left_out", 0),
                                               untied=c.get("untied", 0)), ""]
         rows = [[r["community_id"], f"{r['size']:,}", f"{r['customers']:,}", f"{r['prospects']:,}",
-                 _pct(r["penetration"]), _money(r["outstanding_fen"], lang),
+                 _pct(r["penetration"]), md_money(r["outstanding_fen"], lang),
                  f"{r['top_hub_name']} ({r['top_hub']})", r["main_region"]]
                 for _, r in com.head(REPORT_ROWS).iterrows()]
-        out += [_table(_HEAD["communities"][lang], rows) if rows else t["empty"], ""]
+        out += [md_table(_HEAD["communities"][lang], rows) if rows else t["empty"], ""]
     return "\n".join(out).rstrip() + "\n"

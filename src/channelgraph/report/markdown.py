@@ -38,6 +38,9 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import pandas as pd
+
+from ..model import format_wan, format_yuan_human
 from ..viz.mask import _INVISIBLE, _VISIBLE, mask_text, visible
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -100,6 +103,73 @@ def md(value, *, mask: bool | None = None) -> Md:
 def md_join(sep: str, values) -> Md:
     """The values, each through :func:`md`, joined by *sep* (ours)."""
     return Md(sep.join(md(v) for v in values))
+
+
+def md_money(fen, lang: str, *, wan=format_wan) -> Md:
+    """An amount in fen as our Markdown: in 万元 for ``zh`` (by *wan*), in yuan otherwise.
+
+    Parameters
+    ----------
+    fen : int or None
+        The amount in fen; None or a missing value (NaN, ``pd.NA``) is shown empty.
+    lang : str
+        ``"zh"`` or ``"en"``.
+    wan : callable, optional
+        ``int -> str`` for the 万元 text: :func:`~channelgraph.model.format_wan` (rounded), or
+        an exact form where the report must tie out to the fen.
+
+    Returns
+    -------
+    Md
+        The amount, never escaped (a number is not data that could be markup).
+
+    Examples
+    --------
+    >>> md_money(-123456789, "en"), md_money(None, "zh")
+    ('-1,234,567.89', '')
+    """
+    if fen is None or pd.isna(fen):
+        return Md("")
+    return Md(wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
+
+
+def md_cell(value) -> Md:
+    """A table cell: our own :class:`Md` as it is, a list or tuple joined by ``", "`` and
+    anything else as data (:func:`md`)."""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(map(str, value))
+    return md(value)
+
+
+def md_table(header, rows, align=None) -> Md:
+    """A pipe table whose every cell, the header's too, goes through :func:`md_cell`.
+
+    Parameters
+    ----------
+    header : list
+        The column labels (text is escaped as data: mark a label with markup as :class:`Md`).
+    rows : iterable of list
+        The rows, one value per column.
+    align : list of str, optional
+        The separator row's cells (``"---"``, ``"--:"`` …); ``"---"`` for each column by default.
+
+    Returns
+    -------
+    Md
+        The table's lines, without a blank line before or after.
+
+    Examples
+    --------
+    >>> print(md_table([Md("#"), "名称|简称"], [[1, "[点我](evil.html)"], [Md("**2**"), ["a", "b"]]], ["--:", "---"]))
+    | # | 名称\\|简称 |
+    |--:|---|
+    | 1 | \\[点我\\](evil.html) |
+    | **2** | a, b |
+    """
+    align = align or ["---"] * len(header)
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
+    return Md("\n".join(lines))
 
 
 # ----------------------------------------------------------------------------- Markdown into HTML

@@ -6,9 +6,8 @@ is data unless it is our own :class:`~channelgraph.report.markdown.Md`).
 
 from __future__ import annotations
 
-from ..model import format_wan, format_yuan_human
 from ..policy import Policy
-from ..report.markdown import Md, md
+from ..report.markdown import Md, md, md_money, md_table
 from ._facts import decimal_percent
 
 #: Rows per table in the report (the CSV files hold everything).
@@ -55,15 +54,6 @@ def _t(key: str, lang: str) -> str:
     return _T[key][lang]
 
 
-def _money(fen: int, lang: str) -> Md:
-    return Md(format_wan(int(fen)) if lang == "zh" else format_yuan_human(int(fen)))
-
-
-def _cell(x) -> Md:
-    """A table cell: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
-    return md(x)
-
-
 def _ids(items, cap: int = 6) -> str:
     items = list(items)
     s = ", ".join(items[:cap])
@@ -74,12 +64,6 @@ def _pct(ratio_text: str) -> str:
     from decimal import Decimal
 
     return f"{(Decimal(ratio_text) * 100).quantize(Decimal('0.01'))}%" if ratio_text else ""
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _rule_zh(r, policy: Policy) -> str:
@@ -103,10 +87,10 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
                             tb["concentration"])
     lim = policy.limits
     parts = [f"## {_t('title', lang)}", "", _t("intro", lang), "", f"### {_t('key', lang)}", ""]
-    t1 = _money(policy.tier1_capital_fen, lang)
+    t1 = md_money(policy.tier1_capital_fen, lang)
     if zh:
         parts += [
-            f"- 一级资本净额 {t1}；贷款余额合计 {_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)}。",
+            f"- 一级资本净额 {t1}；贷款余额合计 {md_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)}。",
             (f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
              f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
              f"{s['large_exposures']} 个。"),
@@ -121,7 +105,7 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
     else:
         parts += [
             (f"- Tier-1 capital {t1} yuan; total outstanding "
-             f"{_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan."),
+             f"{md_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan."),
             (f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
              f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
              f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1)."),
@@ -140,10 +124,10 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
             ["group", "customers", "exposure", "of tier-1", "limit", "status", "members"])
 
     def group_rows(df):
-        return [[r.group_id, r.customer_count, _money(r.exposure_fen, lang), _pct(r.share_of_tier1),
+        return [[r.group_id, r.customer_count, md_money(r.exposure_fen, lang), _pct(r.share_of_tier1),
                  _pct(r.limit_share), status[r.status], _ids(r.members)] for r in df.itertuples()]
 
-    parts += [f"### {_t('groups_h', lang)}", "", _table(head, group_rows(g.head(REPORT_ROWS))), ""]
+    parts += [f"### {_t('groups_h', lang)}", "", md_table(head, group_rows(g.head(REPORT_ROWS))), ""]
     bad = g[g["status"] != "ok"] if len(g) else g
     if len(bad):  # breaches first, then large exposures; each by exposure
         bad = bad.assign(_o=(bad["status"] != "breach").astype(int)).sort_values(
@@ -151,9 +135,9 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
     parts += [f"### {_t('breach_h', lang)}", ""]
     if len(bad):
         shown = bad.head(REPORT_ROWS * 2)
-        parts += [_table(head + (["依据"] if zh else ["rule"]),
-                         [row + [_rule_zh(r, policy) if zh else r.rule]
-                          for row, r in zip(group_rows(shown), shown.itertuples())]), ""]
+        parts += [md_table(head + (["依据"] if zh else ["rule"]),
+                           [row + [_rule_zh(r, policy) if zh else r.rule]
+                            for row, r in zip(group_rows(shown), shown.itertuples())]), ""]
         first = bad.iloc[0]
         if len(first["binding_links"]):
             parts += [("关联依据（" if zh else "Why these are connected (") + md(first["group_id"])
@@ -166,9 +150,10 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
         ph = (["类型", "成员", "路径", "风险暴露", "担保金额"] if zh else
               ["pattern", "members", "path", "exposure", "guaranteed"])
         top = p.sort_values(["exposure_fen", "pattern_id"], ascending=[False, True], kind="stable").head(REPORT_ROWS)
-        parts += [_table(ph, [[_PATTERN[lang].get(r.pattern, r.pattern), _ids(r.members), (r.path or r.note)[:120],
-                               _money(r.exposure_fen, lang), _money(r.guaranteed_fen, lang)]
-                              for r in top.itertuples()]), ""]
+        parts += [md_table(ph, [[_PATTERN[lang].get(r.pattern, r.pattern), _ids(r.members),
+                                 (r.path or r.note)[:120], md_money(r.exposure_fen, lang),
+                                 md_money(r.guaranteed_fen, lang)]
+                                for r in top.itertuples()]), ""]
     else:
         parts += [_t("none_patterns", lang), ""]
 
@@ -180,8 +165,8 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
         for r in src.head(REPORT_ROWS).itertuples():
             fac = ", ".join(_FACTOR[lang][x] for x in r.factors.split(";") if x)
             rows.append([r.rank, r.source_id, r.name, _SOURCE[lang].get(r.source_type, r.source_type),
-                         r.dependent_customers, _money(r.dependent_exposure_fen, lang), _pct(r.share_of_total), fac])
-        parts += [_table(sh, rows), ""]
+                         r.dependent_customers, md_money(r.dependent_exposure_fen, lang), _pct(r.share_of_total), fac])
+        parts += [md_table(sh, rows), ""]
 
     if len(imp):
         parts += [f"### {_t('impact_h', lang)}", "",
@@ -190,14 +175,14 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
                    "(Battiston et al. 2012)."), ""]
         ih = (["排名", "主体", "名称", "DebtRank", "受冲击风险暴露", "受影响主体"] if zh else
               ["rank", "entity", "name", "DebtRank", "exposure hit", "entities distressed"])
-        parts += [_table(ih, [[r.rank, r.entity_id, r.name, r.debt_rank, _money(r.impact_exposure_fen, lang),
-                               r.distressed_entities] for r in imp.head(REPORT_ROWS).itertuples()]), ""]
+        parts += [md_table(ih, [[r.rank, r.entity_id, r.name, r.debt_rank, md_money(r.impact_exposure_fen, lang),
+                                 r.distressed_entities] for r in imp.head(REPORT_ROWS).itertuples()]), ""]
 
     if len(conc):
         summ = conc[conc["bucket"] == "*"]
         ch = (["维度", "HHI", "前N名", "前N名占比", "最大的几个"] if zh else
               ["dimension", "HHI", "top N", "top-N share", "largest"])
         parts += [f"### {_t('conc_h', lang)}", "",
-                  _table(ch, [[_DIM[lang].get(r.dimension, r.dimension), r.hhi, r.top_n, _pct(r.top_n_share),
-                               _ids(r.top_ids, 5)] for r in summ.itertuples()]), ""]
+                  md_table(ch, [[_DIM[lang].get(r.dimension, r.dimension), r.hhi, r.top_n, _pct(r.top_n_share),
+                                 _ids(r.top_ids, 5)] for r in summ.itertuples()]), ""]
     return "\n".join(parts)
