@@ -39,7 +39,7 @@ from ..model import (
 from ..viz.html import CSP, FONT_STACK
 from ..viz.mask import mask_text
 from ..viz.text import kind_text, status_text
-from .markdown import Md, markdown_to_html, masking, md
+from .markdown import Md, markdown_to_html, masking, md, md_table
 
 #: Rows shown per table for analyses without their own report section.
 TABLE_ROWS = 15
@@ -101,11 +101,16 @@ def _pct(ratio) -> str:
     return f"{float(ratio) * 100:.2f}%"
 
 
+def _blank(v) -> bool:
+    """True for a missing value (None, ``pd.NA``, NaN)."""
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
 def _cell(v) -> Md:
     """A table cell as Markdown: our own :class:`Md` as it is, anything else as data (:func:`md`)."""
     if isinstance(v, Md):
         return v
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+    if _blank(v):
         s = ""
     elif isinstance(v, (list, tuple, set, frozenset)):
         items = [str(x) for x in v]
@@ -135,17 +140,9 @@ def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABL
         else:
             head.append(c)
             money.append(False)
-    lines = ["| " + " | ".join(_cell(h) for h in head) + " |",
-             "|" + "|".join("---:" if m else "---" for m in money) + "|"]
-    for rec in df.head(rows).itertuples(index=False):
-        cells = []
-        for v, m in zip(rec, money):
-            if m and v is not None and v is not pd.NA and not (isinstance(v, float) and math.isnan(v)):
-                cells.append(format_yuan_human(int(v)))
-            else:
-                cells.append(_cell(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    text = "\n".join(lines)
+    cells = [[Md(format_yuan_human(int(v))) if m and not _blank(v) else _cell(v) for v, m in zip(rec, money)]
+             for rec in df.head(rows).itertuples(index=False)]
+    text = md_table([_cell(h) for h in head], cells, ["---:" if m else "---" for m in money])
     if len(df) == 0:
         text += "\n\n" + _t("empty", lang)
     elif len(df) > rows and name:
@@ -208,8 +205,9 @@ def summary_markdown(dataset, lang: str) -> str:
     sep = "，" if lang == "zh" else ", "
     kinds = sep.join(f"{kind_text(k, lang)} {v:,}" for k, v in s["kinds"].items() if v)
     status = sep.join(f"{status_text(k, lang)} {v:,}" for k, v in s["status"].items() if v)
-    lines = [f"## {_t('summary', lang)}", "", f"| {_t('figure', lang)} | {_t('value', lang)} |", "|---|---:|"]
-    lines += [f"| {_cell(a)} | {_cell(b)} |" for a, b in rows]
+    lines = [f"## {_t('summary', lang)}", "",
+             md_table([Md(_t("figure", lang)), Md(_t("value", lang))], [[_cell(a), _cell(b)] for a, b in rows],
+                      ["---", "---:"])]
     colon = "：" if lang == "zh" else ": "
     lines += ["", f"- {_t('kinds', lang)}{colon}{kinds}", f"- {_t('status', lang)}{colon}{status}", ""]
     return "\n".join(lines)
