@@ -81,6 +81,27 @@ def test_a_bad_uri_from_the_environment_is_refused_before_validation(tiny):
     assert SECRET not in r.output
 
 
+@pytest.mark.parametrize(("uri", "why"), [
+    (f"bolt:/neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
+    (f"bolt//neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
+    (f"neo4j:{SECRET}@127.0.0.1", "no scheme (did you mean neo4j://?)"),
+    (f"mailto:u:{SECRET}@x", "no scheme (did you mean bolt://?)"),
+    (f"bolt://neo4j:{SECRET}@[::1", "its host is neither a name nor an address"),
+    (f"bolt://neo4j:{SECRET}@127.0.0.1:1]", "its host is neither a name nor an address"),
+    (f"bolt://neo4j:{SECRET}@[zz]:1", "its host is neither a name nor an address"),
+    (f"bolt://neo4j:{SECRET}#x@127.0.0.1:1", "percent-encode it ('/' → %2F, '?' → %3F, '#' → %23"),
+    (f"bolt://neo4j:{SECRET}/x@127.0.0.1:1", "or give the password in NEO4J_PASSWORD"),
+])
+def test_a_mistyped_uri_never_shows_its_password(tiny, uri, why):
+    """A URI whose scheme or host does not parse is still masked, and is a usage error, not a bug."""
+    r = run_cli("risk", "--neo4j", uri, "--out", tiny.parent / "o")
+    refused(r, 2, why, "neo4j:***@" if "neo4j:" in uri else ":***@")
+    assert SECRET not in r.output
+    r = run_cli("load", tiny, "--quiet", env={"NEO4J_URI": uri})
+    refused(r, 2, "NEO4J_URI", why)
+    assert SECRET not in r.output
+
+
 def test_a_password_in_the_uri_is_used_and_never_printed(tiny, tmp_path, wiped, caplog):
     uri = f"bolt://neo4j:{SECRET}@{HOSTPORT}"
     r = run_cli("load", tiny, "--neo4j", uri, "--quiet")

@@ -106,7 +106,9 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     >>> split_neo4j_uri("bolt://neo4j:s%40cret@db.example.com:7687")
     ('bolt://db.example.com:7687', 'neo4j', 's@cret')
     """
-    shown = _shown(uri)
+    from ..redact import redact_uri
+
+    shown = redact_uri(uri) if isinstance(uri, str) else uri
     accepted = ("accepted: " + ", ".join(f"{s}://" for s in SCHEMES)
                 + ", e.g. bolt://127.0.0.1:7687")
 
@@ -118,23 +120,32 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     if any(c.isspace() or not c.isprintable() for c in uri):
         raise bad("it holds a space or a control character")
     if "://" not in uri:
-        raise bad("it has no scheme")
-    parts = urlsplit(uri)
+        raise bad(f"it has no scheme (did you mean {_meant_scheme(uri)}://?)")
+    try:
+        parts = urlsplit(uri)
+        port, hostname = parts.port, parts.hostname
+    except ValueError as exc:  # urlsplit's own checks ("Invalid IPv6 URL"), or a port that is no number
+        parts, port, hostname = urlsplit(uri.replace("[", "").replace("]", "")), None, None
+        broken = str(exc)
+    else:
+        broken = ""
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         raise bad(f"{scheme}:// is Neo4j Browser's address, not Bolt's (Bolt listens on port 7687 by default)")
     if scheme not in SCHEMES:
         raise bad(f"the scheme {parts.scheme + '://'!r} is not one the Neo4j driver speaks")
+    userinfo = uri.partition("://")[2].rpartition("@")[0]
+    if "@" in parts.path + parts.query + parts.fragment or (broken and ("[" in userinfo or "]" in userinfo)):
+        raise bad("a '/', '?', '#', '[' or ']' in the password cuts the URI short: percent-encode it ('/' → %2F, "
+                  "'?' → %3F, '#' → %23, '[' → %5B, ']' → %5D, '@' → %40) or give the password in NEO4J_PASSWORD")
     host = parts.netloc.rpartition("@")[2]
-    try:
-        port = parts.port
-        hostname = parts.hostname
-    except ValueError:
-        raise bad("its port is not a number from 1 to 65535") from None
+    if "IPv6" in broken or "address" in broken:
+        raise bad("its host is neither a name nor an address (an IPv6 address goes in brackets: "
+                  "bolt://[::1]:7687)")
+    if broken or port == 0:
+        raise bad("its port is not a number from 1 to 65535")
     if not hostname:
         raise bad("it names no host")
-    if port == 0:
-        raise bad("its port is not a number from 1 to 65535")
     if parts.path not in ("", "/"):
         raise bad("it has a path (choose the database with --database / NEO4J_DATABASE)")
     if parts.fragment or (parts.query and not scheme.startswith("neo4j")):
@@ -145,17 +156,11 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     return clean, user, password
 
 
-def _shown(uri: str) -> str:
-    """*uri* as it may be shown: everything after the user in ``scheme://user:…@`` masked, even
-    in a URI too broken to parse (a password holding ``/``)."""
-    from ..redact import redact_uri
-
-    if isinstance(uri, str) and "://" in uri:
-        scheme, _, rest = uri.partition("://")
-        userinfo, at, hostpart = rest.rpartition("@")
-        if at and ":" in userinfo:
-            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{hostpart}"
-    return redact_uri(str(uri))
+def _meant_scheme(uri: str) -> str:
+    """The scheme a URI without ``://`` was probably meant to have (``bolt:/…``, ``neo4j:…``,
+    ``bolt+s//…``): the Neo4j scheme it starts with, else ``bolt``."""
+    start = re.match(r"[A-Za-z0-9+]*", uri).group(0).lower()
+    return start if start in SCHEMES else "bolt"
 
 
 @dataclass(frozen=True)
