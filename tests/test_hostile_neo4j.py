@@ -102,6 +102,16 @@ def test_a_mistyped_uri_never_shows_its_password(tiny, uri, why):
     assert SECRET not in r.output
 
 
+def test_a_failure_is_the_one_line_of_channelgraph_not_the_drivers_log(tiny, tmp_path):
+    """Nothing of the driver's logging (a routing-table failure) nor an empty progress bar before it."""
+    r = run_cli("risk", "--neo4j", f"neo4j://user:{SECRET}@127.0.0.1:1", "--out", tmp_path / "o")
+    refused(r, 3, "✗ cannot reach Neo4j at neo4j://127.0.0.1:1")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("✗"), str(r)
+    r = run_cli("load", tiny, "--neo4j", "bolt://127.0.0.1:1")  # with the progress bar
+    refused(r, 3, "✗ cannot reach Neo4j at bolt://127.0.0.1:1")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("✗"), str(r)
+
+
 def test_a_password_in_the_uri_is_used_and_never_printed(tiny, tmp_path, wiped, caplog):
     uri = f"bolt://neo4j:{SECRET}@{HOSTPORT}"
     r = run_cli("load", tiny, "--neo4j", uri, "--quiet")
@@ -265,6 +275,17 @@ def test_no_driver_notification_reaches_stderr(tmp_path, wiped):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120,
                        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
     assert p.returncode == 0 and p.stderr == "", p.stderr
+
+
+def test_notifications_are_silenced_on_the_client_not_asked_off_the_server(wiped, caplog):
+    """Servers before Neo4j 5.7 refuse a notification filter: the driver still receives the
+    notifications, and logging set up by a program (here caplog) still gets them."""
+    from channelgraph.store.neo4j import Neo4jTarget, open_driver
+
+    caplog.set_level(logging.WARNING, logger="neo4j.notifications")
+    with open_driver(Neo4jTarget(URI)) as d, d.session() as s:
+        s.run("MATCH (n:NoSuchLabelEver) RETURN n").consume()
+    assert "NoSuchLabelEver" in caplog.text
 
 
 # --------------------------------------------------------------------------- a broken installation

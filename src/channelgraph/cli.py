@@ -421,14 +421,20 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
     ds = _load(data, encoding, policy, max_errors)
     t0 = time.perf_counter()
     stages: set[str] = set()
-    try:
-        with _progress_bar(quiet) as bar:
-            shown = _Progress(bar)
+    bar = _progress_bar(quiet)
+    shown = _Progress(bar)
 
-            def progress(stage: str, done: int, total: int) -> None:
-                stages.add(stage)
-                shown(stage, done, total)
+    def progress(stage: str, done: int, total: int) -> None:
+        if not stages:  # shown from the first row on: a load refused before it adds no blank line
+            bar.start()
+        stages.add(stage)
+        shown(stage, done, total)
+    try:
+        try:
             counts = load_dataset_to_neo4j(ds, target, batch_size=batch_size, replace=replace, progress=progress)
+        finally:
+            if stages:  # stopping a bar never started would print a blank line as well
+                bar.stop()
     except DatasetConflict as exc:  # the user's choice to make, not a server failure
         _server_failure(exc, target, EXIT_DATA)
     except Neo4jFailure as exc:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import math
 import re
 import tomllib
@@ -241,10 +242,9 @@ def open_driver(target: Neo4jTarget):
     from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
     auth = (target.user, target.password) if target.password else None
+    _quiet_driver_logs()
     try:
-        # The server sends no notification (e.g. "unknown label" on an empty database): the driver
-        # would log each one at WARNING, which Python prints on stderr when logging is not set up.
-        driver = GraphDatabase.driver(target.uri, auth=auth, notifications_min_severity="OFF")
+        driver = GraphDatabase.driver(target.uri, auth=auth)
     except (ValueError, ConfigurationError) as exc:
         raise Neo4jFailure(f"not a usable Neo4j URI {target.uri!r}: {exc}") from None
     try:
@@ -259,6 +259,24 @@ def open_driver(target: Neo4jTarget):
         yield driver
     finally:
         driver.close()
+
+
+#: Takes the driver's log records when the program has set up no logging of its own.
+_DRIVER_LOGS = logging.NullHandler()
+
+
+def _quiet_driver_logs() -> None:
+    """Keep the driver's log records off stderr (idempotent).
+
+    The driver logs each server notification ("unknown label" on an empty database: logger
+    ``neo4j.notifications``) at WARNING and a failed routing table fetch ("Unable to retrieve
+    routing information") at ERROR; with no handler anywhere, Python prints those on stderr
+    besides channelgraph's own one-line message. A handler on the ``neo4j`` logger that drops
+    them stops that, and works with every Neo4j 5 (asking the server for no notifications,
+    ``notifications_min_severity="OFF"``, fails on servers before 5.7). Records still
+    propagate: logging configured by the program (or pytest's ``caplog``) sees them.
+    """
+    logging.getLogger("neo4j").addHandler(_DRIVER_LOGS)
 
 
 def _session(driver, target: Neo4jTarget):
