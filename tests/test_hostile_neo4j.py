@@ -267,6 +267,22 @@ def test_loading_another_dataset_is_refused_unless_replace(tiny, tmp_path, wiped
     refused(r, 1, "holds channelgraph nodes but no dataset record", "--replace")
 
 
+def test_a_stored_policy_failing_the_checks_is_one_line_and_the_policys_fault(tiny, tmp_path, wiped):
+    """The policy text kept in Neo4j gets the checks of a policy file (lines named), in one line, exit 1."""
+    r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
+    assert r.code == 0, str(r)
+    _query("MATCH (d:Dataset) SET d.policy_toml = $t", t="[caps]\nnot_a_key = 1\n[nosuch]\nx = 1\n")
+    r = run_cli("risk", "--neo4j", URI, "--out", tmp_path / "o")
+    refused(r, 1, "the policy stored with the dataset in Neo4j", "policy.toml:2: [caps] not_a_key",
+            "; policy.toml:3: nosuch", "give --policy FILE")
+    assert r.stderr.count("\n") == 1, str(r)
+    assert not (tmp_path / "o").exists()
+    _query("MATCH (d:Dataset) SET d.policy_toml = $t", t="[caps\n")  # not even TOML
+    r = run_cli("risk", "--neo4j", URI, "--out", tmp_path / "o")
+    refused(r, 1, "the policy stored with the dataset in Neo4j", "policy.toml:1")
+    assert r.stderr.count("\n") == 1, str(r)
+
+
 def test_no_driver_notification_reaches_stderr(tmp_path, wiped):
     """An 'unknown label' query (as on a fresh database) through channelgraph's driver prints nothing."""
     code = ("from channelgraph.store.neo4j import Neo4jTarget, open_driver\n"

@@ -356,7 +356,11 @@ def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None
              database=None):
     """The validated dataset, from CSV files (DATA) or read back from Neo4j (--neo4j)."""
     if neo4j_uri:
-        from .store.neo4j import Neo4jFailure, read_dataset_from_neo4j
+        from .store.neo4j import (
+            Neo4jFailure,
+            StoredPolicyError,
+            read_dataset_from_neo4j,
+        )
 
         if data:
             raise click.UsageError("give either DATA or --neo4j, not both")
@@ -368,7 +372,9 @@ def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None
         target = _target(neo4j_uri, neo4j_user, neo4j_password, database)
         try:
             return read_dataset_from_neo4j(target, policy)
-        except (Neo4jFailure, PolicyError) as exc:
+        except StoredPolicyError as exc:  # the policy's fault, not the server's
+            _server_failure(exc, target, EXIT_DATA)
+        except Neo4jFailure as exc:
             _server_failure(exc, target)
     if not data:
         raise click.UsageError("give a dataset folder DATA (or --neo4j URI)")

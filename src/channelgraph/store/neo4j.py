@@ -40,7 +40,6 @@ import json
 import logging
 import math
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +76,11 @@ class Neo4jFailure(RuntimeError):
 
 class DatasetConflict(Neo4jFailure):
     """The database holds another dataset than the one being loaded (load it with ``replace``)."""
+
+
+class StoredPolicyError(Neo4jFailure):
+    """The policy stored with the dataset in Neo4j fails the policy checks: the policy's fault, not
+    the server's (give ``--policy``, or load the dataset again with a valid one)."""
 
 
 class Neo4jUriError(ValueError):
@@ -630,9 +634,12 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
         pol = Policy.load(policy)
     elif meta.get("policy_toml"):
         try:
-            pol = Policy.from_mapping(tomllib.loads(meta["policy_toml"]), source="policy.toml")
-        except (PolicyError, tomllib.TOMLDecodeError) as exc:
-            raise Neo4jFailure(f"the policy stored in Neo4j is not usable: {exc}") from None
+            pol = Policy.from_text(meta["policy_toml"], source="policy.toml")
+        except PolicyError as exc:
+            raise StoredPolicyError(f"the policy stored with the dataset in Neo4j at {target.uri} is not usable: "
+                                    + "; ".join(str(p) for p in exc.problems)
+                                    + " — give --policy FILE, or load the dataset again with a valid "
+                                      "--policy") from None
     else:
         pol = Policy()
     encodings = json.loads(meta.get("encodings") or "{}")
