@@ -267,6 +267,18 @@ def test_loading_another_dataset_is_refused_unless_replace(tiny, tmp_path, wiped
     refused(r, 1, "holds channelgraph nodes but no dataset record", "--replace")
 
 
+def test_a_record_of_an_older_channelgraph_is_not_called_another_dataset(tiny, wiped):
+    """A record without a fingerprint may hold this very dataset: the refusal says it cannot tell."""
+    r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
+    assert r.code == 0, str(r)
+    _query("MATCH (d:Dataset) REMOVE d.fingerprint")  # as an older channelgraph left it
+    r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
+    refused(r, 1, "holds a dataset ('tiny') loaded by an older channelgraph",
+            "cannot tell whether it is 'tiny'", "--replace")
+    assert "another dataset" not in r.output
+    assert run_cli("load", tiny, "--neo4j", URI, "--quiet", "--replace").code == 0
+
+
 def test_a_stored_policy_failing_the_checks_is_one_line_and_the_policys_fault(tiny, tmp_path, wiped):
     """The policy text kept in Neo4j gets the checks of a policy file (lines named), in one line, exit 1."""
     r = run_cli("load", tiny, "--neo4j", URI, "--quiet")

@@ -508,12 +508,16 @@ def _refuse_another_dataset(record, dataset: Dataset, fingerprint: str, target: 
         what = "channelgraph nodes but no dataset record"
     elif held == fingerprint:
         return
+    elif not held:  # no fingerprint: recorded before channelgraph kept one
+        name = record["name"]
+        raise DatasetConflict(f"Neo4j at {target.uri} holds a dataset{f' ({name!r})' if name else ''} loaded by an "
+                              f"older channelgraph: cannot tell whether it is {dataset.name or 'this dataset'!r}; "
+                              "load with --replace (it deletes the dataset and loads this one)")
     else:
         name = record["name"]
         what = ("another dataset" + (f" ({name!r})" if name else "")
                 + (", half-loaded" if record["state"] == "loading" else "")
-                + (", bulk-imported" if held and not record["fingerprint"] else "")
-                + ("" if held else ", loaded by an older channelgraph"))
+                + (", bulk-imported" if not record["fingerprint"] else ""))
     raise DatasetConflict(f"Neo4j at {target.uri} holds {what}; loading {dataset.name or 'this dataset'!r} "
                           "would mix the two: load with --replace to delete it first (or choose another "
                           "--database)")
