@@ -112,6 +112,19 @@ def test_a_failure_is_the_one_line_of_channelgraph_not_the_drivers_log(tiny, tmp
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("✗"), str(r)
 
 
+def test_the_password_given_is_masked_even_in_an_internal_error_line(capsys, monkeypatch):
+    """The last-resort line (a bug's message that happens to quote it) never shows the password of
+    --neo4j-password / NEO4J_PASSWORD, nor the one of the URI."""
+    from channelgraph import cli
+
+    monkeypatch.setattr(cli, "_PASSWORDS", [])  # as in a fresh process
+    cli._target("bolt://neo4j:in-the-uri-5e1f@127.0.0.1:1", None, "given-by-option-77aa", None)
+    code = cli._last_resort(RuntimeError("boom given-by-option-77aa in-the-uri-5e1f"))
+    err = capsys.readouterr().err
+    assert code == 4 and "boom *** ***" in err, err
+    assert "given-by-option-77aa" not in err and "in-the-uri-5e1f" not in err
+
+
 def test_a_password_in_the_uri_is_used_and_never_printed(tiny, tmp_path, wiped, caplog):
     uri = f"bolt://neo4j:{SECRET}@{HOSTPORT}"
     r = run_cli("load", tiny, "--neo4j", uri, "--quiet")

@@ -324,14 +324,27 @@ def neo4j_options(f, *, uri_from_env: bool = False):
     return f
 
 
+#: The Neo4j passwords this process was given (``--neo4j-password``, ``NEO4J_PASSWORD``, the
+#: URI's): every failure line printed is cleared of them, even one that no command foresaw.
+_PASSWORDS: list[str] = []
+
+
 def _target(neo4j_uri, neo4j_user, neo4j_password, database):
-    """The Neo4j target of the options; a URI the driver cannot use is a usage error (exit 2)."""
+    """The Neo4j target of the options; a URI the driver cannot use is a usage error (exit 2).
+
+    The passwords given are remembered in :data:`_PASSWORDS` before anything can fail.
+    """
     from .store.neo4j import Neo4jTarget, Neo4jUriError
 
+    if neo4j_password and neo4j_password not in _PASSWORDS:
+        _PASSWORDS.append(neo4j_password)
     try:
-        return Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
+        target = Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
     except Neo4jUriError as exc:
         raise click.UsageError(f"--neo4j / NEO4J_URI {exc}") from None
+    if target.password and target.password not in _PASSWORDS:
+        _PASSWORDS.append(target.password)
+    return target
 
 
 def _policy_refused(exc: PolicyError) -> None:
@@ -348,7 +361,8 @@ def _server_failure(exc, target=None, code: int = EXIT_SERVER) -> None:
 
     from .redact import redact
 
-    err.print(f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None)))}[/]", soft_wrap=True)
+    err.print(f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None), *_PASSWORDS))}[/]",
+              soft_wrap=True)
     sys.exit(code)
 
 
@@ -1092,7 +1106,7 @@ def _last_resort(exc: BaseException) -> int:
         print(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}"), file=sys.stderr)
         return EXIT_SERVER
     print(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: {exc}"
-                 f" — run again with {DEBUG_ENV}=1 to see the traceback"), file=sys.stderr)
+                 f" — run again with {DEBUG_ENV}=1 to see the traceback", *_PASSWORDS), file=sys.stderr)
     return EXIT_INTERNAL
 
 
