@@ -81,6 +81,50 @@ def test_a_bad_uri_from_the_environment_is_refused_before_validation(tiny):
     assert SECRET not in r.output
 
 
+@pytest.mark.parametrize(("uri", "why"), [
+    (f"bolt:/neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
+    (f"bolt//neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
+    (f"neo4j:{SECRET}@127.0.0.1", "no scheme (did you mean neo4j://?)"),
+    (f"mailto:u:{SECRET}@x", "no scheme (did you mean bolt://?)"),
+    (f"bolt://neo4j:{SECRET}@[::1", "its host is neither a name nor an address"),
+    (f"bolt://neo4j:{SECRET}@127.0.0.1:1]", "its host is neither a name nor an address"),
+    (f"bolt://neo4j:{SECRET}@[zz]:1", "its host is neither a name nor an address"),
+    (f"bolt://neo4j:{SECRET}#x@127.0.0.1:1", "percent-encode it ('/' → %2F, '?' → %3F, '#' → %23"),
+    (f"bolt://neo4j:{SECRET}/x@127.0.0.1:1", "or give the password in NEO4J_PASSWORD"),
+])
+def test_a_mistyped_uri_never_shows_its_password(tiny, uri, why):
+    """A URI whose scheme or host does not parse is still masked, and is a usage error, not a bug."""
+    r = run_cli("risk", "--neo4j", uri, "--out", tiny.parent / "o")
+    refused(r, 2, why, "neo4j:***@" if "neo4j:" in uri else ":***@")
+    assert SECRET not in r.output
+    r = run_cli("load", tiny, "--quiet", env={"NEO4J_URI": uri})
+    refused(r, 2, "NEO4J_URI", why)
+    assert SECRET not in r.output
+
+
+def test_a_failure_is_the_one_line_of_channelgraph_not_the_drivers_log(tiny, tmp_path):
+    """Nothing of the driver's logging (a routing-table failure) nor an empty progress bar before it."""
+    r = run_cli("risk", "--neo4j", f"neo4j://user:{SECRET}@127.0.0.1:1", "--out", tmp_path / "o")
+    refused(r, 3, "✗ cannot reach Neo4j at neo4j://127.0.0.1:1")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("✗"), str(r)
+    r = run_cli("load", tiny, "--neo4j", "bolt://127.0.0.1:1")  # with the progress bar
+    refused(r, 3, "✗ cannot reach Neo4j at bolt://127.0.0.1:1")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("✗"), str(r)
+
+
+def test_the_password_given_is_masked_even_in_an_internal_error_line(capsys, monkeypatch):
+    """The last-resort line (a bug's message that happens to quote it) never shows the password of
+    --neo4j-password / NEO4J_PASSWORD, nor the one of the URI."""
+    from channelgraph import cli
+
+    monkeypatch.setattr(cli, "_PASSWORDS", [])  # as in a fresh process
+    cli._target("bolt://neo4j:in-the-uri-5e1f@127.0.0.1:1", None, "given-by-option-77aa", None)
+    code = cli._last_resort(RuntimeError("boom given-by-option-77aa in-the-uri-5e1f"))
+    err = capsys.readouterr().err
+    assert code == 4 and "boom *** ***" in err, err
+    assert "given-by-option-77aa" not in err and "in-the-uri-5e1f" not in err
+
+
 def test_a_password_in_the_uri_is_used_and_never_printed(tiny, tmp_path, wiped, caplog):
     uri = f"bolt://neo4j:{SECRET}@{HOSTPORT}"
     r = run_cli("load", tiny, "--neo4j", uri, "--quiet")
@@ -236,6 +280,34 @@ def test_loading_another_dataset_is_refused_unless_replace(tiny, tmp_path, wiped
     refused(r, 1, "holds channelgraph nodes but no dataset record", "--replace")
 
 
+def test_a_record_of_an_older_channelgraph_is_not_called_another_dataset(tiny, wiped):
+    """A record without a fingerprint may hold this very dataset: the refusal says it cannot tell."""
+    r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
+    assert r.code == 0, str(r)
+    _query("MATCH (d:Dataset) REMOVE d.fingerprint")  # as an older channelgraph left it
+    r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
+    refused(r, 1, "holds a dataset ('tiny') loaded by an older channelgraph",
+            "cannot tell whether it is 'tiny'", "--replace")
+    assert "another dataset" not in r.output
+    assert run_cli("load", tiny, "--neo4j", URI, "--quiet", "--replace").code == 0
+
+
+def test_a_stored_policy_failing_the_checks_is_one_line_and_the_policys_fault(tiny, tmp_path, wiped):
+    """The policy text kept in Neo4j gets the checks of a policy file (lines named), in one line, exit 1."""
+    r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
+    assert r.code == 0, str(r)
+    _query("MATCH (d:Dataset) SET d.policy_toml = $t", t="[caps]\nnot_a_key = 1\n[nosuch]\nx = 1\n")
+    r = run_cli("risk", "--neo4j", URI, "--out", tmp_path / "o")
+    refused(r, 1, "the policy stored with the dataset in Neo4j", "policy.toml:2: [caps] not_a_key",
+            "; policy.toml:3: nosuch", "give --policy FILE")
+    assert r.stderr.count("\n") == 1, str(r)
+    assert not (tmp_path / "o").exists()
+    _query("MATCH (d:Dataset) SET d.policy_toml = $t", t="[caps\n")  # not even TOML
+    r = run_cli("risk", "--neo4j", URI, "--out", tmp_path / "o")
+    refused(r, 1, "the policy stored with the dataset in Neo4j", "policy.toml:1")
+    assert r.stderr.count("\n") == 1, str(r)
+
+
 def test_no_driver_notification_reaches_stderr(tmp_path, wiped):
     """An 'unknown label' query (as on a fresh database) through channelgraph's driver prints nothing."""
     code = ("from channelgraph.store.neo4j import Neo4jTarget, open_driver\n"
@@ -244,6 +316,17 @@ def test_no_driver_notification_reaches_stderr(tmp_path, wiped):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120,
                        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
     assert p.returncode == 0 and p.stderr == "", p.stderr
+
+
+def test_notifications_are_silenced_on_the_client_not_asked_off_the_server(wiped, caplog):
+    """Servers before Neo4j 5.7 refuse a notification filter: the driver still receives the
+    notifications, and logging set up by a program (here caplog) still gets them."""
+    from channelgraph.store.neo4j import Neo4jTarget, open_driver
+
+    caplog.set_level(logging.WARNING, logger="neo4j.notifications")
+    with open_driver(Neo4jTarget(URI)) as d, d.session() as s:
+        s.run("MATCH (n:NoSuchLabelEver) RETURN n").consume()
+    assert "NoSuchLabelEver" in caplog.text
 
 
 # --------------------------------------------------------------------------- a broken installation

@@ -19,11 +19,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT, write_dataset
 
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
-from channelgraph.store.neo4j import Neo4jFailure, Neo4jTarget, load_dataset_to_neo4j, read_dataset_from_neo4j
-from conftest import ROOT, write_dataset
+from channelgraph.redact import redact, redact_uri
+from channelgraph.store.neo4j import (
+    Neo4jFailure,
+    Neo4jTarget,
+    load_dataset_to_neo4j,
+    read_dataset_from_neo4j,
+)
 
 URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
 if not URI and os.environ.get("CI"):
@@ -49,14 +55,31 @@ def server(tmp_path_factory):
     state = tmp_path_factory.mktemp("secrets") / ".neo4j-secrets"
     env = dict(os.environ, NEO4J_LOCAL_DIR=str(state))
     try:
-        started = subprocess.run([SCRIPT, "start", "--port", PORT], capture_output=True, text=True, env=env,
-                                 timeout=600)
+        started = subprocess.run([SCRIPT, "start", "--port", PORT], check=False, capture_output=True, text=True,
+                                 env=env, timeout=600)
         assert started.returncode == 0, started.stdout + started.stderr
         srv = AuthServer(state, env, started.stdout + started.stderr)
         assert len(srv.password) >= 16
         yield srv
     finally:
-        subprocess.run([SCRIPT, "stop"], capture_output=True, env=env, timeout=180)
+        subprocess.run([SCRIPT, "stop"], check=False, capture_output=True, env=env, timeout=180)
+
+
+@pytest.mark.parametrize(("uri", "shown"), [
+    ("bolt://neo4j:s3cret@127.0.0.1:7687", "bolt://neo4j:***@127.0.0.1:7687"),
+    ("bolt:/neo4j:s3cret@127.0.0.1:1", "bolt:/neo4j:***@127.0.0.1:1"),      # a scheme that does not parse
+    ("bolt//neo4j:s3cret@127.0.0.1:1", "bolt//neo4j:***@127.0.0.1:1"),
+    ("neo4j:s3cret@db.example.com", "neo4j:***@db.example.com"),            # no scheme at all
+    ("mailto:u:s3cret@x", "mailto:***@x"),                                  # everything after the first ':'
+    ("bolt://neo4j:s3/cr#e@t@[::1", "bolt://neo4j:***@[::1"),               # '/', '#', '@' in it, a broken host
+    ("bolt://neo4j:s3 cret@h", "bolt://neo4j:***@h"),                       # a space in it
+    ("bolt://neo4j@h:7687", "bolt://neo4j@h:7687"),                         # a user, no password
+    ("bolt://h:7687", "bolt://h:7687"),
+])
+def test_a_uri_password_is_masked_however_the_uri_is_mistyped(uri, shown):
+    assert redact_uri(uri) == shown
+    if " " not in uri:  # in a message, a URI is a word
+        assert redact(f"✗ {uri!r} is not a Neo4j URI") == f"✗ {shown!r} is not a Neo4j URI"
 
 
 def _leaks(folder: Path, secret: str, allowed: set[Path] = frozenset()) -> list[str]:

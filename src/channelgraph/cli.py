@@ -324,14 +324,27 @@ def neo4j_options(f, *, uri_from_env: bool = False):
     return f
 
 
+#: The Neo4j passwords this process was given (``--neo4j-password``, ``NEO4J_PASSWORD``, the
+#: URI's): every failure line printed is cleared of them, even one that no command foresaw.
+_PASSWORDS: list[str] = []
+
+
 def _target(neo4j_uri, neo4j_user, neo4j_password, database):
-    """The Neo4j target of the options; a URI the driver cannot use is a usage error (exit 2)."""
+    """The Neo4j target of the options; a URI the driver cannot use is a usage error (exit 2).
+
+    The passwords given are remembered in :data:`_PASSWORDS` before anything can fail.
+    """
     from .store.neo4j import Neo4jTarget, Neo4jUriError
 
+    if neo4j_password and neo4j_password not in _PASSWORDS:
+        _PASSWORDS.append(neo4j_password)
     try:
-        return Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
+        target = Neo4jTarget(neo4j_uri, neo4j_user or "neo4j", neo4j_password or None, database or None)
     except Neo4jUriError as exc:
         raise click.UsageError(f"--neo4j / NEO4J_URI {exc}") from None
+    if target.password and target.password not in _PASSWORDS:
+        _PASSWORDS.append(target.password)
+    return target
 
 
 def _policy_refused(exc: PolicyError) -> None:
@@ -348,7 +361,8 @@ def _server_failure(exc, target=None, code: int = EXIT_SERVER) -> None:
 
     from .redact import redact
 
-    err.print(f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None)))}[/]", soft_wrap=True)
+    err.print(f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None), *_PASSWORDS))}[/]",
+              soft_wrap=True)
     sys.exit(code)
 
 
@@ -356,7 +370,11 @@ def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None
              database=None):
     """The validated dataset, from CSV files (DATA) or read back from Neo4j (--neo4j)."""
     if neo4j_uri:
-        from .store.neo4j import Neo4jFailure, read_dataset_from_neo4j
+        from .store.neo4j import (
+            Neo4jFailure,
+            StoredPolicyError,
+            read_dataset_from_neo4j,
+        )
 
         if data:
             raise click.UsageError("give either DATA or --neo4j, not both")
@@ -368,7 +386,9 @@ def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None
         target = _target(neo4j_uri, neo4j_user, neo4j_password, database)
         try:
             return read_dataset_from_neo4j(target, policy)
-        except (Neo4jFailure, PolicyError) as exc:
+        except StoredPolicyError as exc:  # the policy's fault, not the server's
+            _server_failure(exc, target, EXIT_DATA)
+        except Neo4jFailure as exc:
             _server_failure(exc, target)
     if not data:
         raise click.UsageError("give a dataset folder DATA (or --neo4j URI)")
@@ -421,14 +441,20 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
     ds = _load(data, encoding, policy, max_errors)
     t0 = time.perf_counter()
     stages: set[str] = set()
-    try:
-        with _progress_bar(quiet) as bar:
-            shown = _Progress(bar)
+    bar = _progress_bar(quiet)
+    shown = _Progress(bar)
 
-            def progress(stage: str, done: int, total: int) -> None:
-                stages.add(stage)
-                shown(stage, done, total)
+    def progress(stage: str, done: int, total: int) -> None:
+        if not stages:  # shown from the first row on: a load refused before it adds no blank line
+            bar.start()
+        stages.add(stage)
+        shown(stage, done, total)
+    try:
+        try:
             counts = load_dataset_to_neo4j(ds, target, batch_size=batch_size, replace=replace, progress=progress)
+        finally:
+            if stages:  # stopping a bar never started would print a blank line as well
+                bar.stop()
     except DatasetConflict as exc:  # the user's choice to make, not a server failure
         _server_failure(exc, target, EXIT_DATA)
     except Neo4jFailure as exc:
@@ -1080,7 +1106,7 @@ def _last_resort(exc: BaseException) -> int:
         print(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}"), file=sys.stderr)
         return EXIT_SERVER
     print(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: {exc}"
-                 f" — run again with {DEBUG_ENV}=1 to see the traceback"), file=sys.stderr)
+                 f" — run again with {DEBUG_ENV}=1 to see the traceback", *_PASSWORDS), file=sys.stderr)
     return EXIT_INTERNAL
 
 

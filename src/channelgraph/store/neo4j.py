@@ -37,9 +37,9 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import math
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +78,11 @@ class DatasetConflict(Neo4jFailure):
     """The database holds another dataset than the one being loaded (load it with ``replace``)."""
 
 
+class StoredPolicyError(Neo4jFailure):
+    """The policy stored with the dataset in Neo4j fails the policy checks: the policy's fault, not
+    the server's (give ``--policy``, or load the dataset again with a valid one)."""
+
+
 class Neo4jUriError(ValueError):
     """A ``--neo4j`` URI the driver cannot use (wrong scheme, no host, bad port), in one line."""
 
@@ -106,7 +111,9 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     >>> split_neo4j_uri("bolt://neo4j:s%40cret@db.example.com:7687")
     ('bolt://db.example.com:7687', 'neo4j', 's@cret')
     """
-    shown = _shown(uri)
+    from ..redact import redact_uri
+
+    shown = redact_uri(uri) if isinstance(uri, str) else uri
     accepted = ("accepted: " + ", ".join(f"{s}://" for s in SCHEMES)
                 + ", e.g. bolt://127.0.0.1:7687")
 
@@ -118,23 +125,32 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     if any(c.isspace() or not c.isprintable() for c in uri):
         raise bad("it holds a space or a control character")
     if "://" not in uri:
-        raise bad("it has no scheme")
-    parts = urlsplit(uri)
+        raise bad(f"it has no scheme (did you mean {_meant_scheme(uri)}://?)")
+    try:
+        parts = urlsplit(uri)
+        port, hostname = parts.port, parts.hostname
+    except ValueError as exc:  # urlsplit's own checks ("Invalid IPv6 URL"), or a port that is no number
+        parts, port, hostname = urlsplit(uri.replace("[", "").replace("]", "")), None, None
+        broken = str(exc)
+    else:
+        broken = ""
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         raise bad(f"{scheme}:// is Neo4j Browser's address, not Bolt's (Bolt listens on port 7687 by default)")
     if scheme not in SCHEMES:
         raise bad(f"the scheme {parts.scheme + '://'!r} is not one the Neo4j driver speaks")
+    userinfo = uri.partition("://")[2].rpartition("@")[0]
+    if "@" in parts.path + parts.query + parts.fragment or (broken and ("[" in userinfo or "]" in userinfo)):
+        raise bad("a '/', '?', '#', '[' or ']' in the password cuts the URI short: percent-encode it ('/' → %2F, "
+                  "'?' → %3F, '#' → %23, '[' → %5B, ']' → %5D, '@' → %40) or give the password in NEO4J_PASSWORD")
     host = parts.netloc.rpartition("@")[2]
-    try:
-        port = parts.port
-        hostname = parts.hostname
-    except ValueError:
-        raise bad("its port is not a number from 1 to 65535") from None
+    if "IPv6" in broken or "address" in broken:
+        raise bad("its host is neither a name nor an address (an IPv6 address goes in brackets: "
+                  "bolt://[::1]:7687)")
+    if broken or port == 0:
+        raise bad("its port is not a number from 1 to 65535")
     if not hostname:
         raise bad("it names no host")
-    if port == 0:
-        raise bad("its port is not a number from 1 to 65535")
     if parts.path not in ("", "/"):
         raise bad("it has a path (choose the database with --database / NEO4J_DATABASE)")
     if parts.fragment or (parts.query and not scheme.startswith("neo4j")):
@@ -145,17 +161,11 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     return clean, user, password
 
 
-def _shown(uri: str) -> str:
-    """*uri* as it may be shown: everything after the user in ``scheme://user:…@`` masked, even
-    in a URI too broken to parse (a password holding ``/``)."""
-    from ..redact import redact_uri
-
-    if isinstance(uri, str) and "://" in uri:
-        scheme, _, rest = uri.partition("://")
-        userinfo, at, hostpart = rest.rpartition("@")
-        if at and ":" in userinfo:
-            return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{hostpart}"
-    return redact_uri(str(uri))
+def _meant_scheme(uri: str) -> str:
+    """The scheme a URI without ``://`` was probably meant to have (``bolt:/…``, ``neo4j:…``,
+    ``bolt+s//…``): the Neo4j scheme it starts with, else ``bolt``."""
+    start = re.match(r"[A-Za-z0-9+]*", uri).group(0).lower()
+    return start if start in SCHEMES else "bolt"
 
 
 @dataclass(frozen=True)
@@ -236,10 +246,9 @@ def open_driver(target: Neo4jTarget):
     from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable
 
     auth = (target.user, target.password) if target.password else None
+    _quiet_driver_logs()
     try:
-        # The server sends no notification (e.g. "unknown label" on an empty database): the driver
-        # would log each one at WARNING, which Python prints on stderr when logging is not set up.
-        driver = GraphDatabase.driver(target.uri, auth=auth, notifications_min_severity="OFF")
+        driver = GraphDatabase.driver(target.uri, auth=auth)
     except (ValueError, ConfigurationError) as exc:
         raise Neo4jFailure(f"not a usable Neo4j URI {target.uri!r}: {exc}") from None
     try:
@@ -254,6 +263,24 @@ def open_driver(target: Neo4jTarget):
         yield driver
     finally:
         driver.close()
+
+
+#: Takes the driver's log records when the program has set up no logging of its own.
+_DRIVER_LOGS = logging.NullHandler()
+
+
+def _quiet_driver_logs() -> None:
+    """Keep the driver's log records off stderr (idempotent).
+
+    The driver logs each server notification ("unknown label" on an empty database: logger
+    ``neo4j.notifications``) at WARNING and a failed routing table fetch ("Unable to retrieve
+    routing information") at ERROR; with no handler anywhere, Python prints those on stderr
+    besides channelgraph's own one-line message. A handler on the ``neo4j`` logger that drops
+    them stops that, and works with every Neo4j 5 (asking the server for no notifications,
+    ``notifications_min_severity="OFF"``, fails on servers before 5.7). Records still
+    propagate: logging configured by the program (or pytest's ``caplog``) sees them.
+    """
+    logging.getLogger("neo4j").addHandler(_DRIVER_LOGS)
 
 
 def _session(driver, target: Neo4jTarget):
@@ -481,12 +508,16 @@ def _refuse_another_dataset(record, dataset: Dataset, fingerprint: str, target: 
         what = "channelgraph nodes but no dataset record"
     elif held == fingerprint:
         return
+    elif not held:  # no fingerprint: recorded before channelgraph kept one
+        name = record["name"]
+        raise DatasetConflict(f"Neo4j at {target.uri} holds a dataset{f' ({name!r})' if name else ''} loaded by an "
+                              f"older channelgraph: cannot tell whether it is {dataset.name or 'this dataset'!r}; "
+                              "load with --replace (it deletes the dataset and loads this one)")
     else:
         name = record["name"]
         what = ("another dataset" + (f" ({name!r})" if name else "")
                 + (", half-loaded" if record["state"] == "loading" else "")
-                + (", bulk-imported" if held and not record["fingerprint"] else "")
-                + ("" if held else ", loaded by an older channelgraph"))
+                + (", bulk-imported" if not record["fingerprint"] else ""))
     raise DatasetConflict(f"Neo4j at {target.uri} holds {what}; loading {dataset.name or 'this dataset'!r} "
                           "would mix the two: load with --replace to delete it first (or choose another "
                           "--database)")
@@ -607,9 +638,12 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
         pol = Policy.load(policy)
     elif meta.get("policy_toml"):
         try:
-            pol = Policy.from_mapping(tomllib.loads(meta["policy_toml"]), source="policy.toml")
-        except (PolicyError, tomllib.TOMLDecodeError) as exc:
-            raise Neo4jFailure(f"the policy stored in Neo4j is not usable: {exc}") from None
+            pol = Policy.from_text(meta["policy_toml"], source="policy.toml")
+        except PolicyError as exc:
+            raise StoredPolicyError(f"the policy stored with the dataset in Neo4j at {target.uri} is not usable: "
+                                    + "; ".join(str(p) for p in exc.problems)
+                                    + " — give --policy FILE, or load the dataset again with a valid "
+                                      "--policy") from None
     else:
         pol = Policy()
     encodings = json.loads(meta.get("encodings") or "{}")
