@@ -96,7 +96,7 @@ def test_socket_named_exposures_csv(tmp_path):
 def test_dangling_symlink(data):
     (data / "entities.csv").symlink_to(data / "gone.csv")
     _refused_file(data, 1, "entities.csv: is a symbolic link to", "which does not exist",
-                  "copy the export itself into the dataset folder")
+                  "save the export as an ordinary CSV file in the dataset folder")
 
 
 @posix_only

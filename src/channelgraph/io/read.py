@@ -88,17 +88,18 @@ _FILE_TYPES = ((stat.S_ISDIR, "is a folder, not a file"),
                (stat.S_ISCHR, "is a character device, not an ordinary file"),
                (stat.S_ISBLK, "is a block device, not an ordinary file"),
                (stat.S_ISSOCK, "is a socket, not an ordinary file"))
-_SAVE_AS_FILE = "; save the export as an ordinary CSV file in the dataset folder"
+#: What to do about a CSV export that cannot be read as a file.
+SAVE_AS_CSV_FILE = "save the export as an ordinary CSV file in the dataset folder"
 
 
-def _not_regular(mode: int) -> str | None:
-    """Why a file of this mode cannot be read as a CSV export (``None`` for a regular file)."""
+def _not_regular(mode: int, instead: str) -> str | None:
+    """Why a file of this mode cannot be read (``None`` for a regular file), and *instead*."""
     if stat.S_ISREG(mode):
         return None
     for test, what in _FILE_TYPES:
         if test(mode):
-            return what + _SAVE_AS_FILE
-    return "is not an ordinary file" + _SAVE_AS_FILE  # pragma: no cover - every type is listed
+            return f"{what}; {instead}"
+    return f"is not an ordinary file; {instead}"  # pragma: no cover - every type is listed
 
 
 def _os_reason(exc: OSError, doing: str) -> str:
@@ -111,26 +112,44 @@ def _os_reason(exc: OSError, doing: str) -> str:
     return f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; {hint}"
 
 
-def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
-    """The whole content of the file *path*, or ``None`` and why it cannot be read.
+def _too_big(size: int, max_bytes: int) -> str:
+    return (f"is {size:,} bytes; at most {max_bytes:,} bytes are read (is this the right file?)")
 
-    Only an ordinary file is read (after following symbolic links): a folder, FIFO,
-    device or socket is refused *before* it is opened — a FIFO would block for ever and a
-    device never end — and so are a dangling symbolic link and a link loop. An error of
-    the operating system while opening or reading is a reason, not an exception.
+
+def read_file_bytes(path: Path, *, instead: str = SAVE_AS_CSV_FILE,
+                    max_bytes: int | None = None) -> tuple[bytes | None, str | None]:
+    """The whole content of the input file *path*, or ``None`` and why it cannot be read.
+
+    Every input file (CSV export, policy) is read by this function, so the reasons agree.
+    Only an ordinary file is read (after following symbolic links): a missing file, a
+    folder, FIFO, device or socket is refused *before* it is opened — a FIFO would block
+    for ever and a device never end — and so are a dangling symbolic link and a link
+    loop. An error of the operating system while opening or reading is a reason, not an
+    exception.
+
+    Parameters
+    ----------
+    path
+        The file.
+    instead
+        What the user should give instead, appended to a reason for a path that is not
+        a readable ordinary file (e.g. "give a policy.toml text file").
+    max_bytes
+        Most bytes accepted; a larger file is refused unread (``None``: no limit).
     """
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         if os.path.islink(path):
-            return None, (f"is a symbolic link to {os.readlink(path)!r}, which does not exist; "
-                          "copy the export itself into the dataset folder")
-        return None, "does not exist"
+            return None, f"is a symbolic link to {os.readlink(path)!r}, which does not exist; {instead}"
+        return None, f"does not exist; {instead}"
     except OSError as exc:
         return None, _os_reason(exc, "opened")
-    why = _not_regular(st.st_mode)
+    why = _not_regular(st.st_mode, instead)
     if why:
         return None, why
+    if max_bytes is not None and st.st_size > max_bytes:
+        return None, _too_big(st.st_size, max_bytes)
     try:
         # Non-blocking: a FIFO swapped in after the check above still cannot block the open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -138,10 +157,15 @@ def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
         return None, _os_reason(exc, "opened")
     try:
         with os.fdopen(fd, "rb") as fh:
-            why = _not_regular(os.fstat(fh.fileno()).st_mode)
+            why = _not_regular(os.fstat(fh.fileno()).st_mode, instead)
             if why:
                 return None, why
-            return fh.read(), None
+            if max_bytes is None:
+                return fh.read(), None
+            data = fh.read(max_bytes + 1)  # a file that grew since the check is still bounded
+            if len(data) > max_bytes:
+                return None, _too_big(os.fstat(fh.fileno()).st_size, max_bytes)
+            return data, None
     except OSError as exc:
         return None, _os_reason(exc, "read")
 
