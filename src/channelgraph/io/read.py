@@ -194,6 +194,8 @@ class RawTable:
     #: Records reported and left out (ragged, over-long field): (line, fields up to the header's
     #: width), so that references to the ids they hold can be told from dangling ones.
     left_out: list[tuple[int, list[str]]] = field(default_factory=list)
+    #: The editor line of the header: 1, or later when blank lines come before it.
+    header_line: int = 1
 
     def __len__(self) -> int:
         return self.rows
@@ -345,11 +347,47 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
                 table.problems.append(Problem(file, number, None, None,
                                               "contains a NUL byte (a binary or truncated export?)"))
         return table
+    if data.find(b"\r", start) >= 0 and data.find(b"\n", start) < 0:
+        data = _cr_only_as_lf(data, start)
+    start = _skip_blank_lines(data, start, table)
     if _header_too_wide(data, start, table):
         return table
     if not _read_fast(data, start, table):
         _read_exact(data[start:].decode("utf-8"), table)
     return table
+
+
+def _cr_only_as_lf(data: bytes, start: int) -> bytes:
+    """*data* with CR-only line endings (old Mac Excel) made LF, so the fast path can read it.
+
+    Only a CR outside quotes is a line ending here; a CR inside a quoted field is left as it
+    is (the csv module then reads the file). An editor counts a lone CR as a line break, so
+    line numbers stay the same.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8).copy()
+    cr = np.flatnonzero(buf[start:] == _CR)
+    if data.find(b'"', start) >= 0:
+        outside = (np.cumsum(buf[start:] == _QUOTE, dtype=np.uint8) & 1) == 0
+        cr = cr[outside[cr]]
+    buf[cr + start] = _LF
+    return buf.tobytes()
+
+
+def _skip_blank_lines(data: bytes, start: int, table: RawTable) -> int:
+    """Where the header starts: after any blank lines before it (``table.header_line`` is set
+    to its editor line, so that every line number stays the one an editor shows)."""
+    blank_to = _LEADING_SPACE.match(data, start).end()
+    last_break = max(data.rfind(b"\n", start, blank_to), data.rfind(b"\r", start, blank_to))
+    if last_break < 0:
+        return start
+    table.header_line = _line_of(data, last_break + 1, start)
+    return last_break + 1
+
+
+def _first_line_end(data: bytes, start: int) -> int:
+    """Offset of the first line break (LF or CR) at or after *start*, or ``len(data)``."""
+    ends = [e for e in (data.find(b"\n", start), data.find(b"\r", start)) if e >= 0]
+    return min(ends) if ends else len(data)
 
 
 def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
@@ -358,8 +396,7 @@ def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
     Counts the commas of the first line; a line with quotes (commas inside quoted names)
     is left to the parsers, which apply the same limit to the parsed header.
     """
-    end = data.find(b"\n", start)
-    stop = end if end >= 0 else len(data)
+    stop = _first_line_end(data, start)
     if stop - start < MAX_COLUMNS:
         return False
     first = data[start:stop]
@@ -368,7 +405,7 @@ def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
     columns = first.count(b",") + 1
     if columns <= MAX_COLUMNS:
         return False
-    table.problems.append(Problem(table.file, 1, None, None,
+    table.problems.append(Problem(table.file, table.header_line, None, None,
                                   f"header has {columns:,} columns; at most {MAX_COLUMNS:,} are "
                                   "accepted (is this the right file, or a broken export?)"))
     table.header_refused = True
@@ -405,17 +442,18 @@ def _read_records(text: str, table: RawTable) -> None:
     try:
         header = next(reader)
     except csv.Error as exc:
-        table.problems.append(Problem(file, 1, None, None, f"header is not valid CSV: {exc}"))
+        table.problems.append(Problem(file, table.header_line, None, None, f"header is not valid CSV: {exc}"))
         return
     if not _set_header(table, header):
         return
     width = len(table.header)
     cols: list[list[str]] = [[] for _ in table.header]
     lines: list[int] = []
-    start = reader.line_num + 1
+    skipped = table.header_line - 1  # blank lines before the header
+    start = reader.line_num + 1 + skipped
     try:
         for row in reader:
-            end = reader.line_num
+            end = reader.line_num + skipped
             if not row or (len(row) == 1 and not row[0].strip() and width > 1):
                 start = end + 1
                 continue
@@ -442,7 +480,7 @@ def _read_records(text: str, table: RawTable) -> None:
 def _set_header(table: RawTable, header: list[str]) -> bool:
     """Record the (stripped) header; False when it has too many, empty or repeated names (reported)."""
     if len(header) > MAX_COLUMNS:
-        table.problems.append(Problem(table.file, 1, None, None,
+        table.problems.append(Problem(table.file, table.header_line, None, None,
                                       f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
                                       "accepted (is this the right file, or a broken export?)"))
         table.header_refused = True
@@ -452,13 +490,13 @@ def _set_header(table: RawTable, header: list[str]) -> bool:
     seen: set[str] = set()
     for name in header:
         if len(name) > MAX_COLUMN_NAME:
-            table.problems.append(Problem(table.file, 1, None, name,
+            table.problems.append(Problem(table.file, table.header_line, None, name,
                                           f"header has a column name of {len(name):,} characters; at most "
                                           f"{MAX_COLUMN_NAME} (is the first line really the header?)"))
         elif not name:
-            table.problems.append(Problem(table.file, 1, None, None, "header has an empty column name"))
+            table.problems.append(Problem(table.file, table.header_line, None, None, "header has an empty column name"))
         elif name in seen:
-            table.problems.append(Problem(table.file, 1, name, None, "column name appears twice in the header"))
+            table.problems.append(Problem(table.file, table.header_line, name, None, "column name appears twice in the header"))
         seen.add(name)
     if table.problems:
         table.header, table.header_refused = [], True
@@ -568,6 +606,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     rec = _scan(data, start)
     if rec is None or len(rec.starts) == 0:
         return False
+    rec.lines += table.header_line - 1  # blank lines before the header
     view = memoryview(data)[start:]
     head = bytes(view[rec.starts[0]:rec.ends[0]]).decode("utf-8")
     if not head.strip() or rec.fields[0] < 2:
@@ -605,7 +644,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
             table.left_out.append((int(rec.lines[r]), row))
 
     if good.all():
-        source = data  # pandas skips a leading BOM itself
+        source = view  # from the header on: no BOM, no blank lines before it
     else:
         # Leave out blank and ragged records: join the runs of good ones.
         change = np.flatnonzero(np.diff(np.concatenate(([0], good.view(np.int8), [0]))))
@@ -619,7 +658,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     table.columns = dict(zip(table.header, columns))
     table.rows = rows
     lines = rec.lines[good][1:]
-    if rows and (lines[-1] != rows + 1):
+    if rows and (lines[-1] != rows + 1):  # (always so after blank lines before the header)
         table.record_lines = lines
     return True
 

@@ -549,7 +549,7 @@ class _Checker:
         missing = [c for c in required if c not in self.t.header]
         for c in missing:
             self.problems.append(Problem(
-                self.t.file, 1, c, None,
+                self.t.file, self.t.header_line, c, None,
                 f"required column is missing (header has: {_listing(self.t.header)})"))
         return not missing
 
@@ -657,7 +657,7 @@ class _Checker:
         if ents.refused:
             if any(len(r) for _, _, r in rows):
                 names = " and ".join(name for name, _, _ in columns)
-                self.problems.append(Problem(self.t.file, 1, None, None,
+                self.problems.append(Problem(self.t.file, self.t.header_line, None, None,
                                              f"{names} not checked against entities.csv: {ents.refused}; "
                                              "fix it and validate again"))
             return
@@ -730,7 +730,7 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
                                                 .replace("column missing", "column is missing")
                                                 .replace("columns missing", "columns are missing"))
     if len(t) == 0 and not t.problems:
-        c.problems.append(Problem(t.file, 1, None, None, "has a header but no rows: a dataset needs entities"))
+        c.problems.append(Problem(t.file, t.header_line, None, None, "has a header but no rows: a dataset needs entities"))
     empty = "entities.csv was refused (it has no rows)" if len(t) == 0 else None
     ids = c.ids("id")
     distinct = c.unique("id", ids)
