@@ -477,8 +477,14 @@ def _read_records(text: str, table: RawTable) -> None:
     table.record_lines = np.array(lines, dtype=np.int64)
 
 
+#: Separators of "CSV" files that are not comma-separated (Excel's tab-delimited text, or CSV
+#: in a locale where the decimal sign is a comma).
+_OTHER_SEPARATORS = re.compile("[\t;]")
+
+
 def _set_header(table: RawTable, header: list[str]) -> bool:
-    """Record the (stripped) header; False when it has too many, empty or repeated names (reported)."""
+    """Record the (stripped) header; False when it has too many, empty or repeated names (reported),
+    or is one name holding tabs or semicolons (a file not separated by commas: no row is read)."""
     if len(header) > MAX_COLUMNS:
         table.problems.append(Problem(table.file, table.header_line, None, None,
                                       f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
@@ -487,6 +493,8 @@ def _set_header(table: RawTable, header: list[str]) -> bool:
         return False
     header = [h.strip() for h in header]
     table.header = header
+    if len(header) == 1 and _OTHER_SEPARATORS.search(header[0]):
+        return False  # tab- or semicolon-separated: validation says so once; no row is read
     seen: set[str] = set()
     for name in header:
         if len(name) > MAX_COLUMN_NAME:

@@ -47,7 +47,7 @@ from ..model import (
     since_problem,
 )
 from ..policy import Policy, PolicyError
-from .problems import DatasetError, Problem
+from .problems import DatasetError, Problem, show_name
 from .read import RawTable, normalise_encoding, read_csv_table
 
 #: Longest id and name accepted (longer is almost surely a shifted column or junk).
@@ -438,7 +438,37 @@ def _listing(names: list[str], most: int = 20) -> str:
     if not names:
         return "nothing"
     more = f", … ({len(names) - most:,} more)" if len(names) > most else ""
-    return ", ".join(names[:most]) + more
+    return ", ".join(map(show_name, names[:most])) + more
+
+
+#: Separators a CSV export may wrongly use instead of the comma, by name.
+_SEPARATORS = {"\t": "tab", ";": "semicolon"}
+
+
+def _separated_by(header: list[str], required) -> str | None:
+    """The name of the separator ("tab", "semicolon") of a file read as one column whose header
+    splits on it into required column names; ``None`` for any other header."""
+    if len(header) != 1:
+        return None
+    for sep, name in _SEPARATORS.items():
+        names = {n.strip().strip('"').strip() for n in header[0].split(sep)}
+        if len(names) > 1 and names & set(required):
+            return name
+    return None
+
+
+def _missing_column(column: str, header: list[str]) -> str:
+    """Why *column* is missing from *header*: a header name that is *column* with invisible
+    characters in it is named (escaped) and the character described; else the header is listed."""
+    for name in header:
+        hidden = _BAD_ID.findall(name)
+        if hidden and _BAD_ID.sub("", name).strip() == column:
+            if name.startswith("\ufeff"):
+                return (f"required column is missing: the header's {show_name(name)} is {column} but starts "
+                        "with an invisible byte-order mark (a second one?); save the file again as UTF-8")
+            return (f"required column is missing: the header's {show_name(name)} is {column} but holds "
+                    f"{_describe(hidden[0])}; retype the column name")
+    return f"required column is missing (header has: {_listing(header)})"
 
 
 def _since_problems(values: np.ndarray) -> list[str | None]:
@@ -545,13 +575,23 @@ class _Checker:
         reasons = [reason] * len(rows) if isinstance(reason, str) else reason
         self.problems.extend(Problem(self.t.file, line, column, v, r) for line, v, r in zip(lines, vals, reasons))
 
-    def require_columns(self, required) -> bool:
+    def missing_columns(self, required) -> str | None:
+        """Why the table is refused for its header (for its dependants' message), or ``None``
+        when it has every *required* column. Each missing column is a problem — or one problem
+        for a file separated by tabs or semicolons instead of commas."""
         missing = [c for c in required if c not in self.t.header]
-        for c in missing:
+        if not missing:
+            return None
+        separator = _separated_by(self.t.header, required)
+        if separator:
             self.problems.append(Problem(
-                self.t.file, self.t.header_line, c, None,
-                f"required column is missing (header has: {_listing(self.t.header)})"))
-        return not missing
+                self.t.file, self.t.header_line, None, None,
+                f"looks {separator}-separated; channelgraph reads comma-separated CSV: save it as CSV (comma)"))
+            return "it is not comma-separated"
+        for c in missing:
+            self.problems.append(Problem(self.t.file, self.t.header_line, c, None,
+                                         _missing_column(c, self.t.header)))
+        return f"its {missing[0]} column is missing" if len(missing) == 1 else "its required columns are missing"
 
     def col(self, name: str) -> np.ndarray:
         got = self.t.columns.get(name)
@@ -724,11 +764,9 @@ def _frame(columns: dict) -> pd.DataFrame:
 
 def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities]:
     c = _Checker(t)
-    if not c.require_columns(ENTITY_COLUMNS):
-        missing = "id column" if "id" not in t.header else "required columns"
-        return None, c.problems, _Entities.none(f"entities.csv was refused (its {missing} missing)"
-                                                .replace("column missing", "column is missing")
-                                                .replace("columns missing", "columns are missing"))
+    missing = c.missing_columns(ENTITY_COLUMNS)
+    if missing:
+        return None, c.problems, _Entities.none(f"entities.csv was refused ({missing})")
     if len(t) == 0 and not t.problems:
         c.problems.append(Problem(t.file, t.header_line, None, None, "has a header but no rows: a dataset needs entities"))
     empty = "entities.csv was refused (it has no rows)" if len(t) == 0 else None
@@ -780,7 +818,7 @@ def _shared_codes(a: _Ids, b: _Ids, pos_a: np.ndarray, pos_b: np.ndarray, known:
 
 def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
-    if not c.require_columns(RELATION_COLUMNS):
+    if c.missing_columns(RELATION_COLUMNS):
         return None, c.problems
     srcs, dsts = c.ids("src"), c.ids("dst")
     types, few = c.few("type", required=True, pattern=None)
@@ -849,8 +887,9 @@ def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = No
     if t is None:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols_all}), [], _Schemes(set(), absent=True)
     c = _Checker(t)
-    if not c.require_columns(SCHEME_COLUMNS):
-        return None, c.problems, _Schemes(set(), refused="schemes.csv was refused (required columns are missing)")
+    missing = c.missing_columns(SCHEME_COLUMNS)
+    if missing:
+        return None, c.problems, _Schemes(set(), refused=f"schemes.csv was refused ({missing})")
     ids = c.ids("scheme_id")
     c.unique("scheme_id", ids)
     chans = c.ids("channel_id")
@@ -869,7 +908,7 @@ def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = No
 
 def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
-    if not c.require_columns(EXPOSURE_COLUMNS):
+    if c.missing_columns(EXPOSURE_COLUMNS):
         return None, c.problems
     ids = c.ids("facility_id")
     c.unique("facility_id", ids)
