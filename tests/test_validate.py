@@ -185,6 +185,16 @@ def test_forced_encoding(make_dataset):
     assert any("cannot be decoded as utf-8" in p.reason for p in probs)
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_utf16_is_named_even_with_a_forced_encoding(make_dataset, encoding):
+    # decoded as GB18030 the bytes are nonsense; as UTF-8 a NUL on every line: neither is said
+    folder = make_dataset()
+    (folder / "entities.csv").write_bytes(ENTITIES.encode("utf-16"))
+    probs = [p for p in problems_of(folder, encoding=encoding) if p.file == "entities.csv"]
+    assert len(probs) == 1, probs
+    has(probs, "entities.csv", 1, None, "is UTF-16 (byte-order mark FF FE): save it as UTF-8 or GB18030")
+
+
 def test_mixed_encodings_are_refused_with_lines(make_dataset):
     folder = make_dataset()
     data = ENTITIES.encode("utf-8") + "P9,person,王五,true,,,\n".encode("gbk")

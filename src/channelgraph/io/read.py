@@ -259,12 +259,42 @@ def _is_utf8(data: bytes, start: int = 0) -> bool:
     return True
 
 
+#: Byte-order marks of the encodings Excel's "Unicode Text" and other tools write, longest first
+#: (the UTF-32 LE mark begins with the UTF-16 LE one).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_SAVE_AS_UTF8 = "save it as UTF-8 or GB18030"
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """Why *data* is UTF-16 or UTF-32 text (which channelgraph does not read), or ``None``.
+
+    Told by its byte-order mark, or — without one — by NUL bytes in every other byte of the
+    first 4 KiB (UTF-16 holds ASCII characters as a byte and a NUL) while the other bytes
+    are not NUL (NUL padding at the end of a file is not UTF-16).
+    """
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return f"is {name} (byte-order mark {bom.hex(' ').upper()}): {_SAVE_AS_UTF8}"
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    for lane, order in ((1, "little-endian"), (0, "big-endian")):
+        nuls, others = sample[lane::2].count(0), sample[1 - lane::2].count(0)
+        if nuls * 5 >= len(sample) and others * 40 <= len(sample):  # ≥ 40 % of the lane, ≤ 5 % of the other
+            return f"is UTF-16 ({order}, without a byte-order mark: every other byte is NUL): {_SAVE_AS_UTF8}"
+    return None
+
+
 def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """Decide how *data* is encoded: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
 
     Returns the encoding and any problems (a file that is neither, or mixes UTF-8
-    lines with GBK lines).
+    lines with GBK lines, or is UTF-16/UTF-32: one problem, on line 1).
     """
+    why = _wide_encoding(data)
+    if why:
+        return None, [Problem(file, 1, None, None, why)]
     if data.startswith(codecs.BOM_UTF8):
         if _is_utf8(data, len(codecs.BOM_UTF8)):
             return "utf-8-sig", []
@@ -316,6 +346,10 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
     data, why = read_file_bytes(path)
     if data is None:
         table.problems.append(Problem(file, None, None, None, why))
+        return table
+    why = _wide_encoding(data)
+    if why:  # one problem for the file (also with --encoding), not a NUL byte on every line
+        table.problems.append(Problem(file, 1, None, None, why))
         return table
     if enc:
         if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
