@@ -346,7 +346,7 @@ class _Entities:
 
     lookup: _Lookup
     kind: np.ndarray  # kind code per id (-1: an unknown kind, reported in entities.csv)
-    customer: np.ndarray  # is_customer per id
+    customer: np.ndarray  # is_customer per id: 1 yes, 0 no, -1 not a yes/no value (reported there)
     #: Why references into entities.csv cannot be checked (it was refused as a whole), or None.
     refused: str | None = None
     #: Ids on rows of entities.csv that were reported and left out (ragged …) → their line.
@@ -355,16 +355,16 @@ class _Entities:
     @classmethod
     def none(cls, refused: str | None = None) -> _Entities:
         return cls(_Lookup(_Ids.of(np.empty(0, dtype=object))), np.empty(0, dtype=np.int64),
-                   np.empty(0, dtype=bool), refused)
+                   np.empty(0, dtype=np.int8), refused)
 
     def find(self, ids: _Ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position of each id (-1 if no entity has it), its kind code (-1 likewise) and
-        whether it is a customer (False likewise)."""
+        its is_customer code (1 yes, 0 no, -1 not a yes/no value or no entity)."""
         pos = self.lookup.positions(ids)
         hit = np.flatnonzero(pos >= 0)
         kind = np.full(len(ids), -1, dtype=np.int64)
         kind[hit] = self.kind[pos[hit]]
-        customer = np.zeros(len(ids), dtype=bool)
+        customer = np.full(len(ids), -1, dtype=np.int8)
         customer[hit] = self.customer[pos[hit]]
         return pos, kind, customer
 
@@ -779,8 +779,9 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     names = c.text("name", required=True)
     raw_cust = c.col("is_customer")
     few = _Few(raw_cust)
-    cust = few.map(lambda v: _yes_no(v) is True, bool)
-    c.report(np.flatnonzero(few.map(lambda v: _yes_no(v) is None, bool)), "is_customer", raw_cust,
+    yes_no = few.map(lambda v: {True: 1, False: 0, None: -1}[_yes_no(v)], np.int8)
+    cust = yes_no == 1
+    c.report(np.flatnonzero(yes_no < 0), "is_customer", raw_cust,
              "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
     rows = np.flatnonzero(cust & (kind >= 0) & ~_IS_PARTY[kind])
     c.report(rows, "is_customer", raw_cust,
@@ -798,7 +799,7 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
         rows = rows[::-1]
         rows = rows[ids.take(rows).first_index() == np.arange(len(rows))]
     broken = None if t.broken_at is None else f"entities.csv could not be read from line {t.broken_at} on"
-    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows], refused=empty or broken,
+    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], yes_no[rows], refused=empty or broken,
                          lost=_lost_ids(t, "id"))
     return _frame(cols), c.problems, entities
 
@@ -920,7 +921,8 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
     rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])
     c.report(rows, "customer_id", custs.values, [f"a facility's customer must be a person or enterprise, "
                                                  f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
-    c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & ~customer), "customer_id", custs.values,
+    # (a customer whose is_customer is not a yes/no value is reported there, once)
+    c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & (customer == 0)), "customer_id", custs.values,
              "has a facility but is_customer is false in entities.csv")
     scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH, pattern=_BAD_ID)
     rows = np.setdiff1d(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool)),
