@@ -302,6 +302,21 @@ def test_character_checks_agree_on_both_paths():
             assert _rows_with(arr, None, pattern).tolist() == want
 
 
+def test_character_hits_map_to_their_rows():
+    """Hits in the joined code points map back to the right rows: empty cells, astral
+    characters, several hits in one cell, hits at a cell's first and last character."""
+    import numpy as np
+
+    from channelgraph.io.validate import _BAD_ID, _rows_with
+
+    pieces = ["", "中", "\U0001f600", "\u200b", "ab", "\u200b\u200b", "\ufeffx", "x\u2060", " "]
+    rng = np.random.default_rng(7)
+    values = ["".join(rng.choice(pieces, size=rng.integers(0, 4)).tolist()) for _ in range(2_000)]
+    want = [i for i, v in enumerate(values) if _BAD_ID.search(v)]
+    assert 0 < len(want) < len(values)
+    assert _rows_with(np.array(values, dtype=object), None, _BAD_ID).tolist() == want
+
+
 def test_ids_are_never_normalised(make_dataset):
     nfd = "Mu\u0308ller"
     ds = load_dataset(make_dataset(entities=ENTITIES + f"{nfd},person,穆勒,false,,,\n",

@@ -509,7 +509,8 @@ def _rows_with(values: np.ndarray, ascii: np.ndarray | None, pattern: re.Pattern
     """Rows whose text matches *pattern* (a class of characters none of which is printable ASCII).
 
     Vectorised: ASCII columns are checked as bytes (only controls can match there); other
-    columns by one search over the joined text, row by row only when it finds something.
+    columns by one look-up over the code points of the joined text, each hit mapped back to
+    its row by the cells' cumulative lengths.
     """
     none = np.empty(0, dtype=np.int64)
     if not len(values):
@@ -518,12 +519,14 @@ def _rows_with(values: np.ndarray, ascii: np.ndarray | None, pattern: re.Pattern
         m = ascii.view(np.uint8).reshape(len(ascii), ascii.itemsize)
         bad = ((m - np.uint8(1)) < 0x1F) | (m == 0x7F)
         return np.flatnonzero(bad.any(axis=1)) if bad.any() else none
-    table = _TABLES[pattern]
     as_list = values.tolist()
     code_points = np.frombuffer(" ".join(as_list).encode("utf-32-le"), dtype=np.uint32)
-    if not table[code_points].any():
+    hits = np.flatnonzero(_TABLES[pattern][code_points])
+    if not len(hits):
         return none
-    return np.array([i for i, v in enumerate(as_list) if pattern.search(v)], dtype=np.int64)
+    # Cell i ends (with its separating space, never a hit) at ends[i]: map each hit to its cell.
+    ends = np.cumsum(np.fromiter(map(len, as_list), dtype=np.int64, count=len(as_list)) + 1)
+    return np.unique(np.searchsorted(ends, hits, side="right"))
 
 
 def _nfc_twins(values: np.ndarray, ascii: np.ndarray | None) -> list[tuple[int, int]]:
