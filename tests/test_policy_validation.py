@@ -333,7 +333,7 @@ def _load_one(path) -> str:
 
 def test_a_missing_file(tmp_path):
     assert _load_one(tmp_path / "nope.toml") == f"{tmp_path / 'nope.toml'}: does not exist; " \
-                                                "give a policy.toml text file, or leave --policy out for the defaults"
+                                                "give a policy.toml text file (or none, for the defaults)"
     assert "does not exist" in _load_one(tmp_path / "nope.toml" / "policy.toml")
 
 

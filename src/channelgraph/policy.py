@@ -644,8 +644,8 @@ def _read_policy_text(path: Path) -> str:
     # imported here, not at the top: channelgraph.io imports this module
     from .io.read import read_file_bytes
 
-    data, why = read_file_bytes(path, instead="give a policy.toml text file, or leave --policy out "
-                                "for the defaults", max_bytes=MAX_POLICY_BYTES)
+    data, why = read_file_bytes(path, instead="give a policy.toml text file (or none, for the defaults)",
+                                max_bytes=MAX_POLICY_BYTES)
     if data is None:
         raise PolicyError([PolicyProblem(str(path), None, why)])
     try:
