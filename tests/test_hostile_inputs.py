@@ -96,7 +96,7 @@ def test_socket_named_exposures_csv(tmp_path):
 def test_dangling_symlink(data):
     (data / "entities.csv").symlink_to(data / "gone.csv")
     _refused_file(data, 1, "entities.csv: is a symbolic link to", "which does not exist",
-                  "copy the export itself into the dataset folder")
+                  "save the export as an ordinary CSV file in the dataset folder")
 
 
 @posix_only
@@ -223,3 +223,17 @@ def test_a_long_field_that_is_well_formed(tmp_path):
                            entities=ENTITIES + 'P9,person,王九,false,,,"' + "y" * (2 * MAX_FIELD_BYTES) + '"\n')
     refused(run_cli("validate", folder, timeout=TIMEOUT), 1, "entities.csv:10, column region",
             f"field is {2 * MAX_FIELD_BYTES:,} bytes long; at most {MAX_FIELD_BYTES:,} bytes per field")
+
+
+def test_header_names_are_shown_escaped_never_sent_to_the_terminal(tmp_path):
+    # A header cell holding a terminal escape sequence (clear screen, red) and one holding a
+    # zero-width space: the real command prints both escaped, never the raw characters.
+    from conftest import RELATIONS
+
+    head, rest = RELATIONS.split("\n", 1)
+    folder = write_dataset(tmp_path / "data",
+                           relations=head.replace("type", "type\x1b[2J\x1b[31mRED").replace("src", "src\u200b")
+                           + "\n" + rest)
+    r = run_cli("validate", folder, timeout=TIMEOUT)
+    refused(r, 1, r"'type\x1b[2J\x1b[31mRED'", r"the header's 'src\u200b' is src but holds ZERO WIDTH SPACE")
+    assert "\x1b" not in r.output and "\u200b" not in r.output, r.output

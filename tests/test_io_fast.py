@@ -87,6 +87,21 @@ def test_blank_and_ragged_records_on_the_fast_path(make_dataset, fast_only):
         (15, "unknown kind (expected one of person, enterprise, chamber, market, intermediary)")]
 
 
+@pytest.mark.parametrize("text, lines", [
+    ("\n\n" + ENTITIES, [4, 5, 6, 7, 8, 9, 10, 11]),  # blank lines before the header
+    ("\ufeff \r\n\r\n" + ENTITIES.replace("\n", "\r\n"), [4, 5, 6, 7, 8, 9, 10, 11]),
+    (ENTITIES.replace("\n", "\r"), [2, 3, 4, 5, 6, 7, 8, 9]),  # CR-only (old Mac Excel)
+    ("\r\r" + ENTITIES.replace("\n", "\r").replace("张三", '"张,三"'), [4, 5, 6, 7, 8, 9, 10, 11]),
+])
+def test_leading_blank_lines_and_cr_only_on_the_fast_path(tmp_path, fast_only, text, lines):
+    path = tmp_path / "entities.csv"
+    path.write_bytes(text.encode("utf-8"))
+    table = read_csv_table(path)
+    assert not table.problems and table.lines == lines
+    assert table.header_line == lines[0] - 1
+    assert table.columns["name"][0] in ("张三", "张,三")
+
+
 @pytest.mark.parametrize("text", [
     'id,kind,name\nP1,person,a"b\nP2,persn,c\n',  # a quote inside an unquoted field
     'id,kind,name\nP1,person,"a"b\n',  # text after a closing quote
@@ -94,6 +109,10 @@ def test_blank_and_ragged_records_on_the_fast_path(make_dataset, fast_only):
     'id,kind,name\rP1,person,a\rP2,persn,b\r',  # old Mac line ends
     'id,kind,name\n\nP1,person,""\n""\n',  # a lone empty quoted field
     '\n\nid,kind,name\nP1,person,a\n',  # blank lines before the header
+    '\ufeff\r\n \r\n\t\r\nid,kind,name\r\nP1,persn,a\r\n',  # BOM, then blank CRLF lines
+    '\n\nid,kind,name\nP1,person,a"b\nP2,persn,c\n',  # blank lines, then only the csv module reads it
+    'id,kind,name\rP1,person,"a\rb"\rP2,persn,"c,d"\r',  # CR-only with a CR inside quotes
+    'id,kind,name\rP1,person,"a,b"\rP2,persn,c',  # CR-only with quotes, no final line end
     'id\nP1\n\nP2\n',  # one column
 ])
 def test_unusual_csv_is_read_exactly_as_the_csv_module_does(tmp_path, monkeypatch, text):

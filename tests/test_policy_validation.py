@@ -332,14 +332,14 @@ def _load_one(path) -> str:
 
 
 def test_a_missing_file(tmp_path):
-    assert _load_one(tmp_path / "nope.toml") == f"{tmp_path / 'nope.toml'}: no such policy file " \
-                                                "(give an existing policy.toml, or leave --policy out for the defaults)"
-    assert "no such policy file" in _load_one(tmp_path / "nope.toml" / "policy.toml")
+    assert _load_one(tmp_path / "nope.toml") == f"{tmp_path / 'nope.toml'}: does not exist; " \
+                                                "give a policy.toml text file (or none, for the defaults)"
+    assert "does not exist" in _load_one(tmp_path / "nope.toml" / "policy.toml")
 
 
 def test_a_folder(tmp_path):
     (tmp_path / "policy.toml").mkdir()
-    assert "is a folder, not a policy file" in _load_one(tmp_path / "policy.toml")
+    assert "is a folder, not a file; give a policy.toml text file" in _load_one(tmp_path / "policy.toml")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -354,7 +354,7 @@ def test_a_fifo_is_refused_without_opening_it(tmp_path):
         with open(fifo, "w"):
             pass
         pytest.fail("reading a FIFO named policy.toml hangs")
-    assert "is not a regular file" in got[0]
+    assert "is a named pipe (FIFO), not an ordinary file; give a policy.toml" in got[0]
 
 
 def test_not_utf8_names_the_line(tmp_path):
@@ -369,7 +369,7 @@ def test_not_utf8_names_the_line(tmp_path):
 def test_an_oversized_file(tmp_path):
     f = tmp_path / "policy.toml"
     f.write_bytes(b"#" * (2 << 20))
-    assert "a policy is a few kilobytes" in _load_one(f)
+    assert "is 2,097,152 bytes; at most 1,048,576 bytes are read" in _load_one(f)
 
 
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads anything")
@@ -378,7 +378,7 @@ def test_an_unreadable_file(tmp_path):
     f.write_text("", encoding="utf-8")
     f.chmod(0)
     try:
-        assert "cannot be read" in _load_one(f)
+        assert "cannot be opened: permission denied" in _load_one(f)
     finally:
         f.chmod(0o600)
 

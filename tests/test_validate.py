@@ -185,6 +185,16 @@ def test_forced_encoding(make_dataset):
     assert any("cannot be decoded as utf-8" in p.reason for p in probs)
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_utf16_is_named_even_with_a_forced_encoding(make_dataset, encoding):
+    # decoded as GB18030 the bytes are nonsense; as UTF-8 a NUL on every line: neither is said
+    folder = make_dataset()
+    (folder / "entities.csv").write_bytes(ENTITIES.encode("utf-16"))
+    probs = [p for p in problems_of(folder, encoding=encoding) if p.file == "entities.csv"]
+    assert len(probs) == 1, probs
+    has(probs, "entities.csv", 1, None, "is UTF-16 (byte-order mark FF FE): save it as UTF-8 or GB18030")
+
+
 def test_mixed_encodings_are_refused_with_lines(make_dataset):
     folder = make_dataset()
     data = ENTITIES.encode("utf-8") + "P9,person,王五,true,,,\n".encode("gbk")
@@ -290,6 +300,21 @@ def test_character_checks_agree_on_both_paths():
             want = [i for i, v in enumerate(values) if pattern.search(v)]
             assert _rows_with(arr, _ascii(arr), pattern).tolist() == want, (values, pattern)
             assert _rows_with(arr, None, pattern).tolist() == want
+
+
+def test_character_hits_map_to_their_rows():
+    """Hits in the joined code points map back to the right rows: empty cells, astral
+    characters, several hits in one cell, hits at a cell's first and last character."""
+    import numpy as np
+
+    from channelgraph.io.validate import _BAD_ID, _rows_with
+
+    pieces = ["", "中", "\U0001f600", "\u200b", "ab", "\u200b\u200b", "\ufeffx", "x\u2060", " "]
+    rng = np.random.default_rng(7)
+    values = ["".join(rng.choice(pieces, size=rng.integers(0, 4)).tolist()) for _ in range(2_000)]
+    want = [i for i, v in enumerate(values) if _BAD_ID.search(v)]
+    assert 0 < len(want) < len(values)
+    assert _rows_with(np.array(values, dtype=object), None, _BAD_ID).tolist() == want
 
 
 def test_ids_are_never_normalised(make_dataset):

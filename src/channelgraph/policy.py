@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-import stat
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -636,35 +635,25 @@ def _toml_key(key: str) -> str:
 
 
 def _read_policy_text(path: Path) -> str:
-    """The text of a policy file, or a :class:`PolicyError` of one line saying what is wrong."""
+    """The text of a policy file, or a :class:`PolicyError` of one line saying what is wrong.
 
-    def refuse(reason: str, line: int | None = None) -> PolicyError:
-        return PolicyError([PolicyProblem(str(path), line, reason)])
+    The file is read as every input file is (:func:`channelgraph.io.read.read_file_bytes`:
+    a FIFO is never opened, a folder or missing file is one reason), at most
+    :data:`MAX_POLICY_BYTES`.
+    """
+    # imported here, not at the top: channelgraph.io imports this module
+    from .io.read import read_file_bytes
 
-    try:
-        st = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        if path.is_symlink():
-            raise refuse("is a link to a missing file: fix the link or remove it") from None
-        raise refuse("no such policy file (give an existing policy.toml, or leave --policy out for the "
-                     "defaults)") from None
-    except OSError as exc:
-        raise refuse(f"cannot be read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise refuse("is a folder, not a policy file (a policy is a policy.toml text file)")
-    if not stat.S_ISREG(st.st_mode):
-        raise refuse("is not a regular file (a FIFO, socket or device): give a policy.toml text file")
-    if st.st_size > MAX_POLICY_BYTES:
-        raise refuse(f"is {st.st_size:,} bytes; a policy is a few kilobytes of TOML (is this the right file?)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+    data, why = read_file_bytes(path, instead="give a policy.toml text file (or none, for the defaults)",
+                                max_bytes=MAX_POLICY_BYTES)
+    if data is None:
+        raise PolicyError([PolicyProblem(str(path), None, why)])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise refuse(f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the policy as UTF-8", line) from None
+        raise PolicyError([PolicyProblem(str(path), line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}): "
+                                         "save the policy as UTF-8")]) from None
 
 
 def _deep_line(text: str, depth: int = 50) -> int | None:

@@ -24,7 +24,7 @@ class Problem:
             where += f":{self.line}"
         parts = [where]
         if self.column is not None:
-            parts.append(f"column {self.column}")
+            parts.append(f"column {show_name(self.column)}")
         if self.value is not None:
             parts.append(f"value {_show(self.value)}")
         return ": ".join([", ".join(parts), self.reason])
@@ -32,6 +32,13 @@ class Problem:
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "column": self.column,
                 "value": self.value, "reason": self.reason}
+
+
+def show_name(name: str) -> str:
+    """A column name for a message: as it is when every character shows on screen, else
+    escaped like a value (``'src\\u200b'``) — an invisible character or a terminal escape
+    sequence in a header must not hide in, or act on, the message."""
+    return name if name.isprintable() else _show(name)
 
 
 def _show(value: str) -> str:

@@ -88,17 +88,18 @@ _FILE_TYPES = ((stat.S_ISDIR, "is a folder, not a file"),
                (stat.S_ISCHR, "is a character device, not an ordinary file"),
                (stat.S_ISBLK, "is a block device, not an ordinary file"),
                (stat.S_ISSOCK, "is a socket, not an ordinary file"))
-_SAVE_AS_FILE = "; save the export as an ordinary CSV file in the dataset folder"
+#: What to do about a CSV export that cannot be read as a file.
+SAVE_AS_CSV_FILE = "save the export as an ordinary CSV file in the dataset folder"
 
 
-def _not_regular(mode: int) -> str | None:
-    """Why a file of this mode cannot be read as a CSV export (``None`` for a regular file)."""
+def _not_regular(mode: int, instead: str) -> str | None:
+    """Why a file of this mode cannot be read (``None`` for a regular file), and *instead*."""
     if stat.S_ISREG(mode):
         return None
     for test, what in _FILE_TYPES:
         if test(mode):
-            return what + _SAVE_AS_FILE
-    return "is not an ordinary file" + _SAVE_AS_FILE  # pragma: no cover - every type is listed
+            return f"{what}; {instead}"
+    return f"is not an ordinary file; {instead}"  # pragma: no cover - every type is listed
 
 
 def _os_reason(exc: OSError, doing: str) -> str:
@@ -111,26 +112,44 @@ def _os_reason(exc: OSError, doing: str) -> str:
     return f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; {hint}"
 
 
-def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
-    """The whole content of the file *path*, or ``None`` and why it cannot be read.
+def _too_big(size: int, max_bytes: int) -> str:
+    return (f"is {size:,} bytes; at most {max_bytes:,} bytes are read (is this the right file?)")
 
-    Only an ordinary file is read (after following symbolic links): a folder, FIFO,
-    device or socket is refused *before* it is opened — a FIFO would block for ever and a
-    device never end — and so are a dangling symbolic link and a link loop. An error of
-    the operating system while opening or reading is a reason, not an exception.
+
+def read_file_bytes(path: Path, *, instead: str = SAVE_AS_CSV_FILE,
+                    max_bytes: int | None = None) -> tuple[bytes | None, str | None]:
+    """The whole content of the input file *path*, or ``None`` and why it cannot be read.
+
+    Every input file (CSV export, policy) is read by this function, so the reasons agree.
+    Only an ordinary file is read (after following symbolic links): a missing file, a
+    folder, FIFO, device or socket is refused *before* it is opened — a FIFO would block
+    for ever and a device never end — and so are a dangling symbolic link and a link
+    loop. An error of the operating system while opening or reading is a reason, not an
+    exception.
+
+    Parameters
+    ----------
+    path
+        The file.
+    instead
+        What the user should give instead, appended to a reason for a path that is not
+        a readable ordinary file (e.g. "give a policy.toml text file").
+    max_bytes
+        Most bytes accepted; a larger file is refused unread (``None``: no limit).
     """
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         if os.path.islink(path):
-            return None, (f"is a symbolic link to {os.readlink(path)!r}, which does not exist; "
-                          "copy the export itself into the dataset folder")
-        return None, "does not exist"
+            return None, f"is a symbolic link to {os.readlink(path)!r}, which does not exist; {instead}"
+        return None, f"does not exist; {instead}"
     except OSError as exc:
         return None, _os_reason(exc, "opened")
-    why = _not_regular(st.st_mode)
+    why = _not_regular(st.st_mode, instead)
     if why:
         return None, why
+    if max_bytes is not None and st.st_size > max_bytes:
+        return None, _too_big(st.st_size, max_bytes)
     try:
         # Non-blocking: a FIFO swapped in after the check above still cannot block the open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -138,10 +157,15 @@ def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
         return None, _os_reason(exc, "opened")
     try:
         with os.fdopen(fd, "rb") as fh:
-            why = _not_regular(os.fstat(fh.fileno()).st_mode)
+            why = _not_regular(os.fstat(fh.fileno()).st_mode, instead)
             if why:
                 return None, why
-            return fh.read(), None
+            if max_bytes is None:
+                return fh.read(), None
+            data = fh.read(max_bytes + 1)  # a file that grew since the check is still bounded
+            if len(data) > max_bytes:
+                return None, _too_big(os.fstat(fh.fileno()).st_size, max_bytes)
+            return data, None
     except OSError as exc:
         return None, _os_reason(exc, "read")
 
@@ -170,6 +194,8 @@ class RawTable:
     #: Records reported and left out (ragged, over-long field): (line, fields up to the header's
     #: width), so that references to the ids they hold can be told from dangling ones.
     left_out: list[tuple[int, list[str]]] = field(default_factory=list)
+    #: The editor line of the header: 1, or later when blank lines come before it.
+    header_line: int = 1
 
     def __len__(self) -> int:
         return self.rows
@@ -233,12 +259,42 @@ def _is_utf8(data: bytes, start: int = 0) -> bool:
     return True
 
 
+#: Byte-order marks of the encodings Excel's "Unicode Text" and other tools write, longest first
+#: (the UTF-32 LE mark begins with the UTF-16 LE one).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_SAVE_AS_UTF8 = "save it as UTF-8 or GB18030"
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """Why *data* is UTF-16 or UTF-32 text (which channelgraph does not read), or ``None``.
+
+    Told by its byte-order mark, or — without one — by NUL bytes in every other byte of the
+    first 4 KiB (UTF-16 holds ASCII characters as a byte and a NUL) while the other bytes
+    are not NUL (NUL padding at the end of a file is not UTF-16).
+    """
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            return f"is {name} (byte-order mark {bom.hex(' ').upper()}): {_SAVE_AS_UTF8}"
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    for lane, order in ((1, "little-endian"), (0, "big-endian")):
+        nuls, others = sample[lane::2].count(0), sample[1 - lane::2].count(0)
+        if nuls * 5 >= len(sample) and others * 40 <= len(sample):  # ≥ 40 % of the lane, ≤ 5 % of the other
+            return f"is UTF-16 ({order}, without a byte-order mark: every other byte is NUL): {_SAVE_AS_UTF8}"
+    return None
+
+
 def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     """Decide how *data* is encoded: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
 
     Returns the encoding and any problems (a file that is neither, or mixes UTF-8
-    lines with GBK lines).
+    lines with GBK lines, or is UTF-16/UTF-32: one problem, on line 1).
     """
+    why = _wide_encoding(data)
+    if why:
+        return None, [Problem(file, 1, None, None, why)]
     if data.startswith(codecs.BOM_UTF8):
         if _is_utf8(data, len(codecs.BOM_UTF8)):
             return "utf-8-sig", []
@@ -291,6 +347,10 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
     if data is None:
         table.problems.append(Problem(file, None, None, None, why))
         return table
+    why = _wide_encoding(data)
+    if why:  # one problem for the file (also with --encoding), not a NUL byte on every line
+        table.problems.append(Problem(file, 1, None, None, why))
+        return table
     if enc:
         if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
             enc = "utf-8-sig"
@@ -321,11 +381,47 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
                 table.problems.append(Problem(file, number, None, None,
                                               "contains a NUL byte (a binary or truncated export?)"))
         return table
+    if data.find(b"\r", start) >= 0 and data.find(b"\n", start) < 0:
+        data = _cr_only_as_lf(data, start)
+    start = _skip_blank_lines(data, start, table)
     if _header_too_wide(data, start, table):
         return table
     if not _read_fast(data, start, table):
         _read_exact(data[start:].decode("utf-8"), table)
     return table
+
+
+def _cr_only_as_lf(data: bytes, start: int) -> bytes:
+    """*data* with CR-only line endings (old Mac Excel) made LF, so the fast path can read it.
+
+    Only a CR outside quotes is a line ending here; a CR inside a quoted field is left as it
+    is (the csv module then reads the file). An editor counts a lone CR as a line break, so
+    line numbers stay the same.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8).copy()
+    cr = np.flatnonzero(buf[start:] == _CR)
+    if data.find(b'"', start) >= 0:
+        outside = (np.cumsum(buf[start:] == _QUOTE, dtype=np.uint8) & 1) == 0
+        cr = cr[outside[cr]]
+    buf[cr + start] = _LF
+    return buf.tobytes()
+
+
+def _skip_blank_lines(data: bytes, start: int, table: RawTable) -> int:
+    """Where the header starts: after any blank lines before it (``table.header_line`` is set
+    to its editor line, so that every line number stays the one an editor shows)."""
+    blank_to = _LEADING_SPACE.match(data, start).end()
+    last_break = max(data.rfind(b"\n", start, blank_to), data.rfind(b"\r", start, blank_to))
+    if last_break < 0:
+        return start
+    table.header_line = _line_of(data, last_break + 1, start)
+    return last_break + 1
+
+
+def _first_line_end(data: bytes, start: int) -> int:
+    """Offset of the first line break (LF or CR) at or after *start*, or ``len(data)``."""
+    ends = [e for e in (data.find(b"\n", start), data.find(b"\r", start)) if e >= 0]
+    return min(ends) if ends else len(data)
 
 
 def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
@@ -334,8 +430,7 @@ def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
     Counts the commas of the first line; a line with quotes (commas inside quoted names)
     is left to the parsers, which apply the same limit to the parsed header.
     """
-    end = data.find(b"\n", start)
-    stop = end if end >= 0 else len(data)
+    stop = _first_line_end(data, start)
     if stop - start < MAX_COLUMNS:
         return False
     first = data[start:stop]
@@ -344,7 +439,7 @@ def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
     columns = first.count(b",") + 1
     if columns <= MAX_COLUMNS:
         return False
-    table.problems.append(Problem(table.file, 1, None, None,
+    table.problems.append(Problem(table.file, table.header_line, None, None,
                                   f"header has {columns:,} columns; at most {MAX_COLUMNS:,} are "
                                   "accepted (is this the right file, or a broken export?)"))
     table.header_refused = True
@@ -381,17 +476,18 @@ def _read_records(text: str, table: RawTable) -> None:
     try:
         header = next(reader)
     except csv.Error as exc:
-        table.problems.append(Problem(file, 1, None, None, f"header is not valid CSV: {exc}"))
+        table.problems.append(Problem(file, table.header_line, None, None, f"header is not valid CSV: {exc}"))
         return
     if not _set_header(table, header):
         return
     width = len(table.header)
     cols: list[list[str]] = [[] for _ in table.header]
     lines: list[int] = []
-    start = reader.line_num + 1
+    skipped = table.header_line - 1  # blank lines before the header
+    start = reader.line_num + 1 + skipped
     try:
         for row in reader:
-            end = reader.line_num
+            end = reader.line_num + skipped
             if not row or (len(row) == 1 and not row[0].strip() and width > 1):
                 start = end + 1
                 continue
@@ -415,26 +511,34 @@ def _read_records(text: str, table: RawTable) -> None:
     table.record_lines = np.array(lines, dtype=np.int64)
 
 
+#: Separators of "CSV" files that are not comma-separated (Excel's tab-delimited text, or CSV
+#: in a locale where the decimal sign is a comma).
+_OTHER_SEPARATORS = re.compile("[\t;]")
+
+
 def _set_header(table: RawTable, header: list[str]) -> bool:
-    """Record the (stripped) header; False when it has too many, empty or repeated names (reported)."""
+    """Record the (stripped) header; False when it has too many, empty or repeated names (reported),
+    or is one name holding tabs or semicolons (a file not separated by commas: no row is read)."""
     if len(header) > MAX_COLUMNS:
-        table.problems.append(Problem(table.file, 1, None, None,
+        table.problems.append(Problem(table.file, table.header_line, None, None,
                                       f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
                                       "accepted (is this the right file, or a broken export?)"))
         table.header_refused = True
         return False
     header = [h.strip() for h in header]
     table.header = header
+    if len(header) == 1 and _OTHER_SEPARATORS.search(header[0]):
+        return False  # tab- or semicolon-separated: validation says so once; no row is read
     seen: set[str] = set()
     for name in header:
         if len(name) > MAX_COLUMN_NAME:
-            table.problems.append(Problem(table.file, 1, None, name,
+            table.problems.append(Problem(table.file, table.header_line, None, name,
                                           f"header has a column name of {len(name):,} characters; at most "
                                           f"{MAX_COLUMN_NAME} (is the first line really the header?)"))
         elif not name:
-            table.problems.append(Problem(table.file, 1, None, None, "header has an empty column name"))
+            table.problems.append(Problem(table.file, table.header_line, None, None, "header has an empty column name"))
         elif name in seen:
-            table.problems.append(Problem(table.file, 1, name, None, "column name appears twice in the header"))
+            table.problems.append(Problem(table.file, table.header_line, name, None, "column name appears twice in the header"))
         seen.add(name)
     if table.problems:
         table.header, table.header_refused = [], True
@@ -544,6 +648,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     rec = _scan(data, start)
     if rec is None or len(rec.starts) == 0:
         return False
+    rec.lines += table.header_line - 1  # blank lines before the header
     view = memoryview(data)[start:]
     head = bytes(view[rec.starts[0]:rec.ends[0]]).decode("utf-8")
     if not head.strip() or rec.fields[0] < 2:
@@ -581,7 +686,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
             table.left_out.append((int(rec.lines[r]), row))
 
     if good.all():
-        source = data  # pandas skips a leading BOM itself
+        source = view  # from the header on: no BOM, no blank lines before it
     else:
         # Leave out blank and ragged records: join the runs of good ones.
         change = np.flatnonzero(np.diff(np.concatenate(([0], good.view(np.int8), [0]))))
@@ -595,7 +700,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     table.columns = dict(zip(table.header, columns))
     table.rows = rows
     lines = rec.lines[good][1:]
-    if rows and (lines[-1] != rows + 1):
+    if rows and (lines[-1] != rows + 1):  # (always so after blank lines before the header)
         table.record_lines = lines
     return True
 

@@ -47,7 +47,7 @@ from ..model import (
     since_problem,
 )
 from ..policy import Policy, PolicyError
-from .problems import DatasetError, Problem
+from .problems import DatasetError, Problem, show_name
 from .read import RawTable, normalise_encoding, read_csv_table
 
 #: Longest id and name accepted (longer is almost surely a shifted column or junk).
@@ -346,7 +346,7 @@ class _Entities:
 
     lookup: _Lookup
     kind: np.ndarray  # kind code per id (-1: an unknown kind, reported in entities.csv)
-    customer: np.ndarray  # is_customer per id
+    customer: np.ndarray  # is_customer per id: 1 yes, 0 no, -1 not a yes/no value (reported there)
     #: Why references into entities.csv cannot be checked (it was refused as a whole), or None.
     refused: str | None = None
     #: Ids on rows of entities.csv that were reported and left out (ragged …) → their line.
@@ -355,16 +355,16 @@ class _Entities:
     @classmethod
     def none(cls, refused: str | None = None) -> _Entities:
         return cls(_Lookup(_Ids.of(np.empty(0, dtype=object))), np.empty(0, dtype=np.int64),
-                   np.empty(0, dtype=bool), refused)
+                   np.empty(0, dtype=np.int8), refused)
 
     def find(self, ids: _Ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position of each id (-1 if no entity has it), its kind code (-1 likewise) and
-        whether it is a customer (False likewise)."""
+        its is_customer code (1 yes, 0 no, -1 not a yes/no value or no entity)."""
         pos = self.lookup.positions(ids)
         hit = np.flatnonzero(pos >= 0)
         kind = np.full(len(ids), -1, dtype=np.int64)
         kind[hit] = self.kind[pos[hit]]
-        customer = np.zeros(len(ids), dtype=bool)
+        customer = np.full(len(ids), -1, dtype=np.int8)
         customer[hit] = self.customer[pos[hit]]
         return pos, kind, customer
 
@@ -438,7 +438,37 @@ def _listing(names: list[str], most: int = 20) -> str:
     if not names:
         return "nothing"
     more = f", … ({len(names) - most:,} more)" if len(names) > most else ""
-    return ", ".join(names[:most]) + more
+    return ", ".join(map(show_name, names[:most])) + more
+
+
+#: Separators a CSV export may wrongly use instead of the comma, by name.
+_SEPARATORS = {"\t": "tab", ";": "semicolon"}
+
+
+def _separated_by(header: list[str], required) -> str | None:
+    """The name of the separator ("tab", "semicolon") of a file read as one column whose header
+    splits on it into required column names; ``None`` for any other header."""
+    if len(header) != 1:
+        return None
+    for sep, name in _SEPARATORS.items():
+        names = {n.strip().strip('"').strip() for n in header[0].split(sep)}
+        if len(names) > 1 and names & set(required):
+            return name
+    return None
+
+
+def _missing_column(column: str, header: list[str]) -> str:
+    """Why *column* is missing from *header*: a header name that is *column* with invisible
+    characters in it is named (escaped) and the character described; else the header is listed."""
+    for name in header:
+        hidden = _BAD_ID.findall(name)
+        if hidden and _BAD_ID.sub("", name).strip() == column:
+            if name.startswith("\ufeff"):
+                return (f"required column is missing: the header's {show_name(name)} is {column} but starts "
+                        "with an invisible byte-order mark (a second one?); save the file again as UTF-8")
+            return (f"required column is missing: the header's {show_name(name)} is {column} but holds "
+                    f"{_describe(hidden[0])}; retype the column name")
+    return f"required column is missing (header has: {_listing(header)})"
 
 
 def _since_problems(values: np.ndarray) -> list[str | None]:
@@ -479,7 +509,8 @@ def _rows_with(values: np.ndarray, ascii: np.ndarray | None, pattern: re.Pattern
     """Rows whose text matches *pattern* (a class of characters none of which is printable ASCII).
 
     Vectorised: ASCII columns are checked as bytes (only controls can match there); other
-    columns by one search over the joined text, row by row only when it finds something.
+    columns by one look-up over the code points of the joined text, each hit mapped back to
+    its row by the cells' cumulative lengths.
     """
     none = np.empty(0, dtype=np.int64)
     if not len(values):
@@ -488,12 +519,14 @@ def _rows_with(values: np.ndarray, ascii: np.ndarray | None, pattern: re.Pattern
         m = ascii.view(np.uint8).reshape(len(ascii), ascii.itemsize)
         bad = ((m - np.uint8(1)) < 0x1F) | (m == 0x7F)
         return np.flatnonzero(bad.any(axis=1)) if bad.any() else none
-    table = _TABLES[pattern]
     as_list = values.tolist()
     code_points = np.frombuffer(" ".join(as_list).encode("utf-32-le"), dtype=np.uint32)
-    if not table[code_points].any():
+    hits = np.flatnonzero(_TABLES[pattern][code_points])
+    if not len(hits):
         return none
-    return np.array([i for i, v in enumerate(as_list) if pattern.search(v)], dtype=np.int64)
+    # Cell i ends (with its separating space, never a hit) at ends[i]: map each hit to its cell.
+    ends = np.cumsum(np.fromiter(map(len, as_list), dtype=np.int64, count=len(as_list)) + 1)
+    return np.unique(np.searchsorted(ends, hits, side="right"))
 
 
 def _nfc_twins(values: np.ndarray, ascii: np.ndarray | None) -> list[tuple[int, int]]:
@@ -545,13 +578,23 @@ class _Checker:
         reasons = [reason] * len(rows) if isinstance(reason, str) else reason
         self.problems.extend(Problem(self.t.file, line, column, v, r) for line, v, r in zip(lines, vals, reasons))
 
-    def require_columns(self, required) -> bool:
+    def missing_columns(self, required) -> str | None:
+        """Why the table is refused for its header (for its dependants' message), or ``None``
+        when it has every *required* column. Each missing column is a problem — or one problem
+        for a file separated by tabs or semicolons instead of commas."""
         missing = [c for c in required if c not in self.t.header]
-        for c in missing:
+        if not missing:
+            return None
+        separator = _separated_by(self.t.header, required)
+        if separator:
             self.problems.append(Problem(
-                self.t.file, 1, c, None,
-                f"required column is missing (header has: {_listing(self.t.header)})"))
-        return not missing
+                self.t.file, self.t.header_line, None, None,
+                f"looks {separator}-separated; channelgraph reads comma-separated CSV: save it as CSV (comma)"))
+            return "it is not comma-separated"
+        for c in missing:
+            self.problems.append(Problem(self.t.file, self.t.header_line, c, None,
+                                         _missing_column(c, self.t.header)))
+        return f"its {missing[0]} column is missing" if len(missing) == 1 else "its required columns are missing"
 
     def col(self, name: str) -> np.ndarray:
         got = self.t.columns.get(name)
@@ -657,7 +700,7 @@ class _Checker:
         if ents.refused:
             if any(len(r) for _, _, r in rows):
                 names = " and ".join(name for name, _, _ in columns)
-                self.problems.append(Problem(self.t.file, 1, None, None,
+                self.problems.append(Problem(self.t.file, self.t.header_line, None, None,
                                              f"{names} not checked against entities.csv: {ents.refused}; "
                                              "fix it and validate again"))
             return
@@ -724,13 +767,11 @@ def _frame(columns: dict) -> pd.DataFrame:
 
 def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities]:
     c = _Checker(t)
-    if not c.require_columns(ENTITY_COLUMNS):
-        missing = "id column" if "id" not in t.header else "required columns"
-        return None, c.problems, _Entities.none(f"entities.csv was refused (its {missing} missing)"
-                                                .replace("column missing", "column is missing")
-                                                .replace("columns missing", "columns are missing"))
+    missing = c.missing_columns(ENTITY_COLUMNS)
+    if missing:
+        return None, c.problems, _Entities.none(f"entities.csv was refused ({missing})")
     if len(t) == 0 and not t.problems:
-        c.problems.append(Problem(t.file, 1, None, None, "has a header but no rows: a dataset needs entities"))
+        c.problems.append(Problem(t.file, t.header_line, None, None, "has a header but no rows: a dataset needs entities"))
     empty = "entities.csv was refused (it has no rows)" if len(t) == 0 else None
     ids = c.ids("id")
     distinct = c.unique("id", ids)
@@ -741,8 +782,9 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     names = c.text("name", required=True)
     raw_cust = c.col("is_customer")
     few = _Few(raw_cust)
-    cust = few.map(lambda v: _yes_no(v) is True, bool)
-    c.report(np.flatnonzero(few.map(lambda v: _yes_no(v) is None, bool)), "is_customer", raw_cust,
+    yes_no = few.map(lambda v: {True: 1, False: 0, None: -1}[_yes_no(v)], np.int8)
+    cust = yes_no == 1
+    c.report(np.flatnonzero(yes_no < 0), "is_customer", raw_cust,
              "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
     rows = np.flatnonzero(cust & (kind >= 0) & ~_IS_PARTY[kind])
     c.report(rows, "is_customer", raw_cust,
@@ -760,7 +802,7 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
         rows = rows[::-1]
         rows = rows[ids.take(rows).first_index() == np.arange(len(rows))]
     broken = None if t.broken_at is None else f"entities.csv could not be read from line {t.broken_at} on"
-    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], cust[rows], refused=empty or broken,
+    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], yes_no[rows], refused=empty or broken,
                          lost=_lost_ids(t, "id"))
     return _frame(cols), c.problems, entities
 
@@ -780,7 +822,7 @@ def _shared_codes(a: _Ids, b: _Ids, pos_a: np.ndarray, pos_b: np.ndarray, known:
 
 def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
-    if not c.require_columns(RELATION_COLUMNS):
+    if c.missing_columns(RELATION_COLUMNS):
         return None, c.problems
     srcs, dsts = c.ids("src"), c.ids("dst")
     types, few = c.few("type", required=True, pattern=None)
@@ -849,8 +891,9 @@ def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = No
     if t is None:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols_all}), [], _Schemes(set(), absent=True)
     c = _Checker(t)
-    if not c.require_columns(SCHEME_COLUMNS):
-        return None, c.problems, _Schemes(set(), refused="schemes.csv was refused (required columns are missing)")
+    missing = c.missing_columns(SCHEME_COLUMNS)
+    if missing:
+        return None, c.problems, _Schemes(set(), refused=f"schemes.csv was refused ({missing})")
     ids = c.ids("scheme_id")
     c.unique("scheme_id", ids)
     chans = c.ids("channel_id")
@@ -869,7 +912,7 @@ def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = No
 
 def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[pd.DataFrame, list[Problem]]:
     c = _Checker(t)
-    if not c.require_columns(EXPOSURE_COLUMNS):
+    if c.missing_columns(EXPOSURE_COLUMNS):
         return None, c.problems
     ids = c.ids("facility_id")
     c.unique("facility_id", ids)
@@ -881,7 +924,8 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
     rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])
     c.report(rows, "customer_id", custs.values, [f"a facility's customer must be a person or enterprise, "
                                                  f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
-    c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & ~customer), "customer_id", custs.values,
+    # (a customer whose is_customer is not a yes/no value is reported there, once)
+    c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & (customer == 0)), "customer_id", custs.values,
              "has a facility but is_customer is false in entities.csv")
     scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH, pattern=_BAD_ID)
     rows = np.setdiff1d(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool)),
