@@ -289,6 +289,10 @@ def _on_sigterm(signum, frame):
 # ----------------------------------------------------------------------------- generate
 
 
+#: The largest --seed: the largest numpy takes everywhere (its legacy ``np.random.seed`` too), so a
+#: generated sample can be reproduced with any numpy tool.
+SEED_MAX = 2**32 - 1
+
 #: The files a generated dataset folder holds; ``generate --force`` replaces a folder holding only these.
 DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv", "policy.toml")
 
@@ -297,7 +301,8 @@ DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv"
 @click.argument("out_dir", type=click.Path())
 @click.option("--customers", default=300, show_default=True, type=click.IntRange(10, 5_000_000),
               help="How many customers (persons and enterprises with is_customer=true).")
-@click.option("--seed", default=42, show_default=True, help="Random seed; same arguments ⇒ identical files.")
+@click.option("--seed", default=42, show_default=True, type=click.IntRange(0, SEED_MAX),
+              help="Random seed; same arguments ⇒ identical files.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--force", is_flag=True,
               help="Replace OUT_DIR if it already holds a dataset (only dataset files; anything else is refused).")
@@ -847,8 +852,12 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     """
     from .analyses import run_analyses
     from .viz import Book
-    from .viz.command import ViewNotFound, write_view
+    from .viz.command import ViewNotFound, check_ident, write_view
 
+    try:  # before the data is read: refused at once
+        check_ident(view_kind, ident)
+    except ViewNotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from None
     _check_out(out_dir, replaced=False)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
@@ -881,8 +890,7 @@ def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> N
     try:
         res = run_marketing(graph, ds, ds.policy, prior, parts=parts, **options)
     except ScopeError as exc:
-        opt = "--channel" if "channel" in str(exc) else "--region"
-        raise click.BadParameter(str(exc), param_hint=opt) from None
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
     with _writing(out_dir, name) as stage:
         files = [stage.final(f) for f in write_results({"marketing": res}, ds, stage.path)]
     out.print(f"[green]✓[/] {name}: {len(files)} files in {_shown(out_dir)}")
