@@ -18,6 +18,7 @@ from rich.markup import escape as _escape
 from rich.table import Table
 
 from . import __version__
+from ._entry import EXIT_INTERRUPTED, interrupted, tell
 from .io import DatasetError, load_dataset
 from .model import format_yuan_human, parse_yuan
 from .policy import Policy, PolicyError
@@ -33,7 +34,6 @@ EXIT_DATA = 1
 EXIT_USAGE = 2
 EXIT_SERVER = 3
 EXIT_INTERNAL = 4
-EXIT_INTERRUPTED = 130
 #: Set to 1 to see the Python traceback of an internal error (for a bug report).
 DEBUG_ENV = "CHANNELGRAPH_DEBUG"
 
@@ -1086,12 +1086,25 @@ def _print_findings(results, lang: str) -> None:
                                                      "draft total" if "headroom_fen" in c else ""))
 
 
+#: The longest exception text :func:`_last_resort` prints (its first line only).
+LAST_RESORT_CHARS = 300
+
+
+def _first_line(text: str, limit: int = LAST_RESORT_CHARS) -> str:
+    """The first line of *text*, cut to *limit* characters (``…`` when cut)."""
+    lines = str(text).splitlines()
+    line = lines[0] if lines else ""
+    more = len(lines) > 1 or len(line) > limit
+    return line[:limit] + ("…" if more else "")
+
+
 def _last_resort(exc: BaseException) -> int:
     """One line for an exception no command turned into a message; the exit code to end with.
 
     An interruption is exit 130; an operating-system error (a file that cannot be read or
     written, a full disk) names the file and the reason, exit 3; anything else is a bug: the
-    line says so, exit 4, and ``CHANNELGRAPH_DEBUG=1`` prints the traceback as well.
+    line says so, exit 4, and ``CHANNELGRAPH_DEBUG=1`` prints the traceback as well. Of the
+    exception's text only the first line is shown, at most :data:`LAST_RESORT_CHARS` long.
     """
     import errno
     import os
@@ -1099,26 +1112,30 @@ def _last_resort(exc: BaseException) -> int:
     from .redact import redact
 
     if isinstance(exc, KeyboardInterrupt):
-        print("✗ interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted()
     if os.environ.get(DEBUG_ENV) == "1":
         import traceback
 
         traceback.print_exception(exc)
     if isinstance(exc, MemoryError):
-        print("✗ out of memory: the book does not fit this machine's memory", file=sys.stderr)
+        tell("✗ out of memory: the book does not fit this machine's memory")
         return EXIT_SERVER
     if isinstance(exc, OSError):
-        where = exc.filename if exc.filename is not None else ""
-        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+        where = " ".join(str(exc.filename).splitlines()) if exc.filename is not None else ""
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or _first_line(str(exc))
         hint = {errno.ENOSPC: " (the disk is full: free some room and run again)",
                 errno.EACCES: " (no permission: choose another folder or fix its permissions)",
                 errno.EROFS: " (a read-only file system: choose another folder)"}.get(exc.errno or 0, "")
-        print(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}"), file=sys.stderr)
+        tell(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}"))
         return EXIT_SERVER
-    print(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: {exc}"
-                 f" — run again with {DEBUG_ENV}=1 to see the traceback"), file=sys.stderr)
+    tell(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: "
+                f"{_first_line(str(exc))} — run again with {DEBUG_ENV}=1 to see the traceback"))
     return EXIT_INTERNAL
+
+
+@main.result_callback()
+def _no_exit_code(result, **options) -> None:
+    """A command's return value is never the exit code (:func:`run` takes it only from click's ``Exit``)."""
 
 
 def run() -> None:
@@ -1130,15 +1147,16 @@ def run() -> None:
     flushes its output and ends the process directly with the command's exit code. Calling
     :func:`main` (click's ``CliRunner``, the Python API) is unaffected. An exception that no
     command turned into a message never ends in a traceback: :func:`_last_resort` prints one
-    line and picks the exit code.
+    line and picks the exit code. The console script reaches this through :mod:`._entry`,
+    which sets up Ctrl-C and the standard streams before this module is imported.
     """
     import logging
     import os
 
     try:
-        # not standalone: click's own handling would turn Ctrl-C into "Aborted!" and exit 1
-        rv = main(prog_name="channelgraph", standalone_mode=False)
-        code = rv if isinstance(rv, int) else 0  # click's Exit (--help, --version) returns its code
+        # not standalone: click's own handling would turn Ctrl-C into "Aborted!" and exit 1;
+        # it returns the code of click's Exit (--help, --version: 0), else None
+        code = main(prog_name="channelgraph", standalone_mode=False)
     except SystemExit as exc:
         code = exc.code
     except click.exceptions.Abort:
@@ -1151,14 +1169,15 @@ def run() -> None:
     if code is None:
         code = 0
     elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
+        tell(str(code))
+        code = EXIT_DATA
     logging.shutdown()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (channelgraph … | head): nothing left to say
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (channelgraph … | head): nothing left to say
+            pass
     os._exit(code)
 
 
