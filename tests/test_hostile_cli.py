@@ -78,6 +78,9 @@ def test_a_line_break_in_a_folder_name_keeps_the_message_on_one_line(tmp_path):
     assert r.code == 0 and r.stdout == "", str(r)
     r = run_cli("generate", "two\nlines2", "--customers", 10, cwd=tmp_path)
     assert r.code == 0 and "✓ wrote two lines2 in" in r.stdout and len(r.stdout.splitlines()) == 1, str(r)
+    r = run_cli("validate", "not\nthere", cwd=tmp_path)
+    refused(r, 1, "  not there: does not exist")
+    assert len(r.stderr.splitlines()) == 2, str(r)  # the title and the one problem
 
 
 # ----------------------------------------------------------------------------- 2. closed streams

@@ -38,19 +38,24 @@ EXIT_INTERNAL = 4
 DEBUG_ENV = "CHANNELGRAPH_DEBUG"
 
 
+def _one_line(value) -> str:
+    """*value* as one line of visible text: control characters and line breaks are shown as
+    symbols and spaces (:func:`~.viz.mask.visible`)."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    # only for the rare odd name: the viz package is slow to import
+    from .viz.mask import visible
+
+    return visible(text)
+
+
 def _shown(value) -> str:
     """*value* (a path, an id the user gave) as literal text in a rich message, on one line.
 
-    Square brackets are escaped (``x[/y]`` is a folder, not markup); control characters and
-    line breaks are shown as symbols and spaces (:func:`~.viz.mask.visible`).
+    Square brackets are escaped (``x[/y]`` is a folder, not markup); see :func:`_one_line`.
     """
-    text = str(value)
-    if not text.isprintable():
-        # only for the rare odd name: the viz package is slow to import
-        from .viz.mask import visible
-
-        text = visible(text)
-    return _escape(text)
+    return _escape(_one_line(value))
 
 
 def _print_table(console: Console, table: Table) -> None:
@@ -72,7 +77,7 @@ def _problems_report(exc: DatasetError, max_errors: int) -> None:
               "(file:line, column, value: reason — header is line 1)")
     shown = exc.problems if max_errors <= 0 else exc.problems[:max_errors]
     for p in shown:
-        err.print(f"  {p}", markup=False, emoji=False, highlight=False, soft_wrap=True)
+        err.print(f"  {_one_line(p)}", markup=False, emoji=False, highlight=False, soft_wrap=True)
     if len(shown) < n:
         err.print(f"  … and {n - len(shown)} more (use --max-errors 0 to show all)")
 
@@ -374,7 +379,7 @@ def _policy_refused(exc: PolicyError) -> None:
     n = len(exc.problems)
     err.print(f"[bold red]✗ {n} problem{'s' if n != 1 else ''} in the policy[/] (file:line: key = value: reason)")
     for p in exc.problems:
-        err.print(f"  {p}", markup=False, emoji=False, highlight=False, soft_wrap=True)
+        err.print(f"  {_one_line(p)}", markup=False, emoji=False, highlight=False, soft_wrap=True)
     sys.exit(EXIT_DATA)
 
 
