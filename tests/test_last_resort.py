@@ -51,3 +51,28 @@ def test_an_output_folder_under_proc_is_one_line(tmp_path):
     r = run_cli("risk", "data/sample", "--out", "/proc/channelgraph-cannot-be-here", cwd=cli.Path(__file__).parents[1])
     refused(r, cli.EXIT_SERVER, "/proc/channelgraph-cannot-be-here")
     assert len(r.stderr.strip().splitlines()) == 1, str(r)
+
+
+@pytest.mark.parametrize("exc, kept, dropped", [
+    (ValueError("first line\nsecond line\n  File 'x.py', line 1"), "ValueError: first line…", "second line"),
+    (RuntimeError("x" * 5000), "x" * cli.LAST_RESORT_CHARS + "…", "x" * (cli.LAST_RESORT_CHARS + 1)),
+    (OSError(errno.EIO, "Input/output error", "/mnt/out\nrisk.csv"), "/mnt/out risk.csv: Input/output error", "\n/"),
+])
+def test_a_long_or_many_line_exception_is_still_one_line(capsys, monkeypatch, exc, kept, dropped):
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    cli._last_resort(exc)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and kept in err and dropped not in err, err
+
+
+def test_a_commands_return_value_is_not_the_exit_code():
+    """:func:`cli.run` ends with what ``main`` returns: only click's ``Exit`` gives a code."""
+    @cli.main.command("returns-seven")
+    def returns_seven():
+        return 7
+
+    try:
+        assert cli.main.main(["returns-seven"], standalone_mode=False) is None
+        assert cli.main.main(["--version"], standalone_mode=False) == 0
+    finally:
+        cli.main.commands.pop("returns-seven")

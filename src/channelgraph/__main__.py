@@ -1,3 +1,6 @@
-from .cli import run
+"""``python -m channelgraph``: the same entry as the ``channelgraph`` console script."""
 
-run()
+from ._entry import run
+
+if __name__ == "__main__":
+    run()

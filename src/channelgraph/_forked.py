@@ -223,8 +223,9 @@ class SideProcesses:
             job = Job(outcome=("ok", fn(*args), ""))
             self.jobs.append(job)
             return job
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # None when the stream was closed (``>&-``)
+            if stream is not None:
+                stream.flush()
         read_fd, write_fd = os.pipe()
         parent = os.getpid()
         with warnings.catch_warnings():

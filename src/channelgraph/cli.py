@@ -18,12 +18,14 @@ from rich.markup import escape as _escape
 from rich.table import Table
 
 from . import __version__
+from ._entry import EXIT_INTERRUPTED, interrupted, tell
 from .io import DatasetError, load_dataset
 from .model import format_yuan_human, parse_yuan
 from .policy import Policy, PolicyError
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+#: Every message is one line however narrow the terminal (the terminal folds it, nothing is cut).
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 #: Exit codes: 0 fine, 1 the data (or policy) was refused, 2 usage, 3 a server or environment
 #: failure (a file that cannot be read or written, a full disk, an unreachable server),
@@ -32,9 +34,41 @@ EXIT_DATA = 1
 EXIT_USAGE = 2
 EXIT_SERVER = 3
 EXIT_INTERNAL = 4
-EXIT_INTERRUPTED = 130
 #: Set to 1 to see the Python traceback of an internal error (for a bug report).
 DEBUG_ENV = "CHANNELGRAPH_DEBUG"
+
+
+def _one_line(value) -> str:
+    """*value* as one line of visible text: control characters and line breaks are shown as
+    symbols and spaces (:func:`~.viz.mask.visible`)."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    # only for the rare odd name: the viz package is slow to import
+    from .viz.mask import visible
+
+    return visible(text)
+
+
+def _shown(value) -> str:
+    """*value* (a path, an id the user gave) as literal text in a rich message, on one line.
+
+    Square brackets are escaped (``x[/y]`` is a folder, not markup); see :func:`_one_line`.
+    """
+    return _escape(_one_line(value))
+
+
+def _print_table(console: Console, table: Table) -> None:
+    """Print *table* with every cell on one line: amounts are never wrapped or cut; a table wider
+    than the terminal runs past its edge (the terminal folds the rows) instead."""
+    from rich.measure import Measurement
+
+    for column in table.columns:
+        column.no_wrap, column.overflow = True, "ignore"
+    natural = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    if natural > console.width:
+        table.width = natural
+    console.print(table, soft_wrap=True)
 
 
 def _problems_report(exc: DatasetError, max_errors: int) -> None:
@@ -43,7 +77,7 @@ def _problems_report(exc: DatasetError, max_errors: int) -> None:
               "(file:line, column, value: reason — header is line 1)")
     shown = exc.problems if max_errors <= 0 else exc.problems[:max_errors]
     for p in shown:
-        err.print(f"  {p}", markup=False, emoji=False, highlight=False, soft_wrap=True)
+        err.print(f"  {_one_line(p)}", markup=False, emoji=False, highlight=False, soft_wrap=True)
     if len(shown) < n:
         err.print(f"  … and {n - len(shown)} more (use --max-errors 0 to show all)")
 
@@ -143,7 +177,7 @@ def validate(data, encoding, policy, max_errors, as_json):
 
 
 def _print_summary(data, s: dict, ds) -> None:
-    out.print(f"[bold green]✓ {data} is valid[/]  "
+    out.print(f"[bold green]✓ {_shown(data)} is valid[/]  "
               f"({', '.join(f'{k}: {v}' for k, v in ds.encodings.items())})")
     t = Table(show_header=True, header_style="bold", box=None)
     t.add_column("entities by kind")
@@ -156,12 +190,12 @@ def _print_summary(data, s: dict, ds) -> None:
         a = kinds[i] if i < len(kinds) else ("", "")
         b = types[i] if i < len(types) else ("", "")
         t.add_row(str(a[0]), str(a[1]), str(b[0]), str(b[1]))
-    out.print(t)
+    _print_table(out, t)
     out.print(f"customers {s['customers']:,} · prospects {s['prospects']:,} · facilities {s['facilities']:,} "
               f"· schemes {s['schemes']:,}")
     out.print(f"total outstanding [bold]{format_yuan_human(s['total_outstanding_fen'])}[/] yuan · "
               + " · ".join(f"{k} {v:,}" for k, v in s["status"].items() if v))
-    out.print(f"policy: {ds.policy.source}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
+    out.print(f"policy: {_shown(ds.policy.source)}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
 
 
 def _check_out(out_dir, option: str = "--out", replaced: bool = True) -> None:
@@ -200,8 +234,10 @@ def _progress_bar(disable: bool):
         TimeElapsedColumn,
     )
 
+    # its own console: the bar is redrawn in place, so it is cut to the terminal's width
     return Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, disable=disable, transient=False)
+                    TimeElapsedColumn(), console=Console(stderr=True, highlight=False), disable=disable,
+                    transient=False)
 
 
 # ----------------------------------------------------------------------------- output folders
@@ -258,6 +294,10 @@ def _on_sigterm(signum, frame):
 # ----------------------------------------------------------------------------- generate
 
 
+#: The largest --seed: the largest numpy takes everywhere (its legacy ``np.random.seed`` too), so a
+#: generated sample can be reproduced with any numpy tool.
+SEED_MAX = 2**32 - 1
+
 #: The files a generated dataset folder holds; ``generate --force`` replaces a folder holding only these.
 DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv", "policy.toml")
 
@@ -266,7 +306,8 @@ DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv"
 @click.argument("out_dir", type=click.Path())
 @click.option("--customers", default=300, show_default=True, type=click.IntRange(10, 5_000_000),
               help="How many customers (persons and enterprises with is_customer=true).")
-@click.option("--seed", default=42, show_default=True, help="Random seed; same arguments ⇒ identical files.")
+@click.option("--seed", default=42, show_default=True, type=click.IntRange(0, SEED_MAX),
+              help="Random seed; same arguments ⇒ identical files.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--force", is_flag=True,
               help="Replace OUT_DIR if it already holds a dataset (only dataset files; anything else is refused).")
@@ -287,7 +328,7 @@ def generate(out_dir, customers, seed, quiet, force):
     _check_out(out_dir, "OUT_DIR")
     folder = Path(out_dir)
     if not force and out_dir.strip() and folder.is_dir() and any(folder.iterdir()):
-        err.print(f"[bold red]✗[/] {_escape(out_dir)} is not empty: give --force to replace the dataset in it, "
+        err.print(f"[bold red]✗[/] {_shown(out_dir)} is not empty: give --force to replace the dataset in it, "
                   "or choose an empty or new folder", soft_wrap=True, highlight=False)
         sys.exit(EXIT_USAGE)
     t0 = time.perf_counter()
@@ -296,7 +337,7 @@ def generate(out_dir, customers, seed, quiet, force):
         counts = generate_dataset(stage.path, customers=customers, seed=seed, progress=_Progress(bar))
     dt = time.perf_counter() - t0
     if not quiet:
-        out.print(f"[green]✓[/] wrote {out_dir} in {dt:.1f}s: "
+        out.print(f"[green]✓[/] wrote {_shown(out_dir)} in {dt:.1f}s: "
                   + ", ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int)))
 
 
@@ -351,7 +392,7 @@ def _policy_refused(exc: PolicyError) -> None:
     n = len(exc.problems)
     err.print(f"[bold red]✗ {n} problem{'s' if n != 1 else ''} in the policy[/] (file:line: key = value: reason)")
     for p in exc.problems:
-        err.print(f"  {p}", markup=False, emoji=False, highlight=False, soft_wrap=True)
+        err.print(f"  {_one_line(p)}", markup=False, emoji=False, highlight=False, soft_wrap=True)
     sys.exit(EXIT_DATA)
 
 
@@ -461,10 +502,10 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
         _server_failure(exc, target)
     dt = time.perf_counter() - t0
     if "imported" in stages:
-        out.print(f"[green]✓[/] {target.uri} holds {data} as bulk-imported (export-neo4j): added the constraints, "
+        out.print(f"[green]✓[/] {_shown(target.uri)} holds {_shown(data)} as bulk-imported (export-neo4j): added the constraints, "
                   f"indexes and the dataset record in {dt:.1f}s, no row written again")
     else:
-        out.print(f"[green]✓[/] loaded {data} into {target.uri} in {dt:.1f}s")
+        out.print(f"[green]✓[/] loaded {_shown(data)} into {_shown(target.uri)} in {dt:.1f}s")
     t = Table(box=None, show_header=True, header_style="bold")
     t.add_column("nodes")
     t.add_column("n", justify="right")
@@ -475,7 +516,7 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
         a = nodes[i] if i < len(nodes) else ("", "")
         b = rels[i] if i < len(rels) else ("", "")
         t.add_row(str(a[0]), f"{a[1]:,}" if a[1] != "" else "", str(b[0]), f"{b[1]:,}" if b[1] != "" else "")
-    out.print(t)
+    _print_table(out, t)
 
 
 @main.command(name="export-neo4j")
@@ -680,7 +721,7 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
 
             write_json(stopwatch.to_dict(), stage.path / "timings.json")
     shown = data or _target(neo4j_uri, None, None, None).uri  # the URI without its password
-    out.print(f"[green]✓[/] analysed {_escape(str(shown))}: {len(files)} files in {_escape(out_dir)}")
+    out.print(f"[green]✓[/] analysed {_shown(shown)}: {len(files)} files in {_shown(out_dir)}")
     if stopwatch is not None:
         _print_timings(stopwatch)
     if write_back:
@@ -703,7 +744,7 @@ def _print_timings(stopwatch) -> None:
                   f"{s['peak_rss_bytes'] / 2**30:.2f}")
     total = stopwatch.total()
     t.add_row("[bold]total[/]", f"{total['wall_s']:.1f}", "", "", f"{total['peak_rss_bytes'] / 2**30:.2f}")
-    err.print(t)
+    _print_table(err, t)
 
 
 # ----------------------------------------------------------------------------- single analyses
@@ -728,10 +769,10 @@ def analysis_command(name: str, analyses: list[str], help: str):
         results = run_analyses(None, ds, only=analyses)  # the rooms read the validated tables
         with _writing(out_dir, name) as stage:
             files = [stage.final(f) for f in write_results(results, ds, stage.path)]
-        out.print(f"[green]✓[/] {name}: {len(files)} files in {_escape(out_dir)}")
+        out.print(f"[green]✓[/] {name}: {len(files)} files in {_shown(out_dir)}")
         for f in files:
             if f.suffix == ".csv":
-                out.print(f"  {_escape(str(f))}")
+                out.print(f"  {_shown(f)}")
 
     return command
 
@@ -790,17 +831,17 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     for c in ("round", "defaulted", "exposure hit", "cumulative", "of tier-1", "calls", "called"):
         t.add_column(c, justify="left" if c == "defaulted" else "right")
     for r in rounds.itertuples():
-        shown = ", ".join(r.defaulted[:5]) + (f" … (+{len(r.defaulted) - 5})" if len(r.defaulted) > 5 else "")
+        shown = ", ".join(map(_shown, r.defaulted[:5])) + (f" … (+{len(r.defaulted) - 5})" if len(r.defaulted) > 5 else "")
         t.add_row(str(r.round), shown, _yuan(r.exposure_hit_fen), _yuan(r.cumulative_exposure_hit_fen),
                   f"{float(r.cumulative_share_of_tier1):.2%}", f"{r.guarantee_calls:,}", _yuan(r.called_fen))
-    out.print(t)
+    _print_table(out, t)
     n_def = int(rounds["defaulted_count"].sum()) if len(rounds) else 0
     hit = int(rounds["cumulative_exposure_hit_fen"].iloc[-1]) if len(rounds) else 0
     out.print(f"[green]✓[/] stress: {n_def:,} {'entity' if n_def == 1 else 'entities'} defaulted over "
               f"{len(rounds)} round{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan")
     for f in files:
         if f.suffix == ".csv":
-            out.print(f"  {_escape(str(f))}")
+            out.print(f"  {_shown(f)}")
 
 
 # --- viz commands ------------------------------------------------------------- viz
@@ -842,8 +883,12 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     """
     from .analyses import run_analyses
     from .viz import Book
-    from .viz.command import ViewNotFound, write_view
+    from .viz.command import ViewNotFound, check_ident, write_view
 
+    try:  # before the data is read: refused at once
+        check_ident(view_kind, ident)
+    except ViewNotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from None
     _check_out(out_dir, replaced=False)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
@@ -857,7 +902,7 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
         path = stage.final(path)
     left = view.stats.get("left_out_nodes", 0)
     out.print(f"[green]✓[/] {view_kind}: {len(view.nodes):,} nodes, {len(view.edges):,} ties"
-              + (f" ({left:,} nodes left out, see the page's notes)" if left else "") + f" → {_escape(str(path))}",
+              + (f" ({left:,} nodes left out, see the page's notes)" if left else "") + f" → {_shown(path)}",
               markup=True, highlight=False)
     if no_mask:
         err.print("[yellow]![/] not masked: the page shows ID-card and phone numbers; do not share it")
@@ -876,14 +921,13 @@ def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> N
     try:
         res = run_marketing(graph, ds, ds.policy, prior, parts=parts, **options)
     except ScopeError as exc:
-        opt = "--channel" if "channel" in str(exc) else "--region"
-        raise click.BadParameter(str(exc), param_hint=opt) from None
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
     with _writing(out_dir, name) as stage:
         files = [stage.final(f) for f in write_results({"marketing": res}, ds, stage.path)]
-    out.print(f"[green]✓[/] {name}: {len(files)} files in {_escape(out_dir)}")
+    out.print(f"[green]✓[/] {name}: {len(files)} files in {_shown(out_dir)}")
     for f in files:
         if f.suffix == ".csv":
-            out.print(f"  {_escape(str(f))}")
+            out.print(f"  {_shown(f)}")
 
 
 @main.command()
@@ -961,8 +1005,6 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
       channelgraph caps data/sample --out out/caps
       channelgraph caps data/sample --policy my-policy.toml --lang en --out out/caps-en
     """
-    from rich.markup import escape
-
     from .analyses import write_results
     from .caps import run_caps, write_caps_report
     from .viz.mask import mask_text
@@ -976,20 +1018,20 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
         files = [stage.final(f) for f in files]
     t = Table(box=None, show_header=True, header_style="bold")
     for col in ("scheme", "channel", "total cap", "per borrower", "single source", "utilised", "headroom", "status"):
-        t.add_column(col, justify="left" if col in ("scheme", "channel", "status") else "right", overflow="fold")
+        t.add_column(col, justify="left" if col in ("scheme", "channel", "status") else "right")
     for r in res.tables["caps"].itertuples(index=False):
-        t.add_row(escape(mask_text(r.scheme_id)), escape(mask_text(r.channel_id)), format_yuan_human(r.cap_total_fen),
+        t.add_row(_shown(mask_text(r.scheme_id)), _shown(mask_text(r.channel_id)), format_yuan_human(r.cap_total_fen),
                   format_yuan_human(r.cap_per_borrower_fen), format_yuan_human(r.cap_single_risk_source_fen),
                   format_yuan_human(r.utilized_fen), format_yuan_human(r.headroom_fen),
                   "[red]breach[/]" if r.status == "breach" else "ok")
-    out.print(t)
+    _print_table(out, t)
     n = res.summary["breaches"]
     out.print(f"[green]✓[/] caps: {res.summary['schemes']} schemes, {res.summary['schemes_in_breach']} with breaches "
               f"({n['scheme_total']} over the total cap, {n['borrower']} borrowers, {n['risk_source']} risk sources); "
-              f"{len(files)} files in {escape(out_dir)}")
+              f"{len(files)} files in {_shown(out_dir)}")
     for f in files:
         if f.suffix in (".csv", ".md", ".html"):
-            out.print(f"  {escape(str(f))}")
+            out.print(f"  {_shown(f)}")
 
 
 # ----------------------------------------------------------------------------- demo
@@ -1017,32 +1059,32 @@ def demo(out_dir, data, lang):
     if data is not None:
         given, target = Path(data).resolve(), out_path.resolve()
         if given == target or target in given.parents:
-            err.print(f"[bold red]✗[/] --data {_escape(data)} lies inside --out {_escape(out_dir)}, which demo "
+            err.print(f"[bold red]✗[/] --data {_shown(data)} lies inside --out {_shown(out_dir)}, which demo "
                       "replaces as a whole: choose another --out", soft_wrap=True, highlight=False)
             sys.exit(EXIT_USAGE)
     with _writing(out_dir, "demo") as stage:
         if data is None:
             out.print(f"[bold]1/3[/] generating the sample bank (300 customers, seed 42) into "
-                      f"{_escape(str(out_path / 'data'))}")
+                      f"{_shown(out_path / 'data')}")
             generate_dataset(stage.path / "data", customers=300, seed=42)
             shown_data, data = str(out_path / "data"), stage.path / "data"
         else:
-            out.print(f"[bold]1/3[/] using {_escape(data)}")
+            out.print(f"[bold]1/3[/] using {_shown(data)}")
             shown_data = data
         out.print("[bold]2/3[/] validating")
         ds = _load(str(data), None, None)
-        _print_summary(_escape(shown_data), ds.summary(), ds)
+        _print_summary(shown_data, ds.summary(), ds)
         out.print("[bold]3/3[/] analysing")
         results, files = run_everything(ds, stage.path, lang)
         files = [stage.final(f) for f in files]
     _print_findings(results, lang)
-    out.print(f"\n[bold green]✓ done[/] — {len(files)} files in {out_path}/. Open first:")
+    out.print(f"\n[bold green]✓ done[/] — {len(files)} files in {_shown(out_path)}/. Open first:")
     first = [out_path / "report.html", out_path / "views" / "overview.html"]
     for f in first:
         if f.exists():
-            out.print(f"  [bold]{f}[/]")
+            out.print(f"  [bold]{_shown(f)}[/]")
     out.print("Tables (CSV for Excel, JSON twins):")
-    out.print("  " + "  ".join(f.name for f in files if f.suffix == ".csv"), soft_wrap=True)
+    out.print("  " + "  ".join(_shown(f.name) for f in files if f.suffix == ".csv"))
 
 
 def _print_findings(results, lang: str) -> None:
@@ -1075,12 +1117,25 @@ def _print_findings(results, lang: str) -> None:
                                                      "draft total" if "headroom_fen" in c else ""))
 
 
+#: The longest exception text :func:`_last_resort` prints (its first line only).
+LAST_RESORT_CHARS = 300
+
+
+def _first_line(text: str, limit: int = LAST_RESORT_CHARS) -> str:
+    """The first line of *text*, cut to *limit* characters (``…`` when cut)."""
+    lines = str(text).splitlines()
+    line = lines[0] if lines else ""
+    more = len(lines) > 1 or len(line) > limit
+    return line[:limit] + ("…" if more else "")
+
+
 def _last_resort(exc: BaseException) -> int:
     """One line for an exception no command turned into a message; the exit code to end with.
 
     An interruption is exit 130; an operating-system error (a file that cannot be read or
     written, a full disk) names the file and the reason, exit 3; anything else is a bug: the
-    line says so, exit 4, and ``CHANNELGRAPH_DEBUG=1`` prints the traceback as well.
+    line says so, exit 4, and ``CHANNELGRAPH_DEBUG=1`` prints the traceback as well. Of the
+    exception's text only the first line is shown, at most :data:`LAST_RESORT_CHARS` long.
     """
     import errno
     import os
@@ -1088,26 +1143,30 @@ def _last_resort(exc: BaseException) -> int:
     from .redact import redact
 
     if isinstance(exc, KeyboardInterrupt):
-        print("✗ interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupted()
     if os.environ.get(DEBUG_ENV) == "1":
         import traceback
 
         traceback.print_exception(exc)
     if isinstance(exc, MemoryError):
-        print("✗ out of memory: the book does not fit this machine's memory", file=sys.stderr)
+        tell("✗ out of memory: the book does not fit this machine's memory")
         return EXIT_SERVER
     if isinstance(exc, OSError):
-        where = exc.filename if exc.filename is not None else ""
-        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+        where = " ".join(str(exc.filename).splitlines()) if exc.filename is not None else ""
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or _first_line(str(exc))
         hint = {errno.ENOSPC: " (the disk is full: free some room and run again)",
                 errno.EACCES: " (no permission: choose another folder or fix its permissions)",
                 errno.EROFS: " (a read-only file system: choose another folder)"}.get(exc.errno or 0, "")
-        print(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}"), file=sys.stderr)
+        tell(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}", *_PASSWORDS))
         return EXIT_SERVER
-    print(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: {exc}"
-                 f" — run again with {DEBUG_ENV}=1 to see the traceback", *_PASSWORDS), file=sys.stderr)
+    tell(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: "
+                f"{_first_line(str(exc))} — run again with {DEBUG_ENV}=1 to see the traceback", *_PASSWORDS))
     return EXIT_INTERNAL
+
+
+@main.result_callback()
+def _no_exit_code(result, **options) -> None:
+    """A command's return value is never the exit code (:func:`run` takes it only from click's ``Exit``)."""
 
 
 def run() -> None:
@@ -1119,15 +1178,16 @@ def run() -> None:
     flushes its output and ends the process directly with the command's exit code. Calling
     :func:`main` (click's ``CliRunner``, the Python API) is unaffected. An exception that no
     command turned into a message never ends in a traceback: :func:`_last_resort` prints one
-    line and picks the exit code.
+    line and picks the exit code. The console script reaches this through :mod:`._entry`,
+    which sets up Ctrl-C and the standard streams before this module is imported.
     """
     import logging
     import os
 
     try:
-        # not standalone: click's own handling would turn Ctrl-C into "Aborted!" and exit 1
-        rv = main(prog_name="channelgraph", standalone_mode=False)
-        code = rv if isinstance(rv, int) else 0  # click's Exit (--help, --version) returns its code
+        # not standalone: click's own handling would turn Ctrl-C into "Aborted!" and exit 1;
+        # it returns the code of click's Exit (--help, --version: 0), else None
+        code = main(prog_name="channelgraph", standalone_mode=False)
     except SystemExit as exc:
         code = exc.code
     except click.exceptions.Abort:
@@ -1140,14 +1200,15 @@ def run() -> None:
     if code is None:
         code = 0
     elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
+        tell(str(code))
+        code = EXIT_DATA
     logging.shutdown()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (channelgraph … | head): nothing left to say
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (channelgraph … | head): nothing left to say
+            pass
     os._exit(code)
 
 

@@ -47,7 +47,11 @@ CAMPAIGN_COLUMNS = [
 
 
 class ScopeError(ValueError):
-    """An unknown channel or region for the campaign scope."""
+    """An unknown channel or region for the campaign scope; *option* names it (``--channel``, ``--region``)."""
+
+    def __init__(self, message: str, option: str) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 def _scope(v: MarketingGraph, channel: str | None, region: str | None):
@@ -60,9 +64,9 @@ def _scope(v: MarketingGraph, channel: str | None, region: str | None):
         try:
             c = v.index_of(channel)
         except KeyError:
-            raise ScopeError(f"unknown channel {channel!r}") from None
+            raise ScopeError(f"unknown channel {channel!r}", "--channel") from None
         if v.kind[c] not in ("chamber", "market", "intermediary"):
-            raise ScopeError(f"{channel!r} is a {v.kind[c]}, not a chamber, market or intermediary")
+            raise ScopeError(f"{channel!r} is a {v.kind[c]}, not a chamber, market or intermediary", "--channel")
         cidx, midx = channel_members(v)
         mem = np.zeros(v.n, dtype=bool)
         mem[midx[cidx == c]] = True
@@ -81,7 +85,7 @@ def _scope(v: MarketingGraph, channel: str | None, region: str | None):
     if region is not None:
         inreg = v.region == region
         if not inreg.any():
-            raise ScopeError(f"no entity has region {region!r}")
+            raise ScopeError(f"no entity has region {region!r}", "--region")
         cand &= inreg
         target &= inreg
         text = f"region {region}" if text == "all" else f"{text}, region {region}"

@@ -10,14 +10,42 @@ from .book import Book
 from .html import write_html
 from .mask import has_identifier
 from .results import channel_order, findings_of
-from .views import DEFAULT_BUDGET, View, channel_view, ego_view, find_group, find_pattern, group_view, overview, \
-    pattern_view, top_hub
+from .views import (
+    DEFAULT_BUDGET,
+    View,
+    channel_view,
+    ego_view,
+    find_group,
+    find_pattern,
+    group_view,
+    overview,
+    pattern_view,
+    top_hub,
+)
 
 VIEW_KINDS = ("overview", "channel", "ego", "group", "pattern")
 
 
+#: What --id names for each view, as the messages about it say.
+ID_OF_VIEW = {
+    "channel": "a chamber, market or intermediary id",
+    "ego": "an entity id",
+    "group": "a group id or a member's id",
+    "pattern": "a pattern id, its position 1, 2 … or a member's id",
+}
+
+
 class ViewNotFound(LookupError):
     """The --id names nothing the view can show."""
+
+
+def check_ident(kind: str, ident: str | None) -> None:
+    """Refuse an empty or blank *ident* for a view that looks one up (:class:`ViewNotFound`).
+
+    It would otherwise read as "none given" and show the top one, or find nothing.
+    """
+    if kind in ID_OF_VIEW and ident is not None and not ident.strip():
+        raise ViewNotFound(f"is empty: give {ID_OF_VIEW[kind]}, or leave --id out for the top one")
 
 
 def build_view(graph, results: dict | None, kind: str, ident: str | None = None, *,
@@ -30,6 +58,7 @@ def build_view(graph, results: dict | None, kind: str, ident: str | None = None,
     """
     if kind not in VIEW_KINDS:
         raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
+    check_ident(kind, ident)
     graph = Book.of(graph)
     results = findings_of(results, graph)
     if kind == "overview":
@@ -58,14 +87,14 @@ def build_view(graph, results: dict | None, kind: str, ident: str | None = None,
     if kind == "group":
         group = find_group(graph, results, ident, policy=policy)
         if group is None:
-            raise ViewNotFound(f"no connected-client group {ident!r} (give a group id or a member's id)"
+            raise ViewNotFound(f"no connected-client group {ident!r} (give {ID_OF_VIEW['group']})"
                                if ident else "the data has no connected-client group")
         return group_view(graph, group.members, results, lang=lang, group=group, node_budget=node_budget)
     if kind == "pattern":
         pattern = find_pattern(graph, results, ident)
         if pattern is None:
-            raise ViewNotFound(f"no guarantee pattern {ident!r} (give a pattern id, its position 1, 2 … or a "
-                               "member's id)" if ident else "the data has no guarantee pattern")
+            raise ViewNotFound(f"no guarantee pattern {ident!r} (give {ID_OF_VIEW['pattern']})"
+                               if ident else "the data has no guarantee pattern")
         return pattern_view(graph, pattern.members, results, lang=lang, pattern=pattern, node_budget=node_budget)
     raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
 
