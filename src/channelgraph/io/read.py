@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import errno
 import io
 import os
 import re
@@ -39,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._oserror import cannot_read
 from .problems import Problem
 
 #: Encodings accepted with ``--encoding`` (aliases normalised by :func:`normalise_encoding`).
@@ -101,16 +101,6 @@ def _not_regular(mode: int) -> str | None:
     return "is not an ordinary file" + _SAVE_AS_FILE  # pragma: no cover - every type is listed
 
 
-def _os_reason(exc: OSError, doing: str) -> str:
-    what = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
-    hint = {errno.EACCES: "check the file's permissions (or copy it somewhere you can read)",
-            errno.EPERM: "check the file's permissions (or copy it somewhere you can read)",
-            errno.EIO: "the disk or network share failed: copy the file again",
-            errno.ELOOP: "a symbolic link that points to itself: replace it with the file"}.get(
-        exc.errno or 0, "check the file and copy it again")
-    return f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; {hint}"
-
-
 def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
     """The whole content of the file *path*, or ``None`` and why it cannot be read.
 
@@ -127,7 +117,7 @@ def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
                           "copy the export itself into the dataset folder")
         return None, "does not exist"
     except OSError as exc:
-        return None, _os_reason(exc, "opened")
+        return None, cannot_read(exc, "opened")
     why = _not_regular(st.st_mode)
     if why:
         return None, why
@@ -135,7 +125,7 @@ def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
         # Non-blocking: a FIFO swapped in after the check above still cannot block the open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        return None, _os_reason(exc, "opened")
+        return None, cannot_read(exc, "opened")
     try:
         with os.fdopen(fd, "rb") as fh:
             why = _not_regular(os.fstat(fh.fileno()).st_mode)
@@ -143,7 +133,7 @@ def read_file_bytes(path: Path) -> tuple[bytes | None, str | None]:
                 return None, why
             return fh.read(), None
     except OSError as exc:
-        return None, _os_reason(exc, "read")
+        return None, cannot_read(exc, "read")
 
 
 @dataclass
