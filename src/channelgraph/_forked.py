@@ -15,9 +15,11 @@ through a pipe and ends with ``os._exit`` (no ``atexit`` handlers, no stdio buff
 parent flushed twice).
 
 A side process does not outlive this one: it asks the kernel for SIGKILL when its parent
-ends (``PR_SET_PDEATHSIG``, checking the parent did not end before it asked), ignores Ctrl-C
-(this process decides), and :class:`SideProcesses` used as a context manager kills the ones
-still running when the block fails or is interrupted. A killed writer leaves at most a
+ends (``PR_SET_PDEATHSIG`` through ``prctl``, looked up at import so that the child loads
+nothing; checking the parent did not end before it asked), ignores Ctrl-C (this process
+decides), ends on SIGTERM and SIGHUP as any process does (not through this process's
+handlers), and :class:`SideProcesses` used as a context manager kills the ones still running
+when the block fails or is interrupted. A killed writer leaves at most a
 partial file in a staging folder that is never swapped in (see :mod:`channelgraph.io.outdir`).
 
 >>> side = SideProcesses()
@@ -51,7 +53,8 @@ ENV_SWITCH = "CHANNELGRAPH_SIDE_PROCESSES"
 
 #: Test hook, not for users: ``DIR:point[,point…]`` makes the process pause at each named
 #: point (``side``: a side process before its work; ``swap``: a run whose outputs are all
-#: staged, before they are swapped in) until the test removes ``DIR/<point>-<pid>``, at most
+#: staged, before they are swapped in; ``swapping``: in the middle of the swap, the new outputs
+#: exchanged in or the previous ones renamed aside) until the test removes ``DIR/<point>-<pid>``, at most
 #: a minute. The tests use it to interrupt or kill a run at a known moment.
 TEST_PAUSE_ENV = "CHANNELGRAPH_TEST_PAUSE"
 
@@ -88,13 +91,27 @@ def pause_for_tests(point: str) -> None:
         time.sleep(0.02)
 
 
+def _libc_prctl():
+    """The C library's ``prctl`` (Linux), looked up once at import, in the parent, or None.
+
+    Looking it up in a forked child would ``dlopen`` there, which may deadlock on a lock a
+    native thread of the parent held at the fork.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()
+
+
 def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child
     """Ask the kernel to SIGKILL this process when its parent ends; end now if it already has."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent ended between the fork and prctl
         os._exit(1)
 
@@ -264,6 +281,9 @@ def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple,
     try:
         _die_with_parent(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+        for name in ("SIGTERM", "SIGHUP"):  # not the parent's handlers (they raise to end the parent's run)
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
         pause_for_tests("side")
         gc.disable()
         at_start = _resident_bytes()  # all shared with the parent yet
