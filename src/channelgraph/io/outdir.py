@@ -1,19 +1,23 @@
 """The output folder of a run: written whole, by one run at a time, or not at all.
 
 A command that writes several files into ``--out`` (``analyze``, ``demo``, ``risk``,
-``hubs``, ``channels``, ``caps``, ``stress``, ``generate``) goes through
+``hubs``, ``channels``, ``caps``, ``stress``, ``generate``, ``export-neo4j``) goes through
 :func:`staged_output`:
 
-* **Checked first.** ``--out ''``, a path under ``/proc``, ``/sys`` or ``/dev``, an existing
-  file, the current folder (or one that holds it) and a place where no folder can be made are
-  refused with one line naming the path and what to do (:class:`OutputError`).
+* **Checked first**, creating nothing (:func:`check_out`). ``--out ''``, an existing file, the
+  current folder (or one that holds it), a mount point and an ``--out`` that is, holds or lies
+  inside an input of the run (the DATA folder, the ``--policy`` file) are the user's mistakes
+  (:class:`OutputMisgiven`); a path under ``/proc``, ``/sys`` or ``/dev`` and a place where no
+  folder can be made are refused too (:class:`OutputError`). One line naming the path and what
+  to do.
 * **Exclusive.** A lock file beside the folder, ``.OUT.channelgraph.lock``, is held with
   ``flock`` for the whole run; a second run on the same ``--out`` is refused at once
   (:class:`OutputBusy`). The kernel releases the lock when the process ends, however it ends.
 * **Atomic.** The run writes into a fresh staging folder beside ``--out`` (same file system,
   ``.OUT.staging-<pid>-<random>``); at the end the staging folder and ``--out`` are exchanged
   in one ``renameat2(RENAME_EXCHANGE)`` (two renames where the file system cannot exchange)
-  and the previous outputs are removed. A run that fails or is interrupted before the
+  and the previous outputs are removed. Ctrl-C, SIGTERM and SIGHUP during the swap are noted
+  and acted on once the swap and its record are complete (:func:`_signals_held`). A run that fails or is interrupted before the
   exchange removes its staging folder and leaves ``--out`` as it was; one killed outright
   leaves its staging folder, which the next run on that ``--out`` removes.
 * **Nothing of yours deleted.** A run replaces ``--out`` as a whole, so it refuses an
@@ -24,7 +28,8 @@ A command that writes several files into ``--out`` (``analyze``, ``demo``, ``ris
 Single files (``viz`` adds one page to a folder that collects pages) go through
 :func:`write_one_file`: written under a unique temporary name in the same folder and renamed
 into place, no lock needed (two runs writing the same page both write whole pages; the last
-one stays).
+one stays). :func:`staged_files` does that for the pages of a ``viz`` run, and adds them to the
+record of an output folder that holds them.
 """
 
 from __future__ import annotations
