@@ -116,6 +116,20 @@ def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the chi
         os._exit(1)
 
 
+def start_forked_child(parent: int) -> None:  # pragma: no cover - runs in the child
+    """What a forked child doing side work does first (here and in ``export-neo4j``'s worker pool).
+
+    It dies with *parent*, ignores Ctrl-C (it reaches the whole process group: the parent
+    decides and ends its children) and ends on SIGTERM and SIGHUP as any process does, not
+    through the parent's handlers, which raise to end the parent's run.
+    """
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def side_private_bytes() -> int:
     """The peak private memory (estimates) of every side process waited for so far, summed."""
     return _TALLY[0]
@@ -279,11 +293,7 @@ class SideProcesses:
 def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple,
            parent: int) -> None:  # pragma: no cover - child
     try:
-        _die_with_parent(parent)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
-        for name in ("SIGTERM", "SIGHUP"):  # not the parent's handlers (they raise to end the parent's run)
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_DFL)
+        start_forked_child(parent)
         pause_for_tests("side")
         gc.disable()
         at_start = _resident_bytes()  # all shared with the parent yet

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._forked import start_forked_child
 from .._oserror import naming
 from ..io.validate import Dataset
 from ..model import Kind, RelationType
@@ -197,7 +198,8 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
     order = sorted(range(len(jobs)), key=lambda i: -sizes[i])  # largest first: the workers end together
     _JOBS[:] = jobs
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=start_forked_child,
+                                 initargs=(os.getpid(),)) as pool:
             futures = {i: pool.submit(_run_job, i) for i in order}
             meanwhile()
             return [futures[i].result() for i in range(len(jobs))]
