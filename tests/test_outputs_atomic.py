@@ -415,7 +415,7 @@ def test_files_a_user_put_in_out_are_never_deleted(tmp_path, previous):
     out, before = previous
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)
-    assert r.code == 3 and "notes.txt" in r.stderr and "did not write" in r.stderr, str(r)
+    assert r.code == 3 and "notes.txt" in r.stderr and "does not list" in r.stderr, str(r)
     assert len(r.stderr.strip().splitlines()) == 1
     assert _tree(out) == {**before, "notes.txt": b"mine"}
 

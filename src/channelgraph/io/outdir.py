@@ -419,7 +419,8 @@ def staged_output(out, *, command: str, option: str = "--out",
             foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
             if foreign:
                 more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-                why = ("which channelgraph did not write there" if record else
+                why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
+                       "it) does not list" if record else
                        f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
                        "an older version kept none)")
                 raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
