@@ -440,10 +440,33 @@ def test_viz_adds_pages_to_a_folder_and_keeps_the_others(tmp_path):
 
 def test_a_page_viz_wrote_into_an_output_folder_is_known_as_channelgraphs(tmp_path):
     out = tmp_path / "a1"
-    for args in (("risk", SAMPLE), ("viz", SAMPLE, "--view", "ego", "--id", "P000001"), ("analyze", SAMPLE)):
-        r = run_cli(*args, "--out", out / "views" / "mine" if args[0] == "viz" else out, cwd=ROOT)
+    assert run_cli("risk", SAMPLE, "--out", out, cwd=ROOT).code == 0
+    for views in (out / "views" / "mine", out):  # inside the folder, and the folder itself
+        r = run_cli("viz", SAMPLE, "--view", "ego", "--id", "P000001", "--out", views, cwd=ROOT)
         assert r.code == 0, str(r)
+    r = run_cli("analyze", SAMPLE, "--out", out, cwd=ROOT)
+    assert r.code == 0, str(r)
     assert (out / "report.html").exists() and not (out / "views" / "mine").exists()
+    assert not (out / "ego-P000001.html").exists()
+
+
+def test_viz_into_an_output_folder_being_replaced_is_refused(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("risk", SAMPLE, "--out", out, pause="swap", flags=flags)
+    try:
+        (flag,) = _wait_for_flags(flags, "swap", run)
+        r = run_cli("viz", SAMPLE, "--out", out / "views", cwd=ROOT)  # the page would go with the old outputs
+        assert r.code == 3 and BUSY in r.stderr and len(r.stderr.strip().splitlines()) == 1, str(r)
+        assert _tree(out) == before
+        flag.unlink()
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 0, stderr
 
 
 def test_an_unrecorded_folder_counts_once_in_the_refusal(tmp_path):

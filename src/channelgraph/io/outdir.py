@@ -43,7 +43,7 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -560,14 +560,18 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
             end_side_processes()
             raise
         names = sorted(p.name for p in path.iterdir())
-        for name in names:
-            final = target / name
-            if final.is_dir() and not final.is_symlink():
-                raise OutputError(f"{st.final(path / name)} is a folder where the file goes: remove it or choose "
-                                  f"another {option}")
-            os.replace(path / name, final)
-        st.committed = True
-        _record_in_enclosing(target, names)
+        above = _enclosing_output(target)
+        # inside another run's --out: not while a run replaces it (the pages would go with the old outputs)
+        with _locked(above, os.fspath(above)) if above is not None else nullcontext():
+            for name in names:
+                final = target / name
+                if final.is_dir() and not final.is_symlink():
+                    raise OutputError(f"{st.final(path / name)} is a folder where the file goes: remove it or "
+                                      f"choose another {option}")
+                os.replace(path / name, final)
+            st.committed = True
+            if above is not None:
+                _record_pages(above, target, names)
     except OSError as exc:
         where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else shown
         raise OutputError(f"could not write {where}: {_reason(exc)} ({_hint(exc, option)}); the files in {shown} "
@@ -579,25 +583,26 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
             _remove_empty(made)
 
 
-def _record_in_enclosing(folder: Path, names: list[str]) -> None:
-    """Add the files *names* of *folder* to the record of the output folder that holds it, if any.
+def _enclosing_output(folder: Path) -> Path | None:
+    """The output folder of a run that is or holds *folder* (the nearest with a record beside it), or None."""
+    return next((above for above in (folder, *folder.parents) if _record_path(above).exists()), None)
 
-    Best effort: when that folder is being written by another run (its lock is held) or its
-    record cannot be written, the files stay unrecorded, and a run replacing that folder
-    later names them as files channelgraph did not write.
+
+def _record_pages(above: Path, folder: Path, names: list[str]) -> None:
+    """Add the files *names* of *folder* to the record of the output folder *above* (its lock held).
+
+    Best effort: a record that cannot be read or written leaves the pages unrecorded, and a
+    run replacing *above* later refuses them as files its record does not list (never deletes them).
     """
-    for above in folder.parents:
-        if not _record_path(above).exists():
-            continue
-        rel = folder.relative_to(above).as_posix()
-        entries = {f"{rel}/{n}" for n in names} | {"/".join(rel.split("/")[:i + 1])
-                                                   for i in range(rel.count("/") + 1)}
-        try:
-            with _locked(above, os.fspath(above)):
-                record = _read_record(above)
-                if record and not entries <= set().union(*record):
-                    command = json.loads(_record_path(above).read_text(encoding="utf-8")).get("command", "")
-                    _write_record(above, command, [set().union(*record) | entries])
-        except (OutputError, OSError, ValueError):
-            pass
-        return
+    if folder == above:
+        entries = set(names)
+    else:
+        parts = folder.relative_to(above).parts
+        entries = {"/".join((*parts, n)) for n in names} | {"/".join(parts[:i + 1]) for i in range(len(parts))}
+    try:
+        record = _read_record(above)
+        if record and not entries <= set().union(*record):
+            command = json.loads(_record_path(above).read_text(encoding="utf-8")).get("command", "")
+            _write_record(above, command, [set().union(*record) | entries])
+    except (OSError, ValueError, AttributeError):
+        pass
