@@ -121,13 +121,15 @@ def start_forked_child(parent: int) -> None:  # pragma: no cover - runs in the c
 
     It dies with *parent*, ignores Ctrl-C (it reaches the whole process group: the parent
     decides and ends its children) and ends on SIGTERM and SIGHUP as any process does, not
-    through the parent's handlers, which raise to end the parent's run.
+    through the parent's handlers, which raise to end the parent's run (one the parent
+    ignores, as under ``nohup``, stays ignored).
     """
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:  # ignored (nohup) stays ignored
+            signal.signal(sig, signal.SIG_DFL)
 
 
 def side_private_bytes() -> int:

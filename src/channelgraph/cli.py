@@ -241,7 +241,8 @@ def _writing(out_dir, command: str, option: str = "--out", replaceable=None, col
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in _TERMINATING:
-            previous[sig] = signal.signal(sig, _on_terminate)
+            if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup: a closed terminal does not end the run
+                previous[sig] = signal.signal(sig, _on_terminate)
     try:
         staging = (staged_files(out_dir, option=option) if collects
                    else staged_output(out_dir, command=command, option=option, replaceable=replaceable))

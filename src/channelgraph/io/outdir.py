@@ -334,7 +334,8 @@ def _signals_held() -> Iterator[None]:
     came: list[int] = []
     before = {}
     for sig in ENDING_SIGNALS:
-        before[sig] = signal.signal(sig, lambda signum, frame: came.append(signum))
+        if signal.getsignal(sig) is not signal.SIG_IGN:  # an ignored one (nohup's SIGHUP) stays ignored
+            before[sig] = signal.signal(sig, lambda signum, frame: came.append(signum))
     try:
         yield
     finally:
