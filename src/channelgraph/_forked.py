@@ -214,11 +214,12 @@ class Job:
         self.outcome = ("error", SideProcessError("a side process was ended: the run was interrupted"), "")
 
     def _collect(self) -> tuple:
-        if self in _LIVE:
-            _LIVE.remove(self)
-        with os.fdopen(self.fd, "rb") as fh:
+        fh, self.fd = os.fdopen(self.fd, "rb"), None  # closed here, whatever happens
+        with fh:
             data = fh.read()
         _, status = os.waitpid(self.pid, 0)
+        if self in _LIVE:  # only now: interrupted while waiting, it is still ended by end_side_processes
+            _LIVE.remove(self)
         if not data:
             how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                    else f"exit status {os.WEXITSTATUS(status)}")
