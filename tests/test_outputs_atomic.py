@@ -554,3 +554,19 @@ def test_two_viz_runs_writing_the_same_page_both_write_it_whole(tmp_path):
         _, stderr = p.communicate(timeout=300)
         assert p.returncode == 0, stderr
     assert _tree(views) in pages  # one page, whole, and no temporary name left
+
+
+def test_a_signal_the_process_ignores_stays_ignored_through_the_swap(tmp_path):
+    from channelgraph.io import outdir
+
+    out = tmp_path / "out"
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with outdir.staged_output(out, command="test") as stage:
+            (stage.path / "a.csv").write_text("1", encoding="utf-8")
+        with outdir._signals_held():
+            os.kill(os.getpid(), signal.SIGHUP)  # the terminal closes during a swap: nothing happens
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert _tree(out) == {"a.csv": b"1"}

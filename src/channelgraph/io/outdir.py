@@ -334,7 +334,8 @@ def _signals_held() -> Iterator[None]:
     came: list[int] = []
     before = {}
     for sig in ENDING_SIGNALS:
-        if signal.getsignal(sig) is not signal.SIG_IGN:  # an ignored one (nohup's SIGHUP) stays ignored
+        # an ignored one (nohup's SIGHUP) stays ignored; one set outside Python (None) is left alone
+        if signal.getsignal(sig) not in (signal.SIG_IGN, None):
             before[sig] = signal.signal(sig, lambda signum, frame: came.append(signum))
     try:
         yield
