@@ -197,13 +197,21 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
         return [job() for job in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -sizes[i])  # largest first: the workers end together
     _JOBS[:] = jobs
+    # The workers start as side processes do (they ignore Ctrl-C, die with this process): a
+    # failed or interrupted export ends them at once rather than wait for every queued file.
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=start_forked_child,
+                               initargs=(os.getpid(),))
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=start_forked_child,
-                                 initargs=(os.getpid(),)) as pool:
-            futures = {i: pool.submit(_run_job, i) for i in order}
-            meanwhile()
-            return [futures[i].result() for i in range(len(jobs))]
+        futures = {i: pool.submit(_run_job, i) for i in order}
+        meanwhile()
+        return [futures[i].result() for i in range(len(jobs))]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in list((getattr(pool, "_processes", None) or {}).values()):
+            worker.kill()
+        raise
     finally:
+        pool.shutdown(wait=True)
         _JOBS.clear()
 
 
