@@ -1,4 +1,7 @@
-"""Output folders a careless or hostile user gives: one line naming the path and what to do, exit 3.
+"""Output folders a careless or hostile user gives: one line naming the path and what to do.
+
+Exit 2 when the user gave the folder wrongly (empty, a file, the current folder, the input),
+exit 3 when the place cannot be written.
 
 Each case runs the real command (``python -m channelgraph``, see ``hostile.py``); none may end
 in a traceback or an "internal error", and where a previous run's outputs exist they must be
@@ -34,14 +37,14 @@ def _tree(folder):
 ])
 def test_an_empty_out_is_refused_never_the_current_folder(command, tmp_path):
     r = run_cli(*command, "--out", "", cwd=tmp_path)
-    refused(r, EXIT_SERVER, "--out is empty")
+    refused(r, EXIT_USAGE, "--out is empty")
     _one_line(r)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_generate_into_an_empty_name_is_refused(tmp_path):
     r = run_cli("generate", "", "--customers", "20", cwd=tmp_path)
-    refused(r, EXIT_SERVER, "OUT_DIR is empty")
+    refused(r, EXIT_USAGE, "OUT_DIR is empty")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -58,7 +61,7 @@ def test_an_out_that_is_a_file_is_refused_and_the_file_kept(tmp_path):
     f.write_bytes(b"mine")
     for args in (("analyze", SAMPLE, "--out", f), ("viz", SAMPLE, "--out", f), ("generate", f)):
         r = run_cli(*args, cwd=ROOT)
-        refused(r, EXIT_SERVER, str(f), "is a file, not a folder")
+        refused(r, EXIT_USAGE, str(f), "is a file, not a folder")
         _one_line(r)
     assert f.read_bytes() == b"mine"
 
@@ -75,7 +78,7 @@ def test_the_current_folder_or_one_holding_it_is_refused(tmp_path):
     here.mkdir()
     for out in (".", "..", str(here)):
         r = run_cli("risk", SAMPLE, "--out", out, cwd=here)
-        refused(r, EXIT_SERVER, "is the current folder or holds it")
+        refused(r, EXIT_USAGE, "is the current folder or holds it")
     assert list(here.iterdir()) == []
 
 
@@ -102,8 +105,57 @@ def test_files_channelgraph_did_not_write_are_refused_not_deleted(tmp_path):
 
 def test_demo_refuses_data_inside_the_folder_it_replaces(tmp_path):
     r = run_cli("demo", "--out", tmp_path / "d", "--data", tmp_path / "d" / "data", cwd=ROOT)
-    refused(r, EXIT_USAGE, "lies inside --out")
+    refused(r, EXIT_USAGE, "holds the input --data")
     _one_line(r)
+
+
+def _dataset(folder):
+    r = run_cli("generate", folder, "--customers", "10", "--quiet", cwd=ROOT)
+    assert r.code == 0, str(r)
+    return _tree(folder)
+
+
+@pytest.mark.parametrize("command", [
+    ("analyze",), ("risk",), ("stress", "--default", "E000012"), ("caps",), ("hubs",), ("channels",), ("viz",),
+])
+def test_an_out_that_is_or_holds_the_dataset_is_refused_and_the_dataset_kept(command, tmp_path):
+    data = tmp_path / "g1"
+    before = _dataset(data)
+    name, *options = command
+    for out in (data, tmp_path):  # the dataset folder itself, and a folder holding it
+        r = run_cli(name, data, *options, "--out", out, cwd=ROOT)
+        refused(r, EXIT_USAGE, f"--out {out}", f"the input DATA {data}", "choose another --out")
+        _one_line(r)
+    assert _tree(data) == before
+
+
+def test_an_out_inside_the_dataset_or_on_the_policy_file_is_refused(tmp_path):
+    data = tmp_path / "g1"
+    before = _dataset(data)
+    r = run_cli("risk", data, "--out", data / "results", cwd=ROOT)
+    refused(r, EXIT_USAGE, f"lies inside the input DATA {data}", "choose an --out outside it")
+    policy = tmp_path / "rules" / "policy.toml"
+    policy.parent.mkdir()
+    policy.write_bytes((data / "policy.toml").read_bytes())
+    r = run_cli("risk", data, "--policy", policy, "--out", policy.parent, cwd=ROOT)
+    refused(r, EXIT_USAGE, f"holds the input --policy {policy}")
+    r = run_cli("export-neo4j", data, data, cwd=ROOT)
+    refused(r, EXIT_USAGE, f"OUT {data} is the input DATA")
+    assert _tree(data) == before and policy.exists()
+    r = run_cli("demo", "--data", data, "--out", tmp_path, cwd=ROOT)
+    refused(r, EXIT_USAGE, "holds the input --data")
+    assert _tree(data) == before
+
+
+def test_a_refused_run_leaves_no_folder_behind(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "entities.csv").write_text("id\n", encoding="utf-8")
+    r = run_cli("risk", bad, "--out", tmp_path / "new" / "deep" / "out", cwd=ROOT)
+    assert r.code == 1, str(r)
+    r = run_cli("viz", SAMPLE, "--view", "ego", "--id", "NOPE", "--out", tmp_path / "views" / "ego", cwd=ROOT)
+    refused(r, EXIT_USAGE, "no entity 'NOPE'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad"]
 
 
 def _limit_file_size(limit: int):
@@ -133,3 +185,39 @@ def test_a_disk_that_fills_up_mid_run_keeps_the_previous_outputs(tmp_path):
     assert line.endswith(f"{out} is unchanged (previous outputs kept)"), line
     assert _tree(out) == before
     assert [q.name for q in tmp_path.iterdir() if "staging" in q.name] == []
+
+
+def test_export_neo4j_never_deletes_your_files_and_names_the_final_files(tmp_path):
+    out = tmp_path / "exp"
+    out.mkdir()
+    (out / "nodes_foo.csv").write_text("mine", encoding="utf-8")
+    r = run_cli("export-neo4j", SAMPLE, out, cwd=ROOT)
+    refused(r, EXIT_SERVER, f"{out} holds nodes_foo.csv", "move them out or choose another OUT")
+    _one_line(r)
+    assert sorted(p.name for p in out.iterdir()) == ["nodes_foo.csv"]
+    fresh = tmp_path / "fresh"
+    for _ in range(2):  # a second export replaces the first as a whole
+        r = run_cli("export-neo4j", SAMPLE, fresh, cwd=ROOT)
+        assert r.code == 0, str(r)
+    args = (fresh / "import.args").read_text(encoding="utf-8")
+    named = [p for line in args.splitlines() for p in line.strip('"').split("=")[-1].split(",") if "/" in p]
+    assert named and all(p.startswith(f"{fresh}/") and os.path.isfile(p) for p in named), args
+    assert "staging" not in args
+    assert not [p.name for p in tmp_path.iterdir() if "staging" in p.name]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+def test_a_failed_export_names_the_file_and_keeps_the_previous_export(tmp_path):
+    out = tmp_path / "exp"
+    assert run_cli("export-neo4j", SAMPLE, out, cwd=ROOT).code == 0
+    before = _tree(out)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200")
+    env.pop("CHANNELGRAPH_DEBUG", None)
+    p = subprocess.run([sys.executable, "-m", "channelgraph", "export-neo4j", str(SAMPLE), str(out)], cwd=ROOT,
+                       env=env, capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size(20_000),
+                       check=False)
+    assert p.returncode == EXIT_SERVER, p.stderr
+    line = p.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"✗ could not write {out}/") and line.split()[4].endswith(".csv:"), line
+    assert "File too large" in line and line.endswith(f"{out} is unchanged (previous outputs kept)"), line
+    assert _tree(out) == before

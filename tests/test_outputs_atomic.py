@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +78,15 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
     return _tree(out)
 
 
+@pytest.fixture(scope="module")
+def reference_zh(tmp_path_factory) -> dict[str, bytes]:
+    """The files of an undisturbed ``analyze --lang zh`` of the sample."""
+    out = tmp_path_factory.mktemp("reference_zh") / "out"
+    r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "zh", cwd=ROOT)
+    assert r.code == 0, str(r)
+    return _tree(out)
+
+
 @pytest.fixture
 def previous(tmp_path) -> tuple[Path, dict[str, bytes]]:
     """An OUT holding a previous run's outputs (in Chinese, so that they differ from the English run's)."""
@@ -110,16 +120,17 @@ def test_a_second_run_on_a_busy_out_is_refused_and_the_first_finishes_whole(tmp_
     assert _beside(out) == []
 
 
-def test_two_runs_started_together_never_mix(tmp_path, reference):
+def test_two_runs_started_together_never_mix(tmp_path, reference, reference_zh):
     out = tmp_path / "out"
-    runs = [_start("analyze", SAMPLE, "--out", out, "--lang", "en") for _ in range(2)]
+    runs = [_start("analyze", SAMPLE, "--out", out, "--lang", lang) for lang in ("en", "zh")]
     streams = [p.communicate(timeout=300) for p in runs]
     ended = [(p.returncode, o, e) for p, (o, e) in zip(runs, streams, strict=True)]
     assert any(code == 0 for code, _, _ in ended), ended
     for code, stdout, stderr in ended:
         assert code == 0 or (code == 3 and BUSY in stderr), (code, stdout, stderr)
         assert "Traceback" not in stderr
-    assert _tree(out) == reference
+    assert reference != reference_zh  # so that files of both runs mixed would match neither
+    assert _tree(out) in (reference, reference_zh)
     assert _beside(out) == []
 
 
@@ -163,6 +174,84 @@ def test_sigterm_before_the_swap_ends_the_run_as_ctrl_c_does(tmp_path, previous)
     assert run.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == f"✗ terminated (SIGTERM): {out} is unchanged (previous outputs kept)"
     assert _tree(out) == before and _beside(out) == []
+
+
+def test_sighup_before_the_swap_ends_the_run_as_sigterm_does(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("risk", SAMPLE, "--out", out, pause="swap", flags=flags)
+    try:
+        _wait_for_flags(flags, "swap", run)
+        run.send_signal(signal.SIGHUP)  # the terminal was closed
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == f"✗ terminated (SIGHUP): {out} is unchanged (previous outputs kept)"
+    assert _tree(out) == before and _beside(out) == []
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_in_the_middle_of_the_swap_waits_and_says_the_new_outputs_are_in(tmp_path, previous, reference,
+                                                                                how):
+    out, _ = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="swapping", flags=flags)
+    try:
+        (flag,) = _wait_for_flags(flags, "swapping", run)  # exchanged, the record not yet written
+        run.send_signal(how)
+        time.sleep(0.5)  # the signal has arrived (and must wait) before the swap goes on
+        flag.unlink()
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1].endswith(f": {out} holds this run's complete outputs"), stderr
+    assert _tree(out) == reference and _beside(out) == []
+
+
+def _signal_at(point: str, flags: Path, how: int) -> threading.Thread:
+    """A thread that sends this process *how* once it pauses at *point*, then lets it go on."""
+
+    def send() -> None:
+        deadline = time.monotonic() + 30
+        while not list(flags.glob(f"{point}-*")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), how)
+        time.sleep(0.3)  # the main thread has seen the signal, in the middle of the swap
+        for flag in flags.glob(f"{point}-*"):
+            flag.unlink()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_ctrl_c_between_the_renames_of_the_swap_waits_for_the_swap(tmp_path, monkeypatch, exchange):
+    from channelgraph.io import outdir
+
+    out, flags = tmp_path / "out", tmp_path / "flags"
+    flags.mkdir()
+    _stage_files(out, {"a.csv": "1"})
+    if not exchange:
+        monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)  # the two renames
+    monkeypatch.setenv(TEST_PAUSE_ENV, f"{flags}:swapping")
+    sender = _signal_at("swapping", flags, signal.SIGINT)  # another thread alive, as in a real run
+    try:
+        with pytest.raises(KeyboardInterrupt), outdir.staged_output(out, command="test") as stage:
+            (stage.path / "b.csv").write_text("2", encoding="utf-8")
+    finally:
+        sender.join()
+    assert stage.committed and stage.kept() == f"{out} holds this run's complete outputs"
+    assert _tree(out) == {"b.csv": b"2"} and _beside(out) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_ctrl_c_on_a_first_run_leaves_no_folder(tmp_path):
@@ -326,7 +415,7 @@ def test_files_a_user_put_in_out_are_never_deleted(tmp_path, previous):
     out, before = previous
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)
-    assert r.code == 3 and "notes.txt" in r.stderr and "did not write" in r.stderr, str(r)
+    assert r.code == 3 and "notes.txt" in r.stderr and "does not list" in r.stderr, str(r)
     assert len(r.stderr.strip().splitlines()) == 1
     assert _tree(out) == {**before, "notes.txt": b"mine"}
 
@@ -347,6 +436,49 @@ def test_viz_adds_pages_to_a_folder_and_keeps_the_others(tmp_path):
         assert r.code == 0, str(r)
     assert sorted(p.name for p in views.iterdir()) == ["group-top.html", "mine.html", "overview.html"]
     assert f"→ {views}/overview.html" in run_cli("viz", SAMPLE, "--out", views, cwd=ROOT).stdout
+
+
+def test_a_page_viz_wrote_into_an_output_folder_is_known_as_channelgraphs(tmp_path):
+    out = tmp_path / "a1"
+    assert run_cli("risk", SAMPLE, "--out", out, cwd=ROOT).code == 0
+    for views in (out / "views" / "mine", out):  # inside the folder, and the folder itself
+        r = run_cli("viz", SAMPLE, "--view", "ego", "--id", "P000001", "--out", views, cwd=ROOT)
+        assert r.code == 0, str(r)
+    r = run_cli("analyze", SAMPLE, "--out", out, cwd=ROOT)
+    assert r.code == 0, str(r)
+    assert (out / "report.html").exists() and not (out / "views" / "mine").exists()
+    assert not (out / "ego-P000001.html").exists()
+
+
+def test_viz_into_an_output_folder_being_replaced_is_refused(tmp_path, previous):
+    out, before = previous
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    run = _start("risk", SAMPLE, "--out", out, pause="swap", flags=flags)
+    try:
+        (flag,) = _wait_for_flags(flags, "swap", run)
+        r = run_cli("viz", SAMPLE, "--out", out / "views", cwd=ROOT)  # the page would go with the old outputs
+        assert r.code == 3 and BUSY in r.stderr and len(r.stderr.strip().splitlines()) == 1, str(r)
+        assert _tree(out) == before
+        flag.unlink()
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 0, stderr
+
+
+def test_an_unrecorded_folder_counts_once_in_the_refusal(tmp_path):
+    from channelgraph.io.outdir import OutputError
+
+    out = tmp_path / "out"
+    for name in ("data/entities.csv", "data/relations.csv", "data/deep/x.csv", "notes.txt"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=f"{out} holds data and 1 more, and no record"):
+        _stage_files(out, {"a.csv": "1"})
+    assert (out / "data" / "deep" / "x.csv").exists()
 
 
 # ----------------------------------------------------------------------------- the swap, in process
@@ -409,12 +541,32 @@ def test_a_run_inside_a_run_on_the_same_out_is_refused(tmp_path):
 
 
 def test_two_viz_runs_writing_the_same_page_both_write_it_whole(tmp_path):
-    one = tmp_path / "one"
-    r = run_cli("viz", SAMPLE, "--view", "group", "--out", one, cwd=ROOT)
-    assert r.code == 0, str(r)
+    pages = []
+    for lang in ("en", "zh"):
+        one = tmp_path / lang
+        r = run_cli("viz", SAMPLE, "--view", "group", "--lang", lang, "--out", one, cwd=ROOT)
+        assert r.code == 0, str(r)
+        pages.append(_tree(one))
+    assert pages[0] != pages[1]  # so that a page of both runs mixed would match neither
     views = tmp_path / "views"
-    runs = [_start("viz", SAMPLE, "--view", "group", "--out", views) for _ in range(2)]
+    runs = [_start("viz", SAMPLE, "--view", "group", "--lang", lang, "--out", views) for lang in ("en", "zh")]
     for p in runs:
         _, stderr = p.communicate(timeout=300)
         assert p.returncode == 0, stderr
-    assert _tree(views) == _tree(one)  # one page, whole, and no temporary name left
+    assert _tree(views) in pages  # one page, whole, and no temporary name left
+
+
+def test_a_signal_the_process_ignores_stays_ignored_through_the_swap(tmp_path):
+    from channelgraph.io import outdir
+
+    out = tmp_path / "out"
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with outdir.staged_output(out, command="test") as stage:
+            (stage.path / "a.csv").write_text("1", encoding="utf-8")
+        with outdir._signals_held():
+            os.kill(os.getpid(), signal.SIGHUP)  # the terminal closes during a swap: nothing happens
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert _tree(out) == {"a.csv": b"1"}

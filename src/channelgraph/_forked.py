@@ -15,9 +15,11 @@ through a pipe and ends with ``os._exit`` (no ``atexit`` handlers, no stdio buff
 parent flushed twice).
 
 A side process does not outlive this one: it asks the kernel for SIGKILL when its parent
-ends (``PR_SET_PDEATHSIG``, checking the parent did not end before it asked), ignores Ctrl-C
-(this process decides), and :class:`SideProcesses` used as a context manager kills the ones
-still running when the block fails or is interrupted. A killed writer leaves at most a
+ends (``PR_SET_PDEATHSIG`` through ``prctl``, looked up at import so that the child loads
+nothing; checking the parent did not end before it asked), ignores Ctrl-C (this process
+decides), ends on SIGTERM and SIGHUP as any process does (not through this process's
+handlers), and :class:`SideProcesses` used as a context manager kills the ones still running
+when the block fails or is interrupted. A killed writer leaves at most a
 partial file in a staging folder that is never swapped in (see :mod:`channelgraph.io.outdir`).
 
 >>> side = SideProcesses()
@@ -51,7 +53,8 @@ ENV_SWITCH = "CHANNELGRAPH_SIDE_PROCESSES"
 
 #: Test hook, not for users: ``DIR:point[,point…]`` makes the process pause at each named
 #: point (``side``: a side process before its work; ``swap``: a run whose outputs are all
-#: staged, before they are swapped in) until the test removes ``DIR/<point>-<pid>``, at most
+#: staged, before they are swapped in; ``swapping``: in the middle of the swap, the new outputs
+#: exchanged in or the previous ones renamed aside) until the test removes ``DIR/<point>-<pid>``, at most
 #: a minute. The tests use it to interrupt or kill a run at a known moment.
 TEST_PAUSE_ENV = "CHANNELGRAPH_TEST_PAUSE"
 
@@ -88,15 +91,45 @@ def pause_for_tests(point: str) -> None:
         time.sleep(0.02)
 
 
+def _libc_prctl():
+    """The C library's ``prctl`` (Linux), looked up once at import, in the parent, or None.
+
+    Looking it up in a forked child would ``dlopen`` there, which may deadlock on a lock a
+    native thread of the parent held at the fork.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()
+
+
 def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child
     """Ask the kernel to SIGKILL this process when its parent ends; end now if it already has."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent ended between the fork and prctl
         os._exit(1)
+
+
+def start_forked_child(parent: int) -> None:  # pragma: no cover - runs in the child
+    """What a forked child doing side work does first (here and in ``export-neo4j``'s worker pool).
+
+    It dies with *parent*, ignores Ctrl-C (it reaches the whole process group: the parent
+    decides and ends its children) and ends on SIGTERM and SIGHUP as any process does, not
+    through the parent's handlers, which raise to end the parent's run (one the parent
+    ignores, as under ``nohup``, stays ignored).
+    """
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:  # ignored (nohup) stays ignored
+            signal.signal(sig, signal.SIG_DFL)
 
 
 def side_private_bytes() -> int:
@@ -181,11 +214,12 @@ class Job:
         self.outcome = ("error", SideProcessError("a side process was ended: the run was interrupted"), "")
 
     def _collect(self) -> tuple:
-        if self in _LIVE:
-            _LIVE.remove(self)
-        with os.fdopen(self.fd, "rb") as fh:
+        fh, self.fd = os.fdopen(self.fd, "rb"), None  # closed here, whatever happens
+        with fh:
             data = fh.read()
         _, status = os.waitpid(self.pid, 0)
+        if self in _LIVE:  # only now: interrupted while waiting, it is still ended by end_side_processes
+            _LIVE.remove(self)
         if not data:
             how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                    else f"exit status {os.WEXITSTATUS(status)}")
@@ -263,8 +297,7 @@ class SideProcesses:
 def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple,
            parent: int) -> None:  # pragma: no cover - child
     try:
-        _die_with_parent(parent)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+        start_forked_child(parent)
         pause_for_tests("side")
         gc.disable()
         at_start = _resident_bytes()  # all shared with the parent yet

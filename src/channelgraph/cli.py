@@ -198,15 +198,28 @@ def _print_summary(data, s: dict, ds) -> None:
     out.print(f"policy: {_shown(ds.policy.source)}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
 
 
-def _check_out(out_dir, option: str = "--out", replaced: bool = True) -> None:
-    """Refuse at once (one line, exit 3) an *out_dir* that cannot be an output folder."""
+def _check_out(out_dir, option: str = "--out", replaced: bool = True, data=None, policy=None,
+               data_option: str = "DATA") -> None:
+    """Refuse at once, before the data is read, an *out_dir* that cannot be an output folder.
+
+    One line naming the path and what to do; exit 2 when the user gave it wrongly (empty, a
+    file, the current folder, or the input: the DATA folder or the --policy file, which a run
+    must neither replace nor write into), exit 3 when the place cannot be written.
+    """
     from .io.outdir import OutputError, check_out
 
     try:
-        check_out(out_dir, option, replaced=replaced)
+        check_out(out_dir, option, replaced=replaced, inputs=((data_option, data), ("--policy", policy)))
     except OutputError as exc:
-        err.print(f"[bold red]✗[/] {_escape(str(exc))}", soft_wrap=True, highlight=False)
-        sys.exit(EXIT_SERVER)
+        _output_refused(exc)
+
+
+def _output_refused(exc) -> None:
+    """Print an :class:`~.io.outdir.OutputError` in one line and exit (2 a usage error, else 3)."""
+    from .io.outdir import OutputMisgiven
+
+    err.print(f"[bold red]✗[/] {_escape(str(exc))}", soft_wrap=True, highlight=False)
+    sys.exit(EXIT_USAGE if isinstance(exc, OutputMisgiven) else EXIT_SERVER)
 
 
 # ----------------------------------------------------------------------------- generate
@@ -251,44 +264,63 @@ def _writing(out_dir, command: str, option: str = "--out", replaceable=None, col
     replaces only the file of its name (:func:`~.io.outdir.staged_files`).
 
     An output folder that cannot be used or written ends the command with one line naming the
-    path, the reason and what to do (exit 3); Ctrl-C or SIGTERM with one line saying what is
-    left (exit 130). Either way the previous outputs are whole.
+    path, the reason and what to do (exit 3, or 2 for a usage error); Ctrl-C, SIGTERM or SIGHUP
+    (the terminal closed) with one line saying what is left (exit 130). Either way the previous
+    outputs are whole.
     """
     import signal
     import threading
 
-    from rich.markup import escape
-
     from .io.outdir import OutputError, staged_files, staged_output
 
     stage = None
-    previous = None
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        for sig in _TERMINATING:
+            if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup: a closed terminal does not end the run
+                previous[sig] = signal.signal(sig, _on_terminate)
     try:
         staging = (staged_files(out_dir, option=option) if collects
                    else staged_output(out_dir, command=command, option=option, replaceable=replaceable))
         with staging as stage:
             yield stage
     except OutputError as exc:
-        err.print(f"[bold red]✗[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
-        sys.exit(EXIT_SERVER)
+        _output_refused(exc)
     except KeyboardInterrupt as exc:
         left = stage.kept() if stage is not None else f"{out_dir} is unchanged"
-        how = "terminated (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
-        print(f"✗ {how}: {left}", file=sys.stderr)
+        how = f"terminated ({exc.signal_name})" if isinstance(exc, _Terminated) else "interrupted"
+        try:
+            print(f"✗ {how}: {left}", file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP): the outputs are as the line would say
+            pass
         sys.exit(EXIT_INTERRUPTED)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _terminating() -> tuple:
+    import signal
+
+    return tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+#: Signals that end a command writing its outputs as Ctrl-C does: SIGTERM, and SIGHUP (terminal closed).
+_TERMINATING = _terminating()
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM while a command writes its outputs: it ends as Ctrl-C does (staging removed, one line)."""
+    """SIGTERM or SIGHUP while a command writes its outputs: it ends as Ctrl-C does (staging removed, one line)."""
+
+    def __init__(self, signal_name: str = "SIGTERM"):
+        super().__init__(signal_name)
+        self.signal_name = signal_name
 
 
-def _on_sigterm(signum, frame):
-    raise _Terminated
+def _on_terminate(signum, frame):
+    import signal
+
+    raise _Terminated(signal.Signals(signum).name)
 
 
 # ----------------------------------------------------------------------------- generate
@@ -551,13 +583,15 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
 
     from .store.neo4j_import import write_import_files
 
+    _check_out(out_dir, "OUT", data=data, policy=policy)  # before the data is read
     ds = _load(data, encoding, policy, max_errors)
     t0 = time.perf_counter()
-    try:
-        files = write_import_files(ds, out_dir)
-    except (ValueError, OSError) as exc:
-        err.print(f"[bold red]✗[/] {escape(str(exc))}", highlight=False)
-        sys.exit(EXIT_SERVER if isinstance(exc, OSError) else EXIT_DATA)
+    try:  # staged and swapped in whole, as every command's outputs; import.args names the final files
+        with _writing(out_dir, "export-neo4j", option="OUT") as stage:
+            files = write_import_files(ds, stage.path, named_as=stage.target)
+    except ValueError as exc:  # a column the importer cannot take: the data, not the place
+        err.print(f"[bold red]✗[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_DATA)
     out.print(f"[green]✓[/] wrote {files.node_count:,} nodes and {files.relationship_count:,} relationships "
               f"for neo4j-admin in {time.perf_counter() - t0:.1f}s: {files.folder}", highlight=False, soft_wrap=True)
     out.print("next, with the database stopped:\n"
@@ -625,8 +659,8 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
 
 def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
     from ._forked import can_fork
+    from ._oserror import naming
     from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
-    from .io.outdir import naming
     from .io.write import write_table
     from .marketing._background import settle as settle_background
     from .report import write_report
@@ -710,7 +744,7 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
         raise click.UsageError("--write-back needs --neo4j URI")
     from .timing import Stopwatch, stage_of
 
-    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     stopwatch = Stopwatch() if timings else None
     with stage_of(stopwatch)("read from Neo4j" if neo4j_uri else "read+validate"):
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
@@ -764,7 +798,7 @@ def analysis_command(name: str, analyses: list[str], help: str):
     def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
 
-        _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+        _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
         results = run_analyses(None, ds, only=analyses)  # the rooms read the validated tables
         with _writing(out_dir, name) as stage:
@@ -818,7 +852,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     ids = [x.strip() for x in default_ids.split(",") if x.strip()]
     if not ids:
         raise click.BadParameter("give at least one entity id", param_hint="--default")
-    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     try:
         rounds, calls = stress_cascade(None, ds, ds.policy, ids)
@@ -889,7 +923,7 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
         check_ident(view_kind, ident)
     except ViewNotFound as exc:
         raise click.BadParameter(str(exc), param_hint="--id") from None
-    _check_out(out_dir, replaced=False)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, replaced=False, data=data, policy=policy)  # before the data is read: refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
     results = run_analyses(None, ds, only=["risk", "marketing"])
@@ -955,7 +989,7 @@ def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
       channelgraph hubs data/sample --out out/hubs
       channelgraph hubs data/sample --out out/hubs-c1 --k 5 --channel C0001
     """
-    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     _marketing_tables(ds, out_dir, "hubs", ("hubs", "campaign", "communities"), k=k, channel=channel,
                       region=region, hubs_rows=top)
@@ -976,7 +1010,7 @@ def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pa
     Example:
       channelgraph channels data/sample --out out/channels
     """
-    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     _marketing_tables(ds, out_dir, "channels", ("channels",))
 
@@ -1009,7 +1043,7 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     from .caps import run_caps, write_caps_report
     from .viz.mask import mask_text
 
-    _check_out(out_dir)  # before the data is read: a bad --out is refused at once
+    _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     res = run_caps(None, ds, ds.policy, {})
     with _writing(out_dir, "caps") as stage:
@@ -1054,14 +1088,8 @@ def demo(out_dir, data, lang):
     """
     from .generate import generate_dataset
 
-    _check_out(out_dir)
+    _check_out(out_dir, data=data, data_option="--data")
     out_path = Path(out_dir)
-    if data is not None:
-        given, target = Path(data).resolve(), out_path.resolve()
-        if given == target or target in given.parents:
-            err.print(f"[bold red]✗[/] --data {_shown(data)} lies inside --out {_shown(out_dir)}, which demo "
-                      "replaces as a whole: choose another --out", soft_wrap=True, highlight=False)
-            sys.exit(EXIT_USAGE)
     with _writing(out_dir, "demo") as stage:
         if data is None:
             out.print(f"[bold]1/3[/] generating the sample bank (300 customers, seed 42) into "
@@ -1137,7 +1165,6 @@ def _last_resort(exc: BaseException) -> int:
     line says so, exit 4, and ``CHANNELGRAPH_DEBUG=1`` prints the traceback as well. Of the
     exception's text only the first line is shown, at most :data:`LAST_RESORT_CHARS` long.
     """
-    import errno
     import os
 
     from .redact import redact
@@ -1152,12 +1179,12 @@ def _last_resort(exc: BaseException) -> int:
         tell("✗ out of memory: the book does not fit this machine's memory")
         return EXIT_SERVER
     if isinstance(exc, OSError):
+        from ._oserror import hint, reason
+
         where = " ".join(str(exc.filename).splitlines()) if exc.filename is not None else ""
-        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or _first_line(str(exc))
-        hint = {errno.ENOSPC: " (the disk is full: free some room and run again)",
-                errno.EACCES: " (no permission: choose another folder or fix its permissions)",
-                errno.EROFS: " (a read-only file system: choose another folder)"}.get(exc.errno or 0, "")
-        tell(redact(f"✗ {where}: {reason}{hint}" if where else f"✗ {reason}{hint}", *_PASSWORDS))
+        advice = hint(exc, "folder", otherwise="")
+        said = f"{_first_line(reason(exc))} ({advice})" if advice else _first_line(reason(exc))
+        tell(redact(f"✗ {where}: {said}" if where else f"✗ {said}", *_PASSWORDS))
         return EXIT_SERVER
     tell(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: "
                 f"{_first_line(str(exc))} — run again with {DEBUG_ENV}=1 to see the traceback", *_PASSWORDS))

@@ -1,19 +1,23 @@
 """The output folder of a run: written whole, by one run at a time, or not at all.
 
 A command that writes several files into ``--out`` (``analyze``, ``demo``, ``risk``,
-``hubs``, ``channels``, ``caps``, ``stress``, ``generate``) goes through
+``hubs``, ``channels``, ``caps``, ``stress``, ``generate``, ``export-neo4j``) goes through
 :func:`staged_output`:
 
-* **Checked first.** ``--out ''``, a path under ``/proc``, ``/sys`` or ``/dev``, an existing
-  file, the current folder (or one that holds it) and a place where no folder can be made are
-  refused with one line naming the path and what to do (:class:`OutputError`).
+* **Checked first**, creating nothing (:func:`check_out`). ``--out ''``, an existing file, the
+  current folder (or one that holds it), a mount point and an ``--out`` that is, holds or lies
+  inside an input of the run (the DATA folder, the ``--policy`` file) are the user's mistakes
+  (:class:`OutputMisgiven`); a path under ``/proc``, ``/sys`` or ``/dev`` and a place where no
+  folder can be made are refused too (:class:`OutputError`). One line naming the path and what
+  to do.
 * **Exclusive.** A lock file beside the folder, ``.OUT.channelgraph.lock``, is held with
   ``flock`` for the whole run; a second run on the same ``--out`` is refused at once
   (:class:`OutputBusy`). The kernel releases the lock when the process ends, however it ends.
 * **Atomic.** The run writes into a fresh staging folder beside ``--out`` (same file system,
   ``.OUT.staging-<pid>-<random>``); at the end the staging folder and ``--out`` are exchanged
   in one ``renameat2(RENAME_EXCHANGE)`` (two renames where the file system cannot exchange)
-  and the previous outputs are removed. A run that fails or is interrupted before the
+  and the previous outputs are removed. Ctrl-C, SIGTERM and SIGHUP during the swap are noted
+  and acted on once the swap and its record are complete (:func:`_signals_held`). A run that fails or is interrupted before the
   exchange removes its staging folder and leaves ``--out`` as it was; one killed outright
   leaves its staging folder, which the next run on that ``--out`` removes.
 * **Nothing of yours deleted.** A run replaces ``--out`` as a whole, so it refuses an
@@ -24,7 +28,8 @@ A command that writes several files into ``--out`` (``analyze``, ``demo``, ``ris
 Single files (``viz`` adds one page to a folder that collects pages) go through
 :func:`write_one_file`: written under a unique temporary name in the same folder and renamed
 into place, no lock needed (two runs writing the same page both write whole pages; the last
-one stays).
+one stays). :func:`staged_files` does that for the pages of a ``viz`` run, and adds them to the
+record of an output folder that holds them.
 """
 
 from __future__ import annotations
@@ -38,11 +43,14 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._forked import end_side_processes, pause_for_tests
+from .._oserror import hint as _hint
+from .._oserror import named
+from .._oserror import reason as _reason
 
 LOCK_SUFFIX = ".channelgraph.lock"
 RECORD_SUFFIX = ".channelgraph.json"
@@ -60,29 +68,17 @@ class OutputBusy(OutputError):
     """Another run holds the lock of this ``--out``."""
 
 
+class OutputMisgiven(OutputError):
+    """An ``--out`` the user gave wrongly (empty, a file, the current folder, the input): a usage error."""
+
+
 # ----------------------------------------------------------------------------- checking the path
 
 
-def _reason(exc: OSError) -> str:
-    return exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
-
-
-def _hint(exc: OSError) -> str:
-    return {errno.ENOSPC: "the disk is full: free some room and run again",
-            errno.EDQUOT: "the disk quota is used up: free some room and run again",
-            errno.EFBIG: "a file grew past the size this process may write (ulimit -f) or the file system "
-                         "allows: raise the limit or choose another --out",
-            errno.EROFS: "a read-only file system: choose another --out",
-            errno.EACCES: "no permission: choose another --out or fix its permissions",
-            errno.EPERM: "not permitted here: choose another --out",
-            errno.ENOTDIR: "a file stands where a folder should be: remove it or choose another --out",
-            errno.EISDIR: "a folder stands where a file should be: remove it or choose another --out",
-            errno.ENAMETOOLONG: "the path is too long: choose a shorter --out"}.get(exc.errno or 0,
-                                                                                   "choose another --out")
-
-
-def check_out(out, option: str = "--out", replaced: bool = True) -> Path:
+def check_out(out, option: str = "--out", replaced: bool = True, inputs: tuple = ()) -> Path:
     """The absolute folder *out* names, or :class:`OutputError` saying why it cannot be an output folder.
+
+    Nothing is created: a run refused later (bad data) leaves no folder behind.
 
     Parameters
     ----------
@@ -90,42 +86,85 @@ def check_out(out, option: str = "--out", replaced: bool = True) -> Path:
     option : how the user gave it, for the messages (``--out``, ``OUT_DIR``).
     replaced : whether a run replaces the folder as a whole (then a mount point, which cannot
         be renamed, is refused); not for a folder that collects files (``viz``).
+    inputs : ``(how the user gave it, path)`` of every input of the run (``("DATA", "d1")``,
+        ``("--policy", "p.toml")``; ``None`` skipped): *out* may not be one, hold one, or lie
+        inside an input folder, so that no run replaces or writes into its own input.
 
     Returns
     -------
     pathlib.Path
         The folder with symbolic links resolved (the staging folder goes beside the real one).
-        Its parent exists afterwards (created if missing).
+
+    Raises
+    ------
+    OutputMisgiven
+        *out* is empty, the root folder, a file, a mount point, the current folder or one
+        holding it, or overlaps an input (a usage error).
+    OutputError
+        *out* is under ``/proc``, ``/sys`` or ``/dev``, or a file stands on the way to it.
     """
     text = os.fspath(out)
     if text.strip() == "":
-        raise OutputError(f"{option} is empty: give an output folder (channelgraph does not write into the "
-                          "current folder unasked)")
+        raise OutputMisgiven(f"{option} is empty: give an output folder (channelgraph does not write into the "
+                             "current folder unasked)")
     target = Path(text).expanduser().resolve()
     for root in VIRTUAL_ROOTS:
         if target == Path(root) or Path(root) in target.parents:
             raise OutputError(f"{option} {text} is under {root}, which holds no files of anyone's: choose a folder "
                               "on a disk")
     if target.parent == target:
-        raise OutputError(f"{option} {text} is the root folder: choose a folder of its own")
+        raise OutputMisgiven(f"{option} {text} is the root folder: choose a folder of its own")
     if target.exists() and not target.is_dir():
-        raise OutputError(f"{option} {text} is a file, not a folder: choose another {option} or remove the file")
+        raise OutputMisgiven(f"{option} {text} is a file, not a folder: choose another {option} or remove the file")
     if replaced and os.path.ismount(target):  # a mounted volume cannot be renamed, so it cannot be swapped
-        raise OutputError(f"{option} {text} is a mount point, which a run cannot replace as a whole: give a folder "
-                          f"inside it, e.g. {os.path.join(text, 'run')}")
+        raise OutputMisgiven(f"{option} {text} is a mount point, which a run cannot replace as a whole: give a "
+                             f"folder inside it, e.g. {os.path.join(text, 'run')}")
     cwd = Path.cwd().resolve()
     if target == cwd or target in cwd.parents:
-        raise OutputError(f"{option} {text} is the current folder or holds it, and a run replaces its output "
-                          f"folder as a whole: choose a folder of its own")
+        raise OutputMisgiven(f"{option} {text} is the current folder or holds it, and a run replaces its output "
+                             f"folder as a whole: choose a folder of its own")
+    for how, given in inputs:
+        if given is None or os.fspath(given).strip() == "":
+            continue
+        source = Path(os.fspath(given)).expanduser().resolve()
+        if target == source or target in source.parents:
+            raise OutputMisgiven(f"{option} {text} {'is' if target == source else 'holds'} the input {how} "
+                                 f"{os.fspath(given)}, which a run would replace: choose another {option}")
+        if source in target.parents and source.is_dir():
+            raise OutputMisgiven(f"{option} {text} lies inside the input {how} {os.fspath(given)}: outputs do "
+                                 f"not go into a dataset folder; choose an {option} outside it")
+    on_the_way = target.parent
+    while not on_the_way.exists() and on_the_way.parent != on_the_way:
+        on_the_way = on_the_way.parent
+    if not on_the_way.is_dir():
+        raise OutputError(f"{option} {text}: a file stands where a folder should be on the way to it "
+                          f"({on_the_way}): remove it or choose another {option}")
+    return target
+
+
+def _make_folders(folder: Path, shown: str, option: str) -> list[Path]:
+    """Create *folder* and its missing parents; the folders created, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()][::-1]
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        for p in missing:
+            p.mkdir(exist_ok=True)
     except FileExistsError:
-        raise OutputError(f"{option} {text}: a file stands where a folder should be on the way to it: remove it "
+        raise OutputError(f"{option} {shown}: a file stands where a folder should be on the way to it: remove it "
                           f"or choose another {option}") from None
     except OSError as exc:
-        where = exc.filename or target.parent
-        raise OutputError(f"{option} {text}: cannot make the folder {where}: {_reason(exc)} ({_hint(exc)})") from None
-    return target
+        where = exc.filename or folder
+        raise OutputError(f"{option} {shown}: cannot make the folder {where}: {_reason(exc)} "
+                          f"({_hint(exc, option)})") from None
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the *folders* a failed run created (innermost first), as long as they are empty."""
+    for p in reversed(folders):
+        try:
+            p.rmdir()
+        except OSError:
+            return
 
 
 # ----------------------------------------------------------------------------- lock and record
@@ -184,6 +223,12 @@ def _entries(folder: Path) -> set[str]:
     return found
 
 
+def _folders_above(entry: str) -> list[str]:
+    """The folders an entry (``views/a/b.html``) lies in, relative: ``views``, ``views/a``."""
+    parts = entry.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
 def _leftovers(target: Path) -> list[Path]:
     prefix = f".{target.name}"
     return sorted(p for p in target.parent.iterdir()
@@ -209,14 +254,24 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+def _libc_renameat2():
+    """The C library's ``renameat2``, looked up once at import (not in a forked child), or None."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2
+
+
+_RENAMEAT2 = _libc_renameat2()
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Exchange the folders *a* and *b* in one step (Linux ``renameat2``); False where that is not possible."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    renameat2 = _RENAMEAT2
+    if renameat2 is None:
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     code = ctypes.get_errno()
@@ -258,32 +313,69 @@ class Staging:
         return text.replace(os.fspath(self.path), self.shown)
 
 
+#: The signals that end a run; during the swap they wait until the record says what is there.
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block ends, then act on the first one that came.
+
+    Python runs signal handlers in the main thread whichever thread the kernel picked, so a
+    handler that only notes the signal keeps the block whole (blocking the signal with
+    ``pthread_sigmask`` would not: it blocks it in the calling thread only). Outside the main
+    thread handlers cannot be set: the block runs as it is.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    before = {}
+    for sig in ENDING_SIGNALS:
+        # an ignored one (nohup's SIGHUP) stays ignored; one set outside Python (None) is left alone
+        if signal.getsignal(sig) not in (signal.SIG_IGN, None):
+            before[sig] = signal.signal(sig, lambda signum, frame: came.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        if came:
+            signal.raise_signal(came[0])  # now handled as it would have been
+
+
 def _commit(st: Staging) -> None:
-    """Swap the staging folder in; SIGINT and SIGTERM wait until the record says what is there."""
+    """Swap the staging folder in; a signal that ends the run waits until the record says what is there."""
     pause_for_tests("swap")
     new = _entries(st.path)
-    blocked = {signal.SIGINT, signal.SIGTERM}
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    aside = None
     try:
-        _write_record(st.target, st.command, [*_read_record(st.target), new])
-        if st.target.exists():
-            if _exchange(st.path, st.target):
-                st.committed = True
-                aside = st.path
+        with _signals_held():
+            _write_record(st.target, st.command, [*_read_record(st.target), new])
+            if st.target.exists():
+                if _exchange(st.path, st.target):
+                    st.committed = True
+                    aside = st.path
+                    pause_for_tests("swapping")
+                else:  # two renames, the previous outputs put back if the second fails
+                    aside = st.target.parent / f".{st.target.name}{OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}"
+                    os.rename(st.target, aside)
+                    pause_for_tests("swapping")
+                    try:
+                        os.rename(st.path, st.target)
+                    except OSError:
+                        os.rename(aside, st.target)
+                        raise
+                    st.committed = True
             else:
-                aside = st.target.parent / f".{st.target.name}{OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}"
-                os.rename(st.target, aside)
                 os.rename(st.path, st.target)
                 st.committed = True
-        else:
-            os.rename(st.path, st.target)
-            st.committed = True
-            aside = None
-        _write_record(st.target, st.command, [new])
+            _write_record(st.target, st.command, [new])
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-    if aside is not None:
-        shutil.rmtree(aside, ignore_errors=True)
+        if aside is not None and st.committed:
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 @contextmanager
@@ -315,19 +407,22 @@ def staged_output(out, *, command: str, option: str = "--out",
     """
     shown = os.fspath(out)
     target = check_out(out, option)
+    _make_folders(target.parent, shown, option)
     with _locked(target, shown):
         try:
             _tidy(target)
         except OSError as exc:
-            raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc)})") from None
+            raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
         if target.exists():
             record = _read_record(target)
             known = set().union(*record)
-            foreign = sorted(e for e in _entries(target) if e not in known
-                             and not (replaceable and replaceable(e)))
+            foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
+            # a folder nobody recorded stands for everything in it: count what is not inside another
+            foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
             if foreign:
                 more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-                why = ("which channelgraph did not write there" if record else
+                why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
+                       "it) does not list" if record else
                        f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
                        "an older version kept none)")
                 raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
@@ -335,7 +430,7 @@ def staged_output(out, *, command: str, option: str = "--out",
         try:
             path = Path(_make_staging(target))
         except OSError as exc:
-            raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc)})") from None
+            raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
         st = Staging(path, target, shown, command, had_previous=target.exists() and any(target.iterdir()))
         try:
             yield st
@@ -344,7 +439,7 @@ def staged_output(out, *, command: str, option: str = "--out",
             end_side_processes()  # none of them may go on writing into the staging folder
             shutil.rmtree(path, ignore_errors=True)
             where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
-            raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc)}); "
+            raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); "
                               f"{st.kept()}") from None
         except BaseException:
             end_side_processes()
@@ -407,9 +502,10 @@ def write_one_file(path, data: bytes) -> Path:
             os.unlink(tmp)
         except OSError:
             pass
-        if exc.filename is None and exc.errno is not None:  # a failed write names no file: name it
-            raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
-        raise
+        renamed = named(exc, path)  # a failed write names no file: name it
+        if renamed is exc:
+            raise
+        raise renamed from exc
     except BaseException:
         try:
             os.unlink(tmp)
@@ -435,7 +531,10 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
 
     The block writes into a private folder inside *out* (``.channelgraph-<pid>-<random>``, so
     on the same file system); at its end each file written there is renamed into *out*,
-    replacing a file of that name in one step. Folders left by killed runs are removed.
+    replacing a file of that name in one step. Folders left by killed runs are removed. When
+    *out* lies inside the output folder of another run (``viz --out OUT/views``), the files
+    are added to that folder's record, so that the next run on it knows channelgraph wrote
+    them. A failed block leaves no folder it created.
 
     Raises
     ------
@@ -445,46 +544,67 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
     """
     shown = os.fspath(out)
     target = check_out(out, option, replaced=False)
+    made = _make_folders(target, shown, option)
+    path = None
     try:
-        target.mkdir(exist_ok=True)
-        for p in target.glob(".channelgraph-*-*"):
-            pid = p.name.split("-")[1]
-            if p.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
-                shutil.rmtree(p, ignore_errors=True)
-        path = Path(_make_staging(target, prefix=f".channelgraph-{os.getpid()}-"))
-    except OSError as exc:
-        raise OutputError(f"cannot write into {shown}: {_reason(exc)} ({_hint(exc)})") from None
-    st = Staging(path, target, shown, "", had_previous=True)
-    try:
+        try:
+            for p in target.glob(".channelgraph-*-*"):
+                pid = p.name.split("-")[1]
+                if p.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
+                    shutil.rmtree(p, ignore_errors=True)
+            path = Path(_make_staging(target, prefix=f".channelgraph-{os.getpid()}-"))
+        except OSError as exc:
+            raise OutputError(f"cannot write into {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+        st = Staging(path, target, shown, "", had_previous=True)
         try:
             yield st
         except BaseException:
             end_side_processes()
             raise
-        for p in sorted(path.iterdir()):
-            final = target / p.name
-            if final.is_dir() and not final.is_symlink():
-                raise OutputError(f"{st.final(p)} is a folder where the file goes: remove it or choose another "
-                                  f"{option}")
-            os.replace(p, final)
-        st.committed = True
+        names = sorted(p.name for p in path.iterdir())
+        above = _enclosing_output(target)
+        # inside another run's --out: not while a run replaces it (the pages would go with the old outputs)
+        with _locked(above, os.fspath(above)) if above is not None else nullcontext():
+            for name in names:
+                final = target / name
+                if final.is_dir() and not final.is_symlink():
+                    raise OutputError(f"{st.final(path / name)} is a folder where the file goes: remove it or "
+                                      f"choose another {option}")
+                os.replace(path / name, final)
+            st.committed = True
+            if above is not None:
+                _record_pages(above, target, names)
     except OSError as exc:
         where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else shown
-        raise OutputError(f"could not write {where}: {_reason(exc)} ({_hint(exc)}); the files in {shown} "
+        raise OutputError(f"could not write {where}: {_reason(exc)} ({_hint(exc, option)}); the files in {shown} "
                           "are as they were") from None
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
+        if made and not (path is not None and st.committed):
+            _remove_empty(made)
 
 
-@contextmanager
-def naming(path) -> Iterator[None]:
-    """Give an ``OSError`` of the block that names no file (a failed ``write``) *path* as its file.
+def _enclosing_output(folder: Path) -> Path | None:
+    """The output folder of a run that is or holds *folder* (the nearest with a record beside it), or None."""
+    return next((above for above in (folder, *folder.parents) if _record_path(above).exists()), None)
 
-    For writers that do not say which file failed: *path* is the file or folder they write.
+
+def _record_pages(above: Path, folder: Path, names: list[str]) -> None:
+    """Add the files *names* of *folder* to the record of the output folder *above* (its lock held).
+
+    Best effort: a record that cannot be read or written leaves the pages unrecorded, and a
+    run replacing *above* later refuses them as files its record does not list (never deletes them).
     """
+    if folder == above:
+        entries = set(names)
+    else:
+        parts = folder.relative_to(above).parts
+        entries = {"/".join((*parts, n)) for n in names} | {"/".join(parts[:i + 1]) for i in range(len(parts))}
     try:
-        yield
-    except OSError as exc:
-        if exc.filename is not None or exc.errno is None:
-            raise
-        raise type(exc)(exc.errno, exc.strerror, os.fspath(path)) from exc
+        record = _read_record(above)
+        if record and not entries <= set().union(*record):
+            command = json.loads(_record_path(above).read_text(encoding="utf-8")).get("command", "")
+            _write_record(above, command, [set().union(*record) | entries])
+    except (OSError, ValueError, AttributeError):
+        pass

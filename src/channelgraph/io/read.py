@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import errno
 import io
 import os
 import re
@@ -39,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._oserror import cannot_read
 from .problems import Problem
 
 #: Encodings accepted with ``--encoding`` (aliases normalised by :func:`normalise_encoding`).
@@ -102,16 +102,6 @@ def _not_regular(mode: int, instead: str) -> str | None:
     return f"is not an ordinary file; {instead}"  # pragma: no cover - every type is listed
 
 
-def _os_reason(exc: OSError, doing: str) -> str:
-    what = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
-    hint = {errno.EACCES: "check the file's permissions (or copy it somewhere you can read)",
-            errno.EPERM: "check the file's permissions (or copy it somewhere you can read)",
-            errno.EIO: "the disk or network share failed: copy the file again",
-            errno.ELOOP: "a symbolic link that points to itself: replace it with the file"}.get(
-        exc.errno or 0, "check the file and copy it again")
-    return f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; {hint}"
-
-
 def _too_big(size: int, max_bytes: int) -> str:
     return (f"is {size:,} bytes; at most {max_bytes:,} bytes are read (is this the right file?)")
 
@@ -144,7 +134,7 @@ def read_file_bytes(path: Path, *, instead: str = SAVE_AS_CSV_FILE,
             return None, f"is a symbolic link to {os.readlink(path)!r}, which does not exist; {instead}"
         return None, f"does not exist; {instead}"
     except OSError as exc:
-        return None, _os_reason(exc, "opened")
+        return None, cannot_read(exc, "opened")
     why = _not_regular(st.st_mode, instead)
     if why:
         return None, why
@@ -154,7 +144,7 @@ def read_file_bytes(path: Path, *, instead: str = SAVE_AS_CSV_FILE,
         # Non-blocking: a FIFO swapped in after the check above still cannot block the open.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        return None, _os_reason(exc, "opened")
+        return None, cannot_read(exc, "opened")
     try:
         with os.fdopen(fd, "rb") as fh:
             why = _not_regular(os.fstat(fh.fileno()).st_mode, instead)
@@ -167,7 +157,7 @@ def read_file_bytes(path: Path, *, instead: str = SAVE_AS_CSV_FILE,
                 return None, _too_big(os.fstat(fh.fileno()).st_size, max_bytes)
             return data, None
     except OSError as exc:
-        return None, _os_reason(exc, "read")
+        return None, cannot_read(exc, "read")
 
 
 @dataclass

@@ -27,14 +27,16 @@ import hashlib
 import multiprocessing as mp
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from .._forked import start_forked_child
+from .._oserror import naming
 from ..io.validate import Dataset
 from ..model import Kind, RelationType
 
@@ -132,12 +134,18 @@ def _typed(values: pd.Series) -> tuple[str, list[str], bool]:
     return suffix, cells, False
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write a small file; an error names it (a failed ``write`` names no file)."""
+    with naming(path):
+        path.write_text(text, encoding="utf-8")
+
+
 def _write_header(path: Path, header: list[str]) -> None:
-    path.write_text(",".join(header) + "\n", encoding="utf-8")
+    _write_text(path, ",".join(header) + "\n")
 
 
 def _write_rows(path: Path, cells: list[list[str]]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with naming(path), open(path, "w", encoding="utf-8", newline="") as fh:
         n = len(cells[0]) if cells else 0
         step = 200_000
         for i in range(0, n, step):
@@ -189,23 +197,37 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
         return [job() for job in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -sizes[i])  # largest first: the workers end together
     _JOBS[:] = jobs
+    # The workers start as side processes do (they ignore Ctrl-C, die with this process): a
+    # failed or interrupted export ends them at once rather than wait for every queued file.
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=start_forked_child,
+                               initargs=(os.getpid(),))
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            futures = {i: pool.submit(_run_job, i) for i in order}
-            meanwhile()
-            return [futures[i].result() for i in range(len(jobs))]
+        futures = {i: pool.submit(_run_job, i) for i in order}
+        meanwhile()
+        return [futures[i].result() for i in range(len(jobs))]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in list((getattr(pool, "_processes", None) or {}).values()):
+            worker.kill()
+        raise
     finally:
+        pool.shutdown(wait=True)
         _JOBS.clear()
 
 
-def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int | None = None,
-                       parallel_min_cells: int | None = None) -> ImportFiles:
+def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | Path | None = None,
+                       part_rows: int | None = None, parallel_min_cells: int | None = None) -> ImportFiles:
     """Write *dataset* as input files for ``neo4j-admin database import full``.
 
     Parameters
     ----------
     dataset : a validated :class:`~channelgraph.io.Dataset`.
-    folder : where to write (created); files of an earlier export there are replaced.
+    folder : where to write (created); best a new or empty folder (``export-neo4j`` writes
+        into a fresh staging folder and swaps it in). Files of the same names are replaced;
+        no other file is touched.
+    named_as : where the files will be read from, when that is not *folder*: ``import.args``
+        and the result name the files there (``export-neo4j``: the final folder, not the
+        staging folder the files are written into). Default *folder*.
     part_rows : rows per part file (default :data:`PART_ROWS`): big tables are split so
         that the worker processes share them evenly.
     parallel_min_cells : from this many cells on (default :data:`PARALLEL_MIN_CELLS`) the
@@ -224,13 +246,17 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int |
     >>> files.args_file.name  # doctest: +SKIP
     'import.args'
     """
-    from .neo4j import (DATASET_ID, _ENTITY_RENAME, _FACILITY_RENAME, _RELATION_RENAME,
-                        _SCHEME_RENAME)
+    from .neo4j import (
+        _ENTITY_RENAME,
+        _FACILITY_RENAME,
+        _RELATION_RENAME,
+        _SCHEME_RENAME,
+        DATASET_ID,
+    )
 
-    out = Path(folder).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    for old in list(out.glob("nodes_*.csv")) + list(out.glob("rel_*.csv")):
-        old.unlink()
+    written = Path(folder).resolve()
+    written.mkdir(parents=True, exist_ok=True)
+    out = Path(named_as).resolve() if named_as is not None else written
     files = ImportFiles(out, out / ARGS_FILE)
     # Jobs write one file each (a header, or a part of a table's rows) and say whether it
     # holds a line break; they run in parallel below. args: the importer's options.
@@ -241,12 +267,13 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int |
         """Queue one file group: a header file, then the rows in parts that the workers share."""
         parts = max(1, min(n_rows // (part_rows or PART_ROWS), 64)) if "," not in str(out) else 1
         bounds = np.linspace(0, n_rows, parts + 1).astype(int).tolist()
-        names = [out / f"{stem}.header.csv"] + [out / f"{stem}.part{k}.csv" for k in range(parts)]
-        jobs.append((lambda: _write_header(names[0], header_of()) or False, 1))
+        names = [f"{stem}.header.csv"] + [f"{stem}.part{k}.csv" for k in range(parts)]
+        jobs.append((lambda: _write_header(written / names[0], header_of()) or False, 1))
         for k in range(parts):
             lo, hi = bounds[k], bounds[k + 1]
-            jobs.append((lambda path=names[k + 1], lo=lo, hi=hi: write_rows(path, lo, hi), (hi - lo) * n_columns))
-        args.append(f"{option}=" + ",".join(str(n) for n in names))
+            jobs.append((lambda path=written / names[k + 1], lo=lo, hi=hi: write_rows(path, lo, hi),
+                         (hi - lo) * n_columns))
+        args.append(f"{option}=" + ",".join(str(out / n) for n in names))
 
     def node_file(label: str, labels: str, part: pd.DataFrame, rename: dict, id_column: str, space: str) -> None:
         def header() -> list[str]:
@@ -313,14 +340,14 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, part_rows: int |
     multiline = _run_jobs([write for write, _ in jobs], [size for _, size in jobs],
                           lambda: setattr(files, "fingerprint", dataset_fingerprint(dataset)),
                           PARALLEL_MIN_CELLS if parallel_min_cells is None else parallel_min_cells)
-    (out / "nodes_Dataset.csv").write_text(f'id:ID(Dataset),import_fingerprint\n"{DATASET_ID}","{files.fingerprint}"\n',
-                                           encoding="utf-8")
+    _write_text(written / "nodes_Dataset.csv",
+                f'id:ID(Dataset),import_fingerprint\n"{DATASET_ID}","{files.fingerprint}"\n')
     args.append(f"--nodes=Dataset={out / 'nodes_Dataset.csv'}")
     files.nodes["Dataset"] = 1
 
     if any(multiline):
         args.append("--multiline-fields=true")
     # picocli's argument file: one argument a line, quoted so that paths may hold spaces.
-    files.args_file.write_text("".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"\n' for a in args),
-                               encoding="utf-8")
+    _write_text(written / ARGS_FILE, "".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"\n'
+                                             for a in args))
     return files
