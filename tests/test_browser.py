@@ -140,7 +140,7 @@ class Browser:
             if msg is not None and "method" in msg:
                 self.events.append(msg)
 
-    def new_page(self) -> "Page":
+    def new_page(self) -> Page:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         page = Page(self, session)

@@ -58,9 +58,9 @@ def reference_caps_tables(graph, dataset, policy: Policy | None = None, risk=Non
     cust_nn: dict[str, int] = {}
     scheme_cust: dict[str, dict[str, int]] = {}
     scheme_fac: dict[str, int] = {}
-    for cu, o, s, st in zip(cust_ids, outs, sids, stats):
+    for cu, o, s, status in zip(cust_ids, outs, sids, stats):
         cust_total[cu] = cust_total.get(cu, 0) + o
-        if st in _NON_NORMAL:
+        if status in _NON_NORMAL:
             cust_nn[cu] = cust_nn.get(cu, 0) + o
         if s:
             d = scheme_cust.setdefault(s, {})

@@ -337,9 +337,9 @@ def test_one_group_breaches_the_group_limit(data):
     g.add_nodes_from(data.kind)
     for r in data.relations:
         t = r["type"]
-        if (t == "CONTROLS" and float(r["share"]) > 0.5
-                or t == "GUARANTEES" and parse_yuan(r["amount"]) * 2 >= parse_yuan(data.ent[r["src"]]["net_assets"])
-                or t == "SUPPLIES" and r["share"] and float(r["share"]) >= 0.5
+        if ((t == "CONTROLS" and float(r["share"]) > 0.5)
+                or (t == "GUARANTEES" and parse_yuan(r["amount"]) * 2 >= parse_yuan(data.ent[r["src"]]["net_assets"]))
+                or (t == "SUPPLIES" and r["share"] and float(r["share"]) >= 0.5)
                 or t == "FAMILY"):
             g.add_edge(r["src"], r["dst"])
     exposure = collections.Counter()

@@ -145,7 +145,7 @@ def test_vectorised_texts_match_scalar_ones():
     assert percent_floors([1, -1], [0, 3]) == [percent_floor(1, 0), percent_floor(-1, 3)]
     assert yuan_human_texts(parts[:500]) == [format_yuan_human(a) for a in parts[:500]]
     shares = np.asarray([0.5, np.nan, 0.25, 0.5, -0.0, 0.0, np.nan])
-    fmt = lambda x: f"{x:.6f}" if x == x else ""  # noqa: E731
+    fmt = lambda x: f"{x:.6f}" if x == x else ""
     assert texts_by_value(shares, fmt) == [fmt(x) for x in shares.tolist()]
 
 

@@ -729,7 +729,7 @@ def test_network_data_is_what_pyvis_assembles(hostile):
 
     view = ego_view(hostile, "E1", hops=2, lang="en")
     for mask in (True, False):
-        m = (lambda v: maybe_mask(v, mask))  # noqa: E731
+        m = (lambda v, mask=mask: maybe_mask(v, mask))
         net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", bgcolor="#ffffff")
         index = {}
         for i, v in enumerate(view.nodes):

@@ -32,6 +32,7 @@ held as integer arrays, names are drawn while streaming rows to the files.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import random
 from array import array
@@ -268,7 +269,7 @@ class _World:
         """A key person refers k members of her channel: 80% customers, the rest prospects (leads)."""
         cand = members[(members != who) & ~self.referred[members]]
         cand = np.concatenate([cand[self.is_cust[cand]], cand[~self.is_cust[cand]]])
-        n_c = int(round(k * 0.8))
+        n_c = int(round(k * 0.8))  # noqa: RUF046 - k may be a NumPy integer
         pick = np.concatenate([cand[:n_c], cand[max(n_c, len(cand) - (k - n_c)):]])
         self.refer(who, pick[:k])
 
@@ -437,10 +438,8 @@ class _World:
     def control(self) -> None:
         rng, Np, P = self.rng, self.Np, self.P
         ctl = self.rel(RelationType.CONTROLS)
-        key = 0
-        for g in self.groups:
+        for key, g in enumerate(self.groups, 1):
             boss, firms = g["boss"], g["firms"]
-            key += 1
             self.ekey[np.array(firms) - Np] = key
             self.prole[boss] = 1
             self.na[boss] = max(int(self.na[boss]), 20_000_000 * 100)
@@ -886,7 +885,7 @@ class _World:
         s = self.sourced >= 0
         src_kind[s] = np.where(self.is_broker[self.sourced[s] - self.i0], 0, 1)
         has = {}
-        u = lambda n: rng.random(n)  # noqa: E731
+        u = rng.random
         pr = self.prole[pc]
         has[MORT] = pc[(src_kind[pc] == 0) | ((u(len(pc)) < 0.09) & (self.birth[pc] <= 1995))]
         has[CONS] = pc[(src_kind[pc] == 1) | (u(len(pc)) < 0.07)]
@@ -1103,7 +1102,7 @@ class _World:
                     add(x, y, 0.7)
                 self.circles.append(nodes)
             elif kind == "chain":
-                for x, y in zip(nodes, nodes[1:]):
+                for x, y in itertools.pairwise(nodes):
                     add(x, y, 0.7)
             elif kind == "cross":
                 for y in nodes[1:]:

@@ -143,10 +143,10 @@ def _csv_column(series: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(dtype) and not series.isna().any():
         return series.astype(str)
     if pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.Float64Dtype):
-        return pd.Series(["" if x != x else repr(x) for x in series.tolist()], dtype=object)  # noqa: PLR0124 - NaN
+        return pd.Series(["" if x != x else repr(x) for x in series.tolist()], dtype=object)
     values = series.tolist()
     if pd.api.types.infer_dtype(values, skipna=True) == "string":
-        text = pd.Series(["" if v is None or v != v else v for v in values], dtype=object)  # noqa: PLR0124 - NaN
+        text = pd.Series(["" if v is None or v != v else v for v in values], dtype=object)
     else:
         text = pd.Series([_csv_text(v) for v in values], dtype=object)
     first = text.str[:1]
@@ -377,7 +377,7 @@ def _output_columns(df: pd.DataFrame) -> list[_OutputColumn]:
 def _classify(name: str, series: pd.Series) -> _OutputColumn:
     dtype = series.dtype
     is_numpy = isinstance(dtype, np.dtype)
-    if pd.api.types.is_bool_dtype(dtype) and dtype != object:
+    if pd.api.types.is_bool_dtype(dtype) and dtype != object:  # noqa: E721 - dtype equality, not a type test
         missing = None if is_numpy else np.asarray(series.isna())
         values = series.to_numpy(dtype=bool, na_value=False)
         return _OutputColumn(name, "bool", values, missing if missing is not None and missing.any() else None)
@@ -393,7 +393,7 @@ def _classify(name: str, series: pd.Series) -> _OutputColumn:
         return _OutputColumn(name, "float", values, None, distinct)
     if isinstance(dtype, pd.StringDtype):
         return _OutputColumn(name, "text", series.to_numpy(dtype=object))
-    if dtype == object:
+    if dtype == object:  # noqa: E721 - dtype equality, not a type test
         values = series.to_numpy()
         inferred = pd.api.types.infer_dtype(values, skipna=True)
         if inferred == "string":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from typing import Callable
+from collections.abc import Callable
 
 
 def start(view, tasks: list[tuple[tuple, Callable, tuple]]) -> None:
@@ -44,7 +44,7 @@ def run(todo: list) -> None:
     for fut, fn, args in todo:
         try:
             fut.set_result(fn(*args))
-        except BaseException as exc:  # handed to whoever asks for the result
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
             fut.set_exception(exc)
 
 

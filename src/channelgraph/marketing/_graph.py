@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -179,7 +179,7 @@ def view_in_background(dataset, type_weights: dict, tasks_of: Callable[[Marketin
         try:
             view = _view_of_facts(f, type_weights)
             todo = background.plan(view, tasks_of(view))  # registered before anyone sees the view
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - re-raised to every waiter through the future
             del f.memo[key]
             fut.set_exception(exc)
             return

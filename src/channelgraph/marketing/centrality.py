@@ -193,7 +193,7 @@ def betweenness(adjacency: sp.csr_matrix, samples: int, seed: int,
         if method == "sampled":
             scale *= n / len(sources)
         bc *= scale
-    return bc, {"method": method, "sources": int(len(sources)), "nodes": int(n), "seed": int(seed)}
+    return bc, {"method": method, "sources": len(sources), "nodes": int(n), "seed": int(seed)}
 
 
 #: Sources are split into this many fixed chunks, each summed on its own thread …

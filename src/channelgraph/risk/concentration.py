@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..model import Kind, RelationType
 from ..policy import Policy
-from ._facts import Facts, facts_of, gc_paused, kind_in, ratio_text, unique_ints
+from ._facts import Facts, facts_of, kind_in, ratio_text, unique_ints
 
 #: Top-N used for the top-N share.
 TOP_N = 10
@@ -158,7 +158,7 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
         if got != total:
             raise RuntimeError(f"concentration by {dim} does not reconcile: {got} ≠ {total} fen")
         bvals = [r["exposure_fen"] for r in brows]
-        rows.append({"dimension": dim, "bucket": "*", "bucket_name": "", "customers": int(len(unique_ints(cust))),
+        rows.append({"dimension": dim, "bucket": "*", "bucket_name": "", "customers": len(unique_ints(cust)),
                      "exposure_fen": total, "share_of_total": ratio_text(total, total), "hhi": _hhi(bvals),
                      "top_n": min(top_n, len(brows)),
                      "top_n_share": ratio_text(sum(bvals[:top_n]), total),

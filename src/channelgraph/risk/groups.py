@@ -50,7 +50,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..model import RelationType, format_yuan_human, fraction_of
+from ..model import RelationType, fraction_of
 from ..policy import Policy
 from ._facts import (Facts, decimal_percent, facts_of, gc_paused, percent_floors, ratio_pairs, ratio_texts,
                      share_percents, texts_by_value, yuan_human_texts)

@@ -39,6 +39,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -140,7 +142,7 @@ def guarantee_patterns(graph, dataset, policy: Policy | None = None) -> pd.DataF
         n_ends = np.searchsorted(comp, big, side="right")
         e_starts = np.searchsorted(e_comp, big)
         e_ends = np.searchsorted(e_comp, big, side="right")
-        for c, na, nb, ea, eb in zip(big.tolist(), n_starts.tolist(), n_ends.tolist(),
+        for _c, na, nb, ea, eb in zip(big.tolist(), n_starts.tolist(), n_ends.tolist(),
                                      e_starts.tolist(), e_ends.tolist()):
             members = node_idx[na:nb].tolist()  # ascending index = ascending id
             block = f"B-{ids[members[0]]}"
@@ -404,7 +406,7 @@ def _chains(f: Facts, net: GuaranteeNetwork, min_len: int, ids: list[str]) -> li
             ms = scc_members(c)
             members.extend(ms)
             parts.append(ids[ms[0]] if len(ms) == 1 else "{" + ",".join(ids[m] for m in ms) + "}")
-        guaranteed = sum(cond_amount.get(a * ns + b, 0) for a, b in zip(path_scc, path_scc[1:]))
+        guaranteed = sum(cond_amount.get(a * ns + b, 0) for a, b in itertools.pairwise(path_scc))
         rows.append((f"chain:{ids[members[0]]}>{ids[members[-1]]}", members, " → ".join(parts), guaranteed,
                      f"longest guarantee path of {len(path_scc)} links"))
     return rows

@@ -291,7 +291,7 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     top_name, top_exp = _top_industry(f, us, uc, uo)
 
     # rows in the final order: dependent exposure desc, then source id (= index order)
-    I = src_idx[np.argsort(-dep_exp[src_idx], kind="stable")]
+    I = src_idx[np.argsort(-dep_exp[src_idx], kind="stable")]  # noqa: E741 - the row order, used as an index
     total = f.total_outstanding
     na, qa = BUSINESS_NOT_REAL_SHARE.as_integer_ratio()
     ni, qi = SAME_FACTOR_INDUSTRY_SHARE.as_integer_ratio()

@@ -475,7 +475,7 @@ class Findings:
         flags = (~self.breach[p]).astype(np.int64) << 2 | (~self.large[p]).astype(np.int64) << 1 \
             | (~self.in_pattern[p]).astype(np.int64)
         rank = self.hub_rank[p]
-        if len(p) and 0 <= rank.min() and rank.max() < 1 << 58:  # flags and hub rank in one key
+        if len(p) and rank.min() >= 0 and rank.max() < 1 << 58:  # flags and hub rank in one key
             return self.book.id_rank[p], -self.book.outstanding[p], flags << 58 | rank
         return self.book.id_rank[p], -self.book.outstanding[p], rank, flags
 

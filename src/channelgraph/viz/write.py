@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .._forked import SideProcesses
 from .._runtime import gc_paused
