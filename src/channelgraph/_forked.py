@@ -214,6 +214,7 @@ class Job:
         self.outcome = ("error", SideProcessError("a side process was ended: the run was interrupted"), "")
 
     def _collect(self) -> tuple:
+        assert self.fd is not None and self.pid is not None  # only a forked job has no outcome yet
         fh, self.fd = os.fdopen(self.fd, "rb"), None  # closed here, whatever happens
         with fh:
             data = fh.read()

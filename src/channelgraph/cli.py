@@ -82,7 +82,7 @@ def _problems_report(exc: DatasetError, max_errors: int) -> None:
         err.print(f"  … and {n - len(shown)} more (use --max-errors 0 to show all)")
 
 
-def _load(data: str, encoding: str | None, policy: str | None, max_errors: int = 50):
+def _load(data: str, encoding: str | None, policy: str | Policy | None, max_errors: int = 50):
     try:
         return load_dataset(data, encoding=encoding, policy=policy)
     except DatasetError as exc:

@@ -363,7 +363,7 @@ class _World:
         return -1
 
     def planted_firms(self, k: int) -> list[int]:
-        out = []
+        out: list[int] = []
         while len(out) < k and self._ce < len(self.cust_ents) - max(2, len(self.cust_ents) // 3):
             e = int(self.cust_ents[self._ce])
             self._ce += 1
@@ -697,7 +697,7 @@ class _World:
                                                     & (self.birth >= 1972) & (self.birth <= 2000)))
         sp = 0
         staff_of: list[np.ndarray] = []
-        used_names = set()
+        used_names: set[str] = set()
         for i in range(nI):
             g = self.i0 + i
             r = 0 if i < 2 else int(rng.choice(len(_REGIONS), p=np.array([x[3] for x in _REGIONS]) / 100))
@@ -1074,7 +1074,8 @@ class _World:
         eb = np.flatnonzero((lim_of[Np:] > 0) & ~self.reserved[Np:]) + Np
         eb = eb[np.lexsort((rng.random(len(eb)), self.industry[eb], self.region[eb]))]
         budget = min(len(eb), max(int(len(eb) * 0.5), 26))  # room for every pattern at least once
-        pos, used = 0, []
+        pos = 0
+        used: list[int] = []
         forced = ["mutual", "circle", "chain", "cross", "focus", "joint", "circle"]
         kinds = ["mutual", "circle", "chain", "cross", "focus", "joint"]
         kp = np.array([0.24, 0.16, 0.2, 0.14, 0.14, 0.12])

@@ -299,12 +299,16 @@ def since_problem(text: str) -> str | None:
     m = _SINCE_RE.match(s)
     if not m:
         return "not a date: write YYYY-MM-DD (or YYYY-MM, YYYY when only the month or year is known)"
-    year, month, day = (int(g) if g else None for g in m.groups())
+    year_s, month_s, day_s = m.groups()
+    year = int(year_s)  # the pattern always has a year
+    month = int(month_s) if month_s else None
+    day = int(day_s) if day_s else None
     if not SINCE_YEARS[0] <= year <= SINCE_YEARS[1]:
         return f"year {year} outside {SINCE_YEARS[0]}–{SINCE_YEARS[1]} (a typo?)"
     if month is not None and not 1 <= month <= 12:
         return f"not a calendar date (no month {month})"
     if day is not None:
+        assert month is not None  # the pattern has a day only after a month
         try:
             _dt.date(year, month, day)
         except ValueError:

@@ -647,6 +647,7 @@ def _read_policy_text(path: Path) -> str:
     data, why = read_file_bytes(path, instead="give a policy.toml text file (or none, for the defaults)",
                                 max_bytes=MAX_POLICY_BYTES)
     if data is None:
+        assert why is not None  # read_file_bytes says why it read nothing
         raise PolicyError([PolicyProblem(str(path), None, why)])
     try:
         return data.decode("utf-8-sig")

@@ -335,6 +335,7 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
     enc = normalise_encoding(encoding) if encoding else None
     data, why = read_file_bytes(path)
     if data is None:
+        assert why is not None  # read_file_bytes says why it read nothing
         table.problems.append(Problem(file, None, None, None, why))
         return table
     why = _wide_encoding(data)
@@ -400,7 +401,7 @@ def _cr_only_as_lf(data: bytes, start: int) -> bytes:
 def _skip_blank_lines(data: bytes, start: int, table: RawTable) -> int:
     """Where the header starts: after any blank lines before it (``table.header_line`` is set
     to its editor line, so that every line number stays the one an editor shows)."""
-    blank_to = _LEADING_SPACE.match(data, start).end()
+    blank_to = _LEADING_SPACE.match(data, start).end()  # type: ignore[union-attr]  # matches ""
     last_break = max(data.rfind(b"\n", start, blank_to), data.rfind(b"\r", start, blank_to))
     if last_break < 0:
         return start
@@ -438,7 +439,7 @@ def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
 
 def _is_blank(data: bytes, start: int) -> bool:
     """Whether the text is only whitespace (as ``str.strip`` sees it), without decoding all of it."""
-    first = _LEADING_SPACE.match(data, start).end()
+    first = _LEADING_SPACE.match(data, start).end()  # type: ignore[union-attr]  # matches ""
     if first == len(data):
         return True
     if data[first] < 0x80:
@@ -695,7 +696,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     return True
 
 
-def _parse_columns(source: bytes, width: int) -> list[np.ndarray] | None:
+def _parse_columns(source: bytes | memoryview, width: int) -> list[np.ndarray] | None:
     """Parse well-formed UTF-8 CSV (header first) into *width* object arrays of ``str``.
 
     Uses Arrow's multi-threaded CSV reader when pyarrow is installed (about 2.5× less CPU

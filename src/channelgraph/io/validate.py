@@ -222,7 +222,7 @@ class _Ids:
     def __init__(self, values: np.ndarray, ascii: np.ndarray | None):
         self.values = values
         self.ascii = ascii
-        self._keys = None
+        self._keys: np.ndarray | None = None
 
     @classmethod
     def of(cls, values: np.ndarray) -> _Ids:
@@ -608,7 +608,8 @@ class _Checker:
     def _characters(self, name: str, rows: np.ndarray, values: np.ndarray, pattern: re.Pattern, what: str) -> None:
         """Report the cells at *rows* that hold a character of *pattern*, naming the first one."""
         self.refused[name] = rows
-        reasons = [f"contains {_describe(pattern.search(v).group())}: {what}" for v in values[rows].tolist()]
+        reasons = [f"contains {_describe(pattern.search(v).group())}: {what}"  # type: ignore[union-attr]  # rows match
+                   for v in values[rows].tolist()]
         self.report(rows, name, values, reasons)
 
     def text(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> np.ndarray:
@@ -645,6 +646,7 @@ class _Checker:
             raw = out[few.codes]
         bad = np.array([pattern is not None and pattern.search(u) is not None for u in out.tolist()], dtype=bool)
         if bad.any():
+            assert pattern is not None  # nothing is bad without a pattern
             what = ("an id must be visible characters only; retype it" if pattern is _BAD_ID
                     else "the value is one line of visible text; retype it without the control character")
             self._characters(name, np.flatnonzero(bad[few.codes]), raw, pattern, what)
@@ -732,7 +734,7 @@ class _Checker:
         reasons = [reason] * len(rows)
         odd = [k for k, v in enumerate(values[rows].tolist()) if not v.isascii()]
         if odd:
-            spelled = {}
+            spelled: dict[str, str] = {}
             for v in known().tolist():
                 if not v.isascii():
                     spelled.setdefault(unicodedata.normalize("NFC", v), v)
@@ -1019,8 +1021,8 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
                 problems.append(Problem(name, None, None, None, f"is missing from {folder}"))
             raw[key] = None
             continue
-        raw[key] = read_csv_table(f, encoding)
-        problems.extend(raw[key].problems)
+        raw[key] = table = read_csv_table(f, encoding)
+        problems.extend(table.problems)
 
     ent_df = rel_df = exp_df = None
     if raw["entities"] is not None and raw["entities"].header:

@@ -40,11 +40,13 @@ import os
 import queue
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from itertools import chain, compress, repeat
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -228,12 +230,25 @@ _BOOL_TEXT = np.array(["false", "true"], dtype=object)
 _QUOTES = ('"', '"')
 _UTF8_BOM = "\ufeff".encode("utf-8")
 
+
+class _Layout(TypedDict):
+    """How JSON records are laid out: pretty for small tables, compact for large ones."""
+
+    record_open: str
+    item_sep: str
+    record_close: str
+    record_sep: str
+    open: str
+    close: str
+    nested: str | None
+
+
 # pretty-printed records: "[\n  {\n    "key": value,\n    …\n  },\n  {…}\n]"; a nested
 # array or object is indented two levels (four spaces) deeper than the top level
-_PRETTY = {"record_open": "  {\n    ", "item_sep": ",\n    ", "record_close": "\n  }",
-           "record_sep": ",\n", "open": "[\n", "close": "\n]", "nested": "\n    "}
-_COMPACT = {"record_open": "{", "item_sep": ", ", "record_close": "}",
-            "record_sep": ", ", "open": "[", "close": "]", "nested": None}
+_PRETTY: _Layout = {"record_open": "  {\n    ", "item_sep": ",\n    ", "record_close": "\n  }",
+                    "record_sep": ",\n", "open": "[\n", "close": "\n]", "nested": "\n    "}
+_COMPACT: _Layout = {"record_open": "{", "item_sep": ", ", "record_close": "}",
+                     "record_sep": ", ", "open": "[", "close": "]", "nested": None}
 
 
 @dataclass(frozen=True)
@@ -249,7 +264,7 @@ class _OutputColumn:
 
     name: str
     kind: str
-    values: object  # np.ndarray, or a list for ``list``/``any``
+    values: Any  # np.ndarray, or a list for ``list``/``any``
     missing: np.ndarray | None = None
     distinct: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -475,10 +490,13 @@ def _csv_safe(texts: list[str], scan: _Scan, units: list[str]) -> list[str]:
     anything changes): a quote or an apostrophe is one unit, and a ``"`` unit is always
     a ``"`` character.
     """
+    risky: Iterable[int]
+    quote: Iterable[int]
     if scan.control:  # rare: look at every cell
         risky = compress(range(len(texts)), map(str.startswith, texts, repeat(_FORMULA_START)))
         quote = compress(range(len(texts)), map(_NEEDS_QUOTES, texts))
     else:
+        assert scan.starts is not None  # known when no cell holds a control character
         first = scan.codes[scan.starts]
         risky = np.flatnonzero((first == 61) | (first == 43) | (first == 45) | (first == 64)).tolist()  # = + - @
         quote = ()
@@ -498,7 +516,7 @@ def _csv_safe(texts: list[str], scan: _Scan, units: list[str]) -> list[str]:
     return out
 
 
-def _json_value_text(v, layout: dict) -> str:
+def _json_value_text(v, layout: _Layout) -> str:
     """One cell's JSON text, as the whole-document encoder would write it at record level."""
     text = json.dumps(_cell(v), ensure_ascii=False, default=_json_default,
                       indent=None if layout["nested"] is None else 2)
@@ -515,7 +533,7 @@ def _float_bits(values: np.ndarray) -> np.ndarray | None:
     return values.view(f"i{values.itemsize}") if values.itemsize in (2, 4, 8) else None
 
 
-def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
+def _block_cells(col: _OutputColumn, a: int, b: int, layout: _Layout) -> _Cells:
     """Rows ``a:b`` of *col* as CSV and JSON text, in UTF-8 units."""
     kind = col.kind
     missing = None if col.missing is None else col.missing[a:b]
@@ -578,7 +596,7 @@ def _block_cells(col: _OutputColumn, a: int, b: int, layout: dict) -> _Cells:
                   _utf8_units([_json_value_text(v, layout) for v in values], may_hold_nul=False))
 
 
-def _json_string_lists(rows: list, scan: _Scan, layout: dict) -> tuple[list[str], tuple[str, str]]:
+def _json_string_lists(rows: list, scan: _Scan, layout: _Layout) -> tuple[list[str], tuple[str, str]]:
     """JSON arrays of strings laid out as the whole-document encoder would: the values and their wrap.
 
     *scan* is the scan of the rows joined with ``;`` (the elements hold what their join
@@ -617,7 +635,7 @@ def _csv_block(cells: list[_Cells]) -> str:
     return "".join(parts)
 
 
-def _json_block(names: list[str], cells: list[_Cells], layout: dict, first: bool) -> str:
+def _json_block(names: list[str], cells: list[_Cells], layout: _Layout, first: bool) -> str:
     """The records of one block, separated (and preceded, unless *first*) by the record separator.
 
     *cells* are in UTF-8 units, and so is the result. The block is one ``str.join`` over
@@ -712,7 +730,7 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
     for p in targets:
         p.parent.mkdir(parents=True, exist_ok=True)
     partial = {p: temporary_name(p) for p in targets}  # unique to this run and process
-    handles = {}
+    handles: dict[Path | None, _Named] = {}
     try:
         for p in targets:
             handles[p] = _Named(_QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS

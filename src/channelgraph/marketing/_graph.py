@@ -90,6 +90,7 @@ class MarketingGraph:
         return pos
 
     def degree(self) -> np.ndarray:
+        assert self.adjacency is not None  # every built view has one
         return np.diff(self.adjacency.indptr).astype(np.int64)
 
 
@@ -103,6 +104,7 @@ def build_view(graph: nx.MultiDiGraph | None, type_weights: dict, dataset=None) 
     """
     if dataset is not None:
         return _view_from_facts(dataset, type_weights)
+    assert graph is not None  # without a dataset, the view is built from the graph
     ids = np.array(sorted(graph.nodes), dtype=object)
     n = len(ids)
     kind = np.empty(n, dtype=object)

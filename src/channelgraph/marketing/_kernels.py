@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def _compiled(fn):
     """*fn* compiled by numba at its first call (numba itself is imported only then: it takes
     a second to import); plain Python where numba is missing. ``.py_func`` is *fn* itself."""
     lock = threading.Lock()
-    done = []
+    done: list[Callable] = []
 
     @functools.wraps(fn)
     def call(*args):
@@ -50,7 +51,7 @@ def _compiled(fn):
                         done.append(njit(cache=True, nogil=True)(fn))
         return done[0](*args)
 
-    call.py_func = fn
+    call.py_func = fn  # type: ignore[attr-defined]  # a function attribute, as on numba's dispatchers
     return call
 
 

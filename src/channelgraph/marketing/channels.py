@@ -158,7 +158,7 @@ def channel_profiles(graph, dataset, policy=None, risk=None, *,
     starts = np.searchsorted(pc, chs)
     ends = np.searchsorted(pc, chs, side="right")
 
-    schemes = {}
+    schemes: dict[str, list[str]] = {}
     sch = None if dataset is None else dataset.schemes
     if sch is not None and len(sch):
         for sid, cid in sorted(zip(sch["scheme_id"].tolist(), sch["channel_id"].tolist())):

@@ -73,6 +73,7 @@ def _louvain_matrix(W, seed: int) -> np.ndarray:
 
 
 def _louvain(v: MarketingGraph, nodes: np.ndarray, seed: int) -> np.ndarray:
+    assert v.weighted is not None  # every built view has one
     return _louvain_matrix(v.weighted[nodes][:, nodes], seed)
 
 
@@ -116,6 +117,7 @@ def community_labels(v: MarketingGraph, seed: int) -> tuple[np.ndarray, str]:
         sub = _louvain(v, tied, seed) if tied.size else np.zeros(0, dtype=np.int64)
     else:
         method = "multilevel"
+        assert v.weighted is not None  # every built view has one
         sub = _multilevel(v.weighted[tied][:, tied].tocsr(), seed)
     label = np.full(v.n, -1, dtype=np.int64)
     label[tied] = tied[sub]  # name each community by a member's global index

@@ -330,6 +330,7 @@ def _table(head: list[str], align: list[str], rows: list[list[str]]) -> str:
 def _list(lines: list[str], i: int, out: list[str]) -> int:
     """One list (bullets or numbers, nested by indentation); returns the next line index."""
     first = _BULLET.match(lines[i]) or _NUMBER.match(lines[i])
+    assert first is not None  # called only on a list line
     indent = len(first.group(1))
     ordered = bool(_NUMBER.match(lines[i])) and not _BULLET.match(lines[i])
     tag = "ol" if ordered else "ul"

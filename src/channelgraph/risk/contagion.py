@@ -125,8 +125,8 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
     new = np.asarray(sorted(pos.tolist()), dtype=np.int64)
     defaulted[new] = True
     cum_hit = 0
-    rounds = {c: [] for c in ROUND_COLUMNS}
-    calls = {c: [] for c in CALL_COLUMNS}
+    rounds: dict[str, list] = {c: [] for c in ROUND_COLUMNS}
+    calls: dict[str, list] = {c: [] for c in CALL_COLUMNS}
     r = 0
     while len(new):
         hit = int(f.outstanding[new].sum())

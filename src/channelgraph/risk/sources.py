@@ -179,8 +179,10 @@ def _pairs(f: Facts, policy: Policy, control=None, key=None) -> tuple[np.ndarray
     put(e.src[m], e.dst[m], "member")
     e = f.of(RelationType.SOURCED_VIA)
     put(e.dst, e.src, "sourced")
-    m = f.fac_channel >= 0
-    put(f.fac_channel[m], f.fac_customer[m], "sourced")
+    fac_channel, fac_customer = f.fac_channel, f.fac_customer
+    assert fac_channel is not None and fac_customer is not None  # facts_of sets the facilities
+    m = fac_channel >= 0
+    put(fac_channel[m], fac_customer[m], "sourced")
     key = key_persons(f) if key is None else key
     e = f.of(RelationType.REFERRED)
     m = is_channel[e.src] | key[e.src]

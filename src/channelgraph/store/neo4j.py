@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -164,7 +165,7 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
 def _meant_scheme(uri: str) -> str:
     """The scheme a URI without ``://`` was probably meant to have (``bolt:/…``, ``neo4j:…``,
     ``bolt+s//…``): the Neo4j scheme it starts with, else ``bolt``."""
-    start = re.match(r"[A-Za-z0-9+]*", uri).group(0).lower()
+    start = re.match(r"[A-Za-z0-9+]*", uri).group(0).lower()  # type: ignore[union-attr]  # matches ""
     return start if start in SCHEMES else "bolt"
 
 
@@ -598,7 +599,7 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
             raise Neo4jFailure(f"the dataset in Neo4j at {target.uri} was bulk-imported and not finished yet; "
                                "finish it first: channelgraph load DATA --neo4j URI (with the exported DATA)")
 
-        def read(name: str, row_of: Callable[[object], dict], **params) -> list:
+        def read(name: str, row_of: Callable[[Any], dict], **params) -> list:
             """The rows of a chunked read query, in load order (``_row``)."""
             chunks = session.execute_read(
                 lambda tx: [rec["rows"] for rec in tx.run(cypher(name), chunk=READ_CHUNK, **params)])

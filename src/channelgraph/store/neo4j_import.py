@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -263,16 +264,21 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
     jobs: list[tuple[Callable[[], bool], int]] = []
     args: list[str] = []
 
-    def add(stem: str, option: str, n_rows: int, n_columns: int, header_of, write_rows) -> None:
+    def add(stem: str, option: str, n_rows: int, n_columns: int, header_of: Callable[[], list[str]],
+            write_rows: Callable[[Path, int, int], bool]) -> None:
         """Queue one file group: a header file, then the rows in parts that the workers share."""
         parts = max(1, min(n_rows // (part_rows or PART_ROWS), 64)) if "," not in str(out) else 1
         bounds = np.linspace(0, n_rows, parts + 1).astype(int).tolist()
         names = [f"{stem}.header.csv"] + [f"{stem}.part{k}.csv" for k in range(parts)]
-        jobs.append((lambda: _write_header(written / names[0], header_of()) or False, 1))
+
+        def write_header() -> bool:
+            _write_header(written / names[0], header_of())
+            return False
+
+        jobs.append((write_header, 1))
         for k in range(parts):
             lo, hi = bounds[k], bounds[k + 1]
-            jobs.append((lambda path=written / names[k + 1], lo=lo, hi=hi: write_rows(path, lo, hi),
-                         (hi - lo) * n_columns))
+            jobs.append((partial(write_rows, written / names[k + 1], lo, hi), (hi - lo) * n_columns))
         args.append(f"{option}=" + ",".join(str(out / n) for n in names))
 
     def node_file(label: str, labels: str, part: pd.DataFrame, rename: dict, id_column: str, space: str) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from itertools import repeat
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -104,10 +105,13 @@ class IdIndex:
         self.ids = ids
         if text is None:  # ids of any type: pack them only when every one is a str
             text = all(isinstance(x, str) for x in ids.tolist())
-        self._index = self._w1 = None
-        self._dict = None
-        self._compiled = None  # the compiled look-up's table, False when there is none
-        self._w0 = None
+        # the packed ids' index and words: all three set, or all None
+        self._index: pd.Index | None = None
+        self._w1: np.ndarray | None = None
+        self._dict: dict | None = None
+        # the compiled look-up's table, False when there is none
+        self._compiled: np.ndarray | Literal[False] | None = None
+        self._w0: np.ndarray | None = None
         words = _words(ids) if text else None
         if words is not None and words[2].all():
             index = pd.Index(_key(words[0], words[1]))
@@ -117,7 +121,7 @@ class IdIndex:
     def words(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The ids as two 64-bit words of zero-padded ASCII each (None unless every id is
         packed so)."""
-        return None if self._w0 is None else (self._w0, self._w1)
+        return None if self._w0 is None or self._w1 is None else (self._w0, self._w1)
 
     def _by_dict(self, values) -> np.ndarray:
         if self._dict is None:
@@ -144,6 +148,7 @@ class IdIndex:
         if len(values) == 0:
             return np.zeros(0, dtype=np.int64)
         if self._index is not None and (text or all(isinstance(x, str) for x in values.tolist())):
+            assert self._w1 is not None  # packed together with the index
             values = values.astype(object, copy=False)
             words = _words(values)
             if words is None:  # some are not ASCII, so not among these ids
@@ -176,6 +181,7 @@ class IdIndex:
         None without numba."""
         if self._compiled is None:
             kernels = _lookup_kernels()
+            assert self._index is not None  # only packed ids are looked up by the compiled table
             keys = self._index.to_numpy(dtype=np.int64)
             size = 1 << max(4, (2 * len(keys)).bit_length())  # at most half full
             table = kernels.build_table(keys, size) if kernels is not None else None

@@ -109,9 +109,9 @@ class _Members:
 
     def __init__(self, cells: list):
         self.cells = cells
-        self._flat = None
-        self._lengths = None
-        self._parsed = None
+        self._flat: tuple[np.ndarray, np.ndarray] | None = None
+        self._lengths: np.ndarray | None = None
+        self._parsed: list[list[str]] | None = None
         #: every cell is a list of str (the usual case): rows need no parsing
         self._lists = set(map(type, cells)) <= {list}
 
@@ -538,7 +538,7 @@ def results_of(results) -> dict | None:
 MEMBER_TIES = {"MEMBER_OF": True, "TRADES_IN": True, "SOURCED_VIA": True, "EMPLOYS": False}
 
 
-def channel_order(results: dict | None, book) -> list[str]:
+def channel_order(results: dict | Findings | None, book) -> list[str]:
     """Channel ids, best first: the ``channels`` table's order when present, else by member count."""
     book = as_book(book)
     df = find_table(results_of(results), "channels")
