@@ -47,7 +47,7 @@ def _build_wheel(tmp: Path, env: dict) -> Path:
     """The wheel of the project, built from a copy of its packaging inputs."""
     src = tmp / "project"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
     for name in ("src", "cypher"):  # src/channelgraph/cypher is a relative symlink to ../../cypher: kept
         shutil.copytree(ROOT / name, src / name, symlinks=True,
