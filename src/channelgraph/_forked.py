@@ -4,7 +4,7 @@ Once the marketing room's background work has ended, ``analyze`` has single-thre
 left (the marketing room itself, the views, the report) and every room's tables to write: a
 forked copy of the process sees the tables as they are in memory (copy-on-write, nothing is
 pickled) and writes them on the other core while this process goes on; the views share their
-pages with another. At 100,000 customers that takes 1–2 s off a run.
+pages with another.
 
 A fork copies only the calling thread, so :class:`SideProcesses` forks only where that is
 safe and useful: on Linux, when no other Python thread runs (the marketing room's

@@ -14,9 +14,9 @@ def gc_paused(fn):
 
     The risk tables and the views hold millions of small lists and strings that all
     survive; each allocation burst makes the collector walk every tracked object again,
-    which cost more than building the tables (a 5× slowdown measured on a 1M-customer
-    bank). These functions create no reference cycles that matter, so pausing the
-    collector frees nothing later than otherwise.
+    which on a big book costs more than building the tables. These functions create no
+    reference cycles that matter, so pausing the collector frees nothing later than
+    otherwise.
     """
 
     @functools.wraps(fn)

@@ -1200,10 +1200,10 @@ def run() -> None:
     """The ``channelgraph`` command: :func:`main`, then a quick exit.
 
     When a command has finished, the interpreter has nothing left to do but free every
-    object of the run one by one — about a second for a 100,000-customer book and several
-    for a million — memory the operating system takes back at once anyway. So the command
-    flushes its output and ends the process directly with the command's exit code. Calling
-    :func:`main` (click's ``CliRunner``, the Python API) is unaffected. An exception that no
+    object of the run one by one — seconds on a big book — memory the operating system
+    takes back at once anyway. So the command flushes its output and ends the process
+    directly with the command's exit code. Calling :func:`main` (click's ``CliRunner``, the
+    Python API) is unaffected. An exception that no
     command turned into a message never ends in a traceback: :func:`_last_resort` prints one
     line and picks the exit code. The console script reaches this through :mod:`._entry`,
     which sets up Ctrl-C and the standard streams before this module is imported.

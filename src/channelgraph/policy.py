@@ -146,10 +146,9 @@ class Marketing:
     )
     #: Betweenness is exact up to 2,000 nodes (or this many, if larger); above, it is
     #: sampled from this many sources with ``seed`` and scaled by n/k (Brandes & Pich 2007).
-    #: Measured on a generated 100k-customer book (bench/betweenness_error.py): with 200
-    #: sources the top 100 hubs agree with a 20,000-source reference on 98.7 of 100 (500:
-    #: 99.3), while the betweenness of single top nodes is off by a median 40% (500: 24%).
-    #: Each source is one breadth-first search of the whole view (0.3 s on a 1M book).
+    #: Enough sources to rank the top hubs, not to quote one node's value (the error is
+    #: measured by bench/betweenness_error.py; figures in bench/NOTES.md). Each source is
+    #: one breadth-first search of the whole view.
     betweenness_samples: int = 200
     #: How many hubs the campaign seed list picks (lazy greedy over untapped prospects).
     campaign_k: int = 10

@@ -752,8 +752,8 @@ class _Checker:
 
 #: Text columns are pandas' ``str`` dtype held as Python strings, whether or not pyarrow is
 #: installed: pandas 3 would otherwise convert every cell into Arrow memory when pyarrow is
-#: present (about 12 CPU-s more for a million customers) and back again for every analysis
-#: that reads the column as Python strings.
+#: present (costly on a big book) and back again for every analysis that reads the column
+#: as Python strings.
 _TEXT = pd.StringDtype("python", na_value=np.nan)
 
 

@@ -667,9 +667,9 @@ class _QueuedFile:
     """A binary file whose writes happen on a thread of their own, in order.
 
     ``write`` queues the bytes (at most a few blocks are held) and returns; the thread
-    hands them to the operating system, which releases the GIL meanwhile — on a million-
-    customer book that is 2.7 GB the main thread does not wait for. ``close`` waits for
-    the queue to drain and raises any error the thread met (a full disk, say).
+    hands them to the operating system, which releases the GIL meanwhile — on a big book,
+    gigabytes the main thread does not wait for. ``close`` waits for the queue to drain and
+    raises any error the thread met (a full disk, say).
     """
 
     def __init__(self, path: Path):

@@ -106,8 +106,8 @@ def unsigned_csr(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, n
     Compiled code reading ``array[i]`` with a signed *i* it has loaded from memory (a node
     number, or a position counted from a loaded ``indptr``) must allow for a negative *i*
     counting from the end — Python's rule — with a test and a select on every such read;
-    with unsigned numbers there is none. On the million-node view that is about a fifth of
-    betweenness' time and a third of a sparse product's. The numbers are the same.
+    with unsigned numbers there is none: a sizeable share of the kernels' time on a big
+    view (figures in bench/NOTES.md). The numbers are the same.
     """
     n = len(indptr) - 1
     return (indptr.astype(np.uint64, copy=False),
@@ -140,10 +140,10 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
 
     The forward search keeps the ties of its shortest-path DAG as it finds them: a pushed
     level's ties under the node they were pushed from, a pulled level's under the node that
-    pulled them, each list ascending. The backward step then adds up only those ties — about
-    a third of all the ties of the visited nodes on the generated banks — instead of testing
-    every tie of every node. Each node's coefficient sum takes its terms in ascending order
-    of the node below, as a scan of its own sorted ties would.
+    pulled them, each list ascending. The backward step then adds up only those ties — a
+    fraction of all the ties of the visited nodes — instead of testing every tie of every
+    node. Each node's coefficient sum takes its terms in ascending order of the node below,
+    as a scan of its own sorted ties would.
     """
     n = indptr.size - 1
     m = indptr[n]

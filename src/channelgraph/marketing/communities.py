@@ -7,15 +7,13 @@ with networkx's ``louvain_communities`` on the weighted undirected view,
 (string hashing varies between processes; integer order does not), so the result does not
 depend on insertion order.
 
-Above that size networkx' pure-Python Louvain takes minutes (6 minutes at 155,000 nodes),
-so the same method runs compiled (``method = "multilevel"``, :mod:`~channelgraph.marketing._kernels`):
+Above that size networkx' pure-Python Louvain takes minutes, so the same method runs
+compiled (``method = "multilevel"``, :mod:`~channelgraph.marketing._kernels`):
 each level visits the nodes in a permutation drawn with ``numpy.random.default_rng(seed)``
 and moves each to the neighbouring community with the best modularity gain, revisiting only
 the neighbours of nodes that moved (the queue of Traag, Waltman & van Eck 2019, *From
 Louvain to Leiden*), then aggregates each community into one node, until no node moves.
-Measured on the generated sets (CPU seconds on a busy 2-core machine): 100,000 customers
-(155,000 nodes) about 1 s, modularity 0.649 (the vectorised semi-synchronous method used
-before: 0.649 in 11 s); 1,000,000 customers (1.56 million nodes) modularity 0.650.
+Its time and modularity on the generated books are in bench/NOTES.md.
 
 Nodes without ties form no community; communities smaller than
 :data:`MIN_COMMUNITY_SIZE` are not listed (the summary counts both).
@@ -33,8 +31,8 @@ from ._graph import MarketingGraph, rnd, view_for
 from ._kernels import aggregate_communities, louvain_moves, unsigned_csr
 from .hubs import hub_rank_score, rank_hubs
 
-#: Louvain (networkx) up to this many tied nodes (about 5 s at 8,000, 6 minutes at 155,000);
-#: the compiled Louvain above.
+#: Louvain (networkx) up to this many tied nodes (its pure-Python loop takes minutes on
+#: bigger books); the compiled Louvain above.
 LOUVAIN_MAX_NODES = 10_000
 #: Levels of the compiled Louvain at most (a guard: a level where no node moves ends it).
 MAX_LEVELS = 50

@@ -55,10 +55,8 @@ from ..model import Kind, RelationType
 from ..policy import Policy, PolicyError
 
 DATASET_ID = "channelgraph"
-#: Rows per UNWIND transaction. Measured creating the 155,531 entities of the 100k bank
-#: (Neo4j 5.26, 2-core machine): 500–2,000 rows per transaction cost the server 12–15
-#: CPU-s, 5,000 rows 17–19 s, 20,000 rows 20–21 s (bigger transaction states to build,
-#: sort and apply at commit).
+#: Rows per UNWIND transaction: bigger ones cost the server more CPU (bigger transaction
+#: states to build, sort and apply at commit); the measurement is in bench/NOTES.md.
 DEFAULT_BATCH = 2_000
 #: Rows per record when reading back: the Python driver pays per record, not per value.
 READ_CHUNK = 20_000

@@ -1,13 +1,12 @@
 """A first load of a big book into Neo4j through Neo4j's offline bulk importer.
 
 The Cypher loader (:func:`~channelgraph.store.neo4j.load_dataset_to_neo4j`) writes every
-row through a transaction; on a 2-core machine that is 5,000–20,000 relationships a second,
-whatever the batch size. For a first load of a whole book, Neo4j's own importer
-(``neo4j-admin database import full``) writes the store files directly, hundreds of
-thousands of relationships a second, into a stopped database. This module writes the
-importer's input: the same nodes, labels, relationships and properties (same names, same
-types, ``_row`` included) as the Cypher loader creates, so that read-back and every
-analysis give the same answers. The workflow is::
+row through a transaction, which is slow for a whole book whatever the batch size. For a
+first load of a whole book, Neo4j's own importer (``neo4j-admin database import full``)
+writes the store files directly, many times faster, into a stopped database. This module
+writes the importer's input: the same nodes, labels, relationships and properties (same
+names, same types, ``_row`` included) as the Cypher loader creates, so that read-back and
+every analysis give the same answers. The workflow is::
 
     channelgraph export-neo4j DATA OUT              # writes OUT/*.csv and OUT/import.args
     neo4j stop
