@@ -21,6 +21,7 @@ from .world import World
 
 
 def form_chambers(world: World) -> None:
+    """Chambers and associations with members, officers, their referrals and secretariat staff."""
     rng, n_persons, n_parties, n_chambers = world.rng, world.n_persons, world.n_parties, world.n_chambers
     mem, emp = world.edges_of(RelationType.MEMBER_OF), world.edges_of(RelationType.EMPLOYS)
     # names: two fixed communities first, then hometown chambers and industry associations
@@ -121,6 +122,7 @@ def form_chambers(world: World) -> None:
 
 
 def form_markets(world: World) -> None:
+    """Professional markets (the textile market first) with merchants, leading merchants and staff."""
     rng, n_persons, n_parties = world.rng, world.n_persons, world.n_parties
     n_markets, n_customers = world.n_markets, world.n_customers
     tr, emp = world.edges_of(RelationType.TRADES_IN), world.edges_of(RelationType.EMPLOYS)
@@ -190,6 +192,7 @@ def form_markets(world: World) -> None:
 
 
 def form_intermediaries(world: World) -> None:
+    """Broker stores and loan agencies, their agents, and the customers they source and refer."""
     rng, n_persons, n_intermediaries = world.rng, world.n_persons, world.n_intermediaries
     emp, via = world.edges_of(RelationType.EMPLOYS), world.edges_of(RelationType.SOURCED_VIA)
     is_broker = rng.random(n_intermediaries) < 0.7
@@ -294,6 +297,7 @@ def form_intermediaries(world: World) -> None:
 
 
 def spread_referrals(world: World) -> None:
+    """Heavy-tailed word-of-mouth referrals, capped below the planted key persons."""
     rng, n_persons, n_customers = world.rng, world.n_persons, world.n_customers
     n_ref = round(0.7 * n_customers)
     refp = np.flatnonzero(world.is_customer[:n_persons] & ~world.reserved[:n_persons])

@@ -16,6 +16,7 @@ from .world import World
 
 
 def assign_controllers(world: World) -> None:
+    """CONTROLS: the planted groups' holdings, a controller for every other firm, co-holders, parents."""
     rng, n_persons, n_parties = world.rng, world.n_persons, world.n_parties
     ctl = world.edges_of(RelationType.CONTROLS)
     for key, g in enumerate(world.groups, 1):

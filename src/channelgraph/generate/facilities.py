@@ -20,6 +20,7 @@ from .world import World
 
 
 def grant_facilities(world: World) -> None:
+    """Products, limits and outstanding per customer; planted groups sized against the book; schemes."""
     rng, n_persons, n_parties, n_customers = world.rng, world.n_persons, world.n_parties, world.n_customers
     is_customer = world.is_customer
     person_customers = np.flatnonzero(is_customer[:n_persons])
@@ -122,6 +123,7 @@ def grant_facilities(world: World) -> None:
 
 
 def classify_facilities(world: World) -> None:
+    """Five-class status per facility: a base rate, worse through agencies and in troubled circles."""
     rng, n_parties = world.rng, world.n_parties
     st = rng.choice(5, size=n_parties, p=[0.9665, 0.019, 0.0075, 0.0045, 0.0025]).astype(np.int8)
     agency = (world.sourced >= 0)

@@ -19,6 +19,7 @@ from .world import World
 
 
 def weave_guarantees(world: World) -> None:
+    """GUARANTEES: planted circles, random motifs, bosses' and spouses' guarantees, joint teams."""
     rng, n_persons = world.rng, world.n_persons
     gu = world.edges_of(RelationType.GUARANTEES)
     gs, gd, ga, gr = [], [], [], []
@@ -142,6 +143,7 @@ def weave_guarantees(world: World) -> None:
 
 
 def _vector_guarantees(world: World, g, b, dep_p: float, frac: float = 0.8, role: int = 0) -> None:
+    """Guarantees g[i] → b[i], amounts sized in one draw; a share dep_p of them economic dependence."""
     rng = world.rng
     g = np.asarray(g, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)

@@ -20,6 +20,7 @@ from .world import World
 
 
 def draw_parties(world: World) -> None:
+    """Region, industry, age, net assets and revenue of every party, and exactly who is a customer."""
     rng, n_persons, n_enterprises = world.rng, world.n_persons, world.n_enterprises
     n_parties, n_nodes = world.n_parties, world.n_nodes
     w = np.array([r[3] for r in _REGIONS], dtype=float)
@@ -76,6 +77,7 @@ def draw_parties(world: World) -> None:
 
 
 def plant_key_persons_and_groups(world: World) -> None:
+    """Reserve the star broker, chamber president, market leader and the planted groups' bosses and firms."""
     n_customers, rng = world.n_customers, world.rng
     root = math.sqrt(n_customers / 300)
     world.star_broker = world.planted_person(True, 1986)
@@ -107,6 +109,7 @@ def plant_key_persons_and_groups(world: World) -> None:
 
 
 def form_households(world: World) -> None:
+    """FAMILY: spouses, children and siblings among the unreserved persons."""
     rng, n_persons = world.rng, world.n_persons
     fam = world.edges_of(RelationType.FAMILY)
     for g in world.groups:  # the planted boss and his wife
@@ -141,6 +144,7 @@ def form_households(world: World) -> None:
 
 
 def hire_payroll(world: World) -> None:
+    """EMPLOYS: 90% of working-age persons without a role or job work for enterprise customers."""
     rng, n_persons = world.rng, world.n_persons
     emp = world.edges_of(RelationType.EMPLOYS)
     employers = np.flatnonzero(world.is_customer[n_persons:]) + n_persons

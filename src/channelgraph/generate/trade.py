@@ -15,6 +15,7 @@ from .world import World
 
 
 def link_suppliers(world: World) -> None:
+    """SUPPLIES: one to three buyers per supplier, some dependent on the first; marks core suppliers."""
     rng, n_persons, n_parties, n_enterprises = world.rng, world.n_persons, world.n_parties, world.n_enterprises
     sup = world.edges_of(RelationType.SUPPLIES)
     suppliers = world.take(np.arange(n_persons, n_parties), int(n_enterprises * 0.7))
