@@ -27,6 +27,7 @@ import json
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
@@ -34,7 +35,9 @@ from markupsafe import Markup
 from .mask import maybe_mask, visible
 from .style import faded
 from .text import t
-from .views import View
+
+if TYPE_CHECKING:  # annotations only: model.View draws itself in Jupyter through this module
+    from .model import View
 
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
