@@ -33,7 +33,7 @@ import pandas as pd
 
 from .._runtime import optional_module
 from ..model import CHANNEL_KINDS, PARTY_KINDS
-from ..store.embedded import _values  # node and edge attributes exactly as build_graph sets them
+from ..store.embedded import column_bools, column_values  # attributes exactly as build_graph sets them
 
 _PARTY = frozenset(k.value for k in PARTY_KINDS)
 _CHANNEL = frozenset(k.value for k in CHANNEL_KINDS)
@@ -234,10 +234,6 @@ def _bytes_order(packed: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- attributes
 
 
-def _bools(column: pd.Series) -> list:
-    return column.tolist() if column.dtype == bool else [bool(v) for v in column.tolist()]
-
-
 class _TableAttrs:
     """Node and edge attribute dicts made from the dataset's rows, only for the rows asked for."""
 
@@ -252,18 +248,18 @@ class _TableAttrs:
         extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
         keys = ("kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
                 "annual_revenue_fen", "outstanding_fen", "facilities", *extras)
-        cols = [_values(ent["kind"]), _values(ent["name"]), _bools(ent["is_customer"]),
-                _values(ent["industry"]), _values(ent["region"]), _values(ent["segment"]),
-                _values(ent["net_assets"], int), _values(ent["annual_revenue"], int),
-                self.outstanding[pos].tolist(), self.facilities[pos].tolist(), *(_values(ent[c]) for c in extras)]
+        cols = [column_values(ent["kind"]), column_values(ent["name"]), column_bools(ent["is_customer"]),
+                column_values(ent["industry"]), column_values(ent["region"]), column_values(ent["segment"]),
+                column_values(ent["net_assets"], int), column_values(ent["annual_revenue"], int),
+                self.outstanding[pos].tolist(), self.facilities[pos].tolist(), *(column_values(ent[c]) for c in extras)]
         return [dict(zip(keys, row)) for row in zip(*cols)]
 
     def edges(self, eids: np.ndarray) -> list[dict]:
         rel = self.rel.iloc[eids]
         extras = [c for c in rel.columns if c not in _RELATION_FIXED]
         keys = ("type", "amount_fen", "share", "role", "since", *extras)
-        cols = [_values(rel["type"]), _values(rel["amount"], int), _values(rel["share"], float),
-                _values(rel["role"]), _values(rel["since"]), *(_values(rel[c]) for c in extras)]
+        cols = [column_values(rel["type"]), column_values(rel["amount"], int), column_values(rel["share"], float),
+                column_values(rel["role"]), column_values(rel["since"]), *(column_values(rel[c]) for c in extras)]
         return [dict(zip(keys, row)) for row in zip(*cols)]
 
 
