@@ -31,6 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._ids import mix64
 from .._runtime import optional_module
 from ..model import CHANNEL_KINDS, PARTY_KINDS
 from ..store.embedded import column_bools, column_values  # attributes exactly as build_graph sets them
@@ -51,14 +52,6 @@ _RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since")
 # --------------------------------------------------------------------------- ids
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser on uint64 words: a bijection that scrambles the bits (pandas hashes
-    integers weakly)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(31))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(27))
-
-
 def _words(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Each ``str`` as two 64-bit words of zero-padded ASCII, and whether it fits in them
     (at most 16 characters); None when one is not ASCII."""
@@ -77,7 +70,7 @@ def _key(w0: np.ndarray, w1: np.ndarray) -> np.ndarray:
     """One int64 key per pair of words: ``mix(w0 ^ w1·K)``. ``mix`` is a bijection, so two
     ids with the same key and the same second word have the same first word: they are the
     same id."""
-    return _mix(w0 ^ (w1 * np.uint64(0x9E3779B97F4A7C15))).view(np.int64)
+    return mix64(w0 ^ (w1 * np.uint64(0x9E3779B97F4A7C15))).view(np.int64)
 
 
 #: Look-ups of at least this many ids run compiled (:mod:`channelgraph.viz._lookup_kernels`)
