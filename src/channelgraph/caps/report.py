@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..model import decimal_number as _num
+from ..model import decimal_percent as _pct
 from ..model import fraction_of
 from ..policy import Policy
 from ..report.markdown import Md, masking, md, md_money, md_table
@@ -104,14 +106,6 @@ def wan_exact(fen: int) -> str:
 def _money(fen, lang: str) -> Md:
     """An amount as the caps report shows it: exact 万元 in Chinese (ties out to the fen)."""
     return md_money(fen, lang, wan=wan_exact)
-
-
-def _pct(d) -> str:
-    return format((Decimal(d) * 100).normalize(), "f") + "%"
-
-
-def _num(d) -> str:
-    return format(Decimal(d).normalize(), "f")
 
 
 def _share_pct(ratio_text: str) -> str:
