@@ -28,6 +28,7 @@ from ..model import fraction_of
 from ..policy import Policy
 from ..report.markdown import Md, masking, md, md_money, md_table
 from ..viz.mask import mask_text
+from ..terms import term
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
@@ -84,9 +85,7 @@ _STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    zh, en = _T[key]
-    s = zh if lang == "zh" else en
-    return s.format(**kw) if kw else s
+    return term(_T, key, lang, **kw)
 
 
 def wan_exact(fen: int) -> str:

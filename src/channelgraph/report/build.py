@@ -40,6 +40,7 @@ from ..viz.html import PAGE_HEAD, head_values
 from ..viz.mask import mask_text
 from ..viz.text import kind_text, status_text
 from .markdown import Md, markdown_to_html, masking, md, md_table
+from ..terms import term
 
 #: Rows shown per table for analyses without their own report section.
 TABLE_ROWS = 15
@@ -92,9 +93,7 @@ _T = {
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    zh, en = _T[key]
-    s = zh if lang == "zh" else en
-    return s.format(**kw) if kw else s
+    return term(_T, key, lang, **kw)
 
 
 def _pct(ratio) -> str:
