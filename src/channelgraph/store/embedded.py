@@ -22,14 +22,13 @@ collector is paused (it would otherwise rescan the growing graph many times).
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from itertools import repeat
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._runtime import gc_paused
 from ..io.validate import Dataset
 
 _ENTITY_FIXED = ("id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
@@ -53,18 +52,6 @@ def column_values(column: pd.Series, convert=None) -> list:
 def column_bools(column: pd.Series) -> list:
     """A boolean column as a list of Python bools."""
     return column.tolist() if column.dtype == bool else [bool(v) for v in column.tolist()]
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while building millions of containers."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _exposure_columns(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -116,12 +103,12 @@ def _edge_attrs(dataset: Dataset):
     return zip(column_values(rel["src"]), column_values(rel["dst"]), types, map(dict, map(zip, repeat(keys), zip(*cols))))
 
 
+@gc_paused
 def build_graph(dataset: Dataset) -> nx.MultiDiGraph:
     """Build the multi-relational directed graph of a validated dataset."""
     g = nx.MultiDiGraph()
-    with _gc_paused():
-        g.add_nodes_from(_node_attrs(dataset))
-        g.add_edges_from(_edge_attrs(dataset))
+    g.add_nodes_from(_node_attrs(dataset))
+    g.add_edges_from(_edge_attrs(dataset))
     g.graph["total_outstanding_fen"] = dataset.total_outstanding_fen
     return g
 
