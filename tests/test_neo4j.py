@@ -349,11 +349,11 @@ def test_a_create_batch_run_twice_is_refused_not_doubled(tiny, target):
     from neo4j import GraphDatabase
     from neo4j.exceptions import ConstraintError
 
-    from channelgraph.store.neo4j import _ENTITY_RENAME, cypher, property_maps
+    from channelgraph.store.neo4j import ENTITY_RENAME, cypher, property_maps
 
     ds = load_dataset(tiny)
     load_dataset_to_neo4j(ds, target)
-    rows = property_maps(ds.entities[ds.entities["kind"] == "person"], _ENTITY_RENAME)
+    rows = property_maps(ds.entities[ds.entities["kind"] == "person"], ENTITY_RENAME)
     with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s, pytest.raises(ConstraintError):
         s.execute_write(lambda tx: tx.run(cypher("load/create_entities", LABEL="Person"), rows=rows).consume())
     assert neo4j_counts(target)["nodes"]["Person"] == 2

@@ -18,7 +18,7 @@ from rich.markup import escape as _escape
 from rich.table import Table
 
 from . import __version__
-from ._entry import EXIT_INTERRUPTED, interrupted, tell
+from ._exit import EXIT_INTERRUPTED, interrupted, tell
 from .io import DatasetError, load_dataset
 from .model import format_yuan_human, parse_yuan
 from .policy import Policy, PolicyError

@@ -356,6 +356,20 @@ def format_wan(fen: int) -> str:
     return f"{d:,}万元"
 
 
+def decimal_percent(d) -> str:
+    """A Decimal ratio (a policy threshold) as a percentage: ``Decimal('0.025')`` → ``'2.5%'``.
+
+    >>> decimal_percent(Decimal("0.025")), decimal_percent(Decimal("0.10"))
+    ('2.5%', '10%')
+    """
+    return format((Decimal(d) * 100).normalize(), "f") + "%"
+
+
+def decimal_number(d) -> str:
+    """A policy number without trailing zeros: ``Decimal('0.80')`` → ``'0.8'``."""
+    return format(Decimal(d).normalize(), "f")
+
+
 def share_of(part_fen: int, whole_fen: int) -> Decimal:
     """Exact ratio ``part / whole`` as a Decimal (0 when the whole is 0)."""
     if not whole_fen:

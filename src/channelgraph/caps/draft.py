@@ -76,6 +76,8 @@ import numpy as np
 import pandas as pd
 
 from ..model import RelationType, Status, format_yuan_human, fraction_of, round_down
+from ..model import decimal_number as _num
+from ..model import decimal_percent as _pct
 from ..policy import Policy
 from ..risk._facts import facts_of
 
@@ -122,18 +124,6 @@ _NON_NORMAL = frozenset(s.value for s in Status if s is not Status.NORMAL)
 
 def _y(fen: int) -> str:
     return format_yuan_human(int(fen))
-
-
-def _pct(d) -> str:
-    """A policy ratio as a percentage: ``Decimal('0.05')`` → ``'5%'``."""
-    s = format((Decimal(d) * 100).normalize(), "f")
-    return f"{s}%"
-
-
-def _num(d) -> str:
-    """A policy number without trailing zeros: ``Decimal('0.80')`` → ``'0.8'``."""
-    s = format(Decimal(d).normalize(), "f")
-    return s
 
 
 def _ratio(part: int, whole: int, places: int = 6) -> str:

@@ -22,10 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..model import decimal_number as _num
+from ..model import decimal_percent as _pct
 from ..model import fraction_of
 from ..policy import Policy
 from ..report.markdown import Md, masking, md, md_money, md_table
 from ..viz.mask import mask_text
+from ..terms import term
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
@@ -82,9 +85,7 @@ _STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    zh, en = _T[key]
-    s = zh if lang == "zh" else en
-    return s.format(**kw) if kw else s
+    return term(_T, key, lang, **kw)
 
 
 def wan_exact(fen: int) -> str:
@@ -104,14 +105,6 @@ def wan_exact(fen: int) -> str:
 def _money(fen, lang: str) -> Md:
     """An amount as the caps report shows it: exact 万元 in Chinese (ties out to the fen)."""
     return md_money(fen, lang, wan=wan_exact)
-
-
-def _pct(d) -> str:
-    return format((Decimal(d) * 100).normalize(), "f") + "%"
-
-
-def _num(d) -> str:
-    return format(Decimal(d).normalize(), "f")
 
 
 def _share_pct(ratio_text: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._ids import mix64
 from ..model import (
     CHANNEL_KINDS,
     ENTITY_COLUMNS,
@@ -188,15 +189,6 @@ def _ascii(values: np.ndarray, width: int = _ID_WIDTH) -> np.ndarray | None:
     return out
 
 
-def _mixed(keys: np.ndarray) -> np.ndarray:
-    """A bijective scramble of int64 keys (splitmix64's finaliser): pandas' hash tables
-    hash integers weakly, and packed ASCII bytes or row numbers would crowd them."""
-    z = keys.view(np.uint64)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(31))) * np.uint64(0x94D049BB133111EB)
-    return (z ^ (z >> np.uint64(27))).view(np.int64)
-
-
 def _byte_keys(data: np.ndarray) -> np.ndarray:
     """An int64 key per fixed-width byte string: equal strings, equal keys, whatever the width."""
     words = -(-data.itemsize // 8)
@@ -207,7 +199,7 @@ def _byte_keys(data: np.ndarray) -> np.ndarray:
     for j in range(words - 2, -1, -1):  # Horner from the last word: zero padding adds nothing
         key *= np.int64(-7046029254386353131)
         key += w[:, j]
-    return _mixed(key)
+    return mix64(key.view(np.uint64)).view(np.int64)
 
 
 class _Ids:
@@ -261,7 +253,7 @@ def _first_index(keys: np.ndarray) -> np.ndarray:
     n = len(keys)
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    codes, _ = pd.factorize(_mixed(keys))
+    codes, _ = pd.factorize(mix64(keys.view(np.uint64)).view(np.int64))
     # factorize numbers codes in order of first appearance: code k first appears where it is new
     is_new = np.empty(n, dtype=bool)
     is_new[0] = True

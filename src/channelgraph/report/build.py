@@ -36,10 +36,11 @@ from ..model import (
     fraction_of,
     share_of,
 )
-from ..viz.html import CSP, FONT_STACK
+from ..viz.html import PAGE_HEAD, head_values
 from ..viz.mask import mask_text
 from ..viz.text import kind_text, status_text
 from .markdown import Md, markdown_to_html, masking, md, md_table
+from ..terms import term
 
 #: Rows shown per table for analyses without their own report section.
 TABLE_ROWS = 15
@@ -92,9 +93,7 @@ _T = {
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    zh, en = _T[key]
-    s = zh if lang == "zh" else en
-    return s.format(**kw) if kw else s
+    return term(_T, key, lang, **kw)
 
 
 def _pct(ratio) -> str:
@@ -305,9 +304,8 @@ def report_html(markdown: str, lang: str = "zh", title: str | None = None) -> st
     cut = cut + len("</p>") if cut >= 0 else 0
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_PAGE).render(
-        lang="zh-CN" if lang == "zh" else "en", csp=Markup(CSP), font=Markup(FONT_STACK),
-        title=title or _t("title", lang), head=Markup(body[:cut]), body=Markup(body[cut:]), toc=toc,
-        contents=_t("contents", lang))
+        **head_values(lang), title=title or _t("title", lang), head=Markup(body[:cut]), body=Markup(body[cut:]),
+        toc=toc, contents=_t("contents", lang))
 
 
 def _h2(body: str):
@@ -335,16 +333,7 @@ def write_report(results: dict, dataset, out_dir: str | Path, lang: str = "zh", 
     return [md_path, html_path]
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>
-body { font-family: {{ font }}; color: #222; margin: 0; background: #fafafa; line-height: 1.55; }
+_PAGE = PAGE_HEAD + """body { font-family: {{ font }}; color: #222; margin: 0; background: #fafafa; line-height: 1.55; }
 .page { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 26px; margin: 0 0 8px; }
 h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e5e5e5; }

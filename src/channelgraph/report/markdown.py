@@ -41,7 +41,7 @@ from contextvars import ContextVar
 import pandas as pd
 
 from ..model import format_wan, format_yuan_human
-from ..viz.mask import _INVISIBLE, _VISIBLE, mask_text, visible
+from ..viz.mask import INVISIBLE, VISIBLE, mask_text, visible
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
@@ -78,7 +78,7 @@ def masking(mask: bool):
 
 
 #: What markdown_to_html shows of control characters in its input (line breaks and tabs kept).
-_SHOWN = {k: v for k, v in _VISIBLE.items() if k not in (0x09, 0x0A, 0x0D)}
+_SHOWN = {k: v for k, v in VISIBLE.items() if k not in (0x09, 0x0A, 0x0D)}
 
 _MD_ALWAYS = re.compile(r"([\\`*_\[\]<>&|~#$@])")
 _MD_LEAD = re.compile(r"^([-+=])|^(\d{1,9})([.)])(?=\s|$)")
@@ -240,7 +240,7 @@ def _align(sep: str) -> list[str]:
 def markdown_to_html(md: str, *, heading_ids: bool = True) -> str:
     """Convert the report's Markdown subset to HTML (a fragment, no ``<html>``)."""
     md = md.replace("\r\n", "\n").replace("\r", "\n")
-    if _INVISIBLE.search(md):  # control characters shown, never read (nor taken for placeholders)
+    if INVISIBLE.search(md):  # control characters shown, never read (nor taken for placeholders)
         md = md.translate(_SHOWN)
     lines = md.split("\n")
     out: list[str] = []

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._runtime import gc_paused
 from ..io.validate import Dataset
-from ..model import RelationType
+from ..model import RelationType, decimal_percent
 
 #: Placeholder for an unknown (empty) amount in an int64 array; use the ``has_*`` masks.
 UNKNOWN = -1
@@ -393,15 +393,6 @@ def percent_floor(part: int, whole: int) -> str:
     q = (part * 10000) // whole  # hundredths of a percent, floored
     ip, fp = divmod(q, 100)
     return f"{ip}.{fp:02d}".rstrip("0").rstrip(".") + "%"
-
-
-def decimal_percent(d) -> str:
-    """A Decimal ratio (a policy threshold) as a percentage: ``Decimal('0.025')`` → ``'2.5%'``."""
-    from decimal import Decimal
-
-    p = (Decimal(d) * 100).normalize()
-    s = format(p, "f")
-    return f"{s}%"
 
 
 def share_percent(share: float) -> str:

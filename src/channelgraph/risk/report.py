@@ -6,9 +6,9 @@ is data unless it is our own :class:`~channelgraph.report.markdown.Md`).
 
 from __future__ import annotations
 
+from ..model import decimal_percent
 from ..policy import Policy
 from ..report.markdown import Md, md, md_money, md_table
-from ._facts import decimal_percent
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10

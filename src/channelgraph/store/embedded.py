@@ -22,14 +22,13 @@ collector is paused (it would otherwise rescan the growing graph many times).
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from itertools import repeat
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._runtime import gc_paused
 from ..io.validate import Dataset
 
 _ENTITY_FIXED = ("id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
@@ -40,8 +39,9 @@ def _nullable(v):
     return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
 
 
-def _values(column: pd.Series, convert=None) -> list:
-    """A column as a list of Python values, missing ones as ``None`` (converted by *convert*)."""
+def column_values(column: pd.Series, convert=None) -> list:
+    """A column as a list of Python values, missing ones as ``None`` (converted by *convert*):
+    node and edge attributes exactly as :func:`build_graph` sets them."""
     if convert is None:
         return column.tolist()
     if isinstance(column.array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):
@@ -49,20 +49,9 @@ def _values(column: pd.Series, convert=None) -> list:
     return [None if _nullable(v) is None else convert(v) for v in column.tolist()]
 
 
-def _bools(column: pd.Series) -> list:
+def column_bools(column: pd.Series) -> list:
+    """A boolean column as a list of Python bools."""
     return column.tolist() if column.dtype == bool else [bool(v) for v in column.tolist()]
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while building millions of containers."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _exposure_columns(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -96,11 +85,11 @@ def _node_attrs(dataset: Dataset):
     out, count = _exposure_columns(dataset)
     keys = ("kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
             "annual_revenue_fen", "outstanding_fen", "facilities", *extras)
-    cols = [_values(ent["kind"]), _values(ent["name"]), _bools(ent["is_customer"]),
-            _values(ent["industry"]), _values(ent["region"]), _values(ent["segment"]),
-            _values(ent["net_assets"], int), _values(ent["annual_revenue"], int),
-            out.tolist(), count.tolist(), *(_values(ent[c]) for c in extras)]
-    return zip(_values(ent["id"]), map(dict, map(zip, repeat(keys), zip(*cols))))
+    cols = [column_values(ent["kind"]), column_values(ent["name"]), column_bools(ent["is_customer"]),
+            column_values(ent["industry"]), column_values(ent["region"]), column_values(ent["segment"]),
+            column_values(ent["net_assets"], int), column_values(ent["annual_revenue"], int),
+            out.tolist(), count.tolist(), *(column_values(ent[c]) for c in extras)]
+    return zip(column_values(ent["id"]), map(dict, map(zip, repeat(keys), zip(*cols))))
 
 
 def _edge_attrs(dataset: Dataset):
@@ -108,18 +97,18 @@ def _edge_attrs(dataset: Dataset):
     rel = dataset.relations
     extras = [c for c in rel.columns if c not in _RELATION_FIXED]
     keys = ("type", "amount_fen", "share", "role", "since", *extras)
-    types = _values(rel["type"])
-    cols = [types, _values(rel["amount"], int), _values(rel["share"], float),
-            _values(rel["role"]), _values(rel["since"]), *(_values(rel[c]) for c in extras)]
-    return zip(_values(rel["src"]), _values(rel["dst"]), types, map(dict, map(zip, repeat(keys), zip(*cols))))
+    types = column_values(rel["type"])
+    cols = [types, column_values(rel["amount"], int), column_values(rel["share"], float),
+            column_values(rel["role"]), column_values(rel["since"]), *(column_values(rel[c]) for c in extras)]
+    return zip(column_values(rel["src"]), column_values(rel["dst"]), types, map(dict, map(zip, repeat(keys), zip(*cols))))
 
 
+@gc_paused
 def build_graph(dataset: Dataset) -> nx.MultiDiGraph:
     """Build the multi-relational directed graph of a validated dataset."""
     g = nx.MultiDiGraph()
-    with _gc_paused():
-        g.add_nodes_from(_node_attrs(dataset))
-        g.add_edges_from(_edge_attrs(dataset))
+    g.add_nodes_from(_node_attrs(dataset))
+    g.add_edges_from(_edge_attrs(dataset))
     g.graph["total_outstanding_fen"] = dataset.total_outstanding_fen
     return g
 

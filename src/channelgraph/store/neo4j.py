@@ -53,8 +53,8 @@ import pandas as pd
 from ..io.validate import Dataset
 from ..model import Kind, RelationType
 from ..policy import Policy, PolicyError
+from ._schema import DATASET_ID, ENTITY_RENAME, FACILITY_RENAME, RELATION_RENAME, SCHEME_RENAME, dataset_fingerprint
 
-DATASET_ID = "channelgraph"
 #: Rows per UNWIND transaction: bigger ones cost the server more CPU (bigger transaction
 #: states to build, sort and apply at commit); the measurement is in bench/NOTES.md.
 DEFAULT_BATCH = 2_000
@@ -332,12 +332,6 @@ def _clean(v):
     return v
 
 
-_ENTITY_RENAME = {"net_assets": "net_assets_fen", "annual_revenue": "annual_revenue_fen"}
-_RELATION_RENAME = {"amount": "amount_fen"}
-_FACILITY_RENAME = {"facility_id": "id", "outstanding": "outstanding_fen", "limit": "limit_fen"}
-_SCHEME_RENAME = {"scheme_id": "id"}
-
-
 def _column_values(column: pd.Series) -> list:
     """A table column as plain Python values (int, float, bool, str), ``None`` where empty."""
     values = column.tolist()
@@ -412,8 +406,6 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
     on its ``Dataset`` node matches), no row is written: the load creates the
     constraints and indexes and the dataset record.
     """
-    from .neo4j_import import dataset_fingerprint
-
     progress = progress or (lambda *a: None)
     with open_driver(target) as driver, _session(driver, target) as session:
         for stmt in _statements(cypher("schema")):
@@ -453,7 +445,7 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
         total, done = len(ent), 0
         kinds = ent["kind"]
         for kind in Kind:
-            rows = property_maps(ent[kinds == kind.value], _ENTITY_RENAME)
+            rows = property_maps(ent[kinds == kind.value], ENTITY_RENAME)
             statement = (cypher("load/create_entities", LABEL=kind.label) if empty else
                          cypher("load/entities", LABEL=kind.label, OTHER_LABELS=_OTHER_LABELS[kind]))
             done = write(statement, "entities", rows, done, total)
@@ -466,17 +458,17 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
             part = rel[types == rtype.value]
             rows = [{"src": src, "dst": dst, "props": props} for src, dst, props in
                     zip(part["src"].tolist(), part["dst"].tolist(),
-                        property_maps(part, _RELATION_RENAME, skip=("src", "dst", "type")))]
+                        property_maps(part, RELATION_RENAME, skip=("src", "dst", "type")))]
             statement = cypher("load/create_relations" if empty else "load/relations", TYPE=rtype.value)
             done = write(statement, "relations", rows, done, total)
         progress("relations", total, total)
 
         sch = dataset.schemes
-        rows = property_maps(sch, _SCHEME_RENAME)
+        rows = property_maps(sch, SCHEME_RENAME)
         write(cypher("load/create_schemes" if empty else "load/schemes"), "schemes", rows, 0, len(rows))
 
         exp = dataset.exposures
-        rows = property_maps(exp, _FACILITY_RENAME)
+        rows = property_maps(exp, FACILITY_RENAME)
         write(cypher("load/create_facilities" if empty else "load/facilities"), "facilities", rows, 0, len(rows))
 
         session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=meta).consume())
@@ -610,25 +602,25 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
         facs = read("read/facilities", _node_props)
         schs = read("read/schemes", _node_props)
 
-    entities = _frame(ents, meta["entity_columns"], _ENTITY_RENAME)
+    entities = _frame(ents, meta["entity_columns"], ENTITY_RENAME)
     _text_columns(entities, {"is_customer", "net_assets", "annual_revenue"})
     entities["is_customer"] = entities["is_customer"].astype(bool)
     for m in ("net_assets", "annual_revenue"):
         entities[m] = pd.array(entities[m].tolist(), dtype="Int64")
 
     src, dst, rtype, rel_props = (list(c) for c in zip(*rels)) if rels else ([], [], [], [])
-    relations = _frame(rel_props, meta["relation_columns"], _RELATION_RENAME,
+    relations = _frame(rel_props, meta["relation_columns"], RELATION_RENAME,
                        given={"src": src, "dst": dst, "type": rtype})
     _text_columns(relations, {"amount", "share"})
     relations["amount"] = pd.array(relations["amount"].tolist(), dtype="Int64")
     relations["share"] = pd.array(relations["share"].tolist(), dtype="Float64")
 
-    exposures = _frame(facs, meta["exposure_columns"], _FACILITY_RENAME)
+    exposures = _frame(facs, meta["exposure_columns"], FACILITY_RENAME)
     _text_columns(exposures, {"outstanding", "limit"})
     exposures["outstanding"] = pd.array(exposures["outstanding"].tolist(), dtype="int64")
     exposures["limit"] = pd.array(exposures["limit"].tolist(), dtype="Int64")
 
-    schemes = _frame(schs, meta["scheme_columns"], _SCHEME_RENAME)
+    schemes = _frame(schs, meta["scheme_columns"], SCHEME_RENAME)
     _text_columns(schemes, set())
 
     if isinstance(policy, Policy):

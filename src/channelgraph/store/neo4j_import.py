@@ -22,7 +22,6 @@ it writes no row again. With the local server, ``scripts/neo4j-local import
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
 import re
@@ -39,6 +38,7 @@ from .._forked import start_forked_child
 from .._oserror import naming
 from ..io.validate import Dataset
 from ..model import Kind, RelationType
+from ._schema import DATASET_ID, ENTITY_RENAME, FACILITY_RENAME, RELATION_RENAME, SCHEME_RENAME, dataset_fingerprint
 
 #: The importer's argument file, read by ``neo4j-admin … @OUT/import.args``.
 ARGS_FILE = "import.args"
@@ -68,21 +68,6 @@ class ImportFiles:
     @property
     def relationship_count(self) -> int:
         return sum(self.relationships.values())
-
-
-def dataset_fingerprint(dataset: Dataset) -> str:
-    """A hash of the four validated tables (columns, types, row order and every cell).
-
-    The bulk import stores it on the ``Dataset`` node; the Cypher loader compares it to
-    tell "this database holds exactly this dataset, imported" from anything else.
-    """
-    h = hashlib.sha256()
-    for name in ("entities", "relations", "exposures", "schemes"):
-        df = getattr(dataset, name)
-        h.update(f"{name}:{list(df.columns)}:{[str(t) for t in df.dtypes]}:{len(df)}".encode())
-        h.update(np.ascontiguousarray(pd.util.hash_pandas_object(df, index=True, categorize=False)
-                                      .to_numpy()).tobytes())
-    return h.hexdigest()
 
 
 def _texts(values: pd.Series) -> tuple[list[str], np.ndarray | None]:
@@ -246,14 +231,6 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
     >>> files.args_file.name  # doctest: +SKIP
     'import.args'
     """
-    from .neo4j import (
-        _ENTITY_RENAME,
-        _FACILITY_RENAME,
-        _RELATION_RENAME,
-        _SCHEME_RENAME,
-        DATASET_ID,
-    )
-
     written = Path(folder).resolve()
     written.mkdir(parents=True, exist_ok=True)
     out = Path(named_as).resolve() if named_as is not None else written
@@ -295,14 +272,14 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
         skip = ("src", "dst", "type")
 
         def header() -> list[str]:
-            extra = _properties(props.iloc[:0], _RELATION_RENAME, skip, None, None)[0] if props is not None else []
+            extra = _properties(props.iloc[:0], RELATION_RENAME, skip, None, None)[0] if props is not None else []
             return [f":START_ID({start})", f":END_ID({end})"] + extra
 
         def rows(path: Path, lo: int, hi: int) -> bool:
             (a, a_break), (b, b_break) = _quoted(src.iloc[lo:hi]), _quoted(dst.iloc[lo:hi])
             cells, multiline = [a, b], a_break or b_break
             if props is not None:
-                _, extra, ml = _properties(props.iloc[lo:hi], _RELATION_RENAME, skip, None, None)
+                _, extra, ml = _properties(props.iloc[lo:hi], RELATION_RENAME, skip, None, None)
                 cells, multiline = cells + extra, multiline or ml
             _write_rows(path, cells)
             return multiline
@@ -315,7 +292,7 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
     for kind in Kind:
         part = ent[kinds == kind.value]
         if len(part):
-            node_file(kind.label, f"Entity:{kind.label}", part, _ENTITY_RENAME, "id", "Entity")
+            node_file(kind.label, f"Entity:{kind.label}", part, ENTITY_RENAME, "id", "Entity")
             files.nodes["Entity"] = files.nodes.get("Entity", 0) + len(part)
             files.nodes[kind.label] = len(part)
 
@@ -328,13 +305,13 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
 
     sch = dataset.schemes
     if len(sch):
-        node_file("Scheme", "Scheme", sch, _SCHEME_RENAME, "scheme_id", "Scheme")
+        node_file("Scheme", "Scheme", sch, SCHEME_RENAME, "scheme_id", "Scheme")
         files.nodes["Scheme"] = len(sch)
         relationship_file("FOR_CHANNEL", "Scheme", "Entity", sch["scheme_id"], sch["channel_id"])
 
     exp = dataset.exposures
     if len(exp):
-        node_file("Facility", "Facility", exp, _FACILITY_RENAME, "facility_id", "Facility")
+        node_file("Facility", "Facility", exp, FACILITY_RENAME, "facility_id", "Facility")
         files.nodes["Facility"] = len(exp)
         relationship_file("HAS_FACILITY", "Entity", "Facility", exp["customer_id"], exp["facility_id"])
         # As the Cypher loader: a facility is under a scheme only if that scheme exists.

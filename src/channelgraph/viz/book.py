@@ -31,9 +31,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._ids import mix64
 from .._runtime import optional_module
 from ..model import CHANNEL_KINDS, PARTY_KINDS
-from ..store.embedded import _values  # node and edge attributes exactly as build_graph sets them
+from ..store.embedded import column_bools, column_values  # attributes exactly as build_graph sets them
 
 _PARTY = frozenset(k.value for k in PARTY_KINDS)
 _CHANNEL = frozenset(k.value for k in CHANNEL_KINDS)
@@ -49,14 +50,6 @@ _RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since")
 
 
 # --------------------------------------------------------------------------- ids
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser on uint64 words: a bijection that scrambles the bits (pandas hashes
-    integers weakly)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(31))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(27))
 
 
 def _words(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -77,7 +70,7 @@ def _key(w0: np.ndarray, w1: np.ndarray) -> np.ndarray:
     """One int64 key per pair of words: ``mix(w0 ^ w1·K)``. ``mix`` is a bijection, so two
     ids with the same key and the same second word have the same first word: they are the
     same id."""
-    return _mix(w0 ^ (w1 * np.uint64(0x9E3779B97F4A7C15))).view(np.int64)
+    return mix64(w0 ^ (w1 * np.uint64(0x9E3779B97F4A7C15))).view(np.int64)
 
 
 #: Look-ups of at least this many ids run compiled (:mod:`channelgraph.viz._lookup_kernels`)
@@ -234,10 +227,6 @@ def _bytes_order(packed: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- attributes
 
 
-def _bools(column: pd.Series) -> list:
-    return column.tolist() if column.dtype == bool else [bool(v) for v in column.tolist()]
-
-
 class _TableAttrs:
     """Node and edge attribute dicts made from the dataset's rows, only for the rows asked for."""
 
@@ -252,18 +241,18 @@ class _TableAttrs:
         extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
         keys = ("kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
                 "annual_revenue_fen", "outstanding_fen", "facilities", *extras)
-        cols = [_values(ent["kind"]), _values(ent["name"]), _bools(ent["is_customer"]),
-                _values(ent["industry"]), _values(ent["region"]), _values(ent["segment"]),
-                _values(ent["net_assets"], int), _values(ent["annual_revenue"], int),
-                self.outstanding[pos].tolist(), self.facilities[pos].tolist(), *(_values(ent[c]) for c in extras)]
+        cols = [column_values(ent["kind"]), column_values(ent["name"]), column_bools(ent["is_customer"]),
+                column_values(ent["industry"]), column_values(ent["region"]), column_values(ent["segment"]),
+                column_values(ent["net_assets"], int), column_values(ent["annual_revenue"], int),
+                self.outstanding[pos].tolist(), self.facilities[pos].tolist(), *(column_values(ent[c]) for c in extras)]
         return [dict(zip(keys, row)) for row in zip(*cols)]
 
     def edges(self, eids: np.ndarray) -> list[dict]:
         rel = self.rel.iloc[eids]
         extras = [c for c in rel.columns if c not in _RELATION_FIXED]
         keys = ("type", "amount_fen", "share", "role", "since", *extras)
-        cols = [_values(rel["type"]), _values(rel["amount"], int), _values(rel["share"], float),
-                _values(rel["role"]), _values(rel["since"]), *(_values(rel[c]) for c in extras)]
+        cols = [column_values(rel["type"]), column_values(rel["amount"], int), column_values(rel["share"], float),
+                column_values(rel["role"]), column_values(rel["since"]), *(column_values(rel[c]) for c in extras)]
         return [dict(zip(keys, row)) for row in zip(*cols)]
 
 

@@ -27,6 +27,7 @@ import json
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
@@ -34,7 +35,9 @@ from markupsafe import Markup
 from .mask import maybe_mask, visible
 from .style import faded
 from .text import t
-from .views import View
+
+if TYPE_CHECKING:  # annotations only: model.View draws itself in Jupyter through this module
+    from .model import View
 
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
@@ -42,6 +45,25 @@ FONT_STACK = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFa
               "'WenQuanYi Micro Hei', sans-serif")
 #: Above this many edges, edges are hidden while dragging or zooming (keeps big views fluid).
 HIDE_EDGES_ON_DRAG = 1500
+
+#: How every page of channelgraph starts (the graph pages and the reports): a strict
+#: Content-Security-Policy, no referrer, the title; the page's own CSS follows. Rendered with
+#: :func:`head_values` and ``title``.
+PAGE_HEAD = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>
+"""
+
+
+def head_values(lang: str) -> dict:
+    """The values :data:`PAGE_HEAD` needs besides ``title``, and the font stack as ``font``."""
+    return {"lang": "zh-CN" if lang == "zh" else "en", "csp": Markup(CSP), "font": Markup(FONT_STACK)}
 
 
 @lru_cache(maxsize=1)
@@ -278,8 +300,7 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
     notes.append(t("masked" if mask else "unmasked", lang))
     notes.append(t("help", lang))
     page = _page_template().render(
-        lang="zh-CN" if lang == "zh" else "en",
-        csp=Markup(CSP),
+        **head_values(lang),
         title=title,
         subtitle=m(view.subtitle),
         counts=counts,
@@ -291,7 +312,6 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
         search=t("search", lang),
         find=t("find", lang),
         fit=t("fit", lang),
-        font=Markup(FONT_STACK),
         warn_text=t("unmasked", lang),
         data=Markup(_script_safe(_network_json(view, mask, {"notFound": t("not_found", lang)}))),
         vis_js=Markup(vis_network_js()),
@@ -321,16 +341,7 @@ def notebook_html(view: View, mask: bool = True, height: int = 640) -> str:
             f'srcdoc="{_html.escape(page, quote=True)}"></iframe>')
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>
-html, body { margin: 0; height: 100%; font-family: {{ font }}; color: #222; background: #fff; }
+_TEMPLATE = PAGE_HEAD + """html, body { margin: 0; height: 100%; font-family: {{ font }}; color: #222; background: #fff; }
 body { display: flex; flex-direction: column; }
 header { padding: 8px 14px; border-bottom: 1px solid #e3e3e3; display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 18px; }
 header h1 { font-size: 18px; margin: 0; font-weight: 600; }

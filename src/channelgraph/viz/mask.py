@@ -102,15 +102,16 @@ def _mask_match(m: re.Match) -> str:
 _BREAKS = dict.fromkeys(map(ord, "\n\r\t\v\f\x85\u2028\u2029"), " ")
 #: Other control characters are shown as their Unicode pictures (␀ … ␟, ␡); C1 controls and
 #: bidirectional overrides and isolates (which reorder what the reader sees) as U+FFFD.
-_VISIBLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | _BREAKS
-_VISIBLE |= dict.fromkeys([*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], "\ufffd")
-_VISIBLE[0x85] = " "
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+VISIBLE = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421} | _BREAKS
+VISIBLE |= dict.fromkeys([*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], "\ufffd")
+VISIBLE[0x85] = " "
+#: What :data:`VISIBLE` replaces (the report's Markdown reader looks for it too).
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 
 #: The same, keeping line breaks and tabs (text shown with ``textContent``, where they are harmless).
-_VISIBLE_KEEP_BREAKS = {k: v for k, v in _VISIBLE.items() if k not in _BREAKS}
+_VISIBLE_KEEP_BREAKS = {k: v for k, v in VISIBLE.items() if k not in _BREAKS}
 _INVISIBLE_KEEP_BREAKS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -121,7 +122,7 @@ def visible(value, *, keep_breaks: bool = False) -> str:
     s = "" if value is None else value if isinstance(value, str) else str(value)
     if keep_breaks:
         return s.translate(_VISIBLE_KEEP_BREAKS) if _INVISIBLE_KEEP_BREAKS.search(s) else s
-    return s.translate(_VISIBLE) if _INVISIBLE.search(s) else s
+    return s.translate(VISIBLE) if INVISIBLE.search(s) else s
 
 
 def mask_text(value) -> str:

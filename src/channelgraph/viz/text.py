@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import KIND_ZH, STATUS_ZH, Kind, Status
+from ..terms import term
 
 LANGS = ("zh", "en")
 
@@ -130,9 +131,7 @@ _T = {
 
 def t(key: str, lang: str, **kw) -> str:
     """The text for *key* in *lang*, formatted with *kw*."""
-    zh, en = _T[key]
-    s = zh if lang == "zh" else en
-    return s.format(**kw) if kw else s
+    return term(_T, key, lang, **kw)
 
 
 def kind_text(kind: str, lang: str) -> str:
