@@ -4,6 +4,7 @@ into a real one and compares the database with a Cypher load)."""
 from __future__ import annotations
 
 import csv
+import os
 import io
 
 import pytest
@@ -132,3 +133,44 @@ def test_export_command_refuses_bad_data(make_dataset, tmp_path):
     r = CliRunner().invoke(main, ["export-neo4j", str(bad), str(tmp_path / "out")])
     assert r.exit_code == 1
     assert "NOPE" in r.output and not (tmp_path / "out").exists()
+
+
+def _alive(pid: int) -> bool:
+    """True while *pid* runs (a zombie or a gone process does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _slow_job(folder):
+    import os
+    import time
+
+    def job():
+        (folder / f"started-{os.getpid()}").touch()
+        time.sleep(10)
+        (folder / f"finished-{os.getpid()}").touch()
+        return False
+    return job
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not hasattr(os, "fork"), reason="needs forked workers")
+def test_an_interrupted_export_kills_its_workers_at_once(tmp_path):
+    import time
+
+    from channelgraph.store import neo4j_import
+
+    def meanwhile():
+        deadline = time.monotonic() + 20
+        while len(list(tmp_path.glob("started-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        neo4j_import._run_jobs([_slow_job(tmp_path)] * 4, [1] * 4, meanwhile, parallel_min_cells=0)
+    pids = [int(p.name.rpartition("-")[2]) for p in tmp_path.glob("started-*")]
+    assert len(pids) >= 2
+    assert not [pid for pid in pids if _alive(pid)]
+    assert not list(tmp_path.glob("finished-*"))

@@ -191,9 +191,14 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
         meanwhile()
         return [futures[i].result() for i in range(len(jobs))]
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for worker in list((getattr(pool, "_processes", None) or {}).values()):
+        # Take the workers before shutdown: it drops the pool's table of them (CPython 3.11),
+        # and the workers must not go on writing into a staging folder being removed.
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for worker in procs:
             worker.kill()
+        for worker in procs:
+            worker.join()
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
         pool.shutdown(wait=True)
