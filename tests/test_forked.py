@@ -46,7 +46,7 @@ def test_work_runs_in_another_process_and_its_result_comes_back():
     side = SideProcesses()
     job = side.run(_pid_and, 21)
     pid, value = job.result()
-    assert value == 42 and pid != os.getpid() and job.pid == pid
+    assert value == 42 and pid != os.getpid()
     assert side.wait() == [(pid, 42)]
 
 
@@ -189,3 +189,30 @@ def test_end_side_processes_ends_those_started_anywhere():
     job = SideProcesses().run(time.sleep, 30)  # e.g. the views' own writer
     _forked.end_side_processes()
     assert not os.path.exists(f"/proc/{job.pid}") and _forked._LIVE == []
+
+
+@needs_fork
+def test_a_collected_job_leaves_the_live_list_and_forgets_its_pid():
+    job = SideProcesses().run(_pid_and, 1)
+    job.result()
+    assert job not in _forked._LIVE and job.pid is None
+
+
+@needs_fork
+def test_an_interruption_right_after_the_reap_kills_no_reused_pid(monkeypatch):
+    job = SideProcesses().run(_pid_and, 1)
+    real_waitpid, reaped, killed = os.waitpid, [], []
+
+    def waitpid_then_ctrl_c(pid, options):
+        result = real_waitpid(pid, options)
+        if not reaped:
+            reaped.append(pid)
+            raise KeyboardInterrupt  # lands after the child was reaped: its PID may be reused
+        return result
+
+    monkeypatch.setattr(_forked.os, "waitpid", waitpid_then_ctrl_c)
+    monkeypatch.setattr(_forked.os, "kill", lambda pid, sig: killed.append(pid))
+    with pytest.raises(KeyboardInterrupt):
+        job.result()
+    _forked.end_side_processes()
+    assert reaped and killed == [] and _forked._LIVE == []

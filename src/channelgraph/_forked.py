@@ -218,9 +218,14 @@ class Job:
         fh, self.fd = os.fdopen(self.fd, "rb"), None  # closed here, whatever happens
         with fh:
             data = fh.read()
-        _, status = os.waitpid(self.pid, 0)
-        if self in _LIVE:  # only now: interrupted while waiting, it is still ended by end_side_processes
+        pid = self.pid
+        # Wait without reaping: the zombie keeps holding the PID, so an interruption up to the
+        # line below still lets end_side_processes kill and reap it (no reused PID is hit).
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        if self in _LIVE:
             _LIVE.remove(self)
+        self.pid = None  # from here on end() leaves it alone: the PID is reaped next
+        _, status = os.waitpid(pid, 0)
         if not data:
             how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                    else f"exit status {os.WEXITSTATUS(status)}")
