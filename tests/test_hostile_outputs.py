@@ -221,3 +221,18 @@ def test_a_failed_export_names_the_file_and_keeps_the_previous_export(tmp_path):
     assert line.startswith(f"✗ could not write {out}/") and line.split()[4].endswith(".csv:"), line
     assert "File too large" in line and line.endswith(f"{out} is unchanged (previous outputs kept)"), line
     assert _tree(out) == before
+
+
+def test_an_output_folder_with_a_line_break_is_refused_in_one_line():
+    r = run_cli("analyze", SAMPLE, "--out", "/proc/x\ny", cwd=ROOT)
+    refused(r, EXIT_SERVER, "/proc/x")
+    _one_line(r)
+
+
+def test_an_interruption_naming_a_folder_with_a_line_break_is_one_line(tmp_path, capsys):
+    from channelgraph import cli
+
+    with pytest.raises(SystemExit) as info, cli._writing(tmp_path / "out\nrisk", "risk"):
+        raise KeyboardInterrupt
+    err = capsys.readouterr().err
+    assert info.value.code == 130 and err.startswith("✗ interrupted") and err.count("\n") == 1, err

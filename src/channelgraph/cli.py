@@ -218,7 +218,7 @@ def _output_refused(exc) -> None:
     """Print an :class:`~.io.outdir.OutputError` in one line and exit (2 a usage error, else 3)."""
     from .io.outdir import OutputMisgiven
 
-    err.print(f"[bold red]✗[/] {_escape(str(exc))}", soft_wrap=True, highlight=False)
+    err.print(f"[bold red]✗[/] {_shown(exc)}", soft_wrap=True, highlight=False)
     sys.exit(EXIT_USAGE if isinstance(exc, OutputMisgiven) else EXIT_SERVER)
 
 
@@ -290,7 +290,7 @@ def _writing(out_dir, command: str, option: str = "--out", replaceable=None, col
         left = stage.kept() if stage is not None else f"{out_dir} is unchanged"
         how = f"terminated ({exc.signal_name})" if isinstance(exc, _Terminated) else "interrupted"
         try:
-            print(f"✗ {how}: {left}", file=sys.stderr)
+            print(f"✗ {how}: {_one_line(left)}", file=sys.stderr)
         except OSError:  # the terminal is gone (SIGHUP): the outputs are as the line would say
             pass
         sys.exit(EXIT_INTERRUPTED)
