@@ -76,3 +76,18 @@ def test_a_commands_return_value_is_not_the_exit_code():
         assert cli.main.main(["--version"], standalone_mode=False) == 0
     finally:
         cli.main.commands.pop("returns-seven")
+
+
+def test_the_debug_traceback_is_redacted(capsys, monkeypatch):
+    monkeypatch.setenv(cli.DEBUG_ENV, "1")
+    monkeypatch.setattr(cli, "_PASSWORDS", ["pa55-w0rd"])
+    try:
+        try:
+            raise ValueError("login with pa55-w0rd refused")
+        except ValueError as inner:
+            raise RuntimeError("bolt://neo4j:hunter2@db:7687 went odd") from inner
+    except RuntimeError as exc:
+        assert cli._last_resort(exc) == cli.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "login with *** refused" in err and "neo4j:***@db" in err
+    assert "pa55-w0rd" not in err and "hunter2" not in err

@@ -1174,7 +1174,8 @@ def _last_resort(exc: BaseException) -> int:
     if os.environ.get(DEBUG_ENV) == "1":
         import traceback
 
-        traceback.print_exception(exc)
+        # redacted as the line below is: a password may be in a message or a URL of the chain
+        tell(redact("".join(traceback.format_exception(exc)).rstrip("\n"), *_PASSWORDS))
     if isinstance(exc, MemoryError):
         tell("✗ out of memory: the book does not fit this machine's memory")
         return EXIT_SERVER
