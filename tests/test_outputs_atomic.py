@@ -481,6 +481,21 @@ def test_an_unrecorded_folder_counts_once_in_the_refusal(tmp_path):
     assert (out / "data" / "deep" / "x.csv").exists()
 
 
+def test_a_refused_first_run_leaves_no_lock_nor_folders_it_made(tmp_path):
+    from channelgraph.io.outdir import staged_output
+
+    out = tmp_path / "np_demo" / "deeper" / "x"
+    with pytest.raises(ValueError), staged_output(out, command="test"):
+        raise ValueError("bad data")
+    assert list(tmp_path.iterdir()) == []
+    r = run_cli("demo", "--data", tmp_path / "missing", "--out", tmp_path / "np_demo" / "x", cwd=ROOT)
+    assert r.code != 0 and list(tmp_path.iterdir()) == [], str(r)
+    out.parent.mkdir(parents=True)  # a folder that was there stays; the lock goes
+    with pytest.raises(ValueError), staged_output(out, command="test"):
+        raise ValueError("bad data")
+    assert list(out.parent.iterdir()) == []
+
+
 # ----------------------------------------------------------------------------- the swap, in process
 
 

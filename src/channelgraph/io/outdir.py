@@ -407,44 +407,65 @@ def staged_output(out, *, command: str, option: str = "--out",
     """
     shown = os.fspath(out)
     target = check_out(out, option)
-    _make_folders(target.parent, shown, option)
-    with _locked(target, shown):
-        try:
-            _tidy(target)
-        except OSError as exc:
-            raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
-        if target.exists():
-            record = _read_record(target)
-            known = set().union(*record)
-            foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
-            # a folder nobody recorded stands for everything in it: count what is not inside another
-            foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
-            if foreign:
-                more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-                why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
-                       "it) does not list" if record else
-                       f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
-                       "an older version kept none)")
-                raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
-                                  f"move them out or choose another {option}")
-        try:
-            path = Path(_make_staging(target))
-        except OSError as exc:
-            raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
-        st = Staging(path, target, shown, command, had_previous=target.exists() and any(target.iterdir()))
-        try:
-            yield st
-            _commit(st)
-        except OSError as exc:
-            end_side_processes()  # none of them may go on writing into the staging folder
-            shutil.rmtree(path, ignore_errors=True)
-            where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
-            raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); "
-                              f"{st.kept()}") from None
-        except BaseException:
-            end_side_processes()
-            shutil.rmtree(path, ignore_errors=True)
-            raise
+    made = _make_folders(target.parent, shown, option)
+    lock = target.parent / f".{target.name}{LOCK_SUFFIX}"
+    fresh = not lock.exists()
+    try:
+        with _locked(target, shown):
+            try:
+                yield from _staged_in(target, shown, command, option, replaceable)
+            except BaseException:
+                if fresh and not target.exists():  # a refused or failed first run leaves no lock behind
+                    try:
+                        lock.unlink()
+                    except OSError:
+                        pass
+                raise
+    except BaseException:
+        if not target.exists():
+            _remove_empty(made)  # and no folder it made on the way
+        raise
+
+
+def _staged_in(target: Path, shown: str, command: str, option: str,
+               replaceable: Callable[[str], bool] | None) -> Iterator[Staging]:
+    """The body of :func:`staged_output`, its lock held."""
+    try:
+        _tidy(target)
+    except OSError as exc:
+        raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+    if target.exists():
+        record = _read_record(target)
+        known = set().union(*record)
+        foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
+        # a folder nobody recorded stands for everything in it: count what is not inside another
+        foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
+        if foreign:
+            more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+            why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
+                   "it) does not list" if record else
+                   f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
+                   "an older version kept none)")
+            raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
+                              f"move them out or choose another {option}")
+    try:
+        path = Path(_make_staging(target))
+    except OSError as exc:
+        raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+    st = Staging(path, target, shown, command, had_previous=target.exists() and any(target.iterdir()))
+    try:
+        yield st
+        _commit(st)
+    except OSError as exc:
+        end_side_processes()  # none of them may go on writing into the staging folder
+        shutil.rmtree(path, ignore_errors=True)
+        where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
+        raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); "
+                          f"{st.kept()}") from None
+    except BaseException:
+        end_side_processes()
+        shutil.rmtree(path, ignore_errors=True)
+        raise
 
 
 def _umask() -> int:
