@@ -481,6 +481,26 @@ def test_an_unrecorded_folder_counts_once_in_the_refusal(tmp_path):
     assert (out / "data" / "deep" / "x.csv").exists()
 
 
+def test_a_folder_a_killed_viz_left_inside_out_is_removed_and_a_live_ones_is_busy(tmp_path):
+    from channelgraph.io.outdir import OutputBusy
+
+    out = tmp_path / "out"
+    _stage_files(out, {"views/v.html": "v"})
+    dead = subprocess.Popen(["true"])  # a pid that has ended
+    dead.wait()
+    left = out / "views" / f".channelgraph-{dead.pid}-abcd"
+    left.mkdir()
+    (left / "ego-P1.html").write_text("half", encoding="utf-8")
+    _stage_files(out, {"views/w.html": "w"})  # the killed viz's folder is no file of the user's
+    assert _tree(out) == {"views/w.html": b"w"} and _beside(out) == []
+    live = out / "views" / f".channelgraph-{os.getpid()}-efgh"
+    live.mkdir()
+    with pytest.raises(OutputBusy, match=f"{out} is being written by another channelgraph run "
+                                         rf"\(process {os.getpid()}\)"):
+        _stage_files(out, {"x.csv": "x"})
+    assert live.is_dir() and (out / "views" / "w.html").exists()
+
+
 def test_a_refused_first_run_leaves_no_lock_nor_folders_it_made(tmp_path):
     from channelgraph.io.outdir import staged_output
 

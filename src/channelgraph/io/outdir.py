@@ -19,7 +19,9 @@ A command that writes several files into ``--out`` (``analyze``, ``demo``, ``ris
   and the previous outputs are removed. Ctrl-C, SIGTERM and SIGHUP during the swap are noted
   and acted on once the swap and its record are complete (:func:`_signals_held`). A run that fails or is interrupted before the
   exchange removes its staging folder and leaves ``--out`` as it was; one killed outright
-  leaves its staging folder, which the next run on that ``--out`` removes.
+  leaves its staging folder, which the next run on that ``--out`` removes, as it removes the
+  private folders (``.channelgraph-<pid>-*``, at any depth) of ``viz`` runs killed inside it;
+  one of a live ``viz`` makes the run busy (:class:`OutputBusy`).
 * **Nothing of yours deleted.** A run replaces ``--out`` as a whole, so it refuses an
   ``--out`` that holds anything channelgraph did not write there. What it wrote is listed in
   ``.OUT.channelgraph.json`` beside the folder (not inside it: the outputs stay the same bytes
@@ -38,6 +40,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -248,6 +251,27 @@ def _tidy(target: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+_PRIVATE = re.compile(r"\.channelgraph-(\d+)-")
+
+
+def _tidy_private(target: Path, shown: str, option: str) -> None:
+    """Remove the private folders (``.channelgraph-<pid>-*``) killed ``viz`` runs left at any depth in *target*.
+
+    One of a live process is a ``viz`` writing its pages there: :class:`OutputBusy`.
+    """
+    for top, dirs, _files in os.walk(target):
+        for name in list(dirs):
+            m = _PRIVATE.match(name)
+            if m is None:
+                continue
+            dirs.remove(name)
+            pid = int(m.group(1))
+            if _pid_alive(pid):
+                raise OutputBusy(f"{shown} is being written by another channelgraph run (process {pid}): wait "
+                                 f"for it to end, or choose another {option}")
+            shutil.rmtree(os.path.join(top, name), ignore_errors=True)
+
+
 # ----------------------------------------------------------------------------- the swap
 
 _RENAME_EXCHANGE = 2
@@ -432,6 +456,8 @@ def _staged_in(target: Path, shown: str, command: str, option: str,
     """The body of :func:`staged_output`, its lock held."""
     try:
         _tidy(target)
+        if target.exists():
+            _tidy_private(target, shown, option)
     except OSError as exc:
         raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
     if target.exists():
