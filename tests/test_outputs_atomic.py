@@ -438,16 +438,25 @@ def test_viz_adds_pages_to_a_folder_and_keeps_the_others(tmp_path):
     assert f"→ {views}/overview.html" in run_cli("viz", SAMPLE, "--out", views, cwd=ROOT).stdout
 
 
-def test_a_page_viz_wrote_into_an_output_folder_is_known_as_channelgraphs(tmp_path):
+def test_pages_viz_wrote_into_an_output_folder_are_refused_not_deleted(tmp_path):
     out = tmp_path / "a1"
     assert run_cli("risk", SAMPLE, "--out", out, cwd=ROOT).code == 0
     for views in (out / "views" / "mine", out):  # inside the folder, and the folder itself
         r = run_cli("viz", SAMPLE, "--view", "ego", "--id", "P000001", "--out", views, cwd=ROOT)
         assert r.code == 0, str(r)
+    deeper = out / "newsub" / "deeper"  # folders viz made on the way
+    assert run_cli("viz", SAMPLE, "--view", "ego", "--id", "P000001", "--out", deeper, cwd=ROOT).code == 0
+    r = run_cli("analyze", SAMPLE, "--out", out, cwd=ROOT)  # the pages are the user's: refused, not deleted
+    assert r.code == 3 and "holds pages written by `viz` (ego-P000001.html …)" in r.stderr, str(r)
+    assert "move them out or choose another --out" in r.stderr and len(r.stderr.strip().splitlines()) == 1, str(r)
+    pages = ["ego-P000001.html", "newsub/deeper/ego-P000001.html", "views/mine/ego-P000001.html"]
+    assert all((out / page).is_file() for page in pages)
+    for i, page in enumerate(pages):
+        (out / page).rename(tmp_path / f"{i}.html")  # moved out: the run goes on
     r = run_cli("analyze", SAMPLE, "--out", out, cwd=ROOT)
     assert r.code == 0, str(r)
     assert (out / "report.html").exists() and not (out / "views" / "mine").exists()
-    assert not (out / "ego-P000001.html").exists()
+    assert not (out / "newsub").exists() and not (out / "ego-P000001.html").exists()
 
 
 def test_viz_into_an_output_folder_being_replaced_is_refused(tmp_path, previous):

@@ -30,8 +30,10 @@ A command that writes several files into ``--out`` (``analyze``, ``demo``, ``ris
 Single files (``viz`` adds one page to a folder that collects pages) go through
 :func:`write_one_file`: written under a unique temporary name in the same folder and renamed
 into place, no lock needed (two runs writing the same page both write whole pages; the last
-one stays). :func:`staged_files` does that for the pages of a ``viz`` run, and adds them to the
-record of an output folder that holds them.
+one stays). :func:`staged_files` does that for the pages of a ``viz`` run, and lists them as
+*kept* in the record of an output folder that holds them: a later run on that folder refuses
+to replace it while they are there (they are the user's, asked for one by one), rather than
+delete them with the old outputs.
 """
 
 from __future__ import annotations
@@ -211,8 +213,18 @@ def _read_record(target: Path) -> list[set[str]]:
         return []
 
 
-def _write_record(target: Path, command: str, written: list[set[str]]) -> None:
-    data = {"command": command, "written": [sorted(entries) for entries in written]}
+def _read_kept(target: Path) -> set[str]:
+    """The pages ``viz`` wrote into *target* (kept: a run on *target* refuses them rather than delete them)."""
+    try:
+        return set(json.loads(_record_path(target).read_text(encoding="utf-8")).get("kept", []))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return set()
+
+
+def _write_record(target: Path, command: str, written: list[set[str]], kept: set[str] | None = None) -> None:
+    data: dict = {"command": command, "written": [sorted(entries) for entries in written]}
+    if kept:
+        data["kept"] = sorted(kept)
     write_one_file(_record_path(target), (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
@@ -377,7 +389,7 @@ def _commit(st: Staging) -> None:
     aside = None
     try:
         with _signals_held():
-            _write_record(st.target, st.command, [*_read_record(st.target), new])
+            _write_record(st.target, st.command, [*_read_record(st.target), new], _read_kept(st.target))
             if st.target.exists():
                 if _exchange(st.path, st.target):
                     st.committed = True
@@ -462,6 +474,11 @@ def _staged_in(target: Path, shown: str, command: str, option: str,
         raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
     if target.exists():
         record = _read_record(target)
+        pages = sorted(e for e in _read_kept(target) if (target / e).is_file())
+        if pages:
+            more = " …" if len(pages) > 1 else ""
+            raise OutputError(f"{shown} holds pages written by `viz` ({pages[0]}{more}), and a run replaces "
+                              f"{option} as a whole: move them out or choose another {option}")
         known = set().union(*record)
         foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
         # a folder nobody recorded stands for everything in it: count what is not inside another
@@ -580,8 +597,8 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
     on the same file system); at its end each file written there is renamed into *out*,
     replacing a file of that name in one step. Folders left by killed runs are removed. When
     *out* lies inside the output folder of another run (``viz --out OUT/views``), the files
-    are added to that folder's record, so that the next run on it knows channelgraph wrote
-    them. A failed block leaves no folder it created.
+    are listed as kept in that folder's record, so that the next run on it refuses them by
+    name rather than delete them. A failed block leaves no folder it created.
 
     Raises
     ------
@@ -640,18 +657,19 @@ def _enclosing_output(folder: Path) -> Path | None:
 def _record_pages(above: Path, folder: Path, names: list[str]) -> None:
     """Add the files *names* of *folder* to the record of the output folder *above* (its lock held).
 
-    Best effort: a record that cannot be read or written leaves the pages unrecorded, and a
-    run replacing *above* later refuses them as files its record does not list (never deletes them).
+    The pages go to the record's *kept* list (a run replacing *above* refuses them by name), the
+    folders on the way to them to its written list. Best effort: a record that cannot be read or
+    written leaves the pages unrecorded, and a run replacing *above* later refuses them as files
+    its record does not list (never deletes them).
     """
-    if folder == above:
-        entries = set(names)
-    else:
-        parts = folder.relative_to(above).parts
-        entries = {"/".join((*parts, n)) for n in names} | {"/".join(parts[:i + 1]) for i in range(len(parts))}
+    parts = folder.relative_to(above).parts
+    pages = {"/".join((*parts, n)) for n in names}
+    folders = {"/".join(parts[:i + 1]) for i in range(len(parts))}
     try:
         record = _read_record(above)
-        if record and not entries <= set().union(*record):
+        kept = _read_kept(above)
+        if record and not (pages <= kept and folders <= set().union(*record)):
             command = json.loads(_record_path(above).read_text(encoding="utf-8")).get("command", "")
-            _write_record(above, command, [set().union(*record) | entries])
+            _write_record(above, command, [set().union(*record) | folders], kept | pages)
     except (OSError, ValueError, AttributeError):
         pass
