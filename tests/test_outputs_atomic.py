@@ -438,16 +438,25 @@ def test_viz_adds_pages_to_a_folder_and_keeps_the_others(tmp_path):
     assert f"→ {views}/overview.html" in run_cli("viz", SAMPLE, "--out", views, cwd=ROOT).stdout
 
 
-def test_a_page_viz_wrote_into_an_output_folder_is_known_as_channelgraphs(tmp_path):
+def test_pages_viz_wrote_into_an_output_folder_are_refused_not_deleted(tmp_path):
     out = tmp_path / "a1"
     assert run_cli("risk", SAMPLE, "--out", out, cwd=ROOT).code == 0
     for views in (out / "views" / "mine", out):  # inside the folder, and the folder itself
         r = run_cli("viz", SAMPLE, "--view", "ego", "--id", "P000001", "--out", views, cwd=ROOT)
         assert r.code == 0, str(r)
+    deeper = out / "newsub" / "deeper"  # folders viz made on the way
+    assert run_cli("viz", SAMPLE, "--view", "ego", "--id", "P000001", "--out", deeper, cwd=ROOT).code == 0
+    r = run_cli("analyze", SAMPLE, "--out", out, cwd=ROOT)  # the pages are the user's: refused, not deleted
+    assert r.code == 3 and "holds pages written by `viz` (ego-P000001.html …)" in r.stderr, str(r)
+    assert "move them out or choose another --out" in r.stderr and len(r.stderr.strip().splitlines()) == 1, str(r)
+    pages = ["ego-P000001.html", "newsub/deeper/ego-P000001.html", "views/mine/ego-P000001.html"]
+    assert all((out / page).is_file() for page in pages)
+    for i, page in enumerate(pages):
+        (out / page).rename(tmp_path / f"{i}.html")  # moved out: the run goes on
     r = run_cli("analyze", SAMPLE, "--out", out, cwd=ROOT)
     assert r.code == 0, str(r)
     assert (out / "report.html").exists() and not (out / "views" / "mine").exists()
-    assert not (out / "ego-P000001.html").exists()
+    assert not (out / "newsub").exists() and not (out / "ego-P000001.html").exists()
 
 
 def test_viz_into_an_output_folder_being_replaced_is_refused(tmp_path, previous):
@@ -479,6 +488,41 @@ def test_an_unrecorded_folder_counts_once_in_the_refusal(tmp_path):
     with pytest.raises(OutputError, match=f"{out} holds data and 1 more, and no record"):
         _stage_files(out, {"a.csv": "1"})
     assert (out / "data" / "deep" / "x.csv").exists()
+
+
+def test_a_folder_a_killed_viz_left_inside_out_is_removed_and_a_live_ones_is_busy(tmp_path):
+    from channelgraph.io.outdir import OutputBusy
+
+    out = tmp_path / "out"
+    _stage_files(out, {"views/v.html": "v"})
+    dead = subprocess.Popen(["true"])  # a pid that has ended
+    dead.wait()
+    left = out / "views" / f".channelgraph-{dead.pid}-abcd"
+    left.mkdir()
+    (left / "ego-P1.html").write_text("half", encoding="utf-8")
+    _stage_files(out, {"views/w.html": "w"})  # the killed viz's folder is no file of the user's
+    assert _tree(out) == {"views/w.html": b"w"} and _beside(out) == []
+    live = out / "views" / f".channelgraph-{os.getpid()}-efgh"
+    live.mkdir()
+    with pytest.raises(OutputBusy, match=f"{out} is being written by another channelgraph run "
+                                         rf"\(process {os.getpid()}\)"):
+        _stage_files(out, {"x.csv": "x"})
+    assert live.is_dir() and (out / "views" / "w.html").exists()
+
+
+def test_a_refused_first_run_leaves_no_lock_nor_folders_it_made(tmp_path):
+    from channelgraph.io.outdir import staged_output
+
+    out = tmp_path / "np_demo" / "deeper" / "x"
+    with pytest.raises(ValueError), staged_output(out, command="test"):
+        raise ValueError("bad data")
+    assert list(tmp_path.iterdir()) == []
+    r = run_cli("demo", "--data", tmp_path / "missing", "--out", tmp_path / "np_demo" / "x", cwd=ROOT)
+    assert r.code != 0 and list(tmp_path.iterdir()) == [], str(r)
+    out.parent.mkdir(parents=True)  # a folder that was there stays; the lock goes
+    with pytest.raises(ValueError), staged_output(out, command="test"):
+        raise ValueError("bad data")
+    assert list(out.parent.iterdir()) == []
 
 
 # ----------------------------------------------------------------------------- the swap, in process

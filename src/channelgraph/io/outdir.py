@@ -19,7 +19,9 @@ A command that writes several files into ``--out`` (``analyze``, ``demo``, ``ris
   and the previous outputs are removed. Ctrl-C, SIGTERM and SIGHUP during the swap are noted
   and acted on once the swap and its record are complete (:func:`_signals_held`). A run that fails or is interrupted before the
   exchange removes its staging folder and leaves ``--out`` as it was; one killed outright
-  leaves its staging folder, which the next run on that ``--out`` removes.
+  leaves its staging folder, which the next run on that ``--out`` removes, as it removes the
+  private folders (``.channelgraph-<pid>-*``, at any depth) of ``viz`` runs killed inside it;
+  one of a live ``viz`` makes the run busy (:class:`OutputBusy`).
 * **Nothing of yours deleted.** A run replaces ``--out`` as a whole, so it refuses an
   ``--out`` that holds anything channelgraph did not write there. What it wrote is listed in
   ``.OUT.channelgraph.json`` beside the folder (not inside it: the outputs stay the same bytes
@@ -28,8 +30,10 @@ A command that writes several files into ``--out`` (``analyze``, ``demo``, ``ris
 Single files (``viz`` adds one page to a folder that collects pages) go through
 :func:`write_one_file`: written under a unique temporary name in the same folder and renamed
 into place, no lock needed (two runs writing the same page both write whole pages; the last
-one stays). :func:`staged_files` does that for the pages of a ``viz`` run, and adds them to the
-record of an output folder that holds them.
+one stays). :func:`staged_files` does that for the pages of a ``viz`` run, and lists them as
+*kept* in the record of an output folder that holds them: a later run on that folder refuses
+to replace it while they are there (they are the user's, asked for one by one), rather than
+delete them with the old outputs.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -208,8 +213,18 @@ def _read_record(target: Path) -> list[set[str]]:
         return []
 
 
-def _write_record(target: Path, command: str, written: list[set[str]]) -> None:
-    data = {"command": command, "written": [sorted(entries) for entries in written]}
+def _read_kept(target: Path) -> set[str]:
+    """The pages ``viz`` wrote into *target* (kept: a run on *target* refuses them rather than delete them)."""
+    try:
+        return set(json.loads(_record_path(target).read_text(encoding="utf-8")).get("kept", []))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return set()
+
+
+def _write_record(target: Path, command: str, written: list[set[str]], kept: set[str] | None = None) -> None:
+    data: dict = {"command": command, "written": [sorted(entries) for entries in written]}
+    if kept:
+        data["kept"] = sorted(kept)
     write_one_file(_record_path(target), (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
@@ -246,6 +261,27 @@ def _tidy(target: Path) -> None:
             left.remove(newest)
     for p in left:
         shutil.rmtree(p, ignore_errors=True)
+
+
+_PRIVATE = re.compile(r"\.channelgraph-(\d+)-")
+
+
+def _tidy_private(target: Path, shown: str, option: str) -> None:
+    """Remove the private folders (``.channelgraph-<pid>-*``) killed ``viz`` runs left at any depth in *target*.
+
+    One of a live process is a ``viz`` writing its pages there: :class:`OutputBusy`.
+    """
+    for top, dirs, _files in os.walk(target):
+        for name in list(dirs):
+            m = _PRIVATE.match(name)
+            if m is None:
+                continue
+            dirs.remove(name)
+            pid = int(m.group(1))
+            if _pid_alive(pid):
+                raise OutputBusy(f"{shown} is being written by another channelgraph run (process {pid}): wait "
+                                 f"for it to end, or choose another {option}")
+            shutil.rmtree(os.path.join(top, name), ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- the swap
@@ -353,7 +389,7 @@ def _commit(st: Staging) -> None:
     aside = None
     try:
         with _signals_held():
-            _write_record(st.target, st.command, [*_read_record(st.target), new])
+            _write_record(st.target, st.command, [*_read_record(st.target), new], _read_kept(st.target))
             if st.target.exists():
                 if _exchange(st.path, st.target):
                     st.committed = True
@@ -407,44 +443,72 @@ def staged_output(out, *, command: str, option: str = "--out",
     """
     shown = os.fspath(out)
     target = check_out(out, option)
-    _make_folders(target.parent, shown, option)
-    with _locked(target, shown):
-        try:
-            _tidy(target)
-        except OSError as exc:
-            raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+    made = _make_folders(target.parent, shown, option)
+    lock = target.parent / f".{target.name}{LOCK_SUFFIX}"
+    fresh = not lock.exists()
+    try:
+        with _locked(target, shown):
+            try:
+                yield from _staged_in(target, shown, command, option, replaceable)
+            except BaseException:
+                if fresh and not target.exists():  # a refused or failed first run leaves no lock behind
+                    try:
+                        lock.unlink()
+                    except OSError:
+                        pass
+                raise
+    except BaseException:
+        if not target.exists():
+            _remove_empty(made)  # and no folder it made on the way
+        raise
+
+
+def _staged_in(target: Path, shown: str, command: str, option: str,
+               replaceable: Callable[[str], bool] | None) -> Iterator[Staging]:
+    """The body of :func:`staged_output`, its lock held."""
+    try:
+        _tidy(target)
         if target.exists():
-            record = _read_record(target)
-            known = set().union(*record)
-            foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
-            # a folder nobody recorded stands for everything in it: count what is not inside another
-            foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
-            if foreign:
-                more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-                why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
-                       "it) does not list" if record else
-                       f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
-                       "an older version kept none)")
-                raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
-                                  f"move them out or choose another {option}")
-        try:
-            path = Path(_make_staging(target))
-        except OSError as exc:
-            raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
-        st = Staging(path, target, shown, command, had_previous=target.exists() and any(target.iterdir()))
-        try:
-            yield st
-            _commit(st)
-        except OSError as exc:
-            end_side_processes()  # none of them may go on writing into the staging folder
-            shutil.rmtree(path, ignore_errors=True)
-            where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
-            raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); "
-                              f"{st.kept()}") from None
-        except BaseException:
-            end_side_processes()
-            shutil.rmtree(path, ignore_errors=True)
-            raise
+            _tidy_private(target, shown, option)
+    except OSError as exc:
+        raise OutputError(f"cannot tidy beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+    if target.exists():
+        record = _read_record(target)
+        pages = sorted(e for e in _read_kept(target) if (target / e).is_file())
+        if pages:
+            more = " …" if len(pages) > 1 else ""
+            raise OutputError(f"{shown} holds pages written by `viz` ({pages[0]}{more}), and a run replaces "
+                              f"{option} as a whole: move them out or choose another {option}")
+        known = set().union(*record)
+        foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
+        # a folder nobody recorded stands for everything in it: count what is not inside another
+        foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
+        if foreign:
+            more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+            why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
+                   "it) does not list" if record else
+                   f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
+                   "an older version kept none)")
+            raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
+                              f"move them out or choose another {option}")
+    try:
+        path = Path(_make_staging(target))
+    except OSError as exc:
+        raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+    st = Staging(path, target, shown, command, had_previous=target.exists() and any(target.iterdir()))
+    try:
+        yield st
+        _commit(st)
+    except OSError as exc:
+        end_side_processes()  # none of them may go on writing into the staging folder
+        shutil.rmtree(path, ignore_errors=True)
+        where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
+        raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); "
+                          f"{st.kept()}") from None
+    except BaseException:
+        end_side_processes()
+        shutil.rmtree(path, ignore_errors=True)
+        raise
 
 
 def _umask() -> int:
@@ -533,8 +597,8 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
     on the same file system); at its end each file written there is renamed into *out*,
     replacing a file of that name in one step. Folders left by killed runs are removed. When
     *out* lies inside the output folder of another run (``viz --out OUT/views``), the files
-    are added to that folder's record, so that the next run on it knows channelgraph wrote
-    them. A failed block leaves no folder it created.
+    are listed as kept in that folder's record, so that the next run on it refuses them by
+    name rather than delete them. A failed block leaves no folder it created.
 
     Raises
     ------
@@ -593,18 +657,19 @@ def _enclosing_output(folder: Path) -> Path | None:
 def _record_pages(above: Path, folder: Path, names: list[str]) -> None:
     """Add the files *names* of *folder* to the record of the output folder *above* (its lock held).
 
-    Best effort: a record that cannot be read or written leaves the pages unrecorded, and a
-    run replacing *above* later refuses them as files its record does not list (never deletes them).
+    The pages go to the record's *kept* list (a run replacing *above* refuses them by name), the
+    folders on the way to them to its written list. Best effort: a record that cannot be read or
+    written leaves the pages unrecorded, and a run replacing *above* later refuses them as files
+    its record does not list (never deletes them).
     """
-    if folder == above:
-        entries = set(names)
-    else:
-        parts = folder.relative_to(above).parts
-        entries = {"/".join((*parts, n)) for n in names} | {"/".join(parts[:i + 1]) for i in range(len(parts))}
+    parts = folder.relative_to(above).parts
+    pages = {"/".join((*parts, n)) for n in names}
+    folders = {"/".join(parts[:i + 1]) for i in range(len(parts))}
     try:
         record = _read_record(above)
-        if record and not entries <= set().union(*record):
+        kept = _read_kept(above)
+        if record and not (pages <= kept and folders <= set().union(*record)):
             command = json.loads(_record_path(above).read_text(encoding="utf-8")).get("command", "")
-            _write_record(above, command, [set().union(*record) | entries])
+            _write_record(above, command, [set().union(*record) | folders], kept | pages)
     except (OSError, ValueError, AttributeError):
         pass
