@@ -23,7 +23,7 @@ from .world import World
 def form_chambers(world: World) -> None:
     """Chambers and associations with members, officers, their referrals and secretariat staff."""
     rng, n_persons, n_parties, n_chambers = world.rng, world.n_persons, world.n_parties, world.n_chambers
-    mem, emp = world.edges_of(RelationType.MEMBER_OF), world.edges_of(RelationType.EMPLOYS)
+    mem = world.edges_of(RelationType.MEMBER_OF)
     # names: two fixed communities first, then hometown chambers and industry associations
     cands = [("绍兴市温州商会", 1, -1, 0), ("柯桥区纺织行业协会", 0, _INDUSTRY_CODE["纺织"], -1),
              ("绍兴市福建商会", 1, -1, 1), ("绍兴市印染行业协会", 1, _INDUSTRY_CODE["印染"], -1)]
@@ -111,12 +111,7 @@ def form_chambers(world: World) -> None:
         for vp in officers[:3]:
             cand = members[(members != vp) & ~world.referred[members]]
             world.refer(vp, world.take(cand, int(rng.integers(1, 4))))
-        # chamber secretariat on payroll
-        staff = world.take(np.flatnonzero((world.person_role == 0) & ~world.employed & ~world.reserved[:n_persons]),
-                          1 + size // 400)
-        world.employed[staff] = True
-        world.person_role[staff] = 3
-        emp.add(np.full(len(staff), g), staff, role=ROLE["staff"])
+        world.hire_staff(g, 1 + size // 400)  # the chamber's secretariat
     world.progress("structure", 4, 12)
 
 
@@ -125,7 +120,7 @@ def form_markets(world: World) -> None:
     """Professional markets (the textile market first) with merchants, leading merchants and staff."""
     rng, n_persons, n_parties = world.rng, world.n_persons, world.n_parties
     n_markets, n_customers = world.n_markets, world.n_customers
-    tr, emp = world.edges_of(RelationType.TRADES_IN), world.edges_of(RelationType.EMPLOYS)
+    tr = world.edges_of(RelationType.TRADES_IN)
     cands = [(n, next(i for i, r in enumerate(_REGIONS) if r[0] == reg), _INDUSTRY_CODE[ind])
              for n, reg, ind in _MARKETS]
     extra = []
@@ -182,11 +177,7 @@ def form_markets(world: World) -> None:
         if leader >= 0:
             other = int(rng.integers(world.leader_referrals // 4, world.leader_referrals * 2 // 3 + 1))
             world.refer_members(leader, members, world.leader_referrals if m == 0 else min(len(members) // 8, other))
-        staff = world.take(np.flatnonzero((world.person_role == 0) & ~world.employed & ~world.reserved[:n_persons]),
-                           2 + size // 150)
-        world.employed[staff] = True
-        world.person_role[staff] = 3
-        emp.add(np.full(len(staff), g), staff, role=ROLE["staff"])
+        world.hire_staff(g, 2 + size // 150)  # the market's management office
     world.progress("structure", 5, 12)
 
 

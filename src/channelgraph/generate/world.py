@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..model import RelationType
-from .vocabulary import _TYPES, _day
+from .vocabulary import ROLE, _TYPES, _day
 
 class Edges:
     """Relations of one type as integer columns (src, dst, amount fen, share bp, role, since day)."""
@@ -157,6 +157,14 @@ class World:
         n_c = int(round(k * 0.8))  # noqa: RUF046 - k may be a NumPy integer
         pick = np.concatenate([cand[:n_c], cand[max(n_c, len(cand) - (k - n_c)):]])
         self.refer(who, pick[:k])
+
+    def hire_staff(self, employer: int, k: int) -> None:
+        """Up to k persons with no role and no employer join *employer*'s payroll (EMPLOYS, staff)."""
+        free = (self.person_role == 0) & ~self.employed & ~self.reserved[:self.n_persons]
+        staff = self.take(np.flatnonzero(free), k)
+        self.employed[staff] = True
+        self.person_role[staff] = 3
+        self.edges[RelationType.EMPLOYS].add(np.full(len(staff), employer), staff, role=ROLE["staff"])
 
     def since(self, n: int, y0: int, y1: int) -> np.ndarray:
         return self.rng.integers(_day(y0), _day(y1, 12, 28), size=n).astype(np.int16)
