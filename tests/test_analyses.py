@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from channelgraph.graph import build_book
 from channelgraph import analyses
 from channelgraph.analyses import REGISTRY, Analysis, AnalysisResult, _load_rooms, run_analyses, schedule
 from channelgraph.io import load_dataset
@@ -19,7 +20,7 @@ def test_caps_runs_before_the_marketing_room_and_results_keep_registry_order():
     _load_rooms()
     assert names(schedule(names(REGISTRY))) == ["book", "risk", "caps", "marketing"]
     ran = []
-    results = run_analyses(None, load_dataset(SAMPLE), after=lambda name, _: ran.append(name))
+    results = run_analyses(build_book(load_dataset(SAMPLE)), after=lambda name, _: ran.append(name))
     assert ran == ["book", "risk", "caps", "marketing"]
     assert list(results) == ["book", "risk", "marketing", "caps"]
 
@@ -30,12 +31,12 @@ def test_only_what_is_needed_runs():
     assert names(schedule(["marketing"])) == ["risk", "marketing"]
     assert names(schedule(["book"])) == ["book"]
     ran = []
-    results = run_analyses(None, load_dataset(SAMPLE), only=["caps"], after=lambda name, _: ran.append(name))
+    results = run_analyses(build_book(load_dataset(SAMPLE)), only=["caps"], after=lambda name, _: ran.append(name))
     assert ran == ["caps"] and list(results) == ["caps"]
 
 
 def _runner(log, name):
-    def run(graph, dataset, policy, prior):
+    def run(book, policy, prior):
         log.append((name, sorted(prior)))
         return AnalysisResult()
     return run
@@ -51,8 +52,8 @@ def test_an_analysis_that_declares_nothing_needs_everything_before_it(monkeypatc
     monkeypatch.setattr(analyses, "_load_rooms", lambda: None)
     assert names(schedule(["all"])) == ["a", "b", "slow", "all"]
     assert names(schedule(["b"])) == ["a", "b"]
-    results = run_analyses(None, load_dataset(SAMPLE), only=["all", "b"])
+    results = run_analyses(build_book(load_dataset(SAMPLE)), only=["all", "b"])
     assert list(results) == ["b", "all"]
     assert log == [("a", []), ("b", ["a"]), ("slow", ["a", "b"]), ("all", ["a", "b", "slow"])]
     with pytest.raises(ValueError, match="unknown analyses: nope"):
-        run_analyses(None, load_dataset(SAMPLE), only=["nope"])
+        run_analyses(build_book(load_dataset(SAMPLE)), only=["nope"])

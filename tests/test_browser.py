@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from channelgraph.graph import build_book
 from channelgraph.analyses import run_analyses
 from channelgraph.io import load_dataset
 from channelgraph.store import build_graph
@@ -300,7 +301,7 @@ def sample_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample-run")
     ds = load_dataset(SAMPLE)
     graph = build_graph(ds)
-    results = run_analyses(graph, ds)
+    results = run_analyses(build_book(ds))
     views = write_views(graph, ds, results, out, lang="zh")
     report = write_report(results, ds, out, "zh", views=views)
     return out, views, report

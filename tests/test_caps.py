@@ -10,6 +10,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
+from channelgraph.graph import build_book
 from channelgraph.analyses import REGISTRY, _load_rooms, write_results
 from channelgraph.caps import (BORROWER_COLUMNS, BREACH_COLUMNS, CAPS_COLUMNS, caps_report_markdown, caps_section,
                                draft_caps_tables, draft_scheme_caps, run_caps, write_caps_report)
@@ -17,7 +18,6 @@ from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.policy import Policy
 from channelgraph.risk import run_risk
-from channelgraph.store import build_graph
 
 from conftest import SAMPLE, write_dataset
 
@@ -313,7 +313,7 @@ def test_no_schemes_gives_empty_tables_with_their_columns(make_dataset):
     caps, borrowers, breaches = draft_scheme_caps(None, ds)
     assert len(caps) == len(borrowers) == len(breaches) == 0
     assert list(caps.columns) == CAPS_COLUMNS and list(borrowers.columns) == BORROWER_COLUMNS
-    res = run_caps(None, ds, ds.policy, {})
+    res = run_caps(build_book(ds), ds.policy, {})
     assert "no channel schemes" in caps_report_markdown(res, ds.policy, "en")
     assert res.summary["schemes"] == 0
 
@@ -323,10 +323,9 @@ def test_no_schemes_gives_empty_tables_with_their_columns(make_dataset):
 
 def test_runner_reuses_the_risk_result_and_is_registered():
     ds = load_dataset(SAMPLE)
-    g = build_graph(ds)
-    risk = run_risk(g, ds, ds.policy)
-    a = run_caps(g, ds, ds.policy, {"risk": risk})
-    b = run_caps(g, ds, ds.policy, {})
+    risk = run_risk(build_book(ds), ds.policy)
+    a = run_caps(build_book(ds), ds.policy, {"risk": risk})
+    b = run_caps(build_book(ds), ds.policy, {})
     for name, df in a.tables.items():
         assert df.equals(b.tables[name]), name
     assert set(a.tables) == {"caps", "scheme_borrower_caps", "scheme_risk_sources", "caps_breaches"}
@@ -372,7 +371,7 @@ def test_outputs_do_not_depend_on_row_order(tmp_path):
     outs = []
     for i, data in enumerate([SAMPLE, _shuffled_copy(SAMPLE, tmp_path / "shuffled", 7)]):
         ds = load_dataset(data)
-        res = run_caps(None, ds, ds.policy, {})
+        res = run_caps(build_book(ds), ds.policy, {})
         out = tmp_path / f"out{i}"
         write_results({"caps": res}, ds, out)
         write_caps_report(res, ds.policy, out, "en", "sample")
@@ -423,7 +422,7 @@ def test_caps_command_writes_tables_and_the_committee_report(tmp_path):
 
 def test_caps_section_for_the_run_report():
     ds = load_dataset(SAMPLE)
-    res = run_caps(None, ds, ds.policy, {})
+    res = run_caps(build_book(ds), ds.policy, {})
     zh = caps_section(res, ds.policy, "zh")
     en = caps_section(res, ds.policy, "en")
     assert zh.startswith("## 渠道方案限额") and "### S004" in zh and "万元" in zh

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from channelgraph.graph import build_book
 from channelgraph.caps import caps_report_markdown, draft_caps_tables, run_caps
 from channelgraph.caps.draft import (BORROWER_COLUMNS, BREACH, BREACH_COLUMNS, BREACH_TYPES, CAPS_COLUMNS,
                                      MEMBER_TYPES, NOT_TESTED, OK, SOURCE_COLUMNS, _NON_NORMAL, _assess, _expand,
@@ -361,8 +362,8 @@ def test_the_sample_bank_is_identical():
 
 def test_run_caps_gives_the_reference_tables_from_the_risk_result():
     ds = load_dataset(SAMPLE)
-    risk = run_risk(None, ds, ds.policy)
-    res = run_caps(None, ds, ds.policy, {"risk": risk})
+    risk = run_risk(build_book(ds), ds.policy)
+    res = run_caps(build_book(ds), ds.policy, {"risk": risk})
     assert_same_tables(res.tables, reference_caps_tables(None, ds, ds.policy, risk))
 
 
@@ -539,7 +540,7 @@ def test_split_by_scheme_is_a_filter_per_scheme():
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_scheme_alone_renders_as_in_the_whole_report(lang):
     ds = load_dataset(SAMPLE)
-    res = run_caps(None, ds, ds.policy)
+    res = run_caps(build_book(ds), ds.policy)
     rows = SchemeRows(res.tables)
     doc = caps_report_markdown(res, ds.policy, lang)
     for r in res.tables["caps"].itertuples(index=False):

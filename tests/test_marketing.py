@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
 
+from channelgraph.graph import build_book
 from channelgraph.analyses import AnalysisResult, run_analyses
 from channelgraph.cli import main
 from channelgraph.io import dataset_from_frames, load_dataset
@@ -324,7 +325,7 @@ def test_risk_flags_from_risk_tables():
     ch = channel_profiles(g, ds, risk=risk).set_index("channel_id")
     assert ch.loc["I1", "risk_top_source"] and ch.loc["I1", "risk_source_rank"] == 1
     # no risk result: empty flags, and the summary says so
-    res = run_marketing(g, ds, prior={})
+    res = run_marketing(build_book(ds), prior={})
     assert res.summary["risk_flags"]["available"] is False
     assert not res.tables["hubs"]["risk_top_source"].any()
     assert (res.tables["hubs"]["risk_flag"] == "").all()
@@ -359,7 +360,7 @@ def test_outputs_do_not_depend_on_row_order(tmp_path):
     runs = []
     for i, folder in enumerate([SAMPLE, _shuffled_copy(SAMPLE, tmp_path / "shuffled", 3)]):
         ds = load_dataset(folder)
-        res = run_analyses(build_graph(ds), ds, only=["marketing"])["marketing"]
+        res = run_analyses(build_book(ds), only=["marketing"])["marketing"]
         runs.append((_write_all(res, tmp_path / f"out{i}"), res))
     (a, ra), (b, rb) = runs
     assert sorted(a) == sorted(["hubs.csv", "hubs.json", "channels.csv", "channels.json", "campaign.csv",
@@ -383,7 +384,7 @@ def test_view_from_tables_equals_view_from_graph():
 
 def test_sample_run_contract_columns_and_report():
     ds = load_dataset(SAMPLE)
-    res = run_analyses(build_graph(ds), ds, only=["marketing"])["marketing"]
+    res = run_analyses(build_book(ds), only=["marketing"])["marketing"]
     hubs = res.tables["hubs"]
     for c in ("id", "name", "kind", "rank", "score", "referrals_converted", "pagerank", "betweenness",
               "prospects_1hop", "prospects_2hop", "referrals_norm", "pagerank_norm", "betweenness_norm",
@@ -496,7 +497,7 @@ def test_ranking_only_the_best_rows_is_the_head_of_the_whole_ranking(tmp_path):
 
     generate_dataset(tmp_path, customers=1500, seed=11)
     full_ds, some_ds = load_dataset(tmp_path), load_dataset(tmp_path)
-    risk = run_analyses(None, full_ds, only=["risk"])["risk"]
+    risk = run_analyses(build_book(full_ds), only=["risk"])["risk"]
     full = rank_hubs(None, full_ds, risk=risk)
     some = rank_hubs(None, some_ds, risk=risk, rows=200)
     assert len(full) > 1000 and len(some) == 200
@@ -510,8 +511,8 @@ def test_ranking_only_the_best_rows_is_the_head_of_the_whole_ranking(tmp_path):
     for a, b in zip(hub_rank_score(view_full, full), hub_rank_score(view_some, some)):
         assert np.array_equal(a, b)  # every node's rank and score, not only the 200 rows'
     prior = {"risk": risk}
-    whole = run_marketing(None, full_ds, prior=prior, hubs_rows=None)
-    written = run_marketing(None, some_ds, prior=prior, hubs_rows=200)
+    whole = run_marketing(build_book(full_ds), prior=prior, hubs_rows=None)
+    written = run_marketing(build_book(some_ds), prior=prior, hubs_rows=200)
     for name in ("campaign", "communities", "channels"):
         pd.testing.assert_frame_equal(whole.tables[name], written.tables[name])
     pd.testing.assert_frame_equal(written.tables["hubs"], whole.tables["hubs"].head(200))

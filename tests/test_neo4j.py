@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ENTITIES, ROOT, SAMPLE
 
+from channelgraph.graph import build_book
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.store.neo4j import (
@@ -238,7 +239,6 @@ def test_write_back_stores_results_on_the_nodes(target, tmp_path):
     from neo4j import GraphDatabase
 
     from channelgraph.analyses import node_results, run_analyses
-    from channelgraph.store import build_graph
     from channelgraph.store.neo4j import cypher
 
     runner = CliRunner()
@@ -247,7 +247,7 @@ def test_write_back_stores_results_on_the_nodes(target, tmp_path):
     assert r.exit_code == 0, r.output
     assert "wrote results back" in r.output
     ds = load_dataset(SAMPLE)
-    expected = node_results(run_analyses(build_graph(ds), ds))
+    expected = node_results(run_analyses(build_book(ds)))
     keys = {k for props in expected.values() for k in props}
     assert {"hub_rank", "hub_score", "group_id", "group_status", "risk_source_rank"} <= keys
     clear_text = cypher("write/clear_results")

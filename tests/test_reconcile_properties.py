@@ -37,10 +37,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from channelgraph.graph import build_book
 from channelgraph.analyses import run_analyses, write_results
 from channelgraph.generate import generate_dataset
 from channelgraph.io import load_dataset
-from channelgraph.store import build_graph
 
 PARTY = {"person", "enterprise"}
 CHANNEL = {"chamber", "market", "intermediary"}
@@ -173,7 +173,7 @@ def test_everything_reconciles_to_the_fen(seed, customers, mutations, rng_seed, 
         raw = Raw(folder)
         ds = load_dataset(folder)
         assert ds.total_outstanding_fen == raw.total
-        results = run_analyses(build_graph(ds), ds)
+        results = run_analyses(build_book(ds))
         tables = {name: df for res in results.values() for name, df in res.tables.items()}
         check_groups(tables, raw)
         check_channels(tables, raw)

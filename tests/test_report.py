@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from test_viz import HOSTILE_NAME, hostile_dataset
 
+from channelgraph.graph import build_book
 from channelgraph.analyses import Analysis, AnalysisResult, run_analyses
 from channelgraph.io import load_dataset
 from channelgraph.report import (
@@ -28,7 +29,7 @@ SAMPLE = ROOT / "data" / "sample"
 def sample():
     ds = load_dataset(SAMPLE)
     graph = build_graph(ds)
-    return ds, graph, run_analyses(graph, ds)
+    return ds, graph, run_analyses(build_book(ds))
 
 
 # ----------------------------------------------------------------------------- Markdown → HTML
@@ -128,8 +129,7 @@ def test_report_in_english_and_deterministic(sample, tmp_path):
 
 def test_report_masks_identifiers_unless_asked(tmp_path):
     ds = hostile_dataset(tmp_path / "h")
-    graph = build_graph(ds)
-    results = run_analyses(graph, ds, only=["book"])
+    results = run_analyses(build_book(ds), only=["book"])
     results["people"] = AnalysisResult({"people": ds.entities[["id", "name", "phone", "id_card", "remark"]]})
     md = report_markdown(results, ds, "en", mask=True)
     assert "13812345678" not in md and "330602199001011234" not in md and "0571-88889999" not in md

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from channelgraph.graph import build_book
 from channelgraph.analyses import REGISTRY, node_results, run_analyses, write_results
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
@@ -206,7 +207,7 @@ def test_thresholds_come_from_policy(make_dataset):
 
 
 def _risk_files(ds, out: Path) -> dict[str, bytes]:
-    results = run_analyses(None, ds, only=["risk"])
+    results = run_analyses(build_book(ds), only=["risk"])
     write_results(results, ds, out)
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != "summary.json"}
 
@@ -530,7 +531,7 @@ D,person,丁,true,,柯桥
 
 def test_runner_summary_report_and_write_back(tiny):
     ds = load_dataset(tiny)
-    res = run_risk(None, ds)
+    res = run_risk(build_book(ds))
     assert set(res.tables) == {"risk_groups", "risk_group_members", "connection_ties", "guarantee_patterns",
                                "risk_sources", "systemic_impact", "concentration"}
     s = res.summary
@@ -573,7 +574,7 @@ def test_cli_risk_and_stress(tiny, tmp_path):
 @pytest.mark.skipif(not (SAMPLE / "entities.csv").exists(), reason="no data/sample")
 def test_sample_reconciles():
     ds = load_dataset(SAMPLE)
-    res = run_risk(None, ds)
+    res = run_risk(build_book(ds))
     g, m = res.tables["risk_groups"], res.tables["risk_group_members"]
     assert int(g["exposure_fen"].sum()) == ds.total_outstanding_fen
     customers = sorted(ds.entities.loc[ds.entities["is_customer"], "id"])
@@ -581,7 +582,7 @@ def test_sample_reconciles():
     assert sorted(m.loc[m["is_customer"], "entity_id"]) == customers
 
 
-@pytest.mark.parametrize("module", ["_facts", "groups", "guarantees", "sources", "contagion", "concentration"])
+@pytest.mark.parametrize("module", ["_numbers", "groups", "guarantees", "sources", "contagion", "concentration"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -7,6 +7,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from channelgraph.graph import build_book
 from channelgraph.io import dataset_from_frames
 from channelgraph.io.write import table_records
 from channelgraph.model import fraction_of
@@ -78,7 +79,7 @@ def _shuffled(df: pd.DataFrame, seed: int) -> pd.DataFrame:
 def test_risk_invariants(bank):
     ent, rel, exp, seed = bank
     ds = dataset_from_frames(ent, rel, exp, policy=POLICY)
-    res = run_risk(None, ds)
+    res = run_risk(build_book(ds))
     g, m, t = res.tables["risk_groups"], res.tables["risk_group_members"], res.tables["connection_ties"]
     total = ds.total_outstanding_fen
     out = ds.exposures.groupby("customer_id")["outstanding"].sum().to_dict()
@@ -133,7 +134,7 @@ def test_risk_invariants(bank):
     # the same bank with every table shuffled gives the same outputs
     ds2 = dataset_from_frames(_shuffled(ent, seed), _shuffled(rel, seed + 1), _shuffled(exp, seed + 2),
                               policy=POLICY)
-    res2 = run_risk(None, ds2)
+    res2 = run_risk(build_book(ds2))
     for name, df in res.tables.items():
         assert table_records(df) == table_records(res2.tables[name]), name
     assert res.summary == res2.summary

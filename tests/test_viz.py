@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import write_dataset
 
+from channelgraph.graph import build_book
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.store import build_graph
@@ -90,7 +91,7 @@ def sample():
 
     ds = load_dataset(SAMPLE)
     graph = build_graph(ds)
-    return ds, graph, run_analyses(graph, ds)
+    return ds, graph, run_analyses(build_book(ds))
 
 
 @pytest.fixture
@@ -426,7 +427,7 @@ def bank(tmp_path_factory):
     generate_dataset(folder, customers=1500, seed=5)
     ds = load_dataset(folder)
     graph = build_graph(ds)
-    return ds, graph, run_analyses(graph, ds)
+    return ds, graph, run_analyses(build_book(ds))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from test_viz import SAMPLE, hostile_dataset
 
 import channelgraph.viz.html as html
 import channelgraph.viz.layout as layout
+from channelgraph.graph import build_book
 from channelgraph.io import load_dataset
 from channelgraph.viz import Book, channel_view, ego_view, group_view, overview, pattern_view, render_html, \
     write_views
@@ -31,7 +32,7 @@ def sample_run():
     from channelgraph.analyses import run_analyses
 
     ds = load_dataset(SAMPLE)
-    return ds, run_analyses(None, ds)
+    return ds, run_analyses(build_book(ds))
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 255, 256, 257, 300, 484, 1000,

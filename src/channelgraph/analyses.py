@@ -1,8 +1,8 @@
 """Run every analysis that exists and write its outputs.
 
 The library functions of each room (``risk``, ``marketing``, ``caps`` …) are pure
-functions of (graph, tables, policy) returning plain tables. Each room also registers
-an :class:`Analysis` here: a runner ``run(graph, dataset, policy, prior)`` that calls
+functions of (book, policy) returning plain tables. Each room also registers
+an :class:`Analysis` here: a runner ``run(book, policy, prior)`` that calls
 its library functions and returns an :class:`AnalysisResult`; ``prior`` holds the
 results of the analyses that ran before it, among them those it declares it needs
 (``needs``; every one registered before it when it declares nothing), so that, say,
@@ -15,16 +15,30 @@ go first — and writes each table as CSV + JSON with :mod:`channelgraph.io.writ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 from pathlib import Path
 from collections.abc import Callable
 
-import networkx as nx
 import pandas as pd
 
+from .graph import Book
 from .io.validate import Dataset
 from .io.write import write_json, write_table
 from .model import Status, format_yuan
 from .policy import Policy
+
+
+class Result(Protocol):
+    """What every analysis returns: named tables to write and a JSON-ready summary.
+
+    Rooms return a typed result with these two (the risk room's
+    :class:`~channelgraph.risk.result.RiskResult`) or a plain :class:`AnalysisResult`."""
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]: ...
+
+    @property
+    def summary(self) -> dict: ...
 
 
 @dataclass
@@ -38,14 +52,14 @@ class AnalysisResult:
 @dataclass(frozen=True)
 class Analysis:
     name: str
-    run: Callable[[nx.MultiDiGraph, Dataset, Policy, dict], AnalysisResult]
+    run: Callable[[Book, Policy, dict], Result]
     title_en: str
     title_zh: str
     #: Position in a run: book 0, risk 10, marketing 20, caps 30, views/report 40.
     order: int = 50
     #: Optional ``report(result, policy, lang) -> str``: the analysis' section of
     #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``).
-    report: Callable[[AnalysisResult, Policy, str], str] | None = None
+    report: Callable[[Result, Policy, str], str] | None = None
     #: The analyses whose results it reads from ``prior``; None: every one registered before it.
     needs: tuple[str, ...] | None = None
     #: Whether it waits for work started in the background (the marketing room's betweenness):
@@ -53,9 +67,9 @@ class Analysis:
     waits: bool = False
 
 
-def book_overview(graph: nx.MultiDiGraph, dataset: Dataset, policy: Policy, prior: dict) -> AnalysisResult:
+def book_overview(book: Book, policy: Policy, prior: dict) -> AnalysisResult:
     """Outstanding and facility count per five-class status and per product."""
-    exp = dataset.exposures
+    exp = book.tables.exposures
     rows = []
     for s in Status:
         part = exp[exp["status"] == s.value]
@@ -90,16 +104,15 @@ def dataset_summary(dataset: Dataset) -> dict:
     return s
 
 
-def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy | None = None,
+def run_analyses(book: Book, policy: Policy | None = None,
                  only: list[str] | None = None, stopwatch=None,
-                 after: Callable[[str, AnalysisResult], None] | None = None) -> dict[str, AnalysisResult]:
+                 after: Callable[[str, Result], None] | None = None) -> dict[str, Result]:
     """Run the registered analyses (or *only* those named, plus what they need) and return their results.
 
     An analysis reads the results of those it declares in :attr:`Analysis.needs` (every one
     registered before it when it declares nothing), so those run too, first; the order is
-    :func:`schedule`'s. Only the wanted ones are returned, in registry order. The rooms read the
-    validated tables, so *graph* may be ``None`` (nothing builds a whole-book NetworkX
-    graph then). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
+    :func:`schedule`'s. Only the wanted ones are returned, in registry order. Every analysis reads
+    the one *book* (:class:`~channelgraph.graph.Book`). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
     if given, is called with each wanted analysis's name and result as soon as it is done
     (``analyze`` hands the tables to a side process from there, once the marketing room's
     background work has ended).
@@ -107,17 +120,17 @@ def run_analyses(graph: nx.MultiDiGraph | None, dataset: Dataset, policy: Policy
     from .timing import stage_of
 
     timed = stage_of(stopwatch)
-    policy = policy or dataset.policy
+    policy = policy or book.policy
     with timed("import rooms"):
         _load_rooms()
-    results: dict[str, AnalysisResult] = {}
+    results: dict[str, Result] = {}
     wanted = [a.name for a in REGISTRY] if only is None else list(only)
     unknown = set(wanted) - {a.name for a in REGISTRY}
     if unknown:
         raise ValueError(f"unknown analyses: {', '.join(sorted(unknown))}")
     for a in schedule(wanted):
         with timed(a.name):
-            results[a.name] = a.run(graph, dataset, policy, results)
+            results[a.name] = a.run(book, policy, results)
         if after is not None and a.name in wanted:
             after(a.name, results[a.name])
     return {a.name: results[a.name] for a in REGISTRY if a.name in wanted}
@@ -172,7 +185,7 @@ def _load_rooms() -> None:
                 raise
 
 
-def write_results(results: dict[str, AnalysisResult], dataset: Dataset, out_dir: Path) -> list[Path]:
+def write_results(results: dict[str, Result], dataset: Dataset, out_dir: Path) -> list[Path]:
     """Write every table of *results* plus ``summary.json`` into *out_dir*."""
     files: list[Path] = []
     for res in results.values():
@@ -180,7 +193,7 @@ def write_results(results: dict[str, AnalysisResult], dataset: Dataset, out_dir:
     return files + write_summary(results, dataset, out_dir)
 
 
-def write_tables(result: AnalysisResult, out_dir: Path) -> list[Path]:
+def write_tables(result: Result, out_dir: Path) -> list[Path]:
     """Write the tables of one analysis (CSV and JSON twin each) into *out_dir*."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -190,7 +203,7 @@ def write_tables(result: AnalysisResult, out_dir: Path) -> list[Path]:
     return files
 
 
-def write_summary(results: dict[str, AnalysisResult], dataset: Dataset, out_dir: Path) -> list[Path]:
+def write_summary(results: dict[str, Result], dataset: Dataset, out_dir: Path) -> list[Path]:
     """Write ``summary.json``: the dataset's counts and every analysis's summary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -198,7 +211,7 @@ def write_summary(results: dict[str, AnalysisResult], dataset: Dataset, out_dir:
     return [write_json(summary, out_dir / "summary.json")]
 
 
-def node_results(results: dict[str, AnalysisResult]) -> dict[str, dict]:
+def node_results(results: dict[str, Result]) -> dict[str, dict]:
     """Per-entity results to write back onto Neo4j nodes: ``id → {property: value}``.
 
     Each room that has per-entity results contributes through its ``node_properties``
@@ -213,4 +226,4 @@ def node_results(results: dict[str, AnalysisResult]) -> dict[str, dict]:
 
 
 #: Room name → function(result) → {entity id: {property: value}}, for write-back.
-NODE_PROPERTY_HOOKS: dict[str, Callable[[AnalysisResult], dict[str, dict]]] = {}
+NODE_PROPERTY_HOOKS: dict[str, Callable[[Any], dict[str, dict]]] = {}

@@ -644,7 +644,7 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     # The marketing view is built from the same arrays, and its betweenness (the slowest
     # computation) starts on a background thread that runs while the risk room does.
     with timed("graph build"):
-        facts_of(ds)
+        book = facts_of(ds)
         prefetch_marketing(ds)
     # A fork copies only the calling thread, so the rooms' tables are handed to forked copies
     # of the process (TABLE_WRITERS of them, sharing the tables) only once the marketing
@@ -654,10 +654,10 @@ def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=No
     # process writes them, one by one, as long as that work goes on. Either way the files are
     # the same bytes.
     with SideProcesses() as side:  # on a failure or Ctrl-C the side processes still running are killed
-        return _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed)
+        return _run_everything(book, ds, out_dir, lang, mask, stopwatch, side, timed)
 
 
-def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
+def _run_everything(book, ds, out_dir, lang, mask, stopwatch, side, timed):
     from ._forked import can_fork
     from ._oserror import naming
     from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
@@ -692,7 +692,7 @@ def _run_everything(ds, out_dir, lang, mask, stopwatch, side, timed):
             waiting.extend((name, table, df) for table, df in result.tables.items())
             write_waiting(idle=idle)
 
-    results = run_analyses(None, ds, stopwatch=stopwatch, after=write_room)
+    results = run_analyses(book, stopwatch=stopwatch, after=write_room)
     with timed("tables"):
         write_waiting(force=True)
         summary = write_summary(results, ds, out_dir)
@@ -797,10 +797,11 @@ def analysis_command(name: str, analyses: list[str], help: str):
                   help="Language of the report section.")
     def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
+        from .graph import build_book
 
         _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-        results = run_analyses(None, ds, only=analyses)  # the rooms read the validated tables
+        results = run_analyses(build_book(ds), only=analyses)
         with _writing(out_dir, name) as stage:
             files = [stage.final(f) for f in write_results(results, ds, stage.path)]
         out.print(f"[green]✓[/] {name}: {len(files)} files in {_shown(out_dir)}")
@@ -916,6 +917,7 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
       channelgraph viz data/sample --view pattern --id 1
     """
     from .analyses import run_analyses
+    from .graph import build_book
     from .viz import Book
     from .viz.command import ViewNotFound, check_ident, write_view
 
@@ -926,7 +928,7 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     _check_out(out_dir, replaced=False, data=data, policy=policy)  # before the data is read: refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
-    results = run_analyses(None, ds, only=["risk", "marketing"])
+    results = run_analyses(build_book(ds), only=["risk", "marketing"])
     with _writing(out_dir, "viz", collects=True) as stage:  # the page appears whole; other pages stay
         try:
             path, view = write_view(Book.of(ds), results, view_kind, stage.path, ident, hops=hops, lang=lang,
@@ -948,12 +950,13 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
 def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> None:
     """Run risk (for the flags) and marketing with *options*; write only *parts* and summary.json."""
     from .analyses import write_results
+    from .graph import build_book
     from .marketing import ScopeError, prior_results, run_marketing
 
-    graph = None  # the rooms read the validated tables; no whole-book NetworkX graph
-    prior = prior_results(graph, ds, ds.policy)
+    book = build_book(ds)
+    prior = prior_results(book, ds.policy)
     try:
-        res = run_marketing(graph, ds, ds.policy, prior, parts=parts, **options)
+        res = run_marketing(book, ds.policy, prior, parts=parts, **options)
     except ScopeError as exc:
         raise click.BadParameter(str(exc), param_hint=exc.option) from None
     with _writing(out_dir, name) as stage:
@@ -1041,11 +1044,12 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     """
     from .analyses import write_results
     from .caps import run_caps, write_caps_report
+    from .graph import build_book
     from .viz.mask import mask_text
 
     _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    res = run_caps(None, ds, ds.policy, {})
+    res = run_caps(build_book(ds), ds.policy, {})
     with _writing(out_dir, "caps") as stage:
         files = write_results({"caps": res}, ds, stage.path)
         files += write_caps_report(res, ds.policy, stage.path, lang, ds.name)

@@ -19,6 +19,7 @@ sources, and runs the risk analysis itself when that is missing.
 from __future__ import annotations
 
 from ..analyses import Analysis, AnalysisResult, register
+from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
 from .draft import (BORROWER_COLUMNS, BREACH_COLUMNS, BREACH_TYPES, CAPS_COLUMNS, SOURCE_COLUMNS,
@@ -30,14 +31,15 @@ __all__ = ["BORROWER_COLUMNS", "BREACH_COLUMNS", "CAPS_COLUMNS", "SOURCE_COLUMNS
            "write_caps_report"]
 
 
-def run_caps(graph, dataset, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
+def run_caps(book: Book, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
     """The runner registered as ``caps``: draft every scheme's caps (risk from *prior* or run here)."""
-    policy = policy or dataset.policy
+    policy = policy or book.policy
+    graph, dataset = None, book.tables
     risk = (prior or {}).get("risk")
     if risk is None:
         from ..risk import run_risk
 
-        risk = run_risk(graph, dataset, policy)
+        risk = run_risk(book, policy)
     tables = draft_caps_tables(graph, dataset, policy, risk)
     return AnalysisResult(tables=tables, summary=caps_summary(tables, policy))
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib
 
 from ..analyses import Analysis, AnalysisResult, register
+from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
 from ._graph import MarketingGraph, build_view, view_in_background
@@ -56,7 +57,7 @@ TABLES = {"hubs": ("hubs", "campaign", "communities"), "channels": ("channels",)
 ORDER = 20
 
 
-def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | None = None, *,
+def run_marketing(book: Book, policy: Policy | None = None, prior: dict | None = None, *,
                   k: int | None = None, channel: str | None = None, region: str | None = None,
                   hubs_rows: int | None = HUBS_MAX_ROWS,
                   parts=("hubs", "channels", "campaign", "communities")) -> AnalysisResult:
@@ -65,7 +66,8 @@ def run_marketing(graph, dataset, policy: Policy | None = None, prior: dict | No
     *k* defaults to ``policy.marketing.campaign_k`` when the policy has it, else
     :data:`DEFAULT_K`; *hubs_rows* limits the rows of ``hubs`` (None or 0 = all).
     """
-    policy = policy or dataset.policy
+    policy = policy or book.policy
+    graph, dataset = None, book.tables
     risk = (prior or {}).get("risk")
     if k is None:
         k = int(getattr(policy.marketing, "campaign_k", DEFAULT_K))
@@ -159,7 +161,7 @@ def _top_channel(ch) -> dict:
             "members_outstanding": format_yuan(int(r["members_outstanding_fen"]))}
 
 
-def prior_results(graph, dataset, policy: Policy | None = None) -> dict:
+def prior_results(book: Book, policy: Policy | None = None) -> dict:
     """Results of the analyses registered before marketing (``risk`` …), for the flags.
 
     Used by the ``hubs`` and ``channels`` commands, which run marketing with options.
@@ -174,7 +176,7 @@ def prior_results(graph, dataset, policy: Policy | None = None) -> dict:
     earlier = [a.name for a in REGISTRY if a.order < ORDER]
     if not earlier:
         return {}
-    return run_analyses(graph, dataset, policy, only=earlier)
+    return run_analyses(book, policy, only=earlier)
 
 
 def marketing_node_properties(result: AnalysisResult) -> dict[str, dict]:

@@ -27,7 +27,8 @@ any work), money is integer fen until written, and ratios are exact decimal text
 
 from __future__ import annotations
 
-from ..analyses import Analysis, AnalysisResult, register
+from ..analyses import Analysis, register
+from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
 from ._facts import gc_paused
@@ -36,9 +37,10 @@ from .contagion import UnknownEntityError, debt_rank, stress_cascade
 from .groups import connected_groups, rule_texts
 from .guarantees import guarantee_patterns
 from .report import risk_report
+from .result import RiskResult
 from .sources import single_risk_sources, source_dependents
 
-__all__ = ["concentration", "connected_groups", "debt_rank", "guarantee_patterns", "risk_node_properties",
+__all__ = ["RiskResult", "concentration", "connected_groups", "debt_rank", "guarantee_patterns", "risk_node_properties",
            "risk_report", "risk_summary", "run_risk", "single_risk_sources", "source_dependents", "stress_cascade",
            "UnknownEntityError"]
 
@@ -46,9 +48,10 @@ PATTERNS = ("mutual", "circle", "circle_block", "chain", "cross", "focus")
 
 
 @gc_paused
-def run_risk(graph, dataset, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
+def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None) -> RiskResult:
     """Run every risk analysis; the runner registered as ``risk``."""
-    policy = policy or dataset.policy
+    policy = policy or book.policy
+    graph, dataset = None, book.tables
     groups, members, ties = connected_groups(graph, dataset, policy)
     patterns = guarantee_patterns(graph, dataset, policy)
     sources = single_risk_sources(graph, dataset, policy)
@@ -57,7 +60,7 @@ def run_risk(graph, dataset, policy: Policy | None = None, prior: dict | None = 
     tables = {"risk_groups": groups, "risk_group_members": members, "connection_ties": ties,
               "guarantee_patterns": patterns, "risk_sources": sources, "systemic_impact": impact,
               "concentration": conc}
-    return AnalysisResult(tables=tables, summary=risk_summary(tables, dataset, policy))
+    return RiskResult.from_tables(tables, risk_summary(tables, dataset, policy))
 
 
 def risk_summary(tables: dict, dataset, policy: Policy) -> dict:
@@ -111,7 +114,7 @@ def risk_summary(tables: dict, dataset, policy: Policy) -> dict:
 register(Analysis("risk", run_risk, "Risk", "风险", order=10, report=risk_report, needs=()))
 
 
-def risk_node_properties(result: AnalysisResult) -> dict[str, dict]:
+def risk_node_properties(result: RiskResult) -> dict[str, dict]:
     """Per-entity results for the Neo4j write-back: ``id → {property: value}``.
 
     Properties: ``group_id``, ``group_status``, ``group_exposure_fen`` (members of a group of
