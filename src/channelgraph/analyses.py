@@ -58,8 +58,9 @@ class Analysis:
     #: Position in a run: book 0, risk 10, marketing 20, caps 30, views/report 40.
     order: int = 50
     #: Optional ``report(result, policy, lang) -> str``: the analysis' section of
-    #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``).
-    report: Callable[[Result, Policy, str], str] | None = None
+    #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``); *result*
+    #: is what its ``run`` returned (the room's own type, e.g. a ``RiskResult``).
+    report: Callable[[Any, Policy, str], str] | None = None
     #: The analyses whose results it reads from ``prior``; None: every one registered before it.
     needs: tuple[str, ...] | None = None
     #: Whether it waits for work started in the background (the marketing room's betweenness):

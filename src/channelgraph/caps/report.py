@@ -84,10 +84,6 @@ _STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "
            "en": {"ok": "ok", "breach": Md("**breach**"), "not_tested": "not tested (fewer than {n} borrowers)"}}
 
 
-def _t(key: str, lang: str, **kw) -> str:
-    return term(_T, key, lang, **kw)
-
-
 def wan_exact(fen: int) -> str:
     """Fen as 万元 exactly (two to six decimals): ``wan_exact(1355392075)`` → ``'1,355.392075万元'``.
 
@@ -123,7 +119,7 @@ def _hhi(ratio_text: str) -> str:
 
 
 def _more(n: int, name: str, lang: str) -> list[str]:
-    return [_t("more", lang, n=f"{n:,}", k=REPORT_ROWS, name=name), ""] if n > REPORT_ROWS else []
+    return [term(_T, "more", lang, n=f"{n:,}", k=REPORT_ROWS, name=name), ""] if n > REPORT_ROWS else []
 
 
 def _kind(k: str, lang: str) -> str:
@@ -355,7 +351,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     title = (f"{h} {sid_} {name}（{cid} {cname}，{kind}）" if zh else f"{h} {sid_} {name} ({cid} {cname}, {kind})")
     out = [title, ""]
     head = ["限额", "金额", "约束规则"] if zh else ["cap", "amount", "binding rule"]
-    out += [f"{h}# {_t('caps_h', lang)}", "", md_table(head, [
+    out += [f"{h}# {term(_T, 'caps_h', lang)}", "", md_table(head, [
         ["方案总额上限" if zh else "total", m(r.cap_total_fen), total_words(r, policy, lang)],
         ["单户上限" if zh else "per borrower", m(r.cap_per_borrower_fen), per_borrower_words(r, policy, lang)],
         ["单一风险源上限" if zh else "single risk source", m(r.cap_single_risk_source_fen),
@@ -363,7 +359,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     ], ["---", "--:", "---"]), ""]
     util = _share_pct(r.utilization) if r.utilization else "—"
     if zh:
-        out += [f"{h}# {_t('use_h', lang)}", "",
+        out += [f"{h}# {term(_T, 'use_h', lang)}", "",
                 f"- 方案项下贷款 {r.facilities} 笔、借款人 {r.borrowers} 户，余额 {m(r.utilized_fen)}，"
                 f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
                 + ("（**已超出**）。" if int(r.headroom_fen) < 0 else "。"),
@@ -371,7 +367,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
                  f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
                  f"{m(r.channel_book_fen)}。"), ""]
     else:
-        out += [f"{h}# {_t('use_h', lang)}", "",
+        out += [f"{h}# {term(_T, 'use_h', lang)}", "",
                 f"- {r.facilities} facilities to {r.borrowers} borrowers under the scheme, outstanding "
                 f"{m(r.utilized_fen)} = {util} of the total cap; headroom {m(r.headroom_fen)}"
                 + (" (**over the cap**)." if int(r.headroom_fen) < 0 else "."),
@@ -380,9 +376,9 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
                  f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}."), ""]
 
     shown, n = rows.breaches.get(sid, ([], 0))
-    out += [f"{h}# {_t('breach_h', lang)}", ""]
+    out += [f"{h}# {term(_T, 'breach_h', lang)}", ""]
     if not n:
-        out += [_t("no_breach", lang), ""]
+        out += [term(_T, "no_breach", lang), ""]
     else:
         bh = (["类型", "对象", "名称", "类别", "现有金额", "上限", "超出"] if zh else
               ["type", "subject", "name", "kind", "current", "cap", "excess"])
@@ -392,7 +388,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
 
     shown, n = rows.group_bound.get(sid, ([], 0))
     if n:
-        out += [f"{h}# {_t('group_h', lang)}", "",
+        out += [f"{h}# {term(_T, 'group_h', lang)}", "",
                 ("单户上限另受其所在关联客户组剩余额度约束（组限额减去组内本方案以外的风险暴露）。" if zh else
                  "A member's cap is also held by its group's headroom (the group limit less the group's "
                  "exposure outside this member's scheme lending)."), ""]
@@ -404,7 +400,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
 
     shown, n = rows.sources.get(sid, ([], 0))
     if n:
-        out += [f"{h}# {_t('sources_h', lang)}", ""]
+        out += [f"{h}# {term(_T, 'sources_h', lang)}", ""]
         sh = (["风险源", "名称", "类别", "方案借款人", "依赖余额", "占方案余额", "状态"] if zh else
               ["source", "name", "type", "scheme borrowers", "exposure", "share of scheme", "status"])
         n_min = policy.caps.single_source_min_borrowers
@@ -445,21 +441,22 @@ def _body(result, policy: Policy, lang: str, level: int) -> list[str]:
     h = "#" * level
     tables = result.tables
     caps = tables.get("caps")
-    out = [f"{h} {_t('policy_h', lang)}", "", policy_markdown(policy, lang), ""]
+    out = [f"{h} {term(_T, 'policy_h', lang)}", "", policy_markdown(policy, lang), ""]
     if caps is None or not len(caps):
-        return out + [_t("no_schemes", lang), ""]
-    out += [f"{h} {_t('overview_h', lang)}", "", overview_markdown(caps, lang), ""]
+        return out + [term(_T, "no_schemes", lang), ""]
+    out += [f"{h} {term(_T, 'overview_h', lang)}", "", overview_markdown(caps, lang), ""]
     rows = SchemeRows(tables)
     for r in caps.itertuples(index=False):
         out += [scheme_markdown(r, tables, policy, lang, level, rows), ""]
-    out += [f"{h} {_t('method_h', lang)}", "", method_markdown(lang), ""]
+    out += [f"{h} {term(_T, 'method_h', lang)}", "", method_markdown(lang), ""]
     return out
 
 
 def caps_section(result, policy: Policy, lang: str = "zh") -> str:
     """The caps section of the run's report (``## 渠道方案限额`` / ``## Scheme caps``), Markdown."""
     lang = "zh" if lang == "zh" else "en"
-    return "\n".join([f"## {_t('section_title', lang)}", "", _t("intro", lang), ""] + _body(result, policy, lang, 3))
+    head = [f"## {term(_T, 'section_title', lang)}", "", term(_T, "intro", lang), ""]
+    return "\n".join(head + _body(result, policy, lang, 3))
 
 
 def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: str | None = None,
@@ -468,11 +465,13 @@ def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: st
     numbers masked unless *mask* is false."""
     lang = "zh" if lang == "zh" else "en"
     colon = "：" if lang == "zh" else ": "
-    src = _t("defaults", lang) if policy.source == "defaults" else Path(policy.source).name
+    src = term(_T, "defaults", lang) if policy.source == "defaults" else Path(policy.source).name
     with masking(mask):
-        meta = (f"{_t('data', lang)}{colon}{md(data_name or '—')} · {_t('policy', lang)}{colon}{md(src)} · "
-                f"{_t('draft_note', lang)} · {_t('masked' if mask else 'unmasked', lang)}")
-        parts = [f"# {_t('doc_title', lang)}", "", meta, "", _t("intro", lang), ""] + _body(result, policy, lang, 2)
+        meta = (f"{term(_T, 'data', lang)}{colon}{md(data_name or '—')} · "
+                f"{term(_T, 'policy', lang)}{colon}{md(src)} · "
+                f"{term(_T, 'draft_note', lang)} · {term(_T, 'masked' if mask else 'unmasked', lang)}")
+        parts = [f"# {term(_T, 'doc_title', lang)}", "", meta, "", term(_T, "intro", lang), ""]
+        parts += _body(result, policy, lang, 2)
     text = "\n".join(parts).rstrip() + "\n"
     return mask_text(text) if mask else text  # md() masked every value; a net for any written without it
 
@@ -492,5 +491,5 @@ def write_caps_report(result, policy: Policy, out_dir, lang: str = "zh", data_na
     md_path = out / "caps_report.md"
     md_path.write_text(text, encoding="utf-8", newline="\n")
     html_path = out / "caps_report.html"
-    html_path.write_text(report_html(text, lang, title=_t("doc_title", lang)), encoding="utf-8", newline="\n")
+    html_path.write_text(report_html(text, lang, title=term(_T, "doc_title", lang)), encoding="utf-8", newline="\n")
     return [md_path, html_path]
