@@ -3,9 +3,10 @@
 The library functions of each room (``risk``, ``marketing``, ``caps`` …) are pure
 functions of (book, policy) returning plain tables. Each room also registers
 an :class:`Analysis` here: a runner ``run(book, policy, prior)`` that calls
-its library functions and returns an :class:`AnalysisResult`; ``prior`` holds the
-results of the analyses that ran before it, among them those it declares it needs
-(``needs``; every one registered before it when it declares nothing), so that, say,
+its library functions and returns a :class:`Result` (an :class:`AnalysisResult`, or a typed
+result such as the risk room's :class:`~channelgraph.risk.RiskResult`, read by attribute);
+``prior`` holds the results of the analyses that ran before it, among them those it declares
+it needs (``needs``; every one registered before it when it declares nothing), so that, say,
 marketing can flag hubs that risk found to be top risk sources without computing them
 again. This module runs the registered analyses in registry order — except that the
 marketing room, which waits for its background work, lets caps (which needs only risk)
