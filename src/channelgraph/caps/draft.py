@@ -75,10 +75,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..graph import Book
 from ..model import RelationType, Status, format_yuan_human, fraction_of, round_down
 from ..model import decimal_number as _num
 from ..model import decimal_percent as _pct
-from ..graph import Book
 from ..policy import Policy
 from ..risk import RiskResult, dependent_pairs, run_risk
 from ..risk.sources import VIAS
@@ -449,8 +449,8 @@ def _lending(book: Book, scheme_ids: np.ndarray) -> _Lending:
                            f"schemes, {with_scheme} fen of facilities carry a scheme id")
     keys, at = np.unique(scheme * n + cust, return_inverse=True)
     return _Lending(non_normal=non_normal, pair_keys=keys, pair_scheme=keys // n, pair_customer=keys % n,
-                 pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
-                 facilities=np.bincount(scheme, minlength=n_s), utilized=utilized)
+                    pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
+                    facilities=np.bincount(scheme, minlength=n_s), utilized=utilized)
 
 
 def _channel_members(book: Book) -> tuple[np.ndarray, np.ndarray]:
@@ -467,6 +467,7 @@ def _groups_of(book: Book, entities: np.ndarray, groups: pd.DataFrame,
 
     Parameters
     ----------
+    book : the book whose ids the positions index.
     entities : distinct entity positions (into ``book.ids``).
 
     Returns
