@@ -65,23 +65,18 @@ _T = {
     "more": ("（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）", "({n} rows, the first {k} shown; all in `{name}.csv`)"),
 }
 
-_BREACH = {"zh": {"scheme_total": "方案总额超上限", "borrower": "借款人超单户上限", "risk_source": "单一风险源超上限"},
-           "en": {"scheme_total": "scheme above its total cap", "borrower": "borrower above its cap",
-                  "risk_source": "risk source above its cap"}}
-_BINDING = {"zh": {"scheme": "方案单户上限", "single_customer": "单一客户限额余量", "loan_limit": "单一借款人贷款限额余量",
-                   "group": "关联客户组限额余量"},
-            "en": {"scheme": "scheme per-borrower cap", "single_customer": "single-customer headroom",
-                   "loan_limit": "loan-limit headroom", "group": "group headroom"}}
-_PB_BINDING = {"zh": {"single_customer": "单一客户限额", "loan_limit": "单一借款人贷款限额", "scheme_policy": "方案政策",
-                      "quality": "经渠道质量调整的方案政策"},
-               "en": {"single_customer": "the single-customer limit", "loan_limit": "the loan limit",
-                      "scheme_policy": "the scheme policy", "quality": "the quality-adjusted scheme policy"}}
-_KIND = {"zh": {"chamber": "商会", "market": "专业市场", "intermediary": "中介机构", "person": "个人",
-                "enterprise": "企业", "guarantor": "担保人", "controller": "实际控制人", "key_person": "关键人",
-                "scheme": "方案"},
-         "en": {"key_person": "key person"}}
-_STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "不检验（借款人少于 {n} 户）"},
-           "en": {"ok": "ok", "breach": Md("**breach**"), "not_tested": "not tested (fewer than {n} borrowers)"}}
+_BREACH = {"scheme_total": ("方案总额超上限", "scheme above its total cap"),
+           "borrower": ("借款人超单户上限", "borrower above its cap"),
+           "risk_source": ("单一风险源超上限", "risk source above its cap")}
+_PB_BINDING = {"single_customer": ("单一客户限额", "the single-customer limit"),
+               "loan_limit": ("单一借款人贷款限额", "the loan limit"),
+               "scheme_policy": ("方案政策", "the scheme policy"),
+               "quality": ("经渠道质量调整的方案政策", "the quality-adjusted scheme policy")}
+_KIND = {"chamber": ("商会", "chamber"), "market": ("专业市场", "market"), "intermediary": ("中介机构", "intermediary"),
+         "person": ("个人", "person"), "enterprise": ("企业", "enterprise"), "guarantor": ("担保人", "guarantor"),
+         "controller": ("实际控制人", "controller"), "key_person": ("关键人", "key person"), "scheme": ("方案", "scheme")}
+_STATUS = {"ok": ("未超限", "ok"), "breach": (Md("**超限**"), Md("**breach**")),
+           "not_tested": ("不检验（借款人少于 {n} 户）", "not tested (fewer than {n} borrowers)")}
 
 
 def wan_exact(fen: int) -> str:
@@ -123,7 +118,7 @@ def _more(n: int, name: str, lang: str) -> list[str]:
 
 
 def _kind(k: str, lang: str) -> str:
-    return _KIND[lang].get(k, k)
+    return term(_KIND, k, lang) if k in _KIND else k
 
 
 # ----------------------------------------------------------------------------- plain-words rules
@@ -212,7 +207,7 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
         if adj:
             items.append(f"按渠道质量系数 {_num(r.quality_factor)} 调整后 {m(r.policy_per_borrower_adjusted_fen)}")
         return Md(f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
-                  f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
+                  f"（约束项：{term(_PB_BINDING, r.per_borrower_binding, 'zh')}）")
     items = [f"single-customer limit ({_pct(lim.single_customer_share)} of tier-1) {m(r.single_customer_limit_fen)}",
              (f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
               f"{m(r.loan_limit_fen)}"),
@@ -221,7 +216,7 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
         items.append(f"the policy × the quality factor {_num(r.quality_factor)} = "
                      f"{m(r.policy_per_borrower_adjusted_fen)}")
     return Md(f"the smallest of: {'; '.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}** "
-              f"(bound by {_PB_BINDING['en'][r.per_borrower_binding]})")
+              f"(bound by {term(_PB_BINDING, r.per_borrower_binding, 'en')})")
 
 
 def single_source_words(r, policy: Policy, lang: str) -> str:
@@ -297,7 +292,7 @@ def overview_markdown(caps, lang: str) -> str:
              "status"])
     rows = [[r.scheme_id, r.scheme_name, f"{r.channel_id} {r.channel_name}", _money(r.cap_total_fen, lang),
              _money(r.cap_per_borrower_fen, lang), _money(r.cap_single_risk_source_fen, lang),
-             _money(r.utilized_fen, lang), _money(r.headroom_fen, lang), _STATUS[lang][r.status]]
+             _money(r.utilized_fen, lang), _money(r.headroom_fen, lang), term(_STATUS, r.status, lang)]
             for r in caps.itertuples(index=False)]
     return md_table(head, rows, ["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "---"])
 
@@ -382,7 +377,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     else:
         bh = (["类型", "对象", "名称", "类别", "现有金额", "上限", "超出"] if zh else
               ["type", "subject", "name", "kind", "current", "cap", "excess"])
-        cells = [[_BREACH[lang][x.breach_type], x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
+        cells = [[term(_BREACH, x.breach_type, lang), x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
                   m(x.current_fen), m(x.cap_fen), m(x.excess_fen)] for x in shown]
         out += [md_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
 
@@ -405,7 +400,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
               ["source", "name", "type", "scheme borrowers", "exposure", "share of scheme", "status"])
         n_min = policy.caps.single_source_min_borrowers
         cells = [[x.source_id, x.name, _kind(x.source_type, lang), x.scheme_borrowers, m(x.exposure_fen),
-                  _share_pct(x.share_of_scheme), _STATUS[lang][x.status].format(n=n_min)] for x in shown]
+                  _share_pct(x.share_of_scheme), term(_STATUS, x.status, lang, n=n_min)] for x in shown]
         out += [md_table(sh, cells, ["---"] * 3 + ["--:"] * 3 + ["---"]), ""] + _more(n, "scheme_risk_sources", lang)
     return "\n".join(out)
 

@@ -36,18 +36,18 @@ _T = {
     "impact_h": ("系统性影响（DebtRank）", "Systemic impact (DebtRank)"),
     "conc_h": ("集中度", "Concentration"),
 }
-_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": Md("**breach**")},
-           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": Md("**超限**")}}
-_PATTERN = {"en": {"mutual": "mutual", "circle": "circle", "circle_block": "circle block", "chain": "chain",
-                   "cross": "cross (one guarantor)", "focus": "focus (one borrower)"},
-            "zh": {"mutual": "互保", "circle": "担保圈", "circle_block": "担保圈（强连通块）", "chain": "担保链",
-                   "cross": "一保多", "focus": "多保一"}}
-_SOURCE = {"en": {}, "zh": {"guarantor": "担保人", "controller": "实际控制人", "intermediary": "中介机构",
-                            "market": "专业市场", "chamber": "商会", "key_person": "关键人"}}
-_FACTOR = {"en": {"business_not_real": "business not real", "control": "control",
-                  "same_risk_factor": "same risk factor"},
-           "zh": {"business_not_real": "交易真实性存疑", "control": "控制权", "same_risk_factor": "同一风险因素"}}
-_DIM = {"en": {}, "zh": {"channel": "渠道", "industry": "行业", "region": "地区", "customer": "客户"}}
+_STATUS = {"ok": ("正常", "ok"), "large_exposure": ("大额风险暴露", "large exposure"),
+           "breach": (Md("**超限**"), Md("**breach**"))}
+_PATTERN = {"mutual": ("互保", "mutual"), "circle": ("担保圈", "circle"),
+            "circle_block": ("担保圈（强连通块）", "circle block"), "chain": ("担保链", "chain"),
+            "cross": ("一保多", "cross (one guarantor)"), "focus": ("多保一", "focus (one borrower)")}
+_SOURCE = {"guarantor": ("担保人", "guarantor"), "controller": ("实际控制人", "controller"),
+           "intermediary": ("中介机构", "intermediary"), "market": ("专业市场", "market"), "chamber": ("商会", "chamber"),
+           "key_person": ("关键人", "key_person")}
+_FACTOR = {"business_not_real": ("交易真实性存疑", "business not real"), "control": ("控制权", "control"),
+           "same_risk_factor": ("同一风险因素", "same risk factor")}
+_DIM = {"channel": ("渠道", "channel"), "industry": ("行业", "industry"), "region": ("地区", "region"),
+        "customer": ("客户", "customer")}
 
 
 def _ids(items, cap: int = 6) -> str:
@@ -113,13 +113,12 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
         ]
     parts.append("")
 
-    status = _STATUS[lang]
     head = (["客户组", "客户数", "风险暴露", "占一级资本", "限额", "状态", "成员"] if zh else
             ["group", "customers", "exposure", "of tier-1", "limit", "status", "members"])
 
     def group_rows(df):
         return [[r.group_id, r.customer_count, md_money(r.exposure_fen, lang), _pct(r.share_of_tier1),
-                 _pct(r.limit_share), status[r.status], _ids(r.members)] for r in df.itertuples()]
+                 _pct(r.limit_share), term(_STATUS, r.status, lang), _ids(r.members)] for r in df.itertuples()]
 
     parts += [f"### {term(_T, 'groups_h', lang)}", "", md_table(head, group_rows(g.head(REPORT_ROWS))), ""]
     bad = g[g["status"] != "ok"] if len(g) else g
@@ -144,7 +143,7 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
         ph = (["类型", "成员", "路径", "风险暴露", "担保金额"] if zh else
               ["pattern", "members", "path", "exposure", "guaranteed"])
         top = p.sort_values(["exposure_fen", "pattern_id"], ascending=[False, True], kind="stable").head(REPORT_ROWS)
-        parts += [md_table(ph, [[_PATTERN[lang].get(r.pattern, r.pattern), _ids(r.members),
+        parts += [md_table(ph, [[term(_PATTERN, r.pattern, lang), _ids(r.members),
                                  (r.path or r.note)[:120], md_money(r.exposure_fen, lang),
                                  md_money(r.guaranteed_fen, lang)]
                                 for r in top.itertuples()]), ""]
@@ -157,8 +156,8 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
               ["rank", "source", "name", "type", "customers", "dependent exposure", "share", "risk factors"])
         rows = []
         for r in src.head(REPORT_ROWS).itertuples():
-            fac = ", ".join(_FACTOR[lang][x] for x in r.factors.split(";") if x)
-            rows.append([r.rank, r.source_id, r.name, _SOURCE[lang].get(r.source_type, r.source_type),
+            fac = ", ".join(term(_FACTOR, x, lang) for x in r.factors.split(";") if x)
+            rows.append([r.rank, r.source_id, r.name, term(_SOURCE, r.source_type, lang),
                          r.dependent_customers, md_money(r.dependent_exposure_fen, lang), _pct(r.share_of_total), fac])
         parts += [md_table(sh, rows), ""]
 
@@ -177,6 +176,6 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
         ch = (["维度", "HHI", "前N名", "前N名占比", "最大的几个"] if zh else
               ["dimension", "HHI", "top N", "top-N share", "largest"])
         parts += [f"### {term(_T, 'conc_h', lang)}", "",
-                  md_table(ch, [[_DIM[lang].get(r.dimension, r.dimension), r.hhi, r.top_n, _pct(r.top_n_share),
+                  md_table(ch, [[term(_DIM, r.dimension, lang), r.hhi, r.top_n, _pct(r.top_n_share),
                                  _ids(r.top_ids, 5)] for r in summ.itertuples()]), ""]
     return "\n".join(parts)
