@@ -86,7 +86,7 @@ def _row(df, **where):
 
 def test_scheme_policy_binds_the_per_borrower_cap(make_dataset):
     ds = _load(make_dataset, exposures=_exposures("F1,A,1000000,,,S1,", "F2,B,2000000,,,,"))
-    caps, borrowers, breaches = draft_scheme_caps(None, ds)
+    caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     r = _row(caps, scheme_id="S1")
     assert r.cap_per_borrower_fen == 5_000_000 * YUAN
     assert r.per_borrower_binding == "scheme_policy"
@@ -115,7 +115,7 @@ def test_single_customer_limit_binds(make_dataset):
     ds = load_dataset(folder, policy=Policy.from_mapping(
         {"tier1_capital": "1000000000", "net_capital": "2000000000",
          "caps": {"per_borrower": "300000000", "hhi_above": 1, "penetration_below": 0}}))
-    r = _row(draft_scheme_caps(None, ds)[0], scheme_id="S1")
+    r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.cap_per_borrower_fen == 150_000_000 * YUAN
     assert r.per_borrower_binding == "single_customer"
     assert r.per_borrower_rule == (
@@ -125,14 +125,14 @@ def test_single_customer_limit_binds(make_dataset):
 
 def test_loan_limit_binds(make_dataset):
     ds = _load(make_dataset, exposures=_exposures("F1,A,1000000,,,S1,"), policy='per_borrower = "300000000"')
-    r = _row(draft_scheme_caps(None, ds)[0], scheme_id="S1")
+    r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.cap_per_borrower_fen == 120_000_000 * YUAN and r.per_borrower_binding == "loan_limit"
 
 
 def test_a_borrower_already_holding_loans_gets_only_its_own_headroom(make_dataset):
     # A owes 118,500,000 outside the scheme: 1,500,000 of room under the loan limit is left
     ds = _load(make_dataset, exposures=_exposures("F1,A,1000000,,,S1,", "F2,A,118500000,,,,"))
-    a = _row(draft_scheme_caps(None, ds)[1], customer_id="A")
+    a = _row(draft_scheme_caps(build_book(ds))[1], customer_id="A")
     assert a.binding == "loan_limit"
     assert a.cap_fen == 1_500_000 * YUAN  # 120,000,000 − 118,500,000 outside the scheme
     assert a.headroom_fen == 500_000 * YUAN
@@ -145,7 +145,7 @@ def test_a_borrower_already_holding_loans_gets_only_its_own_headroom(make_datase
     (ds.path / "exposures.csv").write_text(_exposures("F1,A,1000000,,,S1,", "F2,A,148500000,,,,"),
                                            encoding="utf-8")
     ds = load_dataset(ds.path, policy=ds.policy)
-    a = _row(draft_scheme_caps(None, ds)[1], customer_id="A")
+    a = _row(draft_scheme_caps(build_book(ds))[1], customer_id="A")
     assert (a.binding, a.cap_fen) == ("single_customer", 1_500_000 * YUAN)
 
 
@@ -159,7 +159,7 @@ def test_group_headroom_binds_a_member_near_the_group_limit(make_dataset):
     ds = _load(make_dataset, entities=GROUP_ENTITIES, relations=GROUP_RELATIONS,
                exposures=_exposures("F1,A,1000000,,,S1,", "F2,A,57000000,,,,", "F3,E1,140000000,,,,",
                                     "F4,B,1000000,,,S1,"))
-    caps, borrowers, breaches = draft_scheme_caps(None, ds)
+    caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     a = _row(borrowers, customer_id="A")
     assert a.group_id == "G-A" and a.group_exposure_fen == 198_000_000 * YUAN
     assert a.group_headroom_fen == 2_000_000 * YUAN
@@ -181,7 +181,7 @@ def test_group_headroom_binds_a_member_near_the_group_limit(make_dataset):
 def test_a_group_over_its_limit_leaves_its_members_no_room(make_dataset):
     ds = _load(make_dataset, entities=GROUP_ENTITIES, relations=GROUP_RELATIONS,
                exposures=_exposures("F1,A,1000000.55,,,S1,", "F3,E1,205000000,,,,"))
-    caps, borrowers, breaches = draft_scheme_caps(None, ds)
+    caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     a = _row(borrowers, customer_id="A")
     assert a.group_headroom_fen == 0 and a.cap_fen == 0 and a.status == "breach"
     assert a.binding_rule.endswith("= -5,000,000.00) → 0.00 (floored at 0.00)")
@@ -197,7 +197,7 @@ def test_a_group_over_its_limit_leaves_its_members_no_room(make_dataset):
 def test_quality_adjustment_binds_the_total_and_the_per_borrower_cap(make_dataset, statuses, factor, note):
     ds = _load(make_dataset, exposures=_exposures(f"F1,A,1000000,,,S1,{statuses[0]}",
                                                   f"F2,B,1000000,,,,{statuses[1]}"))
-    r = _row(draft_scheme_caps(None, ds)[0], scheme_id="S1")
+    r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.quality_factor == factor and note in r.total_rule
     if factor == "1":
         assert r.cap_total_fen == 50_000_000 * YUAN and r.total_binding == "appetite"
@@ -218,7 +218,7 @@ def test_quality_factors_multiply_and_each_is_named(make_dataset):
                           exposures=_exposures("F1,A,940000,,,S1,", "F2,B,60000,,,,doubtful"),
                           policy='tier1_capital = "1000000000"\nnet_capital = "1200000000"\n'
                                  '[caps]\npenetration_below = 0.9\n')
-    r = _row(draft_scheme_caps(None, load_dataset(folder))[0], scheme_id="S1")
+    r = _row(draft_scheme_caps(build_book(load_dataset(folder)))[0], scheme_id="S1")
     assert r.quality_factor == "0.576"
     assert r.quality_flags == "non_normal;concentration;low_penetration"
     for text in ("non-normal 6.00% > 5%: ×0.8", "HHI 0.8872 > 0.18: ×0.8", "penetration 75.00% < 90%: ×0.9"):
@@ -234,14 +234,14 @@ def test_rounding_down_to_the_unit_and_to_the_fen(make_dataset):
            "caps": {"hhi_above": 1, "penetration_below": 0, "per_borrower": "1234567.89"}}
     ds = load_dataset(make_dataset(entities=ENTITIES, relations=MEMBERS, exposures=exposures, schemes=SCHEMES),
                       policy=Policy.from_mapping(pol))
-    r = _row(draft_scheme_caps(None, ds)[0], scheme_id="S1")
+    r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.appetite_fen == 5_000_000_006
     assert r.cap_total_fen == 50_000_000 * YUAN
     assert r.total_rule.endswith("→ 50,000,000.00 (rounded down to a multiple of 10,000.00)")
     assert r.cap_per_borrower_fen == 1_230_000 * YUAN
     pol["caps"]["rounding"] = "0.01"
     ds = load_dataset(ds.path, policy=Policy.from_mapping(pol))
-    r = _row(draft_scheme_caps(None, ds)[0], scheme_id="S1")
+    r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.cap_total_fen == 5_000_000_006 and r.cap_per_borrower_fen == 123_456_789
     assert r.cap_single_risk_source_fen == 500_000_000  # 10% of 50,000,000.06, floored to the fen
 
@@ -256,7 +256,7 @@ def test_a_risk_source_behind_several_borrowers_above_its_cap_is_a_breach(make_d
     ds = _load(make_dataset, entities=SOURCE_ENTITIES, relations=SOURCE_RELATIONS,
                exposures=_exposures("F1,A,300000,,,S1,", "F2,B,300000,,,S1,", "F3,D,50000,,,S1,"),
                policy="scheme_total_share = 0.001")
-    t = draft_caps_tables(None, ds)
+    t = draft_caps_tables(build_book(ds))
     r = _row(t["caps"], scheme_id="S1")
     assert r.cap_total_fen == 1_000_000 * YUAN and r.cap_single_risk_source_fen == 100_000 * YUAN
     assert r.utilized_fen == 650_000 * YUAN and r.headroom_fen == 350_000 * YUAN
@@ -276,7 +276,7 @@ def test_a_risk_source_behind_several_borrowers_above_its_cap_is_a_breach(make_d
 def test_a_risk_source_that_also_borrows_counts_its_own_loan(make_dataset):
     ds = _load(make_dataset, entities=SOURCE_ENTITIES, relations=SOURCE_RELATIONS,
                exposures=_exposures("F1,A,300000,,,S1,", "F4,G,70000,,,S1,"), policy="scheme_total_share = 0.001")
-    g = _row(draft_caps_tables(None, ds)["scheme_risk_sources"], source_id="G")
+    g = _row(draft_caps_tables(build_book(ds))["scheme_risk_sources"], source_id="G")
     assert (g.dependent_customers, g.scheme_borrowers, g.dependent_exposure_fen, g.own_exposure_fen,
             g.exposure_fen, g.status) == (1, 2, 300_000 * YUAN, 70_000 * YUAN, 370_000 * YUAN, "breach")
 
@@ -285,7 +285,7 @@ def test_borrower_and_scheme_total_breaches(make_dataset):
     ds = _load(make_dataset, exposures=_exposures("F1,A,6000000,,,S1,", "F2,B,4000000,,,S1,",
                                                   "F3,D,1000000,,,S1,"),
                policy="scheme_total_share = 0.01")
-    caps, borrowers, breaches = draft_scheme_caps(None, ds)
+    caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     r = _row(caps, scheme_id="S1")
     assert r.cap_total_fen == 10_000_000 * YUAN and r.utilized_fen == 11_000_000 * YUAN
     assert r.headroom_fen == -1_000_000 * YUAN and r.borrowers_over_cap == 1 and r.status == "breach"
@@ -301,7 +301,7 @@ def test_utilisation_reconciles_and_members_outstanding(make_dataset):
     ds = _load(make_dataset, schemes=schemes,
                exposures=_exposures("F1,A,100.01,,,S1,", "F2,A,200.02,,,S2,", "F3,B,300.03,,,S2,",
                                     "F4,G,400.04,,,,", "F5,D,0.01,,,,"))
-    caps = draft_scheme_caps(None, ds)[0]
+    caps = draft_scheme_caps(build_book(ds))[0]
     assert caps["utilized_fen"].tolist() == [10001, 50005]
     assert int(caps["utilized_fen"].sum()) == 10001 + 20002 + 30003  # every facility with a scheme id
     assert set(caps["channel_members_outstanding_fen"]) == {10001 + 20002 + 30003 + 1}  # G is no member
@@ -310,7 +310,7 @@ def test_utilisation_reconciles_and_members_outstanding(make_dataset):
 
 def test_no_schemes_gives_empty_tables_with_their_columns(make_dataset):
     ds = _load(make_dataset, schemes=None, exposures=_exposures("F1,A,100,,,,"))
-    caps, borrowers, breaches = draft_scheme_caps(None, ds)
+    caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     assert len(caps) == len(borrowers) == len(breaches) == 0
     assert list(caps.columns) == CAPS_COLUMNS and list(borrowers.columns) == BORROWER_COLUMNS
     res = run_caps(build_book(ds), ds.policy, {})
@@ -337,7 +337,7 @@ def test_runner_reuses_the_risk_result_and_is_registered():
 
 def test_sample_numbers():
     ds = load_dataset(SAMPLE)
-    t = draft_caps_tables(None, ds)
+    t = draft_caps_tables(build_book(ds))
     caps = t["caps"]
     exp = ds.exposures
     assert int(caps["utilized_fen"].sum()) == int(exp.loc[exp["scheme_id"] != "", "outstanding"].sum())

@@ -24,7 +24,7 @@ from channelgraph.graph import build_book
 from channelgraph.caps import caps_report_markdown, draft_caps_tables, run_caps
 from channelgraph.caps.draft import (BORROWER_COLUMNS, BREACH, BREACH_COLUMNS, BREACH_TYPES, CAPS_COLUMNS,
                                      MEMBER_TYPES, NOT_TESTED, OK, SOURCE_COLUMNS, _NON_NORMAL, _assess, _expand,
-                                     _limits, _num, _pct, _ratio, _ratios, _risk_tables, _round_note, _rounded,
+                                     _limits, _num, _pct, _ratio, _ratios, _round_note, _rounded,
                                      _rounded_all, _y, _yuan_texts, channel_quality)
 from channelgraph.caps.report import REPORT_ROWS, SchemeRows, _split_by_scheme, scheme_markdown
 from channelgraph.generate import generate_dataset
@@ -38,12 +38,15 @@ from conftest import SAMPLE
 # ----------------------------------------------------------------------------- the reference
 
 
-def reference_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -> dict[str, pd.DataFrame]:
-    """The caps tables as first written: a Python loop per scheme and per (scheme, borrower) row."""
-    policy = policy or dataset.policy
+def reference_caps_tables(book, policy: Policy | None = None, risk=None) -> dict[str, pd.DataFrame]:
+    """The caps tables as first written: a Python loop per scheme and per (scheme, borrower) row,
+    on the validated tables (``book.tables``) and the risk room's public tables."""
+    policy = policy or book.policy
+    dataset = book.tables
     L = _limits(policy)
     c = policy.caps
-    groups, gmembers, sources = _risk_tables(graph, dataset, policy, risk)
+    risk = risk if risk is not None else run_risk(book, policy)
+    groups, gmembers, sources = risk.groups, risk.members, risk.sources
 
     ent = dataset.entities
     name_of = dict(zip(ent["id"].tolist(), ent["name"].fillna("").astype(str).tolist()))
@@ -91,9 +94,9 @@ def reference_caps_tables(graph, dataset, policy: Policy | None = None, risk=Non
         borrowers = scheme_cust.get(sid, {})
         members = members_of.get(ch, set())
         population = sorted(members | set(borrowers))
-        book = {e: (cust_total.get(e, 0), cust_nn.get(e, 0)) for e in population if cust_total.get(e, 0)}
+        channel_book = {e: (cust_total.get(e, 0), cust_nn.get(e, 0)) for e in population if cust_total.get(e, 0)}
         member_customers = sum(1 for e in members if is_cust.get(e, False))
-        q = channel_quality(book, len(members), member_customers, policy)
+        q = channel_quality(channel_book, len(members), member_customers, policy)
         qf = q.factor
         quality_txt = "; ".join(q.notes)
 
@@ -214,8 +217,8 @@ def reference_caps_tables(graph, dataset, policy: Policy | None = None, risk=Non
         raise RuntimeError(f"scheme utilisation does not reconcile: {sum(utilized_of.values())} fen over the "
                            f"schemes, {with_scheme} fen of facilities carry a scheme id")
 
-    src_table = reference_scheme_sources(graph, dataset, policy, sources, scheme_cust, channel_of_scheme, caps_of,
-                                utilized_of, name_of)
+    src_table = reference_scheme_sources(book, policy, sources, scheme_cust, channel_of_scheme, caps_of,
+                                         utilized_of, name_of)
     for r in src_table[src_table["status"] == BREACH].itertuples(index=False):
         cap_total, cap_ss = caps_of[r.scheme_id]
         breach_rows.append({
@@ -270,15 +273,15 @@ def reference_caps_tables(graph, dataset, policy: Policy | None = None, risk=Non
     return {"caps": caps, "scheme_borrower_caps": bt, "scheme_risk_sources": src_table, "caps_breaches": br}
 
 
-def reference_scheme_sources(graph, dataset, policy, sources: pd.DataFrame, scheme_cust: dict, channel_of_scheme: dict,
-                    caps_of: dict, utilized_of: dict, name_of: dict) -> pd.DataFrame:
+def reference_scheme_sources(book, policy, sources: pd.DataFrame, scheme_cust: dict, channel_of_scheme: dict,
+                             caps_of: dict, utilized_of: dict, name_of: dict) -> pd.DataFrame:
     """Per (scheme, risk source): the scheme outstanding that depends on the source."""
     empty = pd.DataFrame({col: [] for col in SOURCE_COLUMNS})
     rows = [(s, cu, o) for s, d in scheme_cust.items() for cu, o in d.items()]
     if not rows or not len(sources):
         return empty
     sc = pd.DataFrame(rows, columns=["scheme_id", "customer_id", "current"])
-    deps = source_dependents(graph, dataset, policy)
+    deps = source_dependents(book, policy)
     if not len(deps):
         return empty
     d = deps.merge(sc, on="customer_id", how="inner")
@@ -332,11 +335,11 @@ def assert_same_tables(got: dict, want: dict) -> None:
 
 
 def both(ds, policy=None):
-    """(vectorised, reference) tables on the same risk tables."""
-    policy = policy or ds.policy
-    groups, members, sources = _risk_tables(None, ds, policy, None)
-    risk = {"risk_groups": groups, "risk_group_members": members, "risk_sources": sources}
-    return draft_caps_tables(None, ds, policy, risk), reference_caps_tables(None, ds, policy, risk)
+    """(vectorised, reference) tables on the same risk result."""
+    book = build_book(ds)
+    policy = policy or book.policy
+    risk = run_risk(book, policy)
+    return draft_caps_tables(book, policy, risk=risk), reference_caps_tables(book, policy, risk)
 
 
 @pytest.fixture(scope="module")
@@ -362,9 +365,10 @@ def test_the_sample_bank_is_identical():
 
 def test_run_caps_gives_the_reference_tables_from_the_risk_result():
     ds = load_dataset(SAMPLE)
-    risk = run_risk(build_book(ds), ds.policy)
-    res = run_caps(build_book(ds), ds.policy, {"risk": risk})
-    assert_same_tables(res.tables, reference_caps_tables(None, ds, ds.policy, risk))
+    book = build_book(ds)
+    risk = run_risk(book, ds.policy)
+    res = run_caps(book, ds.policy, {"risk": risk})
+    assert_same_tables(res.tables, reference_caps_tables(book, ds.policy, risk))
 
 
 policies = st.fixed_dictionaries({
@@ -467,15 +471,6 @@ def test_hand_made_edge_cases_are_identical(make_dataset, seed, raw):
     policy = _policy(ds, raw) if ds.total_outstanding_fen else ds.policy
     got, want = both(dataclasses.replace(ds, policy=policy), policy)
     assert_same_tables(got, want)
-
-
-def test_without_the_risk_rooms_integer_pairs_the_public_table_gives_the_same(monkeypatch):
-    import channelgraph.caps.draft as draft
-
-    ds = load_dataset(SAMPLE)
-    assert draft._risk_room_pairs() is not None  # the fast path is the one the other tests take
-    monkeypatch.setattr(draft, "_risk_room_pairs", lambda: None)
-    assert_same_tables(draft_caps_tables(None, ds, ds.policy), reference_caps_tables(None, ds, ds.policy))
 
 
 def test_no_schemes_and_no_borrowers_give_the_same_empty_tables(make_dataset):

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from channelgraph.caps import draft_caps_tables
 from channelgraph.generate import generate_dataset
+from channelgraph.graph import build_book
 from channelgraph.io import load_dataset
 from channelgraph.model import fraction_of
 from channelgraph.policy import Policy
@@ -72,7 +73,8 @@ def test_caps_respect_every_limit_and_reconcile(banks, seed, size, raw):
                "limits": raw["limits"], "caps": dict(raw["caps"], per_borrower=str(raw["caps"]["per_borrower"]))}
     policy = Policy.from_mapping(mapping)
     ds = dataclasses.replace(base, policy=policy)
-    t = draft_caps_tables(None, ds, policy)
+    book = build_book(ds)
+    t = draft_caps_tables(book, policy)
     caps, bt, src, br = t["caps"], t["scheme_borrower_caps"], t["scheme_risk_sources"], t["caps_breaches"]
 
     lim, c = policy.limits, policy.caps
@@ -100,7 +102,7 @@ def test_caps_respect_every_limit_and_reconcile(banks, seed, size, raw):
         assert r.total_rule in r.binding_rule and r.per_borrower_rule in r.binding_rule
 
     # groups of connected clients as the risk room sees them
-    groups, members, _ = connected_groups(None, ds, policy)
+    groups, members, _ = connected_groups(book, policy)
     gexp = dict(zip(groups["group_id"], groups["exposure_fen"]))
     gsize = dict(zip(groups["group_id"], groups["member_count"]))
     group_of = {e: g for e, g in zip(members["entity_id"], members["group_id"]) if gsize[g] >= 2}

@@ -39,8 +39,9 @@ net_capital = "1000000.00"
 
 
 def load(make_dataset, entities, relations, exposures, policy=POLICY, schemes=None):
-    return load_dataset(make_dataset(entities=entities, relations=relations, exposures=exposures,
-                                     schemes=schemes, policy=policy))
+    """The book of a dataset written from these CSV texts."""
+    return build_book(load_dataset(make_dataset(entities=entities, relations=relations, exposures=exposures,
+                                                schemes=schemes, policy=policy)))
 
 
 def fen(yuan: str) -> int:
@@ -109,12 +110,12 @@ F15,S1,9.00
 
 
 @pytest.fixture
-def group_ds(make_dataset):
+def group_book(make_dataset):
     return load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES)
 
 
-def test_groups_hand_computed(group_ds):
-    groups, members, ties = connected_groups(None, group_ds)
+def test_groups_hand_computed(group_book):
+    groups, members, ties = connected_groups(group_book)
     assert list(groups.columns) == GROUP_COLUMNS
     g = groups.set_index("group_id")
     # a non-customer boss joins E1 and E2 (control > 50%); E3 at exactly 50% is not joined
@@ -147,13 +148,13 @@ def test_groups_hand_computed(group_ds):
     assert g.loc["G-P1", "limit_share"] == "0.20"
     # rows: exposure desc then group id; the groups partition the book exactly
     assert groups["group_id"].tolist()[:3] == ["G-B", "G-E4", "G-E3"]
-    assert int(groups["exposure_fen"].sum()) == group_ds.total_outstanding_fen
+    assert int(groups["exposure_fen"].sum()) == group_book.total_outstanding
     custs = sorted(c for cs in groups["customers"] for c in cs)
-    assert custs == sorted(group_ds.entities.loc[group_ds.entities["is_customer"], "id"])
+    assert custs == sorted(group_book.tables.entities.loc[group_book.tables.entities["is_customer"], "id"])
 
 
-def test_members_and_single_checks(group_ds):
-    _, members, _ = connected_groups(None, group_ds)
+def test_members_and_single_checks(group_book):
+    _, members, _ = connected_groups(group_book)
     assert list(members.columns) == MEMBER_COLUMNS
     m = members.set_index("entity_id")
     assert not m.loc["B", "is_customer"]
@@ -169,8 +170,8 @@ def test_members_and_single_checks(group_ds):
     assert "G3" not in m.index  # a non-customer tied to nobody is in no group
 
 
-def test_connection_ties_list_every_tie_with_why(group_ds):
-    _, _, ties = connected_groups(None, group_ds)
+def test_connection_ties_list_every_tie_with_why(group_book):
+    _, _, ties = connected_groups(group_book)
     assert list(ties.columns) == TIE_COLUMNS
     assert len(ties) == 10
     t = ties.set_index(["src", "dst", "type"])
@@ -189,26 +190,26 @@ def test_connection_ties_list_every_tie_with_why(group_ds):
 
 
 def test_family_can_be_switched_off(make_dataset):
-    ds = load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES,
-              policy=POLICY + "[connection]\nfamily_joins = false\n")
-    groups, _, ties = connected_groups(None, ds)
+    book = load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES,
+                policy=POLICY + "[connection]\nfamily_joins = false\n")
+    groups, _, ties = connected_groups(book)
     g = groups.set_index("group_id")
     assert g.loc["G-P1", "members"] == ["P1"] and g.loc["G-P2", "members"] == ["P2"]
     assert "family_joins = false" in ties.set_index("type").loc["FAMILY", "reason"]
 
 
 def test_thresholds_come_from_policy(make_dataset):
-    ds = load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES,
-              policy=POLICY + "[connection]\ncontrol_share_above = 0.49\n[limits]\ngroup_share = 0.5\n")
-    g = connected_groups(None, ds)[0].set_index("group_id")
+    book = load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES,
+                policy=POLICY + "[connection]\ncontrol_share_above = 0.49\n[limits]\ngroup_share = 0.5\n")
+    g = connected_groups(book)[0].set_index("group_id")
     assert g.loc["G-B", "members"] == ["B", "E1", "E2", "E3"]
     assert g.loc["G-B", "status"] == "large_exposure"  # 350,000.01 ≤ 50% of tier-1
     assert "50%" in g.loc["G-B", "rule"]
 
 
-def _risk_files(ds, out: Path) -> dict[str, bytes]:
-    results = run_analyses(build_book(ds), only=["risk"])
-    write_results(results, ds, out)
+def _risk_files(book, out: Path) -> dict[str, bytes]:
+    results = run_analyses(book, only=["risk"])
+    write_results(results, book.tables, out)
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != "summary.json"}
 
 
@@ -266,8 +267,8 @@ PATTERN_EXPOSURES = "facility_id,customer_id,outstanding\n" + "".join(
 
 
 def test_guarantee_patterns_hand_computed(make_dataset):
-    ds = load(make_dataset, PATTERN_ENTITIES, PATTERN_RELATIONS, PATTERN_EXPOSURES)
-    p = guarantee_patterns(None, ds)
+    book = load(make_dataset, PATTERN_ENTITIES, PATTERN_RELATIONS, PATTERN_EXPOSURES)
+    p = guarantee_patterns(book)
     assert list(p.columns) == PATTERN_COLUMNS
     rows = p[["pattern_id", "pattern", "members", "path", "anchor", "exposure_fen", "guaranteed_fen"]].values.tolist()
     assert rows == [
@@ -283,15 +284,15 @@ def test_guarantee_patterns_hand_computed(make_dataset):
 
 def test_chain_through_a_circle_and_thresholds(make_dataset):
     rel = PATTERN_RELATIONS + "U,C,GUARANTEES,5\nE,V,GUARANTEES,6\n"
-    ds = load(make_dataset, PATTERN_ENTITIES, rel, PATTERN_EXPOSURES,
-              policy=POLICY + "[guarantee]\ncross_min_borrowers = 4\nfocus_min_guarantors = 4\nmin_chain_length = 4\n")
-    p = guarantee_patterns(None, ds)
+    book = load(make_dataset, PATTERN_ENTITIES, rel, PATTERN_EXPOSURES,
+                policy=POLICY + "[guarantee]\ncross_min_borrowers = 4\nfocus_min_guarantors = 4\nmin_chain_length = 4\n")
+    p = guarantee_patterns(book)
     assert set(p["pattern"]) == {"circle", "mutual", "chain"}
     chains = p[p["pattern"] == "chain"][["members", "path", "guaranteed_fen"]].values.tolist()
     # U → {C,D,E} → V has 3 links (< 4): only F → G → H → I stays
     assert chains == [[["F", "G", "H", "I"], "F → G → H → I", 600]]
-    ds = load(make_dataset, PATTERN_ENTITIES, rel, PATTERN_EXPOSURES)
-    chains = guarantee_patterns(None, ds)
+    book = load(make_dataset, PATTERN_ENTITIES, rel, PATTERN_EXPOSURES)
+    chains = guarantee_patterns(book)
     chains = chains[chains["pattern"] == "chain"][["pattern_id", "members", "path", "guaranteed_fen"]].values.tolist()
     assert ["chain:U>V", ["U", "C", "D", "E", "V"], "U → {C,D,E} → V", 1100] in chains
 
@@ -302,21 +303,21 @@ def test_large_or_long_blocks_are_reported_whole(make_dataset, monkeypatch):
            "P,Q,GUARANTEES,1\nQ,R,GUARANTEES,1\nR,S,GUARANTEES,1\nS,P,GUARANTEES,1\n"
            "J,K,GUARANTEES,1\nK,L,GUARANTEES,1\nL,M,GUARANTEES,1\nM,N,GUARANTEES,1\nN,J,GUARANTEES,1\n")
     exp = "facility_id,customer_id,outstanding\nF1,P,1\n"
-    ds = load(make_dataset, ent, rel, exp,
-              policy=POLICY + "[guarantee]\nmax_scc_enumerate = 4\nmax_circle_length = 4\n")
-    p = guarantee_patterns(None, ds).set_index("pattern_id")
+    book = load(make_dataset, ent, rel, exp,
+                policy=POLICY + "[guarantee]\nmax_scc_enumerate = 4\nmax_circle_length = 4\n")
+    p = guarantee_patterns(book).set_index("pattern_id")
     assert p.loc["circle:P>Q>R>S", "pattern"] == "circle"
     blk = p.loc["circle_block:J"]
     assert blk["pattern"] == "circle_block" and blk["members"] == ["J", "K", "L", "M", "N"]
     assert blk["note"].startswith("strongly connected block of 5 firms > max_scc_enumerate 4")
-    ds = load(make_dataset, ent, rel, exp, policy=POLICY + "[guarantee]\nmax_circle_length = 4\n")
-    p = guarantee_patterns(None, ds).set_index("pattern_id")
+    book = load(make_dataset, ent, rel, exp, policy=POLICY + "[guarantee]\nmax_circle_length = 4\n")
+    p = guarantee_patterns(book).set_index("pattern_id")
     assert "circles longer than max_circle_length 4" in p.loc["circle_block:J", "note"]
     # too many circles in one block: the block, not a flood of rows
     ent = "id,kind,name,is_customer\n" + "".join(f"{x},enterprise,企业{x},true\n" for x in "ABCD")
     rel = "src,dst,type,amount\n" + "".join(f"{a},{b},GUARANTEES,1\n" for a in "ABCD" for b in "ABCD" if a != b)
     monkeypatch.setattr(guarantees_module, "MAX_CIRCLES_PER_BLOCK", 3)
-    p = guarantee_patterns(None, load(make_dataset, ent, rel, "facility_id,customer_id,outstanding\nF1,A,1\n"))
+    p = guarantee_patterns(load(make_dataset, ent, rel, "facility_id,customer_id,outstanding\nF1,A,1\n"))
     assert p["pattern"].tolist().count("circle_block") == 1 and "circle" not in p["pattern"].tolist()
     assert p["pattern"].tolist().count("mutual") == 6
 
@@ -368,8 +369,8 @@ F7,Q3,30
 
 
 def test_single_risk_sources_hand_computed(make_dataset):
-    ds = load(make_dataset, SOURCE_ENTITIES, SOURCE_RELATIONS, SOURCE_EXPOSURES)
-    s = single_risk_sources(None, ds)
+    book = load(make_dataset, SOURCE_ENTITIES, SOURCE_RELATIONS, SOURCE_EXPOSURES)
+    s = single_risk_sources(book)
     assert list(s.columns) == SOURCE_COLUMNS
     assert s[["rank", "source_id", "source_type", "dependent_customers", "dependent_exposure_fen"]].values.tolist() == [
         [1, "G", "guarantor", 2, 70000],
@@ -400,11 +401,11 @@ def test_heavy_referrer_is_a_key_person(make_dataset):
         f"C{i:02d},person,客{i},true\n" for i in range(10))
     rel = "src,dst,type\n" + "".join(f"R,C{i:02d},REFERRED\n" for i in range(10))
     exp = "facility_id,customer_id,outstanding\n" + "".join(f"F{i},C{i:02d},1\n" for i in range(10))
-    s = single_risk_sources(None, load(make_dataset, ent, rel, exp)).set_index("source_id")
+    s = single_risk_sources(load(make_dataset, ent, rel, exp)).set_index("source_id")
     assert s.loc["R", "source_type"] == "key_person" and s.loc["R", "dependent_customers"] == 10
     assert s.loc["R", "share_of_total"] == "1.000000" and s.loc["R", "business_not_real"]
     rel = "src,dst,type\n" + "".join(f"R,C{i:02d},REFERRED\n" for i in range(9))
-    s = single_risk_sources(None, load(make_dataset, ent, rel, exp))
+    s = single_risk_sources(load(make_dataset, ent, rel, exp))
     assert "R" not in set(s["source_id"])
 
 
@@ -436,8 +437,8 @@ F2,B,40
 
 
 def test_stress_cascade_round_by_round(make_dataset):
-    ds = load(make_dataset, STRESS_ENTITIES, STRESS_RELATIONS, STRESS_EXPOSURES)
-    rounds, calls = stress_cascade(None, ds, None, ["A"])
+    book = load(make_dataset, STRESS_ENTITIES, STRESS_RELATIONS, STRESS_EXPOSURES)
+    rounds, calls = stress_cascade(book, None, ["A"])
     assert list(rounds.columns) == ROUND_COLUMNS and list(calls.columns) == CALL_COLUMNS
     assert rounds[["round", "defaulted", "exposure_hit_fen", "cumulative_exposure_hit_fen", "guarantee_calls",
                    "called_fen"]].values.tolist() == [
@@ -461,9 +462,9 @@ def test_stress_cascade_round_by_round(make_dataset):
 
 
 def test_stress_refuses_unknown_ids(make_dataset):
-    ds = load(make_dataset, STRESS_ENTITIES, STRESS_RELATIONS, STRESS_EXPOSURES)
+    book = load(make_dataset, STRESS_ENTITIES, STRESS_RELATIONS, STRESS_EXPOSURES)
     with pytest.raises(UnknownEntityError) as info:
-        stress_cascade(None, ds, None, ["A", "NOPE", "ZZ"])
+        stress_cascade(book, None, ["A", "NOPE", "ZZ"])
     assert info.value.unknown == ["NOPE", "ZZ"]
 
 
@@ -473,7 +474,7 @@ def test_debt_rank_hand_computed(make_dataset):
     exp = "facility_id,customer_id,outstanding\nF1,A,100\nF2,B,100\nF3,C,200\n"
     # W[A→B] = 50/100 = 0.5, W[B→C] = 40/40 = 1; v = (0.25, 0.25, 0.5)
     # A: h_B = 0.5, then h_C = 0.5 → R = 0.5·0.25 + 0.5·0.5 = 0.375; B: h_C = 1 → R = 0.5
-    d = debt_rank(None, load(make_dataset, ent, rel, exp))
+    d = debt_rank(load(make_dataset, ent, rel, exp))
     assert list(d.columns) == IMPACT_COLUMNS
     assert d[["rank", "entity_id", "debt_rank", "impact_exposure_fen", "distressed_entities",
               "defaulted_entities", "method"]].values.tolist() == [
@@ -487,7 +488,7 @@ def test_debt_rank_propagates_once_around_a_circle(make_dataset):
     ent = "id,kind,name,is_customer,net_assets\nA,enterprise,甲,true,10\nB,enterprise,乙,true,10\n"
     rel = "src,dst,type,amount\nA,B,GUARANTEES,100\nB,A,GUARANTEES,100\n"
     exp = "facility_id,customer_id,outstanding\nF1,A,30\nF2,B,10\n"
-    d = debt_rank(None, load(make_dataset, ent, rel, exp)).set_index("entity_id")
+    d = debt_rank(load(make_dataset, ent, rel, exp)).set_index("entity_id")
     assert d.loc["A", "debt_rank"] == "0.250000" and d.loc["B", "debt_rank"] == "0.750000"
 
 
@@ -507,7 +508,7 @@ D,person,丁,true,,柯桥
     rel = "src,dst,type\nA,C1,MEMBER_OF\nA,I1,SOURCED_VIA\nB,M1,TRADES_IN\nB,C1,MEMBER_OF\n"
     exp = "facility_id,customer_id,outstanding,scheme_id\nF1,A,10,S1\nF2,A,20,\nF3,B,30,\nF4,D,40,\n"
     sch = "scheme_id,channel_id,name\nS1,C1,会员贷\n"
-    c = concentration(None, load(make_dataset, ent, rel, exp, schemes=sch))
+    c = concentration(load(make_dataset, ent, rel, exp, schemes=sch))
     assert list(c.columns) == CONCENTRATION_COLUMNS
     ch = c[c["dimension"] == "channel"][["bucket", "bucket_name", "customers", "exposure_fen", "hhi",
                                            "top_ids"]].values.tolist()

@@ -14,22 +14,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from channelgraph.graph import build_book
+from channelgraph.graph.ids import key_order, positions_in, string_keys
 from channelgraph.io import dataset_from_frames
 from channelgraph.model import format_yuan_human
 from channelgraph.policy import Policy
 from channelgraph.risk import contagion, debt_rank
-from channelgraph.risk._facts import (
-    facts_of,
-    key_order,
+from channelgraph.risk._numbers import (
     percent_floor,
     percent_floors,
     percent_text,
     percent_texts,
-    positions_in,
     ratio_pairs,
     ratio_text,
     ratio_texts,
-    string_keys,
     texts_by_value,
     yuan_human_texts,
 )
@@ -116,7 +114,7 @@ def test_string_keys_sort_like_python_and_positions_match_get_indexer(seed):
     queries = [rng.choice(ids) for _ in range(50)] + _random_ids(rng, 5) + [""]
     want = pd.Index(sorted_ids, dtype=object).get_indexer(np.asarray(queries, dtype=object))
     assert positions_in(sorted_ids, queries).tolist() == want.tolist()
-    # with the ids packed beforehand (as the facts keep them)
+    # with the ids packed beforehand (as the book keeps them)
     (packed,) = string_keys(sorted_ids)
     assert positions_in(sorted_ids, queries, packed).tolist() == want.tolist()
 
@@ -185,23 +183,22 @@ def _bank(seed: int):
     customers = [e["id"] for e in ent if e["is_customer"] == "true"]
     exp = [{"facility_id": f"F{i}", "customer_id": c, "outstanding": str(rng.randint(0, 500))}
            for i, c in enumerate(customers)]
-    return dataset_from_frames(pd.DataFrame(ent),
-                               pd.DataFrame(list(rels.values()), columns=["src", "dst", "type", "amount", "share"]),
-                               pd.DataFrame(exp, columns=["facility_id", "customer_id", "outstanding"]),
-                               policy=Policy.from_mapping({"tier1_capital": "1000.00"}))
+    return build_book(dataset_from_frames(
+        pd.DataFrame(ent), pd.DataFrame(list(rels.values()), columns=["src", "dst", "type", "amount", "share"]),
+        pd.DataFrame(exp, columns=["facility_id", "customer_id", "outstanding"]),
+        policy=Policy.from_mapping({"tier1_capital": "1000.00"})))
 
 
 @pytest.mark.parametrize("seed", range(25))
 def test_graph_kernels_match_networkx(seed):
-    ds = _bank(seed)
-    f = facts_of(ds)
-    policy = ds.policy
+    book = _bank(seed)
+    policy = book.policy
 
     # groups: components of the joining ties
-    ties = _ties(f, policy)
-    labels = group_labels(f, ties)
+    ties = _ties(book, policy)
+    labels = group_labels(book, ties)
     g = nx.Graph()
-    g.add_nodes_from(range(f.n))
+    g.add_nodes_from(range(book.n))
     g.add_edges_from(zip(ties.src[ties.joins].tolist(), ties.dst[ties.joins].tolist()))
     want = sorted(sorted(c) for c in nx.connected_components(g))
     got = sorted(sorted(np.flatnonzero(labels == x).tolist()) for x in np.unique(labels))
@@ -210,7 +207,7 @@ def test_graph_kernels_match_networkx(seed):
     # transitive control up to MAX_CONTROL_DEPTH levels
     from channelgraph.risk.sources import MAX_CONTROL_DEPTH
 
-    e = f.of("CONTROLS")
+    e = book.of("CONTROLS")
     m = ~np.isnan(e.share) & (e.share > float(policy.connection.control_share_above))
     dg = nx.DiGraph()
     dg.add_edges_from(zip(e.src[m].tolist(), e.dst[m].tolist()))
@@ -219,24 +216,24 @@ def test_graph_kernels_match_networkx(seed):
         for b, depth in nx.single_source_shortest_path_length(dg, a, cutoff=MAX_CONTROL_DEPTH).items():
             if b != a and depth >= 1:
                 pairs.add((a, b))
-    s, d = controlled_pairs(f, policy)
+    s, d = controlled_pairs(book, policy)
     assert set(zip(s.tolist(), d.tolist())) == pairs
 
     # top industry of each source's dependents, against a pandas groupby
     rng = np.random.default_rng(seed)
-    src = rng.integers(0, f.n, 40)
-    cus = rng.integers(0, f.n, 40)
-    sc = np.unique(src * f.n + cus)
-    src, cus = sc // f.n, sc % f.n
-    amt = f.outstanding[cus]
-    name, top = _top_industry(f, src, cus, amt)
-    df = pd.DataFrame({"s": src, "ind": f.industry[cus], "o": amt})
+    src = rng.integers(0, book.n, 40)
+    cus = rng.integers(0, book.n, 40)
+    sc = np.unique(src * book.n + cus)
+    src, cus = sc // book.n, sc % book.n
+    amt = book.outstanding[cus]
+    name, top = _top_industry(book, src, cus, amt)
+    df = pd.DataFrame({"s": src, "ind": book.industry[cus], "o": amt})
     df = df[df["ind"] != ""]
     agg = df.groupby(["s", "ind"])["o"].sum().reset_index().sort_values(["s", "o", "ind"],
                                                                           ascending=[True, False, True])
     agg = agg.drop_duplicates("s")
     want = {int(a): (b, int(o)) for a, b, o in zip(agg["s"], agg["ind"], agg["o"])}
-    got = {i: (name[i], int(top[i])) for i in range(f.n) if name[i] != ""}
+    got = {i: (name[i], int(top[i])) for i in range(book.n) if name[i] != ""}
     assert got == want
 
 
@@ -258,10 +255,10 @@ def test_concentration_buckets_match_plain_sums():
 
 @pytest.mark.parametrize("seed", range(10))
 def test_debt_rank_does_not_depend_on_chunking(seed, monkeypatch):
-    ds = _bank(seed)
-    whole = debt_rank(None, ds)
+    book = _bank(seed)
+    whole = debt_rank(book)
     monkeypatch.setattr(contagion, "DEBTRANK_BLOCK_CELLS", 1)
-    assert debt_rank(None, ds).equals(whole)
+    assert debt_rank(book).equals(whole)
 
 
 @pytest.mark.parametrize("customers, seed", [(2000, 7), (3000, 11)])

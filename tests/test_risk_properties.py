@@ -79,7 +79,8 @@ def _shuffled(df: pd.DataFrame, seed: int) -> pd.DataFrame:
 def test_risk_invariants(bank):
     ent, rel, exp, seed = bank
     ds = dataset_from_frames(ent, rel, exp, policy=POLICY)
-    res = run_risk(build_book(ds))
+    book = build_book(ds)
+    res = run_risk(book)
     g, m, t = res.tables["risk_groups"], res.tables["risk_group_members"], res.tables["connection_ties"]
     total = ds.total_outstanding_fen
     out = ds.exposures.groupby("customer_id")["outstanding"].sum().to_dict()
@@ -126,7 +127,7 @@ def test_risk_invariants(bank):
 
     # a stress test never hits more than the book and defaults each entity once
     first = sorted(ds.entities["id"])[: 1 + seed % 3]
-    rounds, _ = stress_cascade(None, ds, POLICY, first)
+    rounds, _ = stress_cascade(book, POLICY, first)
     seen = [x for d in rounds["defaulted"] for x in d]
     assert len(seen) == len(set(seen)) and set(first) <= set(seen)
     assert int(rounds["exposure_hit_fen"].sum()) <= total

@@ -3,9 +3,10 @@
 The library functions of each room (``risk``, ``marketing``, ``caps`` …) are pure
 functions of (book, policy) returning plain tables. Each room also registers
 an :class:`Analysis` here: a runner ``run(book, policy, prior)`` that calls
-its library functions and returns an :class:`AnalysisResult`; ``prior`` holds the
-results of the analyses that ran before it, among them those it declares it needs
-(``needs``; every one registered before it when it declares nothing), so that, say,
+its library functions and returns a :class:`Result` (an :class:`AnalysisResult`, or a typed
+result such as the risk room's :class:`~channelgraph.risk.RiskResult`, read by attribute);
+``prior`` holds the results of the analyses that ran before it, among them those it declares
+it needs (``needs``; every one registered before it when it declares nothing), so that, say,
 marketing can flag hubs that risk found to be top risk sources without computing them
 again. This module runs the registered analyses in registry order — except that the
 marketing room, which waits for its background work, lets caps (which needs only risk)
@@ -58,8 +59,9 @@ class Analysis:
     #: Position in a run: book 0, risk 10, marketing 20, caps 30, views/report 40.
     order: int = 50
     #: Optional ``report(result, policy, lang) -> str``: the analysis' section of
-    #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``).
-    report: Callable[[Result, Policy, str], str] | None = None
+    #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``); *result*
+    #: is what its ``run`` returned (the room's own type, e.g. a ``RiskResult``).
+    report: Callable[[Any, Policy, str], str] | None = None
     #: The analyses whose results it reads from ``prior``; None: every one registered before it.
     needs: tuple[str, ...] | None = None
     #: Whether it waits for work started in the background (the marketing room's betweenness):

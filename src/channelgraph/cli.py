@@ -846,6 +846,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     Example:
       channelgraph stress data/sample --default E000012,E000040 --out out/stress
     """
+    from .graph import build_book
     from .io.write import write_table
     from .model import format_yuan_human as _yuan
     from .risk import UnknownEntityError, stress_cascade
@@ -856,7 +857,7 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     try:
-        rounds, calls = stress_cascade(None, ds, ds.policy, ids)
+        rounds, calls = stress_cascade(build_book(ds), ds.policy, ids)
     except UnknownEntityError as exc:
         raise click.BadParameter(f"{exc} (not in entities)", param_hint="--default") from None
     with _writing(out_dir, "stress") as stage:

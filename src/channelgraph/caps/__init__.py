@@ -1,6 +1,7 @@
 """Draft exposure caps for channel-specific schemes (渠道专属方案), with a committee report.
 
-Library functions (pure; integer fen throughout):
+Library functions (pure; integer fen throughout; ``f(book, policy=None, *, risk=None)``, *risk*
+the risk room's :class:`~channelgraph.risk.RiskResult`, run when not given):
 
 * :func:`~channelgraph.caps.draft.draft_scheme_caps` → ``(caps, borrower_caps, breaches)``;
 * :func:`~channelgraph.caps.draft.draft_caps_tables` → every caps table by name (also
@@ -12,8 +13,8 @@ Library functions (pure; integer fen throughout):
 Registers the ``caps`` analysis (order 30; it needs only risk, so ``analyze`` runs it before
 the marketing room, while that room's background work goes on): tables ``caps``, ``scheme_borrower_caps``,
 ``scheme_risk_sources`` and ``caps_breaches``, and the caps section of the run's report. It
-reuses the risk room's result (``prior["risk"]``) for groups of connected clients and risk
-sources, and runs the risk analysis itself when that is missing.
+reads the risk room's :class:`~channelgraph.risk.RiskResult` (``prior["risk"]``) for groups of
+connected clients and risk sources, and runs the risk analysis itself when that is missing.
 """
 
 from __future__ import annotations
@@ -32,15 +33,10 @@ __all__ = ["BORROWER_COLUMNS", "BREACH_COLUMNS", "CAPS_COLUMNS", "SOURCE_COLUMNS
 
 
 def run_caps(book: Book, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
-    """The runner registered as ``caps``: draft every scheme's caps (risk from *prior* or run here)."""
+    """The runner registered as ``caps``: draft every scheme's caps from ``prior["risk"]``
+    (the :class:`~channelgraph.risk.RiskResult`; run here when *prior* has none)."""
     policy = policy or book.policy
-    graph, dataset = None, book.tables
-    risk = (prior or {}).get("risk")
-    if risk is None:
-        from ..risk import run_risk
-
-        risk = run_risk(book, policy)
-    tables = draft_caps_tables(graph, dataset, policy, risk)
+    tables = draft_caps_tables(book, policy, risk=(prior or {}).get("risk"))
     return AnalysisResult(tables=tables, summary=caps_summary(tables, policy))
 
 

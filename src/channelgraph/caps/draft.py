@@ -40,12 +40,12 @@ such that, everything else unchanged, no regulatory limit is broken:
 floored at 0 and rounded down. So a borrower's room for new lending (``headroom`` = cap −
 current) never exceeds the group's remaining headroom (group limit − group exposure), and a
 borrower of a group already above its limit gets less than it holds (a breach). Groups and
-their exposure come from the risk room (:func:`channelgraph.risk.connected_groups`); a group
+their exposure come from the risk room's result (``RiskResult.groups`` and ``.members``); a group
 counts when it has two or more entities (a lone customer is held by the single-customer limit).
 
 **Single risk sources.** How much of the scheme's current outstanding depends on one guarantor,
 controller, intermediary, market, chamber or key person (the dependants of
-:func:`channelgraph.risk.source_dependents`, plus the source's own lending under the scheme).
+:func:`channelgraph.risk.dependent_pairs`, plus the source's own lending under the scheme).
 A source is tested when at least ``caps.single_source_min_borrowers`` (default 2) of the
 scheme's borrowers depend on it (counting the source itself when it borrows under the scheme):
 a single risk source is one whose failure takes *several* borrowers with it; one borrower
@@ -75,11 +75,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..graph import Book
 from ..model import RelationType, Status, format_yuan_human, fraction_of, round_down
 from ..model import decimal_number as _num
 from ..model import decimal_percent as _pct
 from ..policy import Policy
-from ..risk._facts import facts_of
+from ..risk import RiskResult, dependent_pairs, run_risk
+from ..risk.sources import VIAS
 
 #: Relation types that make a person or firm a member of a channel (chamber, market, intermediary).
 MEMBER_TYPES = (RelationType.MEMBER_OF.value, RelationType.TRADES_IN.value, RelationType.SOURCED_VIA.value)
@@ -258,20 +260,6 @@ def _assess(total: int, nn: int, sq: int, members: int, member_customers: int, p
     return q
 
 
-# ----------------------------------------------------------------------------- the risk room's facts
-
-
-def _risk_tables(graph, dataset, policy: Policy, risk) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(risk_groups, risk_group_members, risk_sources) from *risk* (an AnalysisResult or a mapping)."""
-    tables = getattr(risk, "tables", risk)
-    if tables is not None and all(k in tables for k in ("risk_groups", "risk_group_members", "risk_sources")):
-        return tables["risk_groups"], tables["risk_group_members"], tables["risk_sources"]
-    from ..risk import connected_groups, single_risk_sources
-
-    groups, members, _ = connected_groups(graph, dataset, policy)
-    return groups, members, single_risk_sources(graph, dataset, policy)
-
-
 # ----------------------------------------------------------------------------- the draft
 
 
@@ -367,11 +355,10 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
-def _positions(facts, ids) -> np.ndarray:
-    """Entity positions (into the sorted ``facts.ids``) of *ids*; every id must be an entity."""
-    values = np.asarray(ids.to_numpy(dtype=object) if isinstance(ids, pd.Series) else ids, dtype=object)
-    find = getattr(facts, "positions", None)  # by packed string keys where the facts offer it
-    at = np.asarray(find(values) if find is not None else facts.index.get_indexer(values), dtype=np.int64)
+def _positions(book: Book, ids: pd.Series) -> np.ndarray:
+    """Entity positions (into the sorted ``book.ids``) of *ids*; every id must be an entity."""
+    values = ids.to_numpy(dtype=object)
+    at = book.positions(values)
     if (at < 0).any():  # pragma: no cover - validation guards dangling references
         unknown = sorted(set(values[at < 0].tolist()))[:5]
         raise RuntimeError(f"ids that are not entities: {', '.join(map(str, unknown))}")
@@ -417,7 +404,7 @@ def _ratios(part: np.ndarray, whole: np.ndarray, places: int = 6) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Book:
+class _Lending:
     """The loan book by customer and by (scheme, customer), integer-coded.
 
     ``non_normal`` is per entity position; the pairs (``pair_scheme``, ``pair_customer``,
@@ -435,11 +422,11 @@ class _Book:
     utilized: np.ndarray
 
 
-def _book(dataset, facts, scheme_ids: np.ndarray) -> _Book:
-    exp = dataset.exposures
-    n, n_s = facts.n, len(scheme_ids)
-    cust = np.asarray(facts.fac_customer, dtype=np.int64)
-    outs = np.asarray(facts.fac_outstanding, dtype=np.int64)
+def _lending(book: Book, scheme_ids: np.ndarray) -> _Lending:
+    exp = book.tables.exposures
+    n, n_s = book.n, len(scheme_ids)
+    cust = np.asarray(book.fac_customer, dtype=np.int64)
+    outs = np.asarray(book.fac_outstanding, dtype=np.int64)
     if "status" in exp.columns and len(exp):
         code, values = _codes(exp["status"])
         nn = np.isin(code, [i for i, v in enumerate(values) if v in _NON_NORMAL])
@@ -461,34 +448,34 @@ def _book(dataset, facts, scheme_ids: np.ndarray) -> _Book:
         raise RuntimeError(f"scheme utilisation does not reconcile: {int(utilized.sum())} fen over the "
                            f"schemes, {with_scheme} fen of facilities carry a scheme id")
     keys, at = np.unique(scheme * n + cust, return_inverse=True)
-    return _Book(non_normal=non_normal, pair_keys=keys, pair_scheme=keys // n, pair_customer=keys % n,
-                 pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
-                 facilities=np.bincount(scheme, minlength=n_s), utilized=utilized)
+    return _Lending(non_normal=non_normal, pair_keys=keys, pair_scheme=keys // n, pair_customer=keys % n,
+                    pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
+                    facilities=np.bincount(scheme, minlength=n_s), utilized=utilized)
 
 
-def _channel_members(facts) -> tuple[np.ndarray, np.ndarray]:
+def _channel_members(book: Book) -> tuple[np.ndarray, np.ndarray]:
     """(channel, member) entity positions of every membership tie, unique, sorted by channel then member."""
-    n = facts.n
-    keys = _distinct(np.concatenate([facts.of(t).dst * n + facts.of(t).src for t in MEMBER_TYPES]))
+    n = book.n
+    keys = _distinct(np.concatenate([book.of(t).dst * n + book.of(t).src for t in MEMBER_TYPES]))
     return keys // n, keys % n
 
 
-def _groups_of(facts, entities: np.ndarray, groups: pd.DataFrame,
+def _groups_of(book: Book, entities: np.ndarray, groups: pd.DataFrame,
                gmembers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each entity's group of connected clients, from the risk room's ``risk_groups`` and
     ``risk_group_members`` tables; only groups of two or more entities count.
 
     Parameters
     ----------
-    facts : the dataset's facts (:func:`channelgraph.risk._facts.facts_of`).
-    entities : distinct entity positions.
+    book : the book whose ids the positions index.
+    entities : distinct entity positions (into ``book.ids``).
 
     Returns
     -------
     group_id : object array, ``''`` outside a group; in_group : bool array;
     exposure : int64 array, the group's exposure (0 outside a group).
     """
-    slot = {e: i for i, e in enumerate(facts.ids[entities].tolist())}
+    slot = {e: i for i, e in enumerate(book.ids[entities].tolist())}
     listed = gmembers["entity_id"].tolist()  # one dictionary look-up per row of the long table
     member = np.fromiter(map(slot.get, listed, itertools.repeat(-1)), dtype=np.int64, count=len(listed))
     rows = np.flatnonzero(member >= 0)  # the rows of our entities, in table order
@@ -509,37 +496,6 @@ def _groups_of(facts, entities: np.ndarray, groups: pd.DataFrame,
     group_id = np.full(len(entities), "", dtype=object)
     group_id[in_group] = names[group[in_group]]
     return group_id, in_group, np.where(in_group, exposure[np.maximum(group, 0)], 0)
-
-
-def _risk_room_pairs():
-    """``(pairs, via names)``: the risk room's function giving the integer (source, customer, via)
-    arrays behind :func:`channelgraph.risk.source_dependents` (``risk.sources._pairs``), or
-    ``None`` where it no longer offers it."""
-    try:
-        from ..risk.sources import VIAS, _pairs
-    except ImportError:
-        return None
-    return _pairs, list(VIAS)
-
-
-def _dependants(graph, dataset, policy: Policy, facts) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Every (source, dependent customer, via) tie of :func:`channelgraph.risk.source_dependents`
-    as entity positions and via codes, with the via names (the codes index them).
-
-    Taken as the risk room's integer arrays where it offers them (no million-row text table
-    to build and look up again), else from the public table.
-    """
-    fast = _risk_room_pairs()
-    if fast is None:
-        from ..risk import source_dependents
-
-        deps = source_dependents(graph, dataset, policy)
-        via, names = pd.factorize(deps["via"].to_numpy(dtype=object))
-        return (_positions(facts, deps["source_id"]), _positions(facts, deps["customer_id"]),
-                np.asarray(via, dtype=np.int64), [str(x) for x in names])
-    pairs, names = fast
-    s, c, v = pairs(facts, policy)
-    return np.asarray(s, dtype=np.int64), np.asarray(c, dtype=np.int64), np.asarray(v, dtype=np.int64), names
 
 
 def _scheme_level(s, q: ChannelQuality, policy: Policy, L: _Limits) -> dict:
@@ -626,7 +582,8 @@ def _borrower_rules(scheme_cap: np.ndarray, outside: np.ndarray, in_group: np.nd
                 group_ids.tolist(), y_other, y_group, _yuan_texts(cap).tolist(), notes.tolist())]
 
 
-def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -> dict[str, pd.DataFrame]:
+def draft_caps_tables(book: Book, policy: Policy | None = None, *,
+                      risk: RiskResult | None = None) -> dict[str, pd.DataFrame]:
     """Every caps table: ``caps``, ``scheme_borrower_caps``, ``scheme_risk_sources``, ``caps_breaches``.
 
     Same arguments as :func:`draft_scheme_caps`; ``scheme_risk_sources`` has a row per (scheme,
@@ -635,42 +592,39 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
     Notes
     -----
     Vectorised over the (scheme, member or borrower) rows: entities are positions into the
-    risk room's sorted ids (:func:`channelgraph.risk._facts.facts_of`, shared and cached),
-    schemes are positions in id order, money stays exact ``int64`` fen (sums by
+    book's sorted ids, schemes are positions in id order, money stays exact ``int64`` fen (sums by
     ``np.add.at``, never floats; the HHI's sum of squares in Python integers), and every
     amount in a rule is formatted once per distinct value. Only the per-scheme figures (a
     few hundred schemes) are computed one scheme at a time.
     """
-    policy = policy or dataset.policy
+    policy = policy or book.policy
+    risk = risk if risk is not None else run_risk(book, policy)
     L = _limits(policy)
-    groups, gmembers, sources = _risk_tables(graph, dataset, policy, risk)
-
-    f = facts_of(dataset)
-    n = f.n
-    sch = dataset.schemes.sort_values("scheme_id", kind="stable").reset_index(drop=True)
+    n = book.n
+    sch = book.tables.schemes.sort_values("scheme_id", kind="stable").reset_index(drop=True)
     sids = sch["scheme_id"].to_numpy(dtype=object)
     n_s = len(sch)
-    book = _book(dataset, f, sids)
-    channel = _positions(f, sch["channel_id"]) if n_s else np.zeros(0, dtype=np.int64)
-    outstanding = np.asarray(f.outstanding, dtype=np.int64)
+    lending = _lending(book, sids)
+    channel = _positions(book, sch["channel_id"]) if n_s else np.zeros(0, dtype=np.int64)
+    outstanding = np.asarray(book.outstanding, dtype=np.int64)
 
     # each scheme's population: the members of its channel and its borrowers, keyed scheme × n + entity
-    m_ch, m_ent = _channel_members(f)
+    m_ch, m_ent = _channel_members(book)
     lo, hi = np.searchsorted(m_ch, channel, "left"), np.searchsorted(m_ch, channel, "right")
     n_members = hi - lo
     member_keys = np.repeat(np.arange(n_s, dtype=np.int64), n_members) * n + m_ent[_expand(lo, n_members)]
-    keys = _distinct(np.concatenate((member_keys, book.pair_keys)))
+    keys = _distinct(np.concatenate((member_keys, lending.pair_keys)))
     p_s, p_e = keys // n, keys % n
     is_member, _ = _lookup(member_keys, keys)  # member_keys: by scheme, then member, so sorted
-    is_borrower, at = _lookup(book.pair_keys, keys)
-    cur = np.where(is_borrower, book.pair_current[at] if len(book.pair_keys) else 0, 0).astype(np.int64)
+    is_borrower, at = _lookup(lending.pair_keys, keys)
+    cur = np.where(is_borrower, lending.pair_current[at] if len(lending.pair_keys) else 0, 0).astype(np.int64)
     own = outstanding[p_e]
 
     # channel quality per scheme: the members' figures, and the population's book
-    ch_customers = np.bincount(m_ch[f.is_customer[m_ent]], minlength=n)
+    ch_customers = np.bincount(m_ch[book.is_customer[m_ent]], minlength=n)
     ch_outstanding = _sum_by(m_ch, outstanding[m_ent], n)
     book_total = _sum_by(p_s, own, n_s)
-    book_nn = _sum_by(p_s, book.non_normal[p_e], n_s)
+    book_nn = _sum_by(p_s, lending.non_normal[p_e], n_s)
     bounds = np.searchsorted(p_s, np.arange(n_s + 1))
     own_list = own.tolist()
     scheme_level = []
@@ -690,7 +644,7 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
     is_member, is_borrower = is_member[order], is_borrower[order]
     uniq, inv = np.unique(p_e, return_inverse=True)
     inv = inv.reshape(-1)
-    group_id, in_group, g_exp = (x[inv] for x in _groups_of(f, uniq, groups, gmembers))
+    group_id, in_group, g_exp = (x[inv] for x in _groups_of(book, uniq, risk.groups, risk.members))
     outside = own - cur
     other = g_exp - cur
     scheme_cap, single_room, loan_room = cap_pb[p_s], L.single - outside, L.loan - outside
@@ -701,14 +655,14 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
     cap = _rounded_all(raw, L.unit)
     over = cur > cap
     rules = _borrower_rules(scheme_cap, outside, in_group, group_id, other, raw, cap, policy, L)
-    names, kinds = _texts(f.name[uniq])[inv], _texts(f.kind[uniq])[inv]
-    pop_ids = f.ids[p_e]
+    names, kinds = _texts(book.name[uniq])[inv], _texts(book.kind[uniq])[inv]
+    pop_ids = book.ids[p_e]
 
     bt = pd.DataFrame([], columns=BORROWER_COLUMNS)
     if len(keys):
         bt = pd.DataFrame({
             "scheme_id": sids[p_s], "customer_id": pop_ids, "name": names, "kind": kinds,
-            "is_customer": f.is_customer[p_e], "is_member": is_member, "is_borrower": is_borrower,
+            "is_customer": book.is_customer[p_e], "is_member": is_member, "is_borrower": is_borrower,
             "group_id": group_id, "current_outstanding_fen": cur, "customer_outstanding_fen": own,
             "group_exposure_fen": pd.arrays.IntegerArray(g_exp, ~in_group),
             "group_headroom_fen": pd.arrays.IntegerArray(np.maximum(L.group - g_exp, 0), ~in_group),
@@ -731,24 +685,24 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
             breaches[k].append(v)
 
     n_over = np.bincount(p_s[over], minlength=n_s)
-    n_borrowers = np.bincount(book.pair_scheme, minlength=n_s)
+    n_borrowers = np.bincount(lending.pair_scheme, minlength=n_s)
     scheme_rows = []
     for i, s in enumerate(sch.itertuples(index=False)):
         lv = scheme_level[i]
         sid, ch, c_ch = s.scheme_id, s.channel_id, int(channel[i])
-        total, utilized = int(cap_total[i]), int(book.utilized[i])
+        total, utilized = int(cap_total[i]), int(lending.utilized[i])
         if utilized > total:
             add_breach(scheme_id=sid, breach_type="scheme_total", subject_id=sid, subject_name=s.name,
                        subject_kind="scheme", current_fen=utilized, cap_fen=total, excess_fen=utilized - total,
                        rule=f"{sid} utilises {_y(utilized)}, above its total cap: {lv['total_rule']}")
         scheme_rows.append({
             "scheme_id": sid, "scheme_name": s.name, "product": getattr(s, "product", "") or "", "channel_id": ch,
-            "channel_name": _texts(f.name[c_ch:c_ch + 1])[0], "channel_kind": f.kind[c_ch],
+            "channel_name": _texts(book.name[c_ch:c_ch + 1])[0], "channel_kind": book.kind[c_ch],
             "cap_total_fen": total, "cap_per_borrower_fen": lv["cap_per_borrower_fen"],
             "cap_single_risk_source_fen": lv["cap_single_risk_source_fen"],
             "utilized_fen": utilized, "headroom_fen": total - utilized,
             "utilization": _ratio(utilized, total, 4), "status": OK, "binding_rule": "",
-            "facilities": int(book.facilities[i]), "borrowers": int(n_borrowers[i]),
+            "facilities": int(lending.facilities[i]), "borrowers": int(n_borrowers[i]),
             "borrowers_over_cap": int(n_over[i]),
             "risk_sources_over_cap": 0, "top_risk_source_id": "", "top_risk_source_type": "",
             "top_risk_source_exposure_fen": 0,
@@ -758,7 +712,7 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
                                                         "cap_single_risk_source_fen")},
         })
 
-    src_table = _scheme_sources(graph, dataset, policy, sources, f, book, sids, channel, cap_ss)
+    src_table = _scheme_sources(book, policy, risk.sources, lending, sids, channel, cap_ss)
     hit = src_table[src_table["status"] == BREACH]
     for r in hit.itertuples(index=False):
         i = int(np.searchsorted(sids, r.scheme_id))
@@ -806,29 +760,29 @@ def draft_caps_tables(graph, dataset, policy: Policy | None = None, risk=None) -
     return {"caps": caps, "scheme_borrower_caps": bt, "scheme_risk_sources": src_table, "caps_breaches": br}
 
 
-def _scheme_sources(graph, dataset, policy: Policy, sources: pd.DataFrame, f, book: _Book,
+def _scheme_sources(book: Book, policy: Policy, sources: pd.DataFrame, lending: _Lending,
                     sids: np.ndarray, channel: np.ndarray, cap_ss: np.ndarray) -> pd.DataFrame:
     """Per (scheme, risk source): the scheme outstanding that depends on the source.
 
-    The dependants of :func:`channelgraph.risk.source_dependents` that borrow under a scheme
+    The dependants of :func:`channelgraph.risk.dependent_pairs` that borrow under a scheme
     are joined to those schemes and aggregated on integer positions.
     """
     empty = pd.DataFrame({col: [] for col in SOURCE_COLUMNS})
-    if not len(book.pair_scheme) or not len(sources):
+    if not len(lending.pair_scheme) or not len(sources):
         return empty
-    src, c, v, via_names = _dependants(graph, dataset, policy, f)
-    n, n_via = f.n, len(via_names)
+    src, c, v = dependent_pairs(book, policy)
+    n, n_via = book.n, len(VIAS)
     borrows = np.zeros(n, dtype=bool)
-    borrows[book.pair_customer] = True
+    borrows[lending.pair_customer] = True
     keep = np.flatnonzero(borrows[c])
     src, c, v = src[keep], c[keep], v[keep]
     # join each tie to every scheme its customer borrows under (the pairs sorted by customer)
-    by_customer = np.argsort(book.pair_customer, kind="stable")
-    pair_c = book.pair_customer[by_customer]
+    by_customer = np.argsort(lending.pair_customer, kind="stable")
+    pair_c = lending.pair_customer[by_customer]
     lo, hi = np.searchsorted(pair_c, c, "left"), np.searchsorted(pair_c, c, "right")
     row = np.repeat(np.arange(len(c), dtype=np.int64), hi - lo)
     pair = by_customer[_expand(lo, hi - lo)]
-    s, src, c, v = book.pair_scheme[pair], src[row], c[row], v[row]
+    s, src, c, v = lending.pair_scheme[pair], src[row], c[row], v[row]
     counted = src != channel[s]  # the scheme's own channel is not a single risk source of it
     s, src, c, v, pair = s[counted], src[counted], c[counted], v[counted], pair[counted]
     if not len(s):
@@ -838,16 +792,16 @@ def _scheme_sources(graph, dataset, policy: Policy, sources: pd.DataFrame, f, bo
     # every via of a (scheme, source) as a bit mask; its text lists the vias sorted, comma-joined
     kv = _distinct(at * n_via + v)
     mask = _sum_by(kv // n_via, np.left_shift(1, kv % n_via), len(keys))
-    via_text = {m: ",".join(sorted(via_names[i] for i in range(n_via) if m >> i & 1))
+    via_text = {m: ",".join(sorted(VIAS[i] for i in range(n_via) if m >> i & 1))
                 for m in _distinct(mask).tolist()}
     # dependants: distinct customers per (scheme, source), and their outstanding under the scheme
     _, first = np.unique(at * n + c, return_index=True)
     dependants = np.bincount(at[first], minlength=len(keys)).astype(np.int64)
-    dep = _sum_by(at[first], book.pair_current[pair[first]], len(keys))
+    dep = _sum_by(at[first], lending.pair_current[pair[first]], len(keys))
     ks, ksrc = keys // n, keys % n
     # the source's own lending under the scheme
-    borrows_here, pos = _lookup(book.pair_keys, keys)
-    mine = np.where(borrows_here, book.pair_current[pos], 0).astype(np.int64)
+    borrows_here, pos = _lookup(lending.pair_keys, keys)
+    mine = np.where(borrows_here, lending.pair_current[pos], 0).astype(np.int64)
     total = dep + mine
     nb = dependants + borrows_here.astype(np.int64)
     cap = cap_ss[ks]
@@ -856,36 +810,34 @@ def _scheme_sources(graph, dataset, policy: Policy, sources: pd.DataFrame, f, bo
     order = np.lexsort((ksrc, -total, ks))  # scheme, exposure (desc), source id (positions follow ids)
     ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask = (
         x[order] for x in (ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask))
-    src_ids = f.ids[ksrc]
+    src_ids = book.ids[ksrc]
     st_rows = _rows_in(sources["source_id"], set(src_ids.tolist()))
     stype = dict(zip(sources["source_id"].to_numpy(dtype=object)[st_rows].tolist(),
                      sources["source_type"].to_numpy(dtype=object)[st_rows].tolist()))
     return pd.DataFrame({
-        "scheme_id": sids[ks], "source_id": src_ids, "name": _texts(f.name[ksrc]),
+        "scheme_id": sids[ks], "source_id": src_ids, "name": _texts(book.name[ksrc]),
         "source_type": np.asarray([stype.get(x, "") for x in src_ids.tolist()], dtype=object),
         "dependent_customers": dependants, "scheme_borrowers": nb, "dependent_exposure_fen": dep,
         "own_exposure_fen": mine, "exposure_fen": total,
-        "share_of_scheme": np.asarray(_ratios(total, book.utilized[ks]), dtype=object),
+        "share_of_scheme": np.asarray(_ratios(total, lending.utilized[ks]), dtype=object),
         "cap_fen": cap, "headroom_fen": cap - total, "status": status,
         "via": np.asarray([via_text[m] for m in mask.tolist()], dtype=object),
     }, columns=SOURCE_COLUMNS)
 
 
-def draft_scheme_caps(graph, dataset, policy: Policy | None = None, risk=None):
+def draft_scheme_caps(book: Book, policy: Policy | None = None, *, risk: RiskResult | None = None):
     """Draft exposure caps for every channel scheme, with the rule that bound each.
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph or None
-        The dataset's graph (either backend). The facts are read from *dataset*, which holds
-        the same ones, so both backends give identical tables.
-    dataset : channelgraph.io.Dataset
-        A validated dataset (``schemes``, ``exposures``, ``entities``, ``relations``).
+    book : Book
+        The :class:`~channelgraph.graph.Book` (either backend builds the same one, so both give
+        identical tables); its ``tables`` give the schemes and the facilities' status.
     policy : Policy, optional
-        Capital, ``limits`` and ``caps`` (default ``dataset.policy``).
-    risk : AnalysisResult or mapping, optional
-        The risk room's result (its ``risk_groups``, ``risk_group_members`` and ``risk_sources``
-        tables); computed when not given.
+        Capital, ``limits`` and ``caps`` (default ``book.policy``).
+    risk : RiskResult, optional
+        The risk room's result for this book and policy (:func:`channelgraph.risk.run_risk`):
+        caps reads its ``groups``, ``members`` and ``sources``. Run here when not given.
 
     Returns
     -------
@@ -917,6 +869,7 @@ def draft_scheme_caps(graph, dataset, policy: Policy | None = None, risk=None):
     two customers is concentrated (HHI 0.52 > 0.18), so the caps are multiplied by 0.8.
 
     >>> import pandas as pd
+    >>> from channelgraph.graph import build_book
     >>> from channelgraph.io import dataset_from_frames
     >>> ent = pd.DataFrame({"id": ["C", "A", "B"], "kind": ["chamber", "enterprise", "enterprise"],
     ...                     "name": ["商会", "甲", "乙"], "is_customer": ["false", "true", "true"]})
@@ -924,9 +877,9 @@ def draft_scheme_caps(graph, dataset, policy: Policy | None = None, risk=None):
     >>> exp = pd.DataFrame({"facility_id": ["F1", "F2"], "customer_id": ["A", "B"],
     ...                     "outstanding": ["3000000", "2000000"], "scheme_id": ["S", ""]})
     >>> sch = pd.DataFrame({"scheme_id": ["S"], "channel_id": ["C"], "name": ["会员贷"]})
-    >>> ds = dataset_from_frames(ent, rel, exp, sch, policy=Policy.from_mapping(
-    ...     {"tier1_capital": "100000000", "net_capital": "120000000"}))
-    >>> caps, borrowers, breaches = draft_scheme_caps(None, ds)
+    >>> book = build_book(dataset_from_frames(ent, rel, exp, sch, policy=Policy.from_mapping(
+    ...     {"tier1_capital": "100000000", "net_capital": "120000000"})))
+    >>> caps, borrowers, breaches = draft_scheme_caps(book)
     >>> r = caps.iloc[0]
     >>> int(r.cap_total_fen) // 100, int(r.cap_per_borrower_fen) // 100, int(r.utilized_fen) // 100
     (4000000, 4000000, 3000000)
@@ -937,5 +890,5 @@ def draft_scheme_caps(graph, dataset, policy: Policy | None = None, risk=None):
     >>> len(breaches)
     0
     """
-    t = draft_caps_tables(graph, dataset, policy, risk)
+    t = draft_caps_tables(book, policy, risk=risk)
     return t["caps"], t["scheme_borrower_caps"], t["caps_breaches"]

@@ -65,27 +65,18 @@ _T = {
     "more": ("（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）", "({n} rows, the first {k} shown; all in `{name}.csv`)"),
 }
 
-_BREACH = {"zh": {"scheme_total": "方案总额超上限", "borrower": "借款人超单户上限", "risk_source": "单一风险源超上限"},
-           "en": {"scheme_total": "scheme above its total cap", "borrower": "borrower above its cap",
-                  "risk_source": "risk source above its cap"}}
-_BINDING = {"zh": {"scheme": "方案单户上限", "single_customer": "单一客户限额余量", "loan_limit": "单一借款人贷款限额余量",
-                   "group": "关联客户组限额余量"},
-            "en": {"scheme": "scheme per-borrower cap", "single_customer": "single-customer headroom",
-                   "loan_limit": "loan-limit headroom", "group": "group headroom"}}
-_PB_BINDING = {"zh": {"single_customer": "单一客户限额", "loan_limit": "单一借款人贷款限额", "scheme_policy": "方案政策",
-                      "quality": "经渠道质量调整的方案政策"},
-               "en": {"single_customer": "the single-customer limit", "loan_limit": "the loan limit",
-                      "scheme_policy": "the scheme policy", "quality": "the quality-adjusted scheme policy"}}
-_KIND = {"zh": {"chamber": "商会", "market": "专业市场", "intermediary": "中介机构", "person": "个人",
-                "enterprise": "企业", "guarantor": "担保人", "controller": "实际控制人", "key_person": "关键人",
-                "scheme": "方案"},
-         "en": {"key_person": "key person"}}
-_STATUS = {"zh": {"ok": "未超限", "breach": Md("**超限**"), "not_tested": "不检验（借款人少于 {n} 户）"},
-           "en": {"ok": "ok", "breach": Md("**breach**"), "not_tested": "not tested (fewer than {n} borrowers)"}}
-
-
-def _t(key: str, lang: str, **kw) -> str:
-    return term(_T, key, lang, **kw)
+_BREACH = {"scheme_total": ("方案总额超上限", "scheme above its total cap"),
+           "borrower": ("借款人超单户上限", "borrower above its cap"),
+           "risk_source": ("单一风险源超上限", "risk source above its cap")}
+_PB_BINDING = {"single_customer": ("单一客户限额", "the single-customer limit"),
+               "loan_limit": ("单一借款人贷款限额", "the loan limit"),
+               "scheme_policy": ("方案政策", "the scheme policy"),
+               "quality": ("经渠道质量调整的方案政策", "the quality-adjusted scheme policy")}
+_KIND = {"chamber": ("商会", "chamber"), "market": ("专业市场", "market"), "intermediary": ("中介机构", "intermediary"),
+         "person": ("个人", "person"), "enterprise": ("企业", "enterprise"), "guarantor": ("担保人", "guarantor"),
+         "controller": ("实际控制人", "controller"), "key_person": ("关键人", "key person"), "scheme": ("方案", "scheme")}
+_STATUS = {"ok": ("未超限", "ok"), "breach": (Md("**超限**"), Md("**breach**")),
+           "not_tested": ("不检验（借款人少于 {n} 户）", "not tested (fewer than {n} borrowers)")}
 
 
 def wan_exact(fen: int) -> str:
@@ -123,11 +114,11 @@ def _hhi(ratio_text: str) -> str:
 
 
 def _more(n: int, name: str, lang: str) -> list[str]:
-    return [_t("more", lang, n=f"{n:,}", k=REPORT_ROWS, name=name), ""] if n > REPORT_ROWS else []
+    return [term(_T, "more", lang, n=f"{n:,}", k=REPORT_ROWS, name=name), ""] if n > REPORT_ROWS else []
 
 
 def _kind(k: str, lang: str) -> str:
-    return _KIND[lang].get(k, k)
+    return term(_KIND, k, lang) if k in _KIND else k
 
 
 # ----------------------------------------------------------------------------- plain-words rules
@@ -216,7 +207,7 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
         if adj:
             items.append(f"按渠道质量系数 {_num(r.quality_factor)} 调整后 {m(r.policy_per_borrower_adjusted_fen)}")
         return Md(f"取最小值：{'；'.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}**"
-                  f"（约束项：{_PB_BINDING['zh'][r.per_borrower_binding]}）")
+                  f"（约束项：{term(_PB_BINDING, r.per_borrower_binding, 'zh')}）")
     items = [f"single-customer limit ({_pct(lim.single_customer_share)} of tier-1) {m(r.single_customer_limit_fen)}",
              (f"loans-to-one-borrower limit ({_pct(lim.single_borrower_net_capital_share)} of net capital) "
               f"{m(r.loan_limit_fen)}"),
@@ -225,7 +216,7 @@ def per_borrower_words(r, policy: Policy, lang: str) -> str:
         items.append(f"the policy × the quality factor {_num(r.quality_factor)} = "
                      f"{m(r.policy_per_borrower_adjusted_fen)}")
     return Md(f"the smallest of: {'; '.join(items)}{rnd} → **{m(r.cap_per_borrower_fen)}** "
-              f"(bound by {_PB_BINDING['en'][r.per_borrower_binding]})")
+              f"(bound by {term(_PB_BINDING, r.per_borrower_binding, 'en')})")
 
 
 def single_source_words(r, policy: Policy, lang: str) -> str:
@@ -301,7 +292,7 @@ def overview_markdown(caps, lang: str) -> str:
              "status"])
     rows = [[r.scheme_id, r.scheme_name, f"{r.channel_id} {r.channel_name}", _money(r.cap_total_fen, lang),
              _money(r.cap_per_borrower_fen, lang), _money(r.cap_single_risk_source_fen, lang),
-             _money(r.utilized_fen, lang), _money(r.headroom_fen, lang), _STATUS[lang][r.status]]
+             _money(r.utilized_fen, lang), _money(r.headroom_fen, lang), term(_STATUS, r.status, lang)]
             for r in caps.itertuples(index=False)]
     return md_table(head, rows, ["---", "---", "---", "--:", "--:", "--:", "--:", "--:", "---"])
 
@@ -355,7 +346,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     title = (f"{h} {sid_} {name}（{cid} {cname}，{kind}）" if zh else f"{h} {sid_} {name} ({cid} {cname}, {kind})")
     out = [title, ""]
     head = ["限额", "金额", "约束规则"] if zh else ["cap", "amount", "binding rule"]
-    out += [f"{h}# {_t('caps_h', lang)}", "", md_table(head, [
+    out += [f"{h}# {term(_T, 'caps_h', lang)}", "", md_table(head, [
         ["方案总额上限" if zh else "total", m(r.cap_total_fen), total_words(r, policy, lang)],
         ["单户上限" if zh else "per borrower", m(r.cap_per_borrower_fen), per_borrower_words(r, policy, lang)],
         ["单一风险源上限" if zh else "single risk source", m(r.cap_single_risk_source_fen),
@@ -363,7 +354,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     ], ["---", "--:", "---"]), ""]
     util = _share_pct(r.utilization) if r.utilization else "—"
     if zh:
-        out += [f"{h}# {_t('use_h', lang)}", "",
+        out += [f"{h}# {term(_T, 'use_h', lang)}", "",
                 f"- 方案项下贷款 {r.facilities} 笔、借款人 {r.borrowers} 户，余额 {m(r.utilized_fen)}，"
                 f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
                 + ("（**已超出**）。" if int(r.headroom_fen) < 0 else "。"),
@@ -371,7 +362,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
                  f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
                  f"{m(r.channel_book_fen)}。"), ""]
     else:
-        out += [f"{h}# {_t('use_h', lang)}", "",
+        out += [f"{h}# {term(_T, 'use_h', lang)}", "",
                 f"- {r.facilities} facilities to {r.borrowers} borrowers under the scheme, outstanding "
                 f"{m(r.utilized_fen)} = {util} of the total cap; headroom {m(r.headroom_fen)}"
                 + (" (**over the cap**)." if int(r.headroom_fen) < 0 else "."),
@@ -380,19 +371,19 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
                  f"channel's book (every facility of members and scheme borrowers) is {m(r.channel_book_fen)}."), ""]
 
     shown, n = rows.breaches.get(sid, ([], 0))
-    out += [f"{h}# {_t('breach_h', lang)}", ""]
+    out += [f"{h}# {term(_T, 'breach_h', lang)}", ""]
     if not n:
-        out += [_t("no_breach", lang), ""]
+        out += [term(_T, "no_breach", lang), ""]
     else:
         bh = (["类型", "对象", "名称", "类别", "现有金额", "上限", "超出"] if zh else
               ["type", "subject", "name", "kind", "current", "cap", "excess"])
-        cells = [[_BREACH[lang][x.breach_type], x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
+        cells = [[term(_BREACH, x.breach_type, lang), x.subject_id, x.subject_name, _kind(x.subject_kind, lang),
                   m(x.current_fen), m(x.cap_fen), m(x.excess_fen)] for x in shown]
         out += [md_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
 
     shown, n = rows.group_bound.get(sid, ([], 0))
     if n:
-        out += [f"{h}# {_t('group_h', lang)}", "",
+        out += [f"{h}# {term(_T, 'group_h', lang)}", "",
                 ("单户上限另受其所在关联客户组剩余额度约束（组限额减去组内本方案以外的风险暴露）。" if zh else
                  "A member's cap is also held by its group's headroom (the group limit less the group's "
                  "exposure outside this member's scheme lending)."), ""]
@@ -404,12 +395,12 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
 
     shown, n = rows.sources.get(sid, ([], 0))
     if n:
-        out += [f"{h}# {_t('sources_h', lang)}", ""]
+        out += [f"{h}# {term(_T, 'sources_h', lang)}", ""]
         sh = (["风险源", "名称", "类别", "方案借款人", "依赖余额", "占方案余额", "状态"] if zh else
               ["source", "name", "type", "scheme borrowers", "exposure", "share of scheme", "status"])
         n_min = policy.caps.single_source_min_borrowers
         cells = [[x.source_id, x.name, _kind(x.source_type, lang), x.scheme_borrowers, m(x.exposure_fen),
-                  _share_pct(x.share_of_scheme), _STATUS[lang][x.status].format(n=n_min)] for x in shown]
+                  _share_pct(x.share_of_scheme), term(_STATUS, x.status, lang, n=n_min)] for x in shown]
         out += [md_table(sh, cells, ["---"] * 3 + ["--:"] * 3 + ["---"]), ""] + _more(n, "scheme_risk_sources", lang)
     return "\n".join(out)
 
@@ -445,21 +436,22 @@ def _body(result, policy: Policy, lang: str, level: int) -> list[str]:
     h = "#" * level
     tables = result.tables
     caps = tables.get("caps")
-    out = [f"{h} {_t('policy_h', lang)}", "", policy_markdown(policy, lang), ""]
+    out = [f"{h} {term(_T, 'policy_h', lang)}", "", policy_markdown(policy, lang), ""]
     if caps is None or not len(caps):
-        return out + [_t("no_schemes", lang), ""]
-    out += [f"{h} {_t('overview_h', lang)}", "", overview_markdown(caps, lang), ""]
+        return out + [term(_T, "no_schemes", lang), ""]
+    out += [f"{h} {term(_T, 'overview_h', lang)}", "", overview_markdown(caps, lang), ""]
     rows = SchemeRows(tables)
     for r in caps.itertuples(index=False):
         out += [scheme_markdown(r, tables, policy, lang, level, rows), ""]
-    out += [f"{h} {_t('method_h', lang)}", "", method_markdown(lang), ""]
+    out += [f"{h} {term(_T, 'method_h', lang)}", "", method_markdown(lang), ""]
     return out
 
 
 def caps_section(result, policy: Policy, lang: str = "zh") -> str:
     """The caps section of the run's report (``## 渠道方案限额`` / ``## Scheme caps``), Markdown."""
     lang = "zh" if lang == "zh" else "en"
-    return "\n".join([f"## {_t('section_title', lang)}", "", _t("intro", lang), ""] + _body(result, policy, lang, 3))
+    head = [f"## {term(_T, 'section_title', lang)}", "", term(_T, "intro", lang), ""]
+    return "\n".join(head + _body(result, policy, lang, 3))
 
 
 def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: str | None = None,
@@ -468,11 +460,13 @@ def caps_report_markdown(result, policy: Policy, lang: str = "zh", data_name: st
     numbers masked unless *mask* is false."""
     lang = "zh" if lang == "zh" else "en"
     colon = "：" if lang == "zh" else ": "
-    src = _t("defaults", lang) if policy.source == "defaults" else Path(policy.source).name
+    src = term(_T, "defaults", lang) if policy.source == "defaults" else Path(policy.source).name
     with masking(mask):
-        meta = (f"{_t('data', lang)}{colon}{md(data_name or '—')} · {_t('policy', lang)}{colon}{md(src)} · "
-                f"{_t('draft_note', lang)} · {_t('masked' if mask else 'unmasked', lang)}")
-        parts = [f"# {_t('doc_title', lang)}", "", meta, "", _t("intro", lang), ""] + _body(result, policy, lang, 2)
+        meta = (f"{term(_T, 'data', lang)}{colon}{md(data_name or '—')} · "
+                f"{term(_T, 'policy', lang)}{colon}{md(src)} · "
+                f"{term(_T, 'draft_note', lang)} · {term(_T, 'masked' if mask else 'unmasked', lang)}")
+        parts = [f"# {term(_T, 'doc_title', lang)}", "", meta, "", term(_T, "intro", lang), ""]
+        parts += _body(result, policy, lang, 2)
     text = "\n".join(parts).rstrip() + "\n"
     return mask_text(text) if mask else text  # md() masked every value; a net for any written without it
 
@@ -492,5 +486,5 @@ def write_caps_report(result, policy: Policy, out_dir, lang: str = "zh", data_na
     md_path = out / "caps_report.md"
     md_path.write_text(text, encoding="utf-8", newline="\n")
     html_path = out / "caps_report.html"
-    html_path.write_text(report_html(text, lang, title=_t("doc_title", lang)), encoding="utf-8", newline="\n")
+    html_path.write_text(report_html(text, lang, title=term(_T, "doc_title", lang)), encoding="utf-8", newline="\n")
     return [md_path, html_path]

@@ -1,17 +1,21 @@
 """Risk officer analytics: connected-client groups, limits, guarantee patterns, single risk
 sources, contagion and concentration.
 
-Library functions (pure; ``graph`` is the dataset's graph from either backend, the facts
-are read from the validated ``dataset`` so both backends write identical tables):
+Library functions, pure, each ``f(book, policy=None)`` on the one
+:class:`~channelgraph.graph.Book` (either backend builds the same book, so both write
+identical tables); ``policy`` defaults to ``book.policy``:
 
 * :func:`~channelgraph.risk.groups.connected_groups` → groups, members, ties;
 * :func:`~channelgraph.risk.guarantees.guarantee_patterns`;
-* :func:`~channelgraph.risk.sources.single_risk_sources` (and ``source_dependents``);
+* :func:`~channelgraph.risk.sources.single_risk_sources` (and ``source_dependents``, or
+  ``dependent_pairs`` as integer arrays);
 * :func:`~channelgraph.risk.contagion.stress_cascade` and
   :func:`~channelgraph.risk.contagion.debt_rank`;
 * :func:`~channelgraph.risk.concentration.concentration`.
 
-Registers the ``risk`` analysis (order 10): tables ``risk_groups`` (columns
+:func:`run_risk` runs them all into a :class:`~channelgraph.risk.result.RiskResult`, the
+typed result other rooms read by attribute. It is registered as the ``risk`` analysis
+(order 10): tables ``risk_groups`` (columns
 ``groups.GROUP_COLUMNS``), ``risk_group_members`` (``groups.MEMBER_COLUMNS``),
 ``connection_ties`` (``groups.TIE_COLUMNS``), ``guarantee_patterns``
 (``guarantees.PATTERN_COLUMNS``), ``risk_sources`` (``sources.SOURCE_COLUMNS``),
@@ -27,54 +31,53 @@ any work), money is integer fen until written, and ratios are exact decimal text
 
 from __future__ import annotations
 
-from ..analyses import Analysis, register
+from dataclasses import replace
+
+from .._runtime import gc_paused
+from ..analyses import NODE_PROPERTY_HOOKS, Analysis, register
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
-from ._facts import gc_paused
 from .concentration import concentration
 from .contagion import UnknownEntityError, debt_rank, stress_cascade
 from .groups import connected_groups, rule_texts
 from .guarantees import guarantee_patterns
 from .report import risk_report
 from .result import RiskResult
-from .sources import single_risk_sources, source_dependents
+from .sources import dependent_pairs, single_risk_sources, source_dependents
 
-__all__ = ["RiskResult", "concentration", "connected_groups", "debt_rank", "guarantee_patterns", "risk_node_properties",
-           "risk_report", "risk_summary", "run_risk", "single_risk_sources", "source_dependents", "stress_cascade",
-           "UnknownEntityError"]
+__all__ = ["RiskResult", "concentration", "connected_groups", "debt_rank", "dependent_pairs", "guarantee_patterns",
+           "risk_node_properties", "risk_report", "risk_summary", "run_risk", "single_risk_sources",
+           "source_dependents", "stress_cascade", "UnknownEntityError"]
 
 PATTERNS = ("mutual", "circle", "circle_block", "chain", "cross", "focus")
 
 
 @gc_paused
 def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None) -> RiskResult:
-    """Run every risk analysis; the runner registered as ``risk``."""
+    """Run every risk analysis on *book*; the runner registered as ``risk`` (*prior* is not read)."""
     policy = policy or book.policy
-    graph, dataset = None, book.tables
-    groups, members, ties = connected_groups(graph, dataset, policy)
-    patterns = guarantee_patterns(graph, dataset, policy)
-    sources = single_risk_sources(graph, dataset, policy)
-    impact = debt_rank(graph, dataset, policy)
-    conc = concentration(graph, dataset, policy)
-    tables = {"risk_groups": groups, "risk_group_members": members, "connection_ties": ties,
-              "guarantee_patterns": patterns, "risk_sources": sources, "systemic_impact": impact,
-              "concentration": conc}
-    return RiskResult.from_tables(tables, risk_summary(tables, dataset, policy))
+    groups, members, ties = connected_groups(book, policy)
+    result = RiskResult(groups=groups, members=members, ties=ties, patterns=guarantee_patterns(book, policy),
+                        sources=single_risk_sources(book, policy), impact=debt_rank(book, policy),
+                        concentration=concentration(book, policy))
+    return replace(result, summary=risk_summary(result, book.total_outstanding, policy))
 
 
-def risk_summary(tables: dict, dataset, policy: Policy) -> dict:
-    """JSON-ready key figures (ints and strings; amounts as yuan strings)."""
-    g, m, t = tables["risk_groups"], tables["risk_group_members"], tables["connection_ties"]
-    p, s, imp, c = (tables["guarantee_patterns"], tables["risk_sources"], tables["systemic_impact"],
-                    tables["concentration"])
+def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> dict:
+    """JSON-ready key figures of *result* (ints and strings; amounts as yuan strings).
+
+    *total_outstanding* is the book's (fen); *policy* gives the capital and the rule texts.
+    """
+    g, m, t = result.groups, result.members, result.ties
+    p, s, imp, c = result.patterns, result.sources, result.impact, result.concentration
     status = g["status"].value_counts().to_dict() if len(g) else {}
     cust = m[m["is_customer"]] if len(m) else m
     pc = p["pattern"].value_counts().to_dict() if len(p) else {}
     out = {
         "tier1_capital": format_yuan(policy.tier1_capital_fen),
         "net_capital": format_yuan(policy.net_capital_fen),
-        "total_outstanding": format_yuan(dataset.total_outstanding_fen),
+        "total_outstanding": format_yuan(total_outstanding),
         "groups": len(g),
         "multi_customer_groups": int((g["customer_count"] >= 2).sum()) if len(g) else 0,
         "customers": len(cust),
@@ -122,23 +125,20 @@ def risk_node_properties(result: RiskResult) -> dict[str, dict]:
     ``risk_source_rank`` and ``risk_source_share`` (risk sources).
     """
     props: dict[str, dict] = {}
-    g = result.tables.get("risk_groups")
-    m = result.tables.get("risk_group_members")
-    if g is not None and m is not None and len(m):
+    g, m, p, s = result.groups, result.members, result.patterns, result.sources
+    if len(m):
         info = {gid: (st, int(e)) for gid, st, e in zip(g["group_id"], g["status"], g["exposure_fen"])}
         for eid, gid in zip(m["entity_id"].tolist(), m["group_id"].tolist()):
             st, e = info[gid]
             props[eid] = {"group_id": gid, "group_status": st, "group_exposure_fen": e}
-    p = result.tables.get("guarantee_patterns")
-    if p is not None and len(p):
+    if len(p):
         names: dict[str, set] = {}
         for pat, members in zip(p["pattern"].tolist(), p["members"].tolist()):
             for eid in members:
                 names.setdefault(eid, set()).add(pat)
         for eid, pats in names.items():
             props.setdefault(eid, {})["guarantee_patterns"] = sorted(pats)
-    s = result.tables.get("risk_sources")
-    if s is not None and len(s):
+    if len(s):
         for eid, rank, share in zip(s["source_id"].tolist(), s["rank"].tolist(), s["share_of_total"].tolist()):
             d = props.setdefault(eid, {})
             d["risk_source_rank"] = int(rank)
@@ -146,12 +146,4 @@ def risk_node_properties(result: RiskResult) -> dict[str, dict]:
     return props
 
 
-def _register_node_hook() -> None:
-    try:
-        from ..analyses import NODE_PROPERTY_HOOKS
-    except ImportError:  # pragma: no cover - older registry without write-back
-        return
-    NODE_PROPERTY_HOOKS.setdefault("risk", risk_node_properties)
-
-
-_register_node_hook()
+NODE_PROPERTY_HOOKS.setdefault("risk", risk_node_properties)

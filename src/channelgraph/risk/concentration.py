@@ -19,12 +19,13 @@ Reference: Basel Committee, "Studies on credit risk concentration" (BCBS WP 15, 
 Examples
 --------
 >>> import pandas as pd
+>>> from channelgraph.graph import build_book
 >>> from channelgraph.io import dataset_from_frames
 >>> ent = pd.DataFrame({"id": ["A", "B"], "kind": ["enterprise"] * 2, "name": ["甲", "乙"],
 ...                     "is_customer": ["true"] * 2, "industry": ["纺织", "印染"]})
 >>> rel = pd.DataFrame({"src": [], "dst": [], "type": []})
 >>> exp = pd.DataFrame({"facility_id": ["F1", "F2"], "customer_id": ["A", "B"], "outstanding": ["30", "70"]})
->>> c = concentration(None, dataset_from_frames(ent, rel, exp))
+>>> c = concentration(build_book(dataset_from_frames(ent, rel, exp)))
 >>> c[c["dimension"] == "industry"][["bucket", "exposure_fen", "share_of_total", "hhi"]].values.tolist()
 [['*', 10000, '1.000000', '0.580000'], ['印染', 7000, '0.700000', '1.000000'], ['纺织', 3000, '0.300000', '1.000000']]
 """
@@ -36,7 +37,9 @@ import pandas as pd
 
 from ..model import Kind, RelationType
 from ..policy import Policy
-from ._facts import Facts, facts_of, kind_in, ratio_text, unique_ints
+from ..graph import Book
+from ..graph.arrays import kind_in, unique_ints
+from ._numbers import ratio_text
 
 #: Top-N used for the top-N share.
 TOP_N = 10
@@ -46,16 +49,16 @@ CONCENTRATION_COLUMNS = ["dimension", "bucket", "bucket_name", "customers", "exp
 _CHANNELS = {Kind.CHAMBER.value, Kind.MARKET.value, Kind.INTERMEDIARY.value}
 
 
-def customer_channel(f: Facts) -> np.ndarray:
+def customer_channel(book: Book) -> np.ndarray:
     """Primary channel index per entity (-1 when none), by the documented precedence."""
-    n = f.n
+    n = book.n
     best = np.full(n, -1, dtype=np.int64)
     for t, party_side in ((RelationType.EMPLOYS, "dst"), (RelationType.MEMBER_OF, "src"),
                           (RelationType.TRADES_IN, "src"), (RelationType.SOURCED_VIA, "src")):
-        e = f.of(t)
+        e = book.of(t)
         party = getattr(e, party_side)
         chan = e.src if party_side == "dst" else e.dst
-        m = kind_in(f.kind[chan], _CHANNELS)
+        m = kind_in(book.kind[chan], _CHANNELS)
         party, chan = party[m], chan[m]
         if not len(party):
             continue
@@ -113,13 +116,12 @@ def _buckets(codes: np.ndarray, cust: np.ndarray, amt: np.ndarray, top_n: int):
     return bcode, customers, exposure, squares, tops, top_ids
 
 
-def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP_N) -> pd.DataFrame:
+def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) -> pd.DataFrame:
     """HHI and top-N shares per channel, industry and region (and customer name concentration).
 
     Parameters
     ----------
-    graph : the dataset's graph (either backend); facts are read from *dataset*.
-    dataset : a validated Dataset.
+    book : the :class:`~channelgraph.graph.Book`.
     policy : unused (kept for the common signature).
     top_n : N of the top-N share (default :data:`TOP_N`).
 
@@ -129,16 +131,16 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
     buckets by exposure desc, bucket. ``top_ids`` lists the top-N buckets (summary row) or
     customers (bucket row).
     """
-    f = facts_of(dataset)
-    total = f.total_outstanding
-    cust = f.fac_customer
-    amt = f.fac_outstanding
-    chan = np.where(f.fac_channel >= 0, f.fac_channel, customer_channel(f)[cust]) if len(cust) else cust
+    total = book.total_outstanding
+    cust = book.fac_customer
+    amt = book.fac_outstanding
+    chan = np.where(book.fac_channel >= 0, book.fac_channel, customer_channel(book)[cust]) if len(cust) else cust
     # bucket codes per facility and their labels
     channels, ch_codes = np.unique(chan, return_inverse=True)
-    dims = {"channel": (ch_codes.reshape(-1).astype(np.int64), [f.ids[c] if c >= 0 else NONE for c in channels.tolist()],
-                        [f.name[c] if c >= 0 else "" for c in channels.tolist()])}
-    for dim, col in (("industry", f.industry), ("region", f.region)):
+    dims = {"channel": (ch_codes.reshape(-1).astype(np.int64),
+                        [book.ids[c] if c >= 0 else NONE for c in channels.tolist()],
+                        [book.name[c] if c >= 0 else "" for c in channels.tolist()])}
+    for dim, col in (("industry", book.industry), ("region", book.region)):
         labels = np.where(col[cust] != "", col[cust], NONE) if len(cust) else np.zeros(0, object)
         codes, uniq = pd.factorize(np.asarray(labels, dtype=object))
         dims[dim] = (np.asarray(codes, dtype=np.int64), list(uniq), [""] * len(uniq))
@@ -152,7 +154,7 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
                           "customers": int(customers[k]), "exposure_fen": exp_b,
                           "share_of_total": ratio_text(exp_b, total), "hhi": _hhi_of(squares[k], exp_b),
                           "top_n": min(top_n, int(customers[k])), "top_n_share": ratio_text(int(tops[k]), exp_b),
-                          "top_ids": f.ids[top_ids[k]].tolist()})
+                          "top_ids": book.ids[top_ids[k]].tolist()})
         brows.sort(key=lambda r: (-r["exposure_fen"], r["bucket"]))
         got = sum(r["exposure_fen"] for r in brows)
         if got != total:
@@ -165,7 +167,7 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
                      "top_ids": [r["bucket"] for r in brows[:top_n]]})
         rows.extend(brows)
     # customer name concentration: summary row only
-    per_c = np.zeros(f.n, dtype=np.int64)
+    per_c = np.zeros(book.n, dtype=np.int64)
     np.add.at(per_c, cust, amt)
     has = unique_ints(cust)
     vals = per_c[has]
@@ -175,7 +177,7 @@ def concentration(graph, dataset, policy: Policy | None = None, top_n: int = TOP
                  "exposure_fen": total, "share_of_total": ratio_text(total, total),
                  "hhi": _hhi_of(int((vo * vo).sum()) if len(vo) else 0, int(vals.sum())),
                  "top_n": min(top_n, len(has)),
-                 "top_n_share": ratio_text(int(vals[o].sum()), total), "top_ids": f.ids[has[o]].tolist()})
+                 "top_n_share": ratio_text(int(vals[o].sum()), total), "top_ids": book.ids[has[o]].tolist()})
     out = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
     out["exposure_fen"] = out["exposure_fen"].astype(np.int64)
     return out

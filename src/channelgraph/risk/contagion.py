@@ -28,16 +28,17 @@ others keep their one-round impact, a lower bound (``method = one_round``).
 Examples
 --------
 >>> import pandas as pd
+>>> from channelgraph.graph import build_book
 >>> from channelgraph.io import dataset_from_frames
 >>> ent = pd.DataFrame({"id": ["A", "B"], "kind": ["enterprise"] * 2, "name": ["甲", "乙"],
 ...                     "is_customer": ["true"] * 2, "net_assets": ["100", "1000"]})
 >>> rel = pd.DataFrame({"src": ["B"], "dst": ["A"], "type": ["GUARANTEES"], "amount": ["50"]})
 >>> exp = pd.DataFrame({"facility_id": ["F1", "F2"], "customer_id": ["A", "B"], "outstanding": ["80", "20"]})
->>> ds = dataset_from_frames(ent, rel, exp)
->>> rounds, calls = stress_cascade(None, ds, None, ["A"])
+>>> book = build_book(dataset_from_frames(ent, rel, exp))
+>>> rounds, calls = stress_cascade(book, None, ["A"])
 >>> rounds[["round", "defaulted", "exposure_hit_fen", "called_fen"]].values.tolist()
 [[0, ['A'], 8000, 5000]]
->>> debt_rank(None, ds)[["entity_id", "debt_rank", "impact_exposure_fen"]].values.tolist()
+>>> debt_rank(book)[["entity_id", "debt_rank", "impact_exposure_fen"]].values.tolist()
 [['A', '0.010000', 100], ['B', '0.000000', 0]]
 """
 
@@ -49,7 +50,10 @@ from scipy.sparse import csr_matrix
 
 from ..model import RelationType
 from ..policy import Policy
-from ._facts import Facts, csr, facts_of, gather, gc_paused, in_ints, percent_text, ratio_text, unique_ints
+from .._runtime import gc_paused
+from ..graph import Book
+from ..graph.arrays import csr, gather, in_ints, unique_ints
+from ._numbers import percent_text, ratio_text
 
 ROUND_COLUMNS = ["round", "defaulted", "defaulted_count", "exposure_hit_fen", "cumulative_exposure_hit_fen",
                  "cumulative_share_of_tier1", "guarantee_calls", "called_fen"]
@@ -69,29 +73,28 @@ DEBTRANK_MAX_ROUNDS = 100
 
 
 class UnknownEntityError(ValueError):
-    """Ids given to a stress test that are not entities of the dataset."""
+    """Ids given to a stress test that are not entities of the book."""
 
     def __init__(self, unknown: list[str]):
         self.unknown = unknown
         super().__init__("unknown entity id" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(unknown))
 
 
-def _guarantees(f: Facts):
-    e = f.of(RelationType.GUARANTEES)
+def _guarantees(book: Book):
+    e = book.of(RelationType.GUARANTEES)
     amount = np.where(e.has_amount, e.amount, 0).astype(np.int64)
-    called = np.minimum(amount, f.outstanding[e.dst])
+    called = np.minimum(amount, book.outstanding[e.dst])
     return e.src, e.dst, amount, called
 
 
 @gc_paused
-def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+def stress_cascade(book: Book, policy: Policy | None, defaulted_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Default *defaulted_ids* and propagate through guarantees, round by round.
 
     Parameters
     ----------
-    graph : the dataset's graph (either backend); facts are read from *dataset*.
-    dataset : a validated Dataset.
-    policy : for tier-1 capital (default ``dataset.policy``).
+    book : the :class:`~channelgraph.graph.Book`.
+    policy : for tier-1 capital (default ``book.policy``).
     defaulted_ids : entity ids defaulting in round 0.
 
     Returns
@@ -106,17 +109,16 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
     Raises
     ------
     UnknownEntityError
-        when an id is not an entity of the dataset.
+        when an id is not an entity of the book.
     """
-    policy = policy or dataset.policy
-    f = facts_of(dataset)
+    policy = policy or book.policy
     wanted = sorted({str(x).strip() for x in defaulted_ids if str(x).strip()})
-    pos = f.positions(wanted)
+    pos = book.positions(wanted)
     unknown = [w for w, p in zip(wanted, pos.tolist()) if p < 0]
     if unknown:
         raise UnknownEntityError(unknown)
-    n, ids = f.n, f.ids
-    gs, gb, amount, called_amt = _guarantees(f)
+    n, ids = book.n, book.ids
+    gs, gb, amount, called_amt = _guarantees(book)
     # by borrower: the guarantees to call
     indptr, _, perm = csr(gb, gs, n)
     defaulted = np.zeros(n, dtype=bool)
@@ -129,7 +131,7 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
     calls: dict[str, list] = {c: [] for c in CALL_COLUMNS}
     r = 0
     while len(new):
-        hit = int(f.outstanding[new].sum())
+        hit = int(book.outstanding[new].sum())
         cum_hit += hit
         p = perm[gather(indptr, new)]
         # deterministic call order: borrower, then guarantor
@@ -148,14 +150,14 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
                 dflt, note = False, f"{ids[g]} is already in default"
             elif g in next_default:
                 dflt, note = False, f"{ids[g]} already defaults next round"
-            elif not f.has_net_assets[g]:
+            elif not book.has_net_assets[g]:
                 dflt, note = True, f"{ids[g]} net assets unknown: treated as unable to pay"
                 next_default.add(g)
-            elif tot > int(f.net_assets[g]):
+            elif tot > int(book.net_assets[g]):
                 dflt, note = True, f"calls on {ids[g]} exceed its net assets: defaults next round"
                 next_default.add(g)
             else:
-                pct = percent_text(tot, int(f.net_assets[g]))
+                pct = percent_text(tot, int(book.net_assets[g]))
                 dflt, note = False, f"{ids[g]} can pay: calls are {pct} of its net assets"
             calls["round"].append(r)
             calls["guarantor_id"].append(ids[g])
@@ -163,7 +165,7 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
             calls["guarantee_fen"].append(int(amount[e]))
             calls["called_fen"].append(c)
             calls["guarantor_called_total_fen"].append(int(tot))
-            calls["guarantor_net_assets_fen"].append(int(f.net_assets[g]) if f.has_net_assets[g] else None)
+            calls["guarantor_net_assets_fen"].append(int(book.net_assets[g]) if book.has_net_assets[g] else None)
             calls["guarantor_defaults"].append(dflt)
             calls["note"].append(note)
         rounds["round"].append(r)
@@ -186,13 +188,13 @@ def stress_cascade(graph, dataset, policy: Policy | None, defaulted_ids) -> tupl
 # ----------------------------------------------------------------------------- DebtRank
 
 
-def _impact_matrix(f: Facts):
+def _impact_matrix(book: Book):
     """Sparse W with W[b, g] = impact of b's distress on guarantor g (rows: source of distress)."""
-    gs, gb, _, called = _guarantees(f)
+    gs, gb, _, called = _guarantees(book)
     m = called > 0
     gs, gb, called = gs[m], gb[m], called[m]
-    na = f.net_assets[gs].astype(np.float64)
-    known = f.has_net_assets[gs] & (f.net_assets[gs] > 0)
+    na = book.net_assets[gs].astype(np.float64)
+    known = book.has_net_assets[gs] & (book.net_assets[gs] > 0)
     w = np.ones(len(gs), dtype=np.float64)
     w[known] = np.minimum(1.0, called[known].astype(np.float64) / na[known])
     return gb, gs, w
@@ -246,8 +248,10 @@ def _debtrank_runs(indptr: np.ndarray, targets: np.ndarray, weights: np.ndarray,
 
 
 @gc_paused
-def debt_rank(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
+def debt_rank(book: Book, policy: Policy | None = None) -> pd.DataFrame:
     """DebtRank of every entity in the guarantee network (Battiston et al. 2012).
+
+    *policy* is not read (DebtRank has no thresholds); it keeps the risk room's common signature.
 
     Returns
     -------
@@ -258,15 +262,14 @@ def debt_rank(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
     Sorted by debt_rank desc then entity_id; entities outside the guarantee network have
     DebtRank 0 and are not listed.
     """
-    f = facts_of(dataset)
-    n, ids = f.n, f.ids
-    gb, gs, w = _impact_matrix(f)
-    e = f.of(RelationType.GUARANTEES)
+    n, ids = book.n, book.ids
+    gb, gs, w = _impact_matrix(book)
+    e = book.of(RelationType.GUARANTEES)
     nodes = unique_ints(np.concatenate((e.src, e.dst)))
     if not len(nodes):
         return pd.DataFrame({c: [] for c in IMPACT_COLUMNS})
-    total = f.total_outstanding
-    v_all = f.outstanding.astype(np.float64) / float(total) if total else np.zeros(n)
+    total = book.total_outstanding
+    v_all = book.outstanding.astype(np.float64) / float(total) if total else np.zeros(n)
     # weak components over the impact edges
     from scipy.sparse.csgraph import connected_components
 
@@ -314,9 +317,9 @@ def debt_rank(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
     sel = nodes[o]
     return pd.DataFrame({
         "rank": np.arange(1, len(sel) + 1, dtype=np.int64),
-        "entity_id": ids[sel], "name": f.name[sel], "kind": f.kind[sel],
+        "entity_id": ids[sel], "name": book.name[sel], "kind": book.kind[sel],
         "debt_rank": [f"{x:.6f}" for x in R[sel].tolist()],
         "impact_exposure_fen": np.floor(R[sel] * total + 1e-6).astype(np.int64),
         "distressed_entities": dist[sel], "defaulted_entities": dflt[sel],
-        "own_exposure_fen": f.outstanding[sel], "method": method[sel],
+        "own_exposure_fen": book.outstanding[sel], "method": method[sel],
     }, columns=IMPACT_COLUMNS)

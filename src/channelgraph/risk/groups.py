@@ -34,10 +34,10 @@ All customers are treated as non-interbank (the input has no interbank marker).
 
 Examples
 --------
->>> from channelgraph.io import load_dataset                 # doctest: +SKIP
->>> ds = load_dataset("data/sample")                          # doctest: +SKIP
->>> groups, members, ties = connected_groups(None, ds, ds.policy)   # doctest: +SKIP
->>> int(groups["exposure_fen"].sum()) == ds.total_outstanding_fen   # doctest: +SKIP
+>>> from channelgraph.graph import load_book
+>>> book = load_book("data/sample")
+>>> groups, members, ties = connected_groups(book)
+>>> int(groups["exposure_fen"].sum()) == book.total_outstanding
 True
 """
 
@@ -50,10 +50,11 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..model import RelationType, fraction_of
+from .._runtime import gc_paused
+from ..graph import Book
+from ..model import RelationType, decimal_percent, fraction_of
 from ..policy import Policy
-from ._facts import (Facts, decimal_percent, facts_of, gc_paused, percent_floors, ratio_pairs, ratio_texts,
-                     share_percents, texts_by_value, yuan_human_texts)
+from ._numbers import percent_floors, ratio_pairs, ratio_texts, share_percents, texts_by_value, yuan_human_texts
 
 #: How many binding links a group row lists before "… and N more" (all are in connection_ties).
 MAX_LINKS_PER_GROUP = 50
@@ -118,13 +119,13 @@ class Ties:
         return np.asarray(TIE_TYPES, dtype=object)[self.type_code]
 
 
-def _ties(f: Facts, policy: Policy) -> Ties:
+def _ties(book: Book, policy: Policy) -> Ties:
     """Every CONTROLS, GUARANTEES, SUPPLIES and FAMILY tie with whether it joins and why."""
     con = policy.connection
-    ids = f.ids
+    ids = book.ids
     parts = []  # (edges, type code, ratios, threshold, joins, reasons)
 
-    e = f.of(RelationType.CONTROLS)
+    e = book.of(RelationType.CONTROLS)
     if len(e):
         joins = ~np.isnan(e.share) & (e.share > float(con.control_share_above))
         t = decimal_percent(con.control_share_above)
@@ -134,13 +135,13 @@ def _ties(f: Facts, policy: Policy) -> Ties:
                    for s, d, p, j in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist())]
         parts.append((e, 0, _share_ratios(e.share), f"> {t}", joins, reasons))
 
-    e = f.of(RelationType.GUARANTEES)
+    e = book.of(RelationType.GUARANTEES)
     if len(e):
         t = decimal_percent(con.guarantee_net_assets_share)
-        joins, ratios, reasons = _guarantee_tests(f, e, con.guarantee_net_assets_share, t)
+        joins, ratios, reasons = _guarantee_tests(book, e, con.guarantee_net_assets_share, t)
         parts.append((e, 1, ratios, f"≥ {t} of guarantor net assets", joins, reasons))
 
-    e = f.of(RelationType.SUPPLIES)
+    e = book.of(RelationType.SUPPLIES)
     if len(e):
         t = decimal_percent(con.supply_share)
         has = ~np.isnan(e.share)
@@ -153,7 +154,7 @@ def _ties(f: Facts, policy: Policy) -> Ties:
                                             has.tolist())]
         parts.append((e, 2, _share_ratios(e.share), f"≥ {t} of supplier revenue", joins, reasons))
 
-    e = f.of(RelationType.FAMILY)
+    e = book.of(RelationType.FAMILY)
     if len(e):
         j = bool(con.family_joins)
         tail = "" if j else _DNJ + " (connection.family_joins = false)"
@@ -182,16 +183,16 @@ def _ties(f: Facts, policy: Policy) -> Ties:
     )
 
 
-def _guarantee_tests(f: Facts, e, share, t: str) -> tuple[np.ndarray, list[str], list[str]]:
+def _guarantee_tests(book: Book, e, share, t: str) -> tuple[np.ndarray, list[str], list[str]]:
     """Whether each guarantee joins (amount ≥ *share* × the guarantor's net assets), its ratio and why.
 
     Exact integer tests, vectorised; a guarantor with unknown net assets cannot be tested,
     one with zero net assets joins.
     """
     p, q = share.as_integer_ratio()
-    ids = f.ids
+    ids = book.ids
     amt, has_amt = e.amount, e.has_amount
-    nav, has_nav = f.net_assets[e.src], f.has_net_assets[e.src]
+    nav, has_nav = book.net_assets[e.src], book.has_net_assets[e.src]
     tested = has_amt & has_nav & (nav != 0)
     zero = has_amt & has_nav & (nav == 0)
     joins = zero.copy()
@@ -240,24 +241,23 @@ def _share_ratios(share: np.ndarray) -> list[str]:
 # ----------------------------------------------------------------------------- groups
 
 
-def group_labels(f: Facts, ties: Ties) -> np.ndarray:
+def group_labels(book: Book, ties: Ties) -> np.ndarray:
     """Component label per entity over the joining ties (scipy connected components)."""
     src, dst = ties.src[ties.joins], ties.dst[ties.joins]
-    adj = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(f.n, f.n)).tocsr()
+    adj = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(book.n, book.n)).tocsr()
     _, labels = connected_components(adj, directed=False)
     return labels.astype(np.int64)
 
 
 @gc_paused
-def connected_groups(graph, dataset, policy: Policy | None = None):
+def connected_groups(book: Book, policy: Policy | None = None):
     """Groups of connected clients with exposure, share of tier-1, limit and status.
 
     Parameters
     ----------
-    graph : the dataset's graph (embedded or rebuilt from Neo4j); the facts are read from
-        *dataset*, which holds the same ones, so both backends give identical tables.
-    dataset : a validated :class:`~channelgraph.io.validate.Dataset`.
-    policy : thresholds (default: ``dataset.policy``).
+    book : the :class:`~channelgraph.graph.Book` (either backend builds the same one, so both
+        give identical tables).
+    policy : thresholds (default: ``book.policy``).
 
     Returns
     -------
@@ -279,6 +279,7 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
     A boss P1 controls E1 (60%) and E2 (55%); E1 and E2 borrow 10 and 20 yuan: one group.
 
     >>> import pandas as pd
+    >>> from channelgraph.graph import build_book
     >>> from channelgraph.io import dataset_from_frames
     >>> from channelgraph.policy import Policy
     >>> ent = pd.DataFrame({"id": ["P1", "E1", "E2"], "kind": ["person", "enterprise", "enterprise"],
@@ -287,23 +288,22 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
     ...                     "share": ["0.6", "0.55"]})
     >>> exp = pd.DataFrame({"facility_id": ["F1", "F2"], "customer_id": ["E1", "E2"],
     ...                     "outstanding": ["10", "20"]})
-    >>> ds = dataset_from_frames(ent, rel, exp, policy=Policy.from_mapping({"tier1_capital": "100"}))
-    >>> groups, members, ties = connected_groups(None, ds)
+    >>> book = build_book(dataset_from_frames(ent, rel, exp, policy=Policy.from_mapping({"tier1_capital": "100"})))
+    >>> groups, members, ties = connected_groups(book)
     >>> groups[["group_id", "members", "exposure_fen", "share_of_tier1", "status"]].values.tolist()
     [['G-E1', ['E1', 'E2', 'P1'], 3000, '0.300000', 'breach']]
     """
-    policy = policy or dataset.policy
-    f = facts_of(dataset)
-    ties = _ties(f, policy)
-    labels = group_labels(f, ties)
-    n, ids = f.n, f.ids
+    policy = policy or book.policy
+    ties = _ties(book, policy)
+    labels = group_labels(book, ties)
+    n, ids = book.n, book.ids
     rules = rule_texts(policy)
     lim = policy.limits
     tier1, netcap = policy.tier1_capital_fen, policy.net_capital_fen
 
     # components that hold a customer; their nodes sorted by (label, index = id order)
     ncomp = int(labels.max()) + 1 if n else 0
-    keep_comp = np.bincount(labels[f.is_customer], minlength=ncomp) > 0
+    keep_comp = np.bincount(labels[book.is_customer], minlength=ncomp) > 0
     order = np.argsort(labels, kind="stable")
     order = order[keep_comp[labels[order]]] if n else order
     lab_sorted = labels[order]
@@ -319,14 +319,14 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
     group_of_comp = np.full(ncomp, -1, dtype=np.int64)
     group_of_comp[comp_labels] = np.arange(ng)
 
-    cust_o = f.is_customer[order]
-    out_o = f.outstanding[order]
+    cust_o = book.is_customer[order]
+    out_o = book.outstanding[order]
     exposure = np.add.reduceat(out_o, starts) if ng else np.zeros(0, np.int64)
     ncust = np.add.reduceat(cust_o.astype(np.int64), starts) if ng else np.zeros(0, np.int64)
     total = int(exposure.sum())
-    if total != f.total_outstanding:
+    if total != book.total_outstanding:
         raise RuntimeError(f"groups do not reconcile: {total} fen in groups, "
-                           f"{f.total_outstanding} fen outstanding")
+                           f"{book.total_outstanding} fen outstanding")
 
     single_limit = fraction_of(tier1, lim.single_customer_share)
     large_limit = fraction_of(tier1, lim.large_exposure_share)
@@ -370,7 +370,7 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
     group_links = _lists_by_index(glink[o], jr[o], rank, ng, MAX_LINKS_PER_GROUP)
 
     members = pd.DataFrame({
-        "entity_id": ids[m_idx], "name": f.name[m_idx], "kind": f.kind[m_idx], "group_id": gid[gpos[mo]],
+        "entity_id": ids[m_idx], "name": book.name[m_idx], "kind": book.kind[m_idx], "group_id": gid[gpos[mo]],
         "is_customer": m_cust, "outstanding_fen": m_out, "share_of_tier1": share_t1, "single_status": single,
         "share_of_net_capital": share_nc, "loan_status": loan, "binding_reason": member_links,
     }, columns=MEMBER_COLUMNS)
@@ -400,7 +400,7 @@ def connected_groups(graph, dataset, policy: Policy | None = None):
         "member_breaches": member_breaches[rank], "binding_links": group_links,
     }, columns=GROUP_COLUMNS)
 
-    tie_out = _ties_table(f, ties, tie_order, labels, group_of_comp, gid)
+    tie_out = _ties_table(book, ties, tie_order, labels, group_of_comp, gid)
     return groups, members, tie_out
 
 
@@ -428,7 +428,7 @@ def _tie_order(ties: Ties, n: int) -> np.ndarray:
     return np.lexsort((_TYPE_RANK[ties.type_code], ties.dst, ties.src))
 
 
-def _ties_table(f: Facts, ties: Ties, r: np.ndarray, labels: np.ndarray, group_of_comp: np.ndarray,
+def _ties_table(book: Book, ties: Ties, r: np.ndarray, labels: np.ndarray, group_of_comp: np.ndarray,
                 gid: np.ndarray) -> pd.DataFrame:
     """``connection_ties`` in the order *r* (by src id, dst id, type); a joining tie names its group."""
     if not len(ties):
@@ -437,7 +437,7 @@ def _ties_table(f: Facts, ties: Ties, r: np.ndarray, labels: np.ndarray, group_o
     g = group_of_comp[labels[src]]
     gids = np.append(gid, "").astype(object)[np.where(joins & (g >= 0), g, len(gid))]
     return pd.DataFrame({
-        "src": f.ids[src], "dst": f.ids[dst], "type": ties.type_name[r],
+        "src": book.ids[src], "dst": book.ids[dst], "type": ties.type_name[r],
         "amount_fen": pd.arrays.IntegerArray(ties.amount[r].astype(np.int64), ~ties.has_amount[r]),
         "share": ties.share[r], "ratio": ties.ratio[r], "threshold": ties.threshold[r], "joins": joins,
         "group_id": gids, "reason": ties.reason[r],

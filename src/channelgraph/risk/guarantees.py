@@ -26,13 +26,14 @@ cycle enumeration, which is bounded per SCC.
 Examples
 --------
 >>> import pandas as pd
+>>> from channelgraph.graph import build_book
 >>> from channelgraph.io import dataset_from_frames
 >>> ent = pd.DataFrame({"id": ["A", "B", "C"], "kind": ["enterprise"] * 3, "name": ["甲", "乙", "丙"],
 ...                     "is_customer": ["true"] * 3})
 >>> rel = pd.DataFrame({"src": ["A", "B", "C"], "dst": ["B", "C", "A"], "type": ["GUARANTEES"] * 3,
 ...                     "amount": ["5", "5", "5"]})
 >>> exp = pd.DataFrame({"facility_id": ["F1"], "customer_id": ["A"], "outstanding": ["100"]})
->>> p = guarantee_patterns(None, dataset_from_frames(ent, rel, exp))
+>>> p = guarantee_patterns(build_book(dataset_from_frames(ent, rel, exp)))
 >>> p[["pattern", "members", "path", "exposure_fen"]].values.tolist()
 [['circle', ['A', 'B', 'C'], 'A → B → C → A', 10000]]
 """
@@ -48,7 +49,10 @@ from scipy.sparse.csgraph import connected_components
 
 from ..model import RelationType
 from ..policy import Policy
-from ._facts import Facts, csr, facts_of, gather, gc_paused, in_ints, ratio_texts, unique_ints
+from .._runtime import gc_paused
+from ..graph import Book
+from ..graph.arrays import csr, gather, in_ints, unique_ints
+from ._numbers import ratio_texts
 
 #: At most this many circles are listed per strongly connected block; beyond, it is one block.
 MAX_CIRCLES_PER_BLOCK = 200
@@ -59,14 +63,13 @@ PATTERN_ORDER = {"circle_block": 0, "circle": 1, "mutual": 2, "chain": 3, "cross
 
 
 class GuaranteeNetwork:
-    """The guarantee edges of a dataset with strong and weak components (internal helper)."""
+    """The guarantee edges of a book with strong and weak components (internal helper)."""
 
-    def __init__(self, f: Facts):
-        e = f.of(RelationType.GUARANTEES)
-        self.f = f
+    def __init__(self, book: Book):
+        e = book.of(RelationType.GUARANTEES)
         self.src, self.dst = e.src, e.dst
         self.amount = np.where(e.has_amount, e.amount, 0).astype(np.int64)
-        n = f.n
+        n = book.n
         adj = coo_matrix((np.ones(len(e), dtype=np.int8), (e.src, e.dst)), shape=(n, n)).tocsr()
         self.ns, scc = connected_components(adj, directed=True, connection="strong")
         self.nw, wcc = connected_components(adj, directed=True, connection="weak")
@@ -79,14 +82,13 @@ class GuaranteeNetwork:
 
 
 @gc_paused
-def guarantee_patterns(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
+def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame:
     """Every mutual, circle, circle block, chain, cross and focus guarantee with its exposure.
 
     Parameters
     ----------
-    graph : the dataset's graph (either backend); facts are read from *dataset*.
-    dataset : a validated Dataset.
-    policy : ``policy.guarantee`` thresholds (default: ``dataset.policy``).
+    book : the :class:`~channelgraph.graph.Book`.
+    policy : ``policy.guarantee`` thresholds (default: ``book.policy``).
 
     Returns
     -------
@@ -103,16 +105,15 @@ def guarantee_patterns(graph, dataset, policy: Policy | None = None) -> pd.DataF
     of Gupta & Suzumura 2021, as ``networkx.simple_cycles`` lists them); longest path in the
     condensation DAG by levels (Kahn 1962).
     """
-    policy = policy or dataset.policy
+    policy = policy or book.policy
     gp = policy.guarantee
-    f = facts_of(dataset)
-    net = GuaranteeNetwork(f)
-    ids = f.ids.tolist()
+    net = GuaranteeNetwork(book)
+    ids = book.ids.tolist()
     rows = _Patterns()
     add = rows.add
 
     src, dst, amount = net.src, net.dst, net.amount
-    n = f.n
+    n = book.n
     if len(src) == 0:
         return pd.DataFrame({c: [] for c in PATTERN_COLUMNS})
     key = src * n + dst
@@ -173,7 +174,7 @@ def guarantee_patterns(graph, dataset, policy: Policy | None = None) -> pd.DataF
                 add("circle", "circle:" + ">".join(ids[i] for i in cyc), cyc, path, "", guaranteed, block)
 
     # ---- chains: longest path in the condensation, per weak component
-    for pid, members, path, guaranteed, note in _chains(f, net, gp.min_chain_length, ids):
+    for pid, members, path, guaranteed, note in _chains(book, net, gp.min_chain_length, ids):
         add("chain", pid, members, path, "", guaranteed, note=note)
 
     # ---- cross and focus: the guarantees of one guarantor / of one borrower, in id order
@@ -194,7 +195,7 @@ def guarantee_patterns(graph, dataset, policy: Policy | None = None) -> pd.DataF
                 add("focus", f"focus:{ids[x]}", ys + [x], f"{names} → {ids[x]}", ids[x], int(total[x]),
                     note=f"{len(ys)} guarantors behind one borrower")
 
-    return rows.table(f, policy)
+    return rows.table(book, policy)
 
 
 class _Patterns:
@@ -216,12 +217,12 @@ class _Patterns:
         c["note"].append(note)
         self.members.append(members_idx)
 
-    def table(self, f: Facts, policy: Policy) -> pd.DataFrame:
+    def table(self, book: Book, policy: Policy) -> pd.DataFrame:
         """``PATTERN_COLUMNS`` sorted by pattern, exposure desc, pattern_id; exposure over distinct members."""
         k = len(self.members)
         if not k:
             return pd.DataFrame([], columns=PATTERN_COLUMNS)
-        n = f.n
+        n = book.n
         lens = np.fromiter((len(m) for m in self.members), dtype=np.int64, count=k)
         flat = np.fromiter((i for m in self.members for i in m), dtype=np.int64, count=int(lens.sum()))
         row = np.repeat(np.arange(k), lens)
@@ -229,11 +230,11 @@ class _Patterns:
         d_row = distinct // n
         member_count = np.bincount(d_row, minlength=k)
         exposure = np.zeros(k, dtype=np.int64)
-        np.add.at(exposure, d_row, f.outstanding[distinct % n])
+        np.add.at(exposure, d_row, book.outstanding[distinct % n])
         c = self.cols
         order_of = np.asarray([PATTERN_ORDER[p] for p in c["pattern"]], dtype=np.int64)
         rank = np.lexsort((np.asarray(c["pattern_id"], dtype=object), -exposure, order_of))
-        ids = f.ids
+        ids = book.ids
         members = [ids[self.members[i]].tolist() for i in rank.tolist()]
 
         def pick(name):
@@ -323,12 +324,12 @@ def bounded_circles(members: list[int], src: list[int], dst: list[int], max_len:
     return out
 
 
-def _chains(f: Facts, net: GuaranteeNetwork, min_len: int, ids: list[str]) -> list[tuple]:
+def _chains(book: Book, net: GuaranteeNetwork, min_len: int, ids: list[str]) -> list[tuple]:
     """Longest condensed guarantee path per weakly connected part (level-by-level DAG longest path).
 
     Returns (pattern_id, member indices, path text, guaranteed fen, note) per chain.
     """
-    n = f.n
+    n = book.n
     src, dst = net.src, net.dst
     cs, cd = net.scc[src], net.scc[dst]
     keep = cs != cd

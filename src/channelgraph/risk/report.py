@@ -9,49 +9,45 @@ from __future__ import annotations
 from ..model import decimal_percent
 from ..policy import Policy
 from ..report.markdown import Md, md, md_money, md_table
+from ..terms import term
+from .result import RiskResult
 
 #: Rows per table in the report (the CSV files hold everything).
 REPORT_ROWS = 10
 
 _T = {
-    "title": {"en": "Risk", "zh": "风险"},
-    "intro": {
-        "en": "Groups of connected clients against the large-exposure limits (CBIRC 2018 Order No. 1), "
-              "guarantee patterns, single risk sources, contagion (DebtRank) and concentration. "
-              "Full tables: `risk_groups.csv`, `risk_group_members.csv`, `connection_ties.csv`, "
-              "`guarantee_patterns.csv`, `risk_sources.csv`, `systemic_impact.csv`, `concentration.csv`.",
-        "zh": "关联客户组与大额风险暴露限额（《商业银行大额风险暴露管理办法》，2018年第1号令）、担保圈链、"
-              "单一风险源、风险传染（DebtRank）与集中度。完整结果见 `risk_groups.csv`、`risk_group_members.csv`、"
-              "`connection_ties.csv`、`guarantee_patterns.csv`、`risk_sources.csv`、`systemic_impact.csv`、"
-              "`concentration.csv`。",
-    },
-    "key": {"en": "Key figures", "zh": "要点"},
-    "groups_h": {"en": "Largest groups of connected clients", "zh": "风险暴露最大的关联客户组"},
-    "breach_h": {"en": "Breaches and large exposures", "zh": "超限与大额风险暴露"},
-    "none_breach": {"en": "No group breaches its limit and none is a large exposure.",
-                    "zh": "没有客户组超限，也没有大额风险暴露。"},
-    "patterns_h": {"en": "Guarantee patterns", "zh": "担保圈链"},
-    "none_patterns": {"en": "No guarantee pattern found.", "zh": "未发现担保圈、互保、担保链、一保多或多保一。"},
-    "sources_h": {"en": "Single risk sources", "zh": "单一风险源"},
-    "impact_h": {"en": "Systemic impact (DebtRank)", "zh": "系统性影响（DebtRank）"},
-    "conc_h": {"en": "Concentration", "zh": "集中度"},
+    "title": ("风险", "Risk"),
+    "intro": (
+        ("关联客户组与大额风险暴露限额（《商业银行大额风险暴露管理办法》，2018年第1号令）、担保圈链、"
+         "单一风险源、风险传染（DebtRank）与集中度。完整结果见 `risk_groups.csv`、`risk_group_members.csv`、"
+         "`connection_ties.csv`、`guarantee_patterns.csv`、`risk_sources.csv`、`systemic_impact.csv`、"
+         "`concentration.csv`。"),
+        ("Groups of connected clients against the large-exposure limits (CBIRC 2018 Order No. 1), "
+         "guarantee patterns, single risk sources, contagion (DebtRank) and concentration. "
+         "Full tables: `risk_groups.csv`, `risk_group_members.csv`, `connection_ties.csv`, "
+         "`guarantee_patterns.csv`, `risk_sources.csv`, `systemic_impact.csv`, `concentration.csv`.")),
+    "key": ("要点", "Key figures"),
+    "groups_h": ("风险暴露最大的关联客户组", "Largest groups of connected clients"),
+    "breach_h": ("超限与大额风险暴露", "Breaches and large exposures"),
+    "none_breach": ("没有客户组超限，也没有大额风险暴露。", "No group breaches its limit and none is a large exposure."),
+    "patterns_h": ("担保圈链", "Guarantee patterns"),
+    "none_patterns": ("未发现担保圈、互保、担保链、一保多或多保一。", "No guarantee pattern found."),
+    "sources_h": ("单一风险源", "Single risk sources"),
+    "impact_h": ("系统性影响（DebtRank）", "Systemic impact (DebtRank)"),
+    "conc_h": ("集中度", "Concentration"),
 }
-_STATUS = {"en": {"ok": "ok", "large_exposure": "large exposure", "breach": Md("**breach**")},
-           "zh": {"ok": "正常", "large_exposure": "大额风险暴露", "breach": Md("**超限**")}}
-_PATTERN = {"en": {"mutual": "mutual", "circle": "circle", "circle_block": "circle block", "chain": "chain",
-                   "cross": "cross (one guarantor)", "focus": "focus (one borrower)"},
-            "zh": {"mutual": "互保", "circle": "担保圈", "circle_block": "担保圈（强连通块）", "chain": "担保链",
-                   "cross": "一保多", "focus": "多保一"}}
-_SOURCE = {"en": {}, "zh": {"guarantor": "担保人", "controller": "实际控制人", "intermediary": "中介机构",
-                            "market": "专业市场", "chamber": "商会", "key_person": "关键人"}}
-_FACTOR = {"en": {"business_not_real": "business not real", "control": "control",
-                  "same_risk_factor": "same risk factor"},
-           "zh": {"business_not_real": "交易真实性存疑", "control": "控制权", "same_risk_factor": "同一风险因素"}}
-_DIM = {"en": {}, "zh": {"channel": "渠道", "industry": "行业", "region": "地区", "customer": "客户"}}
-
-
-def _t(key: str, lang: str) -> str:
-    return _T[key][lang]
+_STATUS = {"ok": ("正常", "ok"), "large_exposure": ("大额风险暴露", "large exposure"),
+           "breach": (Md("**超限**"), Md("**breach**"))}
+_PATTERN = {"mutual": ("互保", "mutual"), "circle": ("担保圈", "circle"),
+            "circle_block": ("担保圈（强连通块）", "circle block"), "chain": ("担保链", "chain"),
+            "cross": ("一保多", "cross (one guarantor)"), "focus": ("多保一", "focus (one borrower)")}
+_SOURCE = {"guarantor": ("担保人", "guarantor"), "controller": ("实际控制人", "controller"),
+           "intermediary": ("中介机构", "intermediary"), "market": ("专业市场", "market"), "chamber": ("商会", "chamber"),
+           "key_person": ("关键人", "key_person")}
+_FACTOR = {"business_not_real": ("交易真实性存疑", "business not real"), "control": ("控制权", "control"),
+           "same_risk_factor": ("同一风险因素", "same risk factor")}
+_DIM = {"channel": ("渠道", "channel"), "industry": ("行业", "industry"), "region": ("地区", "region"),
+        "customer": ("客户", "customer")}
 
 
 def _ids(items, cap: int = 6) -> str:
@@ -77,16 +73,14 @@ def _rule_zh(r, policy: Policy) -> str:
     return rule
 
 
-def risk_report(result, policy: Policy, lang: str = "zh") -> str:
+def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
     """Markdown section: key figures, top groups, breaches, patterns, sources, DebtRank, HHI."""
     lang = "zh" if lang == "zh" else "en"
     zh = lang == "zh"
-    tb = result.tables
     s = result.summary
-    g, p, src, imp, conc = (tb["risk_groups"], tb["guarantee_patterns"], tb["risk_sources"], tb["systemic_impact"],
-                            tb["concentration"])
+    g, p, src, imp, conc = result.groups, result.patterns, result.sources, result.impact, result.concentration
     lim = policy.limits
-    parts = [f"## {_t('title', lang)}", "", _t("intro", lang), "", f"### {_t('key', lang)}", ""]
+    parts = [f"## {term(_T, 'title', lang)}", "", term(_T, "intro", lang), "", f"### {term(_T, 'key', lang)}", ""]
     t1 = md_money(policy.tier1_capital_fen, lang)
     if zh:
         parts += [
@@ -119,20 +113,19 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
         ]
     parts.append("")
 
-    status = _STATUS[lang]
     head = (["客户组", "客户数", "风险暴露", "占一级资本", "限额", "状态", "成员"] if zh else
             ["group", "customers", "exposure", "of tier-1", "limit", "status", "members"])
 
     def group_rows(df):
         return [[r.group_id, r.customer_count, md_money(r.exposure_fen, lang), _pct(r.share_of_tier1),
-                 _pct(r.limit_share), status[r.status], _ids(r.members)] for r in df.itertuples()]
+                 _pct(r.limit_share), term(_STATUS, r.status, lang), _ids(r.members)] for r in df.itertuples()]
 
-    parts += [f"### {_t('groups_h', lang)}", "", md_table(head, group_rows(g.head(REPORT_ROWS))), ""]
+    parts += [f"### {term(_T, 'groups_h', lang)}", "", md_table(head, group_rows(g.head(REPORT_ROWS))), ""]
     bad = g[g["status"] != "ok"] if len(g) else g
     if len(bad):  # breaches first, then large exposures; each by exposure
         bad = bad.assign(_o=(bad["status"] != "breach").astype(int)).sort_values(
             ["_o", "exposure_fen", "group_id"], ascending=[True, False, True], kind="stable").drop(columns="_o")
-    parts += [f"### {_t('breach_h', lang)}", ""]
+    parts += [f"### {term(_T, 'breach_h', lang)}", ""]
     if len(bad):
         shown = bad.head(REPORT_ROWS * 2)
         parts += [md_table(head + (["依据"] if zh else ["rule"]),
@@ -143,33 +136,33 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
             parts += [("关联依据（" if zh else "Why these are connected (") + md(first["group_id"])
                       + ("）：" if zh else "):"), ""] + [f"- {md(x)}" for x in first["binding_links"][:REPORT_ROWS]] + [""]
     else:
-        parts += [_t("none_breach", lang), ""]
+        parts += [term(_T, "none_breach", lang), ""]
 
-    parts += [f"### {_t('patterns_h', lang)}", ""]
+    parts += [f"### {term(_T, 'patterns_h', lang)}", ""]
     if len(p):
         ph = (["类型", "成员", "路径", "风险暴露", "担保金额"] if zh else
               ["pattern", "members", "path", "exposure", "guaranteed"])
         top = p.sort_values(["exposure_fen", "pattern_id"], ascending=[False, True], kind="stable").head(REPORT_ROWS)
-        parts += [md_table(ph, [[_PATTERN[lang].get(r.pattern, r.pattern), _ids(r.members),
+        parts += [md_table(ph, [[term(_PATTERN, r.pattern, lang), _ids(r.members),
                                  (r.path or r.note)[:120], md_money(r.exposure_fen, lang),
                                  md_money(r.guaranteed_fen, lang)]
                                 for r in top.itertuples()]), ""]
     else:
-        parts += [_t("none_patterns", lang), ""]
+        parts += [term(_T, "none_patterns", lang), ""]
 
     if len(src):
-        parts += [f"### {_t('sources_h', lang)}", ""]
+        parts += [f"### {term(_T, 'sources_h', lang)}", ""]
         sh = (["排名", "风险源", "名称", "类型", "依赖客户", "依赖风险暴露", "占比", "风险因素"] if zh else
               ["rank", "source", "name", "type", "customers", "dependent exposure", "share", "risk factors"])
         rows = []
         for r in src.head(REPORT_ROWS).itertuples():
-            fac = ", ".join(_FACTOR[lang][x] for x in r.factors.split(";") if x)
-            rows.append([r.rank, r.source_id, r.name, _SOURCE[lang].get(r.source_type, r.source_type),
+            fac = ", ".join(term(_FACTOR, x, lang) for x in r.factors.split(";") if x)
+            rows.append([r.rank, r.source_id, r.name, term(_SOURCE, r.source_type, lang),
                          r.dependent_customers, md_money(r.dependent_exposure_fen, lang), _pct(r.share_of_total), fac])
         parts += [md_table(sh, rows), ""]
 
     if len(imp):
-        parts += [f"### {_t('impact_h', lang)}", "",
+        parts += [f"### {term(_T, 'impact_h', lang)}", "",
                   ("某一主体违约后经担保链传导、受冲击的其他贷款占全部贷款的比例（Battiston 等，2012）。" if zh else
                    "Share of the rest of the book distressed through guarantees if the entity defaults "
                    "(Battiston et al. 2012)."), ""]
@@ -182,7 +175,7 @@ def risk_report(result, policy: Policy, lang: str = "zh") -> str:
         summ = conc[conc["bucket"] == "*"]
         ch = (["维度", "HHI", "前N名", "前N名占比", "最大的几个"] if zh else
               ["dimension", "HHI", "top N", "top-N share", "largest"])
-        parts += [f"### {_t('conc_h', lang)}", "",
-                  md_table(ch, [[_DIM[lang].get(r.dimension, r.dimension), r.hhi, r.top_n, _pct(r.top_n_share),
+        parts += [f"### {term(_T, 'conc_h', lang)}", "",
+                  md_table(ch, [[term(_DIM, r.dimension, lang), r.hhi, r.top_n, _pct(r.top_n_share),
                                  _ids(r.top_ids, 5)] for r in summ.itertuples()]), ""]
     return "\n".join(parts)

@@ -43,13 +43,14 @@ Basel LEX10 (connected counterparties through economic interdependence).
 Examples
 --------
 >>> import pandas as pd
+>>> from channelgraph.graph import build_book
 >>> from channelgraph.io import dataset_from_frames
 >>> ent = pd.DataFrame({"id": ["M1", "A", "B"], "kind": ["market", "enterprise", "enterprise"],
 ...                     "name": ["轻纺城", "甲", "乙"], "is_customer": ["false", "true", "true"],
 ...                     "industry": ["", "纺织", "纺织"]})
 >>> rel = pd.DataFrame({"src": ["A", "B"], "dst": ["M1", "M1"], "type": ["TRADES_IN"] * 2})
 >>> exp = pd.DataFrame({"facility_id": ["F1", "F2"], "customer_id": ["A", "B"], "outstanding": ["30", "70"]})
->>> s = single_risk_sources(None, dataset_from_frames(ent, rel, exp))
+>>> s = single_risk_sources(build_book(dataset_from_frames(ent, rel, exp)))
 >>> s[["source_id", "source_type", "dependent_exposure_fen", "share_of_total", "factors"]].values.tolist()
 [['M1', 'market', 10000, '1.000000', 'same_risk_factor']]
 """
@@ -63,8 +64,10 @@ import pandas as pd
 
 from ..model import Kind, RelationType, format_yuan_human
 from ..policy import Policy
-from ._facts import (Facts, csr, facts_of, gather, gc_paused, in_ints, kind_in, percent_texts, ratio_pairs,
-                     ratio_texts, texts_by_value, unique_ints, yuan_human_texts)
+from .._runtime import gc_paused
+from ..graph import Book
+from ..graph.arrays import csr, gather, in_ints, kind_in, unique_ints
+from ._numbers import percent_texts, ratio_pairs, ratio_texts, texts_by_value, yuan_human_texts
 
 #: A person or firm referring at least this many entities (REFERRED out-degree) is a key person.
 KEY_REFERRER_MIN = 10
@@ -97,12 +100,12 @@ def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def controlled_pairs(f: Facts, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+def controlled_pairs(book: Book, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
     """(controller, controlled) index pairs, transitive up to :data:`MAX_CONTROL_DEPTH` levels."""
-    e = f.of(RelationType.CONTROLS)
+    e = book.of(RelationType.CONTROLS)
     m = ~np.isnan(e.share) & (e.share > float(policy.connection.control_share_above))
     s, d = e.src[m], e.dst[m]
-    n = f.n
+    n = book.n
     if not len(s):
         return s, d
     indptr, targets, _ = csr(s, d, n)  # the firms each controller controls directly
@@ -123,42 +126,61 @@ def controlled_pairs(f: Facts, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
     return seen // n, seen % n
 
 
-def key_persons(f: Facts) -> np.ndarray:
+def key_persons(book: Book) -> np.ndarray:
     """Boolean mask of key persons: role holders and heavy referrers (persons or firms)."""
-    party = kind_in(f.kind, _PARTIES)
-    key = np.zeros(f.n, dtype=bool)
+    party = kind_in(book.kind, _PARTIES)
+    key = np.zeros(book.n, dtype=bool)
     for t, side in ((RelationType.MEMBER_OF, "src"), (RelationType.TRADES_IN, "src"), (RelationType.EMPLOYS, "dst")):
-        e = f.of(t)
+        e = book.of(t)
         has_role = e.role != ""
         if has_role.any():
             has_role[has_role] = [bool(str(r).strip()) for r in e.role[has_role].tolist()]
         key[getattr(e, side)[has_role]] = True
-    ref = f.of(RelationType.REFERRED)
-    key |= np.bincount(ref.src, minlength=f.n) >= KEY_REFERRER_MIN
+    ref = book.of(RelationType.REFERRED)
+    key |= np.bincount(ref.src, minlength=book.n) >= KEY_REFERRER_MIN
     return key & party
 
 
 @gc_paused
-def source_dependents(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
-    """Every (source, dependent customer, via) pair behind :func:`single_risk_sources`.
+def source_dependents(book: Book, policy: Policy | None = None) -> pd.DataFrame:
+    """Every (source, dependent customer, via) pair behind :func:`single_risk_sources`, by id.
 
     ``via`` is ``controlled``, ``guaranteed``, ``member`` or ``sourced``. A customer may
     depend on a source through several vias (one row each). Not written as an output
-    (it can have millions of rows); for other rooms (e.g. caps: how much of a scheme
-    depends on one source).
+    (it can have millions of rows); :func:`dependent_pairs` gives the same pairs as integer
+    arrays.
     """
-    policy = policy or dataset.policy
-    f = facts_of(dataset)
-    s, c, v = _pairs(f, policy)
-    return pd.DataFrame({"source_id": f.ids[s], "customer_id": f.ids[c], "via": np.asarray(VIAS, dtype=object)[v]})
+    s, c, v = dependent_pairs(book, policy)
+    return pd.DataFrame({"source_id": book.ids[s], "customer_id": book.ids[c],
+                         "via": np.asarray(VIAS, dtype=object)[v]})
 
 
-def _pairs(f: Facts, policy: Policy, control=None, key=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dependent_pairs(book: Book, policy: Policy | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of :func:`source_dependents` as integer arrays, for rooms that aggregate them.
+
+    Returns
+    -------
+    source, customer : int64 entity positions (into ``book.ids``).
+    via : int64 codes into :data:`VIAS`.
+
+    Sorted by (source, customer, via), without repeats; customers only, never the source itself
+    (the caps room finds from them how much of a scheme depends on one source).
+
+    >>> from channelgraph.graph import load_book
+    >>> book = load_book("data/sample")
+    >>> s, c, v = dependent_pairs(book)
+    >>> len(s) == len(source_dependents(book)), bool(book.is_customer[c].all()), bool((s != c).all())
+    (True, True, True)
+    """
+    return _pairs(book, policy or book.policy)
+
+
+def _pairs(book: Book, policy: Policy, control=None, key=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(source, customer, via code) index arrays, customers only, self excluded, de-duplicated.
 
     *control* (``controlled_pairs``) and *key* (``key_persons``) are computed when not given.
     """
-    n = f.n
+    n = book.n
     S, C, V = [], [], []
 
     def put(s, c, via):
@@ -166,30 +188,29 @@ def _pairs(f: Facts, policy: Policy, control=None, key=None) -> tuple[np.ndarray
         C.append(np.asarray(c, dtype=np.int64))
         V.append(np.full(len(s), VIAS.index(via), dtype=np.int64))
 
-    cs, cc = controlled_pairs(f, policy) if control is None else control
+    cs, cc = controlled_pairs(book, policy) if control is None else control
     put(cs, cc, "controlled")
-    g = f.of(RelationType.GUARANTEES)
+    g = book.of(RelationType.GUARANTEES)
     put(g.src, g.dst, "guaranteed")
-    is_channel = kind_in(f.kind, _CHANNELS)
+    is_channel = kind_in(book.kind, _CHANNELS)
     for t in (RelationType.MEMBER_OF, RelationType.TRADES_IN):
-        e = f.of(t)
+        e = book.of(t)
         put(e.dst, e.src, "member")
-    e = f.of(RelationType.EMPLOYS)
+    e = book.of(RelationType.EMPLOYS)
     m = is_channel[e.src]
     put(e.src[m], e.dst[m], "member")
-    e = f.of(RelationType.SOURCED_VIA)
+    e = book.of(RelationType.SOURCED_VIA)
     put(e.dst, e.src, "sourced")
-    fac_channel, fac_customer = f.fac_channel, f.fac_customer
-    assert fac_channel is not None and fac_customer is not None  # facts_of sets the facilities
+    fac_channel, fac_customer = book.fac_channel, book.fac_customer
     m = fac_channel >= 0
     put(fac_channel[m], fac_customer[m], "sourced")
-    key = key_persons(f) if key is None else key
-    e = f.of(RelationType.REFERRED)
+    key = key_persons(book) if key is None else key
+    e = book.of(RelationType.REFERRED)
     m = is_channel[e.src] | key[e.src]
     put(e.src[m], e.dst[m], "sourced")
 
     s, c, v = _cat(S), _cat(C), _cat(V)
-    keep = f.is_customer[c] & (s != c)
+    keep = book.is_customer[c] & (s != c)
     s, c, v = s[keep], c[keep], v[keep]
     k = unique_ints((s * n + c) * len(VIAS) + v)
     v = k % len(VIAS)
@@ -197,28 +218,28 @@ def _pairs(f: Facts, policy: Policy, control=None, key=None) -> tuple[np.ndarray
     return sc // n, sc % n, v
 
 
-def _tie_keys(f: Facts) -> np.ndarray:
+def _tie_keys(book: Book) -> np.ndarray:
     """Keys s*n+c of every (source, customer) pair with a trade, payroll, supply or control tie."""
-    n = f.n
+    n = book.n
     keys = []
     for t in (RelationType.MEMBER_OF, RelationType.TRADES_IN):
-        e = f.of(t)
+        e = book.of(t)
         keys.append(e.dst * n + e.src)
     for t in (RelationType.EMPLOYS, RelationType.SUPPLIES, RelationType.CONTROLS):
-        e = f.of(t)
+        e = book.of(t)
         keys.append(e.src * n + e.dst)
         keys.append(e.dst * n + e.src)
     return unique_ints(_cat(keys))
 
 
-def _shared_place(f: Facts, s: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _shared_place(book: Book, s: np.ndarray, c: np.ndarray) -> np.ndarray:
     """For pairs (s, c): do they belong to / trade in the same chamber or market?"""
     if not len(s):
         return np.zeros(0, dtype=bool)
-    mem = [f.of(RelationType.MEMBER_OF), f.of(RelationType.TRADES_IN)]
+    mem = [book.of(RelationType.MEMBER_OF), book.of(RelationType.TRADES_IN)]
     ps = _cat([e.src for e in mem])
     pc = _cat([e.dst for e in mem])
-    n = f.n
+    n = book.n
     place_keys = unique_ints(ps * n + pc)
     places = pd.DataFrame({"s": ps, "place": pc})
     pairs = pd.DataFrame({"s": s, "c": c, "k": np.arange(len(s))})
@@ -232,14 +253,13 @@ def _shared_place(f: Facts, s: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 @gc_paused
-def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.DataFrame:
+def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFrame:
     """Rank every potential single risk source by the exposure that depends on it.
 
     Parameters
     ----------
-    graph : the dataset's graph (either backend); facts are read from *dataset*.
-    dataset : a validated Dataset.
-    policy : default ``dataset.policy`` (``connection.control_share_above`` decides control).
+    book : the :class:`~channelgraph.graph.Book`.
+    policy : default ``book.policy`` (``connection.control_share_above`` decides control).
 
     Returns
     -------
@@ -248,19 +268,18 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     total outstanding (6 decimals); ``factors`` joins the true factor tags with ``;`` and
     ``factor_notes`` explains each.
     """
-    policy = policy or dataset.policy
-    f = facts_of(dataset)
-    n, ids = f.n, f.ids
-    out = f.outstanding
+    policy = policy or book.policy
+    n, ids = book.n, book.ids
+    out = book.outstanding
 
-    key = key_persons(f)
-    control = controlled_pairs(f, policy)
-    s, c, v = _pairs(f, policy, control, key)
+    key = key_persons(book)
+    control = controlled_pairs(book, policy)
+    s, c, v = _pairs(book, policy, control, key)
     is_controller = np.zeros(n, dtype=bool)
     is_controller[control[0]] = True
     is_guarantor = np.zeros(n, dtype=bool)
-    is_guarantor[f.of(RelationType.GUARANTEES).src] = True
-    is_channel = kind_in(f.kind, _CHANNELS)
+    is_guarantor[book.of(RelationType.GUARANTEES).src] = True
+    is_channel = kind_in(book.kind, _CHANNELS)
     is_source = is_channel | key | is_controller | is_guarantor
     src_idx = np.flatnonzero(is_source)
     if not len(src_idx):
@@ -282,23 +301,23 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     # sourced business without a real tie
     sourced = v == VIAS.index("sourced")
     ss, sc_ = s[sourced], c[sourced]
-    tied = in_ints(ss * n + sc_, _tie_keys(f))
+    tied = in_ints(ss * n + sc_, _tie_keys(book))
     party_src = ~is_channel[ss]
-    tied[party_src] |= _shared_place(f, ss[party_src], sc_[party_src])
+    tied[party_src] |= _shared_place(book, ss[party_src], sc_[party_src])
     unb_n = np.bincount(ss[~tied], minlength=n)
     unb_exp = np.zeros(n, dtype=np.int64)
     np.add.at(unb_exp, ss[~tied], out[sc_[~tied]])
 
     # industry concentration of the dependents: the top industry per source (exposure desc, name)
-    top_name, top_exp = _top_industry(f, us, uc, uo)
+    top_name, top_exp = _top_industry(book, us, uc, uo)
 
     # rows in the final order: dependent exposure desc, then source id (= index order)
     I = src_idx[np.argsort(-dep_exp[src_idx], kind="stable")]  # noqa: E741 - the row order, used as an index
-    total = f.total_outstanding
+    total = book.total_outstanding
     na, qa = BUSINESS_NOT_REAL_SHARE.as_integer_ratio()
     ni, qi = SAME_FACTOR_INDUSTRY_SHARE.as_integer_ratio()
     G, CTRL, MEM, SRC = (VIAS.index(x) for x in ("guaranteed", "controlled", "member", "sourced"))
-    kind = f.kind[I]
+    kind = book.kind[I]
     chan, ctl, gua, kp = is_channel[I], is_controller[I], is_guarantor[I], key[I]
     stype = np.where(chan, kind, np.where(kp, "key_person", np.where(
         ctl & (~gua | (via_exp[CTRL, I] >= via_exp[G, I])), "controller", "guarantor"))).astype(object)
@@ -327,7 +346,7 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
         top_share[has_ti] = ratio_pairs(to[has_ti], d_exp[has_ti])
     res = pd.DataFrame({
         "rank": np.arange(1, len(I) + 1, dtype=np.int64),
-        "source_id": ids[I], "name": f.name[I], "kind": kind, "source_type": stype, "roles": roles,
+        "source_id": ids[I], "name": book.name[I], "kind": kind, "source_type": stype, "roles": roles,
         "dependent_customers": d_n.astype(np.int64), "dependent_exposure_fen": d_exp.astype(np.int64),
         "share_of_total": ratio_texts(d_exp, total), "own_exposure_fen": out[I],
         "controlled_exposure_fen": ctrl_exp, "guaranteed_exposure_fen": via_exp[G, I],
@@ -339,16 +358,16 @@ def single_risk_sources(graph, dataset, policy: Policy | None = None) -> pd.Data
     return res
 
 
-def _top_industry(f: Facts, s: np.ndarray, c: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _top_industry(book: Book, s: np.ndarray, c: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per entity: the industry holding most of its dependents' exposure (ties: smaller name) and that
     exposure; ``""`` and 0 where no dependent has an industry. *s*, *c*, *o*: distinct (source,
     customer) pairs with the customer's outstanding."""
-    n = f.n
+    n = book.n
     name = np.full(n, "", dtype=object)
     amount = np.zeros(n, dtype=np.int64)
-    codes, names = pd.factorize(f.industry, sort=True)  # code order = name order
+    codes, names = pd.factorize(book.industry, sort=True)  # code order = name order
     ic = codes[c]
-    keep = f.industry[c] != ""
+    keep = book.industry[c] != ""
     if not keep.any():
         return name, amount
     k = len(names)
