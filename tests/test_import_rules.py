@@ -27,15 +27,11 @@ PACKAGE = Path(channelgraph.__file__).resolve().parent
 #: The test fails when a new one appears and when one listed here is gone.
 KNOWN_PRIVATE_IMPORTS = {
     ("channelgraph.caps.draft", "channelgraph.risk._facts"),
-    ("channelgraph.cli", "channelgraph.marketing._background"),  # orchestration: pipeline.py
-    ("channelgraph.cli", "channelgraph.risk._facts"),
-    ("channelgraph.marketing._graph", "channelgraph.risk._facts"),
 }
 #: Private names (``_x``) still imported from another room's module, as (importer, "module._x").
 #: Issue 24 removes them too; same rules as above.
 KNOWN_PRIVATE_NAMES = {
     ("channelgraph.caps.draft", "channelgraph.risk.sources._pairs"),  # RiskResult
-    ("channelgraph.cli", "channelgraph.analyses._load_rooms"),  # orchestration: pipeline.py
 }
 
 
