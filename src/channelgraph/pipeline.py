@@ -130,7 +130,8 @@ class BackgroundThread(Executor):
                     break
                 if item is not None:
                     item[0].cancel()
-        self._queue.put(None)
+        if self._thread.is_alive():
+            self._queue.put(None)
         if wait:
             self._thread.join()
 
