@@ -101,8 +101,7 @@ def channel_profiles(book: Book, policy=None, *, risk: RiskResult | None = None,
 
     # staff and role holders
     es, ed, er = v.edges["EMPLOYS"]
-    is_ch = np.zeros(n, dtype=bool)
-    is_ch[chs] = True
+    is_ch = v.is_channel
     sm = is_ch[es]
     staff_c, staff_p, staff_r = es[sm], ed[sm], er[sm]
     staff = np.bincount(staff_c, minlength=n)
