@@ -508,11 +508,11 @@ def test_id_lookup_is_exact():
     queries = ["P1", "P10", "P100", "x" * 16, "x" * 17, "x" * 18, "张三", "", "P", "p1", "P1 ", "12"]
     for text in (True, None):
         packed = IdIndex(ids[:6], text=text)  # short ASCII ids: packed into two 64-bit words
-        assert packed._index is not None
+        assert packed.words() is not None
         assert packed.positions(queries).tolist() == [0, 1, -1, 4, -1, -1, -1, -1, -1, 2, -1, 5]
         assert packed.position(12) == -1 and packed.position(["P1"]) == -1 and packed.position("张三") == -1
         for other in (IdIndex(ids, text=text), IdIndex(ids[:7], text=text)):  # a long or non-ASCII id: a dict
-            assert other._index is None
+            assert other.words() is None
             assert other.positions(list(other.ids)).tolist() == list(range(len(other.ids)))
             assert other.positions(["x" * 17, "12", 12]).tolist() == [6, 5, -1]
 

@@ -1,10 +1,10 @@
-"""Compiled id look-up for big books (:class:`channelgraph.viz.book.IdIndex`).
+"""Compiled id look-up (:class:`channelgraph.viz.book.IdIndex`).
 
-Imported only for look-ups of many ids, and only where numba is installed. An open-addressing
-hash table of the ids' 64-bit keys (already scrambled by :func:`channelgraph.viz.book._key`),
-each slot holding the key and the id's position side by side: one cache miss per look-up,
-where ``pandas.Index.get_indexer`` takes several. The answers are the same: the position of
-the id with that key and that second word, else -1.
+An open-addressing hash table of the ids' 64-bit keys (already scrambled by
+:func:`channelgraph.viz.book._key`), each slot holding the key and the id's position side by
+side: one cache miss per look-up, where ``pandas.Index.get_indexer`` takes several. The
+answer is the position of the id with that key and that second word, else -1 (tested
+against a dict of the ids). Imported at the first packed index: it imports numba.
 """
 
 from __future__ import annotations

@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import math
 from itertools import repeat
-from typing import Literal
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from .._ids import mix64
-from .._runtime import optional_module
 from ..model import CHANNEL_KINDS, PARTY_KINDS
 from ..store.embedded import column_bools, column_values  # attributes exactly as build_graph sets them
 
@@ -73,43 +71,37 @@ def _key(w0: np.ndarray, w1: np.ndarray) -> np.ndarray:
     return mix64(w0 ^ (w1 * np.uint64(0x9E3779B97F4A7C15))).view(np.int64)
 
 
-#: Look-ups of at least this many ids run compiled (:mod:`channelgraph.viz._lookup_kernels`)
-#: where numba is installed: several times faster for a million relations, and not worth
-#: loading numba for fewer. The positions are the same either way.
-COMPILED_LOOKUP_MIN = 500_000
+def _kernels():
+    """:mod:`channelgraph.viz._lookup_kernels` (imported at the first packed index: it imports numba)."""
+    from . import _lookup_kernels
 
-
-def _lookup_kernels():
-    """:mod:`channelgraph.viz._lookup_kernels`, None without numba."""
-    return optional_module(__package__ + "._lookup_kernels")
+    return _lookup_kernels
 
 
 class IdIndex:
     """Exact, vectorised lookup of entity ids: each id's position, or -1.
 
     ASCII ids of at most 16 characters — the usual case — are packed into two 64-bit
-    words and looked up by an integer key in pandas' hash table; a hit is confirmed on
-    the second word, which with the key pins the id exactly. Other ids are looked up in
-    a dict. Look-ups of :data:`COMPILED_LOOKUP_MIN` or more ids use a compiled hash table
-    of the same keys instead of pandas' (same answers, where numba is installed).
+    words and looked up by an integer key in a compiled open-addressing hash table
+    (:mod:`channelgraph.viz._lookup_kernels`); a hit is confirmed on the second word,
+    which with the key pins the id exactly. Other ids are looked up in a dict.
     """
 
     def __init__(self, ids: np.ndarray, *, text: bool | None = None):
         self.ids = ids
         if text is None:  # ids of any type: pack them only when every one is a str
             text = all(isinstance(x, str) for x in ids.tolist())
-        # the packed ids' index and words: all three set, or all None
-        self._index: pd.Index | None = None
+        # the packed ids' hash table (key, position) and words: all three set, or all None
+        self._table: np.ndarray | None = None
+        self._w0: np.ndarray | None = None
         self._w1: np.ndarray | None = None
         self._dict: dict | None = None
-        # the compiled look-up's table, False when there is none
-        self._compiled: np.ndarray | Literal[False] | None = None
-        self._w0: np.ndarray | None = None
         words = _words(ids) if text else None
         if words is not None and words[2].all():
-            index = pd.Index(_key(words[0], words[1]))
-            if index.is_unique:
-                self._index, self._w0, self._w1 = index, words[0], words[1]
+            size = 1 << max(4, (2 * len(ids)).bit_length())  # at most half full
+            table = _kernels().build_table(_key(words[0], words[1]), size)  # None if two keys are equal
+            if table is not None:
+                self._table, self._w0, self._w1 = table, words[0], words[1]
 
     def words(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The ids as two 64-bit words of zero-padded ASCII each (None unless every id is
@@ -140,8 +132,7 @@ class IdIndex:
             values = np.array(list(values), dtype=object)
         if len(values) == 0:
             return np.zeros(0, dtype=np.int64)
-        if self._index is not None and (text or all(isinstance(x, str) for x in values.tolist())):
-            assert self._w1 is not None  # packed together with the index
+        if self._table is not None and (text or all(isinstance(x, str) for x in values.tolist())):
             values = values.astype(object, copy=False)
             words = _words(values)
             if words is None:  # some are not ASCII, so not among these ids
@@ -150,36 +141,10 @@ class IdIndex:
                 pos[ascii] = self.positions(values[ascii], text=True)
                 return pos
             w0, w1, fits = words
-            key = _key(w0, w1)
-            table = self._table() if len(key) >= COMPILED_LOOKUP_MIN else None
-            if table is not None:
-                pos = np.empty(len(key), dtype=np.int64)
-                _lookup_kernels().look_up(table, self._w1, key, w1, fits, pos)
-                return pos
-            # look each run of equal ids up once (relations come grouped by their source)
-            head = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-            if len(head) < 0.9 * len(key):
-                pos = np.repeat(self._index.get_indexer(key[head]), np.diff(np.append(head, len(key))))
-            else:
-                pos = self._index.get_indexer(key)
-            pos = pos.astype(np.int64, copy=False)
-            hit = np.flatnonzero(pos >= 0)
-            pos[hit[self._w1[pos[hit]] != w1[hit]]] = -1  # a key shared with another id
-            pos[~fits] = -1  # longer than any id
+            pos = np.empty(len(w0), dtype=np.int64)
+            _kernels().look_up(self._table, self._w1, _key(w0, w1), w1, fits, pos)
             return pos
         return self._by_dict(values.tolist())
-
-    def _table(self) -> np.ndarray | None:
-        """The compiled look-up's hash table of the ids' keys (built at the first big look-up);
-        None without numba."""
-        if self._compiled is None:
-            kernels = _lookup_kernels()
-            assert self._index is not None  # only packed ids are looked up by the compiled table
-            keys = self._index.to_numpy(dtype=np.int64)
-            size = 1 << max(4, (2 * len(keys)).bit_length())  # at most half full
-            table = kernels.build_table(keys, size) if kernels is not None else None
-            self._compiled = False if table is None else table
-        return None if self._compiled is False else self._compiled
 
     def position(self, value) -> int:
         """Position of one id, -1 when absent."""
