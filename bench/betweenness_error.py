@@ -37,17 +37,9 @@ HERE = Path(__file__).resolve().parent
 
 def _hub_scores(ds, view, bc: np.ndarray) -> np.ndarray:
     """The hub score of every node when betweenness is *bc* (the rest as channelgraph computes it)."""
-    from channelgraph.marketing import hubs as H
+    from channelgraph.marketing import hub_scores
 
-    saved = H.betweenness
-    H.betweenness = lambda adj, samples, seed: (bc, {"method": "given"})
-    try:
-        view.cache.pop("hub_ranks", None)
-        H.rank_hubs(None, ds, ds.policy, None, view=view)
-        _, _, score = view.cache["hub_ranks"]
-    finally:
-        H.betweenness = saved
-    return score
+    return hub_scores(view, ds.policy, betweenness=(bc, {"method": "given"})).score
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
@@ -55,12 +47,13 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def measure(size: int, samples: list[int], seeds: list[int], reference: str) -> dict:
+    from channelgraph.graph import build_book
     from channelgraph.io import load_dataset
     from channelgraph.marketing import build_view
     from channelgraph.marketing.centrality import betweenness
 
     ds = load_dataset(HERE / "data" / f"bank-{size}-s1")
-    view = build_view(None, ds.policy.marketing.type_weights, ds)
+    view = build_view(build_book(ds), ds.policy.marketing.type_weights)
     adj = view.adjacency
     n = adj.shape[0]
     cache = HERE / "data" / f"betweenness-{size}-{reference}.npy"

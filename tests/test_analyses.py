@@ -7,7 +7,7 @@ import pytest
 
 from channelgraph.graph import build_book
 from channelgraph import analyses
-from channelgraph.analyses import REGISTRY, Analysis, AnalysisResult, _load_rooms, run_analyses, schedule
+from channelgraph.analyses import REGISTRY, Analysis, AnalysisResult, load_rooms, run_analyses, schedule
 from channelgraph.io import load_dataset
 from conftest import SAMPLE
 
@@ -17,7 +17,7 @@ def names(items):
 
 
 def test_caps_runs_before_the_marketing_room_and_results_keep_registry_order():
-    _load_rooms()
+    load_rooms()
     assert names(schedule(names(REGISTRY))) == ["book", "risk", "caps", "marketing"]
     ran = []
     results = run_analyses(build_book(load_dataset(SAMPLE)), after=lambda name, _: ran.append(name))
@@ -26,7 +26,7 @@ def test_caps_runs_before_the_marketing_room_and_results_keep_registry_order():
 
 
 def test_only_what_is_needed_runs():
-    _load_rooms()
+    load_rooms()
     assert names(schedule(["caps"])) == ["risk", "caps"]  # the marketing room is not needed
     assert names(schedule(["marketing"])) == ["risk", "marketing"]
     assert names(schedule(["book"])) == ["book"]
@@ -49,7 +49,7 @@ def test_an_analysis_that_declares_nothing_needs_everything_before_it(monkeypatc
                 Analysis("b", _runner(log, "b"), "B", "乙", 20, needs=("a",)),
                 Analysis("all", _runner(log, "all"), "All", "全", 30)]
     monkeypatch.setattr(analyses, "REGISTRY", registry)
-    monkeypatch.setattr(analyses, "_load_rooms", lambda: None)
+    monkeypatch.setattr(analyses, "load_rooms", lambda: None)
     assert names(schedule(["all"])) == ["a", "b", "slow", "all"]
     assert names(schedule(["b"])) == ["a", "b"]
     results = run_analyses(build_book(load_dataset(SAMPLE)), only=["all", "b"])

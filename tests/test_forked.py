@@ -87,10 +87,13 @@ def test_private_memory_of_the_children_is_counted():
     assert side_private_bytes() - before == side.private_bytes
 
 
-def test_switched_off_the_work_runs_here(monkeypatch):
-    monkeypatch.setenv(_forked.ENV_SWITCH, "0")
-    assert not can_fork()
-    side = SideProcesses()
+@pytest.mark.parametrize("how", ["environment", "argument"])
+def test_switched_off_the_work_runs_here(monkeypatch, how):
+    if how == "environment":
+        monkeypatch.setenv(_forked.ENV_SWITCH, "0")
+        assert not can_fork()
+    side = SideProcesses(enabled=how != "argument")
+    assert not side.forks()
     job = side.run(_pid_and, 2)
     assert job.pid is None and job.result() == (os.getpid(), 4)
     with pytest.raises(ValueError, match="here"):  # at once, not at the end
@@ -134,13 +137,13 @@ def test_analyze_writes_the_same_files_with_and_without_side_processes(tmp_path,
 def test_a_table_a_side_process_cannot_write_fails_the_run(tmp_path, monkeypatch):
     import errno
 
-    from channelgraph import cli
+    from channelgraph import pipeline
 
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["risk", str(SAMPLE), "--out", str(out)])
     assert r.exit_code == 0, r.output
     before = _tree(out)
-    writes = cli._write_some_tables
+    writes = pipeline._write_some_tables
 
     def full_disk(items, folder):  # runs in the side process (a fork sees the patched function)
         if os.getpid() != parent:
@@ -148,7 +151,7 @@ def test_a_table_a_side_process_cannot_write_fails_the_run(tmp_path, monkeypatch
         return writes(items, folder)
 
     parent = os.getpid()
-    monkeypatch.setattr(cli, "_write_some_tables", full_disk)
+    monkeypatch.setattr(pipeline, "_write_some_tables", full_disk)
     r = CliRunner().invoke(main, ["analyze", str(SAMPLE), "--out", str(out), "--lang", "en"])
     assert r.exit_code == 3, r.output
     assert f"could not write {out}/caps.csv: No space left on device" in r.output
@@ -159,15 +162,22 @@ def test_a_table_a_side_process_cannot_write_fails_the_run(tmp_path, monkeypatch
 
 @needs_fork
 def test_run_everything_lists_the_same_files_in_the_same_order(tmp_path, monkeypatch):
-    from channelgraph.cli import run_everything
     from channelgraph.io import load_dataset
+    from channelgraph.pipeline import run_everything
 
     ds = load_dataset(SAMPLE)
+    before = side_private_bytes()
     _, forked = run_everything(ds, tmp_path / "forked", "en")
-    monkeypatch.setenv(_forked.ENV_SWITCH, "0")
-    _, here = run_everything(load_dataset(SAMPLE), tmp_path / "here", "en")
+    assert side_private_bytes() > before
+    before = side_private_bytes()
+    _, here = run_everything(load_dataset(SAMPLE), tmp_path / "here", "en", side_processes=False)
+    assert side_private_bytes() == before  # switched off: nothing was forked
     assert [p.relative_to(tmp_path / "forked") for p in forked] == [p.relative_to(tmp_path / "here") for p in here]
     assert forked[0].name == "book_by_status.csv" and forked[-1].suffix in (".md", ".html")
+    assert _tree(tmp_path / "forked") == _tree(tmp_path / "here")
+    monkeypatch.setenv(_forked.ENV_SWITCH, "0")  # for every run
+    _, env = run_everything(load_dataset(SAMPLE), tmp_path / "env", "en")
+    assert side_private_bytes() == before and _tree(tmp_path / "env") == _tree(tmp_path / "here")
 
 
 @needs_fork

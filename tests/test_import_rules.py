@@ -7,7 +7,7 @@ circle rule (they still count for the private-module rule).
 
 Rooms are the subpackages (``io``, ``graph``, ``store``, ``risk``, ``marketing``, ``caps``,
 ``viz``, ``report``, …) and the top-level modules. A private module (its name starts with
-``_``) belongs to its package: ``channelgraph.risk._facts`` may be imported only from inside
+``_``) belongs to its package: ``channelgraph.risk._numbers`` may be imported only from inside
 ``channelgraph.risk``; ``channelgraph._runtime`` from anywhere in ``channelgraph``.
 """
 
@@ -22,19 +22,6 @@ import channelgraph
 
 PACKAGE = Path(channelgraph.__file__).resolve().parent
 
-#: Private modules still imported from outside their room, as (importer, imported). Issue 24
-#: (the ``Book``/``RiskResult`` refactor) removes them; remove each from this set when it goes.
-#: The test fails when a new one appears and when one listed here is gone.
-KNOWN_PRIVATE_IMPORTS = {
-    ("channelgraph.cli", "channelgraph.marketing._background"),  # orchestration: pipeline.py
-    ("channelgraph.cli", "channelgraph.risk._facts"),
-    ("channelgraph.marketing._graph", "channelgraph.risk._facts"),
-}
-#: Private names (``_x``) still imported from another room's module, as (importer, "module._x").
-#: Issue 24 removes them too; same rules as above.
-KNOWN_PRIVATE_NAMES = {
-    ("channelgraph.cli", "channelgraph.analyses._load_rooms"),  # orchestration: pipeline.py
-}
 
 
 def _modules() -> dict[str, tuple[Path, str]]:
@@ -104,7 +91,7 @@ def _room(module: str) -> str:
 
 
 def test_the_rules_see_the_whole_package():
-    assert {"channelgraph.cli", "channelgraph.risk._facts", "channelgraph.viz.model"} <= set(MODULES)
+    assert {"channelgraph.cli", "channelgraph.risk._numbers", "channelgraph.viz.model"} <= set(MODULES)
     assert ("channelgraph.risk.sources", True) in _imports("channelgraph.caps.draft")
 
 
@@ -120,8 +107,7 @@ def test_no_room_imports_another_rooms_private_module():
     private = {(name, target) for name in MODULES for target, _ in _imports(name)
                if _is_private(target) and not name.startswith(MODULES[target][1] + ".")
                and name != MODULES[target][1]}
-    assert sorted(private - KNOWN_PRIVATE_IMPORTS) == [], "new imports of another room's private module"
-    assert sorted(KNOWN_PRIVATE_IMPORTS - private) == [], "gone: remove them from KNOWN_PRIVATE_IMPORTS"
+    assert sorted(private) == [], "imports of another room's private module"
 
 
 def test_no_room_imports_another_rooms_private_names():
@@ -134,5 +120,4 @@ def test_no_room_imports_another_rooms_private_names():
                             if source in MODULES and _room(source) != _room(name)
                             and _is_private(alias.name) and not alias.name.startswith("__")
                             and f"{source}.{alias.name}" not in MODULES}
-    assert sorted(private - KNOWN_PRIVATE_NAMES) == [], "new imports of another room's private names"
-    assert sorted(KNOWN_PRIVATE_NAMES - private) == [], "gone: remove them from KNOWN_PRIVATE_NAMES"
+    assert sorted(private) == [], "imports of another room's private names"

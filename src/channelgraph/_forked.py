@@ -8,7 +8,8 @@ pages with another.
 
 A fork copies only the calling thread, so :class:`SideProcesses` forks only where that is
 safe and useful: on Linux, when no other Python thread runs (the marketing room's
-background work has ended), and unless ``CHANNELGRAPH_SIDE_PROCESSES=0``. Otherwise the work
+background work has ended), and unless switched off (``SideProcesses(enabled=False)``, or
+for every run ``CHANNELGRAPH_SIDE_PROCESSES=0``, read here only). Otherwise the work
 runs at once in this process, with the same result. The child pauses the garbage collector
 (its walk would copy every page it touches), sends back its function's result or exception
 through a pipe and ends with ``os._exit`` (no ``atexit`` handlers, no stdio buffers of the
@@ -47,7 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Self
 
-#: Set to ``0`` to run the side work in this process (same outputs; for debugging).
+#: Set to ``0`` to run the side work in this process (same outputs; for debugging and A/B timing).
 ENV_SWITCH = "CHANNELGRAPH_SIDE_PROCESSES"
 
 
@@ -239,7 +240,13 @@ class Job:
 class SideProcesses:
     """Runs functions in forked copies of this process where that is safe (see the module text)."""
 
+    #: False: every piece of work runs in this process (``pipeline.run_everything(side_processes=False)``).
+    enabled: bool = True
     jobs: list[Job] = field(default_factory=list)
+
+    def forks(self) -> bool:
+        """Whether work handed on now goes to a forked process (else it runs here, at once)."""
+        return self.enabled and can_fork()
 
     def __enter__(self) -> Self:
         return self
@@ -259,7 +266,7 @@ class SideProcesses:
 
         An error of the forked work is raised by :meth:`Job.result` or :meth:`wait`; an error of
         work run here is raised at once."""
-        if not can_fork():  # here and now; an error is raised at once
+        if not self.forks():  # here and now; an error is raised at once
             job = Job(outcome=("ok", fn(*args), ""))
             self.jobs.append(job)
             return job

@@ -108,7 +108,8 @@ def dataset_summary(dataset: Dataset) -> dict:
 
 def run_analyses(book: Book, policy: Policy | None = None,
                  only: list[str] | None = None, stopwatch=None,
-                 after: Callable[[str, Result], None] | None = None) -> dict[str, Result]:
+                 after: Callable[[str, Result], None] | None = None,
+                 options: dict[str, dict] | None = None) -> dict[str, Result]:
     """Run the registered analyses (or *only* those named, plus what they need) and return their results.
 
     An analysis reads the results of those it declares in :attr:`Analysis.needs` (every one
@@ -117,14 +118,15 @@ def run_analyses(book: Book, policy: Policy | None = None,
     the one *book* (:class:`~channelgraph.graph.Book`). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
     if given, is called with each wanted analysis's name and result as soon as it is done
     (``analyze`` hands the tables to a side process from there, once the marketing room's
-    background work has ended).
+    background work has ended). *options* gives an analysis keyword arguments beyond
+    ``(book, policy, prior)``: ``{"marketing": {"work": …}}`` (see :mod:`channelgraph.pipeline`).
     """
     from .timing import stage_of
 
     timed = stage_of(stopwatch)
     policy = policy or book.policy
     with timed("import rooms"):
-        _load_rooms()
+        load_rooms()
     results: dict[str, Result] = {}
     wanted = [a.name for a in REGISTRY] if only is None else list(only)
     unknown = set(wanted) - {a.name for a in REGISTRY}
@@ -132,7 +134,7 @@ def run_analyses(book: Book, policy: Policy | None = None,
         raise ValueError(f"unknown analyses: {', '.join(sorted(unknown))}")
     for a in schedule(wanted):
         with timed(a.name):
-            results[a.name] = a.run(book, policy, results)
+            results[a.name] = a.run(book, policy, results, **(options or {}).get(a.name, {}))
         if after is not None and a.name in wanted:
             after(a.name, results[a.name])
     return {a.name: results[a.name] for a in REGISTRY if a.name in wanted}
@@ -176,7 +178,8 @@ def schedule(wanted: list[str]) -> list[Analysis]:
 ROOMS = ("channelgraph.risk", "channelgraph.marketing", "channelgraph.caps")
 
 
-def _load_rooms() -> None:
+def load_rooms() -> None:
+    """Import the rooms of :data:`ROOMS` (each registers its analyses), those that exist."""
     import importlib
 
     for mod in ROOMS:

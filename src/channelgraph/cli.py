@@ -1,7 +1,9 @@
 """The ``channelgraph`` command line: a thin click layer over the library.
 
-Every command that reads a dataset validates it first and refuses bad data with the
-same report as ``channelgraph validate`` (exit code 1), never a traceback.
+Commands parse their options and call the library (``analyze`` calls
+:func:`channelgraph.pipeline.run_everything`). Every command that reads a dataset validates
+it first and refuses bad data with the same report as ``channelgraph validate`` (exit code
+1), never a traceback.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from itertools import pairwise
 from pathlib import Path
 
 import click
@@ -603,117 +604,6 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
 # ----------------------------------------------------------------------------- analyze
 
 
-#: How many side processes share the rooms' tables when they are handed on together.
-TABLE_WRITERS = 2
-
-
-def _write_some_tables(items: list, out_dir: Path) -> list:
-    """Write ``(room, table name, frame)`` items; ``(room, table name, files)`` for each."""
-    from .io.write import write_table
-
-    return [(room, name, write_table(df, Path(out_dir), name)) for room, name, df in items]
-
-
-def _share_tables(items: list, parts: int) -> list[list]:
-    """``(room, table, frame)`` *items* in *parts* lists of about equal size (cells), the biggest
-    first (longest-processing-time-first)."""
-    items = sorted(items, key=lambda item: -(len(item[2]) * max(1, item[2].shape[1])))
-    shares: list[list] = [[] for _ in range(max(1, parts))]
-    load = [0] * len(shares)
-    for item in items:
-        i = load.index(min(load))
-        shares[i].append(item)
-        load[i] += len(item[2]) * max(1, item[2].shape[1])
-    return [share for share in shares if share]
-
-
-def run_everything(ds, out_dir: Path, lang: str, mask: bool = True, stopwatch=None):
-    """Run every analysis, write the tables, the main views and the report.
-
-    Returns ``(results, files)``; the library equivalent of ``analyze``. A
-    :class:`~channelgraph.timing.Stopwatch` times each stage.
-    """
-    from ._forked import SideProcesses
-    from .marketing import prefetch_marketing
-    from .risk._facts import facts_of
-    from .timing import stage_of
-
-    timed = stage_of(stopwatch)
-    # No whole-book NetworkX graph: the rooms and the views read the validated tables.
-    # The graph they share is the sorted, array-backed one of facts_of (cached per dataset).
-    # The marketing view is built from the same arrays, and its betweenness (the slowest
-    # computation) starts on a background thread that runs while the risk room does.
-    with timed("graph build"):
-        book = facts_of(ds)
-        prefetch_marketing(ds)
-    # A fork copies only the calling thread, so the rooms' tables are handed to forked copies
-    # of the process (TABLE_WRITERS of them, sharing the tables) only once the marketing
-    # room's background work has ended; they then write on the second core while this process
-    # goes on with the next room, the views and the report. Until then they wait, except when
-    # the next room would itself wait for the background work (the marketing room): then this
-    # process writes them, one by one, as long as that work goes on. Either way the files are
-    # the same bytes.
-    with SideProcesses() as side:  # on a failure or Ctrl-C the side processes still running are killed
-        return _run_everything(book, ds, out_dir, lang, mask, stopwatch, side, timed)
-
-
-def _run_everything(book, ds, out_dir, lang, mask, stopwatch, side, timed):
-    from ._forked import can_fork
-    from ._oserror import naming
-    from .analyses import REGISTRY, _load_rooms, run_analyses, schedule, write_summary
-    from .io.write import write_table
-    from .marketing._background import settle as settle_background
-    from .report import write_report
-    from .viz import write_views
-
-    waiting: list = []  # (room, table, frame) not written yet
-    written: dict = {}  # (room, table) → files
-    batches: list = []
-
-    def write_waiting(force: bool = False, idle: bool = False) -> None:
-        ended = settle_background()  # a thread whose last result is out ends within moments
-        while waiting and not ended and idle and not force:
-            room, name, df = waiting.pop(0)
-            written[room, name] = write_table(df, out_dir, name)
-            ended = settle_background(0.0)
-        if waiting and (force or can_fork()):
-            shares = _share_tables(waiting, TABLE_WRITERS if can_fork() else 1)
-            waiting.clear()
-            batches.extend(side.run(_write_some_tables, share, out_dir) for share in shares)
-
-    _load_rooms()
-    order = schedule([a.name for a in REGISTRY])
-    after_it = {a.name: b for a, b in pairwise(order)}
-
-    def write_room(name, result):
-        # idle: the next analysis would wait for the background work (the marketing room)
-        idle = name in after_it and after_it[name].waits
-        with timed("tables"):
-            waiting.extend((name, table, df) for table, df in result.tables.items())
-            write_waiting(idle=idle)
-
-    results = run_analyses(book, stopwatch=stopwatch, after=write_room)
-    with timed("tables"):
-        write_waiting(force=True)
-        summary = write_summary(results, ds, out_dir)
-    with timed("views"), naming(Path(out_dir) / "views"):
-        views = write_views(None, ds, results, out_dir, lang=lang, mask=mask)
-    with timed("report"):
-        with naming(Path(out_dir) / "report.html"):
-            files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)
-        if "caps" in results:
-            from .caps import write_caps_report
-
-            with naming(Path(out_dir) / "caps_report.html"):
-                files += write_caps_report(results["caps"], ds.policy, out_dir, lang, ds.name, mask=mask)
-    with timed("tables"):
-        side.wait()
-        written.update(((room, name), paths) for job in batches for room, name, paths in job.result())
-        files = [p for room, result in results.items() for name in result.tables
-                 for p in written[room, name]] + summary + files
-    return results, files
-
-
 @main.command()
 @source_options
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
@@ -738,6 +628,7 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
       channelgraph analyze data/sample --out out/sample
       channelgraph analyze --neo4j bolt://127.0.0.1:7687 --out out/neo4j --write-back
     """
+    from . import pipeline
     from .analyses import node_results
 
     if write_back and not neo4j_uri:
@@ -749,7 +640,7 @@ def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pas
     with stage_of(stopwatch)("read from Neo4j" if neo4j_uri else "read+validate"):
         ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     with _writing(out_dir, "analyze") as stage:
-        results, files = run_everything(ds, stage.path, lang, mask=not no_mask, stopwatch=stopwatch)
+        results, files = pipeline.run_everything(ds, stage.path, lang, mask=not no_mask, stopwatch=stopwatch)
         if stopwatch is not None:
             from .io.write import write_json
 
@@ -1091,6 +982,7 @@ def demo(out_dir, data, lang):
     Example:
       channelgraph demo --out out/demo
     """
+    from . import pipeline
     from .generate import generate_dataset
 
     _check_out(out_dir, data=data, data_option="--data")
@@ -1108,7 +1000,7 @@ def demo(out_dir, data, lang):
         ds = _load(str(data), None, None)
         _print_summary(shown_data, ds.summary(), ds)
         out.print("[bold]3/3[/] analysing")
-        results, files = run_everything(ds, stage.path, lang)
+        results, files = pipeline.run_everything(ds, stage.path, lang)
         files = [stage.final(f) for f in files]
     _print_findings(results, lang)
     out.print(f"\n[bold green]✓ done[/] — {len(files)} files in {_shown(out_path)}/. Open first:")

@@ -82,8 +82,6 @@ class Book:
     id_keys: StringKeys = field(repr=False)
     #: the validated tables the book was built from
     tables: Dataset = field(repr=False)
-    #: TRANSITIONAL (issue 24): views the marketing room caches; to be removed.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:

@@ -14,41 +14,50 @@ this room answers with ranked, explained tables:
 * :func:`campaign_communities` → ``communities``: Louvain communities (networkx on small
   graphs, compiled on large ones) with size, penetration and top hub.
 
-All of them take ``(graph, dataset, policy)`` and are pure; they share one sorted sparse
-view of the graph (:func:`build_view`) so that results do not depend on the order in which
-a backend built the graph. Policy used: ``[marketing] type_weights``, ``score_weights``,
-``betweenness_samples``, ``seed``.
+All of them take ``(book, policy)`` and typed prior results (``risk=`` a
+:class:`~channelgraph.risk.RiskResult`) and are pure; they share one sorted sparse view of
+the book (:func:`build_view`, built once and passed as ``view=``) so that results do not
+depend on the order in which a backend read the rows. The slow values (PageRank, reach,
+betweenness, communities) can be computed ahead on an executor the caller owns
+(:func:`start_marketing`) and handed to :func:`run_marketing` as a :class:`MarketingWork`.
+Policy used: ``[marketing] type_weights``, ``score_weights``, ``betweenness_samples``, ``seed``.
 
 Registers the ``marketing`` analysis (order 20; reads ``prior["risk"]`` for the flags) with
 a report section in Chinese or English.
 
->>> from channelgraph.io import load_dataset                   # doctest: +SKIP
->>> from channelgraph.store import build_graph                 # doctest: +SKIP
->>> ds = load_dataset("data/sample"); g = build_graph(ds)      # doctest: +SKIP
->>> rank_hubs(g, ds).head(3)[["rank", "id", "name", "score"]]  # doctest: +SKIP
+>>> from channelgraph.graph import load_book
+>>> book = load_book("data/sample")
+>>> rank_hubs(book).head(3)[["rank", "id"]].to_dict("list")["rank"]
+[1, 2, 3]
 """
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from ..analyses import Analysis, AnalysisResult, register
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
-from ._graph import MarketingGraph, build_view, view_in_background
+from ._background import MarketingWork
+from ._background import start as start_marketing
+from ._graph import MarketingGraph, build_view
 from .campaign import DEFAULT_K, ScopeError, campaign_seeds
 from .centrality import (EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenness, pagerank,
                          two_hop_reach)
 from .channels import channel_profiles
-from .communities import campaign_communities, labels_task
-from .hubs import (COMPONENTS, SECOND_HOP_WEIGHT, betweenness_task, pagerank_task, rank_hubs, reach_task,
-                   score_weights)
+from .communities import campaign_communities
+from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, HubScores, hub_scores, rank_hubs, reach_of, score_weights
 from .report import marketing_report
 
-__all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "MarketingGraph", "ScopeError", "betweenness", "build_view",
-           "campaign_communities", "campaign_seeds", "channel_profiles", "marketing_report", "pagerank",
-           "prefetch_marketing", "rank_hubs", "run_marketing", "two_hop_reach"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..risk import RiskResult
+
+__all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "HubScores", "MarketingGraph", "MarketingWork", "ScopeError", "betweenness",
+           "build_view", "campaign_communities", "campaign_seeds", "channel_profiles", "hub_scores",
+           "marketing_report", "pagerank", "rank_hubs", "run_marketing", "start_marketing", "two_hop_reach"]
 
 #: Rows of ``hubs`` written by the analysis (the best; the summary says how many were ranked).
 HUBS_MAX_ROWS = 10_000
@@ -58,71 +67,58 @@ ORDER = 20
 
 
 def run_marketing(book: Book, policy: Policy | None = None, prior: dict | None = None, *,
-                  k: int | None = None, channel: str | None = None, region: str | None = None,
-                  hubs_rows: int | None = HUBS_MAX_ROWS,
+                  work: MarketingWork | None = None, k: int | None = None, channel: str | None = None,
+                  region: str | None = None, hubs_rows: int | None = HUBS_MAX_ROWS,
                   parts=("hubs", "channels", "campaign", "communities")) -> AnalysisResult:
     """Run the marketing analytics; the runner registered as ``marketing``.
 
+    ``prior["risk"]`` (a :class:`~channelgraph.risk.RiskResult`), when there, gives the risk
+    flags. *work* is :func:`start_marketing` of the same book and policy, when the slow values
+    were started ahead (waited for here; the same values are computed here without it).
     *k* defaults to ``policy.marketing.campaign_k`` when the policy has it, else
     :data:`DEFAULT_K`; *hubs_rows* limits the rows of ``hubs`` (None or 0 = all).
     """
     policy = policy or book.policy
-    graph, dataset = None, book.tables
-    risk = (prior or {}).get("risk")
+    risk: RiskResult | None = (prior or {}).get("risk")
+    if work is not None and work.policy is not policy:
+        raise ValueError("the marketing work was started with another policy")
     if k is None:
         k = int(getattr(policy.marketing, "campaign_k", DEFAULT_K))
-    view = build_view(graph, policy.marketing.type_weights, dataset)
+    view = build_view(book, policy.marketing.type_weights) if work is None else work.view.result()
     tables = {}
     summary = {}
-    hubs = None
+    scores = reach = None
+    hubs = pd.DataFrame()
     if {"hubs", "campaign", "communities"} & set(parts):
-        # only the rows written get texts; campaign and communities read the whole ranking
-        # through hub_rank_score (the view's memo of this table)
-        hubs = rank_hubs(graph, dataset, policy, risk, view=view, rows=hubs_rows)
+        reach = reach_of(view) if work is None else work.reach.result()
+        scores = hub_scores(view, policy, reach=reach,
+                            pagerank=None if work is None else work.pagerank.result(),
+                            betweenness=None if work is None else work.betweenness.result())
+        # only the rows written get texts; campaign and communities read the whole ranking (scores)
+        hubs = rank_hubs(book, policy, risk=risk, view=view, scores=scores, rows=hubs_rows)
         summary.update(_hub_summary(hubs, view, policy))
     if "channels" in parts:
-        ch = channel_profiles(graph, dataset, policy, risk, view=view)
+        ch = channel_profiles(book, policy, risk=risk, view=view)
         tables["channels"] = ch
         summary["channels"] = {"count": len(ch), "top": _top_channel(ch)}
     if "campaign" in parts:
-        camp = campaign_seeds(graph, dataset, policy, k=k, channel=channel, region=region, risk=risk,
-                              view=view, hubs=hubs)
+        camp = campaign_seeds(book, policy, k=k, channel=channel, region=region, risk=risk, view=view,
+                              reach=reach, scores=scores)
         tables["campaign"] = camp
         summary["campaign"] = {"k": int(k), "scope": camp.attrs["scope"], "picked": len(camp),
                                "prospects_in_scope": camp.attrs["prospects_in_scope"],
                                "reach": int(camp["cumulative_reach"].iloc[-1]) if len(camp) else 0,
                                "coverage": float(camp["coverage"].iloc[-1]) if len(camp) else 0.0}
     if "communities" in parts:
-        com = campaign_communities(graph, dataset, policy, view=view, hubs=hubs)
+        com = campaign_communities(book, policy, view=view, scores=scores,
+                                   labels=None if work is None else work.labels.result())
         tables["communities"] = com
         summary["communities"] = dict(com.attrs)
     if "hubs" in parts:
         tables["hubs"] = hubs
-        summary["hubs_written"] = len(tables["hubs"])
+        summary["hubs_written"] = len(hubs)
     order = [t for t in ("hubs", "channels", "campaign", "communities") if t in tables]
     return AnalysisResult(tables={t: tables[t] for t in order}, summary=summary)
-
-
-def prefetch_marketing(dataset, policy: Policy | None = None) -> None:
-    """Build the marketing view of *dataset* and compute its PageRank, reach, betweenness
-    and communities on a background thread.
-
-    The slowest parts of the marketing room — PageRank, 2-hop reach, sampled
-    shortest-path betweenness and the community partition — need nothing but the view, and
-    their compiled kernels release the GIL. Started early (``analyze`` does it right after
-    the graph build), they run on the second core while the risk room and its tables take
-    the first; :func:`run_marketing` later picks up the results (waiting for them if need
-    be). Calling it is optional: without it :func:`run_marketing` computes the same values
-    itself.
-    """
-    policy = policy or dataset.policy
-    m = policy.marketing
-
-    def tasks(view):
-        return [pagerank_task(view), reach_task(view),
-                betweenness_task(view, int(m.betweenness_samples), int(m.seed)), labels_task(view, int(m.seed))]
-
-    view_in_background(dataset, m.type_weights, tasks)
 
 
 def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:
@@ -166,17 +162,11 @@ def prior_results(book: Book, policy: Policy | None = None) -> dict:
 
     Used by the ``hubs`` and ``channels`` commands, which run marketing with options.
     """
-    from ..analyses import REGISTRY, run_analyses
+    from ..analyses import REGISTRY, load_rooms, run_analyses
 
-    try:  # make sure earlier rooms are registered (risk may not exist yet)
-        importlib.import_module("channelgraph.risk")
-    except ModuleNotFoundError as exc:
-        if exc.name != "channelgraph.risk":
-            raise
+    load_rooms()  # the earlier rooms register when imported
     earlier = [a.name for a in REGISTRY if a.order < ORDER]
-    if not earlier:
-        return {}
-    return run_analyses(book, policy, only=earlier)
+    return run_analyses(book, policy, only=earlier) if earlier else {}
 
 
 def marketing_node_properties(result: AnalysisResult) -> dict[str, dict]:

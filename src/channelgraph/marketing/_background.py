@@ -1,81 +1,53 @@
-"""Work on the marketing view that may run on a background thread, memoised on the view.
+"""The marketing room's slow work, started early on an executor the caller owns.
 
-The two slowest computations of the marketing room — sampled betweenness and the
-community partition — need nothing but the view, and their compiled kernels release the
-GIL. ``analyze`` starts them right after the graph build (:func:`start`), so they run on
-the second core while the risk room and its tables take the first; the functions that
-need a result ask :func:`result`, which waits for the background work if it was started
-and otherwise computes it on the spot. Either way the values are the same.
+PageRank, 2-hop reach, sampled betweenness and the community partition need nothing but
+the view, and their compiled kernels release the GIL. :func:`start` submits the view's
+build and then each of them to the given executor and returns the futures as one
+:class:`MarketingWork`; whoever runs the marketing room later passes it to
+:func:`~channelgraph.marketing.run_marketing`, which waits for each value where it needs
+it. Nothing is left behind anywhere else: without a :class:`MarketingWork`,
+:func:`~channelgraph.marketing.run_marketing` computes the same values itself.
 """
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future
-from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+
+from ..graph import Book
+from ..policy import Policy
+from ._graph import MarketingGraph, build_view
+from .communities import community_labels
+from .hubs import betweenness_of, pagerank_of, reach_of
 
 
-def start(view, tasks: list[tuple[tuple, Callable, tuple]]) -> None:
-    """Run *tasks* — ``(key, function, args)`` — one after another on one background thread.
+@dataclass(frozen=True)
+class MarketingWork:
+    """Futures of the marketing view and of its slow values, for one book and policy."""
 
-    Each result (or exception) is kept in ``view.cache[key]`` as a
-    :class:`concurrent.futures.Future`; keys already there are skipped.
-    """
-    todo = plan(view, tasks)
-    if todo:
-        in_background(run, todo)
+    policy: Policy
+    view: Future  # MarketingGraph
+    pagerank: Future  # see hubs.pagerank_of
+    reach: Future  # see hubs.reach_of
+    betweenness: Future  # see hubs.betweenness_of
+    labels: Future  # see communities.community_labels
 
-
-def plan(view, tasks: list[tuple[tuple, Callable, tuple]]) -> list:
-    """Register a :class:`~concurrent.futures.Future` in ``view.cache`` for each new task; the
-    work to hand to :func:`run`."""
-    todo = []
-    for key, fn, args in tasks:
-        if key in view.cache:
-            continue
-        fut: Future = Future()
-        view.cache[key] = fut
-        todo.append((fut, fn, args))
-    return todo
+    @property
+    def futures(self) -> tuple[Future, ...]:
+        return self.view, self.pagerank, self.reach, self.betweenness, self.labels
 
 
-def run(todo: list) -> None:
-    """Do the planned work in order, each result (or exception) into its future."""
-    for fut, fn, args in todo:
-        try:
-            fut.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
-            fut.set_exception(exc)
+def start(book: Book, policy: Policy, executor: Executor) -> MarketingWork:
+    """Submit the view of *book* and its PageRank, reach, betweenness and communities to
+    *executor*, in that order (with one worker, one after another)."""
+    view = executor.submit(build_view, book, policy.marketing.type_weights)
+    seed = int(policy.marketing.seed)
 
+    def on_view(fn, *args):
+        def work():
+            v: MarketingGraph = view.result()
+            return fn(v, *args)
+        return executor.submit(work)
 
-_THREADS: list[threading.Thread] = []
-
-
-def in_background(fn: Callable, *args) -> None:
-    """``fn(*args)`` on a new daemon thread."""
-    t = threading.Thread(target=fn, args=args, name="channelgraph-marketing", daemon=True)
-    t.start()
-    _THREADS.append(t)
-
-
-def settle(timeout: float = 0.1) -> bool:
-    """Give background threads that are ending up to *timeout* seconds each to end; whether
-    none is left.
-
-    The thread's last result wakes whoever waits for it a moment before the thread itself
-    returns; ``analyze`` forks side processes only once no other thread runs (see
-    :mod:`channelgraph._forked`), so it settles the threads after the marketing room.
-    """
-    for t in list(_THREADS):
-        t.join(timeout)
-        if not t.is_alive():
-            _THREADS.remove(t)
-    return not _THREADS
-
-
-def result(view, key: tuple, fn: Callable, args: tuple):
-    """``fn(*args)``: from the background work started for *key*, else computed now (not kept)."""
-    fut = view.cache.get(key)
-    if fut is None:
-        return fn(*args)
-    return fut.result()
+    return MarketingWork(policy=policy, view=view, pagerank=on_view(pagerank_of), reach=on_view(reach_of),
+                         betweenness=on_view(betweenness_of, policy), labels=on_view(community_labels, seed))

@@ -1,41 +1,43 @@
-"""One numeric view of the graph, built once per run and shared by every marketing function.
-
-Built from the validated dataset's tables (vectorised; the Neo4j backend reads the same
-tables back, so both backends give the same view) or, without a dataset, from the graph.
+"""One numeric view of the book, built once per run and shared by every marketing function.
 
 Every marketing computation runs on integer node indices into :attr:`MarketingGraph.ids`,
-the entity ids **sorted**, and on one symmetric weighted adjacency (:class:`scipy.sparse.csr_matrix`)
-whose entries are also built in sorted order. So the results do not depend on the order in
-which a backend inserted nodes and edges (the Neo4j backend rebuilds the graph in its own
-order and must give byte-identical tables).
+the book's entity ids (**sorted**), and on one symmetric weighted adjacency
+(:class:`scipy.sparse.csr_matrix`) whose entries are also built in sorted order, from the
+book's relations (sorted by (source, target) index). So the results do not depend on the
+order in which a backend read the rows (the Neo4j backend must give byte-identical tables).
 
 The undirected view: a relation of type *T* between *a* and *b* (either direction) adds
 ``policy.marketing.type_weights[T]`` to the weight of the pair; types whose weight is 0 or
 missing are left out of the view (they still count in referrals and channel membership,
 which read the typed edge lists). Self-ties are ignored.
+
+The view is immutable; what is derived from it alone (the id index, referral counts,
+channel members) is computed on first use and kept as an attribute: the same values
+whichever function asks first.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from functools import cached_property
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..model import PARTY_KINDS, RelationType
-from . import _background as background
+from ..graph import Book
+from ..model import CHANNEL_KINDS, PARTY_KINDS, RelationType
 
 _PARTY = frozenset(k.value for k in PARTY_KINDS)
+_CHANNEL = frozenset(k.value for k in CHANNEL_KINDS)
+#: Relation types into a channel that make a member.
+MEMBER_TYPES = ("MEMBER_OF", "TRADES_IN", "SOURCED_VIA")
 
 #: Digits kept in float columns of the output tables (summation-order noise never shows).
 DECIMALS = 8
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class MarketingGraph:
     """Sorted node arrays, typed edge lists and the symmetric weighted adjacency."""
 
@@ -53,8 +55,6 @@ class MarketingGraph:
     #: the same structure with unit weights (int8): who is tied to whom in the view
     adjacency: sp.csr_matrix | None = None
     type_weights: dict = field(default_factory=dict)
-    #: memo of derived arrays shared by the marketing functions (reach, referrals …)
-    cache: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -65,6 +65,11 @@ class MarketingGraph:
         """Untapped prospects: persons and enterprises that are not customers."""
         return self.is_party & ~self.is_customer
 
+    @cached_property
+    def id_index(self) -> pd.Index:
+        """``pd.Index`` of the ids (built on first use)."""
+        return pd.Index(self.ids, dtype=object)
+
     def index_of(self, eid: str) -> int:
         i = int(np.searchsorted(self.ids, eid))
         if i >= self.n or self.ids[i] != eid:
@@ -72,14 +77,11 @@ class MarketingGraph:
         return i
 
     def positions(self, ids) -> np.ndarray:
-        """Positions of *ids*, −1 for an id not in the view (the hash index is built once)."""
+        """Positions of *ids*, −1 for an id not in the view."""
         arr = np.asarray(ids, dtype=object)
         if arr.size == 0:
             return np.zeros(0, dtype=np.int64)
-        index = self.cache.get("id_index")
-        if index is None:
-            index = self.cache["id_index"] = pd.Index(self.ids, dtype=object)
-        return index.get_indexer(arr).astype(np.int64)
+        return self.id_index.get_indexer(arr).astype(np.int64)
 
     def indices_of(self, ids) -> np.ndarray:
         """Positions of *ids* (all must exist)."""
@@ -93,103 +95,58 @@ class MarketingGraph:
         assert self.adjacency is not None  # every built view has one
         return np.diff(self.adjacency.indptr).astype(np.int64)
 
+    @cached_property
+    def referrals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per node: referrals made, referrals converted (the referee is a customer), and the
+        converted referees' outstanding (fen)."""
+        src, dst, _ = self.edges.get("REFERRED", (np.zeros(0, np.int64),) * 3)
+        made = np.bincount(src, minlength=self.n).astype(np.int64)
+        conv = self.is_customer[dst]
+        converted = np.bincount(src[conv], minlength=self.n).astype(np.int64)
+        bal = np.zeros(self.n, dtype=np.int64)
+        np.add.at(bal, src[conv], self.outstanding_fen[dst[conv]])
+        return made, converted, bal
 
-def build_view(graph: nx.MultiDiGraph | None, type_weights: dict, dataset=None) -> MarketingGraph:
-    """Build the sorted numeric view with the given per-type weights.
+    @cached_property
+    def is_channel(self) -> np.ndarray:
+        """Chambers, markets and intermediaries."""
+        return pd.Series(self.kind, dtype=object).isin(_CHANNEL).to_numpy()
 
-    From the validated *dataset*'s tables when it is given — through the sorted,
-    array-backed facts the risk room builds once per dataset (what both backends share: the
-    Neo4j backend reads the same tables back) — else from *graph*. Both give the same view;
-    undirected FAMILY ties are stored as (smaller index, larger index) in both.
+    @cached_property
+    def channel_members(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (channel index, member index) pairs, sorted: persons and enterprises tied to
+        a channel by one of :data:`MEMBER_TYPES`, or referred by it."""
+        is_ch = self.is_channel
+        ch, mem = [], []
+        for t in MEMBER_TYPES:
+            s, d, _ = self.edges[t]
+            m = is_ch[d] & self.is_party[s]
+            ch.append(d[m])
+            mem.append(s[m])
+        s, d, _ = self.edges["REFERRED"]
+        m = is_ch[s] & self.is_party[d]
+        ch.append(s[m])
+        mem.append(d[m])
+        c = np.concatenate(ch)
+        mm = np.concatenate(mem)
+        key = np.unique(c.astype(np.int64) * self.n + mm)
+        return key // max(self.n, 1), key % max(self.n, 1)
+
+
+def build_view(book: Book, type_weights: dict) -> MarketingGraph:
+    """The sorted numeric view of *book* with the given per-type weights.
+
+    Build it once and pass it (``view=``) to the marketing functions that share it.
+
+    >>> from channelgraph.graph import load_book
+    >>> book = load_book("data/sample")
+    >>> view = build_view(book, book.policy.marketing.type_weights)
+    >>> view.n == book.n, view.weighted.nnz == view.adjacency.nnz > 0
+    (True, True)
     """
-    if dataset is not None:
-        return _view_from_facts(dataset, type_weights)
-    assert graph is not None  # without a dataset, the view is built from the graph
-    ids = np.array(sorted(graph.nodes), dtype=object)
-    n = len(ids)
-    kind = np.empty(n, dtype=object)
-    name = np.empty(n, dtype=object)
-    region = np.empty(n, dtype=object)
-    cust = np.zeros(n, dtype=bool)
-    out = np.zeros(n, dtype=np.int64)
-    nodes = graph.nodes
-    for i, eid in enumerate(ids):
-        a = nodes[eid]
-        kind[i] = a.get("kind") or ""
-        name[i] = a.get("name") or ""
-        region[i] = a.get("region") or ""
-        cust[i] = bool(a.get("is_customer"))
-        out[i] = int(a.get("outstanding_fen") or 0)
-
-    src, dst, typ, role = [], [], [], []
-    for s, d, k, r in graph.edges(keys=True, data="role", default=""):
-        src.append(s)
-        dst.append(d)
-        typ.append(str(k))
-        role.append("" if r is None or r is pd.NA or (isinstance(r, float) and r != r) else str(r))
-    index = pd.Index(ids)
-    si = index.get_indexer(np.array(src, dtype=object)) if src else np.zeros(0, dtype=np.int64)
-    di = index.get_indexer(np.array(dst, dtype=object)) if dst else np.zeros(0, dtype=np.int64)
-    typ_a = np.array(typ, dtype=object)
-    role_a = np.array(role, dtype=object)
-    return _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights)
-
-
-def _view_from_facts(dataset, type_weights: dict) -> MarketingGraph:
-    """The view over the sorted, array-backed facts the risk room shares (built once per
-    dataset and weights, and shared: its ``cache`` memoises derived arrays)."""
-    from ..risk._facts import facts_of
-
-    f = facts_of(dataset)
-    key = _view_key(type_weights)
-    got = f.memo.get(key)
-    if isinstance(got, Future):  # being built in the background (view_in_background)
-        return got.result()
-    if got is None:
-        got = _view_of_facts(f, type_weights)
-        f.memo[key] = got
-    return got
-
-
-def _view_key(type_weights: dict) -> tuple:
-    return "marketing view", tuple(sorted((str(t), float(w or 0.0)) for t, w in type_weights.items()))
-
-
-def _view_of_facts(f, type_weights: dict) -> MarketingGraph:
-    edges = {t: (e.src, e.dst, e.role) for t, e in f.edges.items()}
-    return _weigh(f.ids, _blank(f.kind), _blank(f.name), _blank(f.region), f.is_customer, f.outstanding,
-                  edges, type_weights)
-
-
-def view_in_background(dataset, type_weights: dict, tasks_of: Callable[[MarketingGraph], list]) -> None:
-    """Build the view of *dataset* on a background thread, then do ``tasks_of(view)`` there
-    (see :mod:`~channelgraph.marketing._background`); :func:`build_view` meanwhile waits
-    for it instead of building it twice. When the view exists already only the tasks start."""
-    from ..risk._facts import facts_of
-
-    f = facts_of(dataset)
-    key = _view_key(type_weights)
-    got = f.memo.get(key)
-    if got is not None:
-        view = got.result() if isinstance(got, Future) else got
-        background.start(view, tasks_of(view))
-        return
-    fut: Future = Future()
-    f.memo[key] = fut
-
-    def work():
-        try:
-            view = _view_of_facts(f, type_weights)
-            todo = background.plan(view, tasks_of(view))  # registered before anyone sees the view
-        except BaseException as exc:  # noqa: BLE001 - re-raised to every waiter through the future
-            del f.memo[key]
-            fut.set_exception(exc)
-            return
-        f.memo[key] = view
-        fut.set_result(view)
-        background.run(todo)
-
-    background.in_background(work)
+    edges = {t: (e.src, e.dst, e.role) for t, e in book.edges.items()}
+    return _weigh(book.ids, _blank(book.kind), _blank(book.name), _blank(book.region), book.is_customer,
+                  book.outstanding, edges, type_weights)
 
 
 def _blank(values: np.ndarray) -> np.ndarray:
@@ -199,24 +156,6 @@ def _blank(values: np.ndarray) -> np.ndarray:
         values = values.copy()
         values[missing] = ""
     return values
-
-
-def _assemble(ids, kind, name, region, cust, out, si, di, typ_a, role_a, type_weights) -> MarketingGraph:
-    n = ids.size
-    types = [t.value for t in RelationType]
-    codes = pd.Categorical(typ_a, categories=types).codes
-    # relations of one type by type: a stable sort keeps the table's order within a type
-    by_type = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[by_type], np.arange(len(types) + 1))
-    edges = {}
-    for j, t in enumerate(RelationType):
-        m = by_type[bounds[j]:bounds[j + 1]]
-        s_, d_, r_ = si[m].astype(np.int64), di[m].astype(np.int64), role_a[m]
-        if t is RelationType.FAMILY:  # undirected: stored as (smaller, larger), as the risk facts have it
-            s_, d_ = np.minimum(s_, d_), np.maximum(s_, d_)
-        o = np.argsort(s_ * max(n, 1) + d_, kind="stable")
-        edges[t.value] = (s_[o], d_[o], r_[o])
-    return _weigh(ids, kind, name, region, cust, out, edges, type_weights)
 
 
 def _weigh(ids, kind, name, region, cust, out, edges, type_weights) -> MarketingGraph:
@@ -264,24 +203,13 @@ def _weigh(ids, kind, name, region, cust, out, edges, type_weights) -> Marketing
                           adjacency=adjacency, type_weights=weights)
 
 
-def gather(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Neighbours of *rows* in a CSR structure: ``(neighbours, position of the row in rows)``."""
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=indices.dtype), np.zeros(0, dtype=np.int64)
-    pos = np.repeat(np.arange(rows.size, dtype=np.int32 if rows.size < 2**31 else np.int64), counts)
-    offs = np.arange(total, dtype=indptr.dtype) + (starts - (np.cumsum(counts) - counts))[pos]
-    return indices[offs], pos
-
-
 def rnd(x) -> np.ndarray:
     """Round floats for output (see :data:`DECIMALS`)."""
     return np.round(np.asarray(x, dtype=float), DECIMALS)
 
 
-def view_for(graph, dataset, policy, view: MarketingGraph | None) -> MarketingGraph:
+def view_for(book: Book, policy, view: MarketingGraph | None) -> MarketingGraph:
+    """*view*, or the view of *book* with the policy's type weights when it is None."""
     if view is not None:
         return view
-    return build_view(graph, policy.marketing.type_weights, dataset)
+    return build_view(book, policy.marketing.type_weights)

@@ -23,16 +23,20 @@ own ties. ``region=R`` — seeds and prospects are those with that region.
 from __future__ import annotations
 
 import heapq
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..graph import Book
 from ._graph import MarketingGraph, rnd, view_for
 from ._risk import risk_flags
 from .centrality import two_hop_reach, two_hop_set
-from .channels import channel_members
-from .hubs import hub_rank_score, reach_counts
+from .hubs import HubScores, reach_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..risk import RiskResult
 
 #: Hubs on the seed list when k is not given.
 DEFAULT_K = 10
@@ -67,7 +71,7 @@ def _scope(v: MarketingGraph, channel: str | None, region: str | None):
             raise ScopeError(f"unknown channel {channel!r}", "--channel") from None
         if v.kind[c] not in ("chamber", "market", "intermediary"):
             raise ScopeError(f"{channel!r} is a {v.kind[c]}, not a chamber, market or intermediary", "--channel")
-        cidx, midx = channel_members(v)
+        cidx, midx = v.channel_members
         mem = np.zeros(v.n, dtype=bool)
         mem[midx[cidx == c]] = True
         es, ed, _ = v.edges["EMPLOYS"]
@@ -92,14 +96,15 @@ def _scope(v: MarketingGraph, channel: str | None, region: str | None):
     return A, cand, target, text
 
 
-def campaign_seeds(graph, dataset, policy=None, k: int = DEFAULT_K, channel: str | None = None,
-                   region: str | None = None, risk=None, *, view: MarketingGraph | None = None,
-                   hubs: pd.DataFrame | None = None) -> pd.DataFrame:
+def campaign_seeds(book: Book, policy=None, *, k: int = DEFAULT_K, channel: str | None = None,
+                   region: str | None = None, risk: RiskResult | None = None, view: MarketingGraph | None = None,
+                   reach: tuple[np.ndarray, np.ndarray] | None = None,
+                   scores: HubScores | None = None) -> pd.DataFrame:
     """Pick *k* hubs that together reach the most distinct untapped prospects (lazy greedy).
 
     Parameters
     ----------
-    graph, dataset, policy
+    book, policy, view
         As for :func:`~channelgraph.marketing.hubs.rank_hubs`.
     k : int
         How many hubs (default :data:`DEFAULT_K`).
@@ -107,10 +112,14 @@ def campaign_seeds(graph, dataset, policy=None, k: int = DEFAULT_K, channel: str
         Campaign inside one chamber, market or intermediary (see the module text).
     region : str, optional
         Campaign inside one region.
-    risk : AnalysisResult or dict of tables, optional
+    risk : channelgraph.risk.RiskResult, optional
         For the risk flags.
-    hubs : pandas.DataFrame, optional
-        :func:`rank_hubs` output, to show each pick's hub rank.
+    reach : (numpy.ndarray, numpy.ndarray), optional
+        :func:`~channelgraph.marketing.hubs.reach_of` the view, when already computed (read
+        only without a scope; computed here when None).
+    scores : HubScores, optional
+        :func:`~channelgraph.marketing.hubs.hub_scores` of the view, to show each pick's hub
+        rank (``hub_rank`` is empty without it).
 
     Returns
     -------
@@ -128,31 +137,29 @@ def campaign_seeds(graph, dataset, policy=None, k: int = DEFAULT_K, channel: str
     Examples
     --------
     >>> import pandas as pd
+    >>> from channelgraph.graph import build_book
     >>> from channelgraph.io import dataset_from_frames
-    >>> from channelgraph.store import build_graph
     >>> ent = pd.DataFrame({"id": ["A", "B", "x1", "x2", "x3"], "kind": ["person"] * 5,
     ...                     "name": list("ABxyz"), "is_customer": ["1", "1", "0", "0", "0"]})
     >>> rel = pd.DataFrame({"src": ["A", "A", "B"], "dst": ["x1", "x2", "x3"], "type": ["FAMILY"] * 3})
     >>> exp = pd.DataFrame({"facility_id": ["F1"], "customer_id": ["A"], "outstanding": ["1"]})
-    >>> ds = dataset_from_frames(ent, rel, exp)
-    >>> campaign_seeds(build_graph(ds), ds, k=3)[["pick", "id", "marginal_gain", "cumulative_reach"]].to_dict("records")
+    >>> book = build_book(dataset_from_frames(ent, rel, exp))
+    >>> campaign_seeds(book, k=3)[["pick", "id", "marginal_gain", "cumulative_reach"]].to_dict("records")
     [{'pick': 1, 'id': 'A', 'marginal_gain': 2, 'cumulative_reach': 2}, {'pick': 2, 'id': 'B', 'marginal_gain': 1, 'cumulative_reach': 3}]
     """
-    policy = policy or dataset.policy
+    policy = policy or book.policy
     if k < 1:
         raise ValueError("k must be at least 1")
-    v = view_for(graph, dataset, policy, view)
+    v = view_for(book, policy, view)
     A, cand, target, scope = _scope(v, channel, region)
     if channel is None and region is None:
-        _, bound = reach_counts(v)
+        _, bound = reach_of(v) if reach is None else reach
     else:
         _, bound = two_hop_reach(A, target)
     total = int(target.sum())
     flags = risk_flags(v, risk)
     ftext = flags.text()
-    hub_rank = None
-    if hubs is not None and len(hubs):
-        hub_rank = hub_rank_score(v, hubs)[0]
+    hub_rank = None if scores is None else scores.rank
 
     # candidates with a positive bound, best first (ties by index = by id)
     ci = np.flatnonzero(cand & (bound > 0))

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from ._graph import gather
+from ..graph.arrays import gather
 from ._kernels import PUSH_SHARE, brandes_dependencies, two_hop_counts, unsigned_csr
 
 #: Betweenness is exact (every node a source) on graphs with at most this many nodes.
@@ -281,6 +281,6 @@ def two_hop_set(adjacency: sp.csr_matrix, v: int, target: np.ndarray,
     indices = adjacency.indices.astype(np.int64)
     n1 = indices[indptr[v]:indptr[v + 1]]
     relays = n1[np.diff(indptr)[n1] <= max_relay_degree]
-    n2, _ = gather(indptr, indices, relays)
+    n2 = indices[gather(indptr, relays)]
     allnb = np.unique(np.concatenate([n1, n2]))
     return allnb[(allnb != v) & target[allnb]]

@@ -16,17 +16,19 @@ Risk flags mark a channel that is itself a top single risk source.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..model import CHANNEL_KINDS, NON_PERFORMING, format_yuan_human
-from ._graph import MarketingGraph, rnd, view_for
+from ..graph import Book
+from ..model import NON_PERFORMING, format_yuan_human
+from ._graph import MEMBER_TYPES, MarketingGraph, rnd, view_for
 from ._risk import risk_flags
-from .hubs import referral_counts
 
-_CHANNEL = frozenset(k.value for k in CHANNEL_KINDS)
-#: Relation types into a channel that make a member.
-MEMBER_TYPES = ("MEMBER_OF", "TRADES_IN", "SOURCED_VIA")
+if TYPE_CHECKING:  # pragma: no cover
+    from ..risk import RiskResult
+
 #: Role holders and top referrers listed per channel (the counts say how many in all).
 KEY_PERSONS_LISTED = 10
 TOP_REFERRERS_LISTED = 3
@@ -40,56 +42,25 @@ CHANNEL_COLUMNS = [
 ]
 
 
-def channel_members(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (channel index, member index) pairs, sorted."""
-    got = view.cache.get("channel_members")
-    if got is not None:
-        return got
-    is_ch = pd.Series(view.kind, dtype=object).isin(_CHANNEL).to_numpy()
-    ch, mem = [], []
-    for t in MEMBER_TYPES:
-        s, d, _ = view.edges[t]
-        m = is_ch[d] & view.is_party[s]
-        ch.append(d[m])
-        mem.append(s[m])
-    s, d, _ = view.edges["REFERRED"]
-    m = is_ch[s] & view.is_party[d]
-    ch.append(s[m])
-    mem.append(d[m])
-    c = np.concatenate(ch) if ch else np.zeros(0, np.int64)
-    mm = np.concatenate(mem) if mem else np.zeros(0, np.int64)
-    key = np.unique(c.astype(np.int64) * view.n + mm)
-    got = (key // max(view.n, 1), key % max(view.n, 1))
-    view.cache["channel_members"] = got
-    return got
-
-
-def _npl_by_customer(dataset, view: MarketingGraph) -> np.ndarray:
-    out = np.zeros(view.n, dtype=np.int64)
-    exp = None if dataset is None else dataset.exposures
-    if exp is None or not len(exp):
-        return out
-    bad = exp[exp["status"].isin([s.value for s in NON_PERFORMING])]
-    if not len(bad):
-        return out
-    g = bad.groupby("customer_id", sort=True)["outstanding"].sum()
-    pos = view.indices_of(g.index.tolist())
-    out[pos] = np.array([int(x) for x in g.tolist()], dtype=np.int64)
+def _npl_by_customer(book: Book) -> np.ndarray:
+    """Non-performing outstanding (fen) per entity, from the book's facilities."""
+    out = np.zeros(book.n, dtype=np.int64)
+    status = book.tables.exposures["status"]
+    bad = status.isin([s.value for s in NON_PERFORMING]).to_numpy(dtype=bool)
+    np.add.at(out, book.fac_customer[bad], book.fac_outstanding[bad])
     return out
 
 
-def channel_profiles(graph, dataset, policy=None, risk=None, *,
+def channel_profiles(book: Book, policy=None, *, risk: RiskResult | None = None,
                      view: MarketingGraph | None = None) -> pd.DataFrame:
     """Profile every chamber, market and intermediary and rank them for a batch campaign.
 
     Parameters
     ----------
-    graph, dataset, policy
+    book, policy, view
         As for :func:`~channelgraph.marketing.hubs.rank_hubs`.
-    risk : AnalysisResult or dict of tables, optional
-        The ``risk`` result, to flag channels that are top single risk sources.
-    view : MarketingGraph, optional
-        A prebuilt view.
+    risk : channelgraph.risk.RiskResult, optional
+        The risk room's result, to flag channels that are top single risk sources.
 
     Returns
     -------
@@ -102,37 +73,35 @@ def channel_profiles(graph, dataset, policy=None, risk=None, *,
     Examples
     --------
     >>> import pandas as pd
+    >>> from channelgraph.graph import build_book
     >>> from channelgraph.io import dataset_from_frames
-    >>> from channelgraph.store import build_graph
     >>> ent = pd.DataFrame({"id": ["C", "P1", "P2", "P3"], "kind": ["chamber", "person", "person", "person"],
     ...                     "name": ["商会", "a", "b", "c"], "is_customer": ["0", "1", "0", "0"]})
     >>> rel = pd.DataFrame({"src": ["P1", "P2", "P3"], "dst": ["C", "C", "C"], "type": ["MEMBER_OF"] * 3,
     ...                     "role": ["president", "", ""]})
     >>> exp = pd.DataFrame({"facility_id": ["F1"], "customer_id": ["P1"], "outstanding": ["100"]})
-    >>> ds = dataset_from_frames(ent, rel, exp)
-    >>> ch = channel_profiles(build_graph(ds), ds)
+    >>> ch = channel_profiles(build_book(dataset_from_frames(ent, rel, exp)))
     >>> ch[["channel_id", "members", "customers", "prospects", "penetration", "key_persons"]].to_dict("records")
     [{'channel_id': 'C', 'members': 3, 'customers': 1, 'prospects': 2, 'penetration': 0.33333333, 'key_persons': ['P1:president']}]
     """
-    policy = policy or dataset.policy
-    v = view_for(graph, dataset, policy, view)
-    chs = np.flatnonzero(pd.Series(v.kind, dtype=object).isin(_CHANNEL).to_numpy())
-    cidx, midx = channel_members(v)
+    policy = policy or book.policy
+    v = view_for(book, policy, view)
+    chs = np.flatnonzero(v.is_channel)
+    cidx, midx = v.channel_members
     n = v.n
     members = np.bincount(cidx, minlength=n)
     customers = np.bincount(cidx[v.is_customer[midx]], minlength=n)
     prospects = np.bincount(cidx[v.prospect[midx]], minlength=n)
     out_fen = np.zeros(n, dtype=np.int64)
     np.add.at(out_fen, cidx, v.outstanding_fen[midx])
-    npl = _npl_by_customer(dataset, v)
+    npl = _npl_by_customer(book)
     npl_fen = np.zeros(n, dtype=np.int64)
     np.add.at(npl_fen, cidx, npl[midx])
-    _, converted, _ = referral_counts(v)
+    _, converted, _ = v.referrals
 
     # staff and role holders
     es, ed, er = v.edges["EMPLOYS"]
-    is_ch = np.zeros(n, dtype=bool)
-    is_ch[chs] = True
+    is_ch = v.is_channel
     sm = is_ch[es]
     staff_c, staff_p, staff_r = es[sm], ed[sm], er[sm]
     staff = np.bincount(staff_c, minlength=n)
@@ -159,8 +128,8 @@ def channel_profiles(graph, dataset, policy=None, risk=None, *,
     ends = np.searchsorted(pc, chs, side="right")
 
     schemes: dict[str, list[str]] = {}
-    sch = None if dataset is None else dataset.schemes
-    if sch is not None and len(sch):
+    sch = book.tables.schemes
+    if len(sch):
         for sid, cid in sorted(zip(sch["scheme_id"].tolist(), sch["channel_id"].tolist())):
             schemes.setdefault(cid, []).append(sid)
     flags = risk_flags(v, risk)

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _background as background
+from ..graph import Book
 from ._graph import MarketingGraph, rnd, view_for
 from ._kernels import aggregate_communities, louvain_moves, unsigned_csr
-from .hubs import hub_rank_score, rank_hubs
+from .hubs import HubScores, hub_scores
 
 #: Levels of the compiled Louvain at most (a guard: a level where no node moves ends it).
 MAX_LEVELS = 50
@@ -92,21 +92,21 @@ def community_labels(v: MarketingGraph, seed: int) -> tuple[np.ndarray, str]:
     return label, "multilevel"
 
 
-def labels_task(v: MarketingGraph, seed: int) -> tuple:
-    """``(key, function, args)`` of :func:`community_labels`, for background work."""
-    return ("community labels", int(seed)), community_labels, (v, int(seed))
-
-
-def campaign_communities(graph, dataset, policy=None, *, view: MarketingGraph | None = None,
-                         hubs: pd.DataFrame | None = None) -> pd.DataFrame:
+def campaign_communities(book: Book, policy=None, *, view: MarketingGraph | None = None,
+                         scores: HubScores | None = None,
+                         labels: tuple[np.ndarray, str] | None = None) -> pd.DataFrame:
     """Communities for campaign clusters: size, make-up, penetration, outstanding, top hub.
 
     Parameters
     ----------
-    graph, dataset, policy
+    book, policy, view
         As for :func:`~channelgraph.marketing.hubs.rank_hubs` (``marketing.seed`` is used).
-    hubs : pandas.DataFrame, optional
-        :func:`rank_hubs` output (computed when not given) for each community's top hub.
+    scores : HubScores, optional
+        :func:`~channelgraph.marketing.hubs.hub_scores` of the view (computed when not
+        given), for each community's top hub.
+    labels : (numpy.ndarray, str), optional
+        :func:`community_labels` of the view with ``marketing.seed``, when already computed
+        (the pipeline computes them in the background); computed here when None.
 
     Returns
     -------
@@ -123,8 +123,8 @@ def campaign_communities(graph, dataset, policy=None, *, view: MarketingGraph | 
     Examples
     --------
     >>> import pandas as pd
+    >>> from channelgraph.graph import build_book
     >>> from channelgraph.io import dataset_from_frames
-    >>> from channelgraph.store import build_graph
     >>> ids = ["A1", "A2", "A3", "B1", "B2", "B3"]
     >>> ent = pd.DataFrame({"id": ids, "kind": ["person"] * 6, "name": ids,
     ...                     "is_customer": ["1", "0", "0", "1", "1", "0"]})
@@ -132,20 +132,18 @@ def campaign_communities(graph, dataset, policy=None, *, view: MarketingGraph | 
     ...                     "dst": ["A2", "A3", "A3", "B2", "B3", "B3", "B1"], "type": ["FAMILY"] * 7})
     >>> exp = pd.DataFrame({"facility_id": ["F1", "F2", "F3"], "customer_id": ["A1", "B1", "B2"],
     ...                     "outstanding": ["1", "1", "1"]})
-    >>> ds = dataset_from_frames(ent, rel, exp)
-    >>> campaign_communities(build_graph(ds), ds)[["community_id", "size", "customers", "penetration"]].to_dict("records")
+    >>> campaign_communities(build_book(dataset_from_frames(ent, rel, exp)))[["community_id", "size", "customers", "penetration"]].to_dict("records")
     [{'community_id': 'K0001', 'size': 3, 'customers': 1, 'penetration': 0.33333333}, {'community_id': 'K0002', 'size': 3, 'customers': 2, 'penetration': 0.66666667}]
     """
-    policy = policy or dataset.policy
-    v = view_for(graph, dataset, policy, view)
-    if hubs is None:
-        hubs = rank_hubs(graph, dataset, policy, view=v)
+    policy = policy or book.policy
+    v = view_for(book, policy, view)
+    if scores is None:
+        scores = hub_scores(v, policy)
     seed = int(policy.marketing.seed)
-    key, fn, args = labels_task(v, seed)
-    label, method = background.result(v, key, fn, args)
+    label, method = community_labels(v, seed) if labels is None else labels
     tied = np.flatnonzero(label >= 0)
 
-    hub_rank, hub_score = hub_rank_score(v, hubs)
+    hub_rank, hub_score = scores.rank, scores.score
 
     members = tied[np.argsort(label[tied], kind="stable")]
     labs = label[members]  # a community's label is its smallest member

@@ -25,18 +25,28 @@ its weight, so that every rank can be explained:
 Each component is divided by its maximum over all entities (0–1) and the score is
 ``Σ weight × normalised`` with ``policy.marketing.score_weights``. Ties in the score go to
 the smaller id. Floats are rounded to 8 decimals (PageRank itself to 12).
+
+:func:`hub_scores` computes the whole ranking (a :class:`HubScores`: every node's
+components, score and rank), which the campaign and the communities read too;
+:func:`rank_hubs` makes the table of it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..graph import Book
 from ..model import format_yuan_human
-from . import _background as background
 from ._graph import DECIMALS, MarketingGraph, rnd, view_for
 from ._risk import risk_flags
 from .centrality import betweenness, pagerank, two_hop_reach
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..risk import RiskResult
 
 #: The four components of the hub score, in column order.
 COMPONENTS = ("referrals", "pagerank", "betweenness", "reach")
@@ -62,67 +72,71 @@ def score_weights(policy) -> dict[str, float]:
     return {c: float(sw.get(c, 0.0) or 0.0) for c in COMPONENTS}
 
 
-def reach_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Untapped prospects within 1 and 2 hops of every node (memoised on the view; may have
-    been started in the background, see :func:`reach_task`)."""
-    got = view.cache.get("reach")
-    if got is None:
-        got = background.result(view, *reach_task(view))
-        view.cache["reach"] = got
-    return got
+def reach_of(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Untapped prospects within 1 and 2 hops of every node of the view."""
+    return two_hop_reach(view.adjacency, view.prospect)
 
 
-def reach_task(view: MarketingGraph) -> tuple:
-    """``(key, function, args)`` of the view's 2-hop reach, for :func:`background.start`."""
-    return ("reach counts",), two_hop_reach, (view.adjacency, view.prospect)
+def betweenness_of(view: MarketingGraph, policy) -> tuple[np.ndarray, dict]:
+    """The view's betweenness and how it was computed, with the policy's samples and seed."""
+    m = policy.marketing
+    return betweenness(view.adjacency, int(m.betweenness_samples), int(m.seed))
 
 
-def betweenness_task(view: MarketingGraph, samples: int, seed: int) -> tuple:
-    """``(key, function, args)`` of the view's betweenness, for :func:`background.start`."""
-    return ("betweenness", int(samples), int(seed)), betweenness, (view.adjacency, int(samples), int(seed))
+def pagerank_of(view: MarketingGraph) -> np.ndarray:
+    """The PageRank of the view's weighted ties."""
+    return pagerank(view.weighted)
 
 
-def pagerank_task(view: MarketingGraph) -> tuple:
-    """``(key, function, args)`` of the view's PageRank, for :func:`background.start`."""
-    return ("pagerank",), pagerank, (view.weighted,)
+@dataclass(frozen=True, eq=False)
+class HubScores:
+    """The whole ranking: every node's components, score and rank (what :func:`rank_hubs`
+    writes a table of, and what the campaign and the communities read)."""
+
+    made: np.ndarray
+    converted: np.ndarray
+    referred_fen: np.ndarray
+    pagerank: np.ndarray
+    betweenness: np.ndarray
+    #: how the betweenness was computed (see :func:`~channelgraph.marketing.centrality.betweenness`)
+    how: dict
+    prospects_1hop: np.ndarray
+    prospects_2hop: np.ndarray
+    reach: np.ndarray
+    norm: dict
+    weights: dict
+    score: np.ndarray
+    #: node indices, best first (ties by index = by id)
+    order: np.ndarray
+    #: 1-based rank per node
+    rank: np.ndarray
 
 
-def betweenness_of(view: MarketingGraph, samples: int, seed: int) -> tuple[np.ndarray, dict]:
-    """The view's betweenness: the background result if it was started (see
-    :func:`~channelgraph.marketing.prefetch_marketing`; waiting for it, handed out as a
-    copy), else computed now."""
-    bc, how = background.result(view, *betweenness_task(view, samples, seed))
-    return bc.copy(), dict(how)
+def hub_scores(view: MarketingGraph, policy, *, pagerank: np.ndarray | None = None,
+               betweenness: tuple[np.ndarray, dict] | None = None,
+               reach: tuple[np.ndarray, np.ndarray] | None = None) -> HubScores:
+    """Score and rank every node of *view* (see the module text).
 
-
-def referral_counts(view: MarketingGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per node: referrals made, referrals converted, and the converted referees' outstanding (fen)."""
-    got = view.cache.get("referrals")
-    if got is None:
-        src, dst, _ = view.edges.get("REFERRED", (np.zeros(0, np.int64),) * 3)
-        made = np.bincount(src, minlength=view.n).astype(np.int64)
-        conv = view.is_customer[dst]
-        converted = np.bincount(src[conv], minlength=view.n).astype(np.int64)
-        bal = np.zeros(view.n, dtype=np.int64)
-        np.add.at(bal, src[conv], view.outstanding_fen[dst[conv]])
-        got = (made, converted, bal)
-        view.cache["referrals"] = got
-    return got
-
-
-def hub_rank_score(view: MarketingGraph, hubs: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per node: the hub rank (0 = not in *hubs*) and hub score from a :func:`rank_hubs` table
-    (read from the view's memo when *hubs* is the table :func:`rank_hubs` made on it)."""
-    memo = view.cache.get("hub_ranks")
-    if memo is not None and memo[0] is hubs:
-        return memo[1], memo[2]
-    rank = np.zeros(view.n, dtype=np.int64)
-    score = np.zeros(view.n)
-    if hubs is not None and len(hubs):
-        pos = view.indices_of(hubs["id"].tolist())
-        rank[pos] = hubs["rank"].to_numpy()
-        score[pos] = hubs["score"].to_numpy()
-    return rank, score
+    *pagerank*, *betweenness* and *reach* are :func:`pagerank_of`, :func:`betweenness_of`
+    and :func:`reach_of` of the view when already computed (the pipeline computes them in
+    the background); computed here when None.
+    """
+    n = view.n
+    made, converted, bal = view.referrals
+    pr = pagerank_of(view) if pagerank is None else pagerank
+    bc, how = betweenness_of(view, policy) if betweenness is None else betweenness
+    p1, p2 = reach_of(view) if reach is None else reach
+    reach_ = p1 + SECOND_HOP_WEIGHT * (p2 - p1)
+    raw = {"referrals": converted.astype(float), "pagerank": pr, "betweenness": bc, "reach": reach_}
+    norm = {c: _norm(raw[c]) for c in COMPONENTS}
+    w = score_weights(policy)
+    score = rnd(sum(w[c] * norm[c] for c in COMPONENTS)) if n else np.zeros(0)
+    order = np.lexsort((np.arange(n), -score))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    return HubScores(made=made, converted=converted, referred_fen=bal, pagerank=pr, betweenness=bc, how=dict(how),
+                     prospects_1hop=p1, prospects_2hop=p2, reach=reach_, norm=norm, weights=w, score=score,
+                     order=order, rank=rank)
 
 
 def _norm(x: np.ndarray) -> np.ndarray:
@@ -138,28 +152,27 @@ def _positions(values: np.ndarray) -> np.ndarray:
     return pos
 
 
-def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | None = None,
-              rows: int | None = None) -> pd.DataFrame:
+def rank_hubs(book: Book, policy=None, *, risk: RiskResult | None = None, view: MarketingGraph | None = None,
+              scores: HubScores | None = None, rows: int | None = None) -> pd.DataFrame:
     """Rank every entity as a marketing hub; one row per entity, best first.
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph
-        The dataset's graph (from either backend); read only when *dataset* is None.
-    dataset : channelgraph.io.Dataset
-        The validated dataset: the view is built from its tables (its policy is used when
-        *policy* is None).
+    book : channelgraph.graph.Book
+        The book (its policy is used when *policy* is None).
     policy : channelgraph.policy.Policy, optional
         Uses ``marketing.type_weights``, ``score_weights``, ``betweenness_samples``, ``seed``.
-    risk : AnalysisResult or dict of tables, optional
-        The ``risk`` analysis' result, for the risk flags; None leaves the flags empty.
+    risk : channelgraph.risk.RiskResult, optional
+        The risk room's result, for the risk flags; None leaves the flags empty.
     view : MarketingGraph, optional
-        A prebuilt view (the analysis runner shares one between functions).
+        The book's view (:func:`~channelgraph.marketing.build_view`), built here when None.
+    scores : HubScores, optional
+        :func:`hub_scores` of the view, computed here when None.
     rows : int, optional
-        Only the best *rows* entities (None or 0: every one). Ranks, scores and
-        :func:`hub_rank_score` on the table returned are those of the whole ranking; only
-        the rows (and their texts) are left out. ``df.attrs`` holds how many were ranked
-        (``entities_ranked``) and how many of them carry each risk flag (``risk_counts``).
+        Only the best *rows* entities (None or 0: every one). Ranks and scores are those of
+        the whole ranking; only the rows (and their texts) are left out. ``df.attrs`` holds
+        how many were ranked (``entities_ranked``) and how many of them carry each risk flag
+        (``risk_counts``).
 
     Returns
     -------
@@ -175,32 +188,23 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
     Examples
     --------
     >>> import pandas as pd
+    >>> from channelgraph.graph import build_book
     >>> from channelgraph.io import dataset_from_frames
-    >>> from channelgraph.store import build_graph
     >>> ent = pd.DataFrame({"id": ["B", "C1", "C2", "X"], "kind": ["person"] * 4,
     ...                     "name": ["broker", "c1", "c2", "x"], "is_customer": ["1", "1", "1", "0"]})
     >>> rel = pd.DataFrame({"src": ["B", "B", "C1"], "dst": ["C1", "C2", "X"], "type": ["REFERRED"] * 3})
     >>> exp = pd.DataFrame({"facility_id": ["F1"], "customer_id": ["C1"], "outstanding": ["100"]})
-    >>> ds = dataset_from_frames(ent, rel, exp)
-    >>> hubs = rank_hubs(build_graph(ds), ds)
+    >>> hubs = rank_hubs(build_book(dataset_from_frames(ent, rel, exp)))
     >>> hubs[["rank", "id", "referrals_converted", "referred_outstanding_fen"]].head(2).to_dict("records")
     [{'rank': 1, 'id': 'B', 'referrals_converted': 2, 'referred_outstanding_fen': 10000}, {'rank': 2, 'id': 'C1', 'referrals_converted': 0, 'referred_outstanding_fen': 0}]
     """
-    policy = policy or dataset.policy
-    v = view_for(graph, dataset, policy, view)
+    policy = policy or book.policy
+    v = view_for(book, policy, view)
+    h = hub_scores(v, policy) if scores is None else scores
     n = v.n
-    made, converted, bal = referral_counts(v)
-    pr = background.result(v, *pagerank_task(v)).copy()
-    m = policy.marketing
-    bc, how = betweenness_of(v, int(m.betweenness_samples), int(m.seed))
-    p1, p2 = reach_counts(v)
-    reach = p1 + SECOND_HOP_WEIGHT * (p2 - p1)
-    raw = {"referrals": converted.astype(float), "pagerank": pr, "betweenness": bc, "reach": reach}
-    norm = {c: _norm(raw[c]) for c in COMPONENTS}
-    w = score_weights(policy)
-    score = rnd(sum(w[c] * norm[c] for c in COMPONENTS)) if n else np.zeros(0)
-    order = np.lexsort((np.arange(n), -score))
-    top = order[:rows] if rows else order  # the rows written out, best first
+    made, converted, bal, pr, bc = h.made, h.converted, h.referred_fen, h.pagerank, h.betweenness
+    p1, p2, w, norm = h.prospects_1hop, h.prospects_2hop, h.weights, h.norm
+    top = h.order[:rows] if rows else h.order  # the rows written out, best first
     ties = v.degree()
     flags = risk_flags(v, risk)
     pr_pos, bc_pos = _positions(rnd(pr * n)), _positions(rnd(bc))
@@ -208,11 +212,11 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
     df = pd.DataFrame({
         "rank": np.arange(1, len(top) + 1),
         "id": v.ids[top], "name": v.name[top], "kind": v.kind[top], "region": v.region[top],
-        "is_customer": v.is_customer[top], "score": score[top],
+        "is_customer": v.is_customer[top], "score": h.score[top],
         "referrals_made": made[top], "referrals_converted": converted[top],
         "referred_outstanding_fen": bal[top],
         "pagerank": np.round(pr, PAGERANK_DECIMALS)[top], "betweenness": rnd(bc)[top],
-        "prospects_1hop": p1[top], "prospects_2hop": p2[top], "reach": rnd(reach)[top],
+        "prospects_1hop": p1[top], "prospects_2hop": p2[top], "reach": rnd(h.reach)[top],
         **{f"{c}_norm": norm[c][top] for c in COMPONENTS},
         **{f"w_{c}": np.full(len(top), w[c]) for c in COMPONENTS},
         "ties": ties[top], "outstanding_fen": v.outstanding_fen[top],
@@ -223,15 +227,12 @@ def rank_hubs(graph, dataset, policy=None, risk=None, *, view: MarketingGraph | 
         "risk_breached_group": flags.breached()[top],
         "risk_group_id": flags.breach_group[top],
     }, columns=HUB_COLUMNS)
-    df.attrs["betweenness"] = how
+    df.attrs["betweenness"] = dict(h.how)
     df.attrs["risk"] = {"available": flags.available, "note": flags.note}
     df.attrs["decimals"] = DECIMALS
     df.attrs["entities_ranked"] = n
     df.attrs["risk_counts"] = {"top_sources_flagged": int(flags.top_source().sum()),  # of all ranked
                                "in_breached_groups": int(flags.breached().sum())}
-    rank_of = np.empty(n, dtype=np.int64)
-    rank_of[order] = np.arange(1, n + 1)
-    v.cache["hub_ranks"] = (df, rank_of, score)
     return df
 
 

@@ -246,7 +246,7 @@ def views_markdown(views, out_dir: Path, lang: str) -> str:
 def _registry() -> list:
     """The registered analyses, with every room's registration loaded (the results may come from
     another process, e.g. a pickle, where the rooms were never imported)."""
-    _analyses._load_rooms()
+    _analyses.load_rooms()
     return REGISTRY
 
 

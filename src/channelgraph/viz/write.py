@@ -64,7 +64,7 @@ def page_plans(graph, results: dict | None, *, lang: str = "zh", policy=None,
 
 @gc_paused
 def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang: str = "zh",
-                mask: bool = True, node_budget: int = DEFAULT_BUDGET) -> list[Path]:
+                mask: bool = True, node_budget: int = DEFAULT_BUDGET, side_processes: bool = True) -> list[Path]:
     """Write the main views into ``out_dir/views/`` plus ``views/index.json`` (file, kind, title, counts).
 
     Parameters
@@ -81,6 +81,8 @@ def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang:
         The run's output folder.
     lang, mask, node_budget
         Language (``zh`` / ``en``), masking of identifiers, most nodes per page.
+    side_processes : bool
+        Let a forked copy of this process write every second page (see below); False: all here.
 
     Returns
     -------
@@ -112,7 +114,7 @@ def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang:
     # safe (see channelgraph._forked; else here, before the others): the pages need nothing
     # from each other, and the files and the index are the same either way.
     everything = list(range(len(plans)))
-    side = SideProcesses()
+    side = SideProcesses(enabled=side_processes)
     theirs = side.run(write_pages, everything[1::2]) if len(plans) > 1 else None
     pages = write_pages(everything[::2] if theirs is not None else everything)
     if theirs is not None:
