@@ -19,8 +19,7 @@ import channelgraph.viz.html as html
 import channelgraph.viz.layout as layout
 from channelgraph.graph import build_book
 from channelgraph.io import load_dataset
-from channelgraph.viz import Book, channel_view, ego_view, group_view, overview, pattern_view, render_html, \
-    write_views
+from channelgraph.viz import channel_view, ego_view, group_view, overview, pattern_view, render_html, write_views
 from channelgraph.viz.results import findings_of
 from channelgraph.viz.write import main_views
 
@@ -31,8 +30,8 @@ kernels = pytest.importorskip("channelgraph.viz._layout_kernels")
 def sample_run():
     from channelgraph.analyses import run_analyses
 
-    ds = load_dataset(SAMPLE)
-    return ds, run_analyses(build_book(ds))
+    book = build_book(load_dataset(SAMPLE))
+    return book, run_analyses(book)
 
 
 @pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 255, 256, 257, 300, 484, 1000,
@@ -120,50 +119,7 @@ def test_first_by_priority_is_the_head_of_by_priority(distinct_ids):
                 assert first.tolist() == keys.by_priority(positions)[:k].tolist(), (n, k)
 
 
-@pytest.mark.parametrize("weak_key", [False, True])
-def test_compiled_id_lookup_is_the_pandas_lookup(monkeypatch, weak_key):
-    """Hits, misses, ids longer than two words, non-ASCII text, runs of one id; with a weak key,
-    keys shared by different ids (told apart by the second word)."""
-    import channelgraph.viz.book as book
-
-    if weak_key:  # the key is the first eight characters: "00000001A" and "00000001B" share it
-        monkeypatch.setattr(book, "_key", lambda w0, w1: w0.view(np.int64))
-    rng = np.random.default_rng(5)
-    ids = np.array([f"{i:08d}A" for i in rng.permutation(5000)], dtype=object)
-    index = book.IdIndex(ids, text=True)
-    assert index._index is not None
-    values = np.concatenate((ids[rng.integers(0, len(ids), 3000)], np.repeat(ids[:5], 50),
-                             np.array(["nobody", "", "00000001", "00000001B", "X" * 20, "00000001A" * 2],
-                                      dtype=object), np.array([i[:8] + "B" for i in ids[::7]], dtype=object),
-                             ids[::-7]))
-    monkeypatch.setattr(book, "COMPILED_LOOKUP_MIN", 10**12)
-    plain = index.positions(values, text=True)
-    monkeypatch.setattr(book, "COMPILED_LOOKUP_MIN", 1)
-    fast = index.positions(values, text=True)
-    assert index._compiled is not None and index._compiled is not False
-    assert fast.tolist() == plain.tolist()
-    assert (plain[: 3000] >= 0).all() and (ids[plain[: 3000]] == values[: 3000]).all()
-    non_ascii = np.array(["张三", ids[3]], dtype=object)
-    assert index.positions(non_ascii, text=True).tolist() == [-1, 3]
-
-
-def test_id_ranks_from_the_packed_ids_are_the_text_ranks(sample_run):
-    import channelgraph.viz.book as book
-
-    rng = np.random.default_rng(2)
-    ids = list(dict.fromkeys("".join(rng.choice(list("AB0z~ -"), int(rng.integers(1, 17)))) for _ in range(3000)))
-    ids = np.array(ids + ["x" * 16, "x" * 15, "y"], dtype=object)
-    for b in (Book.of(sample_run[0]), book.Book(ids, np.zeros(len(ids), np.int64), ["person"], np.zeros(0, np.int64),
-                                                np.zeros(0, np.int64), np.zeros(0, np.int64), [],
-                                                np.zeros(len(ids), np.int64), None, text=True)):
-        assert b.index.words() is not None
-        assert b.id_rank.tolist() == book._text_ranks(b.ids, text=True).tolist()
-        packed = b.ids.astype("S")
-        assert book._bytes_order(packed).tolist() == np.argsort(packed, kind="stable").tolist()
-
-
-def _views(ds, results):
-    book = Book.of(ds)
+def _views(book, results):
     found = findings_of(results, book)
     views = [v for _, v in main_views(book, found, lang="en")]
     # a small overview (budget notes) and a pattern view of many ties (faint, curved, labelled edges)
@@ -172,9 +128,9 @@ def _views(ds, results):
 
 
 def test_page_data_text_is_the_json_of_network_data(sample_run, tmp_path):
-    ds, results = sample_run
-    hostile = hostile_dataset(tmp_path / "hostile")
-    views = _views(ds, results) + [ego_view(hostile, "E1", 2, lang="en"), channel_view(hostile, "C1"),
+    book, results = sample_run
+    hostile = build_book(hostile_dataset(tmp_path / "hostile"))
+    views = _views(book, results) + [ego_view(hostile, "E1", 2, lang="en"), channel_view(hostile, "C1"),
                                    group_view(hostile, ["P1", "P2", "E1", "E2"]),
                                    pattern_view(hostile, ["E1", "E2", "E3"])]
     for view in views:
@@ -185,9 +141,9 @@ def test_page_data_text_is_the_json_of_network_data(sample_run, tmp_path):
 
 
 def test_pages_are_those_of_the_plain_json(sample_run, tmp_path, monkeypatch):
-    ds, results = sample_run
-    hostile = hostile_dataset(tmp_path / "hostile")
-    views = _views(ds, results)[:3] + [ego_view(hostile, "P1", 2)]
+    book, results = sample_run
+    hostile = build_book(hostile_dataset(tmp_path / "hostile"))
+    views = _views(book, results)[:3] + [ego_view(hostile, "P1", 2)]
     fast = [render_html(v, mask=mask) for v in views for mask in (True, False)]
     monkeypatch.setattr(html, "_network_json",
                         lambda view, mask, text: html._compact_json(html.network_data(view, mask) | {"text": text}))
@@ -195,13 +151,13 @@ def test_pages_are_those_of_the_plain_json(sample_run, tmp_path, monkeypatch):
 
 
 def test_write_views_restores_the_collector(sample_run, tmp_path):
-    ds, results = sample_run
+    book, results = sample_run
     assert gc.isenabled()
-    write_views(None, ds, results, tmp_path / "a", lang="en")
+    write_views(book, results, tmp_path / "a", lang="en")
     assert gc.isenabled()
     gc.disable()
     try:
-        write_views(None, ds, results, tmp_path / "b", lang="en")
+        write_views(book, results, tmp_path / "b", lang="en")
         assert not gc.isenabled()
     finally:
         gc.enable()

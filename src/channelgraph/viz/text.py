@@ -102,9 +102,9 @@ _T = {
                   "hub rank, outstanding."),
     "channel_members": ("{name}：{members} 个成员，图中显示 {shown} 个。",
                         "{name}: {members} members, {shown} shown."),
-    "no_risk": ("未找到风险分析结果（channelgraph.risk），按担保/控制/亲属/供应关系在本地求得。",
-                "No risk results (channelgraph.risk) were given: computed here from guarantee, control, "
-                "family and supply ties."),
+    "no_risk": ("未提供风险分析结果（channelgraph.risk），图中不标示关联客户组与担保模式。",
+                "No risk results (channelgraph.risk) were given: connected-client groups and guarantee "
+                "patterns are not shown."),
     "breached": ("超限", "breached"),
     "large": ("大额", "large exposure"),
     "hub": ("关键人", "key person"),
