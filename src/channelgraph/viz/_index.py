@@ -8,12 +8,12 @@ book. Attribute dicts (the tooltips' rows) are made only for the entities and ti
 view shows.
 
 Entities are the book's positions (ids sorted, so a position is also an id's rank).
-The ties are the relation rows of ``book.tables`` in file order, their ends found with
-:meth:`Book.positions <channelgraph.graph.Book.positions>` (the one id packer): a page
-lists the ties among its entities in the order ``MultiDiGraph.out_edges`` would (for each
-source, targets by their first tie, then the ties' file order), which the book's
-relations, sorted by type and ends, no longer tell. Attributes come from the rows of
-``book.tables`` exactly as :func:`channelgraph.store.build_graph` sets them.
+The ties are the book's relations put back in file order (``Relation.row``; a family
+tie as the file has it, not smaller end first): a page lists the ties among its
+entities in the order ``MultiDiGraph.out_edges`` would (for each source, targets by
+their first tie, then the ties' file order). Attributes come from the rows of
+``book.tables`` (``Book.entity_row``, ``Relation.row``) exactly as
+:func:`channelgraph.store.build_graph` sets them. No id is looked up again.
 
 >>> from channelgraph.graph import load_book
 >>> index = ViewIndex.of(load_book("data/sample"))
@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..graph import Book
 from ..graph.arrays import kind_in
-from ..model import CHANNEL_KINDS, PARTY_KINDS
+from ..model import CHANNEL_KINDS, PARTY_KINDS, RelationType
 from ..store.embedded import column_bools, column_values  # attributes exactly as build_graph sets them
 
 #: Relation types that make a party a member of a channel (the member is the tie's source) …
@@ -63,7 +63,6 @@ class ViewIndex:
     """
 
     def __init__(self, book: Book):
-        rel = book.tables.relations
         self.book = book
         self.ids = book.ids
         self.outstanding = book.outstanding
@@ -72,11 +71,19 @@ class ViewIndex:
         self.kind_names = [str(k) for k in kind_names]
         self.party = kind_in(book.kind, [k.value for k in PARTY_KINDS])
         self.channel = kind_in(book.kind, [k.value for k in CHANNEL_KINDS])
-        self.src = book.positions(rel["src"])
-        self.dst = book.positions(rel["dst"])
-        type_codes, type_names = pd.factorize(rel["type"].to_numpy(dtype=object))
-        self.rtype = type_codes.astype(np.int64)
-        self.type_names = [str(t) for t in type_names]
+        m = sum(map(len, book.edges.values()))
+        self.src = np.empty(m, dtype=np.int64)
+        self.dst = np.empty(m, dtype=np.int64)
+        self.rtype = np.empty(m, dtype=np.int64)
+        self.type_names = [t.value for t in RelationType]
+        for code, name in enumerate(self.type_names):
+            r = book.of(name)
+            self.src[r.row], self.dst[r.row], self.rtype[r.row] = r.src, r.dst, code
+        family = book.of(RelationType.FAMILY)
+        if len(family):  # stored smaller end first: turn those the file has the other way round
+            file_src = book.tables.relations["src"].to_numpy(dtype=object)[family.row]
+            turned = family.row[file_src != book.ids[family.src]]
+            self.src[turned], self.dst[turned] = self.dst[turned], self.src[turned].copy()
         self._types: dict[tuple, np.ndarray] = {}
 
     @classmethod
@@ -134,13 +141,6 @@ class ViewIndex:
 
     # ------------------------------------------------------------------ attributes
     @cached_property
-    def _entity_row(self) -> np.ndarray:
-        """Per entity: its row in ``book.tables.entities``."""
-        rows = np.empty(self.n_nodes, dtype=np.int64)
-        rows[self.book.positions(self.book.tables.entities["id"])] = np.arange(self.n_nodes, dtype=np.int64)
-        return rows
-
-    @cached_property
     def _facilities(self) -> np.ndarray:
         """Per entity: how many facilities it has."""
         return np.bincount(self.book.fac_customer, minlength=self.n_nodes).astype(np.int64)
@@ -148,7 +148,7 @@ class ViewIndex:
     def node_attrs(self, positions) -> list[dict]:
         """The attribute dicts (as ``build_graph`` sets them) of the entities at *positions*."""
         pos = np.asarray(positions, dtype=np.int64)
-        ent = self.book.tables.entities.iloc[self._entity_row[pos]]
+        ent = self.book.tables.entities.iloc[self.book.entity_row[pos]]
         extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
         keys = ("kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
                 "annual_revenue_fen", "outstanding_fen", "facilities", *extras)
