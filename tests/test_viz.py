@@ -506,6 +506,24 @@ def test_view_index_answers_as_networkx_does(which, bank, interleaved):
     assert [index.index_of(n) for n in nodes] == list(range(len(nodes)))
 
 
+@pytest.mark.parametrize("which", ["bank", "interleaved"])
+def test_book_rows_point_back_into_its_tables(which, bank, interleaved):
+    """The view index reads the tables' other columns through Book.entity_row and Relation.row."""
+    book = bank[0] if which == "bank" else interleaved
+    ent, rel = book.tables.entities, book.tables.relations
+    assert ent["id"].iloc[book.entity_row].tolist() == book.ids.tolist()
+    rows = sorted(r for relation in book.edges.values() for r in relation.row.tolist())
+    assert rows == list(range(len(rel)))  # every relation row once
+    for name, relation in book.edges.items():
+        at = rel.iloc[relation.row]
+        assert (at["type"] == name).all()
+        ends = list(zip(book.ids[relation.src].tolist(), book.ids[relation.dst].tolist()))
+        file_ends = list(zip(at["src"].tolist(), at["dst"].tolist()))
+        if name == "FAMILY":  # stored smaller end first
+            file_ends = [tuple(sorted(e)) for e in file_ends]
+        assert ends == file_ends, name
+
+
 def test_id_lookup_is_exact(interleaved):
     from channelgraph.viz._index import ViewIndex
 

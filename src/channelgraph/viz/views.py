@@ -29,9 +29,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from ..graph import Book
 from ..model import format_yuan_human
 from . import style
-from ..graph import Book
 from ._index import ViewIndex
 from .layout import force_layout, remove_overlaps
 from .model import LegendItem, VEdge, View, VNode
