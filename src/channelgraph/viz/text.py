@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..model import KIND_ZH, STATUS_ZH, Kind, Status
-from ..terms import term
 
 LANGS = ("zh", "en")
 
@@ -46,7 +45,7 @@ PATTERN_TEXT = {
     "joint": ("联保", "joint guarantee"),
 }
 
-_T = {
+TERMS = {
     # key: (zh, en)
     "view.overview": ("全景图", "Overview"),
     "view.channel": ("渠道", "Channel"),
@@ -127,11 +126,6 @@ _T = {
     "pattern_line": ("涉及担保金额 {amount} 元", "guaranteed amount {amount} yuan"),
     "no_pattern": ("数据中没有担保模式。", "The data has no guarantee pattern."),
 }
-
-
-def t(key: str, lang: str, **kw) -> str:
-    """The text for *key* in *lang*, formatted with *kw*."""
-    return term(_T, key, lang, **kw)
 
 
 def kind_text(kind: str, lang: str) -> str:

@@ -45,7 +45,8 @@ from .results import (
     findings_of,
     share_text,
 )
-from .text import kind_text, pattern_text, relation_text, short_amount, status_text, t
+from ..terms import term
+from .text import TERMS, kind_text, pattern_text, relation_text, short_amount, status_text
 
 DEFAULT_BUDGET = 2000
 #: Above this many nodes only the important ones carry a label (the rest show it on hover).
@@ -71,7 +72,7 @@ class _Context:
         self.f: Findings = findings_of(results, book)
         self.ix: ViewIndex = self.f.index
         self.lang = lang
-        self.label = {key: t(key, lang) for key in self._LABELS}
+        self.label = {key: term(TERMS, key, lang) for key in self._LABELS}
         self._kinds: dict[str, str] = {}
         self._groups: dict[tuple, list] = {}
 
@@ -261,7 +262,7 @@ def _assemble(ctx: _Context, kind: str, title: str, order, *, size_by: str = "ex
     _place(nodes, edges, {str(b.ids[i]) for i in focus}, seed)
     notes = list(notes or [])
     if not ctx.f.has_risk:
-        notes.append(t("no_risk", ctx.lang))
+        notes.append(term(TERMS, "no_risk", ctx.lang))
     stats = dict(stats or {})
     stats.setdefault("shown_nodes", len(nodes))
     stats.setdefault("shown_edges", len(edges))
@@ -301,16 +302,16 @@ def _legend(ctx: _Context, nodes: list[VNode], edges: list[VEdge], size_by: str)
         if ty in types:
             st = style.edge_style(ty)
             items.append(LegendItem(relation_text(ty, lang), st["color"], "line", bool(st["dashes"])))
-    items.append(LegendItem(t("legend.size_hub" if size_by == "hub" else "legend.size_exposure", lang)))
+    items.append(LegendItem(term(TERMS, "legend.size_hub" if size_by == "hub" else "legend.size_exposure", lang)))
     borders = {v.border for v in nodes}
     if style.BREACH_BORDER in borders:
-        items.append(LegendItem(t("legend.breach", lang), "#ffffff", "dot", border=style.BREACH_BORDER))
+        items.append(LegendItem(term(TERMS, "legend.breach", lang), "#ffffff", "dot", border=style.BREACH_BORDER))
     if style.LARGE_BORDER in borders:
-        items.append(LegendItem(t("legend.large", lang), "#ffffff", "dot", border=style.LARGE_BORDER))
+        items.append(LegendItem(term(TERMS, "legend.large", lang), "#ffffff", "dot", border=style.LARGE_BORDER))
     if any(v.label.startswith("★") for v in nodes):
-        items.append(LegendItem(t("legend.hub", lang), "#ffffff", "dot", border=style.HUB_BORDER))
+        items.append(LegendItem(term(TERMS, "legend.hub", lang), "#ffffff", "dot", border=style.HUB_BORDER))
     if "GUARANTEES" in types:
-        items.append(LegendItem(t("legend.guarantee", lang)))
+        items.append(LegendItem(term(TERMS, "legend.guarantee", lang)))
     return items
 
 
@@ -343,7 +344,7 @@ def _left_out_note(ctx: _Context, kept, budget: int, candidates=None) -> tuple[l
     if not len(out):
         return [], stats
     detail = ("，" if lang == "zh" else ", ").join(f"{kind_text(k, lang)} {c:,}" for k, c in by_kind.items())
-    return [t("left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}",
+    return [term(TERMS, "left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}",
               detail=detail)], stats
 
 
@@ -391,12 +392,13 @@ def channel_view(book: Book, channel_id: str, results=None, *, lang: str = "zh",
     name = ctx.name(c)
     notes, stats = _left_out_note(ctx, kept, node_budget, dedup)
     shown_members = sum(1 for m in members if m in kept_set)
-    notes.insert(0, t("channel_members", lang, name=name, members=f"{len(members):,}", shown=f"{shown_members:,}"))
+    notes.insert(0, term(TERMS, "channel_members", lang, name=name, members=f"{len(members):,}",
+                         shown=f"{shown_members:,}"))
     stats.update(members=len(members), shown_members=shown_members, key_persons=len(key_persons & kept_set))
     label_set = key_persons | {c} | set(f.by_priority(kept)[:60].tolist())
     if size_by == "auto":
         size_by = "hub" if f.any_hubs else "exposure"
-    return _assemble(ctx, "channel", t("channel_title", lang, name=name), kept, size_by=size_by,
+    return _assemble(ctx, "channel", term(TERMS, "channel_title", lang, name=name), kept, size_by=size_by,
                      focus={c}, key_persons=key_persons, label_set=label_set, subtitle=kind_text(b.kind(c), lang),
                      notes=notes, stats=stats, key=str(channel_id))
 
@@ -420,7 +422,7 @@ def ego_view(book: Book, node_id: str, hops: int = 1, results=None, *, lang: str
     kept = order[: max(1, node_budget)]
     notes, stats = _left_out_note(ctx, kept, node_budget, order)
     name = ctx.name(i)
-    title = t("ego_title", lang, name=name, hops=t("hops", lang, hops=hops))
+    title = term(TERMS, "ego_title", lang, name=name, hops=term(TERMS, "hops", lang, hops=hops))
     stats["hops"] = hops
     return _assemble(ctx, "ego", title, kept, size_by=size_by, focus={i}, subtitle=kind_text(b.kind(i), lang),
                      notes=notes, stats=stats, key=str(node_id))
@@ -451,10 +453,10 @@ def group_view(book: Book, member_ids, results=None, *, lang: str = "zh",
     notes, stats = _left_out_note(ctx, kept, node_budget, members)
     gid = group.group_id if group else ""
     status = status_text(group.status, lang) if group else ""
-    title = t("group_title", lang, gid=gid, status=status) if group else t("view.group", lang)
+    title = term(TERMS, "group_title", lang, gid=gid, status=status) if group else term(TERMS, "view.group", lang)
     subtitle = ""
     if group is not None:
-        subtitle = t("exposure_line", lang, amount=format_yuan_human(group.exposure_fen),
+        subtitle = term(TERMS, "exposure_line", lang, amount=format_yuan_human(group.exposure_fen),
                      share=share_text(group.share_of_tier1) or "—")
     group_for = {m: group for m in kept} if group is not None else None
     stats.update(members=len(members))
@@ -472,11 +474,11 @@ def pattern_view(book: Book, member_ids, results=None, *, lang: str = "zh",
     members = ctx.f.by_priority(members).tolist()
     kept = members[: max(1, node_budget)]
     notes, stats = _left_out_note(ctx, kept, node_budget, members)
-    kind = pattern_text(pattern.pattern, lang) if pattern and pattern.pattern else t("view.pattern", lang)
-    title = t("pattern_title", lang, pattern=kind, n=len(members))
+    kind = pattern_text(pattern.pattern, lang) if pattern and pattern.pattern else term(TERMS, "view.pattern", lang)
+    title = term(TERMS, "pattern_title", lang, pattern=kind, n=len(members))
     subtitle = ""
     if pattern is not None and pattern.exposure_fen:
-        subtitle = t("pattern_line", lang, amount=format_yuan_human(pattern.exposure_fen))
+        subtitle = term(TERMS, "pattern_line", lang, amount=format_yuan_human(pattern.exposure_fen))
     stats.update(members=len(members))
     return _assemble(ctx, "pattern", title, kept, emphasise="GUARANTEES", subtitle=subtitle, notes=notes,
                      stats=stats, key=pattern.pattern_id if pattern else "")
@@ -496,11 +498,11 @@ def overview(book: Book, results=None, node_budget: int = DEFAULT_BUDGET, *, lan
     kept = np.concatenate((channels, others))[:budget].tolist()
     notes, stats = _left_out_note(ctx, kept, budget)
     if stats["left_out_nodes"]:
-        notes.append(t("kept_rule", lang))
+        notes.append(term(TERMS, "kept_rule", lang))
     stats.update(total_nodes=b.n_nodes, total_edges=b.n_edges)
     label_set = set(channels.tolist()) | {i for i in kept if ctx.top_hub(i)} | set(others[:40].tolist())
-    return _assemble(ctx, "overview", t("overview_title", lang), kept, label_set=label_set, notes=notes,
-                     stats=stats, subtitle=t("total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"))
+    return _assemble(ctx, "overview", term(TERMS, "overview_title", lang), kept, label_set=label_set, notes=notes,
+                     stats=stats, subtitle=term(TERMS, "total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"))
 
 
 # --------------------------------------------------------------------------- finding things
