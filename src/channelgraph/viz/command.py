@@ -56,13 +56,13 @@ def build_view(book: Book, results: dict | None, kind: str, ident: str | None = 
     if kind not in VIEW_KINDS:
         raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
     check_ident(kind, ident)
-    results = findings_of(results, book)
-    index = results.index
+    found = findings_of(results, book)  # lined up with the book once
+    index = found.index
     if kind == "overview":
-        return overview(book, results, node_budget, lang=lang)
+        return overview(book, found, node_budget, lang=lang)
     if kind == "channel":
         if ident is None:
-            order = channel_order(results)
+            order = channel_order(found)
             if not order:
                 raise ViewNotFound("the data has no chamber, market or intermediary")
             ident = order[0]
@@ -72,27 +72,27 @@ def build_view(book: Book, results: dict | None, kind: str, ident: str | None = 
         if not index.channel[i]:
             raise ViewNotFound(f"{ident!r} is a {index.kind(i)}, not a chamber, market or "
                                "intermediary (use --view ego for any entity)")
-        return channel_view(book, ident, results, lang=lang, node_budget=node_budget)
+        return channel_view(book, ident, found, lang=lang, node_budget=node_budget)
     if kind == "ego":
         if ident is None:
-            ident = top_hub(book, results)
+            ident = top_hub(book, found)
             if ident is None:
                 raise ViewNotFound("no person or enterprise is ranked as a hub: give --id")
         if ident not in index:
             raise ViewNotFound(f"no entity {ident!r} in the data")
-        return ego_view(book, ident, hops, results, lang=lang, node_budget=node_budget)
+        return ego_view(book, ident, hops, found, lang=lang, node_budget=node_budget)
     if kind == "group":
-        group = find_group(results, ident)
+        group = find_group(found, ident)
         if group is None:
             raise ViewNotFound(f"no connected-client group {ident!r} (give {ID_OF_VIEW['group']})"
                                if ident else "the data has no connected-client group")
-        return group_view(book, group.members, results, lang=lang, group=group, node_budget=node_budget)
+        return group_view(book, group.members, found, lang=lang, group=group, node_budget=node_budget)
     if kind == "pattern":
-        pattern = find_pattern(results, ident)
+        pattern = find_pattern(found, ident)
         if pattern is None:
             raise ViewNotFound(f"no guarantee pattern {ident!r} (give {ID_OF_VIEW['pattern']})"
                                if ident else "the data has no guarantee pattern")
-        return pattern_view(book, pattern.members, results, lang=lang, pattern=pattern, node_budget=node_budget)
+        return pattern_view(book, pattern.members, found, lang=lang, pattern=pattern, node_budget=node_budget)
     raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
 
 
