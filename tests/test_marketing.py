@@ -126,7 +126,7 @@ def test_chamber_president_bridging_two_communities_has_top_betweenness():
         assert b == pytest.approx(exact[eid], abs=1e-7)
     # Louvain puts the two chambers in different clusters
     v = build_view(g, Policy().marketing.type_weights)
-    label = communities_mod._louvain(v, np.arange(v.n), 42)
+    label, _ = communities_mod.community_labels(v, 42)
     assert label[v.index_of("C1")] != label[v.index_of("C2")]
     com = campaign_communities(g, ds, hubs=hubs)
     assert com["size"].sum() == len(ds.entities)
@@ -294,9 +294,8 @@ def test_two_hop_reach_equals_brute_force(relay):
             assert two_hop_set(A, v, target, relay).tolist() == sorted(x for x in n2 if target[x])
 
 
-def test_multilevel_communities_on_large_graphs(monkeypatch):
+def test_communities_are_seeded_and_split_the_chambers():
     ds, g = make(*bridge_world())
-    monkeypatch.setattr(communities_mod, "LOUVAIN_MAX_NODES", 0)
     a = campaign_communities(g, ds)
     b = campaign_communities(g, ds)
     assert a.attrs["method"] == "multilevel"
@@ -425,7 +424,7 @@ def test_cli_hubs_and_channels(tmp_path):
 def test_compiled_louvain_matches_networkx_quality():
     G = nx.planted_partition_graph(4, 25, 0.4, 0.02, seed=3)
     W = sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=range(100), format="csr").astype(float))
-    lab = communities_mod._multilevel(W, 42)
+    lab = communities_mod.louvain(W, 42)
     comms = [set(np.flatnonzero(lab == x).tolist()) for x in np.unique(lab)]
     ref = nx.community.louvain_communities(G, seed=42)
     assert nx.community.modularity(G, comms) >= nx.community.modularity(G, ref) - 0.02
@@ -441,15 +440,14 @@ def test_docstring_examples_run(module):
     assert result.failed == 0 and result.attempted > 0
 
 
-def test_background_work_gives_the_same_hubs_and_communities(tmp_path, monkeypatch):
+def test_background_work_gives_the_same_hubs_and_communities(tmp_path):
     """prefetch_marketing (what analyze does) starts betweenness and the communities on a
     thread; hubs and communities are the same as when computed on the spot — on a view big
-    enough to be sampled and to use the compiled Louvain."""
+    enough to be sampled."""
     from channelgraph.generate import generate_dataset
     from channelgraph.marketing import prefetch_marketing, rank_hubs
     from channelgraph.marketing.hubs import betweenness_of
 
-    monkeypatch.setattr(communities_mod, "LOUVAIN_MAX_NODES", 100)  # the compiled Louvain, as on a big book
     generate_dataset(tmp_path, customers=2000, seed=5)
     direct_ds, early_ds = load_dataset(tmp_path), load_dataset(tmp_path)
     direct = rank_hubs(None, direct_ds)

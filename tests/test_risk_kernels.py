@@ -262,3 +262,38 @@ def test_debt_rank_does_not_depend_on_chunking(seed, monkeypatch):
     whole = debt_rank(None, ds)
     monkeypatch.setattr(contagion, "DEBTRANK_BLOCK_CELLS", 1)
     assert debt_rank(None, ds).equals(whole)
+
+
+@pytest.mark.parametrize("customers, seed", [(2000, 7), (3000, 11)])
+def test_bounded_circles_are_networkx_cycles_on_generated_books(tmp_path, customers, seed):
+    """Every strongly connected guarantee block of a generated bank (as guarantee_patterns
+    enumerates them): the same circles as ``networkx.simple_cycles(length_bound=)``, as sets.
+    bench/circles.py times both on the 10k and 100k books (ours 13–30× faster)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from channelgraph.generate import generate_dataset
+    from channelgraph.graph import load_book
+    from channelgraph.model import RelationType
+
+    generate_dataset(tmp_path, customers=customers, seed=seed)
+    book = load_book(tmp_path)
+    e = book.of(RelationType.GUARANTEES)
+    n = len(book.ids)
+    adj = coo_matrix((np.ones(len(e.src), dtype=np.int8), (e.src, e.dst)), shape=(n, n)).tocsr()
+    _, scc = connected_components(adj, directed=True, connection="strong")
+    size = np.bincount(scc)
+    max_len = book.policy.guarantee.max_circle_length
+    inner = scc[e.src] == scc[e.dst]
+    blocks = np.flatnonzero((size >= 3) & (size <= book.policy.guarantee.max_scc_enumerate))
+    assert len(blocks) >= 5
+    circles = 0
+    for c in blocks.tolist():
+        members = np.flatnonzero(scc == c).tolist()
+        m = inner & (scc[e.src] == c)
+        src, dst = e.src[m].tolist(), e.dst[m].tolist()
+        got = bounded_circles(members, src, dst, max_len, 10**9)
+        assert len(got) == len(set(map(tuple, got)))
+        assert set(map(tuple, got)) == _nx_circles(members, src, dst, max_len)
+        circles += len(got)
+    assert circles > 0

@@ -1,11 +1,19 @@
-"""numpy's pairwise summation in compiled code, for kernels whose sums must be numpy's to the bit.
+"""numpy's pairwise summation in compiled code, for kernels whose published results are bytes.
 
 numpy sums a contiguous vector (or a contiguous row) in blocks of at most :data:`BLOCK`
 values, each block with eight interleaved accumulators, and longer runs as a left half cut at
 a multiple of eight plus the right half. The force layout's far field (float32 rows,
 :mod:`channelgraph.viz._layout_kernels`) and PageRank's dot products (float64 vectors,
-:mod:`channelgraph.marketing._pagerank_kernel`) sum this way, so that their results equal
-the numpy code they replace.
+:mod:`channelgraph.marketing._pagerank_kernel`) sum this way.
+
+Why it stays (there is no numpy twin left to agree with): the outputs are a contract to the
+byte, and the view positions written into ``views/*.html`` depend on the order of these
+float32 sums — with plain left-to-right sums instead, the generated 10k book's
+``overview.html`` and ``ego-1.html`` and the 100k book's ``overview.html`` and
+``channel-1…3.html`` change (issue 24, bench/RESULTS.md). PageRank's published values did
+not change on those books, but its rounding margin is not checked at every size, so its dot
+products keep the same order. Pairwise sums are also the more accurate (error growing with
+log n rather than n).
 
 Imported only by compiled-kernel modules: it imports numba.
 """

@@ -1,12 +1,9 @@
-"""Small helpers the rooms share for running fast: a paused garbage collector, optional
-compiled modules."""
+"""Small helpers the rooms share for running fast: a paused garbage collector."""
 
 from __future__ import annotations
 
 import functools
 import gc
-import importlib
-from types import ModuleType
 
 
 def gc_paused(fn):
@@ -30,17 +27,3 @@ def gc_paused(fn):
                 gc.enable()
 
     return wrapper
-
-
-_OPTIONAL: dict[str, ModuleType | None] = {}
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """The module *name* (imported once), or None when it cannot be imported — the compiled
-    kernels' modules import numba, and the callers then use their numpy code."""
-    if name not in _OPTIONAL:
-        try:
-            _OPTIONAL[name] = importlib.import_module(name)
-        except ImportError:  # pragma: no cover - exercised only where numba is missing
-            _OPTIONAL[name] = None
-    return _OPTIONAL[name]

@@ -5,8 +5,8 @@ The hot loops of :mod:`~channelgraph.marketing.centrality` and
 (``numba.njit``: machine code, no Python objects, the GIL released so that two kernels can
 run on the two cores at once) at their first call. Compiled code is cached on disk
 (``cache=True``), so only the first run on a machine pays the compilation (a few seconds).
-Without numba the same functions run as plain Python — identical results, only slow — so
-that small books and the tests never depend on a compiler.
+numba is a dependency; there is no Python twin. The tests check each kernel against
+networkx (tests/test_marketing_kernels.py, with the tolerance each test states).
 
 Both kernels take a symmetric CSR structure (``indptr``, ``indices`` and, for Louvain,
 ``weights``) over nodes ``0 … n−1``.
@@ -33,8 +33,8 @@ import numpy as np
 
 
 def _compiled(fn):
-    """*fn* compiled by numba at its first call (numba itself is imported only then: it takes
-    a second to import); plain Python where numba is missing. ``.py_func`` is *fn* itself."""
+    """*fn* compiled by numba (``njit``, cached on disk, without the GIL) at its first call:
+    numba itself is imported only then, as it takes a second to import."""
     lock = threading.Lock()
     done: list[Callable] = []
 
@@ -43,25 +43,12 @@ def _compiled(fn):
         if not done:
             with lock:
                 if not done:
-                    try:
-                        from numba import njit
-                    except ImportError:  # pragma: no cover - exercised only where numba is missing
-                        done.append(fn)
-                    else:
-                        done.append(njit(cache=True, nogil=True)(fn))
+                    from numba import njit
+
+                    done.append(njit(cache=True, nogil=True)(fn))
         return done[0](*args)
 
-    call.py_func = fn  # type: ignore[attr-defined]  # a function attribute, as on numba's dispatchers
     return call
-
-
-def compiled_available() -> bool:
-    """Whether numba is installed (else the kernels run as plain Python: right, but slow)."""
-    try:
-        import numba  # noqa: F401
-    except ImportError:  # pragma: no cover - numba is a dependency
-        return False
-    return True
 
 
 @_compiled
@@ -121,7 +108,7 @@ PUSH_SHARE = 10.0
 
 
 @_compiled
-def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - compiled
+def brandes_dependencies(indptr, indices, sources, bc, push_share):  # pragma: no cover - compiled
     """Add every source's Brandes dependencies to *bc* (unnormalised, undirected, unweighted).
 
     Parameters
@@ -132,6 +119,8 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
         Distinct source nodes, of the type of *indices*; sources without ties add nothing.
     bc : numpy.ndarray
         float64, length n; ``bc[v] += δ_s(v)`` for every source *s* (``δ_s(s)`` excluded).
+    push_share : float
+        :data:`PUSH_SHARE` (0: every level pulled; 1e18: every level pushed; same results).
 
     Notes
     -----
@@ -190,7 +179,7 @@ def brandes_dependencies(indptr, indices, sources, bc):  # pragma: no cover - co
             for i in range(f0, f1):
                 u = order[i]
                 frontier_ties += indptr[u + 1] - indptr[u]
-            if frontier_ties * PUSH_SHARE < pending:
+            if frontier_ties * push_share < pending:
                 pushed[d] = True
                 for i in range(f0, f1):
                     u = order[i]

@@ -1,8 +1,7 @@
 """PageRank's conjugate-gradient loop, compiled (:func:`channelgraph.marketing.centrality.pagerank`).
 
-Imported only where numba is installed (this module imports it; without numba the numpy loop
-in :mod:`~channelgraph.marketing.centrality` runs and gives the same numbers). Compiled code
-is cached on disk (``cache=True``).
+Imported at the first PageRank (this module imports numba). Compiled code is cached on disk
+(``cache=True``).
 """
 
 from __future__ import annotations
@@ -18,11 +17,11 @@ def pagerank_cg(indptr, indices, data, inv_root, alpha, rr, stop, max_iter):  # 
     """Conjugate gradients for ``(I − alpha·D^-½·W·D^-½) z = D^-½·1`` (see
     :func:`channelgraph.marketing.centrality.pagerank`); returns z.
 
-    The same operations in the same order as the numpy loop there — products and sums per
-    element, dot products by numpy's pairwise summation, each row of W summed left to right
-    from 0.0 as scipy does — so z is the same to the bit; but the whole loop runs without
-    the GIL, instead of taking it back for each of a dozen vector operations per step
-    (on a busy main thread each of those waits for the interpreter's switch interval).
+    The whole loop runs without the GIL (a numpy loop would take it back for each of a dozen
+    vector operations per step; on a busy main thread each of those waits for the
+    interpreter's switch interval). Dot products sum by numpy's pairwise summation
+    (:mod:`channelgraph._pairwise`), each row of W left to right from 0.0 as scipy does, so
+    the published PageRank stays the same to the bit (see there).
     *rr* is the squared norm of the right-hand side, *stop* the squared residual to reach.
     ``indptr`` and ``indices`` are unsigned (:func:`~channelgraph.marketing._kernels.unsigned_csr`).
     """

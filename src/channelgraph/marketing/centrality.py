@@ -15,8 +15,10 @@ they are deterministic and fast on a million nodes:
   from ``samples`` sources drawn with a fixed seed and scaled by n/k (Brandes & Pich 2007,
   *Centrality estimation in large networks*) — the estimator networkx uses with ``k=``.
 * :func:`two_hop_reach` — how many nodes of a target set (untapped prospects) lie within
-  one and within two hops, exact distinct counts by a blocked sparse product, where only
-  nodes with at most :data:`MAX_RELAY_DEGREE` ties relay reach to the second hop.
+  one and within two hops, exact distinct counts in a compiled kernel, where only nodes
+  with at most :data:`MAX_RELAY_DEGREE` ties relay reach to the second hop.
+
+Each runs compiled (numba) and is tested against networkx (tests/test_marketing_kernels.py).
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ._graph import gather
-from .._runtime import optional_module
-from ._kernels import brandes_dependencies, compiled_available, two_hop_counts, unsigned_csr
+from ._kernels import PUSH_SHARE, brandes_dependencies, two_hop_counts, unsigned_csr
 
 #: Betweenness is exact (every node a source) on graphs with at most this many nodes.
 #: (Exact costs one BFS per node.)
@@ -37,8 +38,6 @@ EXACT_BETWEENNESS_MAX_NODES = 2_000
 #: In :func:`two_hop_reach`, a node relays reach to a second hop only if it has at most this
 #: many ties (bigger hubs — a 50,000-shop market — count only for their own 1-hop reach).
 MAX_RELAY_DEGREE = 500
-#: Row blocks of the 2-hop product are sized to about this many (row, target) pairs.
-_BLOCK_PAIRS = 4_000_000
 
 
 def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
@@ -105,39 +104,13 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     # dot products as plain sums: BLAS threads only slow these short vectors down
     rr = float((inv_root * inv_root).sum())  # the right-hand side is inv_root
     stop = (tol * np.sqrt(rr)) ** 2
-    compiled = optional_module(__package__ + "._pagerank_kernel")
-    if compiled is not None:  # the same loop, compiled, without the GIL (see pagerank_cg)
-        indptr, indices = unsigned_csr(W.indptr, W.indices)
-        z = compiled.pagerank_cg(indptr, indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
-    else:  # pragma: no cover - numba is a dependency
-        z = _pagerank_cg_numpy(W, inv_root, alpha, rr, stop, max_iter)
+    from ._pagerank_kernel import pagerank_cg  # imports numba: only when needed
+
+    indptr, indices = unsigned_csr(W.indptr, W.indices)
+    z = pagerank_cg(indptr, indices, W.data, inv_root, float(alpha), rr, stop, int(max_iter))
     y = root * z
     y[~tied] = 1.0
     return y / y.sum()
-
-
-def _pagerank_cg_numpy(W: sp.csr_matrix, inv_root: np.ndarray, alpha: float, rr: float, stop: float,
-                       max_iter: int) -> np.ndarray:
-    """:func:`pagerank`'s conjugate gradients in numpy (the reference of the compiled
-    :func:`~channelgraph.marketing._pagerank_kernel.pagerank_cg`, which gives the same z to the bit)."""
-
-    def system(v):  # (I − alpha·D^-½·W·D^-½) v
-        return v - alpha * (inv_root * (W @ (inv_root * v)))
-
-    z = np.zeros(len(inv_root))
-    r = inv_root.copy()  # the residual of z = 0: the right-hand side
-    p = r.copy()
-    for _ in range(max_iter):
-        if rr <= stop:
-            break
-        q = system(p)
-        step = rr / float((p * q).sum())
-        z += step * p
-        r -= step * q
-        rr_new = float((r * r).sum())
-        p = r + (rr_new / rr) * p
-        rr = rr_new
-    return z
 
 
 def betweenness(adjacency: sp.csr_matrix, samples: int, seed: int,
@@ -236,10 +209,11 @@ def source_dependencies(adjacency: sp.csr_matrix, sources: np.ndarray) -> np.nda
     chunks = np.array_split(sources, SOURCE_CHUNKS) if sources.size >= PARALLEL_MIN_SOURCES else [sources]
     parts = [np.zeros(n) for _ in chunks]
     if len(chunks) == 1:
-        brandes_dependencies(indptr, indices, chunks[0], parts[0])
+        brandes_dependencies(indptr, indices, chunks[0], parts[0], PUSH_SHARE)
     else:
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            for f in [pool.submit(brandes_dependencies, indptr, indices, c, p) for c, p in zip(chunks, parts)]:
+            for f in [pool.submit(brandes_dependencies, indptr, indices, c, p, PUSH_SHARE)
+                      for c, p in zip(chunks, parts)]:
                 f.result()
     bc = parts[0]
     for p in parts[1:]:
@@ -262,8 +236,7 @@ def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
     — and expanding such hubs pairwise costs the sum of squared degrees, which is unbounded
     on a million-customer graph. With the rule the work is at most
     ``max_relay_degree × ties``: one pass per node in a compiled kernel
-    (:func:`~channelgraph.marketing._kernels.two_hop_counts`), or, without numba, a blocked
-    sparse product (the tests check that both count the same).
+    (:func:`~channelgraph.marketing._kernels.two_hop_counts`), the GIL released.
 
     Parameters
     ----------
@@ -293,33 +266,10 @@ def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
     A.data[:] = 1
     n = A.shape[0]
     target = np.asarray(target, dtype=bool)
-    if compiled_available():  # one pass per node, the GIL released (the same counts)
-        one = np.zeros(n, dtype=np.int64)
-        two = np.zeros(n, dtype=np.int64)
-        indptr, indices = unsigned_csr(A.indptr, A.indices)
-        two_hop_counts(indptr, indices, target, np.diff(A.indptr) <= max_relay_degree, one, two)
-        return one, two
-    one = np.asarray(A @ target.astype(np.int64)).ravel().astype(np.int64)
+    one = np.zeros(n, dtype=np.int64)
     two = np.zeros(n, dtype=np.int64)
-    if n == 0:
-        return one, two
-    deg = np.diff(A.indptr)
-    relay = np.flatnonzero(deg <= max_relay_degree)
-    t_idx = np.flatnonzero(target)
-    to_relay = A[:, relay].tocsr()  # v → relays
-    relay_to_t = A[relay][:, t_idx].tocsr()  # relay → targets
-    to_t = A[:, t_idx].tocsr()  # v → targets (1 hop)
-    work = np.asarray(to_relay @ np.diff(relay_to_t.indptr).astype(np.int64)).ravel() + one + 1
-    cum = np.cumsum(work)
-    start = 0
-    while start < n:
-        base = cum[start - 1] if start else 0
-        stop = min(n, max(start + 1, int(np.searchsorted(cum, base + _BLOCK_PAIRS, side="right"))))
-        M = (to_relay[start:stop] @ relay_to_t + to_t[start:stop]).tocsr()
-        rows = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(M.indptr))
-        keep = t_idx[M.indices] != rows
-        two[start:stop] = np.bincount(rows[keep] - start, minlength=stop - start)
-        start = stop
+    indptr, indices = unsigned_csr(A.indptr, A.indices)
+    two_hop_counts(indptr, indices, target, np.diff(A.indptr) <= max_relay_degree, one, two)
     return one, two
 
 

@@ -1,19 +1,15 @@
 """Campaign clusters: communities of the relationship graph, with size, penetration, top hub.
 
-Up to :data:`LOUVAIN_MAX_NODES` tied nodes, Louvain modularity optimisation (Blondel,
-Guillaume, Lambiotte & Lefebvre 2008, *Fast unfolding of communities in large networks*)
-with networkx's ``louvain_communities`` on the weighted undirected view,
-``seed = policy.marketing.seed``. Nodes are handed to it as integers in sorted-id order
-(string hashing varies between processes; integer order does not), so the result does not
-depend on insertion order.
-
-Above that size networkx' pure-Python Louvain takes minutes, so the same method runs
-compiled (``method = "multilevel"``, :mod:`~channelgraph.marketing._kernels`):
-each level visits the nodes in a permutation drawn with ``numpy.random.default_rng(seed)``
-and moves each to the neighbouring community with the best modularity gain, revisiting only
-the neighbours of nodes that moved (the queue of Traag, Waltman & van Eck 2019, *From
-Louvain to Leiden*), then aggregates each community into one node, until no node moves.
-Its time and modularity on the generated books are in bench/NOTES.md.
+Louvain modularity optimisation (Blondel, Guillaume, Lambiotte & Lefebvre 2008, *Fast
+unfolding of communities in large networks*) on the weighted undirected view, compiled
+(``method = "multilevel"``, :mod:`~channelgraph.marketing._kernels`), the same algorithm at
+every book size, ``seed = policy.marketing.seed``: each level visits the nodes (integers in
+sorted-id order) in a permutation drawn with ``numpy.random.default_rng(seed)`` and moves
+each to the neighbouring community with the best modularity gain, revisiting only the
+neighbours of nodes that moved (the queue of Traag, Waltman & van Eck 2019, *From Louvain
+to Leiden*), then aggregates each community into one node, until no node moves. Its time
+and modularity on the generated books are in bench/NOTES.md; the tests hold its modularity
+to networkx' ``louvain_communities`` on small graphs.
 
 Nodes without ties form no community; communities smaller than
 :data:`MIN_COMMUNITY_SIZE` are not listed (the summary counts both).
@@ -21,7 +17,6 @@ Nodes without ties form no community; communities smaller than
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -31,9 +26,6 @@ from ._graph import MarketingGraph, rnd, view_for
 from ._kernels import aggregate_communities, louvain_moves, unsigned_csr
 from .hubs import hub_rank_score, rank_hubs
 
-#: Louvain (networkx) up to this many tied nodes (its pure-Python loop takes minutes on
-#: bigger books); the compiled Louvain above.
-LOUVAIN_MAX_NODES = 10_000
 #: Levels of the compiled Louvain at most (a guard: a level where no node moves ends it).
 MAX_LEVELS = 50
 #: Node visits per level at most, per node (a guard against floating-point cycling).
@@ -50,39 +42,23 @@ COMMUNITY_COLUMNS = [
 ]
 
 
-def _louvain_matrix(W, seed: int) -> np.ndarray:
-    """networkx Louvain on a symmetric weighted CSR matrix (diagonal = twice the self-loop
-    weight, as an aggregated graph has it); label = smallest member index."""
-    n = W.shape[0]
-    C = W.tocoo()
-    m = C.row <= C.col
-    r, c, w = C.row[m], C.col[m], C.data[m]
-    w = np.where(r == c, w / 2.0, w)
-    order = np.lexsort((c, r))
-    G = nx.Graph()
-    G.add_nodes_from(range(n))
-    G.add_weighted_edges_from(zip(r[order].tolist(), c[order].tolist(), w[order].tolist()))
-    comms = nx.community.louvain_communities(G, weight="weight", seed=seed)
-    label = np.empty(n, dtype=np.int64)
-    for comm in comms:
-        mem = np.fromiter(comm, dtype=np.int64)
-        label[mem] = mem.min()
-    return label
-
-
-def _louvain(v: MarketingGraph, nodes: np.ndarray, seed: int) -> np.ndarray:
-    assert v.weighted is not None  # every built view has one
-    return _louvain_matrix(v.weighted[nodes][:, nodes], seed)
-
-
-def _multilevel(W, seed: int) -> np.ndarray:
-    """Louvain on a symmetric weighted CSR matrix with the compiled kernels; label = smallest
-    member index.
+def louvain(W: sp.csr_matrix, seed: int) -> np.ndarray:
+    """Louvain communities of a symmetric weighted CSR matrix (no empty rows), by the compiled
+    kernels; label = the community's smallest member index.
 
     Each level visits the nodes in a fresh ``numpy.random.default_rng(seed)`` permutation
     and moves them (:func:`~channelgraph.marketing._kernels.louvain_moves`), then every
     community becomes one node (:func:`~channelgraph.marketing._kernels.aggregate_communities`);
     it stops when no node moves.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> two_triangles = [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5), (2, 3)]
+    >>> r, c = zip(*two_triangles)
+    >>> W = sp.csr_matrix(([1.0] * 14, (r + c, c + r)), shape=(6, 6))
+    >>> louvain(W, seed=42).tolist()
+    [0, 0, 0, 3, 3, 3]
     """
     W = sp.csr_matrix(W)
     n = W.shape[0]
@@ -108,18 +84,12 @@ def _multilevel(W, seed: int) -> np.ndarray:
 
 def community_labels(v: MarketingGraph, seed: int) -> tuple[np.ndarray, str]:
     """The community of every node (its smallest member's index; −1 for nodes without ties)
-    and the method used (``"louvain"`` or ``"multilevel"``)."""
+    and the method used (``"multilevel"``: :func:`louvain`)."""
     tied = np.flatnonzero(v.degree() > 0)
-    if tied.size <= LOUVAIN_MAX_NODES:
-        method = "louvain"
-        sub = _louvain(v, tied, seed) if tied.size else np.zeros(0, dtype=np.int64)
-    else:
-        method = "multilevel"
-        assert v.weighted is not None  # every built view has one
-        sub = _multilevel(v.weighted[tied][:, tied].tocsr(), seed)
+    assert v.weighted is not None  # every built view has one
     label = np.full(v.n, -1, dtype=np.int64)
-    label[tied] = tied[sub]  # name each community by a member's global index
-    return label, method
+    label[tied] = tied[louvain(v.weighted[tied][:, tied].tocsr(), seed)]  # named by a member's global index
+    return label, "multilevel"
 
 
 def labels_task(v: MarketingGraph, seed: int) -> tuple:

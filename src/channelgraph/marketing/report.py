@@ -77,8 +77,8 @@ _COMPONENT = {"en": {"referrals": "converted referrals", "pagerank": "PageRank",
                      "reach": "潜在客户触达"}}
 _ROLE_ZH = {"president": "会长", "vice_president": "副会长", "secretary_general": "秘书长",
             "leading_merchant": "龙头商户", "store_manager": "店长", "agent": "业务员", "manager": "经理"}
-_METHOD = {"en": {"louvain": "Louvain", "multilevel": "Louvain multi-level modularity optimisation (compiled)"},
-           "zh": {"louvain": "Louvain 算法", "multilevel": "Louvain 多层模块度优化（编译实现）"}}
+_METHOD = {"en": {"multilevel": "Louvain multi-level modularity optimisation (compiled)"},
+           "zh": {"multilevel": "Louvain 多层模块度优化（编译实现）"}}
 
 
 def _scope(text: str, lang: str) -> str:

@@ -1,16 +1,14 @@
-"""Compiled loops of the force layout's repulsion (:mod:`channelgraph.viz.layout`).
+"""Compiled loops of the force layout (:mod:`channelgraph.viz.layout`): repulsion, overlaps.
 
-Imported only when a big view is laid out, and only where numba is installed
-(importing numba takes a second; :mod:`~channelgraph.marketing` has usually imported
-it already). Compiled code is cached on disk (``cache=True``), so only the first run
-on a machine pays the compilation.
+Imported when a view is laid out (importing numba takes a second;
+:mod:`~channelgraph.marketing` has usually imported it already). Compiled code is cached
+on disk (``cache=True``), so only the first run on a machine pays the compilation.
 
-Each kernel does, number for number, what the numpy expressions of
-:func:`channelgraph.viz.layout._repulsion_grid` do: the same IEEE operations on the
-same types in the same order — pair forces summed into each node in the order the
-k-d tree lists the pairs (as ``numpy.bincount`` does), far-field rows summed in
-float32 by numpy's own pairwise summation (:mod:`channelgraph._pairwise`) — so the positions are identical to the
-last bit, only made without the n × cells and pairs-long temporary arrays.
+Pair forces are summed into each node in the order the k-d tree lists the pairs;
+far-field rows are summed in float32 by numpy's pairwise summation
+(:mod:`channelgraph._pairwise`: its error grows with log m, not m, over the m cells), so
+that the published positions stay those of the numpy code the loops replaced, to the bit.
+The tests check the forces against direct formulas (tests/test_layout_kernels.py).
 """
 
 from __future__ import annotations
@@ -22,8 +20,8 @@ from .._pairwise import pairwise_sum
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def near_field(disp, pairs, px, py, k2):  # pragma: no cover - compiled
-    """Set *disp* (``n × 2`` float64) to the exact repulsion of the node *pairs* (``m × 2``, the
-    k-d tree's order) on each node, as the numpy expressions and ``bincount`` make it."""
+    """Set *disp* (``n × 2`` float64) to the exact repulsion ``k2 · d / |d|²`` (|d|² at least
+    1e-9) of the node *pairs* (``m × 2``, the k-d tree's order) on each node."""
     n = len(px)
     from_x = np.zeros(n)
     from_y = np.zeros(n)
@@ -53,8 +51,8 @@ def near_field(disp, pairs, px, py, k2):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True, error_model="numpy")
 def far_field(disp, px, py, cx, cy, num, r2, eps):  # pragma: no cover - compiled
     """Add to *disp* the float32 pull of every cell centroid (*cx*, *cy*, ``num`` = mass × k²)
-    farther than √*r2* from each node (*px*, *py*: float32), row by row as
-    :meth:`channelgraph.viz.layout._FarField.add` does."""
+    farther than √*r2* from each node (*px*, *py*: float32), ``num · d / max(|d|², eps)``, each
+    node's row summed pairwise."""
     n = len(px)
     m = len(cx)
     fx = np.empty(m, dtype=np.float32)
@@ -83,13 +81,15 @@ def far_field(disp, px, py, cx, cy, num, r2, eps):  # pragma: no cover - compile
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def push_apart(pos, pairs, radii, margin):  # pragma: no cover - compiled
+def push_apart(pos, pairs, radii, margin, cos_a, sin_a):  # pragma: no cover - compiled
     """One pass of :func:`channelgraph.viz.layout.remove_overlaps` over the near *pairs* (the k-d
     tree's order): each overlapping pair pushed apart by half the overlap each, summed into
-    the nodes as ``numpy.bincount`` sums them, then added to *pos* in place.
+    the nodes in the pairs' order, then added to *pos* in place.
 
-    Returns the number of overlapping pairs; -1, with *pos* untouched, when two of them are on
-    the same spot (the numpy pass then picks their directions at random).
+    A pair on the same spot (closer than 1e-6) is pushed along the direction (``cos_a[i]``,
+    ``sin_a[i]``) of the i-th such pair, as if it were 1 apart. Returns the number of
+    overlapping pairs; −k, with *pos* untouched, when k pairs are on the same spot and fewer
+    than k directions were given.
     """
     n = pos.shape[0]
     from_x = np.zeros(n)
@@ -97,6 +97,7 @@ def push_apart(pos, pairs, radii, margin):  # pragma: no cover - compiled
     to_x = np.zeros(n)
     to_y = np.zeros(n)
     over = 0
+    same = 0
     for p in range(pairs.shape[0]):
         a = pairs[p, 0]
         b = pairs[p, 1]
@@ -106,9 +107,13 @@ def push_apart(pos, pairs, radii, margin):  # pragma: no cover - compiled
         need = radii[a] + radii[b] + margin
         if not dist < need:
             continue
-        if dist < 1e-6:
-            return -1
         over += 1
+        if dist < 1e-6:
+            if same < cos_a.size:
+                dx = cos_a[same]
+                dy = sin_a[same]
+                dist = 1.0
+            same += 1
         half = (need - dist) / 2
         px = dx / dist * half
         py = dy / dist * half
@@ -116,6 +121,8 @@ def push_apart(pos, pairs, radii, margin):  # pragma: no cover - compiled
         from_y[a] += py
         to_x[b] += px
         to_y[b] += py
+    if same > cos_a.size:
+        return -same
     if over:
         for i in range(n):
             pos[i, 0] += from_x[i] - to_x[i]

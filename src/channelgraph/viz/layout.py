@@ -4,9 +4,9 @@ A force-directed (Fruchterman–Reingold) layout in numpy: spring attraction alo
 edges, repulsion between nodes. Repulsion is exact between nearby nodes (pairs found
 with a k-d tree) and approximated from the centroids of a coarse grid of cells for
 far-away ones, so an iteration costs about O(n log n) instead of O(n²). For big views
-the loops over node pairs and cells run compiled with numba where it is installed
-(:mod:`channelgraph.viz._layout_kernels`), with the same numbers as the numpy
-expressions, bit for bit. With a fixed seed the result is the same on every run. The
+the loops over node pairs and cells run compiled with numba
+(:mod:`channelgraph.viz._layout_kernels`). With a fixed seed the result is the same on
+every run. The
 browser then draws the nodes where they are, with physics off, so a 2,000-node view is
 usable at once.
 """
@@ -18,7 +18,6 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .._runtime import optional_module
 
 #: Views up to this many nodes use exact all-pairs repulsion (cheap at that size).
 EXACT_MAX = 400
@@ -63,13 +62,12 @@ def force_layout(n: int, edges: list[tuple[int, int]], *, weights: list[float] |
     t = 0.1
     dt = t / (iterations + 1)
     grid = max(4, int(math.sqrt(n) / 2))
-    far = _FarField(n, grid * grid) if n > EXACT_MAX and _kernels() is None else None
     for _ in range(iterations):
         if n <= EXACT_MAX:
             disp = _repulsion_exact(pos, k2)
         else:  # exact within about one and a half grid cells, by cell centroids beyond
             span = float(np.ptp(pos, 0).max()) or 1.0
-            disp = _repulsion_grid(pos, k2, 1.5 * span / grid, grid, far)
+            disp = _repulsion_grid(pos, k2, 1.5 * span / grid, grid)
         if len(ei):
             d = pos[ei] - pos[ej]
             dist = np.sqrt((d * d).sum(1))
@@ -109,92 +107,24 @@ def _repulsion_exact(pos: np.ndarray, k2: float) -> np.ndarray:
     return np.stack([(dx * inv).sum(1), (dy * inv).sum(1)], 1)
 
 
-class _FarField:
-    """Work arrays for the far field of :func:`_repulsion_grid`, reused on every iteration.
-
-    The far field is an ``n × cells`` computation; it is done a block of rows at a time
-    in preallocated float32 arrays that stay in the processor's cache (every row's sum
-    is the same as over the whole array, so positions are identical to the plain
-    numpy expression, only faster).
-    """
-
-    #: Elements per block (a few hundred KiB of float32).
-    BLOCK = 1 << 16
-
-    def __init__(self, n: int, cells: int):
-        size = max(self.BLOCK, cells)  # a block of rows of any number of used cells fits
-        self.dx, self.dy, self.d2, self.t = (np.empty(size, dtype=np.float32) for _ in range(4))
-        self.far = np.empty(size, dtype=bool)
-        self.eps = np.full(size, np.float32(1e-9), dtype=np.float32)
-
-    def add(self, disp: np.ndarray, pos: np.ndarray, cx: np.ndarray, cy: np.ndarray, mass: np.ndarray,
-            k2: float, radius: float) -> None:
-        """Add to *disp* the pull of every cell centroid farther than *radius* from each node."""
-        n, m = len(pos), len(mass)
-        px, py = pos[:, 0].astype(np.float32), pos[:, 1].astype(np.float32)
-        cx32, cy32 = cx.astype(np.float32)[None, :], cy.astype(np.float32)[None, :]
-        num = (mass.astype(np.float32) * np.float32(k2))[None, :]
-        r2 = np.float32(radius * radius)
-        rows = max(1, min(n, self.BLOCK // max(m, 1)))
-        for lo in range(0, n, rows):
-            hi = min(n, lo + rows)
-            size = (hi - lo) * m
-            dx, dy, d2, t = (a[:size].reshape(hi - lo, m) for a in (self.dx, self.dy, self.d2, self.t))
-            far, eps = self.far[:size].reshape(hi - lo, m), self.eps[:size].reshape(hi - lo, m)
-            np.subtract(px[lo:hi, None], cx32, out=dx)
-            np.subtract(py[lo:hi, None], cy32, out=dy)
-            np.multiply(dx, dx, out=d2)
-            np.multiply(dy, dy, out=t)
-            np.add(d2, t, out=d2)
-            np.greater(d2, r2, out=far)  # the near field already counted the close ones
-            np.maximum(d2, eps, out=t)
-            np.divide(num, t, out=t)
-            np.multiply(t, far, out=t)  # t is finite: × 1 keeps it, × 0 makes it 0
-            np.multiply(dx, t, out=d2)
-            disp[lo:hi, 0] += d2.sum(1)
-            np.multiply(dy, t, out=d2)
-            disp[lo:hi, 1] += d2.sum(1)
-
-
 def _kernels():
-    """The compiled repulsion loops (:mod:`channelgraph.viz._layout_kernels`), None without numba."""
-    return None if _KERNELS is False else optional_module(__package__ + "._layout_kernels")
+    """The compiled loops (:mod:`channelgraph.viz._layout_kernels`; imported for the first big
+    view: importing numba takes a second)."""
+    from . import _layout_kernels
+
+    return _layout_kernels
 
 
-#: False: lay out with the numpy code, as without numba (the tests compare both).
-_KERNELS = None
-
-
-def _repulsion_grid(pos: np.ndarray, k2: float, radius: float, grid: int, far: _FarField | None = None) -> np.ndarray:
+def _repulsion_grid(pos: np.ndarray, k2: float, radius: float, grid: int) -> np.ndarray:
     """Repulsion on each node: exact from the nodes closer than *radius*, from the centroids of a
-    *grid* × *grid* of cells beyond.
-
-    With numba the loops are compiled (:mod:`channelgraph.viz._layout_kernels`); the numbers
-    are the same as those of the numpy expressions, bit for bit.
+    *grid* × *grid* of cells beyond (compiled loops: :mod:`channelgraph.viz._layout_kernels`).
     """
-    n = len(pos)
     # near field: exact, pairs closer than radius
     pairs = cKDTree(pos).query_pairs(radius, output_type="ndarray")
     compiled = _kernels()
     px, py = np.ascontiguousarray(pos[:, 0]), np.ascontiguousarray(pos[:, 1])
-    if compiled is not None:
-        disp = np.empty_like(pos)
-        compiled.near_field(disp, pairs.reshape(-1, 2), px, py, float(k2))
-    else:
-        disp = np.zeros_like(pos)
-        if len(pairs):
-            a, b = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
-            dx, dy = px[a] - px[b], py[a] - py[b]
-            d2 = dx * dx
-            d2 += dy * dy
-            np.maximum(d2, 1e-9, out=d2)
-            q = k2 / d2
-            dx *= q
-            dy *= q
-            disp[:, 0] += np.bincount(a, weights=dx, minlength=n)
-            disp[:, 1] += np.bincount(a, weights=dy, minlength=n)
-            disp[:, 0] -= np.bincount(b, weights=dx, minlength=n)
-            disp[:, 1] -= np.bincount(b, weights=dy, minlength=n)
+    disp = np.empty_like(pos)
+    compiled.near_field(disp, pairs.reshape(-1, 2), px, py, float(k2))
     # far field: every other node, lumped into grid-cell centroids
     lo = pos.min(0)
     size = np.maximum(pos.max(0) - lo, 1e-9)
@@ -206,12 +136,9 @@ def _repulsion_grid(pos: np.ndarray, k2: float, radius: float, grid: int, far: _
     used = mass > 0
     mass, cx, cy = mass[used], cx[used] / mass[used], cy[used] / mass[used]
     # float32 is plenty for an approximation and twice as fast on the n × cells arrays
-    if compiled is not None:
-        compiled.far_field(disp, px.astype(np.float32), py.astype(np.float32), cx.astype(np.float32),
-                           cy.astype(np.float32), mass.astype(np.float32) * np.float32(k2),
-                           np.float32(radius * radius), np.float32(1e-9))
-    else:
-        (far or _FarField(n, len(mass))).add(disp, pos, cx, cy, mass, k2, radius)
+    compiled.far_field(disp, px.astype(np.float32), py.astype(np.float32), cx.astype(np.float32),
+                       cy.astype(np.float32), mass.astype(np.float32) * np.float32(k2),
+                       np.float32(radius * radius), np.float32(1e-9))
     return disp
 
 
@@ -227,32 +154,14 @@ def remove_overlaps(pos: np.ndarray, radii: np.ndarray, *, margin: float = 6.0, 
     radii = np.asarray(radii, dtype=float)
     reach = 2 * float(radii.max()) + margin
     rng = np.random.default_rng(7)
-    # compiled for big views only: small ones are quick in numpy and need not load numba
-    compiled = _kernels() if n > EXACT_MAX and pos.dtype == np.float64 else None
+    compiled = _kernels()
+    no_angles = np.zeros(0)
     for _ in range(passes):
-        pairs = cKDTree(pos).query_pairs(reach, output_type="ndarray")
-        if not len(pairs):
+        pairs = cKDTree(pos).query_pairs(reach, output_type="ndarray").reshape(-1, 2)
+        over = compiled.push_apart(pos, pairs, radii, float(margin), no_angles, no_angles)
+        if over < 0:  # -k: k overlapping pairs on the same spot; draw their directions, redo the pass
+            angle = rng.random(-over) * 2 * np.pi
+            over = compiled.push_apart(pos, pairs, radii, float(margin), np.cos(angle), np.sin(angle))
+        if over == 0:
             break
-        if compiled is not None:  # the same numbers, without the pairs-long arrays
-            over = compiled.push_apart(pos, pairs, radii, float(margin))
-            if over == 0:
-                break
-            if over > 0:
-                continue
-            # two nodes on the same spot: this pass in numpy, which draws their directions
-        a, b = pairs[:, 0], pairs[:, 1]
-        d = pos[a] - pos[b]
-        dist = np.sqrt((d * d).sum(1))
-        need = radii[a] + radii[b] + margin
-        over = dist < need
-        if not over.any():
-            break
-        a, b, d, dist, need = a[over], b[over], d[over], dist[over], need[over]
-        same = dist < 1e-6
-        if same.any():  # identical positions: pick a direction
-            angle = rng.random(int(same.sum())) * 2 * np.pi
-            d[same] = np.stack([np.cos(angle), np.sin(angle)], 1)
-            dist[same] = 1.0
-        push = d / dist[:, None] * ((need - dist) / 2)[:, None]
-        pos += _scatter(a, push, n) - _scatter(b, push, n)
     return pos
