@@ -34,7 +34,6 @@ import pytest
 from channelgraph.graph import build_book
 from channelgraph.analyses import run_analyses
 from channelgraph.io import load_dataset
-from channelgraph.store import build_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -300,9 +299,9 @@ def sample_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sample-run")
     ds = load_dataset(SAMPLE)
-    graph = build_graph(ds)
-    results = run_analyses(build_book(ds))
-    views = write_views(graph, ds, results, out, lang="zh")
+    book = build_book(ds)
+    results = run_analyses(book)
+    views = write_views(book, results, out, lang="zh")
     report = write_report(results, ds, out, "zh", views=views)
     return out, views, report
 
@@ -335,12 +334,12 @@ def test_report_renders_offline_and_links_views(browser, sample_run):
 
 
 def test_hostile_names_show_as_text_and_identifiers_are_masked(browser, tmp_path):
-    from test_viz import HOSTILE_NAME, hostile_graph
+    from test_viz import HOSTILE_NAME, hostile_book
 
     from channelgraph.viz import ego_view, write_html
 
-    graph = hostile_graph(tmp_path)
-    path = write_html(ego_view(graph, "E1", hops=2, lang="en"), tmp_path / "hostile.html")
+    book = hostile_book(tmp_path)
+    path = write_html(ego_view(book, "E1", hops=2, lang="en"), tmp_path / "hostile.html")
     page = browser.new_page()
     page.open(path)
     assert_clean_page(page, "hostile-ego")
@@ -385,13 +384,12 @@ def test_a_2000_node_overview_is_usable_within_seconds(browser, tmp_path):
 
     data = tmp_path / "bank"
     generate_dataset(data, customers=1500, seed=3)
-    ds = load_dataset(data)
-    graph = build_graph(ds)
+    book = build_book(load_dataset(data))
     t0 = time.monotonic()
-    view = overview(graph, None, node_budget=2000, lang="en")
+    view = overview(book, None, node_budget=2000, lang="en")
     path = write_html(view, tmp_path / "overview-2000.html")
     build = time.monotonic() - t0
-    assert len(view.nodes) == 2000 and view.stats["left_out_nodes"] == graph.number_of_nodes() - 2000
+    assert len(view.nodes) == 2000 and view.stats["left_out_nodes"] == book.n - 2000
     page = browser.new_page()
     t1 = time.monotonic()
     page.open(path)

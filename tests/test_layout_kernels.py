@@ -1,10 +1,10 @@
-"""The compiled loops of the views (:mod:`channelgraph.viz._layout_kernels`,
-:mod:`channelgraph.viz._lookup_kernels`) against direct formulas and a dict, with no numpy twin.
+"""The compiled loops of the views (:mod:`channelgraph.viz._layout_kernels`) against direct
+formulas, with no numpy twin.
 
 Tolerances: the near field and one overlap pass are float64 sums of the same terms in
 another order, ≤ 1e-12 relative; the far field is summed in float32, ≤ 1e-5 relative to the
 row's magnitude; the grid repulsion as a whole approximates the exact all-pairs force
-(the approximation's own error, stated in the test); the id look-up is exact.
+(the approximation's own error, stated in the test).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-import channelgraph.viz.book as book
 import channelgraph.viz.layout as layout
 from channelgraph.viz import _layout_kernels as kernels
 
@@ -145,33 +144,3 @@ def test_overlap_removal_separates_discs_even_on_the_same_spot(seed):
     pairs = cKDTree(same).query_pairs(100.0, output_type="ndarray")
     assert kernels.push_apart(same, pairs, np.full(3, 5.0), 6.0, np.zeros(0), np.zeros(0)) == -3
     assert not same.any()
-
-
-@pytest.mark.parametrize("weak_key", [False, True])
-def test_id_lookup_is_a_dict_lookup(monkeypatch, weak_key):
-    """Hits, misses, ids longer than two words, non-ASCII text, runs of one id; with a weak key,
-    keys shared by different ids (told apart by the second word)."""
-    if weak_key:  # the key is the first eight characters: "00000001A" and "00000001B" share it
-        monkeypatch.setattr(book, "_key", lambda w0, w1: w0.view(np.int64))
-    rng = np.random.default_rng(5)
-    ids = np.array([f"{i:08d}A" for i in rng.permutation(5000)], dtype=object)
-    index = book.IdIndex(ids, text=True)
-    assert index.words() is not None
-    values = np.concatenate((ids[rng.integers(0, len(ids), 3000)], np.repeat(ids[:5], 50),
-                             np.array(["nobody", "", "00000001", "00000001B", "X" * 20, "00000001A" * 2],
-                                      dtype=object), np.array([i[:8] + "B" for i in ids[::7]], dtype=object),
-                             ids[::-7]))
-    oracle = {x: i for i, x in enumerate(ids.tolist())}
-    assert index.positions(values, text=True).tolist() == [oracle.get(v, -1) for v in values.tolist()]
-    non_ascii = np.array(["张三", ids[3]], dtype=object)
-    assert index.positions(non_ascii, text=True).tolist() == [-1, 3]
-    assert index.position(ids[17]) == 17 and index.position("nobody") == -1
-
-
-def test_id_index_with_equal_keys_looks_up_by_dict(monkeypatch):
-    """Two ids with one key cannot share the hash table: the index falls back to its dict."""
-    monkeypatch.setattr(book, "_key", lambda w0, w1: np.zeros(len(w0), dtype=np.int64))
-    ids = np.array(["A1", "B2", "C3"], dtype=object)
-    index = book.IdIndex(ids, text=True)
-    assert index.words() is None
-    assert index.positions(np.array(["C3", "A1", "Z"], dtype=object)).tolist() == [2, 0, -1]

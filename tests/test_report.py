@@ -18,7 +18,6 @@ from channelgraph.report import (
     table_markdown,
     write_report,
 )
-from channelgraph.store import build_graph
 from channelgraph.viz import write_views
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,8 +27,8 @@ SAMPLE = ROOT / "data" / "sample"
 @pytest.fixture(scope="module")
 def sample():
     ds = load_dataset(SAMPLE)
-    graph = build_graph(ds)
-    return ds, graph, run_analyses(build_book(ds))
+    book = build_book(ds)
+    return ds, book, run_analyses(book)
 
 
 # ----------------------------------------------------------------------------- Markdown → HTML
@@ -94,8 +93,8 @@ def test_table_markdown_formats_money_and_cuts_long_tables():
 
 
 def test_report_of_the_sample(sample, tmp_path):
-    ds, graph, results = sample
-    views = write_views(graph, ds, results, tmp_path, lang="zh")
+    ds, book, results = sample
+    views = write_views(book, results, tmp_path, lang="zh")
     md_path, html_path = write_report(results, ds, tmp_path, "zh", views=views)
     assert (md_path.name, html_path.name) == ("report.md", "report.html")
     md = md_path.read_text(encoding="utf-8")

@@ -18,13 +18,14 @@ from conftest import write_dataset
 from channelgraph.graph import build_book
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
-from channelgraph.store import build_graph
 from channelgraph.viz import (
     channel_view,
     ego_view,
     find_group,
     find_pattern,
+    findings_of,
     group_view,
+    main_views,
     mask_text,
     overview,
     pattern_view,
@@ -81,22 +82,21 @@ def hostile_dataset(folder: Path):
     return load_dataset(folder)
 
 
-def hostile_graph(folder: Path):
-    return build_graph(hostile_dataset(folder / "hostile"))
+def hostile_book(folder: Path):
+    return build_book(hostile_dataset(folder / "hostile"))
 
 
 @pytest.fixture(scope="module")
 def sample():
     from channelgraph.analyses import run_analyses
 
-    ds = load_dataset(SAMPLE)
-    graph = build_graph(ds)
-    return ds, graph, run_analyses(build_book(ds))
+    book = build_book(load_dataset(SAMPLE))
+    return book, run_analyses(book)
 
 
 @pytest.fixture
 def hostile(tmp_path):
-    return hostile_graph(tmp_path)
+    return hostile_book(tmp_path)
 
 
 def page_data(page: str) -> dict:
@@ -155,8 +155,8 @@ def test_node_ids_never_reach_the_page(tmp_path):
     rels = "src,dst,type\n13812345678,330602199001011234,REFERRED\n"
     exps = "facility_id,customer_id,outstanding\nF1,13812345678,100\n"
     write_dataset(tmp_path / "ids", entities=ents, relations=rels, exposures=exps, schemes=None)
-    graph = build_graph(load_dataset(tmp_path / "ids"))
-    page = render_html(ego_view(graph, "13812345678"))
+    book = build_book(load_dataset(tmp_path / "ids"))
+    page = render_html(ego_view(book, "13812345678"))
     assert "13812345678" not in page and "330602199001011234" not in page
     assert [n["id"] for n in page_data(page)["nodes"]] == [0, 1]
 
@@ -201,12 +201,12 @@ def test_pages_are_self_contained_and_forbid_requests(hostile):
 
 
 def test_same_input_gives_the_same_bytes(sample):
-    _, graph, results = sample
-    a = render_html(overview(graph, results))
-    b = render_html(overview(graph, results))
+    book, results = sample
+    a = render_html(overview(book, results))
+    b = render_html(overview(build_book(load_dataset(SAMPLE)), results))  # a book built anew
     assert a == b
-    c = render_html(channel_view(graph, "M0001", results, lang="en"))
-    assert c == render_html(channel_view(graph, "M0001", results, lang="en"))
+    c = render_html(channel_view(book, "M0001", results, lang="en"))
+    assert c == render_html(channel_view(book, "M0001", findings_of(results, book), lang="en"))
 
 
 # ----------------------------------------------------------------------------- views
@@ -226,10 +226,10 @@ def test_guarantee_edges_are_red_arrows_with_amounts(hostile):
 
 
 def test_breached_groups_are_outlined(sample):
-    _, graph, results = sample
-    group = find_group(graph, results)
+    book, results = sample
+    group = find_group(results)
     assert group is not None and group.status == "breach"
-    view = group_view(graph, group.members, results, group=group, lang="en")
+    view = group_view(book, group.members, results, group=group, lang="en")
     assert {v.id for v in view.nodes} == set(group.members)
     assert all(v.border == "#e00000" and v.border_width >= 4 for v in view.nodes)
     assert "limit breached" in view.title and group.group_id in view.title
@@ -237,8 +237,9 @@ def test_breached_groups_are_outlined(sample):
 
 
 def test_channel_view_has_members_key_persons_and_colours(sample):
-    _, graph, results = sample
-    view = channel_view(graph, "M0001", results, lang="zh")
+    book, results = sample
+    graph = book.to_networkx()  # the reference
+    view = channel_view(book, "M0001", results, lang="zh")
     ids = {v.id for v in view.nodes}
     members = {u for u, _, k in graph.in_edges("M0001", keys=True) if k == "TRADES_IN"}
     assert members <= ids and "M0001" in ids
@@ -260,18 +261,25 @@ def test_ego_view_follows_hops_either_way(hostile):
         ego_view(hostile, "nobody")
 
 
-def test_patterns_and_groups_fall_back_to_the_graph_without_risk_results(hostile):
-    pattern = find_pattern(hostile, None)
-    assert pattern is not None and set(pattern.members) == {"E1", "E2", "E3"} and pattern.computed_here
-    group = find_group(hostile, None)
-    assert group is not None and group.computed_here and {"P1", "E1", "E2"} <= set(group.members)
-    view = pattern_view(hostile, pattern.members, pattern=pattern, lang="en")
-    assert any("computed here" in n for n in view.notes)
+def test_without_risk_results_no_group_or_pattern_is_shown_and_the_page_says_so(hostile):
+    from channelgraph.risk import run_risk
+
+    assert find_pattern(None) is None and find_group(None) is None and find_group({}, "E1") is None
+    for view in (pattern_view(hostile, ["E1", "E2", "E3"], lang="en"), overview(hostile, None, lang="en"),
+                 ego_view(hostile, "E1", lang="en")):
+        assert any("No risk results" in n and "not shown" in n for n in view.notes), view.kind
+        assert not any(v.border == "#e00000" for v in view.nodes)
+    results = {"risk": run_risk(hostile)}
+    pattern = find_pattern(results)
+    assert pattern is not None and set(pattern.members) <= {"E1", "E2", "E3"}
+    view = pattern_view(hostile, pattern.members, results, pattern=pattern, lang="en")
+    assert not any("No risk results" in n for n in view.notes)
 
 
 def test_overview_keeps_the_budget_and_says_what_was_left_out(sample):
-    _, graph, results = sample
-    view = overview(graph, results, node_budget=100, lang="en")
+    book, results = sample
+    graph = book.to_networkx()  # the reference
+    view = overview(book, results, node_budget=100, lang="en")
     assert len(view.nodes) == 100
     left = graph.number_of_nodes() - 100
     assert view.stats["left_out_nodes"] == left
@@ -285,9 +293,9 @@ def test_overview_keeps_the_budget_and_says_what_was_left_out(sample):
     note = view.notes[0]
     assert f"{left:,} nodes" in note and f"{graph.number_of_edges() - shown:,} ties" in note
     # the breached group is kept before anything else
-    group = find_group(graph, results)
+    group = find_group(results)
     assert set(group.members) <= kept
-    full = overview(graph, results)
+    full = overview(book, results)
     assert len(full.nodes) == graph.number_of_nodes() and full.stats["left_out_nodes"] == 0 and not full.notes
 
 
@@ -308,9 +316,9 @@ def test_views_of_a_2000_node_graph_render_within_seconds(tmp_path):
     from channelgraph.generate import generate_dataset
 
     generate_dataset(tmp_path / "bank", customers=1500, seed=3)
-    graph = build_graph(load_dataset(tmp_path / "bank"))
+    book = build_book(load_dataset(tmp_path / "bank"))
     t0 = time.perf_counter()
-    page = render_html(overview(graph, None, node_budget=2000))
+    page = render_html(overview(book, None, node_budget=2000))
     took = time.perf_counter() - t0
     data = page_data(page)
     assert len(data["nodes"]) == 2000
@@ -323,8 +331,8 @@ def test_views_of_a_2000_node_graph_render_within_seconds(tmp_path):
 
 
 def test_write_views_writes_the_main_views_and_an_index(sample, tmp_path):
-    ds, graph, results = sample
-    files = write_views(graph, ds, results, tmp_path, lang="en")
+    book, results = sample
+    files = write_views(book, results, tmp_path, lang="en")
     names = [f.name for f in files]
     assert names[0] == "overview.html" and names[-1] == "index.json"
     assert {"channel-1.html", "group-1.html", "pattern-1.html", "ego-1.html"} <= set(names)
@@ -378,11 +386,11 @@ def test_cli_viz_refuses_unknown_ids(tmp_path):
     assert r.exit_code == 2 and "not a chamber" in r.output
 
 
-# ----------------------------------------------------------------------------- the book: views without the graph
+# ----------------------------------------------------------------------------- the views' index of the book
 #
-# The views are built from the validated tables through a Book (numpy arrays), not from
-# a NetworkX graph of the whole book. NetworkX stays the reference: on small books every
-# answer the Book gives is compared with the same question asked of build_graph's graph.
+# The views are built from the book (numpy arrays), not from a NetworkX graph of the whole
+# book. NetworkX stays the reference: on small books every answer the views' index gives is
+# compared with the same question asked of the book's NetworkX export.
 
 INTERLEAVED_ENTITIES = """\
 id,kind,name,is_customer,net_assets
@@ -419,15 +427,14 @@ F4,长名字的实体编号超过十六个字符的长长的编号,40
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory):
-    """A generated bank (1,500 customers), its whole-book graph and its analyses."""
+    """A generated bank (1,500 customers), its book and its analyses."""
     from channelgraph.analyses import run_analyses
     from channelgraph.generate import generate_dataset
 
     folder = tmp_path_factory.mktemp("bank")
     generate_dataset(folder, customers=1500, seed=5)
-    ds = load_dataset(folder)
-    graph = build_graph(ds)
-    return ds, graph, run_analyses(build_book(ds))
+    book = build_book(load_dataset(folder))
+    return book, run_analyses(book)
 
 
 @pytest.fixture(scope="module")
@@ -436,8 +443,7 @@ def interleaved(tmp_path_factory):
     folder = tmp_path_factory.mktemp("interleaved")
     write_dataset(folder, entities=INTERLEAVED_ENTITIES, relations=INTERLEAVED_RELATIONS,
                   exposures=INTERLEAVED_EXPOSURES, schemes=None)
-    ds = load_dataset(folder)
-    return ds, build_graph(ds)
+    return build_book(load_dataset(folder))
 
 
 def _same(a, b) -> bool:
@@ -464,120 +470,114 @@ def _reference_members(graph, channel) -> dict:
 
 
 @pytest.mark.parametrize("which", ["bank", "interleaved"])
-def test_book_answers_as_networkx_does(which, bank, interleaved):
+def test_view_index_answers_as_networkx_does(which, bank, interleaved):
     import numpy as np
 
-    from channelgraph.viz import Book
+    from channelgraph.viz._index import ViewIndex
 
-    ds, graph = (bank[0], bank[1]) if which == "bank" else interleaved
-    for book in (Book.of(ds), Book.of(graph)):
-        nodes = list(graph.nodes)
-        assert book.ids.tolist() == nodes
-        assert book.degree.tolist() == [graph.degree(n) for n in nodes]
-        assert book.outstanding.tolist() == [int(graph.nodes[n].get("outstanding_fen") or 0) for n in nodes]
-        assert all(_same(a, graph.nodes[n]) for a, n in zip(book.node_attrs(np.arange(len(nodes))), nodes))
-        # the ties among any set of entities, in the order MultiDiGraph.out_edges lists them
-        rng = np.random.default_rng(3)
-        for size in (1, 5, len(nodes) // 3, len(nodes)):
-            order = rng.permutation(len(nodes))[:size]
-            shown = {nodes[i] for i in order}
-            want = [(u, v, k) for u in (nodes[i] for i in order)
-                    for _, v, k in graph.out_edges(u, keys=True) if v in shown]
-            rows = book.ties_among(order)
-            got = [(book.ids[s], book.ids[d], book.type_names[t])
-                   for s, d, t in zip(book.src[rows], book.dst[rows], book.rtype[rows])]
-            assert got == want
-            assert all(_same(a, graph.edges[u, v, k]) for a, (u, v, k) in zip(book.edge_attrs(rows), want))
-            near = book.neighbours(book.mask(order))
-            want_near = {v for u in shown for v in list(graph.successors(u)) + list(graph.predecessors(u))}
-            assert {book.ids[i] for i in np.flatnonzero(near)} == want_near
-        for c in np.flatnonzero(book.channel):
-            members = {book.ids[m]: role for m, role in book.channel_members(c).items()}
-            assert members == _reference_members(graph, book.ids[c])
-            assert book.member_counts[c] == len(members)
-        assert book.index_of("no such id") == -1 and "no such id" not in book
-        assert [book.index_of(n) for n in nodes] == list(range(len(nodes)))
+    book = bank[0] if which == "bank" else interleaved
+    graph = book.to_networkx()
+    index = ViewIndex.of(book)
+    nodes = sorted(graph.nodes)  # an entity is its id's position among the sorted ids
+    assert index.ids.tolist() == nodes
+    assert index.degree.tolist() == [graph.degree(n) for n in nodes]
+    assert index.outstanding.tolist() == [int(graph.nodes[n].get("outstanding_fen") or 0) for n in nodes]
+    assert all(_same(a, graph.nodes[n]) for a, n in zip(index.node_attrs(np.arange(len(nodes))), nodes))
+    # the ties among any set of entities, in the order MultiDiGraph.out_edges lists them
+    rng = np.random.default_rng(3)
+    for size in (1, 5, len(nodes) // 3, len(nodes)):
+        order = rng.permutation(len(nodes))[:size]
+        shown = {nodes[i] for i in order}
+        want = [(u, v, k) for u in (nodes[i] for i in order)
+                for _, v, k in graph.out_edges(u, keys=True) if v in shown]
+        rows = index.ties_among(order)
+        got = [(index.ids[s], index.ids[d], index.type_names[t])
+               for s, d, t in zip(index.src[rows], index.dst[rows], index.rtype[rows])]
+        assert got == want
+        assert all(_same(a, graph.edges[u, v, k]) for a, (u, v, k) in zip(index.edge_attrs(rows), want))
+        near = index.neighbours(index.mask(order))
+        want_near = {v for u in shown for v in list(graph.successors(u)) + list(graph.predecessors(u))}
+        assert {index.ids[i] for i in np.flatnonzero(near)} == want_near
+    for c in np.flatnonzero(index.channel):
+        members = {index.ids[m]: role for m, role in index.channel_members(c).items()}
+        assert members == _reference_members(graph, index.ids[c])
+        assert index.member_counts[c] == len(members)
+    assert index.index_of("no such id") == -1 and "no such id" not in index
+    assert [index.index_of(n) for n in nodes] == list(range(len(nodes)))
 
 
-def test_id_lookup_is_exact():
-    import numpy as np
+@pytest.mark.parametrize("which", ["bank", "interleaved"])
+def test_book_rows_point_back_into_its_tables(which, bank, interleaved):
+    """The view index reads the tables' other columns through Book.entity_row and Relation.row."""
+    book = bank[0] if which == "bank" else interleaved
+    ent, rel = book.tables.entities, book.tables.relations
+    assert ent["id"].iloc[book.entity_row].tolist() == book.ids.tolist()
+    rows = sorted(r for relation in book.edges.values() for r in relation.row.tolist())
+    assert rows == list(range(len(rel)))  # every relation row once
+    for name, relation in book.edges.items():
+        at = rel.iloc[relation.row]
+        assert (at["type"] == name).all()
+        ends = list(zip(book.ids[relation.src].tolist(), book.ids[relation.dst].tolist()))
+        file_ends = list(zip(at["src"].tolist(), at["dst"].tolist()))
+        if name == "FAMILY":  # stored smaller end first
+            file_ends = [tuple(sorted(e)) for e in file_ends]
+        assert ends == file_ends, name
 
-    from channelgraph.viz.book import IdIndex
 
-    ids = np.array(["P1", "P10", "p1", "E000001", "x" * 16, "12", "x" * 17, "张三", " P1", "P1 "], dtype=object)
-    queries = ["P1", "P10", "P100", "x" * 16, "x" * 17, "x" * 18, "张三", "", "P", "p1", "P1 ", "12"]
-    for text in (True, None):
-        packed = IdIndex(ids[:6], text=text)  # short ASCII ids: packed into two 64-bit words
-        assert packed.words() is not None
-        assert packed.positions(queries).tolist() == [0, 1, -1, 4, -1, -1, -1, -1, -1, 2, -1, 5]
-        assert packed.position(12) == -1 and packed.position(["P1"]) == -1 and packed.position("张三") == -1
-        for other in (IdIndex(ids, text=text), IdIndex(ids[:7], text=text)):  # a long or non-ASCII id: a dict
-            assert other.words() is None
-            assert other.positions(list(other.ids)).tolist() == list(range(len(other.ids)))
-            assert other.positions(["x" * 17, "12", 12]).tolist() == [6, 5, -1]
+def test_id_lookup_is_exact(interleaved):
+    from channelgraph.viz._index import ViewIndex
+
+    index = ViewIndex.of(interleaved)
+    long_id = "长名字的实体编号超过十六个字符的长长的编号"
+    queries = ["A", "B", "a", "", "A ", " A", "K1", "K", long_id, long_id[:-1], long_id + "号"]
+    assert index.positions(queries).tolist() == [0, 1, -1, -1, -1, -1, 4, -1, 5, -1, -1]
+    for odd in (12, None, ["A"], ("A",), b"A"):  # only a str names an entity
+        assert index.index_of(odd) == -1 and odd not in index
 
 
 def _reference_risk_groups(results):
-    """risk_groups as it was written: one GroupInfo per row, then sorted."""
-    from channelgraph.viz.results import _STATUS_ORDER, GroupInfo, _col, _int, _ratio, _str, find_table, split_members
+    """The risk groups as the views order them, written plainly: most severe first."""
+    from channelgraph.viz.results import _STATUS_ORDER, GroupInfo
 
-    df = find_table(results, "risk_groups")
-    if df is None or len(df) == 0:
-        return []
-    gid, mem = _col(df, "group_id", "id", "group"), _col(df, "members", "member_ids")
-    exp, shr, st = _col(df, "exposure_fen", "outstanding_fen", "total_fen"), _col(df, "share_of_tier1", "share"), \
-        _col(df, "status")
-    by_group: dict = {}
-    if mem is None:
-        gm = find_table(results, "risk_group_members")
-        for g, m in zip(gm["group_id"].tolist(), gm["entity_id"].tolist()):
-            by_group.setdefault(_str(g), []).append(_str(m))
-    n = len(df)
-    gids = [_str(v) for v in df[gid].tolist()]
-    mems = [split_members(v) for v in df[mem].tolist()] if mem else [by_group.get(g, []) for g in gids]
-    exps = [_int(v) for v in df[exp].tolist()] if exp else [0] * n
-    shrs = [_ratio(v) for v in df[shr].tolist()] if shr else [None] * n
-    sts = [_str(v) or "ok" for v in df[st].tolist()] if st else ["ok"] * n
-    out = [GroupInfo(*row) for row in zip(gids, mems, exps, shrs, sts)]
-    out.sort(key=lambda x: (_STATUS_ORDER.get(x.status, 3), -x.exposure_fen, -len(x.members), x.group_id))
+    df = results["risk"].groups
+    out = [GroupInfo(g, list(m), int(e), float(s), st) for g, m, e, s, st in
+           zip(df["group_id"], df["members"], df["exposure_fen"], df["share_of_tier1"], df["status"])]
+    out.sort(key=lambda x: (_STATUS_ORDER[x.status], -x.exposure_fen, -len(x.members), x.group_id))
     return out
 
 
-def _odd_results(results):
-    """The same findings in the other shapes the views accept: ';'-joined members, members only in
-    risk_group_members, gaps in numbers and statuses, an unknown status."""
-    import numpy as np
+def _shuffled_results(results):
+    """The same findings with the risk tables' rows in another order, and without marketing."""
+    from dataclasses import replace
 
-    from channelgraph.analyses import AnalysisResult
-
-    rg = results["risk"].tables["risk_groups"].copy()
-    joined = rg.assign(members=["; ".join(m) for m in rg["members"]])
-    gaps = rg.assign(exposure_fen=rg["exposure_fen"].astype("Int64"), share_of_tier1=rg["share_of_tier1"].astype(float))
-    gaps.loc[gaps.index[::5], "exposure_fen"] = None
-    gaps.loc[gaps.index[::3], "share_of_tier1"] = np.nan
-    gaps.loc[gaps.index[1::4], "status"] = None
-    gaps.loc[gaps.index[2::9], "status"] = "watch"
-    split = rg.drop(columns=["members"])
-    members = results["risk"].tables["risk_group_members"]
-    hubs = results["marketing"].tables["hubs"]
-    return [{"risk": AnalysisResult({"risk_groups": t, "risk_group_members": members}),
-             "marketing": AnalysisResult({"hubs": hubs})} for t in (joined, gaps, split)]
+    risk = results["risk"]
+    return {"risk": replace(risk, groups=risk.groups.sample(frac=1, random_state=1),
+                            patterns=risk.patterns.sample(frac=1, random_state=2))}
 
 
 def test_group_tables_read_as_before(bank):
     from channelgraph.viz.results import risk_groups
 
-    _, _, results = bank
-    for res in [results] + _odd_results(results):
+    _, results = bank
+    for res in (results, _shuffled_results(results)):
         want = _reference_risk_groups(res)
         assert want and risk_groups(res) == want
 
 
+def _groups_of_nodes(groups) -> dict:
+    """Node id → its most severe group."""
+    out: dict = {}
+    for g in groups:
+        for m in g.members:
+            out.setdefault(m, g)
+    return out
+
+
 def _reference_priority(graph, results):
     """The importance order of the views as it was written against dicts of the graph."""
-    from channelgraph.viz.results import groups_of_nodes, guarantee_patterns, hub_ranks
+    from channelgraph.viz.results import guarantee_patterns, hub_ranks
 
-    node_group = groups_of_nodes(_reference_risk_groups(results))
+    node_group = _groups_of_nodes(_reference_risk_groups(results))
     in_pattern = {m for p in guarantee_patterns(results) for m in p.members}
     hubs = hub_ranks(results)
 
@@ -592,122 +592,61 @@ def _reference_priority(graph, results):
 
 
 def test_importance_order_is_the_reference_order(bank):
-    from channelgraph.viz import Book, Findings
-
-    from channelgraph.viz.results import groups_of_nodes
-
-    ds, graph, results = bank
-    book = Book.of(ds)
-    for res in [results] + _odd_results(results):
-        found = Findings(res, book)
+    book, results = bank
+    graph = book.to_networkx()
+    for res in (results, _shuffled_results(results)):
+        found = findings_of(res, book)
         want = sorted(graph.nodes, key=_reference_priority(graph, res))
-        assert [book.ids[i] for i in found.by_priority(range(book.n_nodes))] == want
-        node_group = groups_of_nodes(_reference_risk_groups(res))
+        assert [found.index.ids[i] for i in found.by_priority(range(book.n))] == want
+        node_group = _groups_of_nodes(_reference_risk_groups(res))
         for n in list(graph.nodes)[::7]:
-            assert found.group(book.index_of(n)) == node_group.get(n)
+            assert found.group(found.index.index_of(n)) == node_group.get(n)
 
 
-def _reference_local_groups(graph, policy):
-    import networkx as nx
-
-    from channelgraph.model import share_of
-    from channelgraph.viz.results import _STATUS_ORDER, GroupInfo
-
-    h = nx.Graph()
-    h.add_edges_from((u, v) for u, v, k in graph.edges(keys=True) if k in ("CONTROLS", "GUARANTEES", "FAMILY"))
-    out = []
-    comps = sorted((sorted(c) for c in nx.connected_components(h) if len(c) > 1), key=lambda c: (-len(c), c[0]))
-    for i, comp in enumerate(comps):
-        exposure = sum(int(graph.nodes[n].get("outstanding_fen") or 0) for n in comp)
-        share = share_of(exposure, policy.tier1_capital_fen)
-        status = ("breach" if share > policy.limits.group_share
-                  else "large_exposure" if share > policy.limits.large_exposure_share else "ok")
-        out.append(GroupInfo(f"L{i + 1}", comp, exposure, float(share), status, computed_here=True))
-    out.sort(key=lambda x: (_STATUS_ORDER.get(x.status, 3), -x.exposure_fen, -len(x.members), x.group_id))
-    return out
-
-
-def _reference_local_circles(graph):
-    import networkx as nx
-
-    from channelgraph.viz.results import PatternInfo
-
-    h = nx.DiGraph()
-    h.add_edges_from((u, v) for u, v, k in graph.edges(keys=True) if k == "GUARANTEES")
-    comps = sorted((sorted(c) for c in nx.strongly_connected_components(h) if len(c) > 1),
-                   key=lambda c: (-len(c), c[0]))
-    out = []
-    for i, comp in enumerate(comps):
-        cs = set(comp)
-        amount = sum(int(a.get("amount_fen") or 0) for u, v, k, a in graph.edges(comp, keys=True, data=True)
-                     if k == "GUARANTEES" and v in cs)
-        out.append(PatternInfo(f"L{i + 1}", "mutual" if len(comp) == 2 else "circle", comp, amount,
-                               computed_here=True))
-    return out
-
-
-@pytest.mark.parametrize("which", ["bank", "interleaved", "hostile"])
-def test_groups_and_circles_without_risk_results_match_networkx(which, bank, interleaved, tmp_path):
-    from channelgraph.viz import Book
-    from channelgraph.viz.results import local_circles, local_groups
-
-    if which == "hostile":
-        ds = hostile_dataset(tmp_path / "h")
-        graph = build_graph(ds)
-    else:
-        ds, graph = (bank[0], bank[1]) if which == "bank" else interleaved
-    want_groups = _reference_local_groups(graph, ds.policy)
-    want_circles = _reference_local_circles(graph)
-    assert want_circles or which == "bank"
-    for source in (ds, graph):
-        book = Book.of(source)
-        assert local_groups(book, ds.policy) == want_groups
-        assert local_circles(book) == want_circles
-
-
-def _view_pages(source, results, **kw):
+def _view_pages(book, results, **kw):
     from channelgraph.viz import main_views
 
-    return [(name, render_html(view)) for name, view in main_views(source, results, **kw)]
+    return [(name, render_html(view)) for name, view in main_views(book, results, **kw)]
 
 
 @pytest.mark.parametrize("budget, lang", [(2000, "zh"), (120, "en")])
-def test_views_from_the_tables_are_the_views_from_the_graph(bank, budget, lang):
-    ds, graph, results = bank
-    from_tables = _view_pages(ds, results, lang=lang, node_budget=budget, policy=ds.policy)
-    from_graph = _view_pages(graph, results, lang=lang, node_budget=budget, policy=ds.policy)
-    assert [n for n, _ in from_tables] == ["overview.html", "channel-1.html", "channel-2.html", "channel-3.html",
-                                           "group-1.html", "pattern-1.html", "ego-1.html"]
-    assert from_tables == from_graph
+def test_main_views_are_the_same_from_findings_or_results(bank, budget, lang):
+    book, results = bank
+    pages = _view_pages(book, results, lang=lang, node_budget=budget)
+    assert [n for n, _ in pages] == ["overview.html", "channel-1.html", "channel-2.html", "channel-3.html",
+                                     "group-1.html", "pattern-1.html", "ego-1.html"]
+    assert pages == _view_pages(book, findings_of(results, book), lang=lang, node_budget=budget)
     # above LABEL_ALL_MAX nodes only channels, stars and the most important carry a label
     from channelgraph.viz import main_views
     from channelgraph.viz.views import LABEL_ALL_MAX
 
-    for _, view in main_views(ds, results, lang=lang, node_budget=budget):
+    for _, view in main_views(book, results, lang=lang, node_budget=budget):
         unlabelled = [v for v in view.nodes if not v.label]
         assert bool(unlabelled) == (len(view.nodes) > LABEL_ALL_MAX), view.kind
         assert all(v.kind not in ("chamber", "market", "intermediary") for v in unlabelled)
-    assert ego_view(ds, "M0001", 2, results, lang=lang, node_budget=budget).nodes == \
-        ego_view(graph, "M0001", 2, results, lang=lang, node_budget=budget).nodes
+    assert ego_view(book, "M0001", 2, results, lang=lang, node_budget=budget).nodes == \
+        ego_view(book, "M0001", 2, findings_of(results, book), lang=lang, node_budget=budget).nodes
 
 
-def test_views_without_results_from_the_tables_are_the_views_from_the_graph(interleaved, tmp_path):
-    ds, graph = interleaved
-    assert _view_pages(ds, None) == _view_pages(graph, None)
-    hostile = hostile_dataset(tmp_path / "h")
-    assert _view_pages(hostile, None, lang="en") == _view_pages(build_graph(hostile), None, lang="en")
+def test_main_views_without_results_are_the_overview_and_channels(interleaved, tmp_path):
+    pages = main_views(interleaved, None)
+    assert [n for n, _ in pages] == ["overview.html", "channel-1.html"]
+    hostile = hostile_book(tmp_path)
+    pages = main_views(hostile, None, lang="en")
+    assert [n for n, _ in pages] == ["overview.html", "channel-1.html", "channel-2.html"]
+    assert all(any("No risk results" in n for n in view.notes) for _, view in pages)
 
 
 def test_write_views_needs_no_graph(sample, tmp_path, monkeypatch):
     import channelgraph.store
 
-    ds, graph, results = sample
-    with_graph = write_views(graph, None, results, tmp_path / "g")
+    book, results = sample
     monkeypatch.setattr(channelgraph.store, "build_graph", lambda *a, **k: pytest.fail("a whole-book graph"))
-    without = write_views(None, ds, results, tmp_path / "t")
-    assert [f.name for f in without] == [f.name for f in with_graph]
-    for a, b in zip(without, with_graph):
-        assert a.read_bytes() == b.read_bytes(), a.name
+    files = write_views(book, results, tmp_path)
+    pages = dict(_view_pages(book, results))
+    assert [f.name for f in files] == [*pages, "index.json"]
+    for f in files[:-1]:
+        assert f.read_text(encoding="utf-8") == pages[f.name], f.name
 
 
 def test_cli_viz_builds_no_graph(tmp_path, monkeypatch):
@@ -812,11 +751,13 @@ def test_layout_is_the_plain_numpy_layout():
 
 
 def test_finding_groups_and_patterns_as_before(bank):
-    from channelgraph.viz.results import guarantee_patterns, largest_circle
+    from channelgraph.viz.results import guarantee_patterns
 
-    ds, graph, results = bank
+    _, results = bank
     groups = _reference_risk_groups(results)
     patterns = guarantee_patterns(results)
+    circles = [p for p in patterns if p.pattern in ("circle_block", "circle", "mutual")]
+    largest = sorted(circles, key=lambda p: (-len(p.members), -p.exposure_fen, p.pattern_id))[0]
 
     def group_ref(ident):
         return next((g for g in groups if g.group_id == ident), None) or \
@@ -829,10 +770,10 @@ def test_finding_groups_and_patterns_as_before(bank):
         matching = [p for p in patterns if ident in p.members]
         return p or (sorted(matching, key=lambda p: (-len(p.members), p.pattern_id))[0] if matching else None)
 
-    assert find_group(ds, results) == groups[0] and find_pattern(ds, results) == largest_circle(patterns)
+    assert find_group(results) == groups[0] and find_pattern(results) == largest
     members = [m for g in groups[::50] for m in g.members[:2]] + [m for p in patterns[::20] for m in p.members[:2]]
     idents = [g.group_id for g in groups[::40]] + [p.pattern_id for p in patterns[::30]] + members + \
         ["1", "#2", str(len(patterns)), str(len(patterns) + 1), "nobody", ""]
     for ident in idents:
-        assert find_group(ds, results, ident) == group_ref(ident), ident
-        assert find_pattern(ds, results, ident) == pattern_ref(ident), ident
+        assert find_group(results, ident) == group_ref(ident), ident
+        assert find_pattern(results, ident) == pattern_ref(ident), ident

@@ -15,8 +15,7 @@ from test_viz import SAMPLE, hostile_dataset
 import channelgraph.viz.html as html
 from channelgraph.graph import build_book
 from channelgraph.io import load_dataset
-from channelgraph.viz import Book, channel_view, ego_view, group_view, overview, pattern_view, render_html, \
-    write_views
+from channelgraph.viz import channel_view, ego_view, group_view, overview, pattern_view, render_html, write_views
 from channelgraph.viz.results import findings_of
 from channelgraph.viz.write import main_views
 
@@ -25,8 +24,8 @@ from channelgraph.viz.write import main_views
 def sample_run():
     from channelgraph.analyses import run_analyses
 
-    ds = load_dataset(SAMPLE)
-    return ds, run_analyses(build_book(ds))
+    book = build_book(load_dataset(SAMPLE))
+    return book, run_analyses(book)
 
 
 class _Keys:
@@ -57,23 +56,7 @@ def test_first_by_priority_is_the_head_of_by_priority(distinct_ids):
                 assert first.tolist() == keys.by_priority(positions)[:k].tolist(), (n, k)
 
 
-def test_id_ranks_from_the_packed_ids_are_the_text_ranks(sample_run):
-    import channelgraph.viz.book as book
-
-    rng = np.random.default_rng(2)
-    ids = list(dict.fromkeys("".join(rng.choice(list("AB0z~ -"), int(rng.integers(1, 17)))) for _ in range(3000)))
-    ids = np.array(ids + ["x" * 16, "x" * 15, "y"], dtype=object)
-    for b in (Book.of(sample_run[0]), book.Book(ids, np.zeros(len(ids), np.int64), ["person"], np.zeros(0, np.int64),
-                                                np.zeros(0, np.int64), np.zeros(0, np.int64), [],
-                                                np.zeros(len(ids), np.int64), None, text=True)):
-        assert b.index.words() is not None
-        assert b.id_rank.tolist() == book._text_ranks(b.ids, text=True).tolist()
-        packed = b.ids.astype("S")
-        assert book._bytes_order(packed).tolist() == np.argsort(packed, kind="stable").tolist()
-
-
-def _views(ds, results):
-    book = Book.of(ds)
+def _views(book, results):
     found = findings_of(results, book)
     views = [v for _, v in main_views(book, found, lang="en")]
     # a small overview (budget notes) and a pattern view of many ties (faint, curved, labelled edges)
@@ -82,9 +65,9 @@ def _views(ds, results):
 
 
 def test_page_data_text_is_the_json_of_network_data(sample_run, tmp_path):
-    ds, results = sample_run
-    hostile = hostile_dataset(tmp_path / "hostile")
-    views = _views(ds, results) + [ego_view(hostile, "E1", 2, lang="en"), channel_view(hostile, "C1"),
+    book, results = sample_run
+    hostile = build_book(hostile_dataset(tmp_path / "hostile"))
+    views = _views(book, results) + [ego_view(hostile, "E1", 2, lang="en"), channel_view(hostile, "C1"),
                                    group_view(hostile, ["P1", "P2", "E1", "E2"]),
                                    pattern_view(hostile, ["E1", "E2", "E3"])]
     for view in views:
@@ -95,9 +78,9 @@ def test_page_data_text_is_the_json_of_network_data(sample_run, tmp_path):
 
 
 def test_pages_are_those_of_the_plain_json(sample_run, tmp_path, monkeypatch):
-    ds, results = sample_run
-    hostile = hostile_dataset(tmp_path / "hostile")
-    views = _views(ds, results)[:3] + [ego_view(hostile, "P1", 2)]
+    book, results = sample_run
+    hostile = build_book(hostile_dataset(tmp_path / "hostile"))
+    views = _views(book, results)[:3] + [ego_view(hostile, "P1", 2)]
     fast = [render_html(v, mask=mask) for v in views for mask in (True, False)]
     monkeypatch.setattr(html, "_network_json",
                         lambda view, mask, text: html._compact_json(html.network_data(view, mask) | {"text": text}))
@@ -105,13 +88,13 @@ def test_pages_are_those_of_the_plain_json(sample_run, tmp_path, monkeypatch):
 
 
 def test_write_views_restores_the_collector(sample_run, tmp_path):
-    ds, results = sample_run
+    book, results = sample_run
     assert gc.isenabled()
-    write_views(None, ds, results, tmp_path / "a", lang="en")
+    write_views(book, results, tmp_path / "a", lang="en")
     assert gc.isenabled()
     gc.disable()
     try:
-        write_views(None, ds, results, tmp_path / "b", lang="en")
+        write_views(book, results, tmp_path / "b", lang="en")
         assert not gc.isenabled()
     finally:
         gc.enable()

@@ -1,5 +1,5 @@
-"""Integer keys for ids: the one bit mixer that the dataset checks (:mod:`channelgraph.io.validate`)
-and the views' id index (:mod:`channelgraph.viz.book`) hash packed ids with."""
+"""Integer keys for ids: the bit mixer the dataset checks (:mod:`channelgraph.io.validate`) hash
+packed ids with."""
 
 from __future__ import annotations
 

@@ -810,7 +810,6 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     """
     from .analyses import run_analyses
     from .graph import build_book
-    from .viz import Book
     from .viz.command import ViewNotFound, check_ident, write_view
 
     try:  # before the data is read: refused at once
@@ -820,11 +819,12 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     _check_out(out_dir, replaced=False, data=data, policy=policy)  # before the data is read: refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
     # the views read risk groups and patterns, hubs and channels; no whole-book graph is built
-    results = run_analyses(build_book(ds), only=["risk", "marketing"])
+    book = build_book(ds)
+    results = run_analyses(book, only=["risk", "marketing"])
     with _writing(out_dir, "viz", collects=True) as stage:  # the page appears whole; other pages stay
         try:
-            path, view = write_view(Book.of(ds), results, view_kind, stage.path, ident, hops=hops, lang=lang,
-                                    mask=not no_mask, node_budget=node_budget, policy=ds.policy)
+            path, view = write_view(book, results, view_kind, stage.path, ident, hops=hops, lang=lang,
+                                    mask=not no_mask, node_budget=node_budget)
         except ViewNotFound as exc:
             raise click.BadParameter(str(exc), param_hint="--id") from None
         path = stage.final(path)

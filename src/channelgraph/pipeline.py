@@ -179,7 +179,7 @@ def _run(book, out_dir, lang, mask, stopwatch, side: SideProcesses, background: 
         write_waiting(force=True)
         summary = write_summary(results, ds, out_dir)
     with timed("views"), naming(Path(out_dir) / "views"):
-        views = write_views(None, ds, results, out_dir, lang=lang, mask=mask, side_processes=side.enabled)
+        views = write_views(book, results, out_dir, lang=lang, mask=mask, side_processes=side.enabled)
     with timed("report"):
         with naming(Path(out_dir) / "report.html"):
             files = views + write_report(results, ds, out_dir, lang, views=views, mask=mask)

@@ -52,6 +52,7 @@ class Relation:
     has_amount: np.ndarray  # bool
     share: np.ndarray  # float64, nan where empty
     role: np.ndarray  # object (str)
+    row: np.ndarray  # int64: each relation's row in ``Book.tables.relations`` (for its other columns)
 
     def __len__(self) -> int:
         return len(self.src)
@@ -70,6 +71,7 @@ class Book:
     industry: np.ndarray  # object
     region: np.ndarray  # object
     outstanding: np.ndarray  # int64 fen per entity (sum of its facilities)
+    entity_row: np.ndarray  # int64: each entity's row in ``tables.entities`` (for its other columns)
     total_outstanding: int
     #: relation type value → its arrays (every :class:`~channelgraph.model.RelationType`)
     edges: dict[str, Relation]
@@ -187,13 +189,15 @@ def build_book(ds: Dataset) -> Book:
         c = code_of.get(t.value, -1)
         a, b = (np.searchsorted(tsorted, c), np.searchsorted(tsorted, c, side="right")) if c >= 0 else (0, 0)
         o = order[a:b]
-        edges[t.value] = Relation(src_all[o], dst_all[o], amt_all[o], has_amt_all[o], share_all[o], role_all[o])
+        edges[t.value] = Relation(src_all[o], dst_all[o], amt_all[o], has_amt_all[o], share_all[o], role_all[o],
+                                  o.astype(np.int64, copy=False))
     book = Book(
         ids=ids, kind=_objects(ent["kind"])[by_id], name=_objects(ent["name"])[by_id],
         is_customer=np.asarray(ent["is_customer"].to_numpy(dtype=bool), dtype=bool)[by_id],
         net_assets=net[by_id], has_net_assets=has_net[by_id],
         industry=_texts(ent["industry"])[by_id], region=_texts(ent["region"])[by_id],
-        outstanding=outstanding, total_outstanding=int(ds.total_outstanding_fen),
+        outstanding=outstanding, entity_row=np.asarray(by_id, dtype=np.int64),
+        total_outstanding=int(ds.total_outstanding_fen),
         fac_customer=fac_c, fac_outstanding=fac_o, fac_channel=fac_ch, id_keys=id_keys, edges=edges, tables=ds,
     )
     if int(outstanding.sum()) != book.total_outstanding:  # pragma: no cover - validation guards it

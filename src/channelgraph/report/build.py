@@ -92,10 +92,6 @@ _T = {
 }
 
 
-def _t(key: str, lang: str, **kw) -> str:
-    return term(_T, key, lang, **kw)
-
-
 def _pct(ratio) -> str:
     return f"{float(ratio) * 100:.2f}%"
 
@@ -128,13 +124,13 @@ def _cell(v) -> Md:
 def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABLE_ROWS) -> str:
     """A result table as a Markdown pipe table: ``*_fen`` columns in yuan, long cells cut."""
     if df is None or len(df.columns) == 0:
-        return _t("empty", lang)
+        return term(_T, "empty", lang)
     head = []
     money = []
     for c in df.columns:
         c = str(c)
         if c.endswith("_fen"):
-            head.append(c[:-4] + _t("yuan", lang))
+            head.append(c[:-4] + term(_T, "yuan", lang))
             money.append(True)
         else:
             head.append(c)
@@ -143,9 +139,9 @@ def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABL
              for rec in df.head(rows).itertuples(index=False)]
     text = md_table([_cell(h) for h in head], cells, ["---:" if m else "---" for m in money])
     if len(df) == 0:
-        text += "\n\n" + _t("empty", lang)
+        text += "\n\n" + term(_T, "empty", lang)
     elif len(df) > rows and name:
-        text += "\n\n" + _t("rows_of", lang, n=f"{len(df):,}", k=rows, name=name)
+        text += "\n\n" + term(_T, "rows_of", lang, n=f"{len(df):,}", k=rows, name=name)
     return text
 
 
@@ -183,42 +179,42 @@ def summary_markdown(dataset, lang: str) -> str:
     total = s["total_outstanding_fen"]
     lim = pol.limits
     rows = [
-        (_t("entities", lang), f"{s['entities']:,}"),
-        (_t("customers", lang), f"{s['customers']:,}"),
-        (_t("prospects", lang), f"{s['prospects']:,}"),
-        (_t("relations", lang), f"{s['relations']:,}"),
-        (_t("facilities", lang), f"{s['facilities']:,}"),
-        (_t("schemes", lang), f"{s['schemes']:,}"),
-        (_t("total", lang), format_yuan_human(total)),
-        (_t("npl", lang), format_yuan_human(npl_fen)),
-        (_t("npl_ratio", lang), _pct(share_of(npl_fen, total))),
-        (_t("tier1", lang), format_yuan_human(pol.tier1_capital_fen)),
-        (_t("net_capital", lang), format_yuan_human(pol.net_capital_fen)),
-        (_t("large_line", lang, p=_pct(lim.large_exposure_share)),
+        (term(_T, "entities", lang), f"{s['entities']:,}"),
+        (term(_T, "customers", lang), f"{s['customers']:,}"),
+        (term(_T, "prospects", lang), f"{s['prospects']:,}"),
+        (term(_T, "relations", lang), f"{s['relations']:,}"),
+        (term(_T, "facilities", lang), f"{s['facilities']:,}"),
+        (term(_T, "schemes", lang), f"{s['schemes']:,}"),
+        (term(_T, "total", lang), format_yuan_human(total)),
+        (term(_T, "npl", lang), format_yuan_human(npl_fen)),
+        (term(_T, "npl_ratio", lang), _pct(share_of(npl_fen, total))),
+        (term(_T, "tier1", lang), format_yuan_human(pol.tier1_capital_fen)),
+        (term(_T, "net_capital", lang), format_yuan_human(pol.net_capital_fen)),
+        (term(_T, "large_line", lang, p=_pct(lim.large_exposure_share)),
          format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.large_exposure_share))),
-        (_t("single_line", lang, p=_pct(lim.single_customer_share)),
+        (term(_T, "single_line", lang, p=_pct(lim.single_customer_share)),
          format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.single_customer_share))),
-        (_t("group_line", lang, p=_pct(lim.group_share)),
+        (term(_T, "group_line", lang, p=_pct(lim.group_share)),
          format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.group_share))),
     ]
     sep = "，" if lang == "zh" else ", "
     kinds = sep.join(f"{kind_text(k, lang)} {v:,}" for k, v in s["kinds"].items() if v)
     status = sep.join(f"{status_text(k, lang)} {v:,}" for k, v in s["status"].items() if v)
-    lines = [f"## {_t('summary', lang)}", "",
-             md_table([Md(_t("figure", lang)), Md(_t("value", lang))], [[_cell(a), _cell(b)] for a, b in rows],
-                      ["---", "---:"])]
+    lines = [f"## {term(_T, 'summary', lang)}", "",
+             md_table([Md(term(_T, "figure", lang)), Md(term(_T, "value", lang))],
+                      [[_cell(a), _cell(b)] for a, b in rows], ["---", "---:"])]
     colon = "：" if lang == "zh" else ": "
-    lines += ["", f"- {_t('kinds', lang)}{colon}{kinds}", f"- {_t('status', lang)}{colon}{status}", ""]
+    lines += ["", f"- {term(_T, 'kinds', lang)}{colon}{kinds}", f"- {term(_T, 'status', lang)}{colon}{status}", ""]
     return "\n".join(lines)
 
 
 def views_markdown(views, out_dir: Path, lang: str) -> str:
     """Links to the graph pages, relative to the report's folder."""
     pages = [Path(v) for v in (views or []) if Path(v).suffix == ".html"]
-    lines = [f"## {_t('views', lang)}", ""]
+    lines = [f"## {term(_T, 'views', lang)}", ""]
     if not pages:
-        return "\n".join(lines + [_t("no_views", lang), ""])
-    lines += [_t("views_intro", lang), ""]
+        return "\n".join(lines + [term(_T, "no_views", lang), ""])
+    lines += [term(_T, "views_intro", lang), ""]
     index: dict[str, dict] = {}
     for folder in {p.parent for p in pages}:
         f = folder / "index.json"
@@ -234,9 +230,9 @@ def views_markdown(views, out_dir: Path, lang: str) -> str:
         title = item.get("title") or p.stem
         extra = []
         if "nodes" in item:
-            extra.append(_t("nodes", lang, n=f"{item['nodes']:,}"))
+            extra.append(term(_T, "nodes", lang, n=f"{item['nodes']:,}"))
         if item.get("left_out_nodes"):
-            extra.append(_t("left_out", lang, n=f"{item['left_out_nodes']:,}"))
+            extra.append(term(_T, "left_out", lang, n=f"{item['left_out_nodes']:,}"))
         tail = (" — " + ("，" if lang == "zh" else ", ").join(extra)) if extra else ""
         lines.append(f"- [{md(title)}]({quote(rel, safe='/')}){tail}")
     lines.append("")
@@ -256,7 +252,7 @@ def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str,
                 return text.strip() + "\n"
         except Exception as exc:  # noqa: BLE001 - a broken section must not lose the whole report
             warnings.warn(f"report section of {name!r} failed: {exc!r}", RuntimeWarning, stacklevel=2)
-            return "\n".join([f"## {title}", "", _t("failed", lang, err=type(exc).__name__), "",
+            return "\n".join([f"## {title}", "", term(_T, "failed", lang, err=type(exc).__name__), "",
                               _tables_markdown(result, lang)])
     return "\n".join([f"## {title}", "", _tables_markdown(result, lang)])
 
@@ -274,19 +270,19 @@ def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_di
     *analyses* (:func:`~channelgraph.analyses.registry` by default)."""
     lang = "zh" if lang == "zh" else "en"
     pol = dataset.policy
-    src = _t("defaults", lang) if pol.source == "defaults" else Path(pol.source).name
+    src = term(_T, "defaults", lang) if pol.source == "defaults" else Path(pol.source).name
     name = getattr(dataset, "name", "") or "—"
     colon = "：" if lang == "zh" else ": "
     with masking(mask):  # every md() of the data, the analyses' own sections included
-        parts = [f"# {_t('title', lang)}", "",
-                 f"{_t('data', lang)}{colon}{md(name)} · {_t('policy', lang)}{colon}{md(src)} · "
-                 + _t("masked" if mask else "unmasked", lang), "",
+        parts = [f"# {term(_T, 'title', lang)}", "",
+                 f"{term(_T, 'data', lang)}{colon}{md(name)} · {term(_T, 'policy', lang)}{colon}{md(src)} · "
+                 + term(_T, "masked" if mask else "unmasked", lang), "",
                  summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
         analyses = registry() if analyses is None else analyses
         order = {a.name: i for i, a in enumerate(analyses)}
         for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
             parts.append(analysis_markdown(aname, results[aname], pol, lang, analyses))
-    parts.append("---\n\n" + _t("footer", lang, v=__version__) + "\n")
+    parts.append("---\n\n" + term(_T, "footer", lang, v=__version__) + "\n")
     text = "\n".join(parts)
     # md() masked every value; this pass is a net for any value a section wrote without it
     return mask_text(text) if mask else text
@@ -301,8 +297,8 @@ def report_html(markdown: str, lang: str = "zh", title: str | None = None) -> st
     cut = cut + len("</p>") if cut >= 0 else 0
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_PAGE).render(
-        **head_values(lang), title=title or _t("title", lang), head=Markup(body[:cut]), body=Markup(body[cut:]),
-        toc=toc, contents=_t("contents", lang))
+        **head_values(lang), title=title or term(_T, "title", lang), head=Markup(body[:cut]), body=Markup(body[cut:]),
+        toc=toc, contents=term(_T, "contents", lang))
 
 
 def _h2(body: str):

@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from .book import Book
+from ..graph import Book
 from .html import write_html
 from .mask import has_identifier
 from .results import channel_order, findings_of
@@ -48,54 +48,51 @@ def check_ident(kind: str, ident: str | None) -> None:
         raise ViewNotFound(f"is empty: give {ID_OF_VIEW[kind]}, or leave --id out for the top one")
 
 
-def build_view(graph, results: dict | None, kind: str, ident: str | None = None, *,
-               hops: int = 1, lang: str = "zh", node_budget: int = DEFAULT_BUDGET, policy=None) -> View:
+def build_view(book: Book, results: dict | None, kind: str, ident: str | None = None, *,
+               hops: int = 1, lang: str = "zh", node_budget: int = DEFAULT_BUDGET) -> View:
     """The view *kind* of *ident*; without *ident* the top one (best channel, most severe group,
     largest guarantee circle, top hub).
-
-    *graph* is the book: a :class:`~channelgraph.viz.book.Book`, a validated dataset or a
-    NetworkX graph (no whole-book graph is needed).
     """
     if kind not in VIEW_KINDS:
         raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
     check_ident(kind, ident)
-    graph = Book.of(graph)
-    results = findings_of(results, graph)
+    found = findings_of(results, book)  # lined up with the book once
+    index = found.index
     if kind == "overview":
-        return overview(graph, results, node_budget, lang=lang)
+        return overview(book, found, node_budget, lang=lang)
     if kind == "channel":
         if ident is None:
-            order = channel_order(results, graph)
+            order = channel_order(found)
             if not order:
                 raise ViewNotFound("the data has no chamber, market or intermediary")
             ident = order[0]
-        i = graph.index_of(ident)
+        i = index.index_of(ident)
         if i < 0:
             raise ViewNotFound(f"no entity {ident!r} in the data")
-        if not graph.channel[i]:
-            raise ViewNotFound(f"{ident!r} is a {graph.kind(i)}, not a chamber, market or "
+        if not index.channel[i]:
+            raise ViewNotFound(f"{ident!r} is a {index.kind(i)}, not a chamber, market or "
                                "intermediary (use --view ego for any entity)")
-        return channel_view(graph, ident, results, lang=lang, node_budget=node_budget)
+        return channel_view(book, ident, found, lang=lang, node_budget=node_budget)
     if kind == "ego":
         if ident is None:
-            ident = top_hub(graph, results)
+            ident = top_hub(book, found)
             if ident is None:
-                raise ViewNotFound("the data has no person or enterprise")
-        if ident not in graph:
+                raise ViewNotFound("no person or enterprise is ranked as a hub: give --id")
+        if ident not in index:
             raise ViewNotFound(f"no entity {ident!r} in the data")
-        return ego_view(graph, ident, hops, results, lang=lang, node_budget=node_budget)
+        return ego_view(book, ident, hops, found, lang=lang, node_budget=node_budget)
     if kind == "group":
-        group = find_group(graph, results, ident, policy=policy)
+        group = find_group(found, ident)
         if group is None:
             raise ViewNotFound(f"no connected-client group {ident!r} (give {ID_OF_VIEW['group']})"
                                if ident else "the data has no connected-client group")
-        return group_view(graph, group.members, results, lang=lang, group=group, node_budget=node_budget)
+        return group_view(book, group.members, found, lang=lang, group=group, node_budget=node_budget)
     if kind == "pattern":
-        pattern = find_pattern(graph, results, ident)
+        pattern = find_pattern(found, ident)
         if pattern is None:
             raise ViewNotFound(f"no guarantee pattern {ident!r} (give {ID_OF_VIEW['pattern']})"
                                if ident else "the data has no guarantee pattern")
-        return pattern_view(graph, pattern.members, results, lang=lang, pattern=pattern, node_budget=node_budget)
+        return pattern_view(book, pattern.members, found, lang=lang, pattern=pattern, node_budget=node_budget)
     raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
 
 
@@ -111,10 +108,10 @@ def view_filename(kind: str, ident: str | None) -> str:
     return f"{kind}-{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:12]}.html"
 
 
-def write_view(graph, results: dict | None, kind: str, out_dir: str | Path,
+def write_view(book: Book, results: dict | None, kind: str, out_dir: str | Path,
                ident: str | None = None, *, hops: int = 1, lang: str = "zh", mask: bool = True,
-               node_budget: int = DEFAULT_BUDGET, policy=None) -> tuple[Path, View]:
+               node_budget: int = DEFAULT_BUDGET) -> tuple[Path, View]:
     """Build one view and write it as ``out_dir/<kind>[-<id>].html``."""
-    view = build_view(graph, results, kind, ident, hops=hops, lang=lang, node_budget=node_budget, policy=policy)
+    view = build_view(book, results, kind, ident, hops=hops, lang=lang, node_budget=node_budget)
     path = write_html(view, Path(out_dir) / view_filename(kind, ident), mask=mask)
     return path, view

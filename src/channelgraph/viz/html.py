@@ -34,7 +34,8 @@ from markupsafe import Markup
 
 from .mask import maybe_mask, visible
 from .style import faded
-from .text import t
+from ..terms import term
+from .text import TERMS
 
 if TYPE_CHECKING:  # annotations only: model.View draws itself in Jupyter through this module
     from .model import View
@@ -295,25 +296,25 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
     lang = lang or view.lang
     m = _masker(mask)
     title = m(title or view.title)
-    counts = t("counts", lang, nodes=f"{len(view.nodes):,}", edges=f"{len(view.edges):,}")
+    counts = term(TERMS, "counts", lang, nodes=f"{len(view.nodes):,}", edges=f"{len(view.edges):,}")
     notes = [m(n) for n in view.notes]
-    notes.append(t("masked" if mask else "unmasked", lang))
-    notes.append(t("help", lang))
+    notes.append(term(TERMS, "masked" if mask else "unmasked", lang))
+    notes.append(term(TERMS, "help", lang))
     page = _page_template().render(
         **head_values(lang),
         title=title,
         subtitle=m(view.subtitle),
         counts=counts,
         legend=[_legend_svg(item) | {"text": m(item.text)} for item in view.legend],
-        legend_title=t("legend", lang),
-        notes_title=t("notes", lang),
+        legend_title=term(TERMS, "legend", lang),
+        notes_title=term(TERMS, "notes", lang),
         notes=notes,
         warn=not mask,
-        search=t("search", lang),
-        find=t("find", lang),
-        fit=t("fit", lang),
-        warn_text=t("unmasked", lang),
-        data=Markup(_script_safe(_network_json(view, mask, {"notFound": t("not_found", lang)}))),
+        search=term(TERMS, "search", lang),
+        find=term(TERMS, "find", lang),
+        fit=term(TERMS, "fit", lang),
+        warn_text=term(TERMS, "unmasked", lang),
+        data=Markup(_script_safe(_network_json(view, mask, {"notFound": term(TERMS, "not_found", lang)}))),
         vis_js=Markup(vis_network_js()),
         app_js=Markup(_APP_JS),
     )

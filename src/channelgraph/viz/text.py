@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..model import KIND_ZH, STATUS_ZH, Kind, Status
-from ..terms import term
 
 LANGS = ("zh", "en")
 
@@ -46,7 +45,7 @@ PATTERN_TEXT = {
     "joint": ("联保", "joint guarantee"),
 }
 
-_T = {
+TERMS = {
     # key: (zh, en)
     "view.overview": ("全景图", "Overview"),
     "view.channel": ("渠道", "Channel"),
@@ -102,9 +101,9 @@ _T = {
                   "hub rank, outstanding."),
     "channel_members": ("{name}：{members} 个成员，图中显示 {shown} 个。",
                         "{name}: {members} members, {shown} shown."),
-    "no_risk": ("未找到风险分析结果（channelgraph.risk），按担保/控制/亲属/供应关系在本地求得。",
-                "No risk results (channelgraph.risk) were given: computed here from guarantee, control, "
-                "family and supply ties."),
+    "no_risk": ("未提供风险分析结果（channelgraph.risk），图中不标示关联客户组与担保模式。",
+                "No risk results (channelgraph.risk) were given: connected-client groups and guarantee "
+                "patterns are not shown."),
     "breached": ("超限", "breached"),
     "large": ("大额", "large exposure"),
     "hub": ("关键人", "key person"),
@@ -127,11 +126,6 @@ _T = {
     "pattern_line": ("涉及担保金额 {amount} 元", "guaranteed amount {amount} yuan"),
     "no_pattern": ("数据中没有担保模式。", "The data has no guarantee pattern."),
 }
-
-
-def t(key: str, lang: str, **kw) -> str:
-    """The text for *key* in *lang*, formatted with *kw*."""
-    return term(_T, key, lang, **kw)
 
 
 def kind_text(kind: str, lang: str) -> str:

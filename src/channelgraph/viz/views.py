@@ -1,8 +1,7 @@
 """Graph views: which nodes and ties to show, how they look, and what was left out.
 
-Each builder is a pure function of the book — a :class:`~channelgraph.viz.book.Book`,
-or the validated dataset or NetworkX graph one is made from — and, when given, the
-analyses' results (a results dict, or :class:`~channelgraph.viz.results.Findings`
+Each builder is a pure function of the book — a :class:`channelgraph.graph.Book` — and,
+when given, the analyses' results (a results dict, or :class:`~channelgraph.viz.results.Findings`
 made once for several views), returning a :class:`View`: nodes with positions,
 colours, sizes and tooltip rows; edges with colour, width, arrow and label; a legend;
 and notes that say what the view leaves out. :func:`channelgraph.viz.html.render_html`
@@ -30,9 +29,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from ..graph import Book
 from ..model import format_yuan_human
 from . import style
-from .book import Book, as_book
+from ._index import ViewIndex
 from .layout import force_layout, remove_overlaps
 from .model import LegendItem, VEdge, View, VNode
 from .results import (
@@ -41,12 +41,12 @@ from .results import (
     GroupTable,
     PatternInfo,
     PatternTable,
+    _risk,
     findings_of,
-    local_circles,
-    local_groups,
     share_text,
 )
-from .text import kind_text, pattern_text, relation_text, short_amount, status_text, t
+from ..terms import term
+from .text import TERMS, kind_text, pattern_text, relation_text, short_amount, status_text
 
 DEFAULT_BUDGET = 2000
 #: Above this many nodes only the important ones carry a label (the rest show it on hover).
@@ -68,11 +68,11 @@ class _Context:
                "region", "industry", "segment", "members", "group", "group_status", "share_of_tier1", "hub_rank",
                "hub_score", "relation", "amount", "share", "role", "since")
 
-    def __init__(self, graph, results, lang: str):
-        self.book: Book = as_book(graph)
-        self.f: Findings = findings_of(results, self.book)
+    def __init__(self, book: Book, results, lang: str):
+        self.f: Findings = findings_of(results, book)
+        self.ix: ViewIndex = self.f.index
         self.lang = lang
-        self.label = {key: t(key, lang) for key in self._LABELS}
+        self.label = {key: term(TERMS, key, lang) for key in self._LABELS}
         self._kinds: dict[str, str] = {}
         self._groups: dict[tuple, list] = {}
 
@@ -93,7 +93,7 @@ class _Context:
 
     def entity(self, entity_id) -> int:
         """The position of an entity id; KeyError when the book has none."""
-        i = self.book.index_of(entity_id)
+        i = self.ix.index_of(entity_id)
         if i < 0:
             raise KeyError(f"no entity {entity_id!r} in the data")
         return i
@@ -102,12 +102,12 @@ class _Context:
         return i in self.f.star
 
     def name(self, i: int) -> str:
-        return _text(self.book.node_attrs([i])[0].get("name")) or str(self.book.ids[i])
+        return _text(self.ix.node_attrs([i])[0].get("name")) or str(self.ix.ids[i])
 
     # ------------------------------------------------------------------ nodes
     def node(self, i: int, a: dict, *, size_by: str, top: float, focus: bool = False, key_person: bool = False,
              label: bool = True, group: GroupInfo | None = None) -> VNode:
-        b = self.book
+        b = self.ix
         names = self.label
         n = b.ids[i]
         kind = a.get("kind", "")
@@ -165,7 +165,7 @@ class _Context:
     # ------------------------------------------------------------------ edges
     def edges(self, order, *, emphasise: str | None = None) -> list[VEdge]:
         """Every tie between two shown nodes, styled; *emphasise* fades the other types."""
-        b = self.book
+        b = self.ix
         ties = b.ties_among(order)
         ids = b.ids
         raw = [(ids[u], ids[v], b.type_names[k], a) for u, v, k, a in
@@ -244,7 +244,7 @@ def _assemble(ctx: _Context, kind: str, title: str, order, *, size_by: str = "ex
               seed: int = 42) -> View:
     """The view of the entities at positions *order* (sets and dicts are keyed by position too)."""
     order = [int(i) for i in order]
-    b = ctx.book
+    b = ctx.ix
     focus = focus or set()
     key_persons = key_persons or set()
     if size_by == "hub" and not ctx.f.any_hubs:
@@ -260,11 +260,14 @@ def _assemble(ctx: _Context, kind: str, title: str, order, *, size_by: str = "ex
              for i, a in zip(order, b.node_attrs(order))]
     edges = ctx.edges(order, emphasise=emphasise)
     _place(nodes, edges, {str(b.ids[i]) for i in focus}, seed)
+    notes = list(notes or [])
+    if not ctx.f.has_risk:
+        notes.append(term(TERMS, "no_risk", ctx.lang))
     stats = dict(stats or {})
     stats.setdefault("shown_nodes", len(nodes))
     stats.setdefault("shown_edges", len(edges))
     legend = _legend(ctx, nodes, edges, size_by)
-    return View(kind, title, ctx.lang, nodes, edges, legend, list(notes or []), subtitle, stats, key)
+    return View(kind, title, ctx.lang, nodes, edges, legend, notes, subtitle, stats, key)
 
 
 #: Springs along membership and payroll ties are weaker: a channel with hundreds of
@@ -299,16 +302,16 @@ def _legend(ctx: _Context, nodes: list[VNode], edges: list[VEdge], size_by: str)
         if ty in types:
             st = style.edge_style(ty)
             items.append(LegendItem(relation_text(ty, lang), st["color"], "line", bool(st["dashes"])))
-    items.append(LegendItem(t("legend.size_hub" if size_by == "hub" else "legend.size_exposure", lang)))
+    items.append(LegendItem(term(TERMS, "legend.size_hub" if size_by == "hub" else "legend.size_exposure", lang)))
     borders = {v.border for v in nodes}
     if style.BREACH_BORDER in borders:
-        items.append(LegendItem(t("legend.breach", lang), "#ffffff", "dot", border=style.BREACH_BORDER))
+        items.append(LegendItem(term(TERMS, "legend.breach", lang), "#ffffff", "dot", border=style.BREACH_BORDER))
     if style.LARGE_BORDER in borders:
-        items.append(LegendItem(t("legend.large", lang), "#ffffff", "dot", border=style.LARGE_BORDER))
+        items.append(LegendItem(term(TERMS, "legend.large", lang), "#ffffff", "dot", border=style.LARGE_BORDER))
     if any(v.label.startswith("★") for v in nodes):
-        items.append(LegendItem(t("legend.hub", lang), "#ffffff", "dot", border=style.HUB_BORDER))
+        items.append(LegendItem(term(TERMS, "legend.hub", lang), "#ffffff", "dot", border=style.HUB_BORDER))
     if "GUARANTEES" in types:
-        items.append(LegendItem(t("legend.guarantee", lang)))
+        items.append(LegendItem(term(TERMS, "legend.guarantee", lang)))
     return items
 
 
@@ -319,7 +322,7 @@ def _left_out_note(ctx: _Context, kept, budget: int, candidates=None) -> tuple[l
     A tie is counted as left out when both its ends are candidates and one is not shown.
     """
     lang = ctx.lang
-    b = ctx.book
+    b = ctx.ix
     shown = b.mask(kept)
     cand = np.ones(b.n_nodes, dtype=bool) if candidates is None else b.mask(candidates)
     out = np.flatnonzero(cand & ~shown)
@@ -341,7 +344,7 @@ def _left_out_note(ctx: _Context, kept, budget: int, candidates=None) -> tuple[l
     if not len(out):
         return [], stats
     detail = ("，" if lang == "zh" else ", ").join(f"{kind_text(k, lang)} {c:,}" for k, c in by_kind.items())
-    return [t("left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}",
+    return [term(TERMS, "left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}",
               detail=detail)], stats
 
 
@@ -353,7 +356,7 @@ def _dedup(positions) -> list[int]:
 # --------------------------------------------------------------------------- views
 
 
-def channel_view(graph, channel_id: str, results=None, *, lang: str = "zh",
+def channel_view(book: Book, channel_id: str, results=None, *, lang: str = "zh",
                  node_budget: int = DEFAULT_BUDGET, size_by: str = "auto") -> View:
     """A channel with its members and key persons.
 
@@ -363,8 +366,8 @@ def channel_view(graph, channel_id: str, results=None, *, lang: str = "zh",
     ties among them are drawn. Beyond *node_budget* the least important members are
     left out and the page says how many.
     """
-    ctx = _Context(graph, results, lang)
-    b, f = ctx.book, ctx.f
+    ctx = _Context(book, results, lang)
+    b, f = ctx.ix, ctx.f
     c = ctx.entity(channel_id)
     members = b.channel_members(c)
     key_persons = {m for m, role in members.items() if role} | {m for m in members if ctx.top_hub(m)}
@@ -389,21 +392,22 @@ def channel_view(graph, channel_id: str, results=None, *, lang: str = "zh",
     name = ctx.name(c)
     notes, stats = _left_out_note(ctx, kept, node_budget, dedup)
     shown_members = sum(1 for m in members if m in kept_set)
-    notes.insert(0, t("channel_members", lang, name=name, members=f"{len(members):,}", shown=f"{shown_members:,}"))
+    notes.insert(0, term(TERMS, "channel_members", lang, name=name, members=f"{len(members):,}",
+                         shown=f"{shown_members:,}"))
     stats.update(members=len(members), shown_members=shown_members, key_persons=len(key_persons & kept_set))
     label_set = key_persons | {c} | set(f.by_priority(kept)[:60].tolist())
     if size_by == "auto":
         size_by = "hub" if f.any_hubs else "exposure"
-    return _assemble(ctx, "channel", t("channel_title", lang, name=name), kept, size_by=size_by,
+    return _assemble(ctx, "channel", term(TERMS, "channel_title", lang, name=name), kept, size_by=size_by,
                      focus={c}, key_persons=key_persons, label_set=label_set, subtitle=kind_text(b.kind(c), lang),
                      notes=notes, stats=stats, key=str(channel_id))
 
 
-def ego_view(graph, node_id: str, hops: int = 1, results=None, *, lang: str = "zh",
+def ego_view(book: Book, node_id: str, hops: int = 1, results=None, *, lang: str = "zh",
              node_budget: int = DEFAULT_BUDGET, size_by: str = "exposure") -> View:
     """Everything within *hops* ties of a node (either direction), nearest and most important first."""
-    ctx = _Context(graph, results, lang)
-    b = ctx.book
+    ctx = _Context(book, results, lang)
+    b = ctx.ix
     i = ctx.entity(node_id)
     hops = max(1, int(hops))
     reached = b.mask([i])
@@ -418,7 +422,7 @@ def ego_view(graph, node_id: str, hops: int = 1, results=None, *, lang: str = "z
     kept = order[: max(1, node_budget)]
     notes, stats = _left_out_note(ctx, kept, node_budget, order)
     name = ctx.name(i)
-    title = t("ego_title", lang, name=name, hops=t("hops", lang, hops=hops))
+    title = term(TERMS, "ego_title", lang, name=name, hops=term(TERMS, "hops", lang, hops=hops))
     stats["hops"] = hops
     return _assemble(ctx, "ego", title, kept, size_by=size_by, focus={i}, subtitle=kind_text(b.kind(i), lang),
                      notes=notes, stats=stats, key=str(node_id))
@@ -427,18 +431,18 @@ def ego_view(graph, node_id: str, hops: int = 1, results=None, *, lang: str = "z
 def _present(ctx: _Context, member_ids) -> np.ndarray:
     """Positions of the listed entities the book has, without repeats, in the list's order."""
     ids = list(dict.fromkeys(str(m) for m in member_ids))
-    pos = ctx.book.positions(ids, text=True) if ids else np.zeros(0, dtype=np.int64)
+    pos = ctx.ix.positions(ids) if ids else np.zeros(0, dtype=np.int64)
     return pos[pos >= 0]
 
 
-def group_view(graph, member_ids, results=None, *, lang: str = "zh",
+def group_view(book: Book, member_ids, results=None, *, lang: str = "zh",
                group: GroupInfo | None = None, node_budget: int = DEFAULT_BUDGET) -> View:
     """A connected-client group: its members and every tie among them.
 
     *group* (from :func:`find_group`) gives the title, exposure and status; without
     it the members' group in *results* is used when there is one.
     """
-    ctx = _Context(graph, results, lang)
+    ctx = _Context(book, results, lang)
     members = _present(ctx, member_ids)
     if not len(members):
         raise KeyError("none of the group's members is in the data")
@@ -449,125 +453,78 @@ def group_view(graph, member_ids, results=None, *, lang: str = "zh",
     notes, stats = _left_out_note(ctx, kept, node_budget, members)
     gid = group.group_id if group else ""
     status = status_text(group.status, lang) if group else ""
-    title = t("group_title", lang, gid=gid, status=status) if group else t("view.group", lang)
+    title = term(TERMS, "group_title", lang, gid=gid, status=status) if group else term(TERMS, "view.group", lang)
     subtitle = ""
     if group is not None:
-        subtitle = t("exposure_line", lang, amount=format_yuan_human(group.exposure_fen),
+        subtitle = term(TERMS, "exposure_line", lang, amount=format_yuan_human(group.exposure_fen),
                      share=share_text(group.share_of_tier1) or "—")
-        if group.computed_here:
-            notes.append(t("no_risk", lang))
     group_for = {m: group for m in kept} if group is not None else None
     stats.update(members=len(members))
     return _assemble(ctx, "group", title, kept, group_for=group_for, subtitle=subtitle, notes=notes,
                      stats=stats, key=gid)
 
 
-def pattern_view(graph, member_ids, results=None, *, lang: str = "zh",
+def pattern_view(book: Book, member_ids, results=None, *, lang: str = "zh",
                  pattern: PatternInfo | None = None, node_budget: int = DEFAULT_BUDGET) -> View:
     """A guarantee pattern: its members, guarantee ties in front, other ties faded."""
-    ctx = _Context(graph, results, lang)
+    ctx = _Context(book, results, lang)
     members = _present(ctx, member_ids)
     if not len(members):
         raise KeyError("none of the pattern's members is in the data")
     members = ctx.f.by_priority(members).tolist()
     kept = members[: max(1, node_budget)]
     notes, stats = _left_out_note(ctx, kept, node_budget, members)
-    kind = pattern_text(pattern.pattern, lang) if pattern and pattern.pattern else t("view.pattern", lang)
-    title = t("pattern_title", lang, pattern=kind, n=len(members))
+    kind = pattern_text(pattern.pattern, lang) if pattern and pattern.pattern else term(TERMS, "view.pattern", lang)
+    title = term(TERMS, "pattern_title", lang, pattern=kind, n=len(members))
     subtitle = ""
-    if pattern is not None:
-        if pattern.exposure_fen:
-            subtitle = t("pattern_line", lang, amount=format_yuan_human(pattern.exposure_fen))
-        if pattern.computed_here:
-            notes.append(t("no_risk", lang))
+    if pattern is not None and pattern.exposure_fen:
+        subtitle = term(TERMS, "pattern_line", lang, amount=format_yuan_human(pattern.exposure_fen))
     stats.update(members=len(members))
     return _assemble(ctx, "pattern", title, kept, emphasise="GUARANTEES", subtitle=subtitle, notes=notes,
                      stats=stats, key=pattern.pattern_id if pattern else "")
 
 
-def overview(graph, results=None, node_budget: int = DEFAULT_BUDGET, *, lang: str = "zh") -> View:
-    """The whole graph when it fits in *node_budget*; otherwise every channel plus the
+def overview(book: Book, results=None, node_budget: int = DEFAULT_BUDGET, *, lang: str = "zh") -> View:
+    """The whole book when it fits in *node_budget*; otherwise every channel plus the
     parties that matter most, and a note with the counts of what was left out."""
-    ctx = _Context(graph, results, lang)
-    b = ctx.book
+    ctx = _Context(book, results, lang)
+    b = ctx.ix
     budget = max(1, int(node_budget))
     channels = np.flatnonzero(b.channel)
-    channels = channels[np.lexsort((b.id_rank[channels], -b.degree[channels]))]
+    channels = channels[np.lexsort((channels, -b.degree[channels]))]
     if len(channels) > budget // 4 and b.n_nodes > budget:
         channels = channels[: budget // 4]
     others = ctx.f.first_by_priority(np.flatnonzero(~b.channel), max(budget, 40))  # only these are shown
     kept = np.concatenate((channels, others))[:budget].tolist()
     notes, stats = _left_out_note(ctx, kept, budget)
     if stats["left_out_nodes"]:
-        notes.append(t("kept_rule", lang))
+        notes.append(term(TERMS, "kept_rule", lang))
     stats.update(total_nodes=b.n_nodes, total_edges=b.n_edges)
     label_set = set(channels.tolist()) | {i for i in kept if ctx.top_hub(i)} | set(others[:40].tolist())
-    return _assemble(ctx, "overview", t("overview_title", lang), kept, label_set=label_set, notes=notes,
-                     stats=stats, subtitle=t("total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"))
+    return _assemble(ctx, "overview", term(TERMS, "overview_title", lang), kept, label_set=label_set, notes=notes,
+                     stats=stats, subtitle=term(TERMS, "total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"))
 
 
 # --------------------------------------------------------------------------- finding things
 
 
-def find_group(graph, results, ident: str | None = None, policy=None) -> GroupInfo | None:
-    """A group by its id, or the group of an entity id; without *ident* the most severe group.
-
-    Uses ``risk_groups`` from *results*; without them, groups computed here from
-    control, guarantee and family ties (marked ``computed_here``).
-    """
-    table = results.groups if isinstance(results, Findings) else GroupTable(results)
-    if len(table):
-        return table.first() if ident is None else table.find(str(ident))
-    groups = local_groups(graph, policy)
-    if not groups:
-        return None
-    if ident is None:
-        return groups[0]
-    ident = str(ident)
-    for g in groups:
-        if g.group_id == ident:
-            return g
-    for g in groups:
-        if ident in g.members:
-            return g
-    return None
+def find_group(results, ident: str | None = None) -> GroupInfo | None:
+    """A group of the risk results by its id, or the most severe group of an entity id; without
+    *ident* the most severe group. None when there is none (or no risk results)."""
+    table = results.groups if isinstance(results, Findings) else GroupTable(_risk(results))
+    return table.first() if ident is None else table.find(str(ident))
 
 
-def find_pattern(graph, results, ident: str | None = None) -> PatternInfo | None:
-    """A guarantee pattern by id (or 1-based position), or the first one containing an entity id;
-    without *ident* the largest guarantee circle."""
-    from .results import largest_circle
-
-    table = results.patterns if isinstance(results, Findings) else PatternTable(results)
-    if len(table):
-        return table.largest_circle() if ident is None else table.find(str(ident))
-    patterns = local_circles(graph)
-    if not patterns:
-        return None
-    if ident is None:
-        return largest_circle(patterns)
-    ident = str(ident)
-    for p in patterns:
-        if p.pattern_id == ident:
-            return p
-    if ident.lstrip("#").isdigit() and 1 <= int(ident.lstrip("#")) <= len(patterns):
-        return patterns[int(ident.lstrip("#")) - 1]
-    matching = [p for p in patterns if ident in p.members]
-    if matching:
-        return sorted(matching, key=lambda p: (-len(p.members), p.pattern_id))[0]
-    return None
+def find_pattern(results, ident: str | None = None) -> PatternInfo | None:
+    """A guarantee pattern of the risk results by id (or 1-based position), or the largest one
+    containing an entity id; without *ident* the largest guarantee circle. None when there is none
+    (or no risk results)."""
+    table = results.patterns if isinstance(results, Findings) else PatternTable(_risk(results))
+    return table.largest_circle() if ident is None else table.find(str(ident))
 
 
-def top_hub(graph, results) -> str | None:
-    """The best-ranked person or enterprise in the ``hubs`` table, else the one with most referrals and ties."""
-    b = as_book(graph)
-    ranked = findings_of(results, b).ranked_parties
-    if ranked:
-        return ranked[0][1]
-    parties = np.flatnonzero(b.party)
-    if not len(parties):
-        return None
-    referred = b.type_mask("REFERRED")
-    referrals = np.bincount(b.src[referred], minlength=b.n_nodes)
-    best = parties[np.lexsort((b.id_rank[parties], -b.degree[parties], -referrals[parties]))[0]]
-    return str(b.ids[best])
+def top_hub(book: Book, results) -> str | None:
+    """The best-ranked person or enterprise of the book in the marketing room's ``hubs`` table (None
+    when marketing did not run or ranked none)."""
+    ranked = findings_of(results, book).ranked_parties
+    return ranked[0][1] if ranked else None

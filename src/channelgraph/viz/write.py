@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from .._forked import SideProcesses
 from .._runtime import gc_paused
-from .book import Book
+from ..graph import Book
 from .html import write_html
 from .mask import maybe_mask
 from .results import channel_order, findings_of
@@ -20,21 +20,19 @@ from .views import DEFAULT_BUDGET, View, channel_view, ego_view, find_group, fin
 TOP_CHANNELS = 3
 
 
-def main_views(graph, results: dict | None, *, lang: str = "zh", policy=None,
+def main_views(book: Book, results: dict | None, *, lang: str = "zh",
                node_budget: int = DEFAULT_BUDGET) -> list[tuple[str, View]]:
     """(file name, view) for the main views: the overview, the top channels, the most severe
     connected group, the largest guarantee circle and the top hub's ties.
 
-    *graph* is the book: a :class:`~channelgraph.viz.book.Book`, a validated dataset or a
-    NetworkX graph. The results are lined up with it once and shared by every view.
+    The results are lined up with the book once and shared by every view.
     File names are positions (``channel-1.html``), never the data's ids, which could be
     personal identifiers.
     """
-    return [(name, make()) for name, make in page_plans(graph, results, lang=lang, policy=policy,
-                                                        node_budget=node_budget)]
+    return [(name, make()) for name, make in page_plans(book, results, lang=lang, node_budget=node_budget)]
 
 
-def page_plans(graph, results: dict | None, *, lang: str = "zh", policy=None,
+def page_plans(book: Book, results: dict | None, *, lang: str = "zh",
                node_budget: int = DEFAULT_BUDGET) -> list[tuple[str, Callable[[], View]]]:
     """(file name, function that builds the view) for each page of :func:`main_views`.
 
@@ -42,17 +40,16 @@ def page_plans(graph, results: dict | None, *, lang: str = "zh", policy=None,
     called, so that the pages can be built apart (:func:`write_views` shares them between
     this process and a forked one).
     """
-    book = Book.of(graph)
     found = findings_of(results, book)
     out: list[tuple[str, Callable[[], View]]] = [
         ("overview.html", partial(overview, book, found, node_budget, lang=lang))]
-    for i, ch in enumerate(channel_order(found, book)[:TOP_CHANNELS], start=1):
+    for i, ch in enumerate(channel_order(found)[:TOP_CHANNELS], start=1):
         out.append((f"channel-{i}.html", partial(channel_view, book, ch, found, lang=lang, node_budget=node_budget)))
-    group = find_group(book, found, policy=policy)
+    group = find_group(found)
     if group is not None:
         out.append(("group-1.html", partial(group_view, book, group.members, found, lang=lang, group=group,
                                             node_budget=node_budget)))
-    pattern = find_pattern(book, found)
+    pattern = find_pattern(found)
     if pattern is not None:
         out.append(("pattern-1.html", partial(pattern_view, book, pattern.members, found, lang=lang,
                                               pattern=pattern, node_budget=node_budget)))
@@ -63,20 +60,17 @@ def page_plans(graph, results: dict | None, *, lang: str = "zh", policy=None,
 
 
 @gc_paused
-def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang: str = "zh",
+def write_views(book: Book, results: dict | None, out_dir: str | Path, lang: str = "zh",
                 mask: bool = True, node_budget: int = DEFAULT_BUDGET, side_processes: bool = True) -> list[Path]:
     """Write the main views into ``out_dir/views/`` plus ``views/index.json`` (file, kind, title, counts).
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph, Book or None
-        Kept for compatibility: used only when there is no *dataset* (no whole-book
-        graph is needed, so pass None).
-    dataset : Dataset or None
-        The validated dataset: the views are built from its tables; its policy is used
-        when groups must be computed here (no risk results).
+    book : channelgraph.graph.Book
+        The book (its validated tables give the tooltips' attributes).
     results : dict or None
-        The analyses' results.
+        The analyses' results (``analyze`` gives risk's and marketing's; without risk results
+        the pages show no group or pattern and say so).
     out_dir : str or Path
         The run's output folder.
     lang, mask, node_budget
@@ -89,15 +83,11 @@ def write_views(graph, dataset, results: dict | None, out_dir: str | Path, lang:
     list of Path
         The written paths, the HTML pages first, ``index.json`` last.
     """
-    if dataset is None and graph is None:
-        raise ValueError("write_views needs the dataset (or a graph)")
     folder = Path(out_dir) / "views"
     folder.mkdir(parents=True, exist_ok=True)
-    policy = getattr(dataset, "policy", None)
     files: list[Path] = []
     index = []
-    book = Book.of(dataset if dataset is not None else graph)
-    plans = page_plans(book, results, lang=lang, policy=policy, node_budget=node_budget)
+    plans = page_plans(book, results, lang=lang, node_budget=node_budget)
 
     def write_pages(positions: list[int]) -> list[tuple[int, Path, dict]]:
         done = []
