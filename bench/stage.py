@@ -50,11 +50,10 @@ def main(argv: list[str]) -> dict:
             g = timed("graph build", build_graph, ds)
             if stage in ("risk", "marketing", "caps", "viz"):
                 # earlier rooms run first (their results feed later ones); each room is timed alone
-                from channelgraph.analyses import REGISTRY, _load_rooms
+                from channelgraph.analyses import registry
 
-                _load_rooms()
                 prior: dict = {}
-                for a in REGISTRY:
+                for a in registry():
                     prior[a.name] = timed(a.name, a.run, g, ds, ds.policy, prior)
                     if a.name == stage:
                         break

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from channelgraph.graph import build_book
-from channelgraph.analyses import REGISTRY, load_rooms, write_results
+from channelgraph.analyses import registry, write_results
 from channelgraph.caps import (BORROWER_COLUMNS, BREACH_COLUMNS, CAPS_COLUMNS, caps_report_markdown, caps_section,
                                draft_caps_tables, draft_scheme_caps, run_caps, write_caps_report)
 from channelgraph.cli import main
@@ -329,10 +329,9 @@ def test_runner_reuses_the_risk_result_and_is_registered():
     for name, df in a.tables.items():
         assert df.equals(b.tables[name]), name
     assert set(a.tables) == {"caps", "scheme_borrower_caps", "scheme_risk_sources", "caps_breaches"}
-    load_rooms()
-    spec = next(x for x in REGISTRY if x.name == "caps")
+    spec = next(x for x in registry() if x.name == "caps")
     assert (spec.order, spec.report, spec.title_zh) == (30, caps_section, "渠道方案限额")
-    assert [x.name for x in REGISTRY].index("caps") > [x.name for x in REGISTRY].index("risk")
+    assert [x.name for x in registry()].index("caps") > [x.name for x in registry()].index("risk")
 
 
 def test_sample_numbers():

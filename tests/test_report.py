@@ -10,7 +10,7 @@ import pytest
 from test_viz import HOSTILE_NAME, hostile_dataset
 
 from channelgraph.graph import build_book
-from channelgraph.analyses import Analysis, AnalysisResult, run_analyses
+from channelgraph.analyses import Analysis, AnalysisResult, registry, run_analyses
 from channelgraph.io import load_dataset
 from channelgraph.report import (
     markdown_to_html,
@@ -140,21 +140,18 @@ def test_report_masks_identifiers_unless_asked(tmp_path):
     assert "13812345678" in unmasked and "not masked" in unmasked
 
 
-def test_sections_fall_back_to_tables_and_survive_a_broken_report(sample, tmp_path, monkeypatch):
-    from channelgraph.report import build
-
+def test_sections_fall_back_to_tables_and_survive_a_broken_report(sample, tmp_path):
     ds, _, _ = sample
 
     def broken(result, policy, lang):
         raise KeyError("no such column")
 
-    registry = list(build.REGISTRY) + [Analysis("broken", lambda *a: None, "Broken", "坏的", 90, report=broken),
-                                       Analysis("plain", lambda *a: None, "Plain", "普通", 91)]
-    monkeypatch.setattr(build, "REGISTRY", registry)
+    analyses = [*registry(), Analysis("broken", lambda *a: None, "Broken", "坏的", 90, report=broken),
+                Analysis("plain", lambda *a: None, "Plain", "普通", 91)]
     results = {"broken": AnalysisResult({"bt": pd.DataFrame({"a": [1]})}),
                "plain": AnalysisResult({"pt": pd.DataFrame({"amount_fen": [150], "x": ["y"]})})}
     with pytest.warns(RuntimeWarning, match="broken"):
-        md = report_markdown(results, ds, "en")
+        md = report_markdown(results, ds, "en", analyses=analyses)
     assert "## Broken" in md and "could not be written (KeyError)" in md and "### bt" in md
     assert "## Plain" in md and "| amount (yuan) | x |" in md and "| 1.50 | y |" in md
 

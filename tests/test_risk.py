@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from channelgraph.graph import build_book
-from channelgraph.analyses import REGISTRY, node_results, run_analyses, write_results
+from channelgraph.analyses import node_results, registry, run_analyses, write_results
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.model import format_yuan
@@ -540,7 +540,7 @@ def test_runner_summary_report_and_write_back(tiny):
     assert s["groups"] == 2 and s["breaches"] == 0 and s["patterns"]["mutual"] == 1
     assert s["total_outstanding"] == format_yuan(ds.total_outstanding_fen)
     assert s["largest_group"]["group_id"] == "G-E1"
-    risk = next(a for a in REGISTRY if a.name == "risk")
+    risk = next(a for a in registry() if a.name == "risk")
     assert risk.order == 10 and risk.title_zh == "风险"
     zh, en = risk.report(res, ds.policy, "zh"), risk.report(res, ds.policy, "en")
     assert "## 风险" in zh and "关联客户组" in zh and "万元" in zh and "G-E1" in zh

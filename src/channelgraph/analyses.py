@@ -1,24 +1,27 @@
 """Run every analysis that exists and write its outputs.
 
 The library functions of each room (``risk``, ``marketing``, ``caps`` …) are pure
-functions of (book, policy) returning plain tables. Each room also registers
-an :class:`Analysis` here: a runner ``run(book, policy, prior)`` that calls
+functions of (book, policy) returning plain tables. Each room also defines its
+:class:`Analysis` as the module constant ``ANALYSIS`` (nothing is registered at import;
+:func:`registry` reads the rooms of :data:`ROOMS`): a runner ``run(book, policy, prior)`` that calls
 its library functions and returns a :class:`Result` (an :class:`AnalysisResult`, or a typed
 result such as the risk room's :class:`~channelgraph.risk.RiskResult`, read by attribute);
 ``prior`` holds the results of the analyses that ran before it, among them those it declares
-it needs (``needs``; every one registered before it when it declares nothing), so that, say,
+it needs (``needs``; every one before it in the registry when it declares nothing), so that, say,
 marketing can flag hubs that risk found to be top risk sources without computing them
-again. This module runs the registered analyses in registry order — except that the
+again. This module runs the analyses in registry order — except that the
 marketing room, which waits for its background work, lets caps (which needs only risk)
 go first — and writes each table as CSV + JSON with :mod:`channelgraph.io.write`.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import cache
 from pathlib import Path
-from collections.abc import Callable
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -62,11 +65,14 @@ class Analysis:
     #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``); *result*
     #: is what its ``run`` returned (the room's own type, e.g. a ``RiskResult``).
     report: Callable[[Any, Policy, str], str] | None = None
-    #: The analyses whose results it reads from ``prior``; None: every one registered before it.
+    #: The analyses whose results it reads from ``prior``; None: every one before it in the registry.
     needs: tuple[str, ...] | None = None
     #: Whether it waits for work started in the background (the marketing room's betweenness):
     #: analyses that are ready and do not wait run first, meanwhile.
     waits: bool = False
+    #: Optional ``node_properties(result) -> {entity id: {property: value}}``: its per-entity
+    #: results for the Neo4j write-back (:func:`node_results`).
+    node_properties: Callable[[Any], dict[str, dict]] | None = None
 
 
 def book_overview(book: Book, policy: Policy, prior: dict) -> AnalysisResult:
@@ -85,17 +91,23 @@ def book_overview(book: Book, policy: Policy, prior: dict) -> AnalysisResult:
     return AnalysisResult({"book_by_status": by_status, "book_by_product": by_product})
 
 
-#: The analyses `analyze` runs, in order. Later rooms append theirs here.
-REGISTRY: list[Analysis] = [
-    Analysis("book", book_overview, "Book overview", "贷款概览", order=0, needs=()),
-]
+#: The book overview, the first analysis of every run.
+BOOK = Analysis("book", book_overview, "Book overview", "贷款概览", order=0, needs=())
+
+#: The rooms whose module constant ``ANALYSIS`` :func:`registry` reads (imported by name, so that
+#: this module does not import the rooms, which import it).
+ROOMS = ("channelgraph.risk", "channelgraph.marketing", "channelgraph.caps")
 
 
-def register(analysis: Analysis) -> None:
-    """Add an analysis to the registry (once; kept sorted by ``order``)."""
-    if all(a.name != analysis.name for a in REGISTRY):
-        REGISTRY.append(analysis)
-        REGISTRY.sort(key=lambda a: a.order)
+@cache
+def registry() -> tuple[Analysis, ...]:
+    """The analyses ``analyze`` runs: :data:`BOOK` and each room's ``ANALYSIS``, sorted by ``order``.
+
+    >>> [a.name for a in registry()]
+    ['book', 'risk', 'marketing', 'caps']
+    """
+    rooms = [importlib.import_module(mod).ANALYSIS for mod in ROOMS]
+    return tuple(sorted([BOOK, *rooms], key=lambda a: a.order))
 
 
 def dataset_summary(dataset: Dataset) -> dict:
@@ -109,11 +121,13 @@ def dataset_summary(dataset: Dataset) -> dict:
 def run_analyses(book: Book, policy: Policy | None = None,
                  only: list[str] | None = None, stopwatch=None,
                  after: Callable[[str, Result], None] | None = None,
-                 options: dict[str, dict] | None = None) -> dict[str, Result]:
-    """Run the registered analyses (or *only* those named, plus what they need) and return their results.
+                 options: dict[str, dict] | None = None,
+                 analyses: Sequence[Analysis] | None = None) -> dict[str, Result]:
+    """Run the analyses (or *only* those named, plus what they need) and return their results.
 
-    An analysis reads the results of those it declares in :attr:`Analysis.needs` (every one
-    registered before it when it declares nothing), so those run too, first; the order is
+    *analyses* is the registry to run from, :func:`registry` by default. An analysis reads the
+    results of those it declares in :attr:`Analysis.needs` (every one before it in the registry
+    when it declares nothing), so those run too, first; the order is
     :func:`schedule`'s. Only the wanted ones are returned, in registry order. Every analysis reads
     the one *book* (:class:`~channelgraph.graph.Book`). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
     if given, is called with each wanted analysis's name and result as soon as it is done
@@ -125,27 +139,24 @@ def run_analyses(book: Book, policy: Policy | None = None,
 
     timed = stage_of(stopwatch)
     policy = policy or book.policy
-    with timed("import rooms"):
-        load_rooms()
+    if analyses is None:
+        with timed("import rooms"):
+            analyses = registry()
     results: dict[str, Result] = {}
-    wanted = [a.name for a in REGISTRY] if only is None else list(only)
-    unknown = set(wanted) - {a.name for a in REGISTRY}
+    wanted = [a.name for a in analyses] if only is None else list(only)
+    unknown = set(wanted) - {a.name for a in analyses}
     if unknown:
         raise ValueError(f"unknown analyses: {', '.join(sorted(unknown))}")
-    for a in schedule(wanted):
+    for a in schedule(wanted, analyses):
         with timed(a.name):
             results[a.name] = a.run(book, policy, results, **(options or {}).get(a.name, {}))
         if after is not None and a.name in wanted:
             after(a.name, results[a.name])
-    return {a.name: results[a.name] for a in REGISTRY if a.name in wanted}
+    return {a.name: results[a.name] for a in analyses if a.name in wanted}
 
 
-def _needs(a: Analysis, position: int) -> tuple[str, ...]:
-    return tuple(b.name for b in REGISTRY[:position]) if a.needs is None else a.needs
-
-
-def schedule(wanted: list[str]) -> list[Analysis]:
-    """The analyses to run for *wanted*, in the order to run them.
+def schedule(wanted: list[str], analyses: Sequence[Analysis] | None = None) -> list[Analysis]:
+    """The analyses of *analyses* (:func:`registry` by default) to run for *wanted*, in the order to run them.
 
     The wanted ones and, transitively, what they need (:attr:`Analysis.needs`). Registry order,
     except that an analysis that waits for background work (:attr:`Analysis.waits`) lets the
@@ -154,40 +165,29 @@ def schedule(wanted: list[str]) -> list[Analysis]:
     >>> [a.name for a in schedule(["book"])]
     ['book']
     """
-    position = {a.name: i for i, a in enumerate(REGISTRY)}
+    analyses = registry() if analyses is None else tuple(analyses)
+    position = {a.name: i for i, a in enumerate(analyses)}
+
+    def needs(a: Analysis) -> tuple[str, ...]:
+        return tuple(b.name for b in analyses[:position[a.name]]) if a.needs is None else a.needs
+
     todo: set[str] = set()
     stack = list(wanted)
     while stack:
         name = stack.pop()
         if name not in todo:
             todo.add(name)
-            stack.extend(_needs(REGISTRY[position[name]], position[name]))
-    pending = [a for a in REGISTRY if a.name in todo]
+            stack.extend(needs(analyses[position[name]]))
+    pending = [a for a in analyses if a.name in todo]
     done: set[str] = set()
     order: list[Analysis] = []
     while pending:
-        ready = [a for a in pending if set(_needs(a, position[a.name])) <= done]
+        ready = [a for a in pending if set(needs(a)) <= done]
         a = next((r for r in ready if not r.waits), ready[0])
         pending.remove(a)
         done.add(a.name)
         order.append(a)
     return order
-
-
-#: Modules that register analyses when imported (in this order).
-ROOMS = ("channelgraph.risk", "channelgraph.marketing", "channelgraph.caps")
-
-
-def load_rooms() -> None:
-    """Import the rooms of :data:`ROOMS` (each registers its analyses), those that exist."""
-    import importlib
-
-    for mod in ROOMS:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name != mod:
-                raise
 
 
 def write_results(results: dict[str, Result], dataset: Dataset, out_dir: Path) -> list[Path]:
@@ -219,16 +219,12 @@ def write_summary(results: dict[str, Result], dataset: Dataset, out_dir: Path) -
 def node_results(results: dict[str, Result]) -> dict[str, dict]:
     """Per-entity results to write back onto Neo4j nodes: ``id → {property: value}``.
 
-    Each room that has per-entity results contributes through its ``node_properties``
-    hook (see :data:`NODE_PROPERTY_HOOKS`).
+    Each analysis of the registry with per-entity results contributes through its
+    :attr:`Analysis.node_properties`, in registry order.
     """
     props: dict[str, dict] = {}
-    for name, hook in NODE_PROPERTY_HOOKS.items():
-        if name in results:
-            for eid, values in hook(results[name]).items():
+    for a in registry():
+        if a.node_properties is not None and a.name in results:
+            for eid, values in a.node_properties(results[a.name]).items():
                 props.setdefault(eid, {}).update(values)
     return props
-
-
-#: Room name → function(result) → {entity id: {property: value}}, for write-back.
-NODE_PROPERTY_HOOKS: dict[str, Callable[[Any], dict[str, dict]]] = {}

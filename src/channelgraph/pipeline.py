@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ._forked import SideProcesses
 from ._oserror import naming
-from .analyses import REGISTRY, Result, load_rooms, run_analyses, schedule, write_summary
+from .analyses import Result, registry, run_analyses, schedule, write_summary
 from .graph import build_book
 from .io.validate import Dataset
 from .io.write import write_table
@@ -73,7 +73,6 @@ def run_everything(ds: Dataset, out_dir: Path, lang: str = "zh", mask: bool = Tr
         ``summary.json``, the views, the reports).
     """
     timed = stage_of(stopwatch)
-    load_rooms()
     # One executor, one thread: the marketing view and its slow values start right after the
     # graph build and run while the risk room does; marketing receives their futures.
     background = BackgroundThread()
@@ -165,7 +164,7 @@ def _run(book, out_dir, lang, mask, stopwatch, side: SideProcesses, background: 
             waiting.clear()
             batches.extend(side.run(_write_some_tables, share, out_dir) for share in shares)
 
-    order = schedule([a.name for a in REGISTRY])
+    order = schedule([a.name for a in registry()])
     after_it = {a.name: b for a, b in pairwise(order)}
 
     def write_room(name: str, result: Result) -> None:

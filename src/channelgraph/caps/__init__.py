@@ -10,7 +10,7 @@ the risk room's :class:`~channelgraph.risk.RiskResult`, run when not given):
   :func:`~channelgraph.caps.report.write_caps_report` → ``caps_report.md`` / ``caps_report.html``
   in Chinese or English.
 
-Registers the ``caps`` analysis (order 30; it needs only risk, so ``analyze`` runs it before
+:data:`ANALYSIS` is the ``caps`` analysis (order 30; it needs only risk, so ``analyze`` runs it before
 the marketing room, while that room's background work goes on): tables ``caps``, ``scheme_borrower_caps``,
 ``scheme_risk_sources`` and ``caps_breaches``, and the caps section of the run's report. It
 reads the risk room's :class:`~channelgraph.risk.RiskResult` (``prior["risk"]``) for groups of
@@ -19,7 +19,7 @@ connected clients and risk sources, and runs the risk analysis itself when that 
 
 from __future__ import annotations
 
-from ..analyses import Analysis, AnalysisResult, register
+from ..analyses import Analysis, AnalysisResult
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
@@ -27,13 +27,13 @@ from .draft import (BORROWER_COLUMNS, BREACH_COLUMNS, BREACH_TYPES, CAPS_COLUMNS
                     channel_quality, draft_caps_tables, draft_scheme_caps)
 from .report import caps_report_markdown, caps_section, write_caps_report
 
-__all__ = ["BORROWER_COLUMNS", "BREACH_COLUMNS", "CAPS_COLUMNS", "SOURCE_COLUMNS", "caps_report_markdown",
+__all__ = ["ANALYSIS", "BORROWER_COLUMNS", "BREACH_COLUMNS", "CAPS_COLUMNS", "SOURCE_COLUMNS", "caps_report_markdown",
            "caps_section", "caps_summary", "channel_quality", "draft_caps_tables", "draft_scheme_caps", "run_caps",
            "write_caps_report"]
 
 
 def run_caps(book: Book, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
-    """The runner registered as ``caps``: draft every scheme's caps from ``prior["risk"]``
+    """The runner of the ``caps`` analysis: draft every scheme's caps from ``prior["risk"]``
     (the :class:`~channelgraph.risk.RiskResult`; run here when *prior* has none)."""
     policy = policy or book.policy
     tables = draft_caps_tables(book, policy, risk=(prior or {}).get("risk"))
@@ -70,4 +70,5 @@ def caps_summary(tables: dict, policy: Policy) -> dict:
     }
 
 
-register(Analysis("caps", run_caps, "Scheme caps", "渠道方案限额", order=30, report=caps_section, needs=("risk",)))
+#: The ``caps`` analysis of :func:`channelgraph.analyses.registry`.
+ANALYSIS = Analysis("caps", run_caps, "Scheme caps", "渠道方案限额", order=30, report=caps_section, needs=("risk",))

@@ -22,7 +22,7 @@ betweenness, communities) can be computed ahead on an executor the caller owns
 (:func:`start_marketing`) and handed to :func:`run_marketing` as a :class:`MarketingWork`.
 Policy used: ``[marketing] type_weights``, ``score_weights``, ``betweenness_samples``, ``seed``.
 
-Registers the ``marketing`` analysis (order 20; reads ``prior["risk"]`` for the flags) with
+:data:`ANALYSIS` is the ``marketing`` analysis (order 20; reads ``prior["risk"]`` for the flags) with
 a report section in Chinese or English.
 
 >>> from channelgraph.graph import load_book
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analyses import Analysis, AnalysisResult, register
+from ..analyses import Analysis, AnalysisResult
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
@@ -55,7 +55,7 @@ from .report import marketing_report
 if TYPE_CHECKING:  # pragma: no cover
     from ..risk import RiskResult
 
-__all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "HubScores", "MarketingGraph", "MarketingWork", "ScopeError", "betweenness",
+__all__ = ["ANALYSIS", "DEFAULT_K", "HUBS_MAX_ROWS", "HubScores", "MarketingGraph", "MarketingWork", "ScopeError", "betweenness",
            "build_view", "campaign_communities", "campaign_seeds", "channel_profiles", "hub_scores",
            "marketing_report", "pagerank", "rank_hubs", "run_marketing", "start_marketing", "two_hop_reach"]
 
@@ -63,14 +63,13 @@ __all__ = ["DEFAULT_K", "HUBS_MAX_ROWS", "HubScores", "MarketingGraph", "Marketi
 HUBS_MAX_ROWS = 10_000
 #: The tables of this room, by the command that writes them.
 TABLES = {"hubs": ("hubs", "campaign", "communities"), "channels": ("channels",)}
-ORDER = 20
 
 
 def run_marketing(book: Book, policy: Policy | None = None, prior: dict | None = None, *,
                   work: MarketingWork | None = None, k: int | None = None, channel: str | None = None,
                   region: str | None = None, hubs_rows: int | None = HUBS_MAX_ROWS,
                   parts=("hubs", "channels", "campaign", "communities")) -> AnalysisResult:
-    """Run the marketing analytics; the runner registered as ``marketing``.
+    """Run the marketing analytics; the runner of the ``marketing`` analysis.
 
     ``prior["risk"]`` (a :class:`~channelgraph.risk.RiskResult`), when there, gives the risk
     flags. *work* is :func:`start_marketing` of the same book and policy, when the slow values
@@ -158,15 +157,13 @@ def _top_channel(ch) -> dict:
 
 
 def prior_results(book: Book, policy: Policy | None = None) -> dict:
-    """Results of the analyses registered before marketing (``risk`` …), for the flags.
+    """The results marketing reads from ``prior`` (``{"risk": RiskResult}``), for the flags.
 
     Used by the ``hubs`` and ``channels`` commands, which run marketing with options.
     """
-    from ..analyses import REGISTRY, load_rooms, run_analyses
+    from ..risk import run_risk
 
-    load_rooms()  # the earlier rooms register when imported
-    earlier = [a.name for a in REGISTRY if a.order < ORDER]
-    return run_analyses(book, policy, only=earlier) if earlier else {}
+    return {"risk": run_risk(book, policy)}
 
 
 def marketing_node_properties(result: AnalysisResult) -> dict[str, dict]:
@@ -178,16 +175,6 @@ def marketing_node_properties(result: AnalysisResult) -> dict[str, dict]:
             for eid, r, s in zip(hubs["id"].tolist(), hubs["rank"].tolist(), hubs["score"].tolist())}
 
 
-register(Analysis("marketing", run_marketing, "Marketing", "营销", order=ORDER, report=marketing_report,
-                  needs=("risk",), waits=True))
-
-
-def _register_node_hook() -> None:
-    try:
-        from ..analyses import NODE_PROPERTY_HOOKS
-    except ImportError:  # pragma: no cover - registry without write-back
-        return
-    NODE_PROPERTY_HOOKS.setdefault("marketing", marketing_node_properties)
-
-
-_register_node_hook()
+#: The ``marketing`` analysis of :func:`channelgraph.analyses.registry`.
+ANALYSIS = Analysis("marketing", run_marketing, "Marketing", "营销", order=20, report=marketing_report,
+                    needs=("risk",), waits=True, node_properties=marketing_node_properties)

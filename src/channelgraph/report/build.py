@@ -17,6 +17,7 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,8 +26,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .. import __version__
-from .. import analyses as _analyses
-from ..analyses import REGISTRY, AnalysisResult
+from ..analyses import Analysis, AnalysisResult, registry
 from ..model import (
     NON_PERFORMING,
     PARTY_KINDS,
@@ -239,16 +239,11 @@ def views_markdown(views, out_dir: Path, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _registry() -> list:
-    """The registered analyses, with every room's registration loaded (the results may come from
-    another process, e.g. a pickle, where the rooms were never imported)."""
-    _analyses.load_rooms()
-    return REGISTRY
-
-
-def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str) -> str:
-    """The section of one analysis: its own report, else its tables."""
-    spec = next((a for a in _registry() if a.name == name), None)
+def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str,
+                      analyses: Sequence[Analysis] | None = None) -> str:
+    """The section of one analysis of *analyses* (:func:`~channelgraph.analyses.registry` by
+    default): its own report, else its tables."""
+    spec = next((a for a in (registry() if analyses is None else analyses) if a.name == name), None)
     title = (spec.title_zh if lang == "zh" else spec.title_en) if spec else name
     if spec is not None and spec.report is not None:
         try:
@@ -270,8 +265,9 @@ def _tables_markdown(result: AnalysisResult, lang: str) -> str:
 
 
 def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_dir: str | Path = ".",
-                    mask: bool = True) -> str:
-    """The whole report as Markdown."""
+                    mask: bool = True, analyses: Sequence[Analysis] | None = None) -> str:
+    """The whole report as Markdown; the sections' titles, order and reports are those of
+    *analyses* (:func:`~channelgraph.analyses.registry` by default)."""
     lang = "zh" if lang == "zh" else "en"
     pol = dataset.policy
     src = term(_T, "defaults", lang) if pol.source == "defaults" else Path(pol.source).name
@@ -282,9 +278,10 @@ def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_di
                  f"{term(_T, 'data', lang)}{colon}{md(name)} · {term(_T, 'policy', lang)}{colon}{md(src)} · "
                  + term(_T, "masked" if mask else "unmasked", lang), "",
                  summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
-        order = {a.name: i for i, a in enumerate(_registry())}
+        analyses = registry() if analyses is None else analyses
+        order = {a.name: i for i, a in enumerate(analyses)}
         for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
-            parts.append(analysis_markdown(aname, results[aname], pol, lang))
+            parts.append(analysis_markdown(aname, results[aname], pol, lang, analyses))
     parts.append("---\n\n" + term(_T, "footer", lang, v=__version__) + "\n")
     text = "\n".join(parts)
     # md() masked every value; this pass is a net for any value a section wrote without it

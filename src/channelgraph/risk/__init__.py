@@ -14,7 +14,7 @@ identical tables); ``policy`` defaults to ``book.policy``:
 * :func:`~channelgraph.risk.concentration.concentration`.
 
 :func:`run_risk` runs them all into a :class:`~channelgraph.risk.result.RiskResult`, the
-typed result other rooms read by attribute. It is registered as the ``risk`` analysis
+typed result other rooms read by attribute. :data:`ANALYSIS` is the ``risk`` analysis
 (order 10): tables ``risk_groups`` (columns
 ``groups.GROUP_COLUMNS``), ``risk_group_members`` (``groups.MEMBER_COLUMNS``),
 ``connection_ties`` (``groups.TIE_COLUMNS``), ``guarantee_patterns``
@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .._runtime import gc_paused
-from ..analyses import NODE_PROPERTY_HOOKS, Analysis, register
+from ..analyses import Analysis
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
@@ -46,7 +46,7 @@ from .report import risk_report
 from .result import RiskResult
 from .sources import dependent_pairs, single_risk_sources, source_dependents
 
-__all__ = ["RiskResult", "concentration", "connected_groups", "debt_rank", "dependent_pairs", "guarantee_patterns",
+__all__ = ["ANALYSIS", "RiskResult", "concentration", "connected_groups", "debt_rank", "dependent_pairs", "guarantee_patterns",
            "risk_node_properties", "risk_report", "risk_summary", "run_risk", "single_risk_sources",
            "source_dependents", "stress_cascade", "UnknownEntityError"]
 
@@ -55,7 +55,7 @@ PATTERNS = ("mutual", "circle", "circle_block", "chain", "cross", "focus")
 
 @gc_paused
 def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None) -> RiskResult:
-    """Run every risk analysis on *book*; the runner registered as ``risk`` (*prior* is not read)."""
+    """Run every risk analysis on *book*; the runner of the ``risk`` analysis (*prior* is not read)."""
     policy = policy or book.policy
     groups, members, ties = connected_groups(book, policy)
     result = RiskResult(groups=groups, members=members, ties=ties, patterns=guarantee_patterns(book, policy),
@@ -114,9 +114,6 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
     return out
 
 
-register(Analysis("risk", run_risk, "Risk", "风险", order=10, report=risk_report, needs=()))
-
-
 def risk_node_properties(result: RiskResult) -> dict[str, dict]:
     """Per-entity results for the Neo4j write-back: ``id → {property: value}``.
 
@@ -146,4 +143,6 @@ def risk_node_properties(result: RiskResult) -> dict[str, dict]:
     return props
 
 
-NODE_PROPERTY_HOOKS.setdefault("risk", risk_node_properties)
+#: The ``risk`` analysis of :func:`channelgraph.analyses.registry`.
+ANALYSIS = Analysis("risk", run_risk, "Risk", "风险", order=10, report=risk_report, needs=(),
+                    node_properties=risk_node_properties)
