@@ -338,7 +338,7 @@ facility_id,customer_id,outstanding,scheme_id,status
 F1,A,20000,S1,normal
 F2,B,15000,S1,special_mention
 F3,B,5000,,normal
-F4,D,115000,,normal
+F4,D,115400,,normal
 F5,E,8000,S2,normal
 F6,G,3000,S2,normal
 F7,G,50000,,normal
@@ -348,11 +348,13 @@ scheme_id,channel_id,name
 S2,M,市场贷
 S1,C,会员贷
 """
-#: Tier-1 1,000,000: appetite 5% = 50,000, single customer 15% = 150,000, group 20% = 200,000;
+#: Tier-1 1,000,000: appetite 5% = 50,000, single customer 15% = 150,000, group 4% = 40,000;
 #: net capital 1,200,000: loan limit 10% = 120,000. Caps round down to 1,000.
 HAND_POLICY = """\
 tier1_capital = "1000000"
 net_capital = "1200000"
+[limits]
+group_share = 0.04
 [caps]
 per_borrower = "30500"
 rounding = "1000"
@@ -365,8 +367,8 @@ def test_a_book_worked_out_by_hand(tmp_path):
                                     HAND_SCHEMES, HAND_POLICY))
     t = checked(ds)
     k = 100  # fen per yuan
-    # S1 on C: the book of A, B, D, P is 20,000 + 20,000 + 115,000 + 0 = 155,000; non-normal 15,000
-    #   = 9.67% > 5% (≤ 10%) → ×0.8; HHI (20² + 20² + 115²) / 155² = 0.5837 > 0.18 → ×0.8;
+    # S1 on C: the book of A, B, D, P is 20,000 + 20,000 + 115,400 + 0 = 155,400; non-normal 15,000
+    #   = 9.65% > 5% (≤ 10%) → ×0.8; HHI (20² + 20² + 115.4²) / 155.4² = 0.5845 > 0.18 → ×0.8;
     #   penetration 3 customers of 4 members = 75% ≥ 20% → ×1. Quality 0.64.
     #   total = min(50,000; 50,000 × 0.64 = 32,000) = 32,000; utilised 20,000 + 15,000 = 35,000.
     #   per borrower = min(150,000; 120,000; 30,500; 30,500 × 0.64 = 19,520) → 19,000 (rounded).
@@ -388,7 +390,7 @@ def test_a_book_worked_out_by_hand(tmp_path):
                  "channel_book_fen", "non_normal_share", "hhi", "penetration", "quality_flags",
                  "non_normal_factor", "concentration_factor", "penetration_factor", "quality_factor"]
                 ].values.tolist() == [
-        [4, 3, 155_000 * k, 155_000 * k, "0.096774", "0.583766", "0.750000", "non_normal;concentration",
+        [4, 3, 155_400 * k, 155_400 * k, "0.096525", "0.584581", "0.750000", "non_normal;concentration",
          "0.8", "0.8", "1", "0.64"],
         [2, 2, 61_000 * k, 61_000 * k, "0.000000", "0.772104", "1.000000", "concentration", "1", "0.8", "1",
          "0.8"],
@@ -404,20 +406,20 @@ def test_a_book_worked_out_by_hand(tmp_path):
         "120,000.00; scheme policy 30,500.00; quality-adjusted 30,500.00 × 0.64 = 19,520.00) → 19,000.00 "
         "(rounded down to a multiple of 1,000.00)")
     # per borrower, cap = min(scheme cap; limits less what is held outside the scheme; for group
-    # G-A (P, A, B: exposure 20,000 + 20,000 = 40,000) 200,000 less the group's other exposure):
-    #   A: min(19,000; 150,000; 120,000; 200,000 − 20,000) = 19,000 < 20,000 held: a breach of 1,000;
-    #   B: 5,000 outside: min(19,000; 145,000; 115,000; 200,000 − 25,000) = 19,000;
-    #   D: 115,000 outside: min(19,000; 35,000; 5,000) = 5,000 (the loan limit binds);
-    #   P: holds nothing: min(19,000; 150,000; 120,000; 200,000 − 40,000) = 19,000;
+    # G-A (P, A, B: exposure 20,000 + 20,000 = 40,000, no room left) 40,000 less the group's
+    # exposure outside this borrower's lending under the scheme):
+    #   A: min(19,000; 150,000; 120,000; 40,000 − 20,000) = 19,000 < 20,000 held: a breach of 1,000;
+    #   B: 5,000 outside: min(19,000; 145,000; 115,000; 40,000 − 25,000) = 15,000 (the group binds),
+    #      exactly what B holds: no breach;
+    #   D: 115,400 outside: min(19,000; 34,600; 4,600) → 4,000 (the loan limit binds; rounded down);
+    #   P: holds nothing: min(19,000; 150,000; 120,000; 40,000 − 40,000) = 0 (the group binds);
     #   E and G under S2: 24,000 (G holds 50,000 outside: rooms 100,000 and 70,000).
     assert t["scheme_borrower_caps"].drop(columns=["name", "kind", "binding_rule"]).values.tolist() == [
-        ["S1", "A", True, True, True, "G-A", 20_000 * k, 20_000 * k, 40_000 * k, 160_000 * k, 19_000 * k,
-         -1_000 * k, "scheme", BREACH],
-        ["S1", "B", True, True, True, "G-A", 15_000 * k, 20_000 * k, 40_000 * k, 160_000 * k, 19_000 * k,
-         4_000 * k, "scheme", OK],
-        ["S1", "D", True, True, False, "", 0, 115_000 * k, pd.NA, pd.NA, 5_000 * k, 5_000 * k, "loan_limit", OK],
-        ["S1", "P", False, True, False, "G-A", 0, 0, 40_000 * k, 160_000 * k, 19_000 * k, 19_000 * k, "scheme",
-         OK],
+        ["S1", "A", True, True, True, "G-A", 20_000 * k, 20_000 * k, 40_000 * k, 0, 19_000 * k, -1_000 * k,
+         "scheme", BREACH],
+        ["S1", "B", True, True, True, "G-A", 15_000 * k, 20_000 * k, 40_000 * k, 0, 15_000 * k, 0, "group", OK],
+        ["S1", "D", True, True, False, "", 0, 115_400 * k, pd.NA, pd.NA, 4_000 * k, 4_000 * k, "loan_limit", OK],
+        ["S1", "P", False, True, False, "G-A", 0, 0, 40_000 * k, 0, 0, 0, "group", OK],
         ["S2", "E", True, True, True, "", 8_000 * k, 8_000 * k, pd.NA, pd.NA, 24_000 * k, 16_000 * k, "scheme",
          OK],
         ["S2", "G", True, True, True, "", 3_000 * k, 53_000 * k, pd.NA, pd.NA, 24_000 * k, 21_000 * k, "scheme",
