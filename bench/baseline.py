@@ -45,15 +45,19 @@ def baseline_risk(g: nx.MultiDiGraph, ds) -> dict:
 
     t0 = time.perf_counter()
     guar = nx.DiGraph((u, v) for u, v, k in g.edges(keys=True) if k == "GUARANTEES")
-    circles = sum(1 for c in nx.simple_cycles(guar, length_bound=ds.policy.guarantee.max_circle_length)
-                  if len(c) >= 3)
+    circles = sum(1 for c in nx.simple_cycles(guar, length_bound=ds.policy.guarantee.max_circle_length) if len(c) >= 3)
     mutual = sum(1 for u, v in guar.edges() if u < v and guar.has_edge(v, u))
     cond = nx.condensation(guar)
     longest_chain = len(nx.dag_longest_path(cond)) if len(cond) else 0
     t["patterns"] = time.perf_counter() - t0
-    return {"timings": {k: round(v, 3) for k, v in t.items()}, "groups_total_fen": sum(groups),
-            "largest_group_fen": max(groups, default=0), "circles": circles, "mutual": mutual,
-            "longest_chain_sccs": longest_chain}
+    return {
+        "timings": {k: round(v, 3) for k, v in t.items()},
+        "groups_total_fen": sum(groups),
+        "largest_group_fen": max(groups, default=0),
+        "circles": circles,
+        "mutual": mutual,
+        "longest_chain_sccs": longest_chain,
+    }
 
 
 def baseline_marketing(g: nx.MultiDiGraph, ds, out=None) -> dict:
@@ -92,6 +96,9 @@ def baseline_marketing(g: nx.MultiDiGraph, ds, out=None) -> dict:
         Path(out).mkdir(parents=True, exist_ok=True)
         (Path(out) / "baseline_betweenness.json").write_text(json.dumps(bc), encoding="utf-8")
     top = sorted(pr, key=lambda x: (-pr[x], x))[:10]
-    return {"timings": {k: round(v, 3) for k, v in t.items()}, "pagerank_top10": top,
-            "betweenness_extrapolated": extrapolated,
-            "betweenness_top10": sorted(bc, key=lambda x: (-bc[x], x))[:10] if bc else None}
+    return {
+        "timings": {k: round(v, 3) for k, v in t.items()},
+        "pagerank_top10": top,
+        "betweenness_extrapolated": extrapolated,
+        "betweenness_top10": sorted(bc, key=lambda x: (-bc[x], x))[:10] if bc else None,
+    }

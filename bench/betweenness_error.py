@@ -79,20 +79,30 @@ def measure(size: int, samples: list[int], seeds: list[int], reference: str) -> 
             secs = time.perf_counter() - t0
             rel = np.abs(bc[ref_top100] - ref[ref_top100]) / ref[ref_top100]
             score = _hub_scores(ds, view, bc)
-            rows.append({
-                "sources": k, "seed": seed, "seconds": round(secs, 2),
-                "rel_err_top100_median": round(float(np.median(rel)), 4),
-                "rel_err_top100_p90": round(float(np.quantile(rel, 0.9)), 4),
-                "top10": len(set(_top(bc, 10)) & set(_top(ref, 10))),
-                "top100": len(set(_top(bc, 100)) & set(ref_top100)),
-                "norm_max_abs": round(float(np.abs(bc / bc.max() - ref_norm).max()), 4),
-                "hubs_top10": len(set(_top(score, 10)) & set(_top(ref_score, 10))),
-                "hubs_top100": len(set(_top(score, 100)) & set(_top(ref_score, 100))),
-                "score_max_abs": round(float(np.abs(score - ref_score).max()), 4),
-            })
+            rows.append(
+                {
+                    "sources": k,
+                    "seed": seed,
+                    "seconds": round(secs, 2),
+                    "rel_err_top100_median": round(float(np.median(rel)), 4),
+                    "rel_err_top100_p90": round(float(np.quantile(rel, 0.9)), 4),
+                    "top10": len(set(_top(bc, 10)) & set(_top(ref, 10))),
+                    "top100": len(set(_top(bc, 100)) & set(ref_top100)),
+                    "norm_max_abs": round(float(np.abs(bc / bc.max() - ref_norm).max()), 4),
+                    "hubs_top10": len(set(_top(score, 10)) & set(_top(ref_score, 10))),
+                    "hubs_top100": len(set(_top(score, 100)) & set(_top(ref_score, 100))),
+                    "score_max_abs": round(float(np.abs(score - ref_score).max()), 4),
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
-    return {"customers": size, "nodes": int(n), "ties": int(adj.nnz // 2), "reference": reference,
-            "reference_how": ref_how, "rows": rows}
+    return {
+        "customers": size,
+        "nodes": int(n),
+        "ties": int(adj.nnz // 2),
+        "reference": reference,
+        "reference_how": ref_how,
+        "rows": rows,
+    }
 
 
 def table(result: dict) -> str:
@@ -100,8 +110,17 @@ def table(result: dict) -> str:
     by: dict[int, list[dict]] = {}
     for r in result["rows"]:
         by.setdefault(r["sources"], []).append(r)
-    keys = ["seconds", "rel_err_top100_median", "rel_err_top100_p90", "top10", "top100", "norm_max_abs",
-            "hubs_top10", "hubs_top100", "score_max_abs"]
+    keys = [
+        "seconds",
+        "rel_err_top100_median",
+        "rel_err_top100_p90",
+        "top10",
+        "top100",
+        "norm_max_abs",
+        "hubs_top10",
+        "hubs_top100",
+        "score_max_abs",
+    ]
     lines = ["| sources | " + " | ".join(keys) + " |", "|---:|" + "---:|" * len(keys)]
     for k in sorted(by):
         rs = by[k]
@@ -117,11 +136,11 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--reference", default="exact", help="'exact' or a number of sampled sources")
     a = ap.parse_args()
-    res = measure(a.size, [int(x) for x in a.samples.split(",")], [int(x) for x in a.seeds.split(",")],
-                  a.reference)
+    res = measure(a.size, [int(x) for x in a.samples.split(",")], [int(x) for x in a.seeds.split(",")], a.reference)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / f"betweenness-error-{a.size}.json").write_text(json.dumps(res, indent=2) + "\n",
-                                                                        encoding="utf-8")
+    (HERE / "results" / f"betweenness-error-{a.size}.json").write_text(
+        json.dumps(res, indent=2) + "\n", encoding="utf-8"
+    )
     print(f"{res['nodes']:,} nodes, {res['ties']:,} ties, reference {res['reference']}")
     print(table(res))
 

@@ -109,8 +109,10 @@ def row(path: str, repeat: int) -> str:
     def cell(t, ts):
         return f"{t:.3f} ({', '.join(f'{x:.3f}' for x in ts)}; {t / max(t_ours, 1e-9):.0f}×)"
 
-    return (f"| {path} | {len(bl)} | {circles} | {t_ours:.3f} ({', '.join(f'{t:.3f}' for t in all_ours)}) "
-            f"| {cell(t_nx, all_nx)} | {cell(t_alone, all_alone)} |")
+    return (
+        f"| {path} | {len(bl)} | {circles} | {t_ours:.3f} ({', '.join(f'{t:.3f}' for t in all_ours)}) "
+        f"| {cell(t_nx, all_nx)} | {cell(t_alone, all_alone)} |"
+    )
 
 
 def main(argv=None):
@@ -118,8 +120,10 @@ def main(argv=None):
     ap.add_argument("books", nargs="+")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    print("| book | blocks | circles | bounded_circles s | networkx s (DiGraphs + simple_cycles) "
-          "| networkx s (simple_cycles alone) |")
+    print(
+        "| book | blocks | circles | bounded_circles s | networkx s (DiGraphs + simple_cycles) "
+        "| networkx s (simple_cycles alone) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for path in args.books:
         print(row(path, args.repeat))

@@ -70,7 +70,7 @@ def modularity(W: sp.csr_matrix, label: np.ndarray) -> float:
     same = label[C.row] == label[C.col]
     _, lab = np.unique(label, return_inverse=True)
     K = np.bincount(lab, weights=k)
-    return float(C.data[same].sum() / m2 - (K ** 2).sum() / m2 ** 2)
+    return float(C.data[same].sum() / m2 - (K**2).sum() / m2**2)
 
 
 def timed(repeat, fn, *args):
@@ -115,7 +115,12 @@ def rows_for(path: str, args) -> list[str]:
     t, pr = timed(args.repeat, pagerank, W)
     row("PageRank", "kernel (conjugate gradients)", t)
     t, ref = timed(args.repeat, lambda: nx.pagerank(G, weight="weight", tol=1e-12, max_iter=10_000))
-    row("PageRank", "networkx.pagerank", t, f"max abs diff {np.abs(pr - np.array([ref[i] for i in range(n)])).max():.1e}")
+    row(
+        "PageRank",
+        "networkx.pagerank",
+        t,
+        f"max abs diff {np.abs(pr - np.array([ref[i] for i in range(n)])).max():.1e}",
+    )
     if ig is not None:
         t, ref = timed(args.repeat, lambda: ig.pagerank(weights="weight", damping=0.85))
         row("PageRank", "igraph PRPACK", t, f"max abs diff {np.abs(pr - np.asarray(ref)).max():.1e}")
@@ -129,8 +134,12 @@ def rows_for(path: str, args) -> list[str]:
         row("betweenness", f"igraph, {len(sources)} sources", t, f"max diff / max {rel:.1e}")
     few = sources[: args.nx_sources]
     t, _ = timed(1, lambda: nx.betweenness_centrality_subset(G, few.tolist(), list(G), normalized=False))
-    row("betweenness", f"networkx subset, {len(few)} sources", t,
-        f"{t / len(few):.2f} s per source: ≈ {t / len(few) * len(sources):.0f} s for {len(sources)}")
+    row(
+        "betweenness",
+        f"networkx subset, {len(few)} sources",
+        t,
+        f"{t / len(few):.2f} s per source: ≈ {t / len(few) * len(sources):.0f} s for {len(sources)}",
+    )
     # Louvain
     louvain(W, 42)
     t, lab = timed(args.repeat, louvain, W, 42)
@@ -138,8 +147,9 @@ def rows_for(path: str, args) -> list[str]:
     if ig is not None:
         t, part = timed(args.repeat, lambda: ig.community_multilevel(weights="weight"))
         row("Louvain", "igraph multilevel", t, f"modularity {modularity(W, np.asarray(part.membership)):.4f}")
-        t, part = timed(args.repeat, lambda: ig.community_leiden(objective_function="modularity", weights="weight",
-                                                                 n_iterations=-1))
+        t, part = timed(
+            args.repeat, lambda: ig.community_leiden(objective_function="modularity", weights="weight", n_iterations=-1)
+        )
         row("Louvain", "igraph Leiden (modularity)", t, f"modularity {modularity(W, np.asarray(part.membership)):.4f}")
     if n <= args.nx_louvain_max:
         t, parts = timed(1, lambda: nx.community.louvain_communities(G, weight="weight", seed=42))

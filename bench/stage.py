@@ -60,10 +60,12 @@ def main(argv: list[str]) -> dict:
                 if "risk" in prior:
                     rg = prior["risk"].tables["risk_groups"]
                     pats = prior["risk"].tables["guarantee_patterns"]
-                    answers["risk"] = {"groups_total_fen": int(sum(rg["exposure_fen"].tolist())),
-                                       "largest_group_fen": int(rg["exposure_fen"].max()),
-                                       "circles": int((pats["pattern"] == "circle").sum()),
-                                       "circle_blocks": int((pats["pattern"] == "circle_block").sum())}
+                    answers["risk"] = {
+                        "groups_total_fen": int(sum(rg["exposure_fen"].tolist())),
+                        "largest_group_fen": int(rg["exposure_fen"].max()),
+                        "circles": int((pats["pattern"] == "circle").sum()),
+                        "circle_blocks": int((pats["pattern"] == "circle_block").sum()),
+                    }
                 if stage == "viz":
                     from channelgraph.viz import write_views
 

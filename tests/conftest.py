@@ -49,13 +49,23 @@ S1,C1,温州商会会员贷,business_loan
 """
 
 
-def write_dataset(folder: Path, entities: str = ENTITIES, relations: str = RELATIONS,
-                  exposures: str = EXPOSURES, schemes: str | None = SCHEMES, policy: str | None = None,
-                  encoding: str = "utf-8") -> Path:
+def write_dataset(
+    folder: Path,
+    entities: str = ENTITIES,
+    relations: str = RELATIONS,
+    exposures: str = EXPOSURES,
+    schemes: str | None = SCHEMES,
+    policy: str | None = None,
+    encoding: str = "utf-8",
+) -> Path:
     """Write a dataset folder from CSV text (dedented); returns the folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in (("entities.csv", entities), ("relations.csv", relations),
-                       ("exposures.csv", exposures), ("schemes.csv", schemes)):
+    for name, text in (
+        ("entities.csv", entities),
+        ("relations.csv", relations),
+        ("exposures.csv", exposures),
+        ("schemes.csv", schemes),
+    ):
         if text is not None:
             (folder / name).write_bytes(textwrap.dedent(text).encode(encoding))
     if policy is not None:

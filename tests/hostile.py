@@ -32,8 +32,9 @@ class Run:
         return f"channelgraph {' '.join(map(str, self.args))} → exit {self.code}\n{self.output}"
 
 
-def run_cli(*args, cwd: Path | str | None = None, env: dict | None = None, timeout: float = 300,
-            stdin: str | None = None) -> Run:
+def run_cli(
+    *args, cwd: Path | str | None = None, env: dict | None = None, timeout: float = 300, stdin: str | None = None
+) -> Run:
     """Run ``channelgraph ARGS`` in a subprocess; never raises on a non-zero exit."""
     full_env = dict(os.environ)
     src = str(ROOT / "src")
@@ -42,8 +43,16 @@ def run_cli(*args, cwd: Path | str | None = None, env: dict | None = None, timeo
     full_env.setdefault("COLUMNS", "200")
     if env:
         full_env.update(env)
-    p = subprocess.run([sys.executable, "-m", "channelgraph", *map(str, args)], check=False, cwd=cwd, env=full_env,
-                       capture_output=True, text=True, timeout=timeout, input=stdin if stdin is not None else "")
+    p = subprocess.run(
+        [sys.executable, "-m", "channelgraph", *map(str, args)],
+        check=False,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin if stdin is not None else "",
+    )
     return Run(args, p.returncode, p.stdout, p.stderr)
 
 

@@ -37,6 +37,7 @@ def _runner(log, name):
     def run(book, policy, prior):
         log.append((name, sorted(prior)))
         return AnalysisResult()
+
     return run
 
 
@@ -53,17 +54,23 @@ def test_node_results_merge_every_rooms_write_back_properties():
     assert [a.name for a in registry() if a.node_properties is not None] == ["risk", "marketing"]
     both = [p for p in props.values() if "group_id" in p and "hub_rank" in p]
     assert both and all({"group_status", "group_exposure_fen", "hub_score"} <= set(p) for p in both)
-    assert props == {**node_results({"risk": results["risk"]}),
-                     **{e: {**node_results({"risk": results["risk"]}).get(e, {}), **p}
-                        for e, p in node_results({"marketing": results["marketing"]}).items()}}
+    assert props == {
+        **node_results({"risk": results["risk"]}),
+        **{
+            e: {**node_results({"risk": results["risk"]}).get(e, {}), **p}
+            for e, p in node_results({"marketing": results["marketing"]}).items()
+        },
+    }
 
 
 def test_an_analysis_that_declares_nothing_needs_everything_before_it():
     log = []
-    registry = [Analysis("a", _runner(log, "a"), "A", "甲", 0, needs=()),
-                Analysis("slow", _runner(log, "slow"), "S", "慢", 10, needs=("a",), waits=True),
-                Analysis("b", _runner(log, "b"), "B", "乙", 20, needs=("a",)),
-                Analysis("all", _runner(log, "all"), "All", "全", 30)]
+    registry = [
+        Analysis("a", _runner(log, "a"), "A", "甲", 0, needs=()),
+        Analysis("slow", _runner(log, "slow"), "S", "慢", 10, needs=("a",), waits=True),
+        Analysis("b", _runner(log, "b"), "B", "乙", 20, needs=("a",)),
+        Analysis("all", _runner(log, "all"), "All", "全", 30),
+    ]
     assert names(schedule(["all"], registry)) == ["a", "b", "slow", "all"]
     assert names(schedule(["b"], registry)) == ["a", "b"]
     results = run_analyses(build_book(load_dataset(SAMPLE)), only=["all", "b"], analyses=registry)

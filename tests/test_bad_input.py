@@ -64,9 +64,13 @@ def _materialise(name: str, folder: Path) -> Path:
 
 
 def _matches(problem, want: dict) -> bool:
-    return (problem.file == want["file"] and problem.line == want["line"] and problem.column == want["column"]
-            and want["reason_contains"] in problem.reason
-            and ("value" not in want or problem.value == want["value"]))
+    return (
+        problem.file == want["file"]
+        and problem.line == want["line"]
+        and problem.column == want["column"]
+        and want["reason_contains"] in problem.reason
+        and ("value" not in want or problem.value == want["value"])
+    )
 
 
 def _check_problems(problems, expect: dict) -> None:
@@ -161,8 +165,9 @@ def _check_csv_cells_are_safe(out: Path, neutralised: list[str]) -> None:
         with open(f, encoding="utf-8-sig", newline="") as fh:
             for row in csv.reader(fh):
                 for cell in row:
-                    assert not (cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell)), \
+                    assert not (cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell)), (
                         f"{f.name}: cell {cell!r} would run as a formula"
+                    )
                     if cell.startswith("'") and cell[1:] in neutralised:
                         seen_quoted.add(cell[1:])
     assert seen_quoted == set(neutralised), f"not found neutralised in any CSV: {set(neutralised) - seen_quoted}"
@@ -191,7 +196,17 @@ def test_corpus_is_large_and_covers_both_outcomes():
     assert sum(not e["valid"] for e in expects) >= 40
     for name, e in zip(CASES, expects):
         assert e["valid"] or e["problems"], name
-        assert set(e) <= {"description", "valid", "problems", "counts", "rows", "encodings", "neutralised",
-                          "remove", "reason_not_contains", "xfail"}, name
+        assert set(e) <= {
+            "description",
+            "valid",
+            "problems",
+            "counts",
+            "rows",
+            "encodings",
+            "neutralised",
+            "remove",
+            "reason_not_contains",
+            "xfail",
+        }, name
         if "xfail" in e:
             assert e["xfail"].startswith("BUG: "), name

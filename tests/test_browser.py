@@ -60,13 +60,26 @@ class Browser:
     """A headless Chromium driven over ``--remote-debugging-pipe``."""
 
     FLAGS = [
-        "--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
+        "--headless=new",
+        "--remote-debugging-pipe",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
         "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
-        "--mute-audio", "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=1400,900",
+        "--mute-audio",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        "--window-size=1400,900",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-        "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+        "--proxy-server=http://127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
     ]
 
     def __init__(self, binary: str | None = None):
@@ -83,10 +96,14 @@ class Browser:
 
         self.log_path = Path(self.profile) / "chromium.log"
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary or chromium_path(), *self.FLAGS, f"--user-data-dir={self.profile}",
-                                      "about:blank"],
-                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                                     preexec_fn=child_fds, close_fds=False)
+        self.proc = subprocess.Popen(
+            [binary or chromium_path(), *self.FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+            preexec_fn=child_fds,
+            close_fds=False,
+        )
         os.close(to_child_r)
         os.close(from_child_w)
         self._buf = b""
@@ -146,10 +163,16 @@ class Browser:
         page = Page(self, session)
         for domain in ("Page.enable", "Network.enable", "Runtime.enable", "Log.enable"):
             self.call(domain, session=session)
-        self.call("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1,
-                                                       "uploadThroughput": -1}, session=session)
-        self.call("Emulation.setDeviceMetricsOverride", {"width": 1400, "height": 900, "deviceScaleFactor": 1,
-                                                         "mobile": False}, session=session)
+        self.call(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+            session=session,
+        )
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         return page
 
     def close(self) -> None:
@@ -181,8 +204,11 @@ class Page:
         return self.b.call(method, params, self.session, timeout)
 
     def events(self, method: str | None = None) -> list[dict]:
-        return [e for e in self.b.events[self.mark:]
-                if e.get("sessionId") == self.session and (method is None or e["method"] == method)]
+        return [
+            e
+            for e in self.b.events[self.mark :]
+            if e.get("sessionId") == self.session and (method is None or e["method"] == method)
+        ]
 
     def open(self, path: Path, ready_timeout: float = 60) -> float:
         """Navigate to *path* (file://) and wait until the page says it drew; returns seconds taken."""
@@ -202,8 +228,7 @@ class Page:
         raise AssertionError(f"timed out after {timeout}s waiting for {expression}")
 
     def eval(self, expression: str):
-        r = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                           "awaitPromise": True})
+        r = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         if "exceptionDetails" in r:
             raise CDPError(f"{expression}: {r['exceptionDetails']}")
         return r["result"].get("value")
@@ -213,8 +238,10 @@ class Page:
         params = {"format": "png"}
         if full_page:
             size = self.eval("({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight})")
-            params.update(captureBeyondViewport=True,
-                          clip={"x": 0, "y": 0, "width": size["w"], "height": min(size["h"], 12000), "scale": 1})
+            params.update(
+                captureBeyondViewport=True,
+                clip={"x": 0, "y": 0, "width": size["w"], "height": min(size["h"], 12000), "scale": 1},
+            )
         data = self.call("Page.captureScreenshot", params)["data"]
         path = ARTIFACTS / f"{name}.png"
         path.write_bytes(base64.b64decode(data))
@@ -240,8 +267,10 @@ class Page:
         for e in self.events():
             p = e["params"]
             if e["method"] == "Runtime.exceptionThrown":
-                out.append(f"exception: {p['exceptionDetails'].get('text')} "
-                           f"{p['exceptionDetails'].get('exception', {}).get('description', '')}")
+                out.append(
+                    f"exception: {p['exceptionDetails'].get('text')} "
+                    f"{p['exceptionDetails'].get('exception', {}).get('description', '')}"
+                )
             elif e["method"] == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
                 out.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
             elif e["method"] == "Log.entryAdded" and p["entry"]["level"] == "error":
@@ -353,8 +382,11 @@ def test_hostile_names_show_as_text_and_identifiers_are_masked(browser, tmp_path
     })()""")
     page.mouse_move(pos["x"] - 30, pos["y"] - 30)
     page.mouse_move(pos["x"], pos["y"])
-    page.wait_for("(() => { const t = document.querySelector('div.vis-tooltip');"
-                  " return t && t.style.visibility === 'visible'; })()", 10)
+    page.wait_for(
+        "(() => { const t = document.querySelector('div.vis-tooltip');"
+        " return t && t.style.visibility === 'visible'; })()",
+        10,
+    )
     tip = page.eval("document.querySelector('div.vis-tooltip').textContent")
     assert HOSTILE_NAME in tip
     assert "138****5678" in tip and "330602********1234" in tip

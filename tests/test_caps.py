@@ -12,8 +12,17 @@ from click.testing import CliRunner
 
 from channelgraph.graph import build_book
 from channelgraph.analyses import registry, write_results
-from channelgraph.caps import (BORROWER_COLUMNS, BREACH_COLUMNS, CAPS_COLUMNS, caps_report_markdown, caps_section,
-                               draft_caps_tables, draft_scheme_caps, run_caps, write_caps_report)
+from channelgraph.caps import (
+    BORROWER_COLUMNS,
+    BREACH_COLUMNS,
+    CAPS_COLUMNS,
+    caps_report_markdown,
+    caps_section,
+    draft_caps_tables,
+    draft_scheme_caps,
+    run_caps,
+    write_caps_report,
+)
 from channelgraph.cli import main
 from channelgraph.io import load_dataset
 from channelgraph.policy import Policy
@@ -64,8 +73,9 @@ def _policy(extra: str = "") -> str:
 
 
 def _load(make_dataset, *, entities=ENTITIES, relations=MEMBERS, exposures, schemes=SCHEMES, policy=""):
-    folder = make_dataset(entities=entities, relations=relations, exposures=exposures, schemes=schemes,
-                          policy=_policy(policy))
+    folder = make_dataset(
+        entities=entities, relations=relations, exposures=exposures, schemes=schemes, policy=_policy(policy)
+    )
     return load_dataset(folder)
 
 
@@ -92,10 +102,13 @@ def test_scheme_policy_binds_the_per_borrower_cap(make_dataset):
     assert r.per_borrower_binding == "scheme_policy"
     assert r.per_borrower_rule == (
         "per-borrower = min(single-customer limit 15% of tier-1 150,000,000.00; loan limit 10% of net capital "
-        "120,000,000.00; scheme policy 5,000,000.00) → 5,000,000.00")
+        "120,000,000.00; scheme policy 5,000,000.00) → 5,000,000.00"
+    )
     assert r.cap_total_fen == 50_000_000 * YUAN and r.total_binding == "appetite"
-    assert r.total_rule.startswith("total = scheme appetite 5% of tier-1 1,000,000,000.00 = 50,000,000.00 "
-                                   "(channel quality ×1: non-normal 0.00% ≤ 5%")
+    assert r.total_rule.startswith(
+        "total = scheme appetite 5% of tier-1 1,000,000,000.00 = 50,000,000.00 "
+        "(channel quality ×1: non-normal 0.00% ≤ 5%"
+    )
     assert r.cap_single_risk_source_fen == 5_000_000 * YUAN
     assert r.utilized_fen == 1_000_000 * YUAN and r.headroom_fen == 49_000_000 * YUAN
     assert r.channel_members_outstanding_fen == 3_000_000 * YUAN
@@ -110,17 +123,26 @@ def test_scheme_policy_binds_the_per_borrower_cap(make_dataset):
 
 
 def test_single_customer_limit_binds(make_dataset):
-    folder = make_dataset(entities=ENTITIES, relations=MEMBERS, schemes=SCHEMES,
-                          exposures=_exposures("F1,A,1000000,,,S1,"))
-    ds = load_dataset(folder, policy=Policy.from_mapping(
-        {"tier1_capital": "1000000000", "net_capital": "2000000000",
-         "caps": {"per_borrower": "300000000", "hhi_above": 1, "penetration_below": 0}}))
+    folder = make_dataset(
+        entities=ENTITIES, relations=MEMBERS, schemes=SCHEMES, exposures=_exposures("F1,A,1000000,,,S1,")
+    )
+    ds = load_dataset(
+        folder,
+        policy=Policy.from_mapping(
+            {
+                "tier1_capital": "1000000000",
+                "net_capital": "2000000000",
+                "caps": {"per_borrower": "300000000", "hhi_above": 1, "penetration_below": 0},
+            }
+        ),
+    )
     r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.cap_per_borrower_fen == 150_000_000 * YUAN
     assert r.per_borrower_binding == "single_customer"
     assert r.per_borrower_rule == (
         "per-borrower = min(single-customer limit 15% of tier-1 150,000,000.00; loan limit 10% of net capital "
-        "200,000,000.00; scheme policy 300,000,000.00) → 150,000,000.00")
+        "200,000,000.00; scheme policy 300,000,000.00) → 150,000,000.00"
+    )
 
 
 def test_loan_limit_binds(make_dataset):
@@ -136,14 +158,19 @@ def test_a_borrower_already_holding_loans_gets_only_its_own_headroom(make_datase
     assert a.binding == "loan_limit"
     assert a.cap_fen == 1_500_000 * YUAN  # 120,000,000 − 118,500,000 outside the scheme
     assert a.headroom_fen == 500_000 * YUAN
-    assert "single-customer limit 150,000,000.00 less 118,500,000.00 held outside the scheme = 31,500,000.00" \
+    assert (
+        "single-customer limit 150,000,000.00 less 118,500,000.00 held outside the scheme = 31,500,000.00"
         in a.binding_rule
+    )
     assert "loan limit 120,000,000.00 less 118,500,000.00 held outside the scheme = 1,500,000.00" in a.binding_rule
     # with a larger net capital the single-customer headroom binds
-    ds = load_dataset(ds.path, policy=Policy.from_mapping(
-        {"tier1_capital": "1000000000", "net_capital": "2000000000", "caps": {"hhi_above": 1}}))
-    (ds.path / "exposures.csv").write_text(_exposures("F1,A,1000000,,,S1,", "F2,A,148500000,,,,"),
-                                           encoding="utf-8")
+    ds = load_dataset(
+        ds.path,
+        policy=Policy.from_mapping(
+            {"tier1_capital": "1000000000", "net_capital": "2000000000", "caps": {"hhi_above": 1}}
+        ),
+    )
+    (ds.path / "exposures.csv").write_text(_exposures("F1,A,1000000,,,S1,", "F2,A,148500000,,,,"), encoding="utf-8")
     ds = load_dataset(ds.path, policy=ds.policy)
     a = _row(draft_scheme_caps(build_book(ds))[1], customer_id="A")
     assert (a.binding, a.cap_fen) == ("single_customer", 1_500_000 * YUAN)
@@ -156,9 +183,12 @@ GROUP_RELATIONS = MEMBERS + "BOSS,A,CONTROLS,,0.6,\nBOSS,E1,CONTROLS,,0.6,\n"
 def test_group_headroom_binds_a_member_near_the_group_limit(make_dataset):
     # BOSS controls A and E1: one group. E1 owes 140,000,000, A 57,000,000 outside and 1,000,000
     # under the scheme: the group holds 198,000,000 of its 200,000,000 limit (20% of tier-1).
-    ds = _load(make_dataset, entities=GROUP_ENTITIES, relations=GROUP_RELATIONS,
-               exposures=_exposures("F1,A,1000000,,,S1,", "F2,A,57000000,,,,", "F3,E1,140000000,,,,",
-                                    "F4,B,1000000,,,S1,"))
+    ds = _load(
+        make_dataset,
+        entities=GROUP_ENTITIES,
+        relations=GROUP_RELATIONS,
+        exposures=_exposures("F1,A,1000000,,,S1,", "F2,A,57000000,,,,", "F3,E1,140000000,,,,", "F4,B,1000000,,,S1,"),
+    )
     caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     a = _row(borrowers, customer_id="A")
     assert a.group_id == "G-A" and a.group_exposure_fen == 198_000_000 * YUAN
@@ -170,7 +200,8 @@ def test_group_headroom_binds_a_member_near_the_group_limit(make_dataset):
         "cap = min(scheme per-borrower 5,000,000.00; single-customer limit 150,000,000.00 less 57,000,000.00 held "
         "outside the scheme = 93,000,000.00; loan limit 120,000,000.00 less 57,000,000.00 held outside the scheme "
         "= 63,000,000.00; group G-A 20% limit 200,000,000.00 less 197,000,000.00 other group exposure "
-        "= 3,000,000.00) → 3,000,000.00")
+        "= 3,000,000.00) → 3,000,000.00"
+    )
     # B is in no group: the scheme's cap binds; the scheme-level cap is unchanged
     b = _row(borrowers, customer_id="B")
     assert b.binding == "scheme" and b.group_id == "" and b.cap_fen == 5_000_000 * YUAN
@@ -179,8 +210,12 @@ def test_group_headroom_binds_a_member_near_the_group_limit(make_dataset):
 
 
 def test_a_group_over_its_limit_leaves_its_members_no_room(make_dataset):
-    ds = _load(make_dataset, entities=GROUP_ENTITIES, relations=GROUP_RELATIONS,
-               exposures=_exposures("F1,A,1000000.55,,,S1,", "F3,E1,205000000,,,,"))
+    ds = _load(
+        make_dataset,
+        entities=GROUP_ENTITIES,
+        relations=GROUP_RELATIONS,
+        exposures=_exposures("F1,A,1000000.55,,,S1,", "F3,E1,205000000,,,,"),
+    )
     caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     a = _row(borrowers, customer_id="A")
     assert a.group_headroom_fen == 0 and a.cap_fen == 0 and a.status == "breach"
@@ -190,13 +225,15 @@ def test_a_group_over_its_limit_leaves_its_members_no_room(make_dataset):
     assert _row(caps, scheme_id="S1").status == "breach"
 
 
-@pytest.mark.parametrize("statuses, factor, note", [
-    (("normal", "special_mention"), "0.5", "non-normal 50.00% > 10%: ×0.5"),
-    (("normal", "normal"), "1", "non-normal 0.00% ≤ 5%"),
-])
+@pytest.mark.parametrize(
+    "statuses, factor, note",
+    [
+        (("normal", "special_mention"), "0.5", "non-normal 50.00% > 10%: ×0.5"),
+        (("normal", "normal"), "1", "non-normal 0.00% ≤ 5%"),
+    ],
+)
 def test_quality_adjustment_binds_the_total_and_the_per_borrower_cap(make_dataset, statuses, factor, note):
-    ds = _load(make_dataset, exposures=_exposures(f"F1,A,1000000,,,S1,{statuses[0]}",
-                                                  f"F2,B,1000000,,,,{statuses[1]}"))
+    ds = _load(make_dataset, exposures=_exposures(f"F1,A,1000000,,,S1,{statuses[0]}", f"F2,B,1000000,,,,{statuses[1]}"))
     r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.quality_factor == factor and note in r.total_rule
     if factor == "1":
@@ -207,17 +244,21 @@ def test_quality_adjustment_binds_the_total_and_the_per_borrower_cap(make_datase
         assert r.total_rule == (
             "total = min(scheme appetite 5% of tier-1 1,000,000,000.00 = 50,000,000.00; quality-adjusted "
             "50,000,000.00 × 0.5 = 25,000,000.00 [non-normal 50.00% > 10%: ×0.5; HHI 0.5000 ≤ 1; "
-            "penetration 75.00% ≥ 0%]) → 25,000,000.00")
+            "penetration 75.00% ≥ 0%]) → 25,000,000.00"
+        )
         assert r.per_borrower_rule.endswith("quality-adjusted 5,000,000.00 × 0.5 = 2,500,000.00) → 2,500,000.00")
 
 
 def test_quality_factors_multiply_and_each_is_named(make_dataset):
     # 6% non-normal (×0.8); two customers with a concentrated book (×0.8); 3 of 4 members customers,
     # below a 90% penetration floor (×0.9): 0.576
-    folder = make_dataset(entities=ENTITIES, relations=MEMBERS, schemes=SCHEMES,
-                          exposures=_exposures("F1,A,940000,,,S1,", "F2,B,60000,,,,doubtful"),
-                          policy='tier1_capital = "1000000000"\nnet_capital = "1200000000"\n'
-                                 '[caps]\npenetration_below = 0.9\n')
+    folder = make_dataset(
+        entities=ENTITIES,
+        relations=MEMBERS,
+        schemes=SCHEMES,
+        exposures=_exposures("F1,A,940000,,,S1,", "F2,B,60000,,,,doubtful"),
+        policy='tier1_capital = "1000000000"\nnet_capital = "1200000000"\n[caps]\npenetration_below = 0.9\n',
+    )
     r = _row(draft_scheme_caps(build_book(load_dataset(folder)))[0], scheme_id="S1")
     assert r.quality_factor == "0.576"
     assert r.quality_flags == "non_normal;concentration;low_penetration"
@@ -230,10 +271,15 @@ def test_quality_factors_multiply_and_each_is_named(make_dataset):
 def test_rounding_down_to_the_unit_and_to_the_fen(make_dataset):
     # tier-1 1,000,000,001.23: 5% = 50,000,000.0615 → floored to the fen 50,000,000.06
     exposures = _exposures("F1,A,1000000,,,S1,")
-    pol = {"tier1_capital": "1000000001.23", "net_capital": "1200000000",
-           "caps": {"hhi_above": 1, "penetration_below": 0, "per_borrower": "1234567.89"}}
-    ds = load_dataset(make_dataset(entities=ENTITIES, relations=MEMBERS, exposures=exposures, schemes=SCHEMES),
-                      policy=Policy.from_mapping(pol))
+    pol = {
+        "tier1_capital": "1000000001.23",
+        "net_capital": "1200000000",
+        "caps": {"hhi_above": 1, "penetration_below": 0, "per_borrower": "1234567.89"},
+    }
+    ds = load_dataset(
+        make_dataset(entities=ENTITIES, relations=MEMBERS, exposures=exposures, schemes=SCHEMES),
+        policy=Policy.from_mapping(pol),
+    )
     r = _row(draft_scheme_caps(build_book(ds))[0], scheme_id="S1")
     assert r.appetite_fen == 5_000_000_006
     assert r.cap_total_fen == 50_000_000 * YUAN
@@ -253,9 +299,13 @@ SOURCE_RELATIONS = MEMBERS + "G,A,GUARANTEES,300000,,\nG,B,GUARANTEES,300000,,\n
 def test_a_risk_source_behind_several_borrowers_above_its_cap_is_a_breach(make_dataset):
     # appetite 0.1% of tier-1 = 1,000,000; single-source cap 10% = 100,000. G guarantees A and
     # B (600,000 under the scheme); H only A (one borrower: not tested); C1 is the scheme's own channel.
-    ds = _load(make_dataset, entities=SOURCE_ENTITIES, relations=SOURCE_RELATIONS,
-               exposures=_exposures("F1,A,300000,,,S1,", "F2,B,300000,,,S1,", "F3,D,50000,,,S1,"),
-               policy="scheme_total_share = 0.001")
+    ds = _load(
+        make_dataset,
+        entities=SOURCE_ENTITIES,
+        relations=SOURCE_RELATIONS,
+        exposures=_exposures("F1,A,300000,,,S1,", "F2,B,300000,,,S1,", "F3,D,50000,,,S1,"),
+        policy="scheme_total_share = 0.001",
+    )
     t = draft_caps_tables(build_book(ds))
     r = _row(t["caps"], scheme_id="S1")
     assert r.cap_total_fen == 1_000_000 * YUAN and r.cap_single_risk_source_fen == 100_000 * YUAN
@@ -264,7 +314,12 @@ def test_a_risk_source_behind_several_borrowers_above_its_cap_is_a_breach(make_d
     assert "C1" not in set(src["source_id"])
     g = _row(src, source_id="G")
     assert (g.source_type, g.scheme_borrowers, g.exposure_fen, g.status, g.via) == (
-        "guarantor", 2, 600_000 * YUAN, "breach", "guaranteed")
+        "guarantor",
+        2,
+        600_000 * YUAN,
+        "breach",
+        "guaranteed",
+    )
     assert g.share_of_scheme == "0.923076"
     assert _row(src, source_id="H").status == "not_tested"
     br = _row(t["caps_breaches"], breach_type="risk_source")
@@ -274,23 +329,38 @@ def test_a_risk_source_behind_several_borrowers_above_its_cap_is_a_breach(make_d
 
 
 def test_a_risk_source_that_also_borrows_counts_its_own_loan(make_dataset):
-    ds = _load(make_dataset, entities=SOURCE_ENTITIES, relations=SOURCE_RELATIONS,
-               exposures=_exposures("F1,A,300000,,,S1,", "F4,G,70000,,,S1,"), policy="scheme_total_share = 0.001")
+    ds = _load(
+        make_dataset,
+        entities=SOURCE_ENTITIES,
+        relations=SOURCE_RELATIONS,
+        exposures=_exposures("F1,A,300000,,,S1,", "F4,G,70000,,,S1,"),
+        policy="scheme_total_share = 0.001",
+    )
     g = _row(draft_caps_tables(build_book(ds))["scheme_risk_sources"], source_id="G")
-    assert (g.dependent_customers, g.scheme_borrowers, g.dependent_exposure_fen, g.own_exposure_fen,
-            g.exposure_fen, g.status) == (1, 2, 300_000 * YUAN, 70_000 * YUAN, 370_000 * YUAN, "breach")
+    assert (
+        g.dependent_customers,
+        g.scheme_borrowers,
+        g.dependent_exposure_fen,
+        g.own_exposure_fen,
+        g.exposure_fen,
+        g.status,
+    ) == (1, 2, 300_000 * YUAN, 70_000 * YUAN, 370_000 * YUAN, "breach")
 
 
 def test_borrower_and_scheme_total_breaches(make_dataset):
-    ds = _load(make_dataset, exposures=_exposures("F1,A,6000000,,,S1,", "F2,B,4000000,,,S1,",
-                                                  "F3,D,1000000,,,S1,"),
-               policy="scheme_total_share = 0.01")
+    ds = _load(
+        make_dataset,
+        exposures=_exposures("F1,A,6000000,,,S1,", "F2,B,4000000,,,S1,", "F3,D,1000000,,,S1,"),
+        policy="scheme_total_share = 0.01",
+    )
     caps, borrowers, breaches = draft_scheme_caps(build_book(ds))
     r = _row(caps, scheme_id="S1")
     assert r.cap_total_fen == 10_000_000 * YUAN and r.utilized_fen == 11_000_000 * YUAN
     assert r.headroom_fen == -1_000_000 * YUAN and r.borrowers_over_cap == 1 and r.status == "breach"
     assert breaches[["breach_type", "subject_id", "excess_fen"]].values.tolist() == [
-        ["scheme_total", "S1", 1_000_000 * YUAN], ["borrower", "A", 1_000_000 * YUAN]]
+        ["scheme_total", "S1", 1_000_000 * YUAN],
+        ["borrower", "A", 1_000_000 * YUAN],
+    ]
     assert list(breaches.columns) == BREACH_COLUMNS
     a = _row(borrowers, customer_id="A")
     assert a.status == "breach" and a.headroom_fen == -1_000_000 * YUAN
@@ -298,9 +368,13 @@ def test_borrower_and_scheme_total_breaches(make_dataset):
 
 def test_utilisation_reconciles_and_members_outstanding(make_dataset):
     schemes = SCHEMES + "S2,C1,会员消费贷,consumer_loan\n"
-    ds = _load(make_dataset, schemes=schemes,
-               exposures=_exposures("F1,A,100.01,,,S1,", "F2,A,200.02,,,S2,", "F3,B,300.03,,,S2,",
-                                    "F4,G,400.04,,,,", "F5,D,0.01,,,,"))
+    ds = _load(
+        make_dataset,
+        schemes=schemes,
+        exposures=_exposures(
+            "F1,A,100.01,,,S1,", "F2,A,200.02,,,S2,", "F3,B,300.03,,,S2,", "F4,G,400.04,,,,", "F5,D,0.01,,,,"
+        ),
+    )
     caps = draft_scheme_caps(build_book(ds))[0]
     assert caps["utilized_fen"].tolist() == [10001, 50005]
     assert int(caps["utilized_fen"].sum()) == 10001 + 20002 + 30003  # every facility with a scheme id
@@ -386,17 +460,34 @@ def test_outputs_do_not_depend_on_row_order(tmp_path):
 
 def test_caps_command_writes_tables_and_the_committee_report(tmp_path):
     hostile = SCHEMES.replace("会员贷", '"<script>alert(1)</script> | **x** [a](javascript:alert(1))"')
-    data = write_dataset(tmp_path / "d", entities=ENTITIES, relations=MEMBERS, schemes=hostile,
-                         exposures=_exposures("F1,A,1234567.89,,,S1,", "F2,B,7000000,,,S1,"), policy=_policy())
+    data = write_dataset(
+        tmp_path / "d",
+        entities=ENTITIES,
+        relations=MEMBERS,
+        schemes=hostile,
+        exposures=_exposures("F1,A,1234567.89,,,S1,", "F2,B,7000000,,,S1,"),
+        policy=_policy(),
+    )
     for lang in ("zh", "en"):
         out = tmp_path / f"out-{lang}"
         res = CliRunner().invoke(main, ["caps", str(data), "--lang", lang, "--out", str(out)])
         assert res.exit_code == 0, res.output
         with open(out / "caps.csv", encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(fh))
-        assert {"scheme_id", "channel_id", "cap_total", "cap_per_borrower", "cap_single_risk_source", "utilized",
-                "headroom", "binding_rule", "total_rule", "per_borrower_rule", "single_source_rule",
-                "channel_members_outstanding"} <= set(rows[0])
+        assert {
+            "scheme_id",
+            "channel_id",
+            "cap_total",
+            "cap_per_borrower",
+            "cap_single_risk_source",
+            "utilized",
+            "headroom",
+            "binding_rule",
+            "total_rule",
+            "per_borrower_rule",
+            "single_source_rule",
+            "channel_members_outstanding",
+        } <= set(rows[0])
         assert rows[0]["cap_total"] == "50000000.00" and rows[0]["utilized"] == "8234567.89"
         assert rows[0]["headroom"] == "41765432.11"
         records = json.loads((out / "caps.json").read_text("utf-8"))
@@ -429,8 +520,13 @@ def test_caps_section_for_the_run_report():
 
 
 def test_bad_data_is_refused_by_the_command(tmp_path):
-    data = write_dataset(tmp_path / "bad", entities=ENTITIES, relations=MEMBERS, schemes=SCHEMES,
-                         exposures=_exposures("F1,A,12.345,,,S9,"))
+    data = write_dataset(
+        tmp_path / "bad",
+        entities=ENTITIES,
+        relations=MEMBERS,
+        schemes=SCHEMES,
+        exposures=_exposures("F1,A,12.345,,,S9,"),
+    )
     res = CliRunner().invoke(main, ["caps", str(data), "--out", str(tmp_path / "o")])
     assert res.exit_code == 1
     assert not (tmp_path / "o").exists()

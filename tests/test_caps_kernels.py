@@ -26,9 +26,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channelgraph.caps import caps_report_markdown, draft_caps_tables, run_caps
-from channelgraph.caps.draft import (BORROWER_COLUMNS, BREACH, BREACH_COLUMNS, BREACH_TYPES, CAPS_COLUMNS,
-                                     NOT_TESTED, OK, SOURCE_COLUMNS, _assess, _expand, _ratio, _ratios,
-                                     _rounded, _rounded_all, _yuan_texts, channel_quality)
+from channelgraph.caps.draft import (
+    BORROWER_COLUMNS,
+    BREACH,
+    BREACH_COLUMNS,
+    BREACH_TYPES,
+    CAPS_COLUMNS,
+    NOT_TESTED,
+    OK,
+    SOURCE_COLUMNS,
+    _assess,
+    _expand,
+    _ratio,
+    _ratios,
+    _rounded,
+    _rounded_all,
+    _yuan_texts,
+    channel_quality,
+)
 from channelgraph.caps.report import REPORT_ROWS, SchemeRows, _split_by_scheme, scheme_markdown
 from channelgraph.generate import generate_dataset
 from channelgraph.graph import build_book
@@ -46,8 +61,16 @@ NON_NORMAL = {s.value for s in Status} - {Status.NORMAL.value}
 #: The ties that make an entity a member of a channel.
 MEMBERSHIP = ("MEMBER_OF", "TRADES_IN", "SOURCED_VIA")
 #: Integer columns that are never missing; the group columns are missing outside a group.
-COUNTS = {"facilities", "borrowers", "borrowers_over_cap", "risk_sources_over_cap", "channel_members",
-          "channel_member_customers", "dependent_customers", "scheme_borrowers"}
+COUNTS = {
+    "facilities",
+    "borrowers",
+    "borrowers_over_cap",
+    "risk_sources_over_cap",
+    "channel_members",
+    "channel_member_customers",
+    "dependent_customers",
+    "scheme_borrowers",
+}
 NULLABLE = {"group_exposure_fen", "group_headroom_fen"}
 
 
@@ -69,8 +92,7 @@ def truncated(part: int, whole: int, places: int) -> str:
 def check_columns(tables: dict) -> None:
     """The four tables with exactly the documented columns, integer and flag dtypes, a plain index."""
     assert list(tables) == ["caps", "scheme_borrower_caps", "scheme_risk_sources", "caps_breaches"]
-    for (name, t), columns in zip(tables.items(), (CAPS_COLUMNS, BORROWER_COLUMNS, SOURCE_COLUMNS,
-                                                   BREACH_COLUMNS)):
+    for (name, t), columns in zip(tables.items(), (CAPS_COLUMNS, BORROWER_COLUMNS, SOURCE_COLUMNS, BREACH_COLUMNS)):
         assert list(t.columns) == columns, name
         assert t.index.equals(pd.RangeIndex(len(t))), name
         if not len(t):
@@ -104,8 +126,12 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     blank = pd.Series([""] * len(exp), dtype=object)
     owed, bad, n_fac = Counter(), Counter(), Counter()
     under: dict = defaultdict(Counter)  # scheme → borrower → outstanding under the scheme
-    for cu, o, s, status in zip(exp["customer_id"], exp["outstanding"].astype(int),
-                                exp.get("scheme_id", blank).fillna(""), exp.get("status", blank).fillna("")):
+    for cu, o, s, status in zip(
+        exp["customer_id"],
+        exp["outstanding"].astype(int),
+        exp.get("scheme_id", blank).fillna(""),
+        exp.get("status", blank).fillna(""),
+    ):
         owed[cu] += o
         bad[cu] += o if status in NON_NORMAL else 0
         if s:
@@ -137,18 +163,27 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         assert (r.channel_book_fen, r.channel_members, r.channel_member_customers) == (total, len(mem), n_cust)
         assert r.channel_members_outstanding_fen == sum(owed[e] for e in mem)
         nn_share = Fraction(nn, total) if total else Fraction(0)
-        f_nn = (c.non_normal_factor_high if nn_share > Fraction(c.non_normal_share_high) else
-                c.non_normal_factor if nn_share > Fraction(c.non_normal_share_above) else Decimal(1))
+        f_nn = (
+            c.non_normal_factor_high
+            if nn_share > Fraction(c.non_normal_share_high)
+            else c.non_normal_factor
+            if nn_share > Fraction(c.non_normal_share_above)
+            else Decimal(1)
+        )
         sq = sum(owed[e] ** 2 for e in pop)
         f_hhi = c.concentration_factor if total and Fraction(sq, total**2) > Fraction(c.hhi_above) else Decimal(1)
         low = mem and Fraction(n_cust, len(mem)) < Fraction(c.penetration_below)
         f_pen = c.penetration_factor if low else Decimal(1)
         qf = f_nn * f_hhi * f_pen
-        got = [Decimal(x) for x in (r.non_normal_factor, r.concentration_factor, r.penetration_factor,
-                                    r.quality_factor)]
+        got = [
+            Decimal(x) for x in (r.non_normal_factor, r.concentration_factor, r.penetration_factor, r.quality_factor)
+        ]
         assert got == [f_nn, f_hhi, f_pen, qf], r.scheme_id
         assert (r.non_normal_share, r.hhi, r.penetration) == (
-            truncated(nn, total, 6), truncated(sq, total**2, 6), truncated(n_cust, len(mem), 6))
+            truncated(nn, total, 6),
+            truncated(sq, total**2, 6),
+            truncated(n_cust, len(mem), 6),
+        )
         for test in ("non-normal", "HHI", "penetration"):  # every test is named in the rule text
             assert test in r.total_rule
         for f, text in ((f_nn, r.non_normal_factor), (f_hhi, r.concentration_factor), (f_pen, r.penetration_factor)):
@@ -166,8 +201,11 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         assert r.cap_per_borrower_fen == down(min(terms.values()), unit)
         assert terms[r.per_borrower_binding] == min(terms.values())
         assert r.cap_single_risk_source_fen == down(share_of(r.cap_total_fen, c.single_source_share), unit)
-        for rule, cap in ((r.total_rule, r.cap_total_fen), (r.per_borrower_rule, r.cap_per_borrower_fen),
-                          (r.single_source_rule, r.cap_single_risk_source_fen)):
+        for rule, cap in (
+            (r.total_rule, r.cap_total_fen),
+            (r.per_borrower_rule, r.cap_per_borrower_fen),
+            (r.single_source_rule, r.cap_single_risk_source_fen),
+        ):
             assert f"→ {format_yuan_human(cap)}" in rule
         assert r.binding_rule == " | ".join((r.total_rule, r.per_borrower_rule, r.single_source_rule))
 
@@ -181,7 +219,8 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     # per borrower: every member of the channel and every borrower, each within every limit's room
     scheme_caps = caps.set_index("scheme_id")
     assert sorted(zip(bt["scheme_id"], bt["customer_id"])) == sorted(
-        (s, e) for s in caps["scheme_id"] for e in members[channel_of[s]] | set(under[s]))
+        (s, e) for s in caps["scheme_id"] for e in members[channel_of[s]] | set(under[s])
+    )
     for r in bt.itertuples(index=False):
         borrowers = under[r.scheme_id]
         cur, own = borrowers.get(r.customer_id, 0), owed[r.customer_id]
@@ -190,8 +229,11 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         assert r.is_member == (r.customer_id in members[channel_of[r.scheme_id]])
         assert r.is_borrower == (r.customer_id in borrowers)
         assert r.is_customer == is_cust[r.customer_id] and r.kind == kind_of[r.customer_id]
-        terms = {"scheme": scheme_caps.at[r.scheme_id, "cap_per_borrower_fen"],
-                 "single_customer": single - outside, "loan_limit": loan - outside}
+        terms = {
+            "scheme": scheme_caps.at[r.scheme_id, "cap_per_borrower_fen"],
+            "single_customer": single - outside,
+            "loan_limit": loan - outside,
+        }
         g = group_of.get(r.customer_id)
         if g is None:
             assert r.group_id == "" and pd.isna(r.group_exposure_fen) and pd.isna(r.group_headroom_fen)
@@ -231,8 +273,9 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         assert r.share_of_scheme == truncated(r.exposure_fen, sum(borrowers.values()), 6)
         assert r.cap_fen == scheme_caps.at[r.scheme_id, "cap_single_risk_source_fen"]
         assert r.headroom_fen == r.cap_fen - r.exposure_fen
-        assert r.status == (NOT_TESTED if r.scheme_borrowers < min_borrowers else
-                            BREACH if r.exposure_fen > r.cap_fen else OK)
+        assert r.status == (
+            NOT_TESTED if r.scheme_borrowers < min_borrowers else BREACH if r.exposure_fen > r.cap_fen else OK
+        )
         assert r.via == ",".join(sorted(vias[r.scheme_id, r.source_id]))
         assert r.source_type == source_type.get(r.source_id, "")
     keys = list(zip(src["scheme_id"], -src["exposure_fen"], src["source_id"]))
@@ -241,18 +284,25 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     # breaches: exactly the scheme totals, borrowers and tested sources above their caps
     over = caps[caps["utilized_fen"] > caps["cap_total_fen"]]
     b_over, s_over = bt[bt["current_outstanding_fen"] > bt["cap_fen"]], src[src["status"] == BREACH]
-    want = sorted([(s, "scheme_total", s, u, cap) for s, u, cap in zip(
-                       over["scheme_id"], over["utilized_fen"], over["cap_total_fen"])]
-                  + [(s, "borrower", e, u, cap) for s, e, u, cap in zip(
-                      b_over["scheme_id"], b_over["customer_id"], b_over["current_outstanding_fen"],
-                      b_over["cap_fen"])]
-                  + [(s, "risk_source", e, u, cap) for s, e, u, cap in zip(
-                      s_over["scheme_id"], s_over["source_id"], s_over["exposure_fen"], s_over["cap_fen"])])
-    assert sorted(zip(br["scheme_id"], br["breach_type"], br["subject_id"], br["current_fen"],
-                      br["cap_fen"])) == want
+    want = sorted(
+        [
+            (s, "scheme_total", s, u, cap)
+            for s, u, cap in zip(over["scheme_id"], over["utilized_fen"], over["cap_total_fen"])
+        ]
+        + [
+            (s, "borrower", e, u, cap)
+            for s, e, u, cap in zip(
+                b_over["scheme_id"], b_over["customer_id"], b_over["current_outstanding_fen"], b_over["cap_fen"]
+            )
+        ]
+        + [
+            (s, "risk_source", e, u, cap)
+            for s, e, u, cap in zip(s_over["scheme_id"], s_over["source_id"], s_over["exposure_fen"], s_over["cap_fen"])
+        ]
+    )
+    assert sorted(zip(br["scheme_id"], br["breach_type"], br["subject_id"], br["current_fen"], br["cap_fen"])) == want
     assert (br["excess_fen"] == br["current_fen"] - br["cap_fen"]).all() and (br["excess_fen"] > 0).all()
-    keys = list(zip(br["scheme_id"], br["breach_type"].map(BREACH_TYPES.index), -br["excess_fen"],
-                    br["subject_id"]))
+    keys = list(zip(br["scheme_id"], br["breach_type"].map(BREACH_TYPES.index), -br["excess_fen"], br["subject_id"]))
     assert keys == sorted(keys)
 
     # the scheme row's counts and status
@@ -363,8 +413,9 @@ single_source_share = 0.3
 
 
 def test_a_book_worked_out_by_hand(tmp_path):
-    ds = load_dataset(write_dataset(tmp_path / "hand", HAND_ENTITIES, HAND_RELATIONS, HAND_EXPOSURES,
-                                    HAND_SCHEMES, HAND_POLICY))
+    ds = load_dataset(
+        write_dataset(tmp_path / "hand", HAND_ENTITIES, HAND_RELATIONS, HAND_EXPOSURES, HAND_SCHEMES, HAND_POLICY)
+    )
     t = checked(ds)
     k = 100  # fen per yuan
     # S1 on C: the book of A, B, D, P is 20,000 + 20,000 + 115,400 + 0 = 155,400; non-normal 15,000
@@ -377,34 +428,94 @@ def test_a_book_worked_out_by_hand(tmp_path):
     #   → ×0.8; penetration 2 of 2. total = 40,000, utilised 11,000; per borrower 30,500 × 0.8 =
     #   24,400 → 24,000; single source 30% × 40,000 = 12,000.
     caps = t["caps"]
-    assert caps[["scheme_id", "cap_total_fen", "cap_per_borrower_fen", "cap_single_risk_source_fen",
-                 "utilized_fen", "headroom_fen", "utilization", "status", "facilities", "borrowers",
-                 "borrowers_over_cap", "risk_sources_over_cap", "top_risk_source_id",
-                 "top_risk_source_exposure_fen"]].values.tolist() == [
-        ["S1", 32_000 * k, 19_000 * k, 9_000 * k, 35_000 * k, -3_000 * k, "1.0937", BREACH, 2, 2, 1, 1, "P",
-         35_000 * k],
-        ["S2", 40_000 * k, 24_000 * k, 12_000 * k, 11_000 * k, 29_000 * k, "0.2750", OK, 2, 2, 0, 0, "G",
-         11_000 * k],
+    assert caps[
+        [
+            "scheme_id",
+            "cap_total_fen",
+            "cap_per_borrower_fen",
+            "cap_single_risk_source_fen",
+            "utilized_fen",
+            "headroom_fen",
+            "utilization",
+            "status",
+            "facilities",
+            "borrowers",
+            "borrowers_over_cap",
+            "risk_sources_over_cap",
+            "top_risk_source_id",
+            "top_risk_source_exposure_fen",
+        ]
+    ].values.tolist() == [
+        [
+            "S1",
+            32_000 * k,
+            19_000 * k,
+            9_000 * k,
+            35_000 * k,
+            -3_000 * k,
+            "1.0937",
+            BREACH,
+            2,
+            2,
+            1,
+            1,
+            "P",
+            35_000 * k,
+        ],
+        ["S2", 40_000 * k, 24_000 * k, 12_000 * k, 11_000 * k, 29_000 * k, "0.2750", OK, 2, 2, 0, 0, "G", 11_000 * k],
     ]
-    assert caps[["channel_members", "channel_member_customers", "channel_members_outstanding_fen",
-                 "channel_book_fen", "non_normal_share", "hhi", "penetration", "quality_flags",
-                 "non_normal_factor", "concentration_factor", "penetration_factor", "quality_factor"]
-                ].values.tolist() == [
-        [4, 3, 155_400 * k, 155_400 * k, "0.096525", "0.584581", "0.750000", "non_normal;concentration",
-         "0.8", "0.8", "1", "0.64"],
-        [2, 2, 61_000 * k, 61_000 * k, "0.000000", "0.772104", "1.000000", "concentration", "1", "0.8", "1",
-         "0.8"],
+    assert caps[
+        [
+            "channel_members",
+            "channel_member_customers",
+            "channel_members_outstanding_fen",
+            "channel_book_fen",
+            "non_normal_share",
+            "hhi",
+            "penetration",
+            "quality_flags",
+            "non_normal_factor",
+            "concentration_factor",
+            "penetration_factor",
+            "quality_factor",
+        ]
+    ].values.tolist() == [
+        [
+            4,
+            3,
+            155_400 * k,
+            155_400 * k,
+            "0.096525",
+            "0.584581",
+            "0.750000",
+            "non_normal;concentration",
+            "0.8",
+            "0.8",
+            "1",
+            "0.64",
+        ],
+        [2, 2, 61_000 * k, 61_000 * k, "0.000000", "0.772104", "1.000000", "concentration", "1", "0.8", "1", "0.8"],
     ]
-    assert caps[["appetite_fen", "quality_adjusted_fen", "total_binding", "single_customer_limit_fen",
-                 "loan_limit_fen", "policy_per_borrower_fen", "policy_per_borrower_adjusted_fen",
-                 "per_borrower_binding"]].values.tolist() == [
+    assert caps[
+        [
+            "appetite_fen",
+            "quality_adjusted_fen",
+            "total_binding",
+            "single_customer_limit_fen",
+            "loan_limit_fen",
+            "policy_per_borrower_fen",
+            "policy_per_borrower_adjusted_fen",
+            "per_borrower_binding",
+        ]
+    ].values.tolist() == [
         [50_000 * k, 32_000 * k, "quality", 150_000 * k, 120_000 * k, 30_500 * k, 19_520 * k, "quality"],
         [50_000 * k, 40_000 * k, "quality", 150_000 * k, 120_000 * k, 30_500 * k, 24_400 * k, "quality"],
     ]
     assert caps.at[0, "per_borrower_rule"] == (
         "per-borrower = min(single-customer limit 15% of tier-1 150,000.00; loan limit 10% of net capital "
         "120,000.00; scheme policy 30,500.00; quality-adjusted 30,500.00 × 0.64 = 19,520.00) → 19,000.00 "
-        "(rounded down to a multiple of 1,000.00)")
+        "(rounded down to a multiple of 1,000.00)"
+    )
     # per borrower, cap = min(scheme cap; limits less what is held outside the scheme; for group
     # G-A (P, A, B: exposure 20,000 + 20,000 = 40,000, no room left) 40,000 less the group's
     # exposure outside this borrower's lending under the scheme):
@@ -415,23 +526,61 @@ def test_a_book_worked_out_by_hand(tmp_path):
     #   P: holds nothing: min(19,000; 150,000; 120,000; 40,000 − 40,000) = 0 (the group binds);
     #   E and G under S2: 24,000 (G holds 50,000 outside: rooms 100,000 and 70,000).
     assert t["scheme_borrower_caps"].drop(columns=["name", "kind", "binding_rule"]).values.tolist() == [
-        ["S1", "A", True, True, True, "G-A", 20_000 * k, 20_000 * k, 40_000 * k, 0, 19_000 * k, -1_000 * k,
-         "scheme", BREACH],
+        [
+            "S1",
+            "A",
+            True,
+            True,
+            True,
+            "G-A",
+            20_000 * k,
+            20_000 * k,
+            40_000 * k,
+            0,
+            19_000 * k,
+            -1_000 * k,
+            "scheme",
+            BREACH,
+        ],
         ["S1", "B", True, True, True, "G-A", 15_000 * k, 20_000 * k, 40_000 * k, 0, 15_000 * k, 0, "group", OK],
         ["S1", "D", True, True, False, "", 0, 115_400 * k, pd.NA, pd.NA, 4_000 * k, 4_000 * k, "loan_limit", OK],
         ["S1", "P", False, True, False, "G-A", 0, 0, 40_000 * k, 0, 0, 0, "group", OK],
-        ["S2", "E", True, True, True, "", 8_000 * k, 8_000 * k, pd.NA, pd.NA, 24_000 * k, 16_000 * k, "scheme",
-         OK],
-        ["S2", "G", True, True, True, "", 3_000 * k, 53_000 * k, pd.NA, pd.NA, 24_000 * k, 21_000 * k, "scheme",
-         OK],
+        ["S2", "E", True, True, True, "", 8_000 * k, 8_000 * k, pd.NA, pd.NA, 24_000 * k, 16_000 * k, "scheme", OK],
+        ["S2", "G", True, True, True, "", 3_000 * k, 53_000 * k, pd.NA, pd.NA, 24_000 * k, 21_000 * k, "scheme", OK],
     ]
     # sources (the schemes' own channels C and M are left out): P controls A and B, 35,000 of S1
     # > 9,000; G guarantees E (8,000) and borrows 3,000 itself under S2: two borrowers, 11,000 ≤ 12,000.
     assert t["scheme_risk_sources"].drop(columns=["name"]).values.tolist() == [
-        ["S1", "P", "controller", 2, 2, 35_000 * k, 0, 35_000 * k, "1.000000", 9_000 * k, -26_000 * k, BREACH,
-         "controlled"],
-        ["S2", "G", "guarantor", 1, 2, 8_000 * k, 3_000 * k, 11_000 * k, "1.000000", 12_000 * k, 1_000 * k, OK,
-         "guaranteed"],
+        [
+            "S1",
+            "P",
+            "controller",
+            2,
+            2,
+            35_000 * k,
+            0,
+            35_000 * k,
+            "1.000000",
+            9_000 * k,
+            -26_000 * k,
+            BREACH,
+            "controlled",
+        ],
+        [
+            "S2",
+            "G",
+            "guarantor",
+            1,
+            2,
+            8_000 * k,
+            3_000 * k,
+            11_000 * k,
+            "1.000000",
+            12_000 * k,
+            1_000 * k,
+            OK,
+            "guaranteed",
+        ],
     ]
     assert t["caps_breaches"].drop(columns=["subject_name", "rule"]).values.tolist() == [
         ["S1", "scheme_total", "S1", "scheme", 35_000 * k, 32_000 * k, 3_000 * k],
@@ -442,38 +591,50 @@ def test_a_book_worked_out_by_hand(tmp_path):
 
 # ----------------------------------------------------------------------------- generated and edge cases
 
-policies = st.fixed_dictionaries({
-    "tier1_per_mille": st.integers(5, 5000),
-    "net_over_tier1": st.sampled_from(["1", "1.2", "1.5"]),
-    "limits": st.fixed_dictionaries({
-        "single_customer_share": st.sampled_from([0.01, 0.05, 0.15, 0.2]),
-        "group_share": st.sampled_from([0.02, 0.1, 0.2, 0.25]),
-        "single_borrower_net_capital_share": st.sampled_from([0.01, 0.02, 0.1]),
-    }),
-    "caps": st.fixed_dictionaries({
-        "scheme_total_share": st.sampled_from([0.001, 0.005, 0.05, 0.3]),
-        "per_borrower": st.integers(10_000, 50_000_000),  # > 0 and ≥ rounding (policy rules)
-        "single_source_share": st.sampled_from([0.01, 0.05, 0.1, 0.5]),
-        "single_source_min_borrowers": st.integers(1, 4),
-        "rounding": st.sampled_from(["0.01", "1", "123.45", "10000"]),
-        "hhi_above": st.sampled_from([0.05, 0.18, 1]),
-        "penetration_below": st.sampled_from([0, 0.2, 0.9]),
-        "non_normal_share_above": st.sampled_from([0, 0.05]),
-        "quality_adjusts_per_borrower": st.booleans(),
-    }),
-})
+policies = st.fixed_dictionaries(
+    {
+        "tier1_per_mille": st.integers(5, 5000),
+        "net_over_tier1": st.sampled_from(["1", "1.2", "1.5"]),
+        "limits": st.fixed_dictionaries(
+            {
+                "single_customer_share": st.sampled_from([0.01, 0.05, 0.15, 0.2]),
+                "group_share": st.sampled_from([0.02, 0.1, 0.2, 0.25]),
+                "single_borrower_net_capital_share": st.sampled_from([0.01, 0.02, 0.1]),
+            }
+        ),
+        "caps": st.fixed_dictionaries(
+            {
+                "scheme_total_share": st.sampled_from([0.001, 0.005, 0.05, 0.3]),
+                "per_borrower": st.integers(10_000, 50_000_000),  # > 0 and ≥ rounding (policy rules)
+                "single_source_share": st.sampled_from([0.01, 0.05, 0.1, 0.5]),
+                "single_source_min_borrowers": st.integers(1, 4),
+                "rounding": st.sampled_from(["0.01", "1", "123.45", "10000"]),
+                "hhi_above": st.sampled_from([0.05, 0.18, 1]),
+                "penetration_below": st.sampled_from([0, 0.2, 0.9]),
+                "non_normal_share_above": st.sampled_from([0, 0.05]),
+                "quality_adjusts_per_borrower": st.booleans(),
+            }
+        ),
+    }
+)
 
 
 def _policy(ds, raw) -> Policy:
     tier1 = max(100, ds.total_outstanding_fen * raw["tier1_per_mille"] // 1000)
     net = fraction_of(tier1, Decimal(raw["net_over_tier1"]))
-    return Policy.from_mapping({
-        "tier1_capital": f"{tier1 // 100}.{tier1 % 100:02d}", "net_capital": f"{net // 100}.{net % 100:02d}",
-        "limits": raw["limits"], "caps": dict(raw["caps"], per_borrower=str(raw["caps"]["per_borrower"]))})
+    return Policy.from_mapping(
+        {
+            "tier1_capital": f"{tier1 // 100}.{tier1 % 100:02d}",
+            "net_capital": f"{net // 100}.{net % 100:02d}",
+            "limits": raw["limits"],
+            "caps": dict(raw["caps"], per_borrower=str(raw["caps"]["per_borrower"])),
+        }
+    )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.sampled_from((1, 2, 3, 5, 8, 13)), size=st.sampled_from((40, 90, 200)), raw=policies)
 def test_generated_banks_and_random_policies_follow_the_rules(banks, seed, size, raw):
     base = banks(seed, size)
@@ -535,19 +696,31 @@ def _edge_exposures(rng: random.Random) -> str:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), raw=policies)
 def test_hand_made_edge_cases_follow_the_rules(make_dataset, seed, raw):
-    folder = make_dataset(entities=EDGE_ENTITIES, relations=EDGE_RELATIONS, schemes=EDGE_SCHEMES,
-                          exposures=_edge_exposures(random.Random(seed)))
+    folder = make_dataset(
+        entities=EDGE_ENTITIES,
+        relations=EDGE_RELATIONS,
+        schemes=EDGE_SCHEMES,
+        exposures=_edge_exposures(random.Random(seed)),
+    )
     ds = load_dataset(folder)
     policy = _policy(ds, raw) if ds.total_outstanding_fen else ds.policy
     checked(dataclasses.replace(ds, policy=policy), policy)
 
 
 def test_no_schemes_and_no_borrowers(make_dataset):
-    folder = make_dataset(entities=EDGE_ENTITIES, relations=EDGE_RELATIONS, schemes=None,
-                          exposures="facility_id,customer_id,outstanding\nF1,A,100\n")
+    folder = make_dataset(
+        entities=EDGE_ENTITIES,
+        relations=EDGE_RELATIONS,
+        schemes=None,
+        exposures="facility_id,customer_id,outstanding\nF1,A,100\n",
+    )
     assert not any(len(t) for t in checked(load_dataset(folder)).values())
-    folder = make_dataset(entities=EDGE_ENTITIES, relations=EDGE_RELATIONS, schemes=EDGE_SCHEMES,
-                          exposures="facility_id,customer_id,outstanding,scheme_id\nF1,A,100,\n")
+    folder = make_dataset(
+        entities=EDGE_ENTITIES,
+        relations=EDGE_RELATIONS,
+        schemes=EDGE_SCHEMES,
+        exposures="facility_id,customer_id,outstanding,scheme_id\nF1,A,100,\n",
+    )
     t = checked(load_dataset(folder))
     assert t["caps"]["utilized_fen"].tolist() == [0, 0, 0, 0] and not len(t["caps_breaches"])
 
@@ -555,13 +728,16 @@ def test_no_schemes_and_no_borrowers(make_dataset):
 # ----------------------------------------------------------------------------- the small kernels
 
 
-@given(st.lists(st.one_of(st.integers(-10**15, 10**15), st.sampled_from([0, 1, -1, 99, 100, -100, 999_999])),
-                max_size=60))
+@given(
+    st.lists(
+        st.one_of(st.integers(-(10**15), 10**15), st.sampled_from([0, 1, -1, 99, 100, -100, 999_999])), max_size=60
+    )
+)
 def test_amounts_are_formatted_as_format_yuan_human(values):
     assert _yuan_texts(np.asarray(values, dtype=np.int64)).tolist() == [format_yuan_human(v) for v in values]
 
 
-@given(st.lists(st.integers(-10**13, 10**13), max_size=40), st.sampled_from([0, 1, 2, 100, 12345, 1_000_000]))
+@given(st.lists(st.integers(-(10**13), 10**13), max_size=40), st.sampled_from([0, 1, 2, 100, 12345, 1_000_000]))
 def test_rounding_matches_the_scalar_rule(values, unit):
     got = _rounded_all(np.asarray(values, dtype=np.int64), unit).tolist()
     assert got == [_rounded(v, unit) for v in values]
@@ -574,9 +750,13 @@ def test_expand_concatenates_ranges(pairs):
     assert _expand(starts, counts).tolist() == [i for a, k in pairs for i in range(a, a + k)]
 
 
-@given(st.dictionaries(st.text("ABC", min_size=1, max_size=3),
-                       st.tuples(st.integers(0, 10**12), st.integers(0, 10**12)), max_size=8),
-       st.integers(0, 50), st.integers(0, 50))
+@given(
+    st.dictionaries(
+        st.text("ABC", min_size=1, max_size=3), st.tuples(st.integers(0, 10**12), st.integers(0, 10**12)), max_size=8
+    ),
+    st.integers(0, 50),
+    st.integers(0, 50),
+)
 def test_quality_from_sums_is_channel_quality(book, members, customers):
     book = {k: (o, min(n, o)) for k, (o, n) in book.items()}
     want = channel_quality(book, members, customers, Policy())
@@ -614,8 +794,10 @@ def test_a_scheme_alone_renders_as_in_the_whole_report(lang):
         assert alone in doc
 
 
-@given(st.lists(st.tuples(st.integers(-10**14, 10**14), st.integers(-5, 10**14)), max_size=30),
-       st.sampled_from([2, 4, 6]))
+@given(
+    st.lists(st.tuples(st.integers(-(10**14), 10**14), st.integers(-5, 10**14)), max_size=30),
+    st.sampled_from([2, 4, 6]),
+)
 def test_ratios_match_the_scalar_ratio(pairs, places):
     parts = np.asarray([a for a, _ in pairs], dtype=np.int64)
     wholes = np.asarray([b for _, b in pairs], dtype=np.int64)

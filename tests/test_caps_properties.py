@@ -41,25 +41,31 @@ def banks(tmp_path_factory):
     return get
 
 
-policies = st.fixed_dictionaries({
-    "tier1_per_mille": st.integers(20, 5000),  # tier-1 as ‰ of the book: from tight to roomy
-    "net_over_tier1": st.sampled_from(["1", "1.2", "1.5"]),
-    "limits": st.fixed_dictionaries({
-        "single_customer_share": st.sampled_from([0.05, 0.15, 0.2]),
-        "group_share": st.sampled_from([0.1, 0.2, 0.25]),
-        "single_borrower_net_capital_share": st.sampled_from([0.02, 0.1]),
-    }),
-    "caps": st.fixed_dictionaries({
-        "scheme_total_share": st.sampled_from([0.005, 0.05, 0.3]),
-        "per_borrower": st.integers(10_000, 50_000_000),
-        "single_source_share": st.sampled_from([0.05, 0.1, 0.5]),
-        "single_source_min_borrowers": st.integers(1, 3),
-        "rounding": st.sampled_from(["0.01", "1", "123.45", "10000"]),
-        "hhi_above": st.sampled_from([0.1, 0.18, 1]),
-        "penetration_below": st.sampled_from([0, 0.2, 0.9]),
-        "quality_adjusts_per_borrower": st.booleans(),
-    }),
-})
+policies = st.fixed_dictionaries(
+    {
+        "tier1_per_mille": st.integers(20, 5000),  # tier-1 as ‰ of the book: from tight to roomy
+        "net_over_tier1": st.sampled_from(["1", "1.2", "1.5"]),
+        "limits": st.fixed_dictionaries(
+            {
+                "single_customer_share": st.sampled_from([0.05, 0.15, 0.2]),
+                "group_share": st.sampled_from([0.1, 0.2, 0.25]),
+                "single_borrower_net_capital_share": st.sampled_from([0.02, 0.1]),
+            }
+        ),
+        "caps": st.fixed_dictionaries(
+            {
+                "scheme_total_share": st.sampled_from([0.005, 0.05, 0.3]),
+                "per_borrower": st.integers(10_000, 50_000_000),
+                "single_source_share": st.sampled_from([0.05, 0.1, 0.5]),
+                "single_source_min_borrowers": st.integers(1, 3),
+                "rounding": st.sampled_from(["0.01", "1", "123.45", "10000"]),
+                "hhi_above": st.sampled_from([0.1, 0.18, 1]),
+                "penetration_below": st.sampled_from([0, 0.2, 0.9]),
+                "quality_adjusts_per_borrower": st.booleans(),
+            }
+        ),
+    }
+)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,8 +75,12 @@ def test_caps_respect_every_limit_and_reconcile(banks, seed, size, raw):
     total = base.total_outstanding_fen
     tier1 = max(100, total * raw["tier1_per_mille"] // 1000)
     net = fraction_of(tier1, Decimal(raw["net_over_tier1"]))
-    mapping = {"tier1_capital": f"{tier1 // 100}.{tier1 % 100:02d}", "net_capital": f"{net // 100}.{net % 100:02d}",
-               "limits": raw["limits"], "caps": dict(raw["caps"], per_borrower=str(raw["caps"]["per_borrower"]))}
+    mapping = {
+        "tier1_capital": f"{tier1 // 100}.{tier1 % 100:02d}",
+        "net_capital": f"{net // 100}.{net % 100:02d}",
+        "limits": raw["limits"],
+        "caps": dict(raw["caps"], per_borrower=str(raw["caps"]["per_borrower"])),
+    }
     policy = Policy.from_mapping(mapping)
     ds = dataclasses.replace(base, policy=policy)
     book = build_book(ds)
@@ -131,8 +141,11 @@ def test_caps_respect_every_limit_and_reconcile(banks, seed, size, raw):
     # breaches are exactly the rows above their caps
     got = {(x.scheme_id, x.breach_type, x.subject_id) for x in br.itertuples(index=False)}
     want = {(x.scheme_id, "borrower", x.customer_id) for x in bt.itertuples(index=False) if x.status == "breach"}
-    want |= {(x.scheme_id, "scheme_total", x.scheme_id) for x in caps.itertuples(index=False)
-             if x.utilized_fen > x.cap_total_fen}
+    want |= {
+        (x.scheme_id, "scheme_total", x.scheme_id)
+        for x in caps.itertuples(index=False)
+        if x.utilized_fen > x.cap_total_fen
+    }
     want |= {(x.scheme_id, "risk_source", x.source_id) for x in src.itertuples(index=False) if x.status == "breach"}
     assert got == want
     assert all(int(x) > 0 for x in br["excess_fen"])

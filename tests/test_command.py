@@ -11,8 +11,9 @@ from conftest import SAMPLE
 
 
 def _run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "channelgraph", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "channelgraph", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def test_a_finished_command_keeps_its_output_and_files(tmp_path):

@@ -88,7 +88,8 @@ def test_committed_sample_is_the_generated_one(gen300):
         pytest.skip("data/sample not generated yet")
     for name in FILES:
         assert (SAMPLE / name).read_bytes() == (gen300.folder / name).read_bytes(), (
-            f"data/sample/{name} differs from generate_dataset(customers=300, seed=42): regenerate it")
+            f"data/sample/{name} differs from generate_dataset(customers=300, seed=42): regenerate it"
+        )
 
 
 def test_progress_is_reported(tmp_path):
@@ -125,8 +126,7 @@ def check_contract(d: Data, n: int) -> None:
         assert b"\r" not in raw, name
         raw.decode("utf-8")
     assert (d.folder / "entities.csv").read_text(encoding="utf-8").startswith("id,kind,name,")
-    assert (d.folder / "relations.csv").read_text(encoding="utf-8").startswith(
-        "src,dst,type,amount,share,role,since\n")
+    assert (d.folder / "relations.csv").read_text(encoding="utf-8").startswith("src,dst,type,amount,share,role,since\n")
 
     # entities
     ids = [e["id"] for e in d.entities]
@@ -194,8 +194,14 @@ def check_contract(d: Data, n: int) -> None:
         assert 0 < out <= lim, x
         assert x["scheme_id"] == "" or x["scheme_id"] in scheme_ids, x
         assert x["status"] in statuses
-        assert x["product"] in ("mortgage", "business_loan", "consumer_loan", "working_capital",
-                                "supply_chain", "credit_card")
+        assert x["product"] in (
+            "mortgage",
+            "business_loan",
+            "consumer_loan",
+            "working_capital",
+            "supply_chain",
+            "credit_card",
+        )
         total += out
     assert total == d.counts["total_outstanding_fen"]
 
@@ -223,8 +229,17 @@ def test_validates_with_the_loader(gen300, gen2000):
         except io.DatasetError as exc:  # pragma: no cover - shows what is wrong
             pytest.fail("\n".join(map(str, exc.problems[:20])))
         s = ds.summary()
-        for key in ("entities", "customers", "prospects", "relations", "types", "facilities", "schemes",
-                    "total_outstanding_fen", "status"):
+        for key in (
+            "entities",
+            "customers",
+            "prospects",
+            "relations",
+            "types",
+            "facilities",
+            "schemes",
+            "total_outstanding_fen",
+            "status",
+        ):
             assert s[key] == d.counts[key], key
         assert ds.policy.tier1_capital_fen == d.counts["capital"]["tier1_capital_fen"]
 
@@ -245,8 +260,9 @@ def test_guarantee_patterns(data):
     assert any(len(c) >= 3 for c in cycles), "no guarantee circle of 3+"
     # a chain: a → b → c with no cycle through any of them
     in_cycle = {n for comp in nx.strongly_connected_components(g) if len(comp) > 1 for n in comp}
-    chains = [(a, b, c) for a, b in g.edges for c in g.successors(b)
-              if len({a, b, c}) == 3 and not ({a, b, c} & in_cycle)]
+    chains = [
+        (a, b, c) for a, b in g.edges for c in g.successors(b) if len({a, b, c}) == 3 and not ({a, b, c} & in_cycle)
+    ]
     assert chains, "no guarantee chain"
     assert max(d for _, d in g.out_degree) >= 3, "no one-guarantees-many"
     assert max(d for _, d in g.in_degree) >= 3, "no many-guarantee-one"
@@ -263,8 +279,9 @@ def test_control_group_and_supplier_dependence(data):
     for r in data.by_type["CONTROLS"]:
         if data.kind[r["src"]] == "person":
             by_boss[r["src"]].append(float(r["share"]))
-    assert any(len(s) >= 3 and max(s) > 0.5 and min(s) <= 0.5 for s in by_boss.values()), \
+    assert any(len(s) >= 3 and max(s) > 0.5 and min(s) <= 0.5 for s in by_boss.values()), (
         "no boss controlling several firms with shares above and below 50%"
+    )
     assert any(data.kind[r["src"]] == "enterprise" for r in data.by_type["CONTROLS"])
     assert any(r["share"] and float(r["share"]) >= 0.5 for r in data.by_type["SUPPLIES"])
 
@@ -289,10 +306,17 @@ def test_chamber_president_bridges_two_chambers(data):
         members[r["dst"]].add(r["src"])
         roles[(r["src"], r["dst"])] = r["role"]
     presidents = [p for (p, c), role in roles.items() if role == "president"]
-    bridges = [p for p in presidents
-               if sum(p in m for m in members.values()) >= 2
-               and any(len(members[a] & members[b]) == 1
-                       for a in members for b in members if a < b and p in members[a] & members[b])]
+    bridges = [
+        p
+        for p in presidents
+        if sum(p in m for m in members.values()) >= 2
+        and any(
+            len(members[a] & members[b]) == 1
+            for a in members
+            for b in members
+            if a < b and p in members[a] & members[b]
+        )
+    ]
     assert bridges, "no chamber president who is the one member shared by two chambers"
     referrals = collections.Counter(r["src"] for r in data.by_type["REFERRED"])
     assert max(referrals[p] for p in bridges) >= 10
@@ -337,10 +361,12 @@ def test_one_group_breaches_the_group_limit(data):
     g.add_nodes_from(data.kind)
     for r in data.relations:
         t = r["type"]
-        if ((t == "CONTROLS" and float(r["share"]) > 0.5)
-                or (t == "GUARANTEES" and parse_yuan(r["amount"]) * 2 >= parse_yuan(data.ent[r["src"]]["net_assets"]))
-                or (t == "SUPPLIES" and r["share"] and float(r["share"]) >= 0.5)
-                or t == "FAMILY"):
+        if (
+            (t == "CONTROLS" and float(r["share"]) > 0.5)
+            or (t == "GUARANTEES" and parse_yuan(r["amount"]) * 2 >= parse_yuan(data.ent[r["src"]]["net_assets"]))
+            or (t == "SUPPLIES" and r["share"] and float(r["share"]) >= 0.5)
+            or t == "FAMILY"
+        ):
             g.add_edge(r["src"], r["dst"])
     exposure = collections.Counter()
     for x in data.exposures:

@@ -35,16 +35,31 @@ def _command(*args) -> list[str]:
 def _with_closed(fd: int, *args, cwd: Path) -> subprocess.CompletedProcess:
     """Run the command with descriptor *fd* (1: stdout, 2: stderr) closed, as ``>&-`` / ``2>&-`` do."""
     other = {1: {"stderr": subprocess.PIPE}, 2: {"stdout": subprocess.PIPE}}[fd]
-    return subprocess.run(_command(*args), cwd=cwd, env=_env(), text=True, timeout=300, check=False,
-                          stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(fd), **other)
+    return subprocess.run(
+        _command(*args),
+        cwd=cwd,
+        env=_env(),
+        text=True,
+        timeout=300,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(fd),
+        **other,
+    )
 
 
 def _reader_gone(*args, cwd: Path) -> tuple[int, str]:
     """Run the command into a pipe whose reader is gone before the first line (``| head -0``)."""
     err = cwd / "stderr.txt"
     with open(err, "w") as errfile:
-        p = subprocess.Popen(_command(*args), cwd=cwd, env=_env(COLUMNS="200"), stdout=subprocess.PIPE,
-                             stderr=errfile, stdin=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            _command(*args),
+            cwd=cwd,
+            env=_env(COLUMNS="200"),
+            stdout=subprocess.PIPE,
+            stderr=errfile,
+            stdin=subprocess.DEVNULL,
+        )
         p.stdout.close()
         code = p.wait(timeout=300)
     return code, err.read_text()
@@ -107,8 +122,15 @@ def test_a_closed_stderr_keeps_the_exit_code_and_stdout_clean(tmp_path):
 @pytest.mark.parametrize("after", [0.1, 0.2, 0.3])
 def test_ctrl_c_while_the_libraries_load_is_one_line(tmp_path, after):
     # importing the command line (pandas, numba) takes about half a second: these land in it
-    p = subprocess.Popen(_command("validate", SAMPLE), cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    p = subprocess.Popen(
+        _command("validate", SAMPLE),
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     time.sleep(after)
     p.send_signal(signal.SIGINT)
     stdout, stderr = p.communicate(timeout=120)
@@ -123,11 +145,14 @@ def test_ctrl_c_while_the_libraries_load_is_one_line(tmp_path, after):
 # ----------------------------------------------------------------------------- 4. the reader goes away
 
 
-@pytest.mark.parametrize("args, written", [
-    (("caps", SAMPLE, "--out", "o/cp"), "o/cp/caps_report.html"),
-    (("stress", SAMPLE, "--default", "E000005,E000012", "--out", "o/st"), "o/st/stress_calls.csv"),
-    (("demo", "--out", "o/demo"), "o/demo/report.html"),  # prints while it writes its outputs
-])
+@pytest.mark.parametrize(
+    "args, written",
+    [
+        (("caps", SAMPLE, "--out", "o/cp"), "o/cp/caps_report.html"),
+        (("stress", SAMPLE, "--default", "E000005,E000012", "--out", "o/st"), "o/st/stress_calls.csv"),
+        (("demo", "--out", "o/demo"), "o/demo/report.html"),  # prints while it writes its outputs
+    ],
+)
 def test_a_reader_that_goes_away_is_not_a_refusal(tmp_path, args, written):
     code, stderr = _reader_gone(*args, cwd=tmp_path)
     assert code == 0 and stderr == "", (code, stderr)
@@ -142,8 +167,7 @@ def test_amounts_are_never_wrapped_or_cut_in_a_narrow_terminal(tmp_path):
     assert r.code == 0, str(r)
     row = next(line for line in r.stdout.splitlines() if line.lstrip().startswith("S001"))
     assert "13,553,920.75" in row and "-7,343,920.75" in row and row.rstrip().endswith("breach"), str(r)
-    r = run_cli("stress", SAMPLE, "--default", "E000005,E000012", "--out", "o/s", cwd=tmp_path,
-                env={"COLUMNS": "40"})
+    r = run_cli("stress", SAMPLE, "--default", "E000005,E000012", "--out", "o/s", cwd=tmp_path, env={"COLUMNS": "40"})
     assert r.code == 0, str(r)
     row = next(line for line in r.stdout.splitlines() if line.lstrip().startswith("0 "))
     assert "E000005, E000012" in row and row.count("12,552,658.61") == 2 and "5.05%" in row, str(r)

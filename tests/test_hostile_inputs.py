@@ -37,8 +37,7 @@ def data(tmp_path):
 
 
 def _refused_file(folder, code, *needles, command="validate"):
-    r = run_cli(command, folder, *(["--out", folder.parent / "out"] if command == "analyze" else []),
-                timeout=TIMEOUT)
+    r = run_cli(command, folder, *(["--out", folder.parent / "out"] if command == "analyze" else []), timeout=TIMEOUT)
     refused(r, code, *needles)
     return r
 
@@ -46,8 +45,9 @@ def _refused_file(folder, code, *needles, command="validate"):
 @posix_only
 def test_fifo_named_entities_csv_is_refused_not_waited_on(data):
     os.mkfifo(data / "entities.csv")
-    r = _refused_file(data, 1, "entities.csv: is a named pipe (FIFO), not an ordinary file",
-                      "save the export as an ordinary CSV file")
+    r = _refused_file(
+        data, 1, "entities.csv: is a named pipe (FIFO), not an ordinary file", "save the export as an ordinary CSV file"
+    )
     # collected with the other problems, and the dependants reported once each
     assert "relations.csv:1: src and dst not checked against entities.csv" in r.output
     assert "refers to no entity" not in r.output
@@ -95,8 +95,13 @@ def test_socket_named_exposures_csv(tmp_path):
 @posix_only
 def test_dangling_symlink(data):
     (data / "entities.csv").symlink_to(data / "gone.csv")
-    _refused_file(data, 1, "entities.csv: is a symbolic link to", "which does not exist",
-                  "save the export as an ordinary CSV file in the dataset folder")
+    _refused_file(
+        data,
+        1,
+        "entities.csv: is a symbolic link to",
+        "which does not exist",
+        "save the export as an ordinary CSV file in the dataset folder",
+    )
 
 
 @posix_only
@@ -205,8 +210,7 @@ def test_a_million_commas_in_one_row(tmp_path):
     from conftest import ENTITIES
 
     folder = write_dataset(tmp_path / "data", entities=ENTITIES + "P9" + "," * 1_000_000 + "\n")
-    refused(run_cli("validate", folder, timeout=TIMEOUT), 1,
-            "entities.csv:10: has 1000001 fields but the header has 7")
+    refused(run_cli("validate", folder, timeout=TIMEOUT), 1, "entities.csv:10: has 1000001 fields but the header has 7")
 
 
 def test_a_ten_megabyte_field_without_a_closing_quote(tmp_path):
@@ -219,10 +223,15 @@ def test_a_ten_megabyte_field_without_a_closing_quote(tmp_path):
 def test_a_long_field_that_is_well_formed(tmp_path):
     from conftest import ENTITIES
 
-    folder = write_dataset(tmp_path / "data",
-                           entities=ENTITIES + 'P9,person,王九,false,,,"' + "y" * (2 * MAX_FIELD_BYTES) + '"\n')
-    refused(run_cli("validate", folder, timeout=TIMEOUT), 1, "entities.csv:10, column region",
-            f"field is {2 * MAX_FIELD_BYTES:,} bytes long; at most {MAX_FIELD_BYTES:,} bytes per field")
+    folder = write_dataset(
+        tmp_path / "data", entities=ENTITIES + 'P9,person,王九,false,,,"' + "y" * (2 * MAX_FIELD_BYTES) + '"\n'
+    )
+    refused(
+        run_cli("validate", folder, timeout=TIMEOUT),
+        1,
+        "entities.csv:10, column region",
+        f"field is {2 * MAX_FIELD_BYTES:,} bytes long; at most {MAX_FIELD_BYTES:,} bytes per field",
+    )
 
 
 def test_header_names_are_shown_escaped_never_sent_to_the_terminal(tmp_path):
@@ -231,9 +240,10 @@ def test_header_names_are_shown_escaped_never_sent_to_the_terminal(tmp_path):
     from conftest import RELATIONS
 
     head, rest = RELATIONS.split("\n", 1)
-    folder = write_dataset(tmp_path / "data",
-                           relations=head.replace("type", "type\x1b[2J\x1b[31mRED").replace("src", "src\u200b")
-                           + "\n" + rest)
+    folder = write_dataset(
+        tmp_path / "data",
+        relations=head.replace("type", "type\x1b[2J\x1b[31mRED").replace("src", "src\u200b") + "\n" + rest,
+    )
     r = run_cli("validate", folder, timeout=TIMEOUT)
     refused(r, 1, r"'type\x1b[2J\x1b[31mRED'", r"the header's 'src\u200b' is src but holds ZERO WIDTH SPACE")
     assert "\x1b" not in r.output and "\u200b" not in r.output, r.output

@@ -26,8 +26,7 @@ from hostile import no_traceback, refused, run_cli
 URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
 if not URI and os.environ.get("CI"):
     raise RuntimeError("CI must run the Neo4j tests: CHANNELGRAPH_TEST_NEO4J_URI is not set (scripts/test sets it)")
-pytestmark = [pytest.mark.neo4j,
-              pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
+pytestmark = [pytest.mark.neo4j, pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
 
 SECRET = "Pw-in-the-URI-9c1e"  # the no-auth test server accepts any credentials
 HOSTPORT = URI.split("://", 1)[1] if URI else ""
@@ -44,8 +43,7 @@ def _wipe():
 def _query(cypher: str, **params) -> list[dict]:
     from neo4j import GraphDatabase
 
-    with GraphDatabase.driver(URI, auth=None, notifications_min_severity="OFF") as driver, \
-            driver.session() as s:
+    with GraphDatabase.driver(URI, auth=None, notifications_min_severity="OFF") as driver, driver.session() as s:
         return [r.data() for r in s.run(cypher, **params)]
 
 
@@ -57,18 +55,21 @@ def wiped():
 # --------------------------------------------------------------------------- URIs
 
 
-@pytest.mark.parametrize(("uri", "why"), [
-    ("http://127.0.0.1:7474", "Neo4j Browser's address"),
-    (f"https://neo4j:{SECRET}@127.0.0.1:7473", "Neo4j Browser's address"),
-    ("ftp://127.0.0.1:7687", "not one the Neo4j driver speaks"),
-    ("127.0.0.1:7687", "no scheme"),
-    ("bolt://", "names no host"),
-    ("bolt://127.0.0.1:99999", "port is not a number"),
-    (f"bolt://neo4j:{SECRET}@127.0.0.1:port", "port is not a number"),
-    ("bolt://127.0.0.1:7687/neo4j", "--database"),
-    ("bolt://127.0.0.1:7687?policy=x", "only neo4j:// URIs take a query"),
-    ("bolt://127.0.0.1 :7687", "space or a control character"),
-])
+@pytest.mark.parametrize(
+    ("uri", "why"),
+    [
+        ("http://127.0.0.1:7474", "Neo4j Browser's address"),
+        (f"https://neo4j:{SECRET}@127.0.0.1:7473", "Neo4j Browser's address"),
+        ("ftp://127.0.0.1:7687", "not one the Neo4j driver speaks"),
+        ("127.0.0.1:7687", "no scheme"),
+        ("bolt://", "names no host"),
+        ("bolt://127.0.0.1:99999", "port is not a number"),
+        (f"bolt://neo4j:{SECRET}@127.0.0.1:port", "port is not a number"),
+        ("bolt://127.0.0.1:7687/neo4j", "--database"),
+        ("bolt://127.0.0.1:7687?policy=x", "only neo4j:// URIs take a query"),
+        ("bolt://127.0.0.1 :7687", "space or a control character"),
+    ],
+)
 def test_a_bad_uri_is_one_usage_line_naming_the_accepted_schemes(tiny, uri, why):
     r = run_cli("risk", "--neo4j", uri, "--out", tiny.parent / "o")
     refused(r, 2, why, "bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://")
@@ -81,17 +82,20 @@ def test_a_bad_uri_from_the_environment_is_refused_before_validation(tiny):
     assert SECRET not in r.output
 
 
-@pytest.mark.parametrize(("uri", "why"), [
-    (f"bolt:/neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
-    (f"bolt//neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
-    (f"neo4j:{SECRET}@127.0.0.1", "no scheme (did you mean neo4j://?)"),
-    (f"mailto:u:{SECRET}@x", "no scheme (did you mean bolt://?)"),
-    (f"bolt://neo4j:{SECRET}@[::1", "its host is neither a name nor an address"),
-    (f"bolt://neo4j:{SECRET}@127.0.0.1:1]", "its host is neither a name nor an address"),
-    (f"bolt://neo4j:{SECRET}@[zz]:1", "its host is neither a name nor an address"),
-    (f"bolt://neo4j:{SECRET}#x@127.0.0.1:1", "percent-encode it ('/' → %2F, '?' → %3F, '#' → %23"),
-    (f"bolt://neo4j:{SECRET}/x@127.0.0.1:1", "or give the password in NEO4J_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    ("uri", "why"),
+    [
+        (f"bolt:/neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
+        (f"bolt//neo4j:{SECRET}@127.0.0.1:1", "no scheme (did you mean bolt://?)"),
+        (f"neo4j:{SECRET}@127.0.0.1", "no scheme (did you mean neo4j://?)"),
+        (f"mailto:u:{SECRET}@x", "no scheme (did you mean bolt://?)"),
+        (f"bolt://neo4j:{SECRET}@[::1", "its host is neither a name nor an address"),
+        (f"bolt://neo4j:{SECRET}@127.0.0.1:1]", "its host is neither a name nor an address"),
+        (f"bolt://neo4j:{SECRET}@[zz]:1", "its host is neither a name nor an address"),
+        (f"bolt://neo4j:{SECRET}#x@127.0.0.1:1", "percent-encode it ('/' → %2F, '?' → %3F, '#' → %23"),
+        (f"bolt://neo4j:{SECRET}/x@127.0.0.1:1", "or give the password in NEO4J_PASSWORD"),
+    ],
+)
 def test_a_mistyped_uri_never_shows_its_password(tiny, uri, why):
     """A URI whose scheme or host does not parse is still masked, and is a usage error, not a bug."""
     r = run_cli("risk", "--neo4j", uri, "--out", tiny.parent / "o")
@@ -139,8 +143,13 @@ def test_a_password_in_the_uri_is_used_and_never_printed(tiny, tmp_path, wiped, 
     r = run_cli("risk", "--neo4j", f"bolt://neo4j:{SECRET}@127.0.0.1:1", "--out", tmp_path / "x")
     refused(r, 3, "cannot reach Neo4j at bolt://127.0.0.1:1")
     assert SECRET not in r.output
-    other = write_dataset(tmp_path / "other", entities="id,kind,name\nZ1,person,赵六\n", relations="src,dst,type\n",
-                          exposures="facility_id,customer_id,product,outstanding\n", schemes=None)
+    other = write_dataset(
+        tmp_path / "other",
+        entities="id,kind,name\nZ1,person,赵六\n",
+        relations="src,dst,type\n",
+        exposures="facility_id,customer_id,product,outstanding\n",
+        schemes=None,
+    )
     r = run_cli("load", other, "--neo4j", uri, "--quiet")
     refused(r, 1, f"Neo4j at bolt://{HOSTPORT} holds another dataset", "--replace")
     assert SECRET not in r.output
@@ -208,13 +217,19 @@ def bank(tmp_path_factory) -> Path:
 def _kill_load_midway(*args) -> None:
     """Start ``channelgraph load ARGS``, SIGKILL it once it has written some entities."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    p = subprocess.Popen([sys.executable, "-m", "channelgraph", "load", *map(str, args)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "channelgraph", "load", *map(str, args)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and p.poll() is None:
-            rows = _query("OPTIONAL MATCH (d:Dataset) RETURN d.state AS state, d.name AS name, "
-                          "COUNT { MATCH (n:Entity) WHERE n._row IS NOT NULL AND n.id STARTS WITH 'P' } AS n")
+            rows = _query(
+                "OPTIONAL MATCH (d:Dataset) RETURN d.state AS state, d.name AS name, "
+                "COUNT { MATCH (n:Entity) WHERE n._row IS NOT NULL AND n.id STARTS WITH 'P' } AS n"
+            )
             if rows[0]["state"] == "loading" and rows[0]["name"] == "bank" and rows[0]["n"] >= 200:
                 break
             time.sleep(0.05)
@@ -286,8 +301,13 @@ def test_a_record_of_an_older_channelgraph_is_not_called_another_dataset(tiny, w
     assert r.code == 0, str(r)
     _query("MATCH (d:Dataset) REMOVE d.fingerprint")  # as an older channelgraph left it
     r = run_cli("load", tiny, "--neo4j", URI, "--quiet")
-    refused(r, 1, "holds a dataset ('tiny') loaded by an older channelgraph",
-            "cannot tell whether it is 'tiny'", "--replace")
+    refused(
+        r,
+        1,
+        "holds a dataset ('tiny') loaded by an older channelgraph",
+        "cannot tell whether it is 'tiny'",
+        "--replace",
+    )
     assert "another dataset" not in r.output
     assert run_cli("load", tiny, "--neo4j", URI, "--quiet", "--replace").code == 0
 
@@ -298,8 +318,14 @@ def test_a_stored_policy_failing_the_checks_is_one_line_and_the_policys_fault(ti
     assert r.code == 0, str(r)
     _query("MATCH (d:Dataset) SET d.policy_toml = $t", t="[caps]\nnot_a_key = 1\n[nosuch]\nx = 1\n")
     r = run_cli("risk", "--neo4j", URI, "--out", tmp_path / "o")
-    refused(r, 1, "the policy stored with the dataset in Neo4j", "policy.toml:2: [caps] not_a_key",
-            "; policy.toml:3: nosuch", "give --policy FILE")
+    refused(
+        r,
+        1,
+        "the policy stored with the dataset in Neo4j",
+        "policy.toml:2: [caps] not_a_key",
+        "; policy.toml:3: nosuch",
+        "give --policy FILE",
+    )
     assert r.stderr.count("\n") == 1, str(r)
     assert not (tmp_path / "o").exists()
     _query("MATCH (d:Dataset) SET d.policy_toml = $t", t="[caps\n")  # not even TOML
@@ -310,11 +336,19 @@ def test_a_stored_policy_failing_the_checks_is_one_line_and_the_policys_fault(ti
 
 def test_no_driver_notification_reaches_stderr(tmp_path, wiped):
     """An 'unknown label' query (as on a fresh database) through channelgraph's driver prints nothing."""
-    code = ("from channelgraph.store.neo4j import Neo4jTarget, open_driver\n"
-            f"with open_driver(Neo4jTarget({URI!r})) as d, d.session() as s:\n"
-            "    s.run('MATCH (n:NoSuchLabelEver) RETURN n').consume()\n")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120,
-                       env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    code = (
+        "from channelgraph.store.neo4j import Neo4jTarget, open_driver\n"
+        f"with open_driver(Neo4jTarget({URI!r})) as d, d.session() as s:\n"
+        "    s.run('MATCH (n:NoSuchLabelEver) RETURN n').consume()\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+    )
     assert p.returncode == 0 and p.stderr == "", p.stderr
 
 
@@ -336,8 +370,12 @@ def test_a_missing_statement_file_names_it_and_is_no_connection_problem(tiny, tm
     """A package without one of its .cypher files (as the wheel once was) says which file and to
     reinstall: no 'lost the connection to Neo4j', no 'internal error'."""
     pkg = tmp_path / "site"
-    shutil.copytree(ROOT / "src" / "channelgraph", pkg / "channelgraph", symlinks=False,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "channelgraph",
+        pkg / "channelgraph",
+        symlinks=False,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     gone = pkg / "channelgraph" / "cypher" / "load" / "create_entities.cypher"
     gone.unlink()
     r = run_cli("load", tiny, "--neo4j", URI, "--quiet", env={"PYTHONPATH": str(pkg)})

@@ -31,10 +31,19 @@ def _tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("command", [
-    ("analyze", SAMPLE), ("risk", SAMPLE), ("stress", SAMPLE, "--default", "E000012"), ("caps", SAMPLE),
-    ("hubs", SAMPLE), ("channels", SAMPLE), ("viz", SAMPLE), ("demo",),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("analyze", SAMPLE),
+        ("risk", SAMPLE),
+        ("stress", SAMPLE, "--default", "E000012"),
+        ("caps", SAMPLE),
+        ("hubs", SAMPLE),
+        ("channels", SAMPLE),
+        ("viz", SAMPLE),
+        ("demo",),
+    ],
+)
 def test_an_empty_out_is_refused_never_the_current_folder(command, tmp_path):
     r = run_cli(*command, "--out", "", cwd=tmp_path)
     refused(r, EXIT_USAGE, "--out is empty")
@@ -48,8 +57,9 @@ def test_generate_into_an_empty_name_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("place", ["/proc/channelgraph-out", "/proc/self/out", "/sys/channelgraph-out",
-                                   "/dev/channelgraph-out"])
+@pytest.mark.parametrize(
+    "place", ["/proc/channelgraph-out", "/proc/self/out", "/sys/channelgraph-out", "/dev/channelgraph-out"]
+)
 def test_an_out_under_a_virtual_file_system_is_refused(place):
     r = run_cli("risk", SAMPLE, "--out", place, cwd=ROOT)
     refused(r, EXIT_SERVER, place, "choose a folder on a disk")
@@ -97,8 +107,7 @@ def test_files_channelgraph_did_not_write_are_refused_not_deleted(tmp_path):
     out = tmp_path / "out"
     (out / "risk_groups.csv").mkdir(parents=True)  # a folder where a table goes, made by someone else
     r = run_cli("risk", SAMPLE, "--out", out, cwd=ROOT)
-    refused(r, EXIT_SERVER, f"{out} holds risk_groups.csv", "no record says channelgraph wrote them",
-            "move them out")
+    refused(r, EXIT_SERVER, f"{out} holds risk_groups.csv", "no record says channelgraph wrote them", "move them out")
     _one_line(r)
     assert (out / "risk_groups.csv").is_dir()
 
@@ -115,9 +124,18 @@ def _dataset(folder):
     return _tree(folder)
 
 
-@pytest.mark.parametrize("command", [
-    ("analyze",), ("risk",), ("stress", "--default", "E000012"), ("caps",), ("hubs",), ("channels",), ("viz",),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("analyze",),
+        ("risk",),
+        ("stress", "--default", "E000012"),
+        ("caps",),
+        ("hubs",),
+        ("channels",),
+        ("viz",),
+    ],
+)
 def test_an_out_that_is_or_holds_the_dataset_is_refused_and_the_dataset_kept(command, tmp_path):
     data = tmp_path / "g1"
     before = _dataset(data)
@@ -162,6 +180,7 @@ def _limit_file_size(limit: int):
     def apply():  # in the child, before exec: a real EFBIG on the first write past *limit*
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -174,9 +193,16 @@ def test_a_disk_that_fills_up_mid_run_keeps_the_previous_outputs(tmp_path):
     assert max(map(len, before.values())) > 300_000  # hubs.json: a file the limit stops
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200")
     env.pop("CHANNELGRAPH_DEBUG", None)
-    p = subprocess.run([sys.executable, "-m", "channelgraph", "analyze", str(SAMPLE), "--out", str(out),
-                        "--lang", "en"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-                       preexec_fn=_limit_file_size(300_000), check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "channelgraph", "analyze", str(SAMPLE), "--out", str(out), "--lang", "en"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_limit_file_size(300_000),
+        check=False,
+    )
     assert p.returncode == EXIT_SERVER, p.stderr
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
     line = p.stderr.strip().splitlines()[-1]
@@ -213,9 +239,16 @@ def test_a_failed_export_names_the_file_and_keeps_the_previous_export(tmp_path):
     before = _tree(out)
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), COLUMNS="200")
     env.pop("CHANNELGRAPH_DEBUG", None)
-    p = subprocess.run([sys.executable, "-m", "channelgraph", "export-neo4j", str(SAMPLE), str(out)], cwd=ROOT,
-                       env=env, capture_output=True, text=True, timeout=300, preexec_fn=_limit_file_size(20_000),
-                       check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "channelgraph", "export-neo4j", str(SAMPLE), str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_limit_file_size(20_000),
+        check=False,
+    )
     assert p.returncode == EXIT_SERVER, p.stderr
     line = p.stderr.strip().splitlines()[-1]
     assert line.startswith(f"✗ could not write {out}/") and line.split()[4].endswith(".csv:"), line

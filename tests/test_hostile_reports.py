@@ -97,15 +97,48 @@ def _hostile_folder(folder: Path) -> Path:
         control = CONTROL_INJECTIONS[i % len(CONTROL_INJECTIONS)]
         raw = IDENTIFIERS[i % len(IDENTIFIERS)][0]
         kind = "enterprise" if i % 3 else "person"
-        rows.append({"id": f"{kind[0].upper()}{i + 1}", "kind": kind, "name": f"{inj} {raw}",
-                     "is_customer": "true", "net_assets": "1000000", "industry": inj, "region": "柯桥区",
-                     "phone": raw, "id_card": IDENTIFIERS[-(i % len(IDENTIFIERS)) - 1][0],
-                     "remark": f"{inj} 备注 {raw} {NOT_IDENTIFIERS[i % len(NOT_IDENTIFIERS)]} {control}"})
-    rows.append({"id": "C1", "kind": "chamber", "name": "[商会](evil.html) 13812345678 <b>会</b>",
-                 "is_customer": "false", "net_assets": "", "industry": "", "region": "",
-                 "phone": "0571 8888 3333", "id_card": "", "remark": "# 商会\r\n## 二"})
-    rows.append({"id": "M1", "kind": "market", "name": "# 市场 | 轻纺城 `x`", "is_customer": "false",
-                 "net_assets": "", "industry": "", "region": "", "phone": "", "id_card": "", "remark": ""})
+        rows.append(
+            {
+                "id": f"{kind[0].upper()}{i + 1}",
+                "kind": kind,
+                "name": f"{inj} {raw}",
+                "is_customer": "true",
+                "net_assets": "1000000",
+                "industry": inj,
+                "region": "柯桥区",
+                "phone": raw,
+                "id_card": IDENTIFIERS[-(i % len(IDENTIFIERS)) - 1][0],
+                "remark": f"{inj} 备注 {raw} {NOT_IDENTIFIERS[i % len(NOT_IDENTIFIERS)]} {control}",
+            }
+        )
+    rows.append(
+        {
+            "id": "C1",
+            "kind": "chamber",
+            "name": "[商会](evil.html) 13812345678 <b>会</b>",
+            "is_customer": "false",
+            "net_assets": "",
+            "industry": "",
+            "region": "",
+            "phone": "0571 8888 3333",
+            "id_card": "",
+            "remark": "# 商会\r\n## 二",
+        }
+    )
+    rows.append(
+        {
+            "id": "M1",
+            "kind": "market",
+            "name": "# 市场 | 轻纺城 `x`",
+            "is_customer": "false",
+            "net_assets": "",
+            "industry": "",
+            "region": "",
+            "phone": "",
+            "id_card": "",
+            "remark": "",
+        }
+    )
     with open(folder / "entities.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -123,16 +156,27 @@ def _hostile_folder(folder: Path) -> Path:
         csv.writer(f).writerows(rel)
     exp = [["facility_id", "customer_id", "outstanding", "limit", "product", "scheme_id", "status"]]
     for i, a in enumerate(ids):
-        exp.append([f"F{i + 1}", a, f"{(i + 1) * 1500000}.00", "", "business_loan", "S1" if i % 2 else "S2",
-                    "normal" if i % 4 else "substandard"])
+        exp.append(
+            [
+                f"F{i + 1}",
+                a,
+                f"{(i + 1) * 1500000}.00",
+                "",
+                "business_loan",
+                "S1" if i % 2 else "S2",
+                "normal" if i % 4 else "substandard",
+            ]
+        )
     with open(folder / "exposures.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(exp)
     with open(folder / "schemes.csv", "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([["scheme_id", "channel_id", "name", "product", "notes"],
-                                 ["S1", "C1", "[会员贷](evil.html) 13812345678 # 方案", "business_loan",
-                                  "13812345678\r# 方案"],
-                                 ["S2", "M1", "<img src=x onerror=alert(1)> 商户贷 | `y`", "business_loan",
-                                  "控制\x07\n## 二"]])
+        csv.writer(f).writerows(
+            [
+                ["scheme_id", "channel_id", "name", "product", "notes"],
+                ["S1", "C1", "[会员贷](evil.html) 13812345678 # 方案", "business_loan", "13812345678\r# 方案"],
+                ["S2", "M1", "<img src=x onerror=alert(1)> 商户贷 | `y`", "business_loan", "控制\x07\n## 二"],
+            ]
+        )
     # a small capital so that groups, caps and breaches show up in every section
     (folder / "policy.toml").write_text("tier1_capital = 50000000\nnet_capital = 60000000\n", encoding="utf-8")
     return folder
@@ -298,8 +342,14 @@ def test_nothing_from_the_data_is_live_in_the_reports(hostile_runs, name):
         for typed in ("[会员贷](evil.html)", "<img src=x onerror=alert(1)> 商户贷 | `y`", "# 市场 | 轻纺城 `x`"):
             assert typed in text, (page, typed)
         if page == "report.html":
-            for typed in ("[点我](evil.html)", "<http://evil>", "http://evil.example/x", "&lt;b&gt;实体",
-                          "**粗**体", "名字 # 标题二"):
+            for typed in (
+                "[点我](evil.html)",
+                "<http://evil>",
+                "http://evil.example/x",
+                "&lt;b&gt;实体",
+                "**粗**体",
+                "名字 # 标题二",
+            ):
                 assert typed in text, (page, typed)
         _check_markdown_source(out / page.replace(".html", ".md"))
 
@@ -343,8 +393,15 @@ def test_control_characters_in_extra_columns_reach_the_tooltips_as_symbols(hosti
     """remark and notes are kept verbatim: line breaks and tabs as typed, other controls as symbols."""
     base, _runs = hostile_runs
     tips = "\n".join(_tips(base / name / "views" / "overview.html"))
-    for shown in ("名字\r# 标题二", "名字\n## 标题三", "名字\r\n### 标题四\t制表", "控制␇字符␛[31m",
-                  "坏␁5␁名\x0b\x0c␡", "# 商会\r\n## 二", "# 担保"):
+    for shown in (
+        "名字\r# 标题二",
+        "名字\n## 标题三",
+        "名字\r\n### 标题四\t制表",
+        "控制␇字符␛[31m",
+        "坏␁5␁名\x0b\x0c␡",
+        "# 商会\r\n## 二",
+        "# 担保",
+    ):
         assert shown in tips, shown
 
 
@@ -361,9 +418,18 @@ def test_a_control_character_in_a_name_is_refused_with_its_row_and_column(tmp_pa
         csv.writer(f).writerows(rows)
     r = run_cli("validate", data)
     # the line where the row starts: the carriage return in the name on line 7 moves the next row to line 10
-    refused(r, 1, "entities.csv:3, column name", "tab (U+0009)", "entities.csv:5, column name", "(U+0007)",
-            "entities.csv:7, column name", "carriage return (U+000D)", "entities.csv:10, column name",
-            "line break (U+000A)")
+    refused(
+        r,
+        1,
+        "entities.csv:3, column name",
+        "tab (U+0009)",
+        "entities.csv:5, column name",
+        "(U+0007)",
+        "entities.csv:7, column name",
+        "carriage return (U+000D)",
+        "entities.csv:10, column name",
+        "line break (U+000A)",
+    )
     assert "4 problems" in r.output, str(r)
 
 

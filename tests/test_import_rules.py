@@ -23,7 +23,6 @@ import channelgraph
 PACKAGE = Path(channelgraph.__file__).resolve().parent
 
 
-
 def _modules() -> dict[str, tuple[Path, str]]:
     """Every module of the package: dotted name -> (file, package it lives in)."""
     found = {}
@@ -46,8 +45,9 @@ def _type_checking_only(tree: ast.Module) -> set[int]:
     hidden = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and (
-                (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
-                or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")):
+            (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+            or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING")
+        ):
             hidden.update(id(n) for stmt in node.body for n in ast.walk(stmt))
     return hidden
 
@@ -73,8 +73,9 @@ def _imports(name: str) -> list[tuple[str, bool]]:
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             source = _source(node, package)
-            targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in MODULES else source
-                       for alias in node.names]
+            targets = [
+                f"{source}.{alias.name}" if f"{source}.{alias.name}" in MODULES else source for alias in node.names
+            ]
         else:
             continue
         out += [(t, id(node) not in hidden) for t in targets if t in MODULES and t != name]
@@ -104,9 +105,12 @@ def test_no_import_circle():
 
 
 def test_no_room_imports_another_rooms_private_module():
-    private = {(name, target) for name in MODULES for target, _ in _imports(name)
-               if _is_private(target) and not name.startswith(MODULES[target][1] + ".")
-               and name != MODULES[target][1]}
+    private = {
+        (name, target)
+        for name in MODULES
+        for target, _ in _imports(name)
+        if _is_private(target) and not name.startswith(MODULES[target][1] + ".") and name != MODULES[target][1]
+    }
     assert sorted(private) == [], "imports of another room's private module"
 
 
@@ -116,8 +120,13 @@ def test_no_room_imports_another_rooms_private_names():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             if isinstance(node, ast.ImportFrom):
                 source = _source(node, package)
-                private |= {(name, f"{source}.{alias.name}") for alias in node.names
-                            if source in MODULES and _room(source) != _room(name)
-                            and _is_private(alias.name) and not alias.name.startswith("__")
-                            and f"{source}.{alias.name}" not in MODULES}
+                private |= {
+                    (name, f"{source}.{alias.name}")
+                    for alias in node.names
+                    if source in MODULES
+                    and _room(source) != _room(name)
+                    and _is_private(alias.name)
+                    and not alias.name.startswith("__")
+                    and f"{source}.{alias.name}" not in MODULES
+                }
     assert sorted(private) == [], "imports of another room's private names"

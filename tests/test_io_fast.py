@@ -34,8 +34,10 @@ def exact_only(monkeypatch):
 @pytest.fixture
 def fast_only(monkeypatch):
     """Fail if a file falls back to the csv-module path."""
+
     def refuse(text, table):
         raise AssertionError(f"{table.file} was not read on the fast path")
+
     monkeypatch.setattr(read_module, "_read_exact", refuse)
 
 
@@ -60,39 +62,54 @@ def _both_paths(path, monkeypatch):
 
 
 def test_quoted_newlines_then_errors_keep_editor_lines(make_dataset, fast_only):
-    ent = (ENTITIES + 'P8,person,"多行\n名称\n第三行",true,,,\n'  # lines 10–12
-           + 'P9,persn,x,true,,,\n'  # line 13
-           + '"P10",person,"a, b",maybe,,,\n'  # line 14
-           + 'P11,person,"say ""hi""\r\nthere",true,-5,,\n'  # lines 15–16
-           + 'P12,person,y,true,,,\n'
-           + 'P1,person,dup,true,,,\n')  # line 18
+    ent = (
+        ENTITIES
+        + 'P8,person,"多行\n名称\n第三行",true,,,\n'  # lines 10–12
+        + "P9,persn,x,true,,,\n"  # line 13
+        + '"P10",person,"a, b",maybe,,,\n'  # line 14
+        + 'P11,person,"say ""hi""\r\nthere",true,-5,,\n'  # lines 15–16
+        + "P12,person,y,true,,,\n"
+        + "P1,person,dup,true,,,\n"
+    )  # line 18
     probs = problems_of(make_dataset(entities=ent))
     got = {(p.line, p.column, p.reason.split(" (")[0]) for p in probs}
-    assert got == {(13, "kind", "unknown kind"), (14, "is_customer", "not a yes/no value"),
-                   (15, "net_assets", "negative amount"), (18, "id", "duplicate id"),
-                   # a name is one line of text: line breaks inside it are refused where it starts
-                   (10, "name", "contains a line break"), (15, "name", "contains a carriage return")}
+    assert got == {
+        (13, "kind", "unknown kind"),
+        (14, "is_customer", "not a yes/no value"),
+        (15, "net_assets", "negative amount"),
+        (18, "id", "duplicate id"),
+        # a name is one line of text: line breaks inside it are refused where it starts
+        (10, "name", "contains a line break"),
+        (15, "name", "contains a carriage return"),
+    }
 
 
 def test_blank_and_ragged_records_on_the_fast_path(make_dataset, fast_only):
-    ent = (ENTITIES + "\n"  # line 10: blank
-           + "   \n"  # line 11: blank
-           + "P8,person\n"  # line 12: truncated
-           + 'P9,person,"x\ny",true,,,,\n'  # lines 13–14: one field too many
-           + "P10,persn,z,true,,,\n")  # line 15
+    ent = (
+        ENTITIES
+        + "\n"  # line 10: blank
+        + "   \n"  # line 11: blank
+        + "P8,person\n"  # line 12: truncated
+        + 'P9,person,"x\ny",true,,,,\n'  # lines 13–14: one field too many
+        + "P10,persn,z,true,,,\n"
+    )  # line 15
     probs = problems_of(make_dataset(entities=ent))
     assert [(p.line, p.reason) for p in probs] == [
         (12, "has 2 fields but the header has 7 (truncated row?)"),
         (13, "has 8 fields but the header has 7 (an unquoted comma?)"),
-        (15, "unknown kind (expected one of person, enterprise, chamber, market, intermediary)")]
+        (15, "unknown kind (expected one of person, enterprise, chamber, market, intermediary)"),
+    ]
 
 
-@pytest.mark.parametrize("text, lines", [
-    ("\n\n" + ENTITIES, [4, 5, 6, 7, 8, 9, 10, 11]),  # blank lines before the header
-    ("\ufeff \r\n\r\n" + ENTITIES.replace("\n", "\r\n"), [4, 5, 6, 7, 8, 9, 10, 11]),
-    (ENTITIES.replace("\n", "\r"), [2, 3, 4, 5, 6, 7, 8, 9]),  # CR-only (old Mac Excel)
-    ("\r\r" + ENTITIES.replace("\n", "\r").replace("张三", '"张,三"'), [4, 5, 6, 7, 8, 9, 10, 11]),
-])
+@pytest.mark.parametrize(
+    "text, lines",
+    [
+        ("\n\n" + ENTITIES, [4, 5, 6, 7, 8, 9, 10, 11]),  # blank lines before the header
+        ("\ufeff \r\n\r\n" + ENTITIES.replace("\n", "\r\n"), [4, 5, 6, 7, 8, 9, 10, 11]),
+        (ENTITIES.replace("\n", "\r"), [2, 3, 4, 5, 6, 7, 8, 9]),  # CR-only (old Mac Excel)
+        ("\r\r" + ENTITIES.replace("\n", "\r").replace("张三", '"张,三"'), [4, 5, 6, 7, 8, 9, 10, 11]),
+    ],
+)
 def test_leading_blank_lines_and_cr_only_on_the_fast_path(tmp_path, fast_only, text, lines):
     path = tmp_path / "entities.csv"
     path.write_bytes(text.encode("utf-8"))
@@ -102,19 +119,22 @@ def test_leading_blank_lines_and_cr_only_on_the_fast_path(tmp_path, fast_only, t
     assert table.columns["name"][0] in ("张三", "张,三")
 
 
-@pytest.mark.parametrize("text", [
-    'id,kind,name\nP1,person,a"b\nP2,persn,c\n',  # a quote inside an unquoted field
-    'id,kind,name\nP1,person,"a"b\n',  # text after a closing quote
-    'id,kind,name\nP1,person,"unterminated\nP2,person,x\n',
-    'id,kind,name\rP1,person,a\rP2,persn,b\r',  # old Mac line ends
-    'id,kind,name\n\nP1,person,""\n""\n',  # a lone empty quoted field
-    '\n\nid,kind,name\nP1,person,a\n',  # blank lines before the header
-    '\ufeff\r\n \r\n\t\r\nid,kind,name\r\nP1,persn,a\r\n',  # BOM, then blank CRLF lines
-    '\n\nid,kind,name\nP1,person,a"b\nP2,persn,c\n',  # blank lines, then only the csv module reads it
-    'id,kind,name\rP1,person,"a\rb"\rP2,persn,"c,d"\r',  # CR-only with a CR inside quotes
-    'id,kind,name\rP1,person,"a,b"\rP2,persn,c',  # CR-only with quotes, no final line end
-    'id\nP1\n\nP2\n',  # one column
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'id,kind,name\nP1,person,a"b\nP2,persn,c\n',  # a quote inside an unquoted field
+        'id,kind,name\nP1,person,"a"b\n',  # text after a closing quote
+        'id,kind,name\nP1,person,"unterminated\nP2,person,x\n',
+        "id,kind,name\rP1,person,a\rP2,persn,b\r",  # old Mac line ends
+        'id,kind,name\n\nP1,person,""\n""\n',  # a lone empty quoted field
+        "\n\nid,kind,name\nP1,person,a\n",  # blank lines before the header
+        "\ufeff\r\n \r\n\t\r\nid,kind,name\r\nP1,persn,a\r\n",  # BOM, then blank CRLF lines
+        '\n\nid,kind,name\nP1,person,a"b\nP2,persn,c\n',  # blank lines, then only the csv module reads it
+        'id,kind,name\rP1,person,"a\rb"\rP2,persn,"c,d"\r',  # CR-only with a CR inside quotes
+        'id,kind,name\rP1,person,"a,b"\rP2,persn,c',  # CR-only with quotes, no final line end
+        "id\nP1\n\nP2\n",  # one column
+    ],
+)
 def test_unusual_csv_is_read_exactly_as_the_csv_module_does(tmp_path, monkeypatch, text):
     path = tmp_path / "entities.csv"
     path.write_bytes(text.encode("utf-8"))
@@ -138,8 +158,25 @@ def test_fast_and_exact_paths_agree(tmp_path, monkeypatch, encoding, newline):
 def _damage(folder, seed):
     """Sprinkle problems over a generated dataset, text-wise."""
     rng = random.Random(seed)
-    bad = ["", " ", "persn", "X999", "-1", "1.234", "1,234.5", "１２", "maybe", "OWNS", '"q,uoted"', '"multi\nline"',
-           " P000001 ", "长" * 201, "0.5", "2", "P000001"]
+    bad = [
+        "",
+        " ",
+        "persn",
+        "X999",
+        "-1",
+        "1.234",
+        "1,234.5",
+        "１２",
+        "maybe",
+        "OWNS",
+        '"q,uoted"',
+        '"multi\nline"',
+        " P000001 ",
+        "长" * 201,
+        "0.5",
+        "2",
+        "P000001",
+    ]
     for name in ("entities.csv", "relations.csv", "exposures.csv"):
         path = folder / name
         lines = path.read_text(encoding="utf-8").split("\n")
@@ -207,13 +244,15 @@ def test_ids_that_are_not_plain_ascii(make_dataset):
 
 def test_overlong_ids_are_reported_not_matched(make_dataset):
     junk = "X" * 70
-    probs = problems_of(make_dataset(relations=RELATIONS + f"{junk},E1,REFERRED,,,\n",
-                                     exposures=EXPOSURES + f"F9,{junk},5,,,,\n"))
+    probs = problems_of(
+        make_dataset(relations=RELATIONS + f"{junk},E1,REFERRED,,,\n", exposures=EXPOSURES + f"F9,{junk},5,,,,\n")
+    )
     assert [(p.file, p.line, p.column, p.reason.split(" (")[0]) for p in probs] == [
         ("exposures.csv", 6, "customer_id", "is longer than 64 characters"),
         ("exposures.csv", 6, "customer_id", "refers to no entity in entities.csv"),
         ("relations.csv", 10, "src", "is longer than 64 characters"),
-        ("relations.csv", 10, "src", "refers to no entity in entities.csv")]
+        ("relations.csv", 10, "src", "refers to no entity in entities.csv"),
+    ]
 
 
 # ----------------------------------------------------------------------------- amounts
@@ -221,15 +260,42 @@ def test_overlong_ids_are_reported_not_matched(make_dataset):
 
 def test_vectorised_amounts_follow_parse_yuan():
     rng = random.Random(7)
-    cells = ["", " ", "0", "00", "0.0", ".5", "5.", "-0", "-0.00", "+1", "1,234", "1,234.5", "12,34", "1.230",
-             "9999999999999.99", "10000000000000", "10000000000000.00", "10000000000000.01", "1234567890123.4",
-             "12345678901234", "1.001", " 12.5 ", "１２", "٣.٥", "1e5", "nan", "1_000", "12345678901234567890"]
+    cells = [
+        "",
+        " ",
+        "0",
+        "00",
+        "0.0",
+        ".5",
+        "5.",
+        "-0",
+        "-0.00",
+        "+1",
+        "1,234",
+        "1,234.5",
+        "12,34",
+        "1.230",
+        "9999999999999.99",
+        "10000000000000",
+        "10000000000000.00",
+        "10000000000000.01",
+        "1234567890123.4",
+        "12345678901234",
+        "1.001",
+        " 12.5 ",
+        "１２",
+        "٣.٥",
+        "1e5",
+        "nan",
+        "1_000",
+        "12345678901234567890",
+    ]
     alphabet = "0123456789" * 4 + ".,-+ \t１e"
     for _ in range(20000):
         cells.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 18))))
         digits = rng.randint(0, 15)
         decimals = rng.choice(["", ".", ".5", f".{rng.randrange(100):02d}", ".125"])
-        cells.append(str(rng.randrange(10 ** digits)) + decimals)
+        cells.append(str(rng.randrange(10**digits)) + decimals)
     fen, ok, empty, bad, reasons = _parse_amounts(np.array(cells, dtype=object))
     refused = dict(zip(bad.tolist(), reasons))
     for i, cell in enumerate(cells):
@@ -256,21 +322,32 @@ def _reference_graph(ds):
 
     g = nx.MultiDiGraph()
     by_cust = exposure_by_customer(ds)
-    fixed = ("id", "kind", "name", "is_customer", "industry", "region", "segment",
-             "net_assets", "annual_revenue")
+    fixed = ("id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
     for row in ds.entities.to_dict("records"):
         out, nfac = by_cust.get(row["id"], (0, 0))
-        attrs = {"kind": row["kind"], "name": row["name"], "is_customer": bool(row["is_customer"]),
-                 "industry": row["industry"], "region": row["region"], "segment": row["segment"],
-                 "net_assets_fen": val(row["net_assets"], int),
-                 "annual_revenue_fen": val(row["annual_revenue"], int),
-                 "outstanding_fen": out, "facilities": nfac}
+        attrs = {
+            "kind": row["kind"],
+            "name": row["name"],
+            "is_customer": bool(row["is_customer"]),
+            "industry": row["industry"],
+            "region": row["region"],
+            "segment": row["segment"],
+            "net_assets_fen": val(row["net_assets"], int),
+            "annual_revenue_fen": val(row["annual_revenue"], int),
+            "outstanding_fen": out,
+            "facilities": nfac,
+        }
         attrs.update({k: v for k, v in row.items() if k not in fixed})
         g.add_node(row["id"], **attrs)
     fixed = ("src", "dst", "type", "amount", "share", "role", "since")
     for row in ds.relations.to_dict("records"):
-        attrs = {"type": row["type"], "amount_fen": val(row["amount"], int), "share": val(row["share"], float),
-                 "role": row["role"], "since": row["since"]}
+        attrs = {
+            "type": row["type"],
+            "amount_fen": val(row["amount"], int),
+            "share": val(row["share"], float),
+            "role": row["role"],
+            "since": row["since"],
+        }
         attrs.update({k: v for k, v in row.items() if k not in fixed})
         g.add_edge(row["src"], row["dst"], row["type"], **attrs)
     return g

@@ -10,16 +10,28 @@ from hostile import refused, run_cli
 from channelgraph import cli
 
 
-@pytest.mark.parametrize("exc, code, needles", [
-    (OSError(errno.ENOSPC, "No space left on device", "/mnt/out/risk_groups.csv"), cli.EXIT_SERVER,
-     ["/mnt/out/risk_groups.csv", "No space left on device", "disk is full"]),
-    (PermissionError(errno.EACCES, "Permission denied", "/srv/out"), cli.EXIT_SERVER,
-     ["/srv/out", "Permission denied"]),
-    (MemoryError(), cli.EXIT_SERVER, ["out of memory"]),
-    (KeyboardInterrupt(), cli.EXIT_INTERRUPTED, ["interrupted"]),
-    (ValueError("bolt://neo4j:hunter2@db:7687 went odd"), cli.EXIT_INTERNAL,
-     ["internal error", "ValueError", "bolt://neo4j:***@db:7687", "CHANNELGRAPH_DEBUG=1"]),
-])
+@pytest.mark.parametrize(
+    "exc, code, needles",
+    [
+        (
+            OSError(errno.ENOSPC, "No space left on device", "/mnt/out/risk_groups.csv"),
+            cli.EXIT_SERVER,
+            ["/mnt/out/risk_groups.csv", "No space left on device", "disk is full"],
+        ),
+        (
+            PermissionError(errno.EACCES, "Permission denied", "/srv/out"),
+            cli.EXIT_SERVER,
+            ["/srv/out", "Permission denied"],
+        ),
+        (MemoryError(), cli.EXIT_SERVER, ["out of memory"]),
+        (KeyboardInterrupt(), cli.EXIT_INTERRUPTED, ["interrupted"]),
+        (
+            ValueError("bolt://neo4j:hunter2@db:7687 went odd"),
+            cli.EXIT_INTERNAL,
+            ["internal error", "ValueError", "bolt://neo4j:***@db:7687", "CHANNELGRAPH_DEBUG=1"],
+        ),
+    ],
+)
 def test_every_escaped_exception_is_one_line(capsys, monkeypatch, exc, code, needles):
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
     assert cli._last_resort(exc) == code
@@ -53,11 +65,18 @@ def test_an_output_folder_under_proc_is_one_line(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1, str(r)
 
 
-@pytest.mark.parametrize("exc, kept, dropped", [
-    (ValueError("first line\nsecond line\n  File 'x.py', line 1"), "ValueError: first line…", "second line"),
-    (RuntimeError("x" * 5000), "x" * cli.LAST_RESORT_CHARS + "…", "x" * (cli.LAST_RESORT_CHARS + 1)),
-    (OSError(errno.EIO, "Input/output error", "/mnt/out\nrisk.csv"), "/mnt/out risk.csv: Input/output error", "\n/"),
-])
+@pytest.mark.parametrize(
+    "exc, kept, dropped",
+    [
+        (ValueError("first line\nsecond line\n  File 'x.py', line 1"), "ValueError: first line…", "second line"),
+        (RuntimeError("x" * 5000), "x" * cli.LAST_RESORT_CHARS + "…", "x" * (cli.LAST_RESORT_CHARS + 1)),
+        (
+            OSError(errno.EIO, "Input/output error", "/mnt/out\nrisk.csv"),
+            "/mnt/out risk.csv: Input/output error",
+            "\n/",
+        ),
+    ],
+)
 def test_a_long_or_many_line_exception_is_still_one_line(capsys, monkeypatch, exc, kept, dropped):
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
     cli._last_resort(exc)
@@ -67,6 +86,7 @@ def test_a_long_or_many_line_exception_is_still_one_line(capsys, monkeypatch, ex
 
 def test_a_commands_return_value_is_not_the_exit_code():
     """:func:`cli.run` ends with what ``main`` returns: only click's ``Exit`` gives a code."""
+
     @cli.main.command("returns-seven")
     def returns_seven():
         return 7

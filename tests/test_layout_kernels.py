@@ -21,12 +21,14 @@ from channelgraph.viz import _layout_kernels as kernels
 def _crowded(seed: int) -> np.ndarray:
     """Random points, a tight cluster, coincident points and far outliers."""
     rng = np.random.default_rng(seed)
-    return np.concatenate((rng.random((600, 2)), np.full((40, 2), 0.25), rng.random((30, 2)) * 1e-6,
-                           rng.random((5, 2)) * 50))
+    return np.concatenate(
+        (rng.random((600, 2)), np.full((40, 2), 0.25), rng.random((30, 2)) * 1e-6, rng.random((5, 2)) * 50)
+    )
 
 
-@pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 255, 256, 257, 300, 484, 1000,
-                                   1025, 4099, 70_001])
+@pytest.mark.parametrize(
+    "count", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 255, 256, 257, 300, 484, 1000, 1025, 4099, 70_001]
+)
 def test_float32_row_sums_are_numpys(count):
     """The far field sums each row as numpy does (error growing with log m, and the
     published positions keep their bytes)."""
@@ -37,8 +39,9 @@ def test_float32_row_sums_are_numpys(count):
     if count:
         rows[1, ::3] = 0  # far-field rows are full of zeros
         rows[2] = -0.0
-    ours = np.array([np.float32(0) + pairwise_sum(r, count, np.float32(0), *stacks(np.float32)) for r in rows],
-                    dtype=np.float32)
+    ours = np.array(
+        [np.float32(0) + pairwise_sum(r, count, np.float32(0), *stacks(np.float32)) for r in rows], dtype=np.float32
+    )
     assert (ours.view(np.int32) == rows.sum(1).view(np.int32)).all()
 
 
@@ -126,8 +129,9 @@ def test_one_overlap_pass_is_the_direct_push(seed):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_overlap_removal_separates_discs_even_on_the_same_spot(seed):
     rng = np.random.default_rng(seed)
-    pos = np.concatenate((rng.random((400, 2)) * 300 * seed, np.full((4, 2), 50.0), np.full((3, 2), -0.0),
-                          rng.random((20, 2)) * 1e-7))
+    pos = np.concatenate(
+        (rng.random((400, 2)) * 300 * seed, np.full((4, 2), 50.0), np.full((3, 2), -0.0), rng.random((20, 2)) * 1e-7)
+    )
     radii = rng.random(len(pos)) * 20 + 5
 
     def overlap(p):

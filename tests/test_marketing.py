@@ -18,8 +18,16 @@ from channelgraph.analyses import run_analyses
 from channelgraph.cli import main
 from channelgraph.io import dataset_from_frames, load_dataset
 from channelgraph.io.write import write_table
-from channelgraph.marketing import (build_view, campaign_communities, campaign_seeds, channel_profiles,
-                                    marketing_report, rank_hubs, run_marketing, start_marketing)
+from channelgraph.marketing import (
+    build_view,
+    campaign_communities,
+    campaign_seeds,
+    channel_profiles,
+    marketing_report,
+    rank_hubs,
+    run_marketing,
+    start_marketing,
+)
 from channelgraph.marketing import communities as communities_mod
 from channelgraph.marketing.centrality import betweenness, pagerank, two_hop_reach, two_hop_set
 from channelgraph.policy import Policy
@@ -30,15 +38,31 @@ from conftest import SAMPLE
 def make(entities: list[tuple], relations: list[tuple], exposures: list[tuple] = (), policy: Policy | None = None):
     """Dataset and book from tuples: entities (id, kind, is_customer[, region]),
     relations (src, dst, type[, role]), exposures (customer_id, outstanding yuan)."""
-    ent = pd.DataFrame({"id": [e[0] for e in entities], "kind": [e[1] for e in entities],
-                        "name": [f"name-{e[0]}" for e in entities],
-                        "is_customer": ["true" if e[2] else "false" for e in entities],
-                        "region": [e[3] if len(e) > 3 else "" for e in entities]})
-    rel = pd.DataFrame({"src": [r[0] for r in relations], "dst": [r[1] for r in relations],
-                        "type": [r[2] for r in relations], "role": [r[3] if len(r) > 3 else "" for r in relations]})
-    exp = pd.DataFrame({"facility_id": [f"F{i}" for i in range(len(exposures))],
-                        "customer_id": [x[0] for x in exposures], "outstanding": [str(x[1]) for x in exposures]},
-                       columns=["facility_id", "customer_id", "outstanding"])
+    ent = pd.DataFrame(
+        {
+            "id": [e[0] for e in entities],
+            "kind": [e[1] for e in entities],
+            "name": [f"name-{e[0]}" for e in entities],
+            "is_customer": ["true" if e[2] else "false" for e in entities],
+            "region": [e[3] if len(e) > 3 else "" for e in entities],
+        }
+    )
+    rel = pd.DataFrame(
+        {
+            "src": [r[0] for r in relations],
+            "dst": [r[1] for r in relations],
+            "type": [r[2] for r in relations],
+            "role": [r[3] if len(r) > 3 else "" for r in relations],
+        }
+    )
+    exp = pd.DataFrame(
+        {
+            "facility_id": [f"F{i}" for i in range(len(exposures))],
+            "customer_id": [x[0] for x in exposures],
+            "outstanding": [str(x[1]) for x in exposures],
+        },
+        columns=["facility_id", "customer_id", "outstanding"],
+    )
     ds = dataset_from_frames(ent, rel, exp, policy=policy)
     return ds, build_book(ds)
 
@@ -181,12 +205,26 @@ def test_campaign_lazy_greedy_equals_plain_greedy():
 
 
 def test_campaign_scopes():
-    ents = [("C1", "chamber", False), ("K1", "person", True, "r1"), ("K2", "person", True, "r2"),
-            ("p1", "person", False, "r1"), ("p2", "person", False, "r1"), ("p3", "person", False, "r2"),
-            ("out", "person", False, "r1")]
-    rels = [("K1", "C1", "MEMBER_OF"), ("K2", "C1", "MEMBER_OF"), ("p1", "C1", "MEMBER_OF"),
-            ("p2", "C1", "MEMBER_OF"), ("p3", "C1", "MEMBER_OF"),
-            ("K1", "p1", "FAMILY"), ("K1", "p2", "FAMILY"), ("K2", "p3", "FAMILY"), ("K1", "out", "FAMILY")]
+    ents = [
+        ("C1", "chamber", False),
+        ("K1", "person", True, "r1"),
+        ("K2", "person", True, "r2"),
+        ("p1", "person", False, "r1"),
+        ("p2", "person", False, "r1"),
+        ("p3", "person", False, "r2"),
+        ("out", "person", False, "r1"),
+    ]
+    rels = [
+        ("K1", "C1", "MEMBER_OF"),
+        ("K2", "C1", "MEMBER_OF"),
+        ("p1", "C1", "MEMBER_OF"),
+        ("p2", "C1", "MEMBER_OF"),
+        ("p3", "C1", "MEMBER_OF"),
+        ("K1", "p1", "FAMILY"),
+        ("K1", "p2", "FAMILY"),
+        ("K2", "p3", "FAMILY"),
+        ("K1", "out", "FAMILY"),
+    ]
     ds, g = make(ents, rels)
     # inside the chamber, paths through the chamber itself do not count: K1 reaches p1, p2
     camp = campaign_seeds(g, k=5, channel="C1")
@@ -206,14 +244,33 @@ def test_campaign_scopes():
 
 
 def test_channel_penetration_by_hand():
-    ents = [("C1", "chamber", False), ("M1", "market", False), ("I1", "intermediary", False),
-            ("P1", "person", True), ("P2", "person", True), ("P3", "person", False), ("P4", "person", False),
-            ("P5", "person", False), ("E1", "enterprise", True), ("S1", "person", True)]
-    rels = [("P1", "C1", "MEMBER_OF", "president"), ("P2", "C1", "MEMBER_OF"), ("P3", "C1", "MEMBER_OF"),
-            ("P4", "C1", "MEMBER_OF"), ("P5", "C1", "MEMBER_OF"),
-            ("E1", "M1", "TRADES_IN", "leading_merchant"), ("P3", "M1", "TRADES_IN"),
-            ("P2", "I1", "SOURCED_VIA"), ("I1", "P4", "REFERRED"), ("I1", "S1", "EMPLOYS", "store_manager"),
-            ("S1", "P2", "REFERRED"), ("C1", "P1", "EMPLOYS", "staff"), ("P1", "E1", "REFERRED")]
+    ents = [
+        ("C1", "chamber", False),
+        ("M1", "market", False),
+        ("I1", "intermediary", False),
+        ("P1", "person", True),
+        ("P2", "person", True),
+        ("P3", "person", False),
+        ("P4", "person", False),
+        ("P5", "person", False),
+        ("E1", "enterprise", True),
+        ("S1", "person", True),
+    ]
+    rels = [
+        ("P1", "C1", "MEMBER_OF", "president"),
+        ("P2", "C1", "MEMBER_OF"),
+        ("P3", "C1", "MEMBER_OF"),
+        ("P4", "C1", "MEMBER_OF"),
+        ("P5", "C1", "MEMBER_OF"),
+        ("E1", "M1", "TRADES_IN", "leading_merchant"),
+        ("P3", "M1", "TRADES_IN"),
+        ("P2", "I1", "SOURCED_VIA"),
+        ("I1", "P4", "REFERRED"),
+        ("I1", "S1", "EMPLOYS", "store_manager"),
+        ("S1", "P2", "REFERRED"),
+        ("C1", "P1", "EMPLOYS", "staff"),
+        ("P1", "E1", "REFERRED"),
+    ]
     exps = [("P1", "100.50"), ("P2", "200"), ("E1", "1000"), ("S1", "1")]
     ds, g = make(ents, rels, exps)
     ch = channel_profiles(g).set_index("channel_id")
@@ -315,7 +372,11 @@ def test_risk_flags_from_the_risk_result():
         sources=pd.DataFrame({"source_id": ["I1", "B", "Q0"], "rank": [1, 2, 11]}),
         groups=pd.DataFrame({"group_id": ["G1", "G2"], "status": ["breach", "ok"]}),
         members=pd.DataFrame({"entity_id": ["R00", "R01", "M0"], "group_id": ["G1", "G1", "G2"]}),
-        ties=empty, patterns=empty, impact=empty, concentration=empty)
+        ties=empty,
+        patterns=empty,
+        impact=empty,
+        concentration=empty,
+    )
     hubs = rank_hubs(g, risk=risk).set_index("id")
     assert hubs.loc["B", "risk_flag"] == "top risk source #2" and hubs.loc["B", "risk_top_source"]
     assert hubs.loc["B", "risk_source_rank"] == 2
@@ -364,8 +425,18 @@ def test_outputs_do_not_depend_on_row_order(tmp_path):
         res = run_analyses(build_book(ds), only=["marketing"])["marketing"]
         runs.append((_write_all(res, tmp_path / f"out{i}"), res))
     (a, ra), (b, rb) = runs
-    assert sorted(a) == sorted(["hubs.csv", "hubs.json", "channels.csv", "channels.json", "campaign.csv",
-                                "campaign.json", "communities.csv", "communities.json"])
+    assert sorted(a) == sorted(
+        [
+            "hubs.csv",
+            "hubs.json",
+            "channels.csv",
+            "channels.json",
+            "campaign.csv",
+            "campaign.json",
+            "communities.csv",
+            "communities.json",
+        ]
+    )
     for name in a:
         assert a[name] == b[name], name
     assert ra.summary == rb.summary
@@ -393,18 +464,46 @@ def test_sample_run_contract_columns_and_report():
     ds = load_dataset(SAMPLE)
     res = run_analyses(build_book(ds), only=["marketing"])["marketing"]
     hubs = res.tables["hubs"]
-    for c in ("id", "name", "kind", "rank", "score", "referrals_converted", "pagerank", "betweenness",
-              "prospects_1hop", "prospects_2hop", "referrals_norm", "pagerank_norm", "betweenness_norm",
-              "reach_norm", "w_referrals", "w_pagerank", "w_betweenness", "w_reach", "risk_flag"):
+    for c in (
+        "id",
+        "name",
+        "kind",
+        "rank",
+        "score",
+        "referrals_converted",
+        "pagerank",
+        "betweenness",
+        "prospects_1hop",
+        "prospects_2hop",
+        "referrals_norm",
+        "pagerank_norm",
+        "betweenness_norm",
+        "reach_norm",
+        "w_referrals",
+        "w_pagerank",
+        "w_betweenness",
+        "w_reach",
+        "risk_flag",
+    ):
         assert c in hubs.columns
     assert res.summary["risk_flags"]["available"] is True  # risk ran before marketing
     assert res.summary["betweenness"]["method"] == "exact"
     assert hubs["score"].is_monotonic_decreasing
     camp = res.tables["campaign"]
     assert camp["marginal_gain"].is_monotonic_decreasing and (camp["marginal_gain"] > 0).all()
-    for lang, words in (("zh", ["## 营销", "关键人与枢纽排名", "批量营销渠道排名", "走访名单", "万元"]),
-                        ("en", ["## Marketing", "Top key persons", "Channels for a batch campaign",
-                                "Campaign seed list", "Campaign clusters"])):
+    for lang, words in (
+        ("zh", ["## 营销", "关键人与枢纽排名", "批量营销渠道排名", "走访名单", "万元"]),
+        (
+            "en",
+            [
+                "## Marketing",
+                "Top key persons",
+                "Channels for a batch campaign",
+                "Campaign seed list",
+                "Campaign clusters",
+            ],
+        ),
+    ):
         md = marketing_report(res, ds.policy, lang)
         for w in words:
             assert w in md, (lang, w)
@@ -508,14 +607,20 @@ def test_ranking_only_the_best_rows_is_the_head_of_the_whole_ranking(tmp_path):
     pd.testing.assert_frame_equal(some, full.head(200))
     assert full["rank"].tolist() == scores.rank[view.indices_of(full["id"])].tolist()
     assert some.attrs["entities_ranked"] == len(full) == full.attrs["entities_ranked"]
-    assert some.attrs["risk_counts"] == full.attrs["risk_counts"] == {
-        "top_sources_flagged": int(full["risk_top_source"].sum()),
-        "in_breached_groups": int(full["risk_breached_group"].sum())}
+    assert (
+        some.attrs["risk_counts"]
+        == full.attrs["risk_counts"]
+        == {
+            "top_sources_flagged": int(full["risk_top_source"].sum()),
+            "in_breached_groups": int(full["risk_breached_group"].sum()),
+        }
+    )
     prior = {"risk": risk}
     whole = run_marketing(book, prior=prior, hubs_rows=None)
     written = run_marketing(book, prior=prior, hubs_rows=200)
     for name in ("campaign", "communities", "channels"):
         pd.testing.assert_frame_equal(whole.tables[name], written.tables[name])
     pd.testing.assert_frame_equal(written.tables["hubs"], whole.tables["hubs"].head(200))
-    assert {k: v for k, v in written.summary.items() if k != "hubs_written"} == \
-        {k: v for k, v in whole.summary.items() if k != "hubs_written"}
+    assert {k: v for k, v in written.summary.items() if k != "hubs_written"} == {
+        k: v for k, v in whole.summary.items() if k != "hubs_written"
+    }

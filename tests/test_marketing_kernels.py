@@ -44,8 +44,7 @@ def graphs():
 
 def matrix(G, weight=None) -> sp.csr_matrix:
     n = G.number_of_nodes()
-    return sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=range(n), weight=weight, format="csr",
-                                                  dtype=float))
+    return sp.csr_matrix(nx.to_scipy_sparse_array(G, nodelist=range(n), weight=weight, format="csr", dtype=float))
 
 
 @pytest.mark.parametrize("layout", ["plain", "reordered-threads"])
@@ -102,8 +101,9 @@ def test_unsigned_csr_keeps_the_numbers_and_signed_input_gives_the_same_sums():
     sources = np.arange(0, G.number_of_nodes(), 5)
     unsigned, signed = np.zeros(G.number_of_nodes()), np.zeros(G.number_of_nodes())
     _kernels.brandes_dependencies(ip, ix, sources.astype(ix.dtype), unsigned, _kernels.PUSH_SHARE)
-    _kernels.brandes_dependencies(A.indptr.astype(np.int64), A.indices.astype(np.int32),
-                                  sources.astype(np.int32), signed, _kernels.PUSH_SHARE)
+    _kernels.brandes_dependencies(
+        A.indptr.astype(np.int64), A.indices.astype(np.int32), sources.astype(np.int32), signed, _kernels.PUSH_SHARE
+    )
     assert np.array_equal(unsigned, signed)
 
 
@@ -169,15 +169,17 @@ def modularity(W: sp.csr_matrix, label: np.ndarray) -> float:
     same = label[C.row] == label[C.col]
     _, lab = np.unique(label, return_inverse=True)
     K = np.bincount(lab, weights=k)
-    return float(C.data[same].sum() / m2 - (K ** 2).sum() / m2 ** 2)
+    return float(C.data[same].sum() / m2 - (K**2).sum() / m2**2)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_compiled_louvain_modularity_matches_networkx(seed):
     """Louvain depends on its random visiting order, so the two are compared over five seeds."""
-    graphs_ = [nx.planted_partition_graph(5, 20, 0.35, 0.02, seed=seed),
-               nx.barabasi_albert_graph(300, 2, seed=seed),
-               nx.gnm_random_graph(200, 500, seed=seed)]
+    graphs_ = [
+        nx.planted_partition_graph(5, 20, 0.35, 0.02, seed=seed),
+        nx.barabasi_albert_graph(300, 2, seed=seed),
+        nx.gnm_random_graph(200, 500, seed=seed),
+    ]
     for G in graphs_:
         G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
         G = nx.convert_node_labels_to_integers(G)
@@ -218,7 +220,7 @@ def test_aggregate_communities_equals_sparse_product():
     ref = (S.T @ W @ S).toarray()
     got = sp.csr_matrix((w, ix, ip), shape=(7, 7)).toarray()
     assert np.allclose(got, ref, rtol=0, atol=1e-12)
-    assert all(np.all(np.diff(ix[ip[r]:ip[r + 1]]) > 0) for r in range(7))
+    assert all(np.all(np.diff(ix[ip[r] : ip[r + 1]]) > 0) for r in range(7))
 
 
 @pytest.mark.parametrize("relay", [1, 3, 500])

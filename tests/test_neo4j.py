@@ -32,8 +32,7 @@ from channelgraph.store.neo4j import (
 URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
 if not URI and os.environ.get("CI"):
     raise RuntimeError("CI must run the Neo4j tests: CHANNELGRAPH_TEST_NEO4J_URI is not set (scripts/test sets it)")
-pytestmark = [pytest.mark.neo4j,
-              pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
+pytestmark = [pytest.mark.neo4j, pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
 
 
 def _wipe():
@@ -84,8 +83,10 @@ def test_a_changed_dataset_is_refused_unless_replace(make_dataset, target):
 
 
 def test_read_back_rebuilds_the_same_tables(make_dataset, target):
-    ent = ENTITIES.replace("id,kind,name,is_customer,net_assets,industry,region",
-                           "id,kind,name,is_customer,net_assets,industry,region,note")
+    ent = ENTITIES.replace(
+        "id,kind,name,is_customer,net_assets,industry,region",
+        "id,kind,name,is_customer,net_assets,industry,region,note",
+    )
     lines = ent.strip().split("\n")
     ent = "\n".join([lines[0]] + [line + ",x" for line in lines[1:]]) + "\n"
     ds = load_dataset(make_dataset(entities=ent, policy='tier1_capital = "123456789.12"\n'))
@@ -144,8 +145,10 @@ def test_parity_on_a_generated_5000_customer_bank(target, tmp_path):
 
 def test_replace_removes_rows_gone_from_the_dataset(make_dataset, target):
     load_dataset_to_neo4j(load_dataset(make_dataset()), target)
-    smaller = make_dataset(entities=ENTITIES.replace("P2,person,李四,否,,,柯桥区\n", ""),
-                           relations="src,dst,type,amount,share\nE1,E2,GUARANTEES,100,\n")
+    smaller = make_dataset(
+        entities=ENTITIES.replace("P2,person,李四,否,,,柯桥区\n", ""),
+        relations="src,dst,type,amount,share\nE1,E2,GUARANTEES,100,\n",
+    )
     counts = load_dataset_to_neo4j(load_dataset(smaller), target, replace=True)
     assert counts["nodes"]["Entity"] == 7
     assert counts["relationships"]["GUARANTEES"] == 1
@@ -177,8 +180,12 @@ def _local_server():
 
 
 def _restart(port: str):
-    subprocess.run([str(ROOT / "scripts" / "neo4j-local"), "start", "--no-auth", "--port", port],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(ROOT / "scripts" / "neo4j-local"), "start", "--no-auth", "--port", port],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def test_load_interrupted_by_a_killed_server_completes_on_rerun(target, tmp_path):
@@ -206,8 +213,10 @@ def test_load_interrupted_by_a_killed_server_completes_on_rerun(target, tmp_path
         time.sleep(1)
         _restart(port)
     partial = neo4j_counts(target)
-    assert partial["relationships"].get("GUARANTEES", 0) + partial["relationships"].get("REFERRED", 0) \
+    assert (
+        partial["relationships"].get("GUARANTEES", 0) + partial["relationships"].get("REFERRED", 0)
         < reference["relationships"]["GUARANTEES"] + reference["relationships"]["REFERRED"]
+    )
     rerun = load_dataset_to_neo4j(ds, target, batch_size=500)
     assert rerun == reference
 
@@ -253,9 +262,13 @@ def test_write_back_stores_results_on_the_nodes(target, tmp_path):
     clear_text = cypher("write/clear_results")
     assert all(f"n.{k}" in clear_text for k in keys), "clear_results.cypher misses a written property"
     with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
-        got = {rec["id"]: rec["p"] for rec in s.run(
-            "MATCH (n:Entity) WHERE n.group_id IS NOT NULL OR n.hub_rank IS NOT NULL "
-            "RETURN n.id AS id, properties(n) AS p")}
+        got = {
+            rec["id"]: rec["p"]
+            for rec in s.run(
+                "MATCH (n:Entity) WHERE n.group_id IS NOT NULL OR n.hub_rank IS NOT NULL "
+                "RETURN n.id AS id, properties(n) AS p"
+            )
+        }
         assert set(got) == set(expected)
         for eid, props in expected.items():
             for k, v in props.items():
@@ -295,8 +308,9 @@ def test_property_embedded_and_neo4j_outputs_are_equal(tmp_path):
         generate_dataset(data, customers=customers, seed=seed)
         pol = (data / "policy.toml").read_text(encoding="utf-8")
         tier1 = int(float(pol.split('tier1_capital = "')[1].split('"')[0]) * capital_scale)
-        (data / "policy.toml").write_text(pol.replace(pol.split('tier1_capital = "')[1].split('"')[0],
-                                                      f"{tier1}.00"), encoding="utf-8")
+        (data / "policy.toml").write_text(
+            pol.replace(pol.split('tier1_capital = "')[1].split('"')[0], f"{tier1}.00"), encoding="utf-8"
+        )
         runner = CliRunner()
         assert runner.invoke(main, ["load", str(data), "--neo4j", URI, "--quiet", "--replace"]).exit_code == 0
         a_out, b_out = tmp_path / f"csv{i}", tmp_path / f"neo{i}"
@@ -337,8 +351,9 @@ def test_first_load_creates_and_reload_merges_to_the_same_database(make_dataset,
 def test_a_changed_kind_moves_the_node_to_its_new_label(make_dataset, target):
     load_dataset_to_neo4j(load_dataset(make_dataset(entities=ENTITIES + "X1,person,王五,否,,,\n")), target)
     assert _labels_of("X1") == {"Entity", "Person"}
-    counts = load_dataset_to_neo4j(load_dataset(make_dataset(entities=ENTITIES + "X1,enterprise,王五商行,否,,,\n")),
-                                   target, replace=True)
+    counts = load_dataset_to_neo4j(
+        load_dataset(make_dataset(entities=ENTITIES + "X1,enterprise,王五商行,否,,,\n")), target, replace=True
+    )
     assert _labels_of("X1") == {"Entity", "Enterprise"}
     assert counts["nodes"]["Person"] == 2 and counts["nodes"]["Enterprise"] == 4
     assert read_dataset_from_neo4j(target).entities.set_index("id").loc["X1", "kind"] == "enterprise"
@@ -376,8 +391,10 @@ def test_load_statements_find_nodes_through_the_uniqueness_constraints(target):
         "create_entities": cypher("load/create_entities", LABEL="Person"),
         "relations": cypher("load/relations", TYPE="GUARANTEES"),
         "create_relations": cypher("load/create_relations", TYPE="GUARANTEES"),
-        "facilities": cypher("load/facilities"), "create_facilities": cypher("load/create_facilities"),
-        "schemes": cypher("load/schemes"), "create_schemes": cypher("load/create_schemes"),
+        "facilities": cypher("load/facilities"),
+        "create_facilities": cypher("load/create_facilities"),
+        "schemes": cypher("load/schemes"),
+        "create_schemes": cypher("load/create_schemes"),
     }
     with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
         for stmt in _statements(cypher("schema")):
@@ -401,10 +418,14 @@ def _graph_content(uri: str) -> tuple[list, list]:
     from neo4j import GraphDatabase
 
     with GraphDatabase.driver(uri, auth=None) as driver, driver.session() as s:
-        nodes = sorted((sorted(r["l"]), sorted(r["p"].items())) for r in
-                       s.run("MATCH (n) RETURN labels(n) AS l, properties(n) AS p"))
-        rels = sorted((r["t"], r["a"], r["b"], sorted(r["p"].items())) for r in
-                      s.run("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p"))
+        nodes = sorted(
+            (sorted(r["l"]), sorted(r["p"].items()))
+            for r in s.run("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+        )
+        rels = sorted(
+            (r["t"], r["a"], r["b"], sorted(r["p"].items()))
+            for r in s.run("MATCH (a)-[r]->(b) RETURN type(r) AS t, a.id AS a, b.id AS b, properties(r) AS p")
+        )
     return nodes, rels
 
 
@@ -427,12 +448,19 @@ def test_bulk_import_gives_the_same_database_as_load(target, tmp_path):
     env = dict(os.environ, NEO4J_LOCAL_DIR=str(state))
     script = str(ROOT / "scripts" / "neo4j-local")
     port = "7697"
-    imported = subprocess.run([script, "import", f"@{tmp_path / 'import' / 'import.args'}"], check=False,
-                              capture_output=True, text=True, env=env, timeout=600)
+    imported = subprocess.run(
+        [script, "import", f"@{tmp_path / 'import' / 'import.args'}"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert imported.returncode == 0, imported.stdout[-3000:] + imported.stderr[-3000:]
     assert "IMPORT DONE" in imported.stdout + imported.stderr
-    subprocess.run([script, "start", "--no-auth", "--port", port], check=True, capture_output=True, env=env,
-                   timeout=300)
+    subprocess.run(
+        [script, "start", "--no-auth", "--port", port], check=True, capture_output=True, env=env, timeout=300
+    )
     try:
         uri = f"bolt://127.0.0.1:{port}"
         bulk = Neo4jTarget(uri)

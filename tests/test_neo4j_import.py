@@ -44,16 +44,35 @@ def test_entities_keep_the_cypher_loaders_properties_and_types(make_dataset, tmp
     person = groups["--nodes=Entity:Person"]
     text = _text(person)
     header = text.splitlines()[0].split(",")
-    assert header == ["id:ID(Entity)", "kind", "name", "is_customer:boolean", "industry", "region", "segment",
-                      "net_assets_fen:long", "annual_revenue_fen:long", "_row:long"]
+    assert header == [
+        "id:ID(Entity)",
+        "kind",
+        "name",
+        "is_customer:boolean",
+        "industry",
+        "region",
+        "segment",
+        "net_assets_fen:long",
+        "annual_revenue_fen:long",
+        "_row:long",
+    ]
     lines = text.splitlines()[1:]
     # Texts are quoted (an empty text stays a property ""), quotes doubled; a missing
     # amount is an unquoted empty field (no property), as the Cypher loader leaves it out.
     assert lines[0] == '"P1","person","张三",true,"","柯桥区","",100000000,,0'
     assert lines[1] == '"P2","person","李四",false,"","柯桥区","",,,1'
     assert lines[2] == '"Q,1","person","王""五",false,"","","",,,8'
-    assert files.nodes == {"Entity": 9, "Person": 3, "Enterprise": 3, "Chamber": 1, "Market": 1,
-                           "Intermediary": 1, "Scheme": 1, "Facility": 4, "Dataset": 1}
+    assert files.nodes == {
+        "Entity": 9,
+        "Person": 3,
+        "Enterprise": 3,
+        "Chamber": 1,
+        "Market": 1,
+        "Intermediary": 1,
+        "Scheme": 1,
+        "Facility": 4,
+        "Dataset": 1,
+    }
     assert files.node_count == 9 + 1 + 4 + 1
 
 
@@ -61,14 +80,29 @@ def test_relationships_facilities_and_schemes(make_dataset, tmp_path):
     files = write_import_files(load_dataset(make_dataset()), tmp_path / "out")
     groups = _groups(files)
     guarantees = _rows(groups["--relationships=GUARANTEES"])
-    assert guarantees[0] == [":START_ID(Entity)", ":END_ID(Entity)", "amount_fen:long", "share:double", "role",
-                             "since", "_row:long"]
+    assert guarantees[0] == [
+        ":START_ID(Entity)",
+        ":END_ID(Entity)",
+        "amount_fen:long",
+        "share:double",
+        "role",
+        "since",
+        "_row:long",
+    ]
     assert guarantees[1:] == [["E1", "E2", "3000000000", "", "", "", "1"], ["E2", "E1", "500000000", "", "", "", "2"]]
     controls = _rows(groups["--relationships=CONTROLS"])
     assert controls[1][3] == "0.6"
     facilities = _rows(groups["--nodes=Facility"])
-    assert facilities[0] == ["id:ID(Facility)", "customer_id", "outstanding_fen:long", "limit_fen:long", "product",
-                             "scheme_id", "status", "_row:long"]
+    assert facilities[0] == [
+        "id:ID(Facility)",
+        "customer_id",
+        "outstanding_fen:long",
+        "limit_fen:long",
+        "product",
+        "scheme_id",
+        "status",
+        "_row:long",
+    ]
     assert facilities[2] == ["F2", "E2", "25000050", "", "working_capital", "", "special_mention", "1"]
     # Only facilities whose scheme exists are UNDER_SCHEME (as in the Cypher loader).
     assert _rows(groups["--relationships=UNDER_SCHEME"])[1:] == [["F1", "S1"], ["F3", "S1"]]
@@ -153,6 +187,7 @@ def _slow_job(folder):
         time.sleep(10)
         (folder / f"finished-{os.getpid()}").touch()
         return False
+
     return job
 
 

@@ -24,9 +24,16 @@ KERNEL = "channelgraph-test"
 def kernel(tmp_path, monkeypatch):
     spec = tmp_path / "jupyter" / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "channelgraph tests", "language": "python"}), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "channelgraph tests",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -36,8 +43,9 @@ def kernel(tmp_path, monkeypatch):
 def test_walkthrough_notebook_runs(kernel):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit the notebook without outputs"
-    client = NotebookClient(nb, kernel_name=kernel, timeout=600, allow_errors=False,
-                            resources={"metadata": {"path": str(ROOT)}})
+    client = NotebookClient(
+        nb, kernel_name=kernel, timeout=600, allow_errors=False, resources={"metadata": {"path": str(ROOT)}}
+    )
     client.execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]

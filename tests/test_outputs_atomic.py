@@ -41,9 +41,15 @@ def _env(pause: str | None = None, flags: Path | None = None) -> dict:
 
 
 def _start(*args, pause: str | None = None, flags: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "channelgraph", *map(str, args)], cwd=ROOT,
-                            env=_env(pause, flags), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "channelgraph", *map(str, args)],
+        cwd=ROOT,
+        env=_env(pause, flags),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _wait_for_flags(flags: Path, point: str, proc: subprocess.Popen, timeout: float = 120) -> list[Path]:
@@ -65,8 +71,11 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 def _beside(out: Path) -> list[str]:
     """What channelgraph keeps beside OUT besides its lock and record: staging or aside folders."""
-    return sorted(p.name for p in out.parent.iterdir()
-                  if p.name.startswith(f".{out.name}.") and not p.name.endswith((".lock", ".json")))
+    return sorted(
+        p.name
+        for p in out.parent.iterdir()
+        if p.name.startswith(f".{out.name}.") and not p.name.endswith((".lock", ".json"))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -195,8 +204,7 @@ def test_sighup_before_the_swap_ends_the_run_as_sigterm_does(tmp_path, previous)
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_in_the_middle_of_the_swap_waits_and_says_the_new_outputs_are_in(tmp_path, previous, reference,
-                                                                                how):
+def test_a_signal_in_the_middle_of_the_swap_waits_and_says_the_new_outputs_are_in(tmp_path, previous, reference, how):
     out, _ = previous
     flags = tmp_path / "flags"
     flags.mkdir()
@@ -504,8 +512,11 @@ def test_a_folder_a_killed_viz_left_inside_out_is_removed_and_a_live_ones_is_bus
     assert _tree(out) == {"views/w.html": b"w"} and _beside(out) == []
     live = out / "views" / f".channelgraph-{os.getpid()}-efgh"
     live.mkdir()
-    with pytest.raises(OutputBusy, match=f"{out} is being written by another channelgraph run "
-                                         rf"\(process {os.getpid()}\)"):
+    with pytest.raises(
+        OutputBusy,
+        match=f"{out} is being written by another channelgraph run "
+        rf"\(process {os.getpid()}\)",
+    ):
         _stage_files(out, {"x.csv": "x"})
     assert live.is_dir() and (out / "views" / "w.html").exists()
 

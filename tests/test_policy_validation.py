@@ -53,7 +53,7 @@ def test_the_defaults_pass_every_rule():
 
 def test_the_readme_example_is_valid_and_gives_the_defaults():
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Policy (`policy.toml`)"):]
+    section = text[text.index("## Policy (`policy.toml`)") :]
     block = re.search(r"```toml\n(.*?)```", section, re.DOTALL).group(1)
     assert Policy.from_text(block, source="README") == Policy(source="README")
 
@@ -63,7 +63,7 @@ def test_the_readme_example_is_valid_and_gives_the_defaults():
 # (toml text, line, text the reason contains) — every rule, each at its line
 REFUSED = [
     # capital and amounts
-    ('tier1_capital = "0"', 1, "tier1_capital = \"0\": must be an amount above 0 yuan"),
+    ('tier1_capital = "0"', 1, 'tier1_capital = "0": must be an amount above 0 yuan'),
     ("tier1_capital = 0", 1, "tier1_capital = 0: must be an amount above 0"),
     ('tier1_capital = "-5"', 1, "negative amount"),
     ("tier1_capital = true", 1, "tier1_capital = true: expected an amount of yuan"),
@@ -73,14 +73,14 @@ REFUSED = [
     ("tier1_capital = nan", 1, "tier1_capital = nan: must be a finite amount"),
     ("tier1_capital = inf", 1, "tier1_capital = inf: must be a finite amount"),
     ("tier1_capital = 12345678901234.56", 1, "too many digits to be read exactly"),
-    ("tier1_capital = [1000]", 1, "tier1_capital: expected an amount of yuan such as \"1000000.00\", got an array"),
+    ("tier1_capital = [1000]", 1, 'tier1_capital: expected an amount of yuan such as "1000000.00", got an array'),
     ("tier1_capital = { yuan = 1 }", 1, "got a table"),
     ("tier1_capital = 2020-01-01", 1, "got a date/time (2020-01-01)"),
     ('net_capital = "1e9"', 1, "not a number of yuan"),
     ('tier1_capital = "１０００"', 1, "not a number of yuan"),
     ('net_capital = "99999999999999999"', 1, "absurdly large"),
-    ('[caps]\nper_borrower = "0"', 2, "[caps] per_borrower = \"0\": must be an amount above 0"),
-    ('[caps]\nper_borrower = -1', 2, "negative amount"),
+    ('[caps]\nper_borrower = "0"', 2, '[caps] per_borrower = "0": must be an amount above 0'),
+    ("[caps]\nper_borrower = -1", 2, "negative amount"),
     ("[caps]\nrounding = 0", 2, "[caps] rounding = 0: must be an amount above 0"),
     ('[caps]\nrounding = "0.001"', 2, "more than 2 decimals"),
     # limits: shares in (0, 1]
@@ -91,7 +91,7 @@ REFUSED = [
     ("[limits]\nlarge_exposure_share = 1.0001", 2, "at most 1"),
     ("[limits]\nsingle_borrower_net_capital_share = 0.0", 2, "above 0"),
     ('[limits]\ngroup_share = "20%"', 2, "not a percentage: 20% is 0.2"),
-    ('[limits]\ngroup_share = "x"', 2, "[limits] group_share = \"x\": expected a number such as 0.05"),
+    ('[limits]\ngroup_share = "x"', 2, '[limits] group_share = "x": expected a number such as 0.05'),
     ('[limits]\ngroup_share = "1e-1"', 2, "expected a number"),
     ("[limits]\ngroup_share = true", 2, "group_share = true: expected a number"),
     ("[limits]\ngroup_share = nan", 2, "group_share = nan: must be a finite number"),
@@ -148,8 +148,11 @@ REFUSED = [
     ("[marketing]\ntype_weights = { FAMILY = 1e9 }", 2, "keep them at most 1,000,000"),
     ("[marketing]\ntype_weights = 3", 2, "type_weights = 3: expected a table of weights"),
     ("[marketing]\ntype_weights = [1, 2]", 2, "got an array"),
-    ("[marketing]\nscore_weights = { referrals = 0, pagerank = 0, betweenness = 0, reach = 0 }", 2,
-     "score_weights: every weight is 0"),
+    (
+        "[marketing]\nscore_weights = { referrals = 0, pagerank = 0, betweenness = 0, reach = 0 }",
+        2,
+        "score_weights: every weight is 0",
+    ),
     ("[marketing]\nscore_weights = { clicks = 1 }", 2, "unknown score component 'clicks'"),
     ("[marketing]\nscore_weights = { reach = -0.3 }", 2, "must not be negative"),
     # structure and unknown keys
@@ -159,10 +162,16 @@ REFUSED = [
     ("limits = 5", 1, "[limits] = 5: must be a table"),
     ("[[caps]]\nrounding = 1", 1, "[caps]: must be a table"),
     # rules between keys
-    ("[caps]\nnon_normal_share_high = 0.03", 2,
-     "non_normal_share_high = 0.03: must be at least [caps] non_normal_share_above = 0.05 (default)"),
-    ("[caps]\nnon_normal_share_above = 0.2", 2, ("non_normal_share_above = 0.2: must be at most [caps] "
-                                                "non_normal_share_high = 0.10 (default)")),
+    (
+        "[caps]\nnon_normal_share_high = 0.03",
+        2,
+        "non_normal_share_high = 0.03: must be at least [caps] non_normal_share_above = 0.05 (default)",
+    ),
+    (
+        "[caps]\nnon_normal_share_above = 0.2",
+        2,
+        ("non_normal_share_above = 0.2: must be at most [caps] non_normal_share_high = 0.10 (default)"),
+    ),
     ("[caps]\nnon_normal_factor_high = 0.9", 2, "must be at most [caps] non_normal_factor = 0.8 (default)"),
     ('[caps]\nper_borrower = "5000"', 2, "per_borrower = 5000.00: must be at least [caps] rounding = 10000.00"),
 ]
@@ -180,8 +189,9 @@ def test_each_refused_value_names_its_key_and_line(text, line, needle):
 def test_cross_key_rule_names_the_line_of_the_other_key():
     p = one("[caps]\nnon_normal_share_above = 0.3\nnon_normal_share_high = 0.2\n")
     assert p.line == 3
-    assert p.reason.startswith("[caps] non_normal_share_high = 0.2: must be at least [caps] "
-                               "non_normal_share_above = 0.3 (line 2)")
+    assert p.reason.startswith(
+        "[caps] non_normal_share_high = 0.2: must be at least [caps] non_normal_share_above = 0.3 (line 2)"
+    )
 
 
 def test_a_cross_rule_is_not_checked_against_a_refused_value():
@@ -201,27 +211,43 @@ ACCEPTED = [
     ("[limits]\ngroup_share = 1\nsingle_customer_share = 1.0", lambda p: p.limits.group_share == 1),
     ("[limits]\nlarge_exposure_share = 0.0001", lambda p: p.limits.large_exposure_share == Decimal("0.0001")),
     ('[limits]\ngroup_share = "0.25"', lambda p: p.limits.group_share == Decimal("0.25")),
-    ("[limits]\ngroup_share = 0.1", lambda p: p.limits.group_share == Decimal("0.1")),  # exact, not 0.1000000000000000055
-    ("[connection]\ncontrol_share_above = 0\nsupply_share = 1\nguarantee_net_assets_share = 0",
-     lambda p: p.connection.control_share_above == 0 and p.connection.supply_share == 1),
+    (
+        "[limits]\ngroup_share = 0.1",
+        lambda p: p.limits.group_share == Decimal("0.1"),
+    ),  # exact, not 0.1000000000000000055
+    (
+        "[connection]\ncontrol_share_above = 0\nsupply_share = 1\nguarantee_net_assets_share = 0",
+        lambda p: p.connection.control_share_above == 0 and p.connection.supply_share == 1,
+    ),
     ("[connection]\nfamily_joins = false", lambda p: p.connection.family_joins is False),
-    (("[guarantee]\ncross_min_borrowers = 2\nfocus_min_guarantors = 2\nmax_circle_length = 3\n"
-     "max_scc_enumerate = 3\nmin_chain_length = 2"), lambda p: p.guarantee.max_circle_length == 3),
+    (
+        (
+            "[guarantee]\ncross_min_borrowers = 2\nfocus_min_guarantors = 2\nmax_circle_length = 3\n"
+            "max_scc_enumerate = 3\nmin_chain_length = 2"
+        ),
+        lambda p: p.guarantee.max_circle_length == 3,
+    ),
     ("[guarantee]\nmax_circle_length = 1000", lambda p: p.guarantee.max_circle_length == 1000),
     ("[marketing]\nbetweenness_samples = 1\ncampaign_k = 1\nseed = 0", lambda p: p.marketing.seed == 0),
     ("[marketing]\nseed = 9223372036854775807", lambda p: p.marketing.seed == 2**63 - 1),
-    ("[marketing]\ntype_weights = { CONTROLS = 0, GUARANTEES = 0 }",
-     lambda p: p.marketing.type_weights["CONTROLS"] == 0 and p.marketing.type_weights["REFERRED"] == 3.0),
-    ("[marketing]\nscore_weights = { referrals = 1, pagerank = 0, betweenness = 0, reach = 0 }",
-     lambda p: p.marketing.score_weights["referrals"] == 1.0),
+    (
+        "[marketing]\ntype_weights = { CONTROLS = 0, GUARANTEES = 0 }",
+        lambda p: p.marketing.type_weights["CONTROLS"] == 0 and p.marketing.type_weights["REFERRED"] == 3.0,
+    ),
+    (
+        "[marketing]\nscore_weights = { referrals = 1, pagerank = 0, betweenness = 0, reach = 0 }",
+        lambda p: p.marketing.score_weights["referrals"] == 1.0,
+    ),
     ("[marketing]\ntype_weights = { REFERRED = 1000000 }", lambda p: p.marketing.type_weights["REFERRED"] == 1e6),
     ("[caps]\nscheme_total_share = 1\nsingle_source_share = 1", lambda p: p.caps.scheme_total_share == 1),
     ("[caps]\nhhi_above = 1\npenetration_below = 0", lambda p: p.caps.penetration_below == 0),
     ("[caps]\nhhi_above = 0\npenetration_below = 1", lambda p: p.caps.hhi_above == 0),
     ("[caps]\nnon_normal_share_above = 0\nnon_normal_share_high = 0", lambda p: p.caps.non_normal_share_high == 0),
     ("[caps]\nnon_normal_share_above = 0.1\nnon_normal_share_high = 0.1", lambda p: True),
-    ("[caps]\nnon_normal_factor = 1\nnon_normal_factor_high = 1\nconcentration_factor = 1\npenetration_factor = 1",
-     lambda p: p.caps.penetration_factor == 1),
+    (
+        "[caps]\nnon_normal_factor = 1\nnon_normal_factor_high = 1\nconcentration_factor = 1\npenetration_factor = 1",
+        lambda p: p.caps.penetration_factor == 1,
+    ),
     ("[caps]\nnon_normal_factor = 0.5\nnon_normal_factor_high = 0.5", lambda p: True),
     ("[caps]\nnon_normal_factor_high = 0.0001", lambda p: p.caps.non_normal_factor_high == Decimal("0.0001")),
     ('[caps]\nrounding = "0.01"\nper_borrower = "0.01"', lambda p: p.caps.rounding_fen == 1),
@@ -242,38 +268,49 @@ def test_each_boundary_is_accepted(text, check):
 
 
 def test_every_problem_is_reported_at_once_in_line_order():
-    text = ("tier1_capital = true\n"                    # 1
-            "[limits]\n"                                # 2
-            "group_share = 1.5\n"                       # 3
-            "[guarantee]\n"                             # 4
-            "max_circle_length = 2\n"                   # 5
-            "[marketing]\n"                             # 6
-            "type_weights = { REFERED = 1, FAMILY = -1 }\n"  # 7
-            "campaign_k = 0\n"                          # 8
-            "[caps]\n"                                  # 9
-            "rounding = 0\n"                            # 10
-            "bogus = 1\n")                              # 11
+    text = (
+        "tier1_capital = true\n"  # 1
+        "[limits]\n"  # 2
+        "group_share = 1.5\n"  # 3
+        "[guarantee]\n"  # 4
+        "max_circle_length = 2\n"  # 5
+        "[marketing]\n"  # 6
+        "type_weights = { REFERED = 1, FAMILY = -1 }\n"  # 7
+        "campaign_k = 0\n"  # 8
+        "[caps]\n"  # 9
+        "rounding = 0\n"  # 10
+        "bogus = 1\n"
+    )  # 11
     problems = refused(text)
     assert [p.line for p in problems] == [1, 3, 5, 7, 7, 8, 10, 11]
-    keys = ["tier1_capital", "[limits] group_share", "[guarantee] max_circle_length",
-            "[marketing] type_weights.REFERED", "[marketing] type_weights.FAMILY", "[marketing] campaign_k",
-            "[caps] rounding", "[caps] bogus"]
+    keys = [
+        "tier1_capital",
+        "[limits] group_share",
+        "[guarantee] max_circle_length",
+        "[marketing] type_weights.REFERED",
+        "[marketing] type_weights.FAMILY",
+        "[marketing] campaign_k",
+        "[caps] rounding",
+        "[caps] bogus",
+    ]
     assert [p.reason.startswith(k) for p, k in zip(problems, keys)] == [True] * len(keys)
 
 
 def test_lines_of_dotted_keys_subtables_inline_tables_and_quoted_keys():
-    text = ('# a comment = 1\n'                                     # 1
-            'desc = """\n'                                          # 2
-            'caps = 5\n'                                            # 3 (inside a string)
-            '"""\n'                                                 # 4
-            'caps.scheme_total_share = 1.5\n'                       # 5
-            'limits . "group_share" = 0\n'                          # 6
-            '[marketing.type_weights]\n'                            # 7
-            'FAMILY = -2\n'                                         # 8
-            '[ guarantee ]  # patterns\n'                           # 9
-            "  'min_chain_length' = 1\n"                            # 10
-            '[connection]\n'                                        # 11
-            'x = { a = 1,  b = { c = 2 } }\n')                      # 12
+    text = (
+        "# a comment = 1\n"  # 1
+        'desc = """\n'  # 2
+        "caps = 5\n"  # 3 (inside a string)
+        '"""\n'  # 4
+        "caps.scheme_total_share = 1.5\n"  # 5
+        'limits . "group_share" = 0\n'  # 6
+        "[marketing.type_weights]\n"  # 7
+        "FAMILY = -2\n"  # 8
+        "[ guarantee ]  # patterns\n"  # 9
+        "  'min_chain_length' = 1\n"  # 10
+        "[connection]\n"  # 11
+        "x = { a = 1,  b = { c = 2 } }\n"
+    )  # 12
     lines = _key_lines(text)
     assert lines[("caps", "scheme_total_share")] == 5 and ("caps",) in lines and lines[("caps",)] == 5
     assert lines[("limits", "group_share")] == 6
@@ -282,8 +319,14 @@ def test_lines_of_dotted_keys_subtables_inline_tables_and_quoted_keys():
     assert lines[("connection", "x", "a")] == 12 and lines[("connection", "x", "b")] == 12
     problems = refused(text)
     got = {p.reason.split(":")[0].split(" =")[0]: p.line for p in problems}
-    assert got == {"desc": 2, "[caps] scheme_total_share": 5, "[limits] group_share": 6,
-                   "[marketing] type_weights.FAMILY": 8, "[guarantee] min_chain_length": 10, "[connection] x": 12}
+    assert got == {
+        "desc": 2,
+        "[caps] scheme_total_share": 5,
+        "[limits] group_share": 6,
+        "[marketing] type_weights.FAMILY": 8,
+        "[guarantee] min_chain_length": 10,
+        "[connection] x": 12,
+    }
 
 
 def test_crlf_and_bom_keep_the_lines(tmp_path):
@@ -299,9 +342,12 @@ def test_a_mapping_without_text_names_the_key_without_a_line():
     with pytest.raises(PolicyError) as info:
         Policy.from_mapping({"caps": {"scheme_total_share": 2}, "marketing": {"seed": True}}, source="mapping")
     assert [str(p) for p in info.value.problems] == [
-        ("mapping: [caps] scheme_total_share = 2: must be above 0 and at most 1 "
-        "(a share: 5% is written 0.05; if you meant 2%, write 0.02)"),
-        "mapping: [marketing] seed = true: expected a whole number"]
+        (
+            "mapping: [caps] scheme_total_share = 2: must be above 0 and at most 1 "
+            "(a share: 5% is written 0.05; if you meant 2%, write 0.02)"
+        ),
+        "mapping: [marketing] seed = true: expected a whole number",
+    ]
     assert all(p.line is None for p in info.value.problems)
 
 
@@ -315,7 +361,7 @@ def test_a_syntax_error_gives_line_column_and_reason():
 
 
 def test_a_syntax_error_at_the_end_of_the_file():
-    p = one('[caps]\nrounding = [1,\n')
+    p = one("[caps]\nrounding = [1,\n")
     assert p.line == 3 and p.reason.startswith("not valid TOML") and "end of the file" in p.reason
 
 
@@ -332,8 +378,10 @@ def _load_one(path) -> str:
 
 
 def test_a_missing_file(tmp_path):
-    assert _load_one(tmp_path / "nope.toml") == f"{tmp_path / 'nope.toml'}: does not exist; " \
-                                                "give a policy.toml text file (or none, for the defaults)"
+    assert (
+        _load_one(tmp_path / "nope.toml") == f"{tmp_path / 'nope.toml'}: does not exist; "
+        "give a policy.toml text file (or none, for the defaults)"
+    )
     assert "does not exist" in _load_one(tmp_path / "nope.toml" / "policy.toml")
 
 
@@ -359,7 +407,7 @@ def test_a_fifo_is_refused_without_opening_it(tmp_path):
 
 def test_not_utf8_names_the_line(tmp_path):
     f = tmp_path / "policy.toml"
-    f.write_bytes('# 银行政策\n[caps]\n# 备注\n'.encode("gb18030"))
+    f.write_bytes("# 银行政策\n[caps]\n# 备注\n".encode("gb18030"))
     msg = _load_one(f)
     assert msg.startswith(f"{f}:1: not UTF-8 text (byte 0x") and "save the policy as UTF-8" in msg
     f.write_bytes(b'tier1_capital = "1"\n# \xff\n')
@@ -392,7 +440,9 @@ def test_the_dataset_report_lists_each_policy_problem_at_its_line(make_dataset):
         load_dataset(folder)
     probs = [p for p in info.value.problems if p.file == "policy.toml"]
     assert [(p.line, p.reason.split(" =")[0]) for p in probs] == [
-        (2, "[caps] scheme_total_share"), (4, "[guarantee] min_chain_length")]
+        (2, "[caps] scheme_total_share"),
+        (4, "[guarantee] min_chain_length"),
+    ]
     assert str(probs[0]).startswith("policy.toml:2: [caps] scheme_total_share = 0: must be above 0")
 
 
@@ -417,14 +467,28 @@ def test_a_syntax_error_in_the_dataset_report_has_its_column(make_dataset):
 # ----------------------------------------------------------------------------- anything at all
 
 _values = st.recursive(
-    st.one_of(st.booleans(), st.integers(), st.integers(min_value=-(10**400), max_value=10**400),
-              st.floats(), st.text(max_size=30), st.dates(), st.datetimes(), st.times(),
-              st.sampled_from(["0.05", "5%", "１", " 1 ", "1e3", "nan", "-0", "0.", ".5", "1,000.00"])),
+    st.one_of(
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=-(10**400), max_value=10**400),
+        st.floats(),
+        st.text(max_size=30),
+        st.dates(),
+        st.datetimes(),
+        st.times(),
+        st.sampled_from(["0.05", "5%", "１", " 1 ", "1e3", "nan", "-0", "0.", ".5", "1,000.00"]),
+    ),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-    max_leaves=6)
-_keys = [(s, k) for s in RULES for k in RULES[s]] + [("marketing", "type_weights", "FAMILY"),
-                                                    ("marketing", "score_weights", "reach"), ("caps",), ("x",),
-                                                    ("marketing", "type_weights", "a\nb"), ("caps", "\u202e\r")]
+    max_leaves=6,
+)
+_keys = [(s, k) for s in RULES for k in RULES[s]] + [
+    ("marketing", "type_weights", "FAMILY"),
+    ("marketing", "score_weights", "reach"),
+    ("caps",),
+    ("x",),
+    ("marketing", "type_weights", "a\nb"),
+    ("caps", "\u202e\r"),
+]
 
 
 @settings(max_examples=400, deadline=None)

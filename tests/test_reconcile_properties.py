@@ -59,8 +59,11 @@ YUAN = re.compile(r"-?\d+\.\d\d")
 
 def read_raw(folder: Path, name: str) -> list[dict]:
     with open(folder / name, encoding="utf-8-sig", newline="") as fh:
-        return [{k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)
-                if any((v or "").strip() for v in row.values())]
+        return [
+            {k.strip(): (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(fh)
+            if any((v or "").strip() for v in row.values())
+        ]
 
 
 def fen(text: str) -> int:
@@ -129,17 +132,25 @@ def mutate(folder: Path, mutations: set, rng: random.Random, tier1_per_mille: in
     header = _header(xpath)
     rows = read_raw(folder, "exposures.csv")
     schemes = [s["scheme_id"] for s in read_raw(folder, "schemes.csv")]
-    customers = sorted({e["id"] for e in read_raw(folder, "entities.csv")
-                        if e["is_customer"] == "true" and e["kind"] in PARTY})
+    customers = sorted(
+        {e["id"] for e in read_raw(folder, "entities.csv") if e["is_customer"] == "true" and e["kind"] in PARTY}
+    )
     if "rescheme" in mutations:
         for x in rng.sample(rows, k=min(len(rows), 15)):
             x["scheme_id"] = rng.choice(schemes + [""])
     if "grow" in mutations:
         for i in range(rng.randint(1, 12)):
-            amount = rng.choice([1, 99, 100, 10**rng.randint(2, 10) + rng.randint(0, 99), 3 * 10**10 + 7])
-            rows.append({**{h: "" for h in header}, "facility_id": f"FX{i:05d}", "customer_id": rng.choice(customers),
-                         "outstanding": f"{amount // 100}.{amount % 100:02d}", "scheme_id": rng.choice(schemes + [""]),
-                         "status": rng.choice(["normal", "special_mention", "substandard", "doubtful", "loss", ""])})
+            amount = rng.choice([1, 99, 100, 10 ** rng.randint(2, 10) + rng.randint(0, 99), 3 * 10**10 + 7])
+            rows.append(
+                {
+                    **{h: "" for h in header},
+                    "facility_id": f"FX{i:05d}",
+                    "customer_id": rng.choice(customers),
+                    "outstanding": f"{amount // 100}.{amount % 100:02d}",
+                    "scheme_id": rng.choice(schemes + [""]),
+                    "status": rng.choice(["normal", "special_mention", "substandard", "doubtful", "loss", ""]),
+                }
+            )
     if "format" in mutations:
         for x in rows:
             x["outstanding"] = _grouped(fen(x["outstanding"]))  # e.g. "1,234.5" (quoted by the writer)
@@ -151,7 +162,8 @@ def mutate(folder: Path, mutations: set, rng: random.Random, tier1_per_mille: in
         net = tier1 * rng.choice([100, 120, 150]) // 100
         (folder / "policy.toml").write_text(
             f'tier1_capital = "{tier1 // 100}.{tier1 % 100:02d}"\nnet_capital = "{net // 100}.{net % 100:02d}"\n',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     if "bom_crlf" in mutations:
         for f in folder.glob("*.csv"):
             text = f.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
@@ -162,9 +174,13 @@ def mutate(folder: Path, mutations: set, rng: random.Random, tier1_per_mille: in
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.sampled_from([1, 2, 3, 5, 8, 13, 42]), customers=st.sampled_from([40, 90, 200, 400]),
-       mutations=st.sets(st.sampled_from(MUTATIONS)), rng_seed=st.integers(0, 2**16),
-       tier1_per_mille=st.sampled_from([1, 30, 200, 1000, 20000]))
+@given(
+    seed=st.sampled_from([1, 2, 3, 5, 8, 13, 42]),
+    customers=st.sampled_from([40, 90, 200, 400]),
+    mutations=st.sets(st.sampled_from(MUTATIONS)),
+    rng_seed=st.integers(0, 2**16),
+    tier1_per_mille=st.sampled_from([1, 30, 200, 1000, 20000]),
+)
 def test_everything_reconciles_to_the_fen(seed, customers, mutations, rng_seed, tier1_per_mille):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "bank"
@@ -191,9 +207,10 @@ def check_groups(t, raw: Raw) -> None:
     groups, members = t["risk_groups"], t["risk_group_members"]
     assert sum(int(x) for x in groups["exposure_fen"]) == raw.total
     customers = [c for cs in groups["customers"] for c in cs]
-    assert sorted(customers) == sorted({x["customer_id"] for x in raw.exposures} |
-                                       {e["id"] for e in raw.entities
-                                        if e["is_customer"] == "true" and e["kind"] in PARTY})
+    assert sorted(customers) == sorted(
+        {x["customer_id"] for x in raw.exposures}
+        | {e["id"] for e in raw.entities if e["is_customer"] == "true" and e["kind"] in PARTY}
+    )
     assert len(customers) == len(set(customers)), "a customer is in two groups"
     for g in groups.itertuples(index=False):
         assert int(g.exposure_fen) == sum(raw.by_customer.get(m, 0) for m in g.members), g.group_id
@@ -265,8 +282,10 @@ def check_written_money(tables, out: Path) -> None:
         records = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
         assert len(rows) == len(records) == len(df), name
         for col in money:
-            want = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else int(v)
-                    for v in df[col].tolist()]
+            want = [
+                None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else int(v)
+                for v in df[col].tolist()
+            ]
             for i, w in enumerate(want):
                 cell, js = rows[i][col[:-4]], records[i][col[:-4]]
                 if w is None:

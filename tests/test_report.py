@@ -66,8 +66,18 @@ Intro with `code`, **bold** and *em*.
     assert "<blockquote>" in html and "<hr>" in html
 
 
-@pytest.mark.parametrize("href", ["javascript:alert(1)", "https://example.com/x", "http://x", "//cdn.example/x",
-                                  "data:text/html,x", "JaVaScRiPt:alert(1)", "vbscript:x"])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        "https://example.com/x",
+        "http://x",
+        "//cdn.example/x",
+        "data:text/html,x",
+        "JaVaScRiPt:alert(1)",
+        "vbscript:x",
+    ],
+)
 def test_links_that_leave_the_page_are_text(href):
     html = markdown_to_html(f"see [here]({href})")
     assert "<a" not in html and "href" not in html
@@ -81,8 +91,13 @@ def test_raw_html_is_text():
 
 
 def test_table_markdown_formats_money_and_cuts_long_tables():
-    df = pd.DataFrame({"id": [f"X{i}" for i in range(20)], "exposure_fen": [123456 * i for i in range(20)],
-                       "members": [["a", "b|c"]] * 20})
+    df = pd.DataFrame(
+        {
+            "id": [f"X{i}" for i in range(20)],
+            "exposure_fen": [123456 * i for i in range(20)],
+            "members": [["a", "b|c"]] * 20,
+        }
+    )
     md = table_markdown(df, "en", "t", rows=5)
     assert md.splitlines()[0] == "| id | exposure (yuan) | members |"
     assert "| X1 | 1,234.56 | a; b\\|c |" in md
@@ -146,10 +161,15 @@ def test_sections_fall_back_to_tables_and_survive_a_broken_report(sample, tmp_pa
     def broken(result, policy, lang):
         raise KeyError("no such column")
 
-    analyses = [*registry(), Analysis("broken", lambda *a: None, "Broken", "坏的", 90, report=broken),
-                Analysis("plain", lambda *a: None, "Plain", "普通", 91)]
-    results = {"broken": AnalysisResult({"bt": pd.DataFrame({"a": [1]})}),
-               "plain": AnalysisResult({"pt": pd.DataFrame({"amount_fen": [150], "x": ["y"]})})}
+    analyses = [
+        *registry(),
+        Analysis("broken", lambda *a: None, "Broken", "坏的", 90, report=broken),
+        Analysis("plain", lambda *a: None, "Plain", "普通", 91),
+    ]
+    results = {
+        "broken": AnalysisResult({"bt": pd.DataFrame({"a": [1]})}),
+        "plain": AnalysisResult({"pt": pd.DataFrame({"amount_fen": [150], "x": ["y"]})}),
+    }
     with pytest.warns(RuntimeWarning, match="broken"):
         md = report_markdown(results, ds, "en", analyses=analyses)
     assert "## Broken" in md and "could not be written (KeyError)" in md and "### bt" in md

@@ -40,8 +40,11 @@ net_capital = "1000000.00"
 
 def load(make_dataset, entities, relations, exposures, policy=POLICY, schemes=None):
     """The book of a dataset written from these CSV texts."""
-    return build_book(load_dataset(make_dataset(entities=entities, relations=relations, exposures=exposures,
-                                                schemes=schemes, policy=policy)))
+    return build_book(
+        load_dataset(
+            make_dataset(entities=entities, relations=relations, exposures=exposures, schemes=schemes, policy=policy)
+        )
+    )
 
 
 def fen(yuan: str) -> int:
@@ -183,15 +186,21 @@ def test_connection_ties_list_every_tie_with_why(group_book):
     assert row["reason"] == "G1 → E7 guarantee 399,999.99 = 49.99% of G1 net assets < 50%: listed, does not join"
     assert "net assets unknown" in t.loc[("G3", "E9", "GUARANTEES"), "reason"]
     assert t.loc[("G4", "E10", "GUARANTEES"), "joins"]
-    assert t.loc[("S2", "E12", "SUPPLIES"), "reason"] == \
-        "S2 → E12 supply 49% of S2 revenue < 50%: listed, does not join"
+    assert (
+        t.loc[("S2", "E12", "SUPPLIES"), "reason"] == "S2 → E12 supply 49% of S2 revenue < 50%: listed, does not join"
+    )
     assert t.loc[("P1", "P2", "FAMILY"), "reason"] == "P1 — P2 family"  # stored once, smaller id first
     assert t.loc[("G2", "E8", "GUARANTEES"), "group_id"] == "G-E8"
 
 
 def test_family_can_be_switched_off(make_dataset):
-    book = load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES,
-                policy=POLICY + "[connection]\nfamily_joins = false\n")
+    book = load(
+        make_dataset,
+        GROUP_ENTITIES,
+        GROUP_RELATIONS,
+        GROUP_EXPOSURES,
+        policy=POLICY + "[connection]\nfamily_joins = false\n",
+    )
     groups, _, ties = connected_groups(book)
     g = groups.set_index("group_id")
     assert g.loc["G-P1", "members"] == ["P1"] and g.loc["G-P2", "members"] == ["P2"]
@@ -199,8 +208,13 @@ def test_family_can_be_switched_off(make_dataset):
 
 
 def test_thresholds_come_from_policy(make_dataset):
-    book = load(make_dataset, GROUP_ENTITIES, GROUP_RELATIONS, GROUP_EXPOSURES,
-                policy=POLICY + "[connection]\ncontrol_share_above = 0.49\n[limits]\ngroup_share = 0.5\n")
+    book = load(
+        make_dataset,
+        GROUP_ENTITIES,
+        GROUP_RELATIONS,
+        GROUP_EXPOSURES,
+        policy=POLICY + "[connection]\ncontrol_share_above = 0.49\n[limits]\ngroup_share = 0.5\n",
+    )
     g = connected_groups(book)[0].set_index("group_id")
     assert g.loc["G-B", "members"] == ["B", "E1", "E2", "E3"]
     assert g.loc["G-B", "status"] == "large_exposure"  # 350,000.01 ≤ 50% of tier-1
@@ -224,8 +238,9 @@ def test_outputs_do_not_depend_on_row_order(make_dataset, tmp_path):
     ent = GROUP_ENTITIES + "".join(f"p{x},enterprise,企业{x},true,{100 * (i + 1)}\n" for i, x in enumerate(names))
     ent += "M9,market,市场,false,\n"
     rel = GROUP_RELATIONS + "".join(
-        f"p{a},p{b},GUARANTEES,{amt}," + "\n" for a, b, _, amt in
-        (line.split(",") for line in PATTERN_RELATIONS.strip().split("\n")[1:]))
+        f"p{a},p{b},GUARANTEES,{amt}," + "\n"
+        for a, b, _, amt in (line.split(",") for line in PATTERN_RELATIONS.strip().split("\n")[1:])
+    )
     rel += "pA,M9,TRADES_IN,,\npB,M9,TRADES_IN,,\nE1,M9,TRADES_IN,,\n"
     exp = GROUP_EXPOSURES + "".join(f"Fp{x},p{x},{i + 1}\n" for i, x in enumerate(names))
     a = load(make_dataset, ent, rel, exp)
@@ -243,8 +258,9 @@ def test_outputs_do_not_depend_on_row_order(make_dataset, tmp_path):
 # ----------------------------------------------------------------------------- guarantee patterns
 
 PATTERN_ENTITIES = "id,kind,name,is_customer\n" + "".join(
-    f"{x},enterprise,企业{x},true\n" for x in
-    ["A", "B", "C", "D", "E", "F", "G", "H", "I", "X", "Y1", "Y2", "Y3", "Z1", "Z2", "Z3", "W", "U", "V"])
+    f"{x},enterprise,企业{x},true\n"
+    for x in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "X", "Y1", "Y2", "Y3", "Z1", "Z2", "Z3", "W", "U", "V"]
+)
 PATTERN_RELATIONS = """\
 src,dst,type,amount
 A,B,GUARANTEES,10
@@ -263,7 +279,8 @@ Z2,W,GUARANTEES,4
 Z3,W,GUARANTEES,4
 """
 PATTERN_EXPOSURES = "facility_id,customer_id,outstanding\n" + "".join(
-    f"F{x},{x},100\n" for x in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "X", "Y1", "W"])
+    f"F{x},{x},100\n" for x in ["A", "B", "C", "D", "E", "F", "G", "H", "I", "X", "Y1", "W"]
+)
 
 
 def test_guarantee_patterns_hand_computed(make_dataset):
@@ -284,8 +301,13 @@ def test_guarantee_patterns_hand_computed(make_dataset):
 
 def test_chain_through_a_circle_and_thresholds(make_dataset):
     rel = PATTERN_RELATIONS + "U,C,GUARANTEES,5\nE,V,GUARANTEES,6\n"
-    book = load(make_dataset, PATTERN_ENTITIES, rel, PATTERN_EXPOSURES,
-                policy=POLICY + "[guarantee]\ncross_min_borrowers = 4\nfocus_min_guarantors = 4\nmin_chain_length = 4\n")
+    book = load(
+        make_dataset,
+        PATTERN_ENTITIES,
+        rel,
+        PATTERN_EXPOSURES,
+        policy=POLICY + "[guarantee]\ncross_min_borrowers = 4\nfocus_min_guarantors = 4\nmin_chain_length = 4\n",
+    )
     p = guarantee_patterns(book)
     assert set(p["pattern"]) == {"circle", "mutual", "chain"}
     chains = p[p["pattern"] == "chain"][["members", "path", "guaranteed_fen"]].values.tolist()
@@ -299,12 +321,15 @@ def test_chain_through_a_circle_and_thresholds(make_dataset):
 
 def test_large_or_long_blocks_are_reported_whole(make_dataset, monkeypatch):
     ent = "id,kind,name,is_customer\n" + "".join(f"{x},enterprise,企业{x},true\n" for x in "PQRSTJKLMN")
-    rel = ("src,dst,type,amount\n"
-           "P,Q,GUARANTEES,1\nQ,R,GUARANTEES,1\nR,S,GUARANTEES,1\nS,P,GUARANTEES,1\n"
-           "J,K,GUARANTEES,1\nK,L,GUARANTEES,1\nL,M,GUARANTEES,1\nM,N,GUARANTEES,1\nN,J,GUARANTEES,1\n")
+    rel = (
+        "src,dst,type,amount\n"
+        "P,Q,GUARANTEES,1\nQ,R,GUARANTEES,1\nR,S,GUARANTEES,1\nS,P,GUARANTEES,1\n"
+        "J,K,GUARANTEES,1\nK,L,GUARANTEES,1\nL,M,GUARANTEES,1\nM,N,GUARANTEES,1\nN,J,GUARANTEES,1\n"
+    )
     exp = "facility_id,customer_id,outstanding\nF1,P,1\n"
-    book = load(make_dataset, ent, rel, exp,
-                policy=POLICY + "[guarantee]\nmax_scc_enumerate = 4\nmax_circle_length = 4\n")
+    book = load(
+        make_dataset, ent, rel, exp, policy=POLICY + "[guarantee]\nmax_scc_enumerate = 4\nmax_circle_length = 4\n"
+    )
     p = guarantee_patterns(book).set_index("pattern_id")
     assert p.loc["circle:P>Q>R>S", "pattern"] == "circle"
     blk = p.loc["circle_block:J"]
@@ -390,7 +415,8 @@ def test_single_risk_sources_hand_computed(make_dataset):
     assert r.loc["I1", "unbacked_exposure_fen"] == 3500 and r.loc["I1", "business_not_real"]
     assert r.loc["I1", "factor_notes"] == [
         "business_not_real: 2 of 3 customers sourced through I1 (35.00 of 65.00) have no trade, payroll or "
-        "supply tie to it"]
+        "supply tie to it"
+    ]
     assert r.loc["K", "roles"] == ["key_person"] and r.loc["K", "business_not_real"]  # referral, no tie
     assert r.loc["E1", "roles"] == ["controller"] and r.loc["E1", "own_exposure_fen"] == 10000
     assert r.loc["M1", "top_industry"] == "纺织" and r.loc["M1", "top_industry_share"] == "0.571429"
@@ -398,7 +424,8 @@ def test_single_risk_sources_hand_computed(make_dataset):
 
 def test_heavy_referrer_is_a_key_person(make_dataset):
     ent = "id,kind,name,is_customer\nR,person,推荐人,false\n" + "".join(
-        f"C{i:02d},person,客{i},true\n" for i in range(10))
+        f"C{i:02d},person,客{i},true\n" for i in range(10)
+    )
     rel = "src,dst,type\n" + "".join(f"R,C{i:02d},REFERRED\n" for i in range(10))
     exp = "facility_id,customer_id,outstanding\n" + "".join(f"F{i},C{i:02d},1\n" for i in range(10))
     s = single_risk_sources(load(make_dataset, ent, rel, exp)).set_index("source_id")
@@ -440,21 +467,23 @@ def test_stress_cascade_round_by_round(make_dataset):
     book = load(make_dataset, STRESS_ENTITIES, STRESS_RELATIONS, STRESS_EXPOSURES)
     rounds, calls = stress_cascade(book, None, ["A"])
     assert list(rounds.columns) == ROUND_COLUMNS and list(calls.columns) == CALL_COLUMNS
-    assert rounds[["round", "defaulted", "exposure_hit_fen", "cumulative_exposure_hit_fen", "guarantee_calls",
-                   "called_fen"]].values.tolist() == [
+    assert rounds[
+        ["round", "defaulted", "exposure_hit_fen", "cumulative_exposure_hit_fen", "guarantee_calls", "called_fen"]
+    ].values.tolist() == [
         [0, ["A"], 10000, 10000, 3, 14000],
         [1, ["B"], 4000, 14000, 2, 4000],
         [2, ["D", "F"], 0, 14000, 0, 0],  # E's guarantee of D: nothing outstanding to call
     ]
     assert rounds["cumulative_share_of_tier1"].tolist()[-1] == "0.000140"
-    got = calls[["round", "guarantor_id", "borrower_id", "called_fen", "guarantor_called_total_fen",
-                 "guarantor_defaults"]].values.tolist()
+    got = calls[
+        ["round", "guarantor_id", "borrower_id", "called_fen", "guarantor_called_total_fen", "guarantor_defaults"]
+    ].values.tolist()
     assert got == [
-        [0, "B", "A", 8000, 8000, True],    # 80 > net assets 50
+        [0, "B", "A", 8000, 8000, True],  # 80 > net assets 50
         [0, "C", "A", 3000, 3000, False],
-        [0, "F", "A", 3000, 3000, False],   # 30 ≤ 50
-        [1, "D", "B", 1000, 1000, True],    # net assets unknown: cannot pay
-        [1, "F", "B", 3000, 6000, True],    # 30 + 30 > 50: cumulative calls
+        [0, "F", "A", 3000, 3000, False],  # 30 ≤ 50
+        [1, "D", "B", 1000, 1000, True],  # net assets unknown: cannot pay
+        [1, "F", "B", 3000, 6000, True],  # 30 + 30 > 50: cumulative calls
     ]
     assert "net assets unknown" in calls.iloc[3]["note"]
     assert calls.iloc[1]["note"] == "C can pay: calls are 3% of its net assets"
@@ -476,8 +505,9 @@ def test_debt_rank_hand_computed(make_dataset):
     # A: h_B = 0.5, then h_C = 0.5 → R = 0.5·0.25 + 0.5·0.5 = 0.375; B: h_C = 1 → R = 0.5
     d = debt_rank(load(make_dataset, ent, rel, exp))
     assert list(d.columns) == IMPACT_COLUMNS
-    assert d[["rank", "entity_id", "debt_rank", "impact_exposure_fen", "distressed_entities",
-              "defaulted_entities", "method"]].values.tolist() == [
+    assert d[
+        ["rank", "entity_id", "debt_rank", "impact_exposure_fen", "distressed_entities", "defaulted_entities", "method"]
+    ].values.tolist() == [
         [1, "B", "0.500000", 20000, 1, 1, "full"],
         [2, "A", "0.375000", 15000, 2, 0, "full"],
         [3, "C", "0.000000", 0, 0, 0, "full"],
@@ -510,14 +540,17 @@ D,person,丁,true,,柯桥
     sch = "scheme_id,channel_id,name\nS1,C1,会员贷\n"
     c = concentration(load(make_dataset, ent, rel, exp, schemes=sch))
     assert list(c.columns) == CONCENTRATION_COLUMNS
-    ch = c[c["dimension"] == "channel"][["bucket", "bucket_name", "customers", "exposure_fen", "hhi",
-                                           "top_ids"]].values.tolist()
+    ch = c[c["dimension"] == "channel"][
+        ["bucket", "bucket_name", "customers", "exposure_fen", "hhi", "top_ids"]
+    ].values.tolist()
     # F1 → scheme channel C1; F2 → SOURCED_VIA beats MEMBER_OF; F3 → TRADES_IN beats MEMBER_OF
-    assert ch == [["*", "", 3, 10000, "0.300000", ["(none)", "M1", "I1", "C1"]],
-                  ["(none)", "", 1, 4000, "1.000000", ["D"]],
-                  ["M1", "市场", 1, 3000, "1.000000", ["B"]],
-                  ["I1", "中介", 1, 2000, "1.000000", ["A"]],
-                  ["C1", "商会", 1, 1000, "1.000000", ["A"]]]
+    assert ch == [
+        ["*", "", 3, 10000, "0.300000", ["(none)", "M1", "I1", "C1"]],
+        ["(none)", "", 1, 4000, "1.000000", ["D"]],
+        ["M1", "市场", 1, 3000, "1.000000", ["B"]],
+        ["I1", "中介", 1, 2000, "1.000000", ["A"]],
+        ["C1", "商会", 1, 1000, "1.000000", ["A"]],
+    ]
     ind = c[c["dimension"] == "industry"].set_index("bucket")
     assert ind.loc["*", "hhi"] == "0.520000" and ind.loc["纺织", "hhi"] == "0.500000"  # 0.6² + 0.4²; 0.5² + 0.5²
     assert ind.loc["纺织", "top_n_share"] == "1.000000"
@@ -533,8 +566,15 @@ D,person,丁,true,,柯桥
 def test_runner_summary_report_and_write_back(tiny):
     ds = load_dataset(tiny)
     res = run_risk(build_book(ds))
-    assert set(res.tables) == {"risk_groups", "risk_group_members", "connection_ties", "guarantee_patterns",
-                               "risk_sources", "systemic_impact", "concentration"}
+    assert set(res.tables) == {
+        "risk_groups",
+        "risk_group_members",
+        "connection_ties",
+        "guarantee_patterns",
+        "risk_sources",
+        "systemic_impact",
+        "concentration",
+    }
     s = res.summary
     json.dumps(s)  # JSON-ready
     assert s["groups"] == 2 and s["breaches"] == 0 and s["patterns"]["mutual"] == 1
@@ -558,8 +598,14 @@ def test_cli_risk_and_stress(tiny, tmp_path):
     assert head.startswith("group_id,members,customers,member_count,customer_count,exposure,share_of_tier1")
     row = (tmp_path / "o" / "risk_groups.csv").read_text(encoding="utf-8-sig").splitlines()[1]
     assert row.startswith("G-E1,E1;E2;P1;P2,E1;E2;P1,4,3,1550000.50,0.000155,")
-    for name in ("risk_group_members", "connection_ties", "guarantee_patterns", "risk_sources", "systemic_impact",
-                 "concentration"):
+    for name in (
+        "risk_group_members",
+        "connection_ties",
+        "guarantee_patterns",
+        "risk_sources",
+        "systemic_impact",
+        "concentration",
+    ):
         assert (tmp_path / "o" / f"{name}.csv").exists() and (tmp_path / "o" / f"{name}.json").exists()
     r = CliRunner().invoke(main, ["stress", str(tiny), "--default", "E1", "--out", str(tmp_path / "s")])
     assert r.exit_code == 0, r.output

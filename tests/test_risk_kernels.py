@@ -166,9 +166,17 @@ def _bank(seed: int):
     persons = [f"P{i}" for i in range(rng.randint(2, 12))]
     firms = [f"E{i}" for i in range(rng.randint(2, 15))]
     parties = persons + firms
-    ent = [{"id": p, "kind": "person" if p[0] == "P" else "enterprise", "name": p,
-            "is_customer": rng.choice(["true", "false"]), "net_assets": str(rng.randint(0, 900)),
-            "industry": rng.choice(["", "纺织", "印染", "服装"])} for p in parties]
+    ent = [
+        {
+            "id": p,
+            "kind": "person" if p[0] == "P" else "enterprise",
+            "name": p,
+            "is_customer": rng.choice(["true", "false"]),
+            "net_assets": str(rng.randint(0, 900)),
+            "industry": rng.choice(["", "纺织", "印染", "服装"]),
+        }
+        for p in parties
+    ]
     rels = {}
     for _ in range(rng.randint(0, 60)):
         t = rng.choice(["CONTROLS", "GUARANTEES", "SUPPLIES", "FAMILY", "CONTROLS"])
@@ -177,16 +185,26 @@ def _bank(seed: int):
         k = (min(s, d), max(s, d), t) if t == "FAMILY" else (s, d, t)
         if s == d or k in rels:
             continue
-        rels[k] = {"src": s, "dst": d, "type": t,
-                   "amount": str(rng.randint(1, 800)) if t == "GUARANTEES" else "",
-                   "share": rng.choice(["0.3", "0.51", "0.8", "1"]) if t in ("CONTROLS", "SUPPLIES") else ""}
+        rels[k] = {
+            "src": s,
+            "dst": d,
+            "type": t,
+            "amount": str(rng.randint(1, 800)) if t == "GUARANTEES" else "",
+            "share": rng.choice(["0.3", "0.51", "0.8", "1"]) if t in ("CONTROLS", "SUPPLIES") else "",
+        }
     customers = [e["id"] for e in ent if e["is_customer"] == "true"]
-    exp = [{"facility_id": f"F{i}", "customer_id": c, "outstanding": str(rng.randint(0, 500))}
-           for i, c in enumerate(customers)]
-    return build_book(dataset_from_frames(
-        pd.DataFrame(ent), pd.DataFrame(list(rels.values()), columns=["src", "dst", "type", "amount", "share"]),
-        pd.DataFrame(exp, columns=["facility_id", "customer_id", "outstanding"]),
-        policy=Policy.from_mapping({"tier1_capital": "1000.00"})))
+    exp = [
+        {"facility_id": f"F{i}", "customer_id": c, "outstanding": str(rng.randint(0, 500))}
+        for i, c in enumerate(customers)
+    ]
+    return build_book(
+        dataset_from_frames(
+            pd.DataFrame(ent),
+            pd.DataFrame(list(rels.values()), columns=["src", "dst", "type", "amount", "share"]),
+            pd.DataFrame(exp, columns=["facility_id", "customer_id", "outstanding"]),
+            policy=Policy.from_mapping({"tier1_capital": "1000.00"}),
+        )
+    )
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -229,8 +247,9 @@ def test_graph_kernels_match_networkx(seed):
     name, top = _top_industry(book, src, cus, amt)
     df = pd.DataFrame({"s": src, "ind": book.industry[cus], "o": amt})
     df = df[df["ind"] != ""]
-    agg = df.groupby(["s", "ind"])["o"].sum().reset_index().sort_values(["s", "o", "ind"],
-                                                                          ascending=[True, False, True])
+    agg = (
+        df.groupby(["s", "ind"])["o"].sum().reset_index().sort_values(["s", "o", "ind"], ascending=[True, False, True])
+    )
     agg = agg.drop_duplicates("s")
     want = {int(a): (b, int(o)) for a, b, o in zip(agg["s"], agg["ind"], agg["o"])}
     got = {i: (name[i], int(top[i])) for i in range(book.n) if name[i] != ""}

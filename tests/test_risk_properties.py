@@ -27,18 +27,34 @@ def banks(draw):
     ent_rows = []
     for p in parties:
         na = draw(st.one_of(st.none(), st.integers(0, 500)))
-        ent_rows.append({"id": p, "kind": "person" if p.startswith("P") else "enterprise", "name": "名" + p,
-                         "is_customer": "true" if customer[p] else "false",
-                         "net_assets": "" if na is None else str(na),
-                         "industry": draw(st.sampled_from(["", "纺织", "印染"])),
-                         "region": draw(st.sampled_from(["", "柯桥", "越城"]))})
-    ent_rows.append({"id": "M0", "kind": "market", "name": "市场", "is_customer": "false", "net_assets": "",
-                     "industry": "", "region": ""})
+        ent_rows.append(
+            {
+                "id": p,
+                "kind": "person" if p.startswith("P") else "enterprise",
+                "name": "名" + p,
+                "is_customer": "true" if customer[p] else "false",
+                "net_assets": "" if na is None else str(na),
+                "industry": draw(st.sampled_from(["", "纺织", "印染"])),
+                "region": draw(st.sampled_from(["", "柯桥", "越城"])),
+            }
+        )
+    ent_rows.append(
+        {
+            "id": "M0",
+            "kind": "market",
+            "name": "市场",
+            "is_customer": "false",
+            "net_assets": "",
+            "industry": "",
+            "region": "",
+        }
+    )
     rels = {}
     n_rel = draw(st.integers(0, 25))
     for _ in range(n_rel):
-        t = draw(st.sampled_from(["CONTROLS", "GUARANTEES", "GUARANTEES", "SUPPLIES", "FAMILY", "TRADES_IN",
-                                  "REFERRED"]))
+        t = draw(
+            st.sampled_from(["CONTROLS", "GUARANTEES", "GUARANTEES", "SUPPLIES", "FAMILY", "TRADES_IN", "REFERRED"])
+        )
         s = draw(st.sampled_from(parties))
         if t == "CONTROLS":
             d = draw(st.sampled_from(firms))
@@ -54,16 +70,20 @@ def banks(draw):
         if key in rels:
             continue
         amount = str(draw(st.integers(1, 800))) if t == "GUARANTEES" else ""
-        share = draw(st.sampled_from(SHARES)) if t == "CONTROLS" else (
-            draw(st.sampled_from(SHARES + [""])) if t == "SUPPLIES" else "")
+        share = (
+            draw(st.sampled_from(SHARES))
+            if t == "CONTROLS"
+            else (draw(st.sampled_from(SHARES + [""])) if t == "SUPPLIES" else "")
+        )
         rels[key] = {"src": s, "dst": d, "type": t, "amount": amount, "share": share}
     exp_rows = []
     for p in parties:
         if customer[p]:
             for k in range(draw(st.integers(0, 2))):
                 cents = draw(st.integers(0, 60000))
-                exp_rows.append({"facility_id": f"F{p}{k}", "customer_id": p,
-                                 "outstanding": f"{cents // 100}.{cents % 100:02d}"})
+                exp_rows.append(
+                    {"facility_id": f"F{p}{k}", "customer_id": p, "outstanding": f"{cents // 100}.{cents % 100:02d}"}
+                )
     seed = draw(st.integers(0, 2**32 - 1))
     rel = pd.DataFrame(list(rels.values()), columns=["src", "dst", "type", "amount", "share"])
     exp = pd.DataFrame(exp_rows, columns=["facility_id", "customer_id", "outstanding"])
@@ -133,8 +153,7 @@ def test_risk_invariants(bank):
     assert int(rounds["exposure_hit_fen"].sum()) <= total
 
     # the same bank with every table shuffled gives the same outputs
-    ds2 = dataset_from_frames(_shuffled(ent, seed), _shuffled(rel, seed + 1), _shuffled(exp, seed + 2),
-                              policy=POLICY)
+    ds2 = dataset_from_frames(_shuffled(ent, seed), _shuffled(rel, seed + 1), _shuffled(exp, seed + 2), policy=POLICY)
     res2 = run_risk(build_book(ds2))
     for name, df in res.tables.items():
         assert table_records(df) == table_records(res2.tables[name]), name

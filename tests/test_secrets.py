@@ -34,8 +34,7 @@ from channelgraph.store.neo4j import (
 URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
 if not URI and os.environ.get("CI"):
     raise RuntimeError("CI must run the Neo4j tests: CHANNELGRAPH_TEST_NEO4J_URI is not set (scripts/test sets it)")
-pytestmark = [pytest.mark.neo4j,
-              pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
+pytestmark = [pytest.mark.neo4j, pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
 
 PORT = "7698"
 SCRIPT = str(ROOT / "scripts" / "neo4j-local")
@@ -55,8 +54,9 @@ def server(tmp_path_factory):
     state = tmp_path_factory.mktemp("secrets") / ".neo4j-secrets"
     env = dict(os.environ, NEO4J_LOCAL_DIR=str(state))
     try:
-        started = subprocess.run([SCRIPT, "start", "--port", PORT], check=False, capture_output=True, text=True,
-                                 env=env, timeout=600)
+        started = subprocess.run(
+            [SCRIPT, "start", "--port", PORT], check=False, capture_output=True, text=True, env=env, timeout=600
+        )
         assert started.returncode == 0, started.stdout + started.stderr
         srv = AuthServer(state, env, started.stdout + started.stderr)
         assert len(srv.password) >= 16
@@ -65,17 +65,20 @@ def server(tmp_path_factory):
         subprocess.run([SCRIPT, "stop"], check=False, capture_output=True, env=env, timeout=180)
 
 
-@pytest.mark.parametrize(("uri", "shown"), [
-    ("bolt://neo4j:s3cret@127.0.0.1:7687", "bolt://neo4j:***@127.0.0.1:7687"),
-    ("bolt:/neo4j:s3cret@127.0.0.1:1", "bolt:/neo4j:***@127.0.0.1:1"),      # a scheme that does not parse
-    ("bolt//neo4j:s3cret@127.0.0.1:1", "bolt//neo4j:***@127.0.0.1:1"),
-    ("neo4j:s3cret@db.example.com", "neo4j:***@db.example.com"),            # no scheme at all
-    ("mailto:u:s3cret@x", "mailto:***@x"),                                  # everything after the first ':'
-    ("bolt://neo4j:s3/cr#e@t@[::1", "bolt://neo4j:***@[::1"),               # '/', '#', '@' in it, a broken host
-    ("bolt://neo4j:s3 cret@h", "bolt://neo4j:***@h"),                       # a space in it
-    ("bolt://neo4j@h:7687", "bolt://neo4j@h:7687"),                         # a user, no password
-    ("bolt://h:7687", "bolt://h:7687"),
-])
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("bolt://neo4j:s3cret@127.0.0.1:7687", "bolt://neo4j:***@127.0.0.1:7687"),
+        ("bolt:/neo4j:s3cret@127.0.0.1:1", "bolt:/neo4j:***@127.0.0.1:1"),  # a scheme that does not parse
+        ("bolt//neo4j:s3cret@127.0.0.1:1", "bolt//neo4j:***@127.0.0.1:1"),
+        ("neo4j:s3cret@db.example.com", "neo4j:***@db.example.com"),  # no scheme at all
+        ("mailto:u:s3cret@x", "mailto:***@x"),  # everything after the first ':'
+        ("bolt://neo4j:s3/cr#e@t@[::1", "bolt://neo4j:***@[::1"),  # '/', '#', '@' in it, a broken host
+        ("bolt://neo4j:s3 cret@h", "bolt://neo4j:***@h"),  # a space in it
+        ("bolt://neo4j@h:7687", "bolt://neo4j@h:7687"),  # a user, no password
+        ("bolt://h:7687", "bolt://h:7687"),
+    ],
+)
 def test_a_uri_password_is_masked_however_the_uri_is_mistyped(uri, shown):
     assert redact_uri(uri) == shown
     if " " not in uri:  # in a message, a URI is a word
@@ -133,8 +136,12 @@ def test_password_appears_nowhere_but_its_file(server, tmp_path, caplog, capfd):
     captured = capfd.readouterr()
     logs = caplog.text
     assert "neo4j" in logs.lower(), "the neo4j driver logged nothing at DEBUG: the check would be vacuous"
-    for name, text in (("CLI output", "\n".join(transcript)), ("captured stdout", captured.out),
-                       ("captured stderr", captured.err), ("neo4j DEBUG log", logs)):
+    for name, text in (
+        ("CLI output", "\n".join(transcript)),
+        ("captured stdout", captured.out),
+        ("captured stderr", captured.err),
+        ("neo4j DEBUG log", logs),
+    ):
         assert pw not in text, f"the password leaks into the {name}"
 
     # every output file, the dataset folder, and the server's whole state (logs included)

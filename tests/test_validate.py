@@ -18,11 +18,15 @@ def problems_of(path, **kw):
 
 def has(problems, file, line, column, reason_part, value=None):
     for p in problems:
-        if (p.file == file and p.line == line and p.column == column and reason_part in p.reason
-                and (value is None or p.value == value)):
+        if (
+            p.file == file
+            and p.line == line
+            and p.column == column
+            and reason_part in p.reason
+            and (value is None or p.value == value)
+        ):
             return True
-    raise AssertionError(f"no problem {file}:{line} {column} ~{reason_part!r} in:\n"
-                         + "\n".join(map(str, problems)))
+    raise AssertionError(f"no problem {file}:{line} {column} ~{reason_part!r} in:\n" + "\n".join(map(str, problems)))
 
 
 def test_tiny_dataset_is_valid(tiny):
@@ -38,8 +42,10 @@ def test_tiny_dataset_is_valid(tiny):
 
 
 def test_extra_columns_are_kept(make_dataset):
-    ent = ENTITIES.replace("id,kind,name,is_customer,net_assets,industry,region",
-                           "id,kind,name,is_customer,net_assets,industry,region,phone")
+    ent = ENTITIES.replace(
+        "id,kind,name,is_customer,net_assets,industry,region",
+        "id,kind,name,is_customer,net_assets,industry,region,phone",
+    )
     ent = "\n".join(line + (",13800000000" if i else "") for i, line in enumerate(ent.strip().split("\n"))) + "\n"
     ds = load_dataset(make_dataset(entities=ent))
     assert ds.entities["phone"].iloc[0] == "13800000000"
@@ -120,12 +126,15 @@ def test_exposure_rules(make_dataset, row, column, reason):
     has(probs, "exposures.csv", 6, column, reason)
 
 
-@pytest.mark.parametrize("row,column,reason", [
-    ("S1,C1,重复,", "scheme_id", "duplicate id"),
-    ("S2,C9,某方案,", "channel_id", "dangling reference"),
-    ("S2,E1,某方案,", "channel_id", "must be a chamber, market or intermediary"),
-    ("S2,C1,,", "name", "is empty but required"),
-])
+@pytest.mark.parametrize(
+    "row,column,reason",
+    [
+        ("S1,C1,重复,", "scheme_id", "duplicate id"),
+        ("S2,C9,某方案,", "channel_id", "dangling reference"),
+        ("S2,E1,某方案,", "channel_id", "must be a chamber, market or intermediary"),
+        ("S2,C1,,", "name", "is empty but required"),
+    ],
+)
 def test_scheme_rules(make_dataset, row, column, reason):
     probs = problems_of(make_dataset(schemes=SCHEMES + row + "\n"))
     has(probs, "schemes.csv", 3, column, reason)
@@ -136,8 +145,12 @@ def test_every_problem_is_collected_not_just_the_first(make_dataset):
     rel = RELATIONS + "P1,E9,REFERRED,,,\n"
     exp = EXPOSURES + "F9,E1,abc,,,,\n"
     probs = problems_of(make_dataset(entities=ent, relations=rel, exposures=exp))
-    assert {(p.file, p.line) for p in probs} >= {("entities.csv", 10), ("entities.csv", 11),
-                                                 ("relations.csv", 10), ("exposures.csv", 6)}
+    assert {(p.file, p.line) for p in probs} >= {
+        ("entities.csv", 10),
+        ("entities.csv", 11),
+        ("relations.csv", 10),
+        ("exposures.csv", 6),
+    }
 
 
 def test_missing_files_and_columns(make_dataset, tmp_path):
@@ -150,15 +163,18 @@ def test_missing_files_and_columns(make_dataset, tmp_path):
     assert "does not exist" in probs[0].reason
 
 
-@pytest.mark.parametrize("text,line,reason", [
-    ("", 1, "is empty"),
-    ("id,kind,name\n", 1, "no rows"),
-    ("id,kind,name,id\nP1,person,x,y\n", 1, "appears twice"),
-    ("id,kind,name\nP1,person\n", 2, "has 2 fields but the header has 3"),
-    ("id,kind,name\nP1,person,张,三\n", 2, "has 4 fields"),
-    ('id,kind,name\nP1,person,"unterminated\n', 2, "not valid CSV"),
-    ("id,kind,name\nP1,person,a\x00b\n", 2, "NUL byte"),
-])
+@pytest.mark.parametrize(
+    "text,line,reason",
+    [
+        ("", 1, "is empty"),
+        ("id,kind,name\n", 1, "no rows"),
+        ("id,kind,name,id\nP1,person,x,y\n", 1, "appears twice"),
+        ("id,kind,name\nP1,person\n", 2, "has 2 fields but the header has 3"),
+        ("id,kind,name\nP1,person,张,三\n", 2, "has 4 fields"),
+        ('id,kind,name\nP1,person,"unterminated\n', 2, "not valid CSV"),
+        ("id,kind,name\nP1,person,a\x00b\n", 2, "NUL byte"),
+    ],
+)
 def test_malformed_files(make_dataset, text, line, reason):
     probs = problems_of(make_dataset(entities=text))
     assert any(p.file == "entities.csv" and p.line == line and reason in p.reason for p in probs), probs
@@ -235,10 +251,25 @@ def test_policy_problems_are_reported(make_dataset):
 
 # ----------------------------------------------------------------------------- issue 18 (e)
 
-SHARE_FORMS = [("0.51", 0.51), ("1", 1.0), (".5", 0.5), ("+0.3", 0.3), (" 0.6 ", 0.6), ("", None),
-               ("5e-1", "an exponent"), ("5.1E-1", "an exponent"), ("０.５", "full-width"), ("0．5", "full-width"),
-               ("51%", "write 51% as 0.51"), ("nan", "not a number"), ("inf", "not a number"),
-               ("0_5", "not a number"), ("0x1", "not a number"), ("-0.1", "outside 0–1"), ("1.01", "outside 0–1")]
+SHARE_FORMS = [
+    ("0.51", 0.51),
+    ("1", 1.0),
+    (".5", 0.5),
+    ("+0.3", 0.3),
+    (" 0.6 ", 0.6),
+    ("", None),
+    ("5e-1", "an exponent"),
+    ("5.1E-1", "an exponent"),
+    ("０.５", "full-width"),
+    ("0．5", "full-width"),
+    ("51%", "write 51% as 0.51"),
+    ("nan", "not a number"),
+    ("inf", "not a number"),
+    ("0_5", "not a number"),
+    ("0x1", "not a number"),
+    ("-0.1", "outside 0–1"),
+    ("1.01", "outside 0–1"),
+]
 
 
 @pytest.mark.parametrize("text,want", SHARE_FORMS)
@@ -260,9 +291,30 @@ def test_amount_messages_name_the_likely_cause():
             parse_yuan(text)
 
 
-SINCE = ["2024-01-31", "2024-02-29", "2023-02-29", "2024-04-31", "2024-00-10", "2024-13-01", "1899-12-31",
-         "1900-01-01", "2100-12-31", "2101-01-01", "0224-01-01", "2024", "2024-06", "2024-6", "2024/06/01",
-         "20240601", "2024-06-01T00:00", "２０２４-06-01", "", " 2024-06-01 ", "去年", "2024-06-01 "]
+SINCE = [
+    "2024-01-31",
+    "2024-02-29",
+    "2023-02-29",
+    "2024-04-31",
+    "2024-00-10",
+    "2024-13-01",
+    "1899-12-31",
+    "1900-01-01",
+    "2100-12-31",
+    "2101-01-01",
+    "0224-01-01",
+    "2024",
+    "2024-06",
+    "2024-6",
+    "2024/06/01",
+    "20240601",
+    "2024-06-01T00:00",
+    "２０２４-06-01",
+    "",
+    " 2024-06-01 ",
+    "去年",
+    "2024-06-01 ",
+]
 
 
 def test_vectorised_since_equals_since_problem():
@@ -278,8 +330,7 @@ def test_vectorised_since_equals_since_problem():
 
 
 def test_since_accepts_partial_and_future_dates_refuses_the_rest(make_dataset):
-    rel = "src,dst,type,amount,share,role,since\n" + "".join(
-        line + ",\n" for line in RELATIONS.strip().split("\n")[1:])
+    rel = "src,dst,type,amount,share,role,since\n" + "".join(line + ",\n" for line in RELATIONS.strip().split("\n")[1:])
     rel += "P2,E3,REFERRED,,,,2031-05\nE3,P2,REFERRED,,,,1999\nE1,P2,EMPLOYS,,,,2024-02-30\n"
     probs = problems_of(make_dataset(relations=rel))
     assert [(p.line, p.column, p.value) for p in probs] == [(12, "since", "2024-02-30")]
@@ -319,8 +370,11 @@ def test_character_hits_map_to_their_rows():
 
 def test_ids_are_never_normalised(make_dataset):
     nfd = "Mu\u0308ller"
-    ds = load_dataset(make_dataset(entities=ENTITIES + f"{nfd},person,穆勒,false,,,\n",
-                                   relations=RELATIONS + f"{nfd},P1,REFERRED,,,\n"))
+    ds = load_dataset(
+        make_dataset(
+            entities=ENTITIES + f"{nfd},person,穆勒,false,,,\n", relations=RELATIONS + f"{nfd},P1,REFERRED,,,\n"
+        )
+    )
     assert nfd in ds.entities["id"].tolist() and nfd in ds.relations["src"].tolist()
 
 
@@ -339,8 +393,12 @@ def test_missing_entities_are_reported_once_per_dependent_file(make_dataset):
     folder = make_dataset(relations=RELATIONS + "".join(f"P1,X{i},REFERRED,,,\n" for i in range(200)))
     (folder / "entities.csv").unlink()
     probs = problems_of(folder)
-    assert [(p.file, p.line) for p in probs] == [("entities.csv", None), ("exposures.csv", 1),
-                                                 ("relations.csv", 1), ("schemes.csv", 1)]
+    assert [(p.file, p.line) for p in probs] == [
+        ("entities.csv", None),
+        ("exposures.csv", 1),
+        ("relations.csv", 1),
+        ("schemes.csv", 1),
+    ]
     assert "src and dst not checked against entities.csv: entities.csv is missing" in probs[2].reason
 
 

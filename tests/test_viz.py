@@ -77,8 +77,9 @@ F5,P2,1000,,consumer_loan,,
 
 
 def hostile_dataset(folder: Path):
-    write_dataset(folder, entities=HOSTILE_ENTITIES, relations=HOSTILE_RELATIONS, exposures=HOSTILE_EXPOSURES,
-                  schemes=None)
+    write_dataset(
+        folder, entities=HOSTILE_ENTITIES, relations=HOSTILE_RELATIONS, exposures=HOSTILE_EXPOSURES, schemes=None
+    )
     return load_dataset(folder)
 
 
@@ -112,30 +113,40 @@ def tag_attrs(page: str, tag: str) -> list[str]:
 # ----------------------------------------------------------------------------- masking
 
 
-@pytest.mark.parametrize("raw, masked", [
-    ("13812345678", "138****5678"),
-    ("+86 138-1234-5678", "138****5678"),
-    ("330602199001011234", "330602********1234"),
-    ("33060219900101123x", "330602********123x"),
-    ("330602900101123", "330602*****1123"),
-    ("0571-88889999", "0571-****9999"),
-    ("010-88889999", "010-****9999"),
-    ("电话13812345678，身份证330602199001011234", "电话138****5678，身份证330602********1234"),
-])
+@pytest.mark.parametrize(
+    "raw, masked",
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("330602199001011234", "330602********1234"),
+        ("33060219900101123x", "330602********123x"),
+        ("330602900101123", "330602*****1123"),
+        ("0571-88889999", "0571-****9999"),
+        ("010-88889999", "010-****9999"),
+        ("电话13812345678，身份证330602199001011234", "电话138****5678，身份证330602********1234"),
+    ],
+)
 def test_identifiers_are_masked_anywhere_in_a_text(raw, masked):
     assert mask_text(raw) == masked
 
 
-@pytest.mark.parametrize("text", ["P000001", "1,234,567.89", "13812345678.00", "2019-05-01", "12345", "E000005",
-                                  "0.15", "1381234567890"])
+@pytest.mark.parametrize(
+    "text", ["P000001", "1,234,567.89", "13812345678.00", "2019-05-01", "12345", "E000005", "0.15", "1381234567890"]
+)
 def test_ids_amounts_and_dates_are_not_masked(text):
     assert mask_text(text) == text
 
 
 def test_pages_mask_identifiers_in_any_column_by_default(hostile):
     page = render_html(ego_view(hostile, "E1", hops=2, lang="en"))
-    for raw in ("13812345678", "330602199001011234", "33060219900101123X", "0571-88889999", "0575-85551234",
-                "139-0000-1111"):
+    for raw in (
+        "13812345678",
+        "330602199001011234",
+        "33060219900101123X",
+        "0571-88889999",
+        "0575-85551234",
+        "139-0000-1111",
+    ):
         assert raw not in page
     data = page_data(page)
     tips = json.dumps([n["tip"] for n in data["nodes"]] + [e["tip"] for e in data["edges"]], ensure_ascii=False)
@@ -151,7 +162,7 @@ def test_no_mask_shows_identifiers_and_warns(hostile):
 
 
 def test_node_ids_never_reach_the_page(tmp_path):
-    ents = ("id,kind,name,is_customer\n13812345678,person,甲,true\n330602199001011234,person,乙,true\n")
+    ents = "id,kind,name,is_customer\n13812345678,person,甲,true\n330602199001011234,person,乙,true\n"
     rels = "src,dst,type\n13812345678,330602199001011234,REFERRED\n"
     exps = "facility_id,customer_id,outstanding\nF1,13812345678,100\n"
     write_dataset(tmp_path / "ids", entities=ents, relations=rels, exposures=exps, schemes=None)
@@ -170,8 +181,10 @@ def test_hostile_names_are_data_not_markup(hostile):
     assert "<img" not in page.lower() and "<svg onload" not in page.lower()
     assert page.count("</script>") == 3  # data, vis-network, our script
     assert "\u2028" not in page
-    assert "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in page or \
-           "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in page  # the title, escaped
+    assert (
+        "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in page
+        or "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in page
+    )  # the title, escaped
     names = {n["tip"]["h"] for n in page_data(page)["nodes"]}
     assert {HOSTILE_NAME, SCRIPT_NAME, QUOTE_NAME} <= names  # intact after JSON decoding
     # tooltips are built with textContent, never innerHTML
@@ -265,8 +278,11 @@ def test_without_risk_results_no_group_or_pattern_is_shown_and_the_page_says_so(
     from channelgraph.risk import run_risk
 
     assert find_pattern(None) is None and find_group(None) is None and find_group({}, "E1") is None
-    for view in (pattern_view(hostile, ["E1", "E2", "E3"], lang="en"), overview(hostile, None, lang="en"),
-                 ego_view(hostile, "E1", lang="en")):
+    for view in (
+        pattern_view(hostile, ["E1", "E2", "E3"], lang="en"),
+        overview(hostile, None, lang="en"),
+        ego_view(hostile, "E1", lang="en"),
+    ):
         assert any("No risk results" in n and "not shown" in n for n in view.notes), view.kind
         assert not any(v.border == "#e00000" for v in view.nodes)
     results = {"risk": run_risk(hostile)}
@@ -346,11 +362,13 @@ def test_write_views_writes_the_main_views_and_an_index(sample, tmp_path):
 
 def test_cli_viz_writes_each_view(tmp_path):
     runner = CliRunner()
-    for args, name in ((["--view", "overview"], "overview.html"),
-                       (["--view", "channel", "--id", "M0001", "--lang", "en"], "channel-M0001.html"),
-                       (["--view", "ego", "--id", "P000001", "--hops", "2"], "ego-P000001.html"),
-                       (["--view", "group"], "group-top.html"),
-                       (["--view", "pattern", "--id", "1"], "pattern-1.html")):
+    for args, name in (
+        (["--view", "overview"], "overview.html"),
+        (["--view", "channel", "--id", "M0001", "--lang", "en"], "channel-M0001.html"),
+        (["--view", "ego", "--id", "P000001", "--hops", "2"], "ego-P000001.html"),
+        (["--view", "group"], "group-top.html"),
+        (["--view", "pattern", "--id", "1"], "pattern-1.html"),
+    ):
         r = runner.invoke(main, ["viz", str(SAMPLE), *args, "--out", str(tmp_path)])
         assert r.exit_code == 0, r.output
         page = (tmp_path / name).read_text(encoding="utf-8")
@@ -441,8 +459,13 @@ def bank(tmp_path_factory):
 def interleaved(tmp_path_factory):
     """Ties of several types between one pair, interleaved with others; a long non-ASCII id."""
     folder = tmp_path_factory.mktemp("interleaved")
-    write_dataset(folder, entities=INTERLEAVED_ENTITIES, relations=INTERLEAVED_RELATIONS,
-                  exposures=INTERLEAVED_EXPOSURES, schemes=None)
+    write_dataset(
+        folder,
+        entities=INTERLEAVED_ENTITIES,
+        relations=INTERLEAVED_RELATIONS,
+        exposures=INTERLEAVED_EXPOSURES,
+        schemes=None,
+    )
     return build_book(load_dataset(folder))
 
 
@@ -488,11 +511,12 @@ def test_view_index_answers_as_networkx_does(which, bank, interleaved):
     for size in (1, 5, len(nodes) // 3, len(nodes)):
         order = rng.permutation(len(nodes))[:size]
         shown = {nodes[i] for i in order}
-        want = [(u, v, k) for u in (nodes[i] for i in order)
-                for _, v, k in graph.out_edges(u, keys=True) if v in shown]
+        want = [(u, v, k) for u in (nodes[i] for i in order) for _, v, k in graph.out_edges(u, keys=True) if v in shown]
         rows = index.ties_among(order)
-        got = [(index.ids[s], index.ids[d], index.type_names[t])
-               for s, d, t in zip(index.src[rows], index.dst[rows], index.rtype[rows])]
+        got = [
+            (index.ids[s], index.ids[d], index.type_names[t])
+            for s, d, t in zip(index.src[rows], index.dst[rows], index.rtype[rows])
+        ]
         assert got == want
         assert all(_same(a, graph.edges[u, v, k]) for a, (u, v, k) in zip(index.edge_attrs(rows), want))
         near = index.neighbours(index.mask(order))
@@ -540,8 +564,10 @@ def _reference_risk_groups(results):
     from channelgraph.viz.results import _STATUS_ORDER, GroupInfo
 
     df = results["risk"].groups
-    out = [GroupInfo(g, list(m), int(e), float(s), st) for g, m, e, s, st in
-           zip(df["group_id"], df["members"], df["exposure_fen"], df["share_of_tier1"], df["status"])]
+    out = [
+        GroupInfo(g, list(m), int(e), float(s), st)
+        for g, m, e, s, st in zip(df["group_id"], df["members"], df["exposure_fen"], df["share_of_tier1"], df["status"])
+    ]
     out.sort(key=lambda x: (_STATUS_ORDER[x.status], -x.exposure_fen, -len(x.members), x.group_id))
     return out
 
@@ -551,8 +577,13 @@ def _shuffled_results(results):
     from dataclasses import replace
 
     risk = results["risk"]
-    return {"risk": replace(risk, groups=risk.groups.sample(frac=1, random_state=1),
-                            patterns=risk.patterns.sample(frac=1, random_state=2))}
+    return {
+        "risk": replace(
+            risk,
+            groups=risk.groups.sample(frac=1, random_state=1),
+            patterns=risk.patterns.sample(frac=1, random_state=2),
+        )
+    }
 
 
 def test_group_tables_read_as_before(bank):
@@ -583,10 +614,14 @@ def _reference_priority(graph, results):
 
     def key(n):
         gr = node_group.get(n)
-        return (0 if gr is not None and gr.status == "breach" else 1,
-                0 if gr is not None and gr.status == "large_exposure" else 1,
-                0 if n in in_pattern else 1, hubs.get(n, (10**9, 0.0))[0],
-                -int(graph.nodes[n].get("outstanding_fen") or 0), str(n))
+        return (
+            0 if gr is not None and gr.status == "breach" else 1,
+            0 if gr is not None and gr.status == "large_exposure" else 1,
+            0 if n in in_pattern else 1,
+            hubs.get(n, (10**9, 0.0))[0],
+            -int(graph.nodes[n].get("outstanding_fen") or 0),
+            str(n),
+        )
 
     return key
 
@@ -613,8 +648,15 @@ def _view_pages(book, results, **kw):
 def test_main_views_are_the_same_from_findings_or_results(bank, budget, lang):
     book, results = bank
     pages = _view_pages(book, results, lang=lang, node_budget=budget)
-    assert [n for n, _ in pages] == ["overview.html", "channel-1.html", "channel-2.html", "channel-3.html",
-                                     "group-1.html", "pattern-1.html", "ego-1.html"]
+    assert [n for n, _ in pages] == [
+        "overview.html",
+        "channel-1.html",
+        "channel-2.html",
+        "channel-3.html",
+        "group-1.html",
+        "pattern-1.html",
+        "ego-1.html",
+    ]
     assert pages == _view_pages(book, findings_of(results, book), lang=lang, node_budget=budget)
     # above LABEL_ALL_MAX nodes only channels, stars and the most important carry a label
     from channelgraph.viz import main_views
@@ -624,8 +666,10 @@ def test_main_views_are_the_same_from_findings_or_results(bank, budget, lang):
         unlabelled = [v for v in view.nodes if not v.label]
         assert bool(unlabelled) == (len(view.nodes) > LABEL_ALL_MAX), view.kind
         assert all(v.kind not in ("chamber", "market", "intermediary") for v in unlabelled)
-    assert ego_view(book, "M0001", 2, results, lang=lang, node_budget=budget).nodes == \
-        ego_view(book, "M0001", 2, findings_of(results, book), lang=lang, node_budget=budget).nodes
+    assert (
+        ego_view(book, "M0001", 2, results, lang=lang, node_budget=budget).nodes
+        == ego_view(book, "M0001", 2, findings_of(results, book), lang=lang, node_budget=budget).nodes
+    )
 
 
 def test_main_views_without_results_are_the_overview_and_channels(interleaved, tmp_path):
@@ -669,24 +713,43 @@ def test_network_data_is_what_pyvis_assembles(hostile):
 
     view = ego_view(hostile, "E1", hops=2, lang="en")
     for mask in (True, False):
-        m = (lambda v, mask=mask: maybe_mask(v, mask))
+        m = lambda v, mask=mask: maybe_mask(v, mask)
         net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", bgcolor="#ffffff")
         index = {}
         for i, v in enumerate(view.nodes):
             index[v.id] = i
-            net.add_node(i, label=m(v.label) or " ", shape=v.shape, size=v.size, x=v.x, y=v.y,
-                         borderWidth=v.border_width, borderWidthSelected=v.border_width + 2,
-                         color={"background": v.color, "border": v.border,
-                                "highlight": {"background": v.color, "border": "#000000"},
-                                "hover": {"background": v.color, "border": "#000000"}},
-                         font={"size": v.font_size}, tip={"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
-                         s=(m(v.name) + " " + m(v.id)).lower())
+            net.add_node(
+                i,
+                label=m(v.label) or " ",
+                shape=v.shape,
+                size=v.size,
+                x=v.x,
+                y=v.y,
+                borderWidth=v.border_width,
+                borderWidthSelected=v.border_width + 2,
+                color={
+                    "background": v.color,
+                    "border": v.border,
+                    "highlight": {"background": v.color, "border": "#000000"},
+                    "hover": {"background": v.color, "border": "#000000"},
+                },
+                font={"size": v.font_size},
+                tip={"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
+                s=(m(v.name) + " " + m(v.id)).lower(),
+            )
         for e in view.edges:
-            opts = {"color": {"color": e.color, "highlight": "#000000", "hover": e.color if e.faint else "#000000",
-                              "inherit": False},
-                    "width": e.width, "dashes": e.dashes,
-                    "arrows": {"to": {"enabled": bool(e.arrow), "scaleFactor": 0.6 if e.width < 1.5 else 0.9}},
-                    "tip": {"h": "", "r": [[k, m(x)] for k, x in e.rows]}}
+            opts = {
+                "color": {
+                    "color": e.color,
+                    "highlight": "#000000",
+                    "hover": e.color if e.faint else "#000000",
+                    "inherit": False,
+                },
+                "width": e.width,
+                "dashes": e.dashes,
+                "arrows": {"to": {"enabled": bool(e.arrow), "scaleFactor": 0.6 if e.width < 1.5 else 0.9}},
+                "tip": {"h": "", "r": [[k, m(x)] for k, x in e.rows]},
+            }
             if e.label:
                 opts["label"] = m(e.label)
                 opts["font"] = {"color": e.color if e.type == "GUARANTEES" else "#333333"}
@@ -760,8 +823,9 @@ def test_finding_groups_and_patterns_as_before(bank):
     largest = sorted(circles, key=lambda p: (-len(p.members), -p.exposure_fen, p.pattern_id))[0]
 
     def group_ref(ident):
-        return next((g for g in groups if g.group_id == ident), None) or \
-            next((g for g in groups if ident in g.members), None)
+        return next((g for g in groups if g.group_id == ident), None) or next(
+            (g for g in groups if ident in g.members), None
+        )
 
     def pattern_ref(ident):
         p = next((p for p in patterns if p.pattern_id == ident), None)
@@ -772,8 +836,12 @@ def test_finding_groups_and_patterns_as_before(bank):
 
     assert find_group(results) == groups[0] and find_pattern(results) == largest
     members = [m for g in groups[::50] for m in g.members[:2]] + [m for p in patterns[::20] for m in p.members[:2]]
-    idents = [g.group_id for g in groups[::40]] + [p.pattern_id for p in patterns[::30]] + members + \
-        ["1", "#2", str(len(patterns)), str(len(patterns) + 1), "nobody", ""]
+    idents = (
+        [g.group_id for g in groups[::40]]
+        + [p.pattern_id for p in patterns[::30]]
+        + members
+        + ["1", "#2", str(len(patterns)), str(len(patterns) + 1), "nobody", ""]
+    )
     for ident in idents:
         assert find_group(results, ident) == group_ref(ident), ident
         assert find_pattern(results, ident) == pattern_ref(ident), ident

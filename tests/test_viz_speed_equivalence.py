@@ -32,8 +32,11 @@ class _Keys:
     """Priority keys with many ties (as most of a big book's entities tie on all but the id)."""
 
     def __init__(self, rng, n, distinct_ids=True):
-        self.keys = (rng.permutation(n) if distinct_ids else rng.integers(0, 5, n), -rng.integers(0, 3, n) * 1000,
-                     rng.integers(0, 4, n) << 58 | rng.integers(0, 3, n))
+        self.keys = (
+            rng.permutation(n) if distinct_ids else rng.integers(0, 5, n),
+            -rng.integers(0, 3, n) * 1000,
+            rng.integers(0, 4, n) << 58 | rng.integers(0, 3, n),
+        )
 
     def priority_keys(self, p):
         return tuple(k[p] for k in self.keys)
@@ -67,9 +70,12 @@ def _views(book, results):
 def test_page_data_text_is_the_json_of_network_data(sample_run, tmp_path):
     book, results = sample_run
     hostile = build_book(hostile_dataset(tmp_path / "hostile"))
-    views = _views(book, results) + [ego_view(hostile, "E1", 2, lang="en"), channel_view(hostile, "C1"),
-                                   group_view(hostile, ["P1", "P2", "E1", "E2"]),
-                                   pattern_view(hostile, ["E1", "E2", "E3"])]
+    views = _views(book, results) + [
+        ego_view(hostile, "E1", 2, lang="en"),
+        channel_view(hostile, "C1"),
+        group_view(hostile, ["P1", "P2", "E1", "E2"]),
+        pattern_view(hostile, ["E1", "E2", "E3"]),
+    ]
     for view in views:
         for mask in (True, False):
             text = {"notFound": "没有找到 <&>"}
@@ -82,8 +88,11 @@ def test_pages_are_those_of_the_plain_json(sample_run, tmp_path, monkeypatch):
     hostile = build_book(hostile_dataset(tmp_path / "hostile"))
     views = _views(book, results)[:3] + [ego_view(hostile, "P1", 2)]
     fast = [render_html(v, mask=mask) for v in views for mask in (True, False)]
-    monkeypatch.setattr(html, "_network_json",
-                        lambda view, mask, text: html._compact_json(html.network_data(view, mask) | {"text": text}))
+    monkeypatch.setattr(
+        html,
+        "_network_json",
+        lambda view, mask, text: html._compact_json(html.network_data(view, mask) | {"text": text}),
+    )
     assert fast == [render_html(v, mask=mask) for v in views for mask in (True, False)]
 
 

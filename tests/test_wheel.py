@@ -32,14 +32,16 @@ from conftest import ROOT
 URI = os.environ.get("CHANNELGRAPH_TEST_NEO4J_URI")
 if not URI and os.environ.get("CI"):
     raise RuntimeError("CI must run the Neo4j tests: CHANNELGRAPH_TEST_NEO4J_URI is not set (scripts/test sets it)")
-pytestmark = [pytest.mark.neo4j,
-              pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
+pytestmark = [pytest.mark.neo4j, pytest.mark.skipif(not URI, reason="no test Neo4j server (run through scripts/test)")]
 
 
 def _run(args: list, cwd: Path, env: dict, timeout: float = 600) -> subprocess.CompletedProcess:
-    p = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                       check=False)
-    assert p.returncode == 0, f"{' '.join(map(str, args))} → exit {p.returncode}\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+    p = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert p.returncode == 0, (
+        f"{' '.join(map(str, args))} → exit {p.returncode}\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+    )
     return p
 
 
@@ -50,36 +52,71 @@ def _build_wheel(tmp: Path, env: dict) -> Path:
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
     for name in ("src", "cypher"):  # src/channelgraph/cypher is a relative symlink to ../../cypher: kept
-        shutil.copytree(ROOT / name, src / name, symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q",
-          "-w", tmp / "dist", src], tmp, env)
+        shutil.copytree(
+            ROOT / name, src / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            "-w",
+            tmp / "dist",
+            src,
+        ],
+        tmp,
+        env,
+    )
     (wheel,) = (tmp / "dist").glob("channelgraph-*.whl")
     return wheel
 
 
 def test_the_wheel_installs_and_runs_demo_load_and_risk_from_neo4j(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+    }
     env["COLUMNS"] = "200"
     wheel = _build_wheel(tmp_path, env)
 
     # every statement the package reads is in the wheel, under channelgraph/cypher/
     with zipfile.ZipFile(wheel) as z:
         shipped = {n for n in z.namelist() if n.startswith("channelgraph/cypher/")}
-    wanted = {"channelgraph/cypher/" + p.relative_to(ROOT / "cypher").as_posix()
-              for p in (ROOT / "cypher").rglob("*.cypher")}
+    wanted = {
+        "channelgraph/cypher/" + p.relative_to(ROOT / "cypher").as_posix() for p in (ROOT / "cypher").rglob("*.cypher")
+    }
     assert len(wanted) > 20
     assert sorted(wanted - shipped) == []
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv], tmp_path, env)
     py = venv / "bin" / "python"
-    fresh_site = Path(_run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                           tmp_path, env).stdout.strip())
+    fresh_site = Path(
+        _run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path, env).stdout.strip()
+    )
     (fresh_site / "test-venv-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _run([sys.executable, "-m", "pip", "--python", py, "install", "--no-deps", "--no-index",
-          "--disable-pip-version-check", "-q", wheel], tmp_path, env)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            py,
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "-q",
+            wheel,
+        ],
+        tmp_path,
+        env,
+    )
 
     work = tmp_path / "elsewhere"  # not the project: nothing of the source tree is at hand
     work.mkdir()

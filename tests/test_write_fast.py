@@ -21,8 +21,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channelgraph.io import write as w
-from channelgraph.io.write import (PRETTY_JSON_MAX_RECORDS, _csv_column, _json_default, output_frame,
-                                   table_records, write_csv, write_table)
+from channelgraph.io.write import (
+    PRETTY_JSON_MAX_RECORDS,
+    _csv_column,
+    _json_default,
+    output_frame,
+    table_records,
+    write_csv,
+    write_table,
+)
 
 
 def reference_csv(df: pd.DataFrame) -> bytes:
@@ -53,11 +60,41 @@ def assert_same_as_reference(df: pd.DataFrame, tmp_path, name: str = "t") -> tup
 
 
 TRICKY_TEXT = [
-    "=HYPERLINK(\"http://evil\")", "+86 138", "-12.50", "+5", "-", "@SUM(A1)", "\tTAB", "\rCR",
-    "-1e-05", "1e5", "-12\n", "-inf", "温州商会", "绍兴柯桥飞永染整有限公司", "a,b", 'say "hi"',
-    "line1\nline2", "line1\r\nline2", "back\\slash", "ctrl\x01char", "unit\x1fsep", "del\x7f",
-    "broken¦bar", "", " lead space", "E000001 → E002388 supply 62% ≥ 50%", "'quoted already",
-    "emoji 😀", "\u2028sep", "null", "true", "a;b", "-١٢", "pipe|", "",
+    '=HYPERLINK("http://evil")',
+    "+86 138",
+    "-12.50",
+    "+5",
+    "-",
+    "@SUM(A1)",
+    "\tTAB",
+    "\rCR",
+    "-1e-05",
+    "1e5",
+    "-12\n",
+    "-inf",
+    "温州商会",
+    "绍兴柯桥飞永染整有限公司",
+    "a,b",
+    'say "hi"',
+    "line1\nline2",
+    "line1\r\nline2",
+    "back\\slash",
+    "ctrl\x01char",
+    "unit\x1fsep",
+    "del\x7f",
+    "broken¦bar",
+    "",
+    " lead space",
+    "E000001 → E002388 supply 62% ≥ 50%",
+    "'quoted already",
+    "emoji 😀",
+    "\u2028sep",
+    "null",
+    "true",
+    "a;b",
+    "-١٢",
+    "pipe|",
+    "",
 ]
 
 
@@ -67,19 +104,35 @@ def test_tricky_cells_match_reference(tmp_path, monkeypatch, layout):
         monkeypatch.setattr(w, "PRETTY_JSON_MAX_RECORDS", 0)
     n = len(TRICKY_TEXT)
     fen = [123456789, 5, -250, 0, None, 10**17, 1, -1, -99, -100, -101] * 4
-    df = pd.DataFrame({
-        "name": TRICKY_TEXT,
-        "exposure_fen": pd.array(fen[:n], dtype="Int64"),
-        "limit_fen": np.arange(n, dtype=np.int64) * -37,
-        "members": [[t, "E1"] if i % 3 else [] for i, t in enumerate(TRICKY_TEXT)],
-        "joins": [bool(i % 2) for i in range(n)],
-        "maybe": pd.array([None if i % 4 == 0 else bool(i % 2) for i in range(n)], dtype="boolean"),
-        "count": pd.array([None if i % 5 == 0 else i - 7 for i in range(n)], dtype="Int64"),
-        "share": [0.5, 0.1, 1e-7, -0.0, float("nan"), float("inf"), float("-inf"), 1e22, 5e-324, 2 / 3,
-                  123456789.123, -1.5] * 2 + [0.0] * (n - 24),
-        "text_or_none": [None if i % 3 == 0 else t for i, t in enumerate(TRICKY_TEXT)],
-        "rank": np.arange(n, dtype=np.int64),
-    })
+    df = pd.DataFrame(
+        {
+            "name": TRICKY_TEXT,
+            "exposure_fen": pd.array(fen[:n], dtype="Int64"),
+            "limit_fen": np.arange(n, dtype=np.int64) * -37,
+            "members": [[t, "E1"] if i % 3 else [] for i, t in enumerate(TRICKY_TEXT)],
+            "joins": [bool(i % 2) for i in range(n)],
+            "maybe": pd.array([None if i % 4 == 0 else bool(i % 2) for i in range(n)], dtype="boolean"),
+            "count": pd.array([None if i % 5 == 0 else i - 7 for i in range(n)], dtype="Int64"),
+            "share": [
+                0.5,
+                0.1,
+                1e-7,
+                -0.0,
+                float("nan"),
+                float("inf"),
+                float("-inf"),
+                1e22,
+                5e-324,
+                2 / 3,
+                123456789.123,
+                -1.5,
+            ]
+            * 2
+            + [0.0] * (n - 24),
+            "text_or_none": [None if i % 3 == 0 else t for i, t in enumerate(TRICKY_TEXT)],
+            "rank": np.arange(n, dtype=np.int64),
+        }
+    )
     got_csv, got_json = assert_same_as_reference(df, tmp_path)
     lines = got_csv.decode("utf-8-sig").split("\r\n")
     assert lines[0] == "name,exposure,limit,members,joins,maybe,count,share,text_or_none,rank"
@@ -91,9 +144,13 @@ def test_lists_without_empty_arrays(tmp_path, monkeypatch, layout):
     """Every array non-empty: brackets and quotes go into the record's constant parts."""
     if layout == "compact":
         monkeypatch.setattr(w, "PRETTY_JSON_MAX_RECORDS", 0)
-    df = pd.DataFrame({"members": [["E1"], ["E2", "温州商会"], ["=x", "a,b"]],
-                       "plain": [["a"], ["b", "c"], ["d"]],
-                       "escaped": [['say "hi"'], ["back\\slash"], ["tab\tin"]]})
+    df = pd.DataFrame(
+        {
+            "members": [["E1"], ["E2", "温州商会"], ["=x", "a,b"]],
+            "plain": [["a"], ["b", "c"], ["d"]],
+            "escaped": [['say "hi"'], ["back\\slash"], ["tab\tin"]],
+        }
+    )
     assert_same_as_reference(df, tmp_path)
 
 
@@ -101,25 +158,31 @@ def test_repeated_values_are_formatted_once_with_the_same_bytes(tmp_path):
     rng = np.random.default_rng(7)
     n = 3_000
     floats = np.array([0.0, -0.0, 0.1, 1 / 3, float("nan"), float("inf"), -float("inf"), 2.5e-8])
-    df = pd.DataFrame({
-        "count": rng.integers(-50, 50, n),
-        "big": rng.choice(np.array([2**63 - 1, -2**63, 10**12, -7]), n),
-        "huge": rng.choice(np.array([2**64 - 1, 2**63, 5], dtype=np.uint64), n),
-        "rank": np.arange(n, dtype=np.int64),
-        "limit_fen": rng.choice(np.array([0, -1, 99, -100, 123456789, -10**14]), n),
-        "maybe_fen": pd.array(rng.choice(np.array([1, -250, 10**10, 0]), n), dtype="Int64"),
-        "ratio": rng.choice(floats, n),
-        "ratio32": rng.choice(floats, n).astype(np.float32),
-        "share": rng.random(n),
-    })
+    df = pd.DataFrame(
+        {
+            "count": rng.integers(-50, 50, n),
+            "big": rng.choice(np.array([2**63 - 1, -(2**63), 10**12, -7]), n),
+            "huge": rng.choice(np.array([2**64 - 1, 2**63, 5], dtype=np.uint64), n),
+            "rank": np.arange(n, dtype=np.int64),
+            "limit_fen": rng.choice(np.array([0, -1, 99, -100, 123456789, -(10**14)]), n),
+            "maybe_fen": pd.array(rng.choice(np.array([1, -250, 10**10, 0]), n), dtype="Int64"),
+            "ratio": rng.choice(floats, n),
+            "ratio32": rng.choice(floats, n).astype(np.float32),
+            "share": rng.random(n),
+        }
+    )
     df.loc[rng.random(n) < 0.3, "maybe_fen"] = None
     assert_same_as_reference(df, tmp_path)
 
 
 def test_money_edges(tmp_path):
-    df = pd.DataFrame({"a_fen": pd.array([None, -1, -100, -12345, 99, 100, 2**62, None], dtype="Int64"),
-                       "b_fen": np.array([0, -5, 7, -10**15, 1, 2, 3, 4], dtype=np.int64),
-                       "c_fen": pd.array([None] * 8, dtype="Int64")})
+    df = pd.DataFrame(
+        {
+            "a_fen": pd.array([None, -1, -100, -12345, 99, 100, 2**62, None], dtype="Int64"),
+            "b_fen": np.array([0, -5, 7, -(10**15), 1, 2, 3, 4], dtype=np.int64),
+            "c_fen": pd.array([None] * 8, dtype="Int64"),
+        }
+    )
     got_csv, got_json = assert_same_as_reference(df, tmp_path)
     rows = json.loads(got_json)
     assert [r["a"] for r in rows[:5]] == [None, "-0.01", "-1.00", "-123.45", "0.99"]
@@ -127,26 +190,33 @@ def test_money_edges(tmp_path):
 
 
 def test_object_columns_follow_the_reference_inference(tmp_path):
-    df = pd.DataFrame({
-        "ints_with_none": pd.Series([1, None, 3], dtype=object),  # → float64 in the reference: "1.0"
-        "ints": pd.Series([1, 2, -3], dtype=object),
-        "mixed": pd.Series([Decimal("1.50"), np.int64(4), {"b": 1, "a": [1, 2]}], dtype=object),
-        "tuples": pd.Series([("x", "y"), ("=z",), ()], dtype=object),
-        "nested": pd.Series([["a", 1], {"k": "温"}, None], dtype=object),
-        "sets": pd.Series([{"b", "a"}, frozenset(), {"c"}], dtype=object),
-        "bools": pd.Series([True, None, False], dtype=object),
-        "floats": pd.Series([0.1, float("nan"), -2.5], dtype=object),
-        "strs": pd.Series(["a", None, float("nan")], dtype=object),
-        "all_none": pd.Series([None, None, None], dtype=object),
-    })
+    df = pd.DataFrame(
+        {
+            "ints_with_none": pd.Series([1, None, 3], dtype=object),  # → float64 in the reference: "1.0"
+            "ints": pd.Series([1, 2, -3], dtype=object),
+            "mixed": pd.Series([Decimal("1.50"), np.int64(4), {"b": 1, "a": [1, 2]}], dtype=object),
+            "tuples": pd.Series([("x", "y"), ("=z",), ()], dtype=object),
+            "nested": pd.Series([["a", 1], {"k": "温"}, None], dtype=object),
+            "sets": pd.Series([{"b", "a"}, frozenset(), {"c"}], dtype=object),
+            "bools": pd.Series([True, None, False], dtype=object),
+            "floats": pd.Series([0.1, float("nan"), -2.5], dtype=object),
+            "strs": pd.Series(["a", None, float("nan")], dtype=object),
+            "all_none": pd.Series([None, None, None], dtype=object),
+        }
+    )
     got_csv, _ = assert_same_as_reference(df, tmp_path)
     assert got_csv.decode("utf-8-sig").split("\r\n")[1].startswith("1.0,1,1.50,")
 
 
 def test_float_columns(tmp_path):
     values = [0.1, 1 / 3, -0.0, 1e-300, 1.7976931348623157e308, float("nan"), float("inf"), -float("inf"), 100.0]
-    df = pd.DataFrame({"f64": values, "f32": np.array([v if abs(v) < 1e38 else v * 0 for v in values], dtype=np.float32),
-                       "finite": [v if math.isfinite(v) else 0.0 for v in values]})
+    df = pd.DataFrame(
+        {
+            "f64": values,
+            "f32": np.array([v if abs(v) < 1e38 else v * 0 for v in values], dtype=np.float32),
+            "finite": [v if math.isfinite(v) else 0.0 for v in values],
+        }
+    )
     assert_same_as_reference(df, tmp_path)
 
 
@@ -158,8 +228,9 @@ def test_single_column_and_odd_headers(tmp_path):
 
 
 def test_empty_and_columnless_tables(tmp_path):
-    assert_same_as_reference(pd.DataFrame({"a": pd.Series([], dtype=object),
-                                           "x_fen": pd.array([], dtype="Int64")}), tmp_path, "empty")
+    assert_same_as_reference(
+        pd.DataFrame({"a": pd.Series([], dtype=object), "x_fen": pd.array([], dtype="Int64")}), tmp_path, "empty"
+    )
     assert_same_as_reference(pd.DataFrame(index=range(3)), tmp_path, "nocols")
     assert_same_as_reference(pd.DataFrame(), tmp_path, "nothing")
 
@@ -167,14 +238,17 @@ def test_empty_and_columnless_tables(tmp_path):
 @pytest.mark.parametrize("rows", [PRETTY_JSON_MAX_RECORDS, PRETTY_JSON_MAX_RECORDS + 1])
 def test_pretty_and_compact_json_at_the_threshold(tmp_path, rows):
     rng = np.random.default_rng(1)
-    df = pd.DataFrame({
-        "id": [f"E{i:06d}" for i in range(rows)],
-        "amount_fen": pd.array(np.where(rng.random(rows) < 0.2, None, rng.integers(-10**9, 10**9, rows)),
-                               dtype="Int64"),
-        "ids": [[f"P{i}", "=x"] if i % 7 == 0 else [] for i in range(rows)],
-        "share": rng.random(rows),
-        "flag": rng.random(rows) < 0.5,
-    })
+    df = pd.DataFrame(
+        {
+            "id": [f"E{i:06d}" for i in range(rows)],
+            "amount_fen": pd.array(
+                np.where(rng.random(rows) < 0.2, None, rng.integers(-(10**9), 10**9, rows)), dtype="Int64"
+            ),
+            "ids": [[f"P{i}", "=x"] if i % 7 == 0 else [] for i in range(rows)],
+            "share": rng.random(rows),
+            "flag": rng.random(rows) < 0.5,
+        }
+    )
     _, got_json = assert_same_as_reference(df, tmp_path)
     assert got_json.startswith(b"[\n  {\n") == (rows <= PRETTY_JSON_MAX_RECORDS)
 
@@ -185,12 +259,14 @@ def test_many_blocks_give_the_same_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(w, "_BLOCK_BYTES", 1)
     monkeypatch.setattr(w, "_MIN_BLOCK_ROWS", 3)
     texts = ["plain", "=f", 'q"', "a,b", None, "温", "ctl\x02", "x¦y", "-5", "ok"] * 3
-    df = pd.DataFrame({
-        "t": texts,
-        "n_fen": pd.array([None if i % 4 == 0 else i * -13 for i in range(len(texts))], dtype="Int64"),
-        "l": [[t] if t else [] for t in texts],
-        "f": [float("nan") if i % 5 == 0 else i / 7 for i in range(len(texts))],
-    })
+    df = pd.DataFrame(
+        {
+            "t": texts,
+            "n_fen": pd.array([None if i % 4 == 0 else i * -13 for i in range(len(texts))], dtype="Int64"),
+            "l": [[t] if t else [] for t in texts],
+            "f": [float("nan") if i % 5 == 0 else i / 7 for i in range(len(texts))],
+        }
+    )
     assert_same_as_reference(df, tmp_path)
 
 
@@ -249,20 +325,28 @@ _TEXT = st.text(alphabet=st.sampled_from(list("aZ09 ,;\"'\\=+-@.\t\r\n\x00\x1f¦
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(st.one_of(st.none(), _TEXT),
-                               st.one_of(st.none(), st.integers(-10**12, 10**12)),
-                               st.lists(_TEXT, max_size=3),
-                               st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
-                               st.booleans()),
-                     max_size=12))
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), _TEXT),
+            st.one_of(st.none(), st.integers(-(10**12), 10**12)),
+            st.lists(_TEXT, max_size=3),
+            st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.none()),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
 def test_random_tables_match_reference(tmp_path, rows):
-    df = pd.DataFrame({
-        "text": [r[0] for r in rows],
-        "money_fen": pd.array([r[1] for r in rows], dtype="Int64"),
-        "items": pd.Series([r[2] for r in rows], dtype=object),
-        "ratio": pd.Series([np.nan if r[3] is None else r[3] for r in rows], dtype=float),
-        "flag": pd.Series([r[4] for r in rows], dtype=bool),
-    })
+    df = pd.DataFrame(
+        {
+            "text": [r[0] for r in rows],
+            "money_fen": pd.array([r[1] for r in rows], dtype="Int64"),
+            "items": pd.Series([r[2] for r in rows], dtype=object),
+            "ratio": pd.Series([np.nan if r[3] is None else r[3] for r in rows], dtype=float),
+            "flag": pd.Series([r[4] for r in rows], dtype=bool),
+        }
+    )
     for p in tmp_path.glob("t.*"):
         p.unlink()
     assert_same_as_reference(df, tmp_path)

@@ -150,8 +150,9 @@ def _private_bytes() -> int:
     """This process's private memory now (pages it does not share with its parent), from smaps_rollup."""
     try:
         with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
-            return sum(int(line.split()[1]) * 1024 for line in fh
-                       if line.startswith(("Private_Clean:", "Private_Dirty:")))
+            return sum(
+                int(line.split()[1]) * 1024 for line in fh if line.startswith(("Private_Clean:", "Private_Dirty:"))
+            )
     except (OSError, ValueError, IndexError):  # pragma: no cover - Linux provides it
         return 0
 
@@ -163,9 +164,13 @@ def can_fork() -> bool:
     Idle native worker pools (OpenBLAS's, started by ``import numpy``; LLVM's, by numba) do
     not count: OpenBLAS stops its pool around a fork, and the side work calls neither.
     """
-    return (sys.platform.startswith("linux") and hasattr(os, "fork")
-            and os.environ.get(ENV_SWITCH, "1") != "0"
-            and threading.current_thread() is threading.main_thread() and threading.active_count() == 1)
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "fork")
+        and os.environ.get(ENV_SWITCH, "1") != "0"
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
 
 
 class SideProcessError(RuntimeError):
@@ -228,8 +233,7 @@ class Job:
         self.pid = None  # from here on end() leaves it alone: the PID is reaped next
         _, status = os.waitpid(pid, 0)
         if not data:
-            how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                   else f"exit status {os.WEXITSTATUS(status)}")
+            how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit status {os.WEXITSTATUS(status)}"
             return "error", SideProcessError(f"a side process writing outputs ended without a result ({how})"), ""
         status_, value, text, self.private_bytes = pickle.loads(data)
         _TALLY[0] += self.private_bytes
@@ -307,8 +311,7 @@ class SideProcesses:
         return sum(j.private_bytes for j in self.jobs)
 
 
-def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple,
-           parent: int) -> None:  # pragma: no cover - child
+def _child(read_fd: int, write_fd: int, fn: Callable, args: tuple, parent: int) -> None:  # pragma: no cover - child
     try:
         start_forked_child(parent)
         pause_for_tests("side")

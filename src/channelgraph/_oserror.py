@@ -20,21 +20,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 #: What to do when writing fails, by ``errno``; ``{other}`` is the option to choose another of.
-_WRITING = {errno.ENOSPC: "the disk is full: free some room and run again",
-            errno.EDQUOT: "the disk quota is used up: free some room and run again",
-            errno.EFBIG: "a file grew past the size this process may write (ulimit -f) or the file system "
-                         "allows: raise the limit or choose another {other}",
-            errno.EROFS: "a read-only file system: choose another {other}",
-            errno.EACCES: "no permission: choose another {other} or fix its permissions",
-            errno.EPERM: "not permitted here: choose another {other}",
-            errno.ENOTDIR: "a file stands where a folder should be: remove it or choose another {other}",
-            errno.EISDIR: "a folder stands where a file should be: remove it or choose another {other}",
-            errno.ENAMETOOLONG: "the path is too long: choose a shorter {other}"}
+_WRITING = {
+    errno.ENOSPC: "the disk is full: free some room and run again",
+    errno.EDQUOT: "the disk quota is used up: free some room and run again",
+    errno.EFBIG: "a file grew past the size this process may write (ulimit -f) or the file system "
+    "allows: raise the limit or choose another {other}",
+    errno.EROFS: "a read-only file system: choose another {other}",
+    errno.EACCES: "no permission: choose another {other} or fix its permissions",
+    errno.EPERM: "not permitted here: choose another {other}",
+    errno.ENOTDIR: "a file stands where a folder should be: remove it or choose another {other}",
+    errno.EISDIR: "a folder stands where a file should be: remove it or choose another {other}",
+    errno.ENAMETOOLONG: "the path is too long: choose a shorter {other}",
+}
 #: What to do when reading an input file fails, by ``errno``.
-_READING = {errno.EACCES: "check the file's permissions (or copy it somewhere you can read)",
-            errno.EPERM: "check the file's permissions (or copy it somewhere you can read)",
-            errno.EIO: "the disk or network share failed: copy the file again",
-            errno.ELOOP: "a symbolic link that points to itself: replace it with the file"}
+_READING = {
+    errno.EACCES: "check the file's permissions (or copy it somewhere you can read)",
+    errno.EPERM: "check the file's permissions (or copy it somewhere you can read)",
+    errno.EIO: "the disk or network share failed: copy the file again",
+    errno.ELOOP: "a symbolic link that points to itself: replace it with the file",
+}
 
 
 def reason(exc: OSError) -> str:
@@ -53,8 +57,9 @@ def hint(exc: OSError, other: str = "--out", otherwise: str = "choose another {o
 def cannot_read(exc: OSError, doing: str) -> str:
     """Why an input file ``cannot be {doing}`` (opened, read) and what to do, for a problem line."""
     what = reason(exc)
-    return (f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; "
-            + _READING.get(exc.errno or 0, "check the file and copy it again"))
+    return f"cannot be {doing}: {what.lower() if what[:1].isupper() else what}; " + _READING.get(
+        exc.errno or 0, "check the file and copy it again"
+    )
 
 
 def named(exc: OSError, path) -> OSError:

@@ -81,13 +81,23 @@ def book_overview(book: Book, policy: Policy, prior: dict) -> AnalysisResult:
     rows = []
     for s in Status:
         part = exp[exp["status"] == s.value]
-        rows.append({"status": s.value, "facilities": len(part),
-                     "outstanding_fen": int(sum(part["outstanding"].tolist()))})
+        rows.append(
+            {"status": s.value, "facilities": len(part), "outstanding_fen": int(sum(part["outstanding"].tolist()))}
+        )
     by_status = pd.DataFrame(rows)
-    prod = (exp.assign(product=exp["product"].replace("", "(none)"))
-            .groupby("product", sort=True)["outstanding"].agg(["count", "sum"]).reset_index())
-    by_product = pd.DataFrame({"product": prod["product"], "facilities": prod["count"].astype(int),
-                               "outstanding_fen": [int(x) for x in prod["sum"]]})
+    prod = (
+        exp.assign(product=exp["product"].replace("", "(none)"))
+        .groupby("product", sort=True)["outstanding"]
+        .agg(["count", "sum"])
+        .reset_index()
+    )
+    by_product = pd.DataFrame(
+        {
+            "product": prod["product"],
+            "facilities": prod["count"].astype(int),
+            "outstanding_fen": [int(x) for x in prod["sum"]],
+        }
+    )
     return AnalysisResult({"book_by_status": by_status, "book_by_product": by_product})
 
 
@@ -118,11 +128,15 @@ def dataset_summary(dataset: Dataset) -> dict:
     return s
 
 
-def run_analyses(book: Book, policy: Policy | None = None,
-                 only: list[str] | None = None, stopwatch=None,
-                 after: Callable[[str, Result], None] | None = None,
-                 options: dict[str, dict] | None = None,
-                 analyses: Sequence[Analysis] | None = None) -> dict[str, Result]:
+def run_analyses(
+    book: Book,
+    policy: Policy | None = None,
+    only: list[str] | None = None,
+    stopwatch=None,
+    after: Callable[[str, Result], None] | None = None,
+    options: dict[str, dict] | None = None,
+    analyses: Sequence[Analysis] | None = None,
+) -> dict[str, Result]:
     """Run the analyses (or *only* those named, plus what they need) and return their results.
 
     *analyses* is the registry to run from, :func:`registry` by default. An analysis reads the
@@ -169,7 +183,7 @@ def schedule(wanted: list[str], analyses: Sequence[Analysis] | None = None) -> l
     position = {a.name: i for i, a in enumerate(analyses)}
 
     def needs(a: Analysis) -> tuple[str, ...]:
-        return tuple(b.name for b in analyses[:position[a.name]]) if a.needs is None else a.needs
+        return tuple(b.name for b in analyses[: position[a.name]]) if a.needs is None else a.needs
 
     todo: set[str] = set()
     stack = list(wanted)

@@ -74,8 +74,10 @@ def _print_table(console: Console, table: Table) -> None:
 
 def _problems_report(exc: DatasetError, max_errors: int) -> None:
     n = len(exc.problems)
-    err.print(f"[bold red]✗ {n} problem{'s' if n != 1 else ''} in the dataset[/] "
-              "(file:line, column, value: reason — header is line 1)")
+    err.print(
+        f"[bold red]✗ {n} problem{'s' if n != 1 else ''} in the dataset[/] "
+        "(file:line, column, value: reason — header is line 1)"
+    )
     shown = exc.problems if max_errors <= 0 else exc.problems[:max_errors]
     for p in shown:
         err.print(f"  {_one_line(p)}", markup=False, emoji=False, highlight=False, soft_wrap=True)
@@ -112,13 +114,24 @@ def _check_encoding(ctx, param, value):
 
 def dataset_options(f):
     """Options every dataset-reading command shares."""
-    f = click.option("--max-errors", default=50, show_default=True,
-                     help="How many problems to print when the data is refused (0 = all).")(f)
-    f = click.option("--policy", "policy", type=click.Path(dir_okay=False), callback=_given_policy,
-                     help="policy.toml to use (default: DATA/policy.toml, else built-in defaults).")(f)
-    f = click.option("--encoding", callback=_check_encoding,
-                     help="Force the files' encoding (utf-8, utf-8-sig, gb18030, gbk, gb2312); "
-                          "default: detected per file.")(f)
+    f = click.option(
+        "--max-errors",
+        default=50,
+        show_default=True,
+        help="How many problems to print when the data is refused (0 = all).",
+    )(f)
+    f = click.option(
+        "--policy",
+        "policy",
+        type=click.Path(dir_okay=False),
+        callback=_given_policy,
+        help="policy.toml to use (default: DATA/policy.toml, else built-in defaults).",
+    )(f)
+    f = click.option(
+        "--encoding",
+        callback=_check_encoding,
+        help="Force the files' encoding (utf-8, utf-8-sig, gb18030, gbk, gb2312); default: detected per file.",
+    )(f)
     return f
 
 
@@ -163,8 +176,11 @@ def validate(data, encoding, policy, max_errors, as_json):
         ds = load_dataset(data, encoding=encoding, policy=policy)
     except DatasetError as exc:
         if as_json:
-            click.echo(json.dumps({"valid": False, "problems": [p.to_dict() for p in exc.problems]},
-                                  ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps(
+                    {"valid": False, "problems": [p.to_dict() for p in exc.problems]}, ensure_ascii=False, indent=2
+                )
+            )
         else:
             _problems_report(exc, max_errors)
         sys.exit(EXIT_DATA)
@@ -178,8 +194,7 @@ def validate(data, encoding, policy, max_errors, as_json):
 
 
 def _print_summary(data, s: dict, ds) -> None:
-    out.print(f"[bold green]✓ {_shown(data)} is valid[/]  "
-              f"({', '.join(f'{k}: {v}' for k, v in ds.encodings.items())})")
+    out.print(f"[bold green]✓ {_shown(data)} is valid[/]  ({', '.join(f'{k}: {v}' for k, v in ds.encodings.items())})")
     t = Table(show_header=True, header_style="bold", box=None)
     t.add_column("entities by kind")
     t.add_column("n", justify="right")
@@ -192,15 +207,22 @@ def _print_summary(data, s: dict, ds) -> None:
         b = types[i] if i < len(types) else ("", "")
         t.add_row(str(a[0]), str(a[1]), str(b[0]), str(b[1]))
     _print_table(out, t)
-    out.print(f"customers {s['customers']:,} · prospects {s['prospects']:,} · facilities {s['facilities']:,} "
-              f"· schemes {s['schemes']:,}")
-    out.print(f"total outstanding [bold]{format_yuan_human(s['total_outstanding_fen'])}[/] yuan · "
-              + " · ".join(f"{k} {v:,}" for k, v in s["status"].items() if v))
-    out.print(f"policy: {_shown(ds.policy.source)}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan")
+    out.print(
+        f"customers {s['customers']:,} · prospects {s['prospects']:,} · facilities {s['facilities']:,} "
+        f"· schemes {s['schemes']:,}"
+    )
+    out.print(
+        f"total outstanding [bold]{format_yuan_human(s['total_outstanding_fen'])}[/] yuan · "
+        + " · ".join(f"{k} {v:,}" for k, v in s["status"].items() if v)
+    )
+    out.print(
+        f"policy: {_shown(ds.policy.source)}; tier-1 capital {format_yuan_human(ds.policy.tier1_capital_fen)} yuan"
+    )
 
 
-def _check_out(out_dir, option: str = "--out", replaced: bool = True, data=None, policy=None,
-               data_option: str = "DATA") -> None:
+def _check_out(
+    out_dir, option: str = "--out", replaced: bool = True, data=None, policy=None, data_option: str = "DATA"
+) -> None:
     """Refuse at once, before the data is read, an *out_dir* that cannot be an output folder.
 
     One line naming the path and what to do; exit 2 when the user gave it wrongly (empty, a
@@ -249,9 +271,15 @@ def _progress_bar(disable: bool):
     )
 
     # its own console: the bar is redrawn in place, so it is cut to the terminal's width
-    return Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=Console(stderr=True, highlight=False), disable=disable,
-                    transient=False)
+    return Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True, highlight=False),
+        disable=disable,
+        transient=False,
+    )
 
 
 # ----------------------------------------------------------------------------- output folders
@@ -281,8 +309,11 @@ def _writing(out_dir, command: str, option: str = "--out", replaceable=None, col
             if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup: a closed terminal does not end the run
                 previous[sig] = signal.signal(sig, _on_terminate)
     try:
-        staging = (staged_files(out_dir, option=option) if collects
-                   else staged_output(out_dir, command=command, option=option, replaceable=replaceable))
+        staging = (
+            staged_files(out_dir, option=option)
+            if collects
+            else staged_output(out_dir, command=command, option=option, replaceable=replaceable)
+        )
         with staging as stage:
             yield stage
     except OutputError as exc:
@@ -337,13 +368,26 @@ DATASET_FILES = ("entities.csv", "relations.csv", "exposures.csv", "schemes.csv"
 
 @main.command()
 @click.argument("out_dir", type=click.Path())
-@click.option("--customers", default=300, show_default=True, type=click.IntRange(10, 5_000_000),
-              help="How many customers (persons and enterprises with is_customer=true).")
-@click.option("--seed", default=42, show_default=True, type=click.IntRange(0, SEED_MAX),
-              help="Random seed; same arguments ⇒ identical files.")
+@click.option(
+    "--customers",
+    default=300,
+    show_default=True,
+    type=click.IntRange(10, 5_000_000),
+    help="How many customers (persons and enterprises with is_customer=true).",
+)
+@click.option(
+    "--seed",
+    default=42,
+    show_default=True,
+    type=click.IntRange(0, SEED_MAX),
+    help="Random seed; same arguments ⇒ identical files.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--force", is_flag=True,
-              help="Replace OUT_DIR if it already holds a dataset (only dataset files; anything else is refused).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace OUT_DIR if it already holds a dataset (only dataset files; anything else is refused).",
+)
 def generate(out_dir, customers, seed, quiet, force):
     """Write a realistic synthetic regional-bank extract in the input contract.
 
@@ -361,17 +405,25 @@ def generate(out_dir, customers, seed, quiet, force):
     _check_out(out_dir, "OUT_DIR")
     folder = Path(out_dir)
     if not force and out_dir.strip() and folder.is_dir() and any(folder.iterdir()):
-        err.print(f"[bold red]✗[/] {_shown(out_dir)} is not empty: give --force to replace the dataset in it, "
-                  "or choose an empty or new folder", soft_wrap=True, highlight=False)
+        err.print(
+            f"[bold red]✗[/] {_shown(out_dir)} is not empty: give --force to replace the dataset in it, "
+            "or choose an empty or new folder",
+            soft_wrap=True,
+            highlight=False,
+        )
         sys.exit(EXIT_USAGE)
     t0 = time.perf_counter()
-    with _writing(out_dir, "generate", option="OUT_DIR",
-                  replaceable=lambda entry: entry in DATASET_FILES) as stage, _progress_bar(quiet) as bar:
+    with (
+        _writing(out_dir, "generate", option="OUT_DIR", replaceable=lambda entry: entry in DATASET_FILES) as stage,
+        _progress_bar(quiet) as bar,
+    ):
         counts = generate_dataset(stage.path, customers=customers, seed=seed, progress=_Progress(bar))
     dt = time.perf_counter() - t0
     if not quiet:
-        out.print(f"[green]✓[/] wrote {_shown(out_dir)} in {dt:.1f}s: "
-                  + ", ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int)))
+        out.print(
+            f"[green]✓[/] wrote {_shown(out_dir)} in {dt:.1f}s: "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int))
+        )
 
 
 # ----------------------------------------------------------------------------- backends
@@ -386,15 +438,25 @@ def neo4j_options(f, *, uri_from_env: bool = False):
     precedence). The password is never printed.
     """
     f = click.option("--database", envvar="NEO4J_DATABASE", help="Neo4j database (default: the server's default).")(f)
-    f = click.option("--neo4j-password", envvar="NEO4J_PASSWORD", show_envvar=True,
-                     help="Neo4j password (prefer the environment variable).")(f)
-    f = click.option("--neo4j-user", envvar="NEO4J_USER", default="neo4j", show_default=True, show_envvar=True,
-                     help="Neo4j user.")(f)
-    f = click.option("--neo4j", "neo4j_uri", envvar="NEO4J_URI" if uri_from_env else None,
-                     show_envvar=uri_from_env, metavar="URI",
-                     help="Neo4j server, e.g. bolt://127.0.0.1:7687 (bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, "
-                          "neo4j+ssc; a user:password@ in it is used, never shown)"
-                          + ("." if uri_from_env else "; read the graph from it instead of CSV files."))(f)
+    f = click.option(
+        "--neo4j-password",
+        envvar="NEO4J_PASSWORD",
+        show_envvar=True,
+        help="Neo4j password (prefer the environment variable).",
+    )(f)
+    f = click.option(
+        "--neo4j-user", envvar="NEO4J_USER", default="neo4j", show_default=True, show_envvar=True, help="Neo4j user."
+    )(f)
+    f = click.option(
+        "--neo4j",
+        "neo4j_uri",
+        envvar="NEO4J_URI" if uri_from_env else None,
+        show_envvar=uri_from_env,
+        metavar="URI",
+        help="Neo4j server, e.g. bolt://127.0.0.1:7687 (bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, "
+        "neo4j+ssc; a user:password@ in it is used, never shown)"
+        + ("." if uri_from_env else "; read the graph from it instead of CSV files."),
+    )(f)
     return f
 
 
@@ -435,13 +497,13 @@ def _server_failure(exc, target=None, code: int = EXIT_SERVER) -> None:
 
     from .redact import redact
 
-    err.print(f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None), *_PASSWORDS))}[/]",
-              soft_wrap=True)
+    err.print(
+        f"[bold red]✗ {escape(redact(str(exc), getattr(target, 'password', None), *_PASSWORDS))}[/]", soft_wrap=True
+    )
     sys.exit(code)
 
 
-def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None, neo4j_password=None,
-             database=None):
+def _dataset(data, encoding, policy, max_errors, neo4j_uri=None, neo4j_user=None, neo4j_password=None, database=None):
     """The validated dataset, from CSV files (DATA) or read back from Neo4j (--neo4j)."""
     if neo4j_uri:
         from .store.neo4j import (
@@ -484,12 +546,18 @@ def source_options(f):
 @click.argument("data", type=click.Path())
 @dataset_options
 @(lambda f: neo4j_options(f, uri_from_env=True))
-@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Rows per UNWIND transaction.")
+@click.option(
+    "--batch-size",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Rows per UNWIND transaction.",
+)
 @click.option("--replace", is_flag=True, help="Delete the channelgraph nodes already in the database first.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, batch_size,
-         replace, quiet):
+def load(
+    data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, batch_size, replace, quiet
+):
     """Validate DATA and load it into Neo4j (idempotent, batched, parameterised).
 
     Creates the schema (a uniqueness constraint per label), then MERGEs entities,
@@ -523,6 +591,7 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
             bar.start()
         stages.add(stage)
         shown(stage, done, total)
+
     try:
         try:
             counts = load_dataset_to_neo4j(ds, target, batch_size=batch_size, replace=replace, progress=progress)
@@ -535,8 +604,10 @@ def load(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
         _server_failure(exc, target)
     dt = time.perf_counter() - t0
     if "imported" in stages:
-        out.print(f"[green]✓[/] {_shown(target.uri)} holds {_shown(data)} as bulk-imported (export-neo4j): added the constraints, "
-                  f"indexes and the dataset record in {dt:.1f}s, no row written again")
+        out.print(
+            f"[green]✓[/] {_shown(target.uri)} holds {_shown(data)} as bulk-imported (export-neo4j): added the constraints, "
+            f"indexes and the dataset record in {dt:.1f}s, no row written again"
+        )
     else:
         out.print(f"[green]✓[/] loaded {_shown(data)} into {_shown(target.uri)} in {dt:.1f}s")
     t = Table(box=None, show_header=True, header_style="bold")
@@ -593,12 +664,21 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
     except ValueError as exc:  # a column the importer cannot take: the data, not the place
         err.print(f"[bold red]✗[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_DATA)
-    out.print(f"[green]✓[/] wrote {files.node_count:,} nodes and {files.relationship_count:,} relationships "
-              f"for neo4j-admin in {time.perf_counter() - t0:.1f}s: {files.folder}", highlight=False, soft_wrap=True)
-    out.print("next, with the database stopped:\n"
-              f"  neo4j-admin database import full neo4j --overwrite-destination {quote('@' + str(files.args_file))}\n"
-              "then start it and finish with:\n"
-              f"  channelgraph load {quote(str(data))} --neo4j URI", markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"[green]✓[/] wrote {files.node_count:,} nodes and {files.relationship_count:,} relationships "
+        f"for neo4j-admin in {time.perf_counter() - t0:.1f}s: {files.folder}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(
+        "next, with the database stopped:\n"
+        f"  neo4j-admin database import full neo4j --overwrite-destination {quote('@' + str(files.args_file))}\n"
+        "then start it and finish with:\n"
+        f"  channelgraph load {quote(str(data))} --neo4j URI",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # ----------------------------------------------------------------------------- analyze
@@ -607,16 +687,36 @@ def export_neo4j(data, out_dir, encoding, policy, max_errors):
 @main.command()
 @source_options
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the report.")
-@click.option("--write-back", is_flag=True,
-              help="With --neo4j: store results on the nodes (hub score and rank, group id and status, "
-                   "guarantee patterns, risk-source rank).")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the report."
+)
+@click.option(
+    "--write-back",
+    is_flag=True,
+    help="With --neo4j: store results on the nodes (hub score and rank, group id and status, "
+    "guarantee patterns, risk-source rank).",
+)
 @click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers in views and the report.")
-@click.option("--timings", is_flag=True,
-              help="Print wall and CPU seconds and peak memory per stage, and write them to OUT/timings.json.")
-def analyze(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang,
-            write_back, no_mask, timings):
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Print wall and CPU seconds and peak memory per stage, and write them to OUT/timings.json.",
+)
+def analyze(
+    data,
+    encoding,
+    policy,
+    max_errors,
+    neo4j_uri,
+    neo4j_user,
+    neo4j_password,
+    database,
+    out_dir,
+    lang,
+    write_back,
+    no_mask,
+    timings,
+):
     """Validate DATA (or read --neo4j), run every analysis and write the outputs to --out.
 
     Writes one CSV (UTF-8 with BOM, Excel-safe) and one JSON twin per table,
@@ -665,8 +765,13 @@ def _print_timings(stopwatch) -> None:
     for col in ("stage", "wall s", "CPU s", "main-thread CPU s", "peak GiB"):
         t.add_column(col, justify="left" if col == "stage" else "right")
     for s in stopwatch.stages:
-        t.add_row(s["stage"], f"{s['wall_s']:.1f}", f"{s['cpu_s']:.1f}", f"{s['thread_cpu_s']:.1f}",
-                  f"{s['peak_rss_bytes'] / 2**30:.2f}")
+        t.add_row(
+            s["stage"],
+            f"{s['wall_s']:.1f}",
+            f"{s['cpu_s']:.1f}",
+            f"{s['thread_cpu_s']:.1f}",
+            f"{s['peak_rss_bytes'] / 2**30:.2f}",
+        )
     total = stopwatch.total()
     t.add_row("[bold]total[/]", f"{total['wall_s']:.1f}", "", "", f"{total['peak_rss_bytes'] / 2**30:.2f}")
     _print_table(err, t)
@@ -684,8 +789,13 @@ def analysis_command(name: str, analyses: list[str], help: str):
     @main.command(name=name, help=help)
     @source_options
     @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
-    @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-                  help="Language of the report section.")
+    @click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="Language of the report section.",
+    )
     def command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
         from .analyses import run_analyses, write_results
         from .graph import build_book
@@ -706,7 +816,8 @@ def analysis_command(name: str, analyses: list[str], help: str):
 # --- risk commands ------------------------------------------------------------ risk
 
 risk_command = analysis_command(
-    "risk", ["risk"],
+    "risk",
+    ["risk"],
     help="""Connected-client groups against the large-exposure limits, guarantee patterns,
     single risk sources, DebtRank and concentration.
 
@@ -717,16 +828,21 @@ risk_command = analysis_command(
     \b
     Example:
       channelgraph risk data/sample --out out/risk
-    """)
+    """,
+)
 
 
 @main.command()
 @source_options
-@click.option("--default", "default_ids", required=True, metavar="ID[,ID…]",
-              help="Entities that default in round 0 (comma-separated ids).")
+@click.option(
+    "--default",
+    "default_ids",
+    required=True,
+    metavar="ID[,ID…]",
+    help="Entities that default in round 0 (comma-separated ids).",
+)
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
-def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, default_ids,
-           out_dir):
+def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, default_ids, out_dir):
     """Default --default entities and propagate through guarantees, round by round.
 
     A borrower's default calls its guarantees (at most the borrower's outstanding); a
@@ -752,20 +868,33 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
     except UnknownEntityError as exc:
         raise click.BadParameter(f"{exc} (not in entities)", param_hint="--default") from None
     with _writing(out_dir, "stress") as stage:
-        files = [stage.final(f) for f in
-                 write_table(rounds, stage.path, "stress_rounds") + write_table(calls, stage.path, "stress_calls")]
+        files = [
+            stage.final(f)
+            for f in write_table(rounds, stage.path, "stress_rounds") + write_table(calls, stage.path, "stress_calls")
+        ]
     t = Table(box=None, show_header=True, header_style="bold")
     for c in ("round", "defaulted", "exposure hit", "cumulative", "of tier-1", "calls", "called"):
         t.add_column(c, justify="left" if c == "defaulted" else "right")
     for r in rounds.itertuples():
-        shown = ", ".join(map(_shown, r.defaulted[:5])) + (f" … (+{len(r.defaulted) - 5})" if len(r.defaulted) > 5 else "")
-        t.add_row(str(r.round), shown, _yuan(r.exposure_hit_fen), _yuan(r.cumulative_exposure_hit_fen),
-                  f"{float(r.cumulative_share_of_tier1):.2%}", f"{r.guarantee_calls:,}", _yuan(r.called_fen))
+        shown = ", ".join(map(_shown, r.defaulted[:5])) + (
+            f" … (+{len(r.defaulted) - 5})" if len(r.defaulted) > 5 else ""
+        )
+        t.add_row(
+            str(r.round),
+            shown,
+            _yuan(r.exposure_hit_fen),
+            _yuan(r.cumulative_exposure_hit_fen),
+            f"{float(r.cumulative_share_of_tier1):.2%}",
+            f"{r.guarantee_calls:,}",
+            _yuan(r.called_fen),
+        )
     _print_table(out, t)
     n_def = int(rounds["defaulted_count"].sum()) if len(rounds) else 0
     hit = int(rounds["cumulative_exposure_hit_fen"].iloc[-1]) if len(rounds) else 0
-    out.print(f"[green]✓[/] stress: {n_def:,} {'entity' if n_def == 1 else 'entities'} defaulted over "
-              f"{len(rounds)} round{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan")
+    out.print(
+        f"[green]✓[/] stress: {n_def:,} {'entity' if n_def == 1 else 'entities'} defaulted over "
+        f"{len(rounds)} round{'s' if len(rounds) != 1 else ''}; exposure hit {_yuan(hit)} yuan"
+    )
     for f in files:
         if f.suffix == ".csv":
             out.print(f"  {_shown(f)}")
@@ -776,23 +905,52 @@ def stress(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pass
 
 @main.command()
 @source_options
-@click.option("--view", "view_kind", type=click.Choice(["overview", "channel", "ego", "group", "pattern"]),
-              default="overview", show_default=True,
-              help="overview: the whole book within --budget; channel: a chamber/market/intermediary with its "
-                   "members and key persons; ego: an entity's ties within --hops; group: a connected-client "
-                   "group; pattern: a guarantee pattern.")
-@click.option("--id", "ident", metavar="ID",
-              help="Channel or entity id; for group a group id or a member's id; for pattern a pattern id, "
-                   "its position (1, 2 …) or a member's id. Default: the top one.")
+@click.option(
+    "--view",
+    "view_kind",
+    type=click.Choice(["overview", "channel", "ego", "group", "pattern"]),
+    default="overview",
+    show_default=True,
+    help="overview: the whole book within --budget; channel: a chamber/market/intermediary with its "
+    "members and key persons; ego: an entity's ties within --hops; group: a connected-client "
+    "group; pattern: a guarantee pattern.",
+)
+@click.option(
+    "--id",
+    "ident",
+    metavar="ID",
+    help="Channel or entity id; for group a group id or a member's id; for pattern a pattern id, "
+    "its position (1, 2 …) or a member's id. Default: the top one.",
+)
 @click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 4), help="Ego view: ties away.")
-@click.option("--budget", "node_budget", default=2000, show_default=True, type=click.IntRange(10, 20_000),
-              help="Most nodes on one page; the page says what was left out.")
-@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(),
-              help="Output folder.")
+@click.option(
+    "--budget",
+    "node_budget",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(10, 20_000),
+    help="Most nodes on one page; the page says what was left out.",
+)
+@click.option("--out", "out_dir", default="out/views", show_default=True, type=click.Path(), help="Output folder.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--no-mask", is_flag=True, help="Show ID-card and phone numbers unmasked (default: masked).")
-def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, view_kind, ident,
-        hops, node_budget, out_dir, lang, no_mask):
+def viz(
+    data,
+    encoding,
+    policy,
+    max_errors,
+    neo4j_uri,
+    neo4j_user,
+    neo4j_password,
+    database,
+    view_kind,
+    ident,
+    hops,
+    node_budget,
+    out_dir,
+    lang,
+    no_mask,
+):
     """Write an interactive graph page: one self-contained HTML file that works offline.
 
     Colour by kind, size by outstanding (or hub score), red guarantee arrows with
@@ -823,15 +981,28 @@ def viz(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwor
     results = run_analyses(book, only=["risk", "marketing"])
     with _writing(out_dir, "viz", collects=True) as stage:  # the page appears whole; other pages stay
         try:
-            path, view = write_view(book, results, view_kind, stage.path, ident, hops=hops, lang=lang,
-                                    mask=not no_mask, node_budget=node_budget)
+            path, view = write_view(
+                book,
+                results,
+                view_kind,
+                stage.path,
+                ident,
+                hops=hops,
+                lang=lang,
+                mask=not no_mask,
+                node_budget=node_budget,
+            )
         except ViewNotFound as exc:
             raise click.BadParameter(str(exc), param_hint="--id") from None
         path = stage.final(path)
     left = view.stats.get("left_out_nodes", 0)
-    out.print(f"[green]✓[/] {view_kind}: {len(view.nodes):,} nodes, {len(view.edges):,} ties"
-              + (f" ({left:,} nodes left out, see the page's notes)" if left else "") + f" → {_shown(path)}",
-              markup=True, highlight=False)
+    out.print(
+        f"[green]✓[/] {view_kind}: {len(view.nodes):,} nodes, {len(view.edges):,} ties"
+        + (f" ({left:,} nodes left out, see the page's notes)" if left else "")
+        + f" → {_shown(path)}",
+        markup=True,
+        highlight=False,
+    )
     if no_mask:
         err.print("[yellow]![/] not masked: the page shows ID-card and phone numbers; do not share it")
 
@@ -862,14 +1033,34 @@ def _marketing_tables(ds, out_dir: str, name: str, parts: tuple, **options) -> N
 @main.command()
 @source_options
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
-@click.option("--k", "k", type=click.IntRange(1, 10_000), default=None,
-              help="Hubs on the campaign seed list.  [default: 10]")
+@click.option(
+    "--k", "k", type=click.IntRange(1, 10_000), default=None, help="Hubs on the campaign seed list.  [default: 10]"
+)
 @click.option("--channel", metavar="ID", help="Campaign inside this chamber, market or intermediary.")
 @click.option("--region", metavar="REGION", help="Campaign inside this region (e.g. 柯桥区).")
-@click.option("--top", "top", default=10_000, show_default=True, type=click.IntRange(0, None),
-              help="Rows of hubs.csv (the best; 0 = every entity).")
-def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, k,
-         channel, region, top):
+@click.option(
+    "--top",
+    "top",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(0, None),
+    help="Rows of hubs.csv (the best; 0 = every entity).",
+)
+def hubs(
+    data,
+    encoding,
+    policy,
+    max_errors,
+    neo4j_uri,
+    neo4j_user,
+    neo4j_password,
+    database,
+    out_dir,
+    k,
+    channel,
+    region,
+    top,
+):
     """Key persons and hubs, a campaign seed list and campaign clusters.
 
     Ranks every person and organisation by converted referrals, PageRank, betweenness
@@ -886,8 +1077,9 @@ def hubs(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_passwo
     """
     _check_out(out_dir, data=data, policy=policy)  # before the data is read: a bad --out is refused at once
     ds = _dataset(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database)
-    _marketing_tables(ds, out_dir, "hubs", ("hubs", "campaign", "communities"), k=k, channel=channel,
-                      region=region, hubs_rows=top)
+    _marketing_tables(
+        ds, out_dir, "hubs", ("hubs", "campaign", "communities"), k=k, channel=channel, region=region, hubs_rows=top
+    )
 
 
 @main.command()
@@ -916,10 +1108,14 @@ def channels(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_pa
 @main.command(name="caps")
 @source_options
 @click.option("--out", "out_dir", required=True, type=click.Path(), help="Output folder.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the committee report (caps_report.md, caps_report.html).")
-def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir,
-                 lang):
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the committee report (caps_report.md, caps_report.html).",
+)
+def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4j_password, database, out_dir, lang):
     """Draft exposure caps for every channel scheme (渠道专属方案), with a committee report.
 
     For each scheme: a total cap, a per-borrower cap and a single-risk-source cap, each with
@@ -950,15 +1146,23 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
     for col in ("scheme", "channel", "total cap", "per borrower", "single source", "utilised", "headroom", "status"):
         t.add_column(col, justify="left" if col in ("scheme", "channel", "status") else "right")
     for r in res.tables["caps"].itertuples(index=False):
-        t.add_row(_shown(mask_text(r.scheme_id)), _shown(mask_text(r.channel_id)), format_yuan_human(r.cap_total_fen),
-                  format_yuan_human(r.cap_per_borrower_fen), format_yuan_human(r.cap_single_risk_source_fen),
-                  format_yuan_human(r.utilized_fen), format_yuan_human(r.headroom_fen),
-                  "[red]breach[/]" if r.status == "breach" else "ok")
+        t.add_row(
+            _shown(mask_text(r.scheme_id)),
+            _shown(mask_text(r.channel_id)),
+            format_yuan_human(r.cap_total_fen),
+            format_yuan_human(r.cap_per_borrower_fen),
+            format_yuan_human(r.cap_single_risk_source_fen),
+            format_yuan_human(r.utilized_fen),
+            format_yuan_human(r.headroom_fen),
+            "[red]breach[/]" if r.status == "breach" else "ok",
+        )
     _print_table(out, t)
     n = res.summary["breaches"]
-    out.print(f"[green]✓[/] caps: {res.summary['schemes']} schemes, {res.summary['schemes_in_breach']} with breaches "
-              f"({n['scheme_total']} over the total cap, {n['borrower']} borrowers, {n['risk_source']} risk sources); "
-              f"{len(files)} files in {_shown(out_dir)}")
+    out.print(
+        f"[green]✓[/] caps: {res.summary['schemes']} schemes, {res.summary['schemes_in_breach']} with breaches "
+        f"({n['scheme_total']} over the total cap, {n['borrower']} borrowers, {n['risk_source']} risk sources); "
+        f"{len(files)} files in {_shown(out_dir)}"
+    )
     for f in files:
         if f.suffix in (".csv", ".md", ".html"):
             out.print(f"  {_shown(f)}")
@@ -968,10 +1172,13 @@ def caps_command(data, encoding, policy, max_errors, neo4j_uri, neo4j_user, neo4
 
 
 @main.command()
-@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(),
-              help="Output folder.")
-@click.option("--data", "data", type=click.Path(file_okay=False),
-              help="Analyse this dataset instead of generating the sample (300 customers, seed 42).")
+@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(), help="Output folder.")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False),
+    help="Analyse this dataset instead of generating the sample (300 customers, seed 42).",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def demo(out_dir, data, lang):
     """Generate the sample bank (or take --data), validate, analyse, and say what to open.
@@ -989,8 +1196,9 @@ def demo(out_dir, data, lang):
     out_path = Path(out_dir)
     with _writing(out_dir, "demo") as stage:
         if data is None:
-            out.print(f"[bold]1/3[/] generating the sample bank (300 customers, seed 42) into "
-                      f"{_shown(out_path / 'data')}")
+            out.print(
+                f"[bold]1/3[/] generating the sample bank (300 customers, seed 42) into {_shown(out_path / 'data')}"
+            )
             generate_dataset(stage.path / "data", customers=300, seed=42)
             shown_data, data = str(out_path / "data"), stage.path / "data"
         else:
@@ -1024,13 +1232,17 @@ def _print_findings(results, lang: str) -> None:
     risk = results.get("risk")
     if risk is not None:
         s = risk.summary
-        out.print(f"risk: {s.get('groups', 0):,} groups of connected clients, {s.get('breaches', 0)} over the "
-                  f"group/single limit, {s.get('large_exposures', 0)} large exposures, "
-                  f"{s.get('circles', 0)} guarantee circles")
+        out.print(
+            f"risk: {s.get('groups', 0):,} groups of connected clients, {s.get('breaches', 0)} over the "
+            f"group/single limit, {s.get('large_exposures', 0)} large exposures, "
+            f"{s.get('circles', 0)} guarantee circles"
+        )
         top = s.get("top_source")
         if top:
-            out.print(f"      top single risk source {shown(top['source_id'])} ({shown(top['source_type'])}): "
-                      f"{format_yuan_human(parse_yuan(top['dependent_exposure']))} yuan depends on it")
+            out.print(
+                f"      top single risk source {shown(top['source_id'])} ({shown(top['source_type'])}): "
+                f"{format_yuan_human(parse_yuan(top['dependent_exposure']))} yuan depends on it"
+            )
     mk = results.get("marketing")
     if mk is not None and "hubs" in mk.tables and len(mk.tables["hubs"]):
         h = mk.tables["hubs"].iloc[0]
@@ -1038,8 +1250,10 @@ def _print_findings(results, lang: str) -> None:
     caps = results.get("caps")
     if caps is not None and "caps" in caps.tables:
         c = caps.tables["caps"]
-        out.print(f"caps: {len(c)} scheme drafts" + (f", {int((c['headroom_fen'] < 0).sum())} already over the "
-                                                     "draft total" if "headroom_fen" in c else ""))
+        out.print(
+            f"caps: {len(c)} scheme drafts"
+            + (f", {int((c['headroom_fen'] < 0).sum())} already over the draft total" if "headroom_fen" in c else "")
+        )
 
 
 #: The longest exception text :func:`_last_resort` prints (its first line only).
@@ -1084,8 +1298,13 @@ def _last_resort(exc: BaseException) -> int:
         said = f"{_first_line(reason(exc))} ({advice})" if advice else _first_line(reason(exc))
         tell(redact(f"✗ {where}: {said}" if where else f"✗ {said}", *_PASSWORDS))
         return EXIT_SERVER
-    tell(redact(f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: "
-                f"{_first_line(str(exc))} — run again with {DEBUG_ENV}=1 to see the traceback", *_PASSWORDS))
+    tell(
+        redact(
+            f"✗ internal error (a bug in channelgraph; please report it): {type(exc).__name__}: "
+            f"{_first_line(str(exc))} — run again with {DEBUG_ENV}=1 to see the traceback",
+            *_PASSWORDS,
+        )
+    )
     return EXIT_INTERNAL
 
 

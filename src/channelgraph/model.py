@@ -95,9 +95,7 @@ _ANY = frozenset(Kind)
 _PARTY = PARTY_KINDS
 
 RELATION_SPECS: dict[RelationType, RelationSpec] = {
-    RelationType.REFERRED: RelationSpec(
-        "src referred dst to the bank (转介)", _ANY, _PARTY, no_self_loop=True
-    ),
+    RelationType.REFERRED: RelationSpec("src referred dst to the bank (转介)", _ANY, _PARTY, no_self_loop=True),
     RelationType.MEMBER_OF: RelationSpec(
         "member of a chamber of commerce (商会会员)", _PARTY, frozenset({Kind.CHAMBER})
     ),
@@ -194,7 +192,9 @@ FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "否", ""})
 #: is almost surely a unit error (fen exported as yuan, or a shifted column).
 MAX_AMOUNT_FEN = 10**13 * 100
 
-_AMOUNT_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$", re.ASCII)  # ASCII digits only: no fullwidth １２３
+_AMOUNT_RE = re.compile(
+    r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?$|^[+-]?\.\d+$", re.ASCII
+)  # ASCII digits only: no fullwidth １２３
 
 
 class AmountError(ValueError):

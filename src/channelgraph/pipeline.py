@@ -46,8 +46,9 @@ from .timing import stage_of
 TABLE_WRITERS = 2
 
 
-def run_everything(ds: Dataset, out_dir: Path, lang: str = "zh", mask: bool = True, stopwatch=None, *,
-                   side_processes: bool = True) -> tuple[dict[str, Result], list[Path]]:
+def run_everything(
+    ds: Dataset, out_dir: Path, lang: str = "zh", mask: bool = True, stopwatch=None, *, side_processes: bool = True
+) -> tuple[dict[str, Result], list[Path]]:
     """Run every registered analysis on *ds* and write all outputs into *out_dir*.
 
     Parameters
@@ -135,8 +136,9 @@ class BackgroundThread(Executor):
             self._thread.join()
 
 
-def _run(book, out_dir, lang, mask, stopwatch, side: SideProcesses, background: BackgroundThread,
-         work: MarketingWork) -> tuple[dict[str, Result], list[Path]]:
+def _run(
+    book, out_dir, lang, mask, stopwatch, side: SideProcesses, background: BackgroundThread, work: MarketingWork
+) -> tuple[dict[str, Result], list[Path]]:
     from .report import write_report
     from .viz import write_views
 
@@ -191,8 +193,11 @@ def _run(book, out_dir, lang, mask, stopwatch, side: SideProcesses, background: 
     with timed("tables"):
         side.wait()
         written.update(((room, name), paths) for job in batches for room, name, paths in job.result())
-        files = [p for room, result in results.items() for name in result.tables
-                 for p in written[room, name]] + summary + files
+        files = (
+            [p for room, result in results.items() for name in result.tables for p in written[room, name]]
+            + summary
+            + files
+        )
     return results, files
 
 

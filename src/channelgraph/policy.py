@@ -234,8 +234,7 @@ class Policy:
         for key, value in data.items():
             if key in SECTIONS:
                 if not isinstance(value, dict):
-                    v.problem((key,), f"must be a table ([{key}] on its own line, then its keys){_got(value)}",
-                              value)
+                    v.problem((key,), f"must be a table ([{key}] on its own line, then its keys){_got(value)}", value)
                     continue
                 kwargs[key] = v.section(key, value)
             elif key in RULES[""]:
@@ -243,8 +242,12 @@ class Policy:
                 if got is not _BAD:
                     kwargs[key + "_fen"] = got
             else:
-                v.problem((key,), f"unknown key {key!r} (known: {', '.join(RULES[''])}, "
-                                  + ", ".join(f"[{s}]" for s in SECTIONS) + ")")
+                v.problem(
+                    (key,),
+                    f"unknown key {key!r} (known: {', '.join(RULES[''])}, "
+                    + ", ".join(f"[{s}]" for s in SECTIONS)
+                    + ")",
+                )
         v.cross_checks(cls(**kwargs))  # a key refused above takes its default here, and is skipped
         if v.problems:
             raise PolicyError(sorted(v.problems, key=lambda p: (p.line is None, p.line or 0)))
@@ -269,8 +272,15 @@ class Policy:
             line = text.count("\n", 0, m.start()) + 1 if m else None
             raise PolicyError([PolicyProblem(source, line, f"not valid TOML here: {exc}".split(";")[0])]) from None
         except RecursionError:  # tomllib recurses once per nested array or inline table
-            raise PolicyError([PolicyProblem(source, _deep_line(text), "not valid TOML here: arrays or inline "
-                                             "tables nested too deeply (a policy needs two levels)")]) from None
+            raise PolicyError(
+                [
+                    PolicyProblem(
+                        source,
+                        _deep_line(text),
+                        "not valid TOML here: arrays or inline tables nested too deeply (a policy needs two levels)",
+                    )
+                ]
+            ) from None
         return cls.from_mapping(data, source=source, text=text)
 
     @classmethod
@@ -301,8 +311,11 @@ class Policy:
                 return {k: plain(x) for k, x in v.items()}
             return v
 
-        out = {"source": Path(self.source).name, "tier1_capital": format_yuan(self.tier1_capital_fen),
-               "net_capital": format_yuan(self.net_capital_fen)}
+        out = {
+            "source": Path(self.source).name,
+            "tier1_capital": format_yuan(self.tier1_capital_fen),
+            "net_capital": format_yuan(self.net_capital_fen),
+        }
         for name in SECTIONS:
             sec = asdict(getattr(self, name))
             for k in list(sec):
@@ -314,8 +327,7 @@ class Policy:
 
 # ============================================================================ rules
 
-SECTIONS = {"limits": Limits, "connection": Connection, "guarantee": Guarantee, "marketing": Marketing,
-            "caps": Caps}
+SECTIONS = {"limits": Limits, "connection": Connection, "guarantee": Guarantee, "marketing": Marketing, "caps": Caps}
 
 
 @dataclass(frozen=True)
@@ -335,12 +347,22 @@ _SHARE, _THRESHOLD, _FACTOR = Rule("share"), Rule("threshold"), Rule("factor")
 
 #: Every key, by section ("" for the top level). A test checks that every field has a rule.
 RULES: dict[str, dict[str, Rule]] = {
-    "": {"tier1_capital": Rule("amount", why="every limit is a share of it"),
-         "net_capital": Rule("amount", why="the loan limit is a share of it")},
-    "limits": {"large_exposure_share": _SHARE, "single_customer_share": _SHARE, "group_share": _SHARE,
-               "single_borrower_net_capital_share": _SHARE},
-    "connection": {"control_share_above": _THRESHOLD, "guarantee_net_assets_share": _THRESHOLD,
-                   "supply_share": _THRESHOLD, "family_joins": Rule("flag")},
+    "": {
+        "tier1_capital": Rule("amount", why="every limit is a share of it"),
+        "net_capital": Rule("amount", why="the loan limit is a share of it"),
+    },
+    "limits": {
+        "large_exposure_share": _SHARE,
+        "single_customer_share": _SHARE,
+        "group_share": _SHARE,
+        "single_borrower_net_capital_share": _SHARE,
+    },
+    "connection": {
+        "control_share_above": _THRESHOLD,
+        "guarantee_net_assets_share": _THRESHOLD,
+        "supply_share": _THRESHOLD,
+        "family_joins": Rule("flag"),
+    },
     "guarantee": {
         "cross_min_borrowers": Rule("count", 2, "一保多 is one guarantor behind several borrowers"),
         "focus_min_guarantors": Rule("count", 2, "多保一 is several guarantors behind one borrower"),
@@ -348,20 +370,29 @@ RULES: dict[str, dict[str, Rule]] = {
         "max_scc_enumerate": Rule("count", 3, "a block holding a circle has at least 3 firms"),
         "min_chain_length": Rule("count", 2, "a chain links at least 2 firms"),
     },
-    "marketing": {"type_weights": Rule("weights", why="relation types"),
-                  "score_weights": Rule("weights", why="score components"),
-                  "betweenness_samples": Rule("count", 1, "betweenness needs at least one source"),
-                  "campaign_k": Rule("count", 1, "the campaign list picks at least one hub"),
-                  "seed": Rule("seed")},
-    "caps": {"scheme_total_share": _SHARE, "per_borrower": Rule("amount", why="a borrower under a scheme"),
-             "single_source_share": _SHARE,
-             "single_source_min_borrowers": Rule("count", 1, "a source is behind at least one borrower"),
-             "rounding": Rule("amount", why="caps are rounded down to a multiple of it"),
-             "non_normal_share_above": _THRESHOLD, "non_normal_factor": _FACTOR,
-             "non_normal_share_high": _THRESHOLD, "non_normal_factor_high": _FACTOR,
-             "hhi_above": _THRESHOLD, "concentration_factor": _FACTOR,
-             "penetration_below": _THRESHOLD, "penetration_factor": _FACTOR,
-             "quality_adjusts_per_borrower": Rule("flag")},
+    "marketing": {
+        "type_weights": Rule("weights", why="relation types"),
+        "score_weights": Rule("weights", why="score components"),
+        "betweenness_samples": Rule("count", 1, "betweenness needs at least one source"),
+        "campaign_k": Rule("count", 1, "the campaign list picks at least one hub"),
+        "seed": Rule("seed"),
+    },
+    "caps": {
+        "scheme_total_share": _SHARE,
+        "per_borrower": Rule("amount", why="a borrower under a scheme"),
+        "single_source_share": _SHARE,
+        "single_source_min_borrowers": Rule("count", 1, "a source is behind at least one borrower"),
+        "rounding": Rule("amount", why="caps are rounded down to a multiple of it"),
+        "non_normal_share_above": _THRESHOLD,
+        "non_normal_factor": _FACTOR,
+        "non_normal_share_high": _THRESHOLD,
+        "non_normal_factor_high": _FACTOR,
+        "hhi_above": _THRESHOLD,
+        "concentration_factor": _FACTOR,
+        "penetration_below": _THRESHOLD,
+        "penetration_factor": _FACTOR,
+        "quality_adjusts_per_borrower": Rule("flag"),
+    },
 }
 
 #: A weight above this is refused: weights are relative, and sums of huge ones overflow.
@@ -406,7 +437,7 @@ def _scalar(value) -> bool:
 
 
 def _got(value) -> str:
-    """", got an array" for what a message's key prefix does not show (a scalar is shown there)."""
+    """ ", got an array" for what a message's key prefix does not show (a scalar is shown there)."""
     return "" if _scalar(value) else f", got {_what(value)}"
 
 
@@ -458,8 +489,11 @@ def _check_value(rule: Rule, value):
             raise _Bad(f"expected true or false{_got(value)}")
         return value
     if kind in ("count", "seed"):
-        return _whole(value, rule.least if kind == "count" else 0, rule.why if kind == "count" else
-                      "a random seed is a non-negative whole number")
+        return _whole(
+            value,
+            rule.least if kind == "count" else 0,
+            rule.why if kind == "count" else "a random seed is a non-negative whole number",
+        )
     if kind == "amount":
         if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
             raise _Bad(f'expected an amount of yuan such as "1000000.00"{_got(value)}')
@@ -467,8 +501,10 @@ def _check_value(rule: Rule, value):
             if not math.isfinite(value):
                 raise _Bad(f"must be a finite amount of yuan{_got(value)}")
             if len(Decimal(repr(value)).as_tuple().digits) > _FLOAT_DIGITS:
-                raise _Bad(f"{_what(value)} has too many digits to be read exactly as a TOML float: "
-                           'write the amount in quotes, e.g. "1200000000.00"')
+                raise _Bad(
+                    f"{_what(value)} has too many digits to be read exactly as a TOML float: "
+                    'write the amount in quotes, e.g. "1200000000.00"'
+                )
         try:
             fen = yuan_to_fen(value)
         except AmountError as exc:
@@ -481,9 +517,11 @@ def _check_value(rule: Rule, value):
         low_ok = kind == "threshold"
         if d < 0 or d > 1 or (d == 0 and not low_ok):
             rng = "from 0 to 1" if low_ok else "above 0 and at most 1"
-            hint = {"share": "a share: 5% is written 0.05",
-                    "threshold": "a share: 5% is written 0.05; 0 and 1 switch the test fully on or off",
-                    "factor": "a factor multiplies the caps: 0.8 cuts them by a fifth, 1 leaves them"}[kind]
+            hint = {
+                "share": "a share: 5% is written 0.05",
+                "threshold": "a share: 5% is written 0.05; 0 and 1 switch the test fully on or off",
+                "factor": "a factor multiplies the caps: 0.8 cuts them by a fifth, 1 leaves them",
+            }[kind]
             if 1 < d <= 100 and kind != "factor":
                 hint += f"; if you meant {d.normalize():f}%, write {(d / 100).normalize():f}"
             raise _Bad(f"must be {rng} ({hint})")
@@ -558,8 +596,11 @@ class _Validator:
                 self.problem(wpath, f"unknown {rule.why[:-1]} {k!r} (known: {', '.join(default)})")
                 bad = True
                 continue
-            if isinstance(w, bool) or not isinstance(w, (int, float)) or (isinstance(w, float)
-                                                                          and not math.isfinite(w)):
+            if (
+                isinstance(w, bool)
+                or not isinstance(w, (int, float))
+                or (isinstance(w, float) and not math.isfinite(w))
+            ):
                 self.problem(wpath, f"expected a finite number ≥ 0{_got(w)}", w)
             elif w < 0:
                 self.problem(wpath, "a weight must not be negative (0 leaves it out)", w)
@@ -570,8 +611,9 @@ class _Validator:
                 continue
             bad = True
         if not bad and not any(merged.values()):
-            raise _Bad(f"every weight is 0 (with the defaults of the {rule.why} not given): give at least "
-                       "one a weight above 0")
+            raise _Bad(
+                f"every weight is 0 (with the defaults of the {rule.why} not given): give at least one a weight above 0"
+            )
         if bad:
             raise _Skip
         return merged
@@ -579,15 +621,27 @@ class _Validator:
     def cross_checks(self, p: Policy) -> None:
         """Rules between keys (each checked when both keys passed their own checks)."""
         c = p.caps
-        self._order(("caps", "non_normal_share_above"), c.non_normal_share_above,
-                    ("caps", "non_normal_share_high"), c.non_normal_share_high,
-                    "the higher non-normal step must start at or above the first")
-        self._order(("caps", "non_normal_factor_high"), c.non_normal_factor_high,
-                    ("caps", "non_normal_factor"), c.non_normal_factor,
-                    "the factor above the higher non-normal step must cut at least as much as the first")
-        self._order(("caps", "rounding"), Decimal(c.rounding_fen).scaleb(-2),
-                    ("caps", "per_borrower"), Decimal(c.per_borrower_fen).scaleb(-2),
-                    "a per-borrower cap rounded down to a larger unit would be 0")
+        self._order(
+            ("caps", "non_normal_share_above"),
+            c.non_normal_share_above,
+            ("caps", "non_normal_share_high"),
+            c.non_normal_share_high,
+            "the higher non-normal step must start at or above the first",
+        )
+        self._order(
+            ("caps", "non_normal_factor_high"),
+            c.non_normal_factor_high,
+            ("caps", "non_normal_factor"),
+            c.non_normal_factor,
+            "the factor above the higher non-normal step must cut at least as much as the first",
+        )
+        self._order(
+            ("caps", "rounding"),
+            Decimal(c.rounding_fen).scaleb(-2),
+            ("caps", "per_borrower"),
+            Decimal(c.per_borrower_fen).scaleb(-2),
+            "a per-borrower cap rounded down to a larger unit would be 0",
+        )
 
     def _order(self, low: tuple, low_value, high: tuple, high_value, why: str) -> None:
         """Require ``low_value ≤ high_value``; the problem is reported at the key the file set."""
@@ -595,8 +649,9 @@ class _Validator:
             return
 
         def other(path, value):
-            where = (f"line {self.line(path)}" if self.lines is not None else "given") if path in self.given \
-                else "default"
+            where = (
+                (f"line {self.line(path)}" if self.lines is not None else "given") if path in self.given else "default"
+            )
             return f"{key_path(path)} = {value} ({where})"
 
         if high in self.given:
@@ -643,17 +698,19 @@ def _read_policy_text(path: Path) -> str:
     # imported here, not at the top: channelgraph.io imports this module
     from .io.read import read_file_bytes
 
-    data, why = read_file_bytes(path, instead="give a policy.toml text file (or none, for the defaults)",
-                                max_bytes=MAX_POLICY_BYTES)
+    data, why = read_file_bytes(
+        path, instead="give a policy.toml text file (or none, for the defaults)", max_bytes=MAX_POLICY_BYTES
+    )
     if data is None:
         assert why is not None  # read_file_bytes says why it read nothing
         raise PolicyError([PolicyProblem(str(path), None, why)])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise PolicyError([PolicyProblem(str(path), line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}): "
-                                         "save the policy as UTF-8")]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise PolicyError(
+            [PolicyProblem(str(path), line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}): save the policy as UTF-8")]
+        ) from None
 
 
 def _deep_line(text: str, depth: int = 50) -> int | None:
@@ -683,8 +740,9 @@ def _syntax_problem(source: str, text: str, exc: tomllib.TOMLDecodeError) -> Pol
     m = _AT_END.match(msg)
     if m:
         lines = text.split("\n")
-        return PolicyProblem(source, len(lines), f"not valid TOML: {m.group(1)} (at the end of the file)",
-                             len(lines[-1]) + 1)
+        return PolicyProblem(
+            source, len(lines), f"not valid TOML: {m.group(1)} (at the end of the file)", len(lines[-1]) + 1
+        )
     return PolicyProblem(source, None, f"not valid TOML: {msg}")
 
 
@@ -736,7 +794,7 @@ def _key_lines(text: str) -> dict[tuple, int]:
         key = table + _split_key(m.group(1))
         for k in range(len(table) + 1, len(key) + 1):
             lines.setdefault(key[:k], n)
-        rest = line[m.end():]
+        rest = line[m.end() :]
         for q in ('"""', "'''"):
             if rest.count(q) % 2:
                 in_string = q

@@ -43,7 +43,7 @@ def redact_uri(uri: str) -> str:
         return uri
     m = _HEAD.match(userinfo)
     head = m.group(0) if m else ""
-    user, colon, _ = userinfo[len(head):].partition(":")
+    user, colon, _ = userinfo[len(head) :].partition(":")
     return f"{head}{user}:***@{host}" if colon else uri
 
 

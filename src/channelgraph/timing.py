@@ -67,8 +67,15 @@ class Stopwatch:
                 wall += got["wall_s"]
                 cpu += got["cpu_s"]
                 own += got["thread_cpu_s"]
-            self.stages.append({"stage": name, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-                                "thread_cpu_s": round(own, 3), "peak_rss_bytes": peak_rss_bytes()})
+            self.stages.append(
+                {
+                    "stage": name,
+                    "wall_s": round(wall, 3),
+                    "cpu_s": round(cpu, 3),
+                    "thread_cpu_s": round(own, 3),
+                    "peak_rss_bytes": peak_rss_bytes(),
+                }
+            )
 
     def total(self) -> dict:
         """Wall seconds since the stopwatch was made, and the peak memory.
@@ -79,8 +86,12 @@ class Stopwatch:
         """
         own = peak_rss_bytes()
         side = side_private_bytes() - self._side0
-        return {"wall_s": round(time.perf_counter() - self._t0, 3), "peak_rss_bytes": own + side,
-                "own_peak_rss_bytes": own, "side_private_bytes": side}
+        return {
+            "wall_s": round(time.perf_counter() - self._t0, 3),
+            "peak_rss_bytes": own + side,
+            "own_peak_rss_bytes": own,
+            "side_private_bytes": side,
+        }
 
     def to_dict(self) -> dict:
         return {"stages": self.stages, "total": self.total()}

@@ -23,13 +23,33 @@ from ..analyses import Analysis, AnalysisResult
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy
-from .draft import (BORROWER_COLUMNS, BREACH_COLUMNS, BREACH_TYPES, CAPS_COLUMNS, SOURCE_COLUMNS,
-                    channel_quality, draft_caps_tables, draft_scheme_caps)
+from .draft import (
+    BORROWER_COLUMNS,
+    BREACH_COLUMNS,
+    BREACH_TYPES,
+    CAPS_COLUMNS,
+    SOURCE_COLUMNS,
+    channel_quality,
+    draft_caps_tables,
+    draft_scheme_caps,
+)
 from .report import caps_report_markdown, caps_section, write_caps_report
 
-__all__ = ["ANALYSIS", "BORROWER_COLUMNS", "BREACH_COLUMNS", "CAPS_COLUMNS", "SOURCE_COLUMNS", "caps_report_markdown",
-           "caps_section", "caps_summary", "channel_quality", "draft_caps_tables", "draft_scheme_caps", "run_caps",
-           "write_caps_report"]
+__all__ = [
+    "ANALYSIS",
+    "BORROWER_COLUMNS",
+    "BREACH_COLUMNS",
+    "CAPS_COLUMNS",
+    "SOURCE_COLUMNS",
+    "caps_report_markdown",
+    "caps_section",
+    "caps_summary",
+    "channel_quality",
+    "draft_caps_tables",
+    "draft_scheme_caps",
+    "run_caps",
+    "write_caps_report",
+]
 
 
 def run_caps(book: Book, policy: Policy | None = None, prior: dict | None = None) -> AnalysisResult:
@@ -56,15 +76,22 @@ def caps_summary(tables: dict, policy: Policy) -> dict:
         "utilized": total("utilized_fen"),
         "breaches": {t: int(counts.get(t, 0)) for t in BREACH_TYPES},
         "policy": {
-            "scheme_total_share": str(c.scheme_total_share), "per_borrower": format_yuan(c.per_borrower_fen),
+            "scheme_total_share": str(c.scheme_total_share),
+            "per_borrower": format_yuan(c.per_borrower_fen),
             "single_source_share": str(c.single_source_share),
-            "single_source_min_borrowers": c.single_source_min_borrowers, "rounding": format_yuan(c.rounding_fen),
+            "single_source_min_borrowers": c.single_source_min_borrowers,
+            "rounding": format_yuan(c.rounding_fen),
         },
         "schemes_table": [
-            {"scheme_id": r.scheme_id, "cap_total": format_yuan(r.cap_total_fen),
-             "cap_per_borrower": format_yuan(r.cap_per_borrower_fen),
-             "cap_single_risk_source": format_yuan(r.cap_single_risk_source_fen),
-             "utilized": format_yuan(r.utilized_fen), "headroom": format_yuan(r.headroom_fen), "status": r.status}
+            {
+                "scheme_id": r.scheme_id,
+                "cap_total": format_yuan(r.cap_total_fen),
+                "cap_per_borrower": format_yuan(r.cap_per_borrower_fen),
+                "cap_single_risk_source": format_yuan(r.cap_single_risk_source_fen),
+                "utilized": format_yuan(r.utilized_fen),
+                "headroom": format_yuan(r.headroom_fen),
+                "status": r.status,
+            }
             for r in caps.itertuples(index=False)
         ],
     }

@@ -87,30 +87,96 @@ from ..risk.sources import VIAS
 MEMBER_TYPES = (RelationType.MEMBER_OF.value, RelationType.TRADES_IN.value, RelationType.SOURCED_VIA.value)
 
 CAPS_COLUMNS = [
-    "scheme_id", "scheme_name", "product", "channel_id", "channel_name", "channel_kind",
-    "cap_total_fen", "cap_per_borrower_fen", "cap_single_risk_source_fen", "utilized_fen", "headroom_fen",
-    "utilization", "status", "binding_rule",
-    "facilities", "borrowers", "borrowers_over_cap", "risk_sources_over_cap", "top_risk_source_id",
-    "top_risk_source_type", "top_risk_source_exposure_fen",
-    "channel_members", "channel_member_customers", "channel_members_outstanding_fen", "channel_book_fen",
-    "non_normal_share", "hhi", "penetration", "quality_flags", "non_normal_factor", "concentration_factor",
-    "penetration_factor", "quality_factor", "appetite_fen", "quality_adjusted_fen", "total_binding",
-    "single_customer_limit_fen", "loan_limit_fen", "policy_per_borrower_fen", "policy_per_borrower_adjusted_fen",
-    "per_borrower_binding", "total_rule", "per_borrower_rule", "single_source_rule",
+    "scheme_id",
+    "scheme_name",
+    "product",
+    "channel_id",
+    "channel_name",
+    "channel_kind",
+    "cap_total_fen",
+    "cap_per_borrower_fen",
+    "cap_single_risk_source_fen",
+    "utilized_fen",
+    "headroom_fen",
+    "utilization",
+    "status",
+    "binding_rule",
+    "facilities",
+    "borrowers",
+    "borrowers_over_cap",
+    "risk_sources_over_cap",
+    "top_risk_source_id",
+    "top_risk_source_type",
+    "top_risk_source_exposure_fen",
+    "channel_members",
+    "channel_member_customers",
+    "channel_members_outstanding_fen",
+    "channel_book_fen",
+    "non_normal_share",
+    "hhi",
+    "penetration",
+    "quality_flags",
+    "non_normal_factor",
+    "concentration_factor",
+    "penetration_factor",
+    "quality_factor",
+    "appetite_fen",
+    "quality_adjusted_fen",
+    "total_binding",
+    "single_customer_limit_fen",
+    "loan_limit_fen",
+    "policy_per_borrower_fen",
+    "policy_per_borrower_adjusted_fen",
+    "per_borrower_binding",
+    "total_rule",
+    "per_borrower_rule",
+    "single_source_rule",
 ]
 BORROWER_COLUMNS = [
-    "scheme_id", "customer_id", "name", "kind", "is_customer", "is_member", "is_borrower", "group_id",
-    "current_outstanding_fen", "customer_outstanding_fen", "group_exposure_fen", "group_headroom_fen",
-    "cap_fen", "headroom_fen", "binding", "status", "binding_rule",
+    "scheme_id",
+    "customer_id",
+    "name",
+    "kind",
+    "is_customer",
+    "is_member",
+    "is_borrower",
+    "group_id",
+    "current_outstanding_fen",
+    "customer_outstanding_fen",
+    "group_exposure_fen",
+    "group_headroom_fen",
+    "cap_fen",
+    "headroom_fen",
+    "binding",
+    "status",
+    "binding_rule",
 ]
 SOURCE_COLUMNS = [
-    "scheme_id", "source_id", "name", "source_type", "dependent_customers", "scheme_borrowers",
-    "dependent_exposure_fen", "own_exposure_fen", "exposure_fen", "share_of_scheme", "cap_fen", "headroom_fen",
-    "status", "via",
+    "scheme_id",
+    "source_id",
+    "name",
+    "source_type",
+    "dependent_customers",
+    "scheme_borrowers",
+    "dependent_exposure_fen",
+    "own_exposure_fen",
+    "exposure_fen",
+    "share_of_scheme",
+    "cap_fen",
+    "headroom_fen",
+    "status",
+    "via",
 ]
 BREACH_COLUMNS = [
-    "scheme_id", "breach_type", "subject_id", "subject_name", "subject_kind", "current_fen", "cap_fen",
-    "excess_fen", "rule",
+    "scheme_id",
+    "breach_type",
+    "subject_id",
+    "subject_name",
+    "subject_kind",
+    "current_fen",
+    "cap_fen",
+    "excess_fen",
+    "rule",
 ]
 #: Breach types, in the order they are listed.
 BREACH_TYPES = ("scheme_total", "borrower", "risk_source")
@@ -204,8 +270,9 @@ class ChannelQuality:
         return _ratio(self.member_customers, self.members)
 
 
-def channel_quality(book: dict[str, tuple[int, int]], members: int, member_customers: int,
-                    policy: Policy) -> ChannelQuality:
+def channel_quality(
+    book: dict[str, tuple[int, int]], members: int, member_customers: int, policy: Policy
+) -> ChannelQuality:
     """Assess a channel's book: ``book`` maps customer id → (outstanding, non-normal outstanding).
 
     >>> q = channel_quality({"A": (90, 9), "B": (10, 0)}, members=10, member_customers=2, policy=Policy())
@@ -294,8 +361,10 @@ def _yuan_texts(fen) -> np.ndarray:
         return np.zeros(0, dtype=object)
     values, at = np.unique(fen, return_inverse=True)
     yuan, cents = np.divmod(np.abs(values), 100)  # as format_yuan_human: sign, then |fen| in yuan and fen
-    texts = [f"-{y:,}.{c:02d}" if neg else f"{y:,}.{c:02d}"
-             for y, c, neg in zip(yuan.tolist(), cents.tolist(), (values < 0).tolist())]
+    texts = [
+        f"-{y:,}.{c:02d}" if neg else f"{y:,}.{c:02d}"
+        for y, c, neg in zip(yuan.tolist(), cents.tolist(), (values < 0).tolist())
+    ]
     return np.asarray(texts, dtype=object)[at.reshape(-1)]
 
 
@@ -445,12 +514,20 @@ def _lending(book: Book, scheme_ids: np.ndarray) -> _Lending:
     cust, outs, scheme = cust[carries][known], outs[carries][known], scheme[known]
     utilized = _sum_by(scheme, outs, n_s)
     if int(utilized.sum()) != with_scheme:  # pragma: no cover - validation guards dangling scheme ids
-        raise RuntimeError(f"scheme utilisation does not reconcile: {int(utilized.sum())} fen over the "
-                           f"schemes, {with_scheme} fen of facilities carry a scheme id")
+        raise RuntimeError(
+            f"scheme utilisation does not reconcile: {int(utilized.sum())} fen over the "
+            f"schemes, {with_scheme} fen of facilities carry a scheme id"
+        )
     keys, at = np.unique(scheme * n + cust, return_inverse=True)
-    return _Lending(non_normal=non_normal, pair_keys=keys, pair_scheme=keys // n, pair_customer=keys % n,
-                    pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
-                    facilities=np.bincount(scheme, minlength=n_s), utilized=utilized)
+    return _Lending(
+        non_normal=non_normal,
+        pair_keys=keys,
+        pair_scheme=keys // n,
+        pair_customer=keys % n,
+        pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
+        facilities=np.bincount(scheme, minlength=n_s),
+        utilized=utilized,
+    )
 
 
 def _channel_members(book: Book) -> tuple[np.ndarray, np.ndarray]:
@@ -460,8 +537,9 @@ def _channel_members(book: Book) -> tuple[np.ndarray, np.ndarray]:
     return keys // n, keys % n
 
 
-def _groups_of(book: Book, entities: np.ndarray, groups: pd.DataFrame,
-               gmembers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _groups_of(
+    book: Book, entities: np.ndarray, groups: pd.DataFrame, gmembers: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each entity's group of connected clients, from the risk room's ``risk_groups`` and
     ``risk_group_members`` tables; only groups of two or more entities count.
 
@@ -510,52 +588,88 @@ def _scheme_level(s, q: ChannelQuality, policy: Policy, L: _Limits) -> dict:
     total_raw = min(L.appetite, adjusted)
     cap_total = _rounded(total_raw, L.unit)
     total_binding = "quality" if adjusted < L.appetite else "appetite"
-    base = (f"scheme appetite {_pct(c.scheme_total_share)} of tier-1 {_y(policy.tier1_capital_fen)} "
-            f"= {_y(L.appetite)}")
+    base = f"scheme appetite {_pct(c.scheme_total_share)} of tier-1 {_y(policy.tier1_capital_fen)} = {_y(L.appetite)}"
     if total_binding == "quality":
-        total_rule = (f"total = min({base}; quality-adjusted {_y(L.appetite)} × {_num(qf)} = {_y(adjusted)} "
-                      f"[{quality_txt}]) → {_y(cap_total)}{_round_note(total_raw, cap_total, L.unit)}")
+        total_rule = (
+            f"total = min({base}; quality-adjusted {_y(L.appetite)} × {_num(qf)} = {_y(adjusted)} "
+            f"[{quality_txt}]) → {_y(cap_total)}{_round_note(total_raw, cap_total, L.unit)}"
+        )
     else:
-        total_rule = (f"total = {base} (channel quality ×1: {quality_txt}) → {_y(cap_total)}"
-                      f"{_round_note(total_raw, cap_total, L.unit)}")
+        total_rule = (
+            f"total = {base} (channel quality ×1: {quality_txt}) → {_y(cap_total)}"
+            f"{_round_note(total_raw, cap_total, L.unit)}"
+        )
 
     # per borrower (scheme level)
     pb_policy = int(c.per_borrower_fen)
     pb_adjusted = fraction_of(pb_policy, qf) if c.quality_adjusts_per_borrower else pb_policy
-    cands = [("single_customer", L.single,
-              f"single-customer limit {_pct(policy.limits.single_customer_share)} of tier-1 {_y(L.single)}"),
-             ("loan_limit", L.loan,
-              f"loan limit {_pct(policy.limits.single_borrower_net_capital_share)} of net capital {_y(L.loan)}"),
-             ("scheme_policy", pb_policy, f"scheme policy {_y(pb_policy)}")]
+    cands = [
+        (
+            "single_customer",
+            L.single,
+            f"single-customer limit {_pct(policy.limits.single_customer_share)} of tier-1 {_y(L.single)}",
+        ),
+        (
+            "loan_limit",
+            L.loan,
+            f"loan limit {_pct(policy.limits.single_borrower_net_capital_share)} of net capital {_y(L.loan)}",
+        ),
+        ("scheme_policy", pb_policy, f"scheme policy {_y(pb_policy)}"),
+    ]
     if pb_adjusted < pb_policy:
         cands.append(("quality", pb_adjusted, f"quality-adjusted {_y(pb_policy)} × {_num(qf)} = {_y(pb_adjusted)}"))
     pb_binding, pb_raw, _ = min(cands, key=lambda t: t[1])  # first of equals: regulatory before policy
     cap_pb = _rounded(pb_raw, L.unit)
-    pb_rule = (f"per-borrower = min({'; '.join(t for _, _, t in cands)}) → {_y(cap_pb)}"
-               f"{_round_note(pb_raw, cap_pb, L.unit)}")
+    pb_rule = (
+        f"per-borrower = min({'; '.join(t for _, _, t in cands)}) → {_y(cap_pb)}{_round_note(pb_raw, cap_pb, L.unit)}"
+    )
 
     # single risk source
     ss_raw = fraction_of(cap_total, c.single_source_share)
     cap_ss = _rounded(ss_raw, L.unit)
-    ss_rule = (f"single-source = {_pct(c.single_source_share)} of the total cap {_y(cap_total)} = {_y(ss_raw)} "
-               f"→ {_y(cap_ss)}{_round_note(ss_raw, cap_ss, L.unit)}; tested on sources behind at least "
-               f"{c.single_source_min_borrowers} of the scheme's borrowers; the scheme's own channel {ch} "
-               "is not counted (the scheme rests on it by design)")
+    ss_rule = (
+        f"single-source = {_pct(c.single_source_share)} of the total cap {_y(cap_total)} = {_y(ss_raw)} "
+        f"→ {_y(cap_ss)}{_round_note(ss_raw, cap_ss, L.unit)}; tested on sources behind at least "
+        f"{c.single_source_min_borrowers} of the scheme's borrowers; the scheme's own channel {ch} "
+        "is not counted (the scheme rests on it by design)"
+    )
     return {
-        "cap_total_fen": cap_total, "cap_per_borrower_fen": cap_pb, "cap_single_risk_source_fen": cap_ss,
-        "non_normal_share": q.non_normal_share, "hhi": q.hhi, "penetration": q.penetration,
+        "cap_total_fen": cap_total,
+        "cap_per_borrower_fen": cap_pb,
+        "cap_single_risk_source_fen": cap_ss,
+        "non_normal_share": q.non_normal_share,
+        "hhi": q.hhi,
+        "penetration": q.penetration,
         "quality_flags": ";".join(q.flags),
-        "non_normal_factor": _num(q.non_normal_factor), "concentration_factor": _num(q.concentration_factor),
-        "penetration_factor": _num(q.penetration_factor), "quality_factor": _num(qf),
-        "appetite_fen": L.appetite, "quality_adjusted_fen": adjusted, "total_binding": total_binding,
-        "single_customer_limit_fen": L.single, "loan_limit_fen": L.loan, "policy_per_borrower_fen": pb_policy,
-        "policy_per_borrower_adjusted_fen": pb_adjusted, "per_borrower_binding": pb_binding,
-        "total_rule": total_rule, "per_borrower_rule": pb_rule, "single_source_rule": ss_rule,
+        "non_normal_factor": _num(q.non_normal_factor),
+        "concentration_factor": _num(q.concentration_factor),
+        "penetration_factor": _num(q.penetration_factor),
+        "quality_factor": _num(qf),
+        "appetite_fen": L.appetite,
+        "quality_adjusted_fen": adjusted,
+        "total_binding": total_binding,
+        "single_customer_limit_fen": L.single,
+        "loan_limit_fen": L.loan,
+        "policy_per_borrower_fen": pb_policy,
+        "policy_per_borrower_adjusted_fen": pb_adjusted,
+        "per_borrower_binding": pb_binding,
+        "total_rule": total_rule,
+        "per_borrower_rule": pb_rule,
+        "single_source_rule": ss_rule,
     }
 
 
-def _borrower_rules(scheme_cap: np.ndarray, outside: np.ndarray, in_group: np.ndarray, group_ids: np.ndarray,
-                    other: np.ndarray, raw: np.ndarray, cap: np.ndarray, policy: Policy, L: _Limits) -> list[str]:
+def _borrower_rules(
+    scheme_cap: np.ndarray,
+    outside: np.ndarray,
+    in_group: np.ndarray,
+    group_ids: np.ndarray,
+    other: np.ndarray,
+    raw: np.ndarray,
+    cap: np.ndarray,
+    policy: Policy,
+    L: _Limits,
+) -> list[str]:
     """The ``binding_rule`` text of each (scheme, member or borrower) row.
 
     Each amount is formatted once per distinct value and only on the rows whose text shows it;
@@ -571,19 +685,35 @@ def _borrower_rules(scheme_cap: np.ndarray, outside: np.ndarray, in_group: np.nd
     notes[raw < 0] = " (floored at 0.00)"
 
     def limits(h, o, ys, yl, grouped, g, oth, grem):
-        text = (f"single-customer limit {single} less {o} held outside the scheme = {ys}; "
-                f"loan limit {loan} less {o} held outside the scheme = {yl}" if h else
-                f"single-customer limit {single}; loan limit {loan}")
+        text = (
+            f"single-customer limit {single} less {o} held outside the scheme = {ys}; "
+            f"loan limit {loan} less {o} held outside the scheme = {yl}"
+            if h
+            else f"single-customer limit {single}; loan limit {loan}"
+        )
         return f"{text}; group {g} {group_limit} less {oth} other group exposure = {grem}" if grouped else text
 
-    return [f"cap = min(scheme per-borrower {pb}; {limits(h, o, ys, yl, gr, g, oth, grem)}) → {yc}{note}"
-            for pb, h, o, ys, yl, gr, g, oth, grem, yc, note in zip(
-                _yuan_texts(scheme_cap).tolist(), held.tolist(), y_out, y_single, y_loan, in_group.tolist(),
-                group_ids.tolist(), y_other, y_group, _yuan_texts(cap).tolist(), notes.tolist())]
+    return [
+        f"cap = min(scheme per-borrower {pb}; {limits(h, o, ys, yl, gr, g, oth, grem)}) → {yc}{note}"
+        for pb, h, o, ys, yl, gr, g, oth, grem, yc, note in zip(
+            _yuan_texts(scheme_cap).tolist(),
+            held.tolist(),
+            y_out,
+            y_single,
+            y_loan,
+            in_group.tolist(),
+            group_ids.tolist(),
+            y_other,
+            y_group,
+            _yuan_texts(cap).tolist(),
+            notes.tolist(),
+        )
+    ]
 
 
-def draft_caps_tables(book: Book, policy: Policy | None = None, *,
-                      risk: RiskResult | None = None) -> dict[str, pd.DataFrame]:
+def draft_caps_tables(
+    book: Book, policy: Policy | None = None, *, risk: RiskResult | None = None
+) -> dict[str, pd.DataFrame]:
     """Every caps table: ``caps``, ``scheme_borrower_caps``, ``scheme_risk_sources``, ``caps_breaches``.
 
     Same arguments as :func:`draft_scheme_caps`; ``scheme_risk_sources`` has a row per (scheme,
@@ -629,9 +759,15 @@ def draft_caps_tables(book: Book, policy: Policy | None = None, *,
     own_list = own.tolist()
     scheme_level = []
     for i, s in enumerate(sch.itertuples(index=False)):
-        part = own_list[bounds[i]:bounds[i + 1]]
-        q = _assess(int(book_total[i]), int(book_nn[i]), sum(map(operator.mul, part, part)), int(n_members[i]),
-                    int(ch_customers[channel[i]]), policy)
+        part = own_list[bounds[i] : bounds[i + 1]]
+        q = _assess(
+            int(book_total[i]),
+            int(book_nn[i]),
+            sum(map(operator.mul, part, part)),
+            int(n_members[i]),
+            int(ch_customers[channel[i]]),
+            policy,
+        )
         scheme_level.append(_scheme_level(s, q, policy, L))
     cap_total = np.asarray([r["cap_total_fen"] for r in scheme_level], dtype=np.int64)
     cap_pb = np.asarray([r["cap_per_borrower_fen"] for r in scheme_level], dtype=np.int64)
@@ -650,8 +786,9 @@ def draft_caps_tables(book: Book, policy: Policy | None = None, *,
     scheme_cap, single_room, loan_room = cap_pb[p_s], L.single - outside, L.loan - outside
     raw = np.minimum(np.minimum(scheme_cap, single_room), loan_room)
     raw = np.where(in_group, np.minimum(raw, L.group - other), raw)
-    binding = np.select([raw == scheme_cap, raw == single_room, raw == loan_room],
-                        ["scheme", "single_customer", "loan_limit"], "group").astype(object)
+    binding = np.select(
+        [raw == scheme_cap, raw == single_room, raw == loan_room], ["scheme", "single_customer", "loan_limit"], "group"
+    ).astype(object)
     cap = _rounded_all(raw, L.unit)
     over = cur > cap
     rules = _borrower_rules(scheme_cap, outside, in_group, group_id, other, raw, cap, policy, L)
@@ -660,24 +797,46 @@ def draft_caps_tables(book: Book, policy: Policy | None = None, *,
 
     bt = pd.DataFrame([], columns=BORROWER_COLUMNS)
     if len(keys):
-        bt = pd.DataFrame({
-            "scheme_id": sids[p_s], "customer_id": pop_ids, "name": names, "kind": kinds,
-            "is_customer": book.is_customer[p_e], "is_member": is_member, "is_borrower": is_borrower,
-            "group_id": group_id, "current_outstanding_fen": cur, "customer_outstanding_fen": own,
-            "group_exposure_fen": pd.arrays.IntegerArray(g_exp, ~in_group),
-            "group_headroom_fen": pd.arrays.IntegerArray(np.maximum(L.group - g_exp, 0), ~in_group),
-            "cap_fen": cap, "headroom_fen": cap - cur, "binding": binding,
-            "status": np.where(over, BREACH, OK).astype(object), "binding_rule": np.asarray(rules, dtype=object),
-        }, columns=BORROWER_COLUMNS)
+        bt = pd.DataFrame(
+            {
+                "scheme_id": sids[p_s],
+                "customer_id": pop_ids,
+                "name": names,
+                "kind": kinds,
+                "is_customer": book.is_customer[p_e],
+                "is_member": is_member,
+                "is_borrower": is_borrower,
+                "group_id": group_id,
+                "current_outstanding_fen": cur,
+                "customer_outstanding_fen": own,
+                "group_exposure_fen": pd.arrays.IntegerArray(g_exp, ~in_group),
+                "group_headroom_fen": pd.arrays.IntegerArray(np.maximum(L.group - g_exp, 0), ~in_group),
+                "cap_fen": cap,
+                "headroom_fen": cap - cur,
+                "binding": binding,
+                "status": np.where(over, BREACH, OK).astype(object),
+                "binding_rule": np.asarray(rules, dtype=object),
+            },
+            columns=BORROWER_COLUMNS,
+        )
 
     # breaches: borrowers above their cap, schemes above their total, risk sources above theirs
     b = np.flatnonzero(over)
     breaches = {
-        "scheme_id": sids[p_s[b]].tolist(), "breach_type": ["borrower"] * len(b), "subject_id": pop_ids[b].tolist(),
-        "subject_name": names[b].tolist(), "subject_kind": kinds[b].tolist(), "current_fen": cur[b].tolist(),
-        "cap_fen": cap[b].tolist(), "excess_fen": (cur[b] - cap[b]).tolist(),
-        "rule": [f"{e} holds {y} under {s}, above its cap: {r}" for e, y, s, r in zip(
-            pop_ids[b].tolist(), _yuan_texts(cur[b]).tolist(), sids[p_s[b]].tolist(), [rules[i] for i in b.tolist()])],
+        "scheme_id": sids[p_s[b]].tolist(),
+        "breach_type": ["borrower"] * len(b),
+        "subject_id": pop_ids[b].tolist(),
+        "subject_name": names[b].tolist(),
+        "subject_kind": kinds[b].tolist(),
+        "current_fen": cur[b].tolist(),
+        "cap_fen": cap[b].tolist(),
+        "excess_fen": (cur[b] - cap[b]).tolist(),
+        "rule": [
+            f"{e} holds {y} under {s}, above its cap: {r}"
+            for e, y, s, r in zip(
+                pop_ids[b].tolist(), _yuan_texts(cur[b]).tolist(), sids[p_s[b]].tolist(), [rules[i] for i in b.tolist()]
+            )
+        ],
     }
 
     def add_breach(**row):
@@ -692,39 +851,73 @@ def draft_caps_tables(book: Book, policy: Policy | None = None, *,
         sid, ch, c_ch = s.scheme_id, s.channel_id, int(channel[i])
         total, utilized = int(cap_total[i]), int(lending.utilized[i])
         if utilized > total:
-            add_breach(scheme_id=sid, breach_type="scheme_total", subject_id=sid, subject_name=s.name,
-                       subject_kind="scheme", current_fen=utilized, cap_fen=total, excess_fen=utilized - total,
-                       rule=f"{sid} utilises {_y(utilized)}, above its total cap: {lv['total_rule']}")
-        scheme_rows.append({
-            "scheme_id": sid, "scheme_name": s.name, "product": getattr(s, "product", "") or "", "channel_id": ch,
-            "channel_name": _texts(book.name[c_ch:c_ch + 1])[0], "channel_kind": book.kind[c_ch],
-            "cap_total_fen": total, "cap_per_borrower_fen": lv["cap_per_borrower_fen"],
-            "cap_single_risk_source_fen": lv["cap_single_risk_source_fen"],
-            "utilized_fen": utilized, "headroom_fen": total - utilized,
-            "utilization": _ratio(utilized, total, 4), "status": OK, "binding_rule": "",
-            "facilities": int(lending.facilities[i]), "borrowers": int(n_borrowers[i]),
-            "borrowers_over_cap": int(n_over[i]),
-            "risk_sources_over_cap": 0, "top_risk_source_id": "", "top_risk_source_type": "",
-            "top_risk_source_exposure_fen": 0,
-            "channel_members": int(n_members[i]), "channel_member_customers": int(ch_customers[c_ch]),
-            "channel_members_outstanding_fen": int(ch_outstanding[c_ch]), "channel_book_fen": int(book_total[i]),
-            **{k: v for k, v in lv.items() if k not in ("cap_total_fen", "cap_per_borrower_fen",
-                                                        "cap_single_risk_source_fen")},
-        })
+            add_breach(
+                scheme_id=sid,
+                breach_type="scheme_total",
+                subject_id=sid,
+                subject_name=s.name,
+                subject_kind="scheme",
+                current_fen=utilized,
+                cap_fen=total,
+                excess_fen=utilized - total,
+                rule=f"{sid} utilises {_y(utilized)}, above its total cap: {lv['total_rule']}",
+            )
+        scheme_rows.append(
+            {
+                "scheme_id": sid,
+                "scheme_name": s.name,
+                "product": getattr(s, "product", "") or "",
+                "channel_id": ch,
+                "channel_name": _texts(book.name[c_ch : c_ch + 1])[0],
+                "channel_kind": book.kind[c_ch],
+                "cap_total_fen": total,
+                "cap_per_borrower_fen": lv["cap_per_borrower_fen"],
+                "cap_single_risk_source_fen": lv["cap_single_risk_source_fen"],
+                "utilized_fen": utilized,
+                "headroom_fen": total - utilized,
+                "utilization": _ratio(utilized, total, 4),
+                "status": OK,
+                "binding_rule": "",
+                "facilities": int(lending.facilities[i]),
+                "borrowers": int(n_borrowers[i]),
+                "borrowers_over_cap": int(n_over[i]),
+                "risk_sources_over_cap": 0,
+                "top_risk_source_id": "",
+                "top_risk_source_type": "",
+                "top_risk_source_exposure_fen": 0,
+                "channel_members": int(n_members[i]),
+                "channel_member_customers": int(ch_customers[c_ch]),
+                "channel_members_outstanding_fen": int(ch_outstanding[c_ch]),
+                "channel_book_fen": int(book_total[i]),
+                **{
+                    k: v
+                    for k, v in lv.items()
+                    if k not in ("cap_total_fen", "cap_per_borrower_fen", "cap_single_risk_source_fen")
+                },
+            }
+        )
 
     src_table = _scheme_sources(book, policy, risk.sources, lending, sids, channel, cap_ss)
     hit = src_table[src_table["status"] == BREACH]
     for r in hit.itertuples(index=False):
         i = int(np.searchsorted(sids, r.scheme_id))
         add_breach(
-            scheme_id=r.scheme_id, breach_type="risk_source", subject_id=r.source_id, subject_name=r.name,
-            subject_kind=r.source_type, current_fen=int(r.exposure_fen), cap_fen=int(r.cap_fen),
+            scheme_id=r.scheme_id,
+            breach_type="risk_source",
+            subject_id=r.source_id,
+            subject_name=r.name,
+            subject_kind=r.source_type,
+            current_fen=int(r.exposure_fen),
+            cap_fen=int(r.cap_fen),
             excess_fen=int(r.exposure_fen) - int(r.cap_fen),
-            rule=(f"{_y(r.exposure_fen)} of {r.scheme_id} depends on {r.source_type} {r.source_id} "
-                  f"({r.dependent_customers} customer{'s' if r.dependent_customers != 1 else ''} via {r.via}"
-                  + (f", plus its own {_y(r.own_exposure_fen)}" if r.own_exposure_fen else "")
-                  + f"), above the single-source cap {_pct(policy.caps.single_source_share)} of "
-                    f"{_y(cap_total[i])} → {_y(cap_ss[i])}"))
+            rule=(
+                f"{_y(r.exposure_fen)} of {r.scheme_id} depends on {r.source_type} {r.source_id} "
+                f"({r.dependent_customers} customer{'s' if r.dependent_customers != 1 else ''} via {r.via}"
+                + (f", plus its own {_y(r.own_exposure_fen)}" if r.own_exposure_fen else "")
+                + f"), above the single-source cap {_pct(policy.caps.single_source_share)} of "
+                f"{_y(cap_total[i])} → {_y(cap_ss[i])}"
+            ),
+        )
 
     caps = pd.DataFrame(scheme_rows, columns=CAPS_COLUMNS)
     if len(caps):
@@ -734,19 +927,38 @@ def draft_caps_tables(book: Book, policy: Policy | None = None, *,
         caps["risk_sources_over_cap"] = [int(over_src.get(s, 0)) for s in caps["scheme_id"]]
         caps["top_risk_source_id"] = [top[s].source_id if s in top else "" for s in caps["scheme_id"]]
         caps["top_risk_source_type"] = [top[s].source_type if s in top else "" for s in caps["scheme_id"]]
-        caps["top_risk_source_exposure_fen"] = [int(top[s].exposure_fen) if s in top else 0
-                                                for s in caps["scheme_id"]]
-        bad = ((caps["utilized_fen"] > caps["cap_total_fen"]) | (caps["borrowers_over_cap"] > 0)
-               | (caps["risk_sources_over_cap"] > 0))
+        caps["top_risk_source_exposure_fen"] = [int(top[s].exposure_fen) if s in top else 0 for s in caps["scheme_id"]]
+        bad = (
+            (caps["utilized_fen"] > caps["cap_total_fen"])
+            | (caps["borrowers_over_cap"] > 0)
+            | (caps["risk_sources_over_cap"] > 0)
+        )
         caps["status"] = [BREACH if b else OK for b in bad.tolist()]
-        caps["binding_rule"] = [" | ".join(x) for x in zip(caps["total_rule"], caps["per_borrower_rule"],
-                                                           caps["single_source_rule"])]
-        for col in ("cap_total_fen", "cap_per_borrower_fen", "cap_single_risk_source_fen", "utilized_fen",
-                    "headroom_fen", "top_risk_source_exposure_fen", "channel_members_outstanding_fen",
-                    "channel_book_fen", "appetite_fen", "quality_adjusted_fen", "single_customer_limit_fen",
-                    "loan_limit_fen", "policy_per_borrower_fen", "policy_per_borrower_adjusted_fen", "facilities",
-                    "borrowers", "borrowers_over_cap", "risk_sources_over_cap", "channel_members",
-                    "channel_member_customers"):
+        caps["binding_rule"] = [
+            " | ".join(x) for x in zip(caps["total_rule"], caps["per_borrower_rule"], caps["single_source_rule"])
+        ]
+        for col in (
+            "cap_total_fen",
+            "cap_per_borrower_fen",
+            "cap_single_risk_source_fen",
+            "utilized_fen",
+            "headroom_fen",
+            "top_risk_source_exposure_fen",
+            "channel_members_outstanding_fen",
+            "channel_book_fen",
+            "appetite_fen",
+            "quality_adjusted_fen",
+            "single_customer_limit_fen",
+            "loan_limit_fen",
+            "policy_per_borrower_fen",
+            "policy_per_borrower_adjusted_fen",
+            "facilities",
+            "borrowers",
+            "borrowers_over_cap",
+            "risk_sources_over_cap",
+            "channel_members",
+            "channel_member_customers",
+        ):
             caps[col] = caps[col].astype("int64")
 
     br = pd.DataFrame([], columns=BREACH_COLUMNS)
@@ -754,14 +966,24 @@ def draft_caps_tables(book: Book, policy: Policy | None = None, *,
         br = pd.DataFrame(breaches, columns=BREACH_COLUMNS)
         for col in ("current_fen", "cap_fen", "excess_fen"):
             br[col] = br[col].astype("int64")
-        br = br.assign(_t=br["breach_type"].map(BREACH_TYPES.index), _neg=-br["excess_fen"]).sort_values(
-            ["scheme_id", "_t", "_neg", "subject_id"], kind="stable").drop(columns=["_t", "_neg"])
+        br = (
+            br.assign(_t=br["breach_type"].map(BREACH_TYPES.index), _neg=-br["excess_fen"])
+            .sort_values(["scheme_id", "_t", "_neg", "subject_id"], kind="stable")
+            .drop(columns=["_t", "_neg"])
+        )
         br = br.reset_index(drop=True)
     return {"caps": caps, "scheme_borrower_caps": bt, "scheme_risk_sources": src_table, "caps_breaches": br}
 
 
-def _scheme_sources(book: Book, policy: Policy, sources: pd.DataFrame, lending: _Lending,
-                    sids: np.ndarray, channel: np.ndarray, cap_ss: np.ndarray) -> pd.DataFrame:
+def _scheme_sources(
+    book: Book,
+    policy: Policy,
+    sources: pd.DataFrame,
+    lending: _Lending,
+    sids: np.ndarray,
+    channel: np.ndarray,
+    cap_ss: np.ndarray,
+) -> pd.DataFrame:
     """Per (scheme, risk source): the scheme outstanding that depends on the source.
 
     The dependants of :func:`channelgraph.risk.dependent_pairs` that borrow under a scheme
@@ -792,8 +1014,7 @@ def _scheme_sources(book: Book, policy: Policy, sources: pd.DataFrame, lending: 
     # every via of a (scheme, source) as a bit mask; its text lists the vias sorted, comma-joined
     kv = _distinct(at * n_via + v)
     mask = _sum_by(kv // n_via, np.left_shift(1, kv % n_via), len(keys))
-    via_text = {m: ",".join(sorted(VIAS[i] for i in range(n_via) if m >> i & 1))
-                for m in _distinct(mask).tolist()}
+    via_text = {m: ",".join(sorted(VIAS[i] for i in range(n_via) if m >> i & 1)) for m in _distinct(mask).tolist()}
     # dependants: distinct customers per (scheme, source), and their outstanding under the scheme
     _, first = np.unique(at * n + c, return_index=True)
     dependants = np.bincount(at[first], minlength=len(keys)).astype(np.int64)
@@ -805,24 +1026,40 @@ def _scheme_sources(book: Book, policy: Policy, sources: pd.DataFrame, lending: 
     total = dep + mine
     nb = dependants + borrows_here.astype(np.int64)
     cap = cap_ss[ks]
-    status = np.where(nb < int(policy.caps.single_source_min_borrowers), NOT_TESTED,
-                      np.where(total > cap, BREACH, OK)).astype(object)
+    status = np.where(
+        nb < int(policy.caps.single_source_min_borrowers), NOT_TESTED, np.where(total > cap, BREACH, OK)
+    ).astype(object)
     order = np.lexsort((ksrc, -total, ks))  # scheme, exposure (desc), source id (positions follow ids)
     ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask = (
-        x[order] for x in (ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask))
+        x[order] for x in (ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask)
+    )
     src_ids = book.ids[ksrc]
     st_rows = _rows_in(sources["source_id"], set(src_ids.tolist()))
-    stype = dict(zip(sources["source_id"].to_numpy(dtype=object)[st_rows].tolist(),
-                     sources["source_type"].to_numpy(dtype=object)[st_rows].tolist()))
-    return pd.DataFrame({
-        "scheme_id": sids[ks], "source_id": src_ids, "name": _texts(book.name[ksrc]),
-        "source_type": np.asarray([stype.get(x, "") for x in src_ids.tolist()], dtype=object),
-        "dependent_customers": dependants, "scheme_borrowers": nb, "dependent_exposure_fen": dep,
-        "own_exposure_fen": mine, "exposure_fen": total,
-        "share_of_scheme": np.asarray(_ratios(total, lending.utilized[ks]), dtype=object),
-        "cap_fen": cap, "headroom_fen": cap - total, "status": status,
-        "via": np.asarray([via_text[m] for m in mask.tolist()], dtype=object),
-    }, columns=SOURCE_COLUMNS)
+    stype = dict(
+        zip(
+            sources["source_id"].to_numpy(dtype=object)[st_rows].tolist(),
+            sources["source_type"].to_numpy(dtype=object)[st_rows].tolist(),
+        )
+    )
+    return pd.DataFrame(
+        {
+            "scheme_id": sids[ks],
+            "source_id": src_ids,
+            "name": _texts(book.name[ksrc]),
+            "source_type": np.asarray([stype.get(x, "") for x in src_ids.tolist()], dtype=object),
+            "dependent_customers": dependants,
+            "scheme_borrowers": nb,
+            "dependent_exposure_fen": dep,
+            "own_exposure_fen": mine,
+            "exposure_fen": total,
+            "share_of_scheme": np.asarray(_ratios(total, lending.utilized[ks]), dtype=object),
+            "cap_fen": cap,
+            "headroom_fen": cap - total,
+            "status": status,
+            "via": np.asarray([via_text[m] for m in mask.tolist()], dtype=object),
+        },
+        columns=SOURCE_COLUMNS,
+    )
 
 
 def draft_scheme_caps(book: Book, policy: Policy | None = None, *, risk: RiskResult | None = None):

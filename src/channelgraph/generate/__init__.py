@@ -127,8 +127,10 @@ def generate_dataset(out_dir, customers: int, seed: int = 42, progress=None) -> 
     n_sch = write_schemes(world, out / "schemes.csv", ids)
     write_policy(world, out / "policy.toml")
     kinds = {
-        Kind.PERSON.value: world.n_persons, Kind.ENTERPRISE.value: world.n_enterprises,
-        Kind.CHAMBER.value: world.n_chambers, Kind.MARKET.value: world.n_markets,
+        Kind.PERSON.value: world.n_persons,
+        Kind.ENTERPRISE.value: world.n_enterprises,
+        Kind.CHAMBER.value: world.n_chambers,
+        Kind.MARKET.value: world.n_markets,
         Kind.INTERMEDIARY.value: world.n_intermediaries,
     }
     n_rel = sum(types.values())

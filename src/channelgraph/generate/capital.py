@@ -33,7 +33,6 @@ class _UnionFind:
             self.parent[ra] = rb
 
 
-
 def size_capital(world: World) -> dict:
     """Tier-1 and net capital so that the largest group of connected clients is ~25% of tier-1."""
     n_parties = world.n_parties

@@ -15,8 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import RelationType
-from .vocabulary import (ROLE, _AGENCY_WORDS, _BROKER_BRANDS, _HOMETOWNS, _INDUSTRIES, _INDUSTRY_CODE, _MARKETS,
-                         _MARKET_GOODS, _PLACES, _REGIONS, _ZIHAO, _day)
+from .vocabulary import (
+    ROLE,
+    _AGENCY_WORDS,
+    _BROKER_BRANDS,
+    _HOMETOWNS,
+    _INDUSTRIES,
+    _INDUSTRY_CODE,
+    _MARKETS,
+    _MARKET_GOODS,
+    _PLACES,
+    _REGIONS,
+    _ZIHAO,
+    _day,
+)
 from .world import World
 
 
@@ -25,8 +37,12 @@ def form_chambers(world: World) -> None:
     rng, n_persons, n_parties, n_chambers = world.rng, world.n_persons, world.n_parties, world.n_chambers
     mem = world.edges_of(RelationType.MEMBER_OF)
     # names: two fixed communities first, then hometown chambers and industry associations
-    cands = [("绍兴市温州商会", 1, -1, 0), ("柯桥区纺织行业协会", 0, _INDUSTRY_CODE["纺织"], -1),
-             ("绍兴市福建商会", 1, -1, 1), ("绍兴市印染行业协会", 1, _INDUSTRY_CODE["印染"], -1)]
+    cands = [
+        ("绍兴市温州商会", 1, -1, 0),
+        ("柯桥区纺织行业协会", 0, _INDUSTRY_CODE["纺织"], -1),
+        ("绍兴市福建商会", 1, -1, 1),
+        ("绍兴市印染行业协会", 1, _INDUSTRY_CODE["印染"], -1),
+    ]
     rest = []
     for h, (town, _) in enumerate(_HOMETOWNS):
         if h > 1:
@@ -39,8 +55,11 @@ def form_chambers(world: World) -> None:
         for r, reg in enumerate(_REGIONS):
             if not (r == 0 and ind == "纺织"):
                 rest.append((f"{reg[0]}{ind}商会", r, _INDUSTRY_CODE[ind], -1))
-    rest += [("绍兴市女企业家协会", 1, -1, -1), ("绍兴市青年企业家协会", 1, -1, -1),
-             ("柯桥区个体劳动者协会", 0, -1, -1)]
+    rest += [
+        ("绍兴市女企业家协会", 1, -1, -1),
+        ("绍兴市青年企业家协会", 1, -1, -1),
+        ("柯桥区个体劳动者协会", 0, -1, -1),
+    ]
     order = rng.permutation(len(rest))
     cands += [rest[i] for i in order]
     while len(cands) < n_chambers:  # only for very large worlds
@@ -52,8 +71,9 @@ def form_chambers(world: World) -> None:
     cap = max(80, min(3000, world.n_customers // 50))
     sizes = np.clip(np.floor(total * w / w.sum()), 6, cap).astype(np.int64)
     ent_all = np.arange(n_persons, n_parties)
-    ent_by_ind = {i: np.flatnonzero(world.industry[n_persons:n_parties] == i) + n_persons
-                  for i in range(len(_INDUSTRIES))}
+    ent_by_ind = {
+        i: np.flatnonzero(world.industry[n_persons:n_parties] == i) + n_persons for i in range(len(_INDUSTRIES))
+    }
     bosses = np.flatnonzero((world.person_role == 1) & ~world.reserved[:n_persons])
     others = np.flatnonzero((world.person_role == 0) & ~world.reserved[:n_persons] & (world.birth <= 1992))
     in0 = np.zeros(n_parties, dtype=bool)
@@ -73,8 +93,9 @@ def form_chambers(world: World) -> None:
         bpool, opool = bosses, others
         if c == 1:  # the second community shares only its vice president with the first
             epool, bpool, opool = epool[~in0[epool]], bpool[~in0[bpool]], opool[~in0[opool]]
-        members = np.concatenate([world.take(bpool, n_boss), world.take(opool, size - n_ent - n_boss),
-                                  world.take(epool, n_ent)])
+        members = np.concatenate(
+            [world.take(bpool, n_boss), world.take(opool, size - n_ent - n_boss), world.take(epool, n_ent)]
+        )
         members = members[rng.permutation(len(members))]
         persons = members[members < n_persons]
         pres = -1
@@ -115,14 +136,14 @@ def form_chambers(world: World) -> None:
     world.progress("structure", 4, 12)
 
 
-
 def form_markets(world: World) -> None:
     """Professional markets (the textile market first) with merchants, leading merchants and staff."""
     rng, n_persons, n_parties = world.rng, world.n_persons, world.n_parties
     n_markets, n_customers = world.n_markets, world.n_customers
     tr = world.edges_of(RelationType.TRADES_IN)
-    cands = [(n, next(i for i, r in enumerate(_REGIONS) if r[0] == reg), _INDUSTRY_CODE[ind])
-             for n, reg, ind in _MARKETS]
+    cands = [
+        (n, next(i for i, r in enumerate(_REGIONS) if r[0] == reg), _INDUSTRY_CODE[ind]) for n, reg, ind in _MARKETS
+    ]
     extra = []
     for r, reg in enumerate(_REGIONS):
         for goods in _MARKET_GOODS:
@@ -136,11 +157,13 @@ def form_markets(world: World) -> None:
     w = (np.arange(1, n_markets) + 1.0) ** -1.0
     other = np.minimum(np.maximum(5, np.floor(other_total * w / max(w.sum(), 1e-9))), big * 6 // 10)
     sizes = [big] + other.astype(int).tolist()
-    ent_by_ind = {i: np.flatnonzero(world.industry[n_persons:n_parties] == i) + n_persons
-                  for i in range(len(_INDUSTRIES))}
+    ent_by_ind = {
+        i: np.flatnonzero(world.industry[n_persons:n_parties] == i) + n_persons for i in range(len(_INDUSTRIES))
+    }
     world.market_members = []
-    person_pool = np.flatnonzero(((world.person_role == 0) | (world.person_role == 2)) & ~world.reserved[:n_persons]
-                                 & (world.birth <= 1996))
+    person_pool = np.flatnonzero(
+        ((world.person_role == 0) | (world.person_role == 2)) & ~world.reserved[:n_persons] & (world.birth <= 1996)
+    )
     for m in range(n_markets):
         name, r, ind = cands[m]
         g = world.first_market + m
@@ -158,8 +181,7 @@ def form_markets(world: World) -> None:
         members = np.concatenate([world.take(person_pool, n_per), world.take(epool, size - n_per)])
         members = members[rng.permutation(len(members))]
         persons = members[members < n_persons]
-        leader = (world.market_leader if m == 0 and world.market_leader >= 0
-                  else int(persons[0]) if len(persons) else -1)
+        leader = world.market_leader if m == 0 and world.market_leader >= 0 else int(persons[0]) if len(persons) else -1
         roles = np.zeros(len(members), dtype=np.int8)
         if leader >= 0 and leader in set(persons.tolist()):
             roles[members == leader] = ROLE["leading_merchant"]
@@ -181,7 +203,6 @@ def form_markets(world: World) -> None:
     world.progress("structure", 5, 12)
 
 
-
 def form_intermediaries(world: World) -> None:
     """Broker stores and loan agencies, their agents, and the customers they source and refer."""
     rng, n_persons, n_intermediaries = world.rng, world.n_persons, world.n_intermediaries
@@ -189,8 +210,15 @@ def form_intermediaries(world: World) -> None:
     is_broker = rng.random(n_intermediaries) < 0.7
     is_broker[0], is_broker[1] = True, False
     world.is_broker = is_broker
-    staff_pool = rng.permutation(np.flatnonzero((world.person_role == 0) & ~world.employed & ~world.reserved[:n_persons]
-                                                & (world.birth >= 1972) & (world.birth <= 2000)))
+    staff_pool = rng.permutation(
+        np.flatnonzero(
+            (world.person_role == 0)
+            & ~world.employed
+            & ~world.reserved[:n_persons]
+            & (world.birth >= 1972)
+            & (world.birth <= 2000)
+        )
+    )
     sp = 0
     staff_of: list[np.ndarray] = []
     used_names: set[str] = set()
@@ -199,8 +227,10 @@ def form_intermediaries(world: World) -> None:
         r = 0 if i < 2 else int(rng.choice(len(_REGIONS), p=np.array([x[3] for x in _REGIONS]) / 100))
         if is_broker[i]:
             while True:
-                name = (f"{_BROKER_BRANDS[int(rng.integers(len(_BROKER_BRANDS)))]}"
-                        f"{_PLACES[int(rng.integers(len(_PLACES)))]}店")
+                name = (
+                    f"{_BROKER_BRANDS[int(rng.integers(len(_BROKER_BRANDS)))]}"
+                    f"{_PLACES[int(rng.integers(len(_PLACES)))]}店"
+                )
                 if i == 0:
                     name = "居安房产笛扬路店"
                 if name not in used_names or len(used_names) > 300:
@@ -213,12 +243,13 @@ def form_intermediaries(world: World) -> None:
             name = f"{_REGIONS[r][1]}{z}{_AGENCY_WORDS[int(rng.integers(len(_AGENCY_WORDS)))]}"
             seg = "loan_agency"
         used_names.add(name)
-        world.channels.append({"name": name, "region": r, "industry": _INDUSTRY_CODE["房地产"] if is_broker[i] else -1,
-                              "segment": seg})
+        world.channels.append(
+            {"name": name, "region": r, "industry": _INDUSTRY_CODE["房地产"] if is_broker[i] else -1, "segment": seg}
+        )
         world.region[g] = r
         world.industry[g] = _INDUSTRY_CODE["房地产"] if is_broker[i] else -1
         n_staff = 5 if i == 0 else int(rng.integers(2, 7))
-        st = staff_pool[sp: sp + n_staff]
+        st = staff_pool[sp : sp + n_staff]
         sp += len(st)
         if is_broker[i] and i == 0 and world.star_broker >= 0:
             st = np.concatenate([[world.star_broker], st[:4]])
@@ -230,9 +261,10 @@ def form_intermediaries(world: World) -> None:
         emp.add(np.full(len(st), g), st, role=roles)
         staff_of.append(st)
     # mortgage customers brought by broker stores (a store manager's referrals)
-    adults = (world.birth[: n_persons] <= 1998)
-    pool = np.flatnonzero(world.is_customer[:n_persons] & adults & ~world.reserved[:n_persons]
-                          & ~world.referred[:n_persons])
+    adults = world.birth[:n_persons] <= 1998
+    pool = np.flatnonzero(
+        world.is_customer[:n_persons] & adults & ~world.reserved[:n_persons] & ~world.referred[:n_persons]
+    )
     pool = rng.permutation(pool)
     brokers = np.flatnonzero(is_broker)
     n_mort = max(world.star_referrals + 5, round(0.07 * world.n_person_customers))
@@ -244,7 +276,7 @@ def form_intermediaries(world: World) -> None:
     counts[0] = n0
     pos = 0
     for bi, b in enumerate(brokers):
-        c = pool[pos: pos + counts[bi]]
+        c = pool[pos : pos + counts[bi]]
         pos += len(c)
         if not len(c):
             continue
@@ -260,12 +292,19 @@ def form_intermediaries(world: World) -> None:
     # loan-assistance agencies: consumer and micro-business loans
     agencies = np.flatnonzero(~is_broker)
     if len(agencies):
-        pp = np.flatnonzero(world.is_customer[:n_persons] & adults & ~world.reserved[:n_persons]
-                            & (world.sourced[:n_persons] < 0))
-        pe = np.flatnonzero(world.is_customer[n_persons:] & ~world.reserved[n_persons:]
-                            & (world.enterprise_size == 0)) + n_persons
-        c = np.concatenate([world.take(pp, round(0.05 * world.n_person_customers)),
-                            world.take(pe, round(0.03 * world.n_enterprise_customers))])
+        pp = np.flatnonzero(
+            world.is_customer[:n_persons] & adults & ~world.reserved[:n_persons] & (world.sourced[:n_persons] < 0)
+        )
+        pe = (
+            np.flatnonzero(world.is_customer[n_persons:] & ~world.reserved[n_persons:] & (world.enterprise_size == 0))
+            + n_persons
+        )
+        c = np.concatenate(
+            [
+                world.take(pp, round(0.05 * world.n_person_customers)),
+                world.take(pe, round(0.03 * world.n_enterprise_customers)),
+            ]
+        )
         c = c[rng.permutation(len(c))]
         wa = (np.arange(len(agencies)) + 1.0) ** -0.9
         # an agency brings at most the star's volume, mostly through its agents
@@ -284,7 +323,6 @@ def form_intermediaries(world: World) -> None:
             if len(st) and mine.any():
                 world.refer(st[rng.integers(0, len(st), int(mine.sum()))], c[mine], since=when[mine])
     world.progress("structure", 6, 12)
-
 
 
 def spread_referrals(world: World) -> None:
@@ -319,7 +357,6 @@ def spread_referrals(world: World) -> None:
     src = src[: len(dst)]
     world.refer(src, dst, since=world.since(len(dst), 2012, 2024))
     world.progress("structure", 7, 12)
-
 
 
 def attach_lone_prospects(world: World) -> None:

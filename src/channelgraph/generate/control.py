@@ -26,12 +26,21 @@ def assign_controllers(world: World) -> None:
         world.net_assets[boss] = max(int(world.net_assets[boss]), 20_000_000 * 100)
         if g["mega"]:
             # flagship 0.85; 0.70; 0.60; 0.40 + wife 0.30; via flagship 0.75; 0.55; 0.35 (another holder 0.65)
-            plan = [(boss, 0, 8500), (boss, 1, 7000), (boss, 2, 6000), (boss, 3, 4000),
-                    (g["spouse"], 3, 3000), (firms[0], 4, 7500), (boss, 5, 5500), (boss, 6, 3500)]
+            plan = [
+                (boss, 0, 8500),
+                (boss, 1, 7000),
+                (boss, 2, 6000),
+                (boss, 3, 4000),
+                (g["spouse"], 3, 3000),
+                (firms[0], 4, 7500),
+                (boss, 5, 5500),
+                (boss, 6, 3500),
+            ]
             for holder, j, bp in plan:
                 if j < len(firms) and holder >= 0 and holder != firms[j]:
-                    role = ("parent_company" if holder >= n_persons
-                            else "actual_controller" if bp > 5000 else "shareholder")
+                    role = (
+                        "parent_company" if holder >= n_persons else "actual_controller" if bp > 5000 else "shareholder"
+                    )
                     ctl.add([holder], [firms[j]], share=bp, role=ROLE[role])
                     if holder < n_persons and bp > 5000:
                         world.boss_of[firms[j] - n_persons] = holder
@@ -48,8 +57,11 @@ def assign_controllers(world: World) -> None:
             world.region[firms] = 0
             world.enterprise_size[firms[0] - n_persons] = 3
         else:
-            shares = [9000, 6500, 5100][: len(firms)] if g["weight"] > 0.5 else \
-                [int(x) * 100 for x in rng.integers(55, 101, size=len(firms))]
+            shares = (
+                [9000, 6500, 5100][: len(firms)]
+                if g["weight"] > 0.5
+                else [int(x) * 100 for x in rng.integers(55, 101, size=len(firms))]
+            )
             for f, bp in zip(firms, shares):
                 ctl.add([boss], [f], share=bp, role=ROLE["actual_controller"])
                 world.boss_of[f - n_persons] = boss
@@ -76,8 +88,7 @@ def assign_controllers(world: World) -> None:
     s_single = np.where(u < 0.25, 100, np.where(u < 0.8, rng.integers(51, 96, n), rng.integers(25, 50, n)))
     s_multi = np.where(rng.random(n) < 0.65, rng.integers(51, 101, n), rng.integers(20, 50, n))
     share = (np.where(multi, s_multi, s_single) * 100).astype(np.int64)
-    ctl.add(firm_boss, rest, share=share,
-            role=np.where(share > 5000, ROLE["actual_controller"], ROLE["shareholder"]))
+    ctl.add(firm_boss, rest, share=share, role=np.where(share > 5000, ROLE["actual_controller"], ROLE["shareholder"]))
     world.boss_of[rest - n_persons] = firm_boss
     world.person_role[bosses] = 1
     world.birth[bosses] = np.minimum(world.birth[bosses], 1990)

@@ -31,13 +31,26 @@ def grant_facilities(world: World) -> None:
     has = {}
     u = rng.random
     pr = world.person_role[person_customers]
-    has[MORT] = person_customers[(source_kind[person_customers] == 0) | ((u(len(person_customers)) < 0.09) & (world.birth[person_customers] <= 1995))]
+    has[MORT] = person_customers[
+        (source_kind[person_customers] == 0)
+        | ((u(len(person_customers)) < 0.09) & (world.birth[person_customers] <= 1995))
+    ]
     has[CONS] = person_customers[(source_kind[person_customers] == 1) | (u(len(person_customers)) < 0.07)]
-    has[BUS] = np.concatenate([
-        person_customers[((pr == 2) & (u(len(person_customers)) < 0.65)) | ((world.chamber_of[person_customers] >= 0) & (u(len(person_customers)) < 0.3))
-           | ((pr == 1) & (u(len(person_customers)) < 0.25))],
-        firm_customers[((world.chamber_of[firm_customers] >= 0) | (world.market_of[firm_customers] >= 0)) & (u(len(firm_customers)) < 0.5)
-           | (source_kind[firm_customers] == 1) | (u(len(firm_customers)) < 0.12)]])
+    has[BUS] = np.concatenate(
+        [
+            person_customers[
+                ((pr == 2) & (u(len(person_customers)) < 0.65))
+                | ((world.chamber_of[person_customers] >= 0) & (u(len(person_customers)) < 0.3))
+                | ((pr == 1) & (u(len(person_customers)) < 0.25))
+            ],
+            firm_customers[
+                ((world.chamber_of[firm_customers] >= 0) | (world.market_of[firm_customers] >= 0))
+                & (u(len(firm_customers)) < 0.5)
+                | (source_kind[firm_customers] == 1)
+                | (u(len(firm_customers)) < 0.12)
+            ],
+        ]
+    )
     has[CARD] = person_customers[u(len(person_customers)) < 0.3]
     has[WC] = firm_customers[u(len(firm_customers)) < 0.62]
     has[SC] = firm_customers[world.core_supplier[firm_customers] & (u(len(firm_customers)) < 0.35)]
@@ -67,8 +80,11 @@ def grant_facilities(world: World) -> None:
     m = product == CONS
     lim[m] = logn(80_000, 0.6, 10_000, 500_000, m)
     m = product == CARD
-    lim[m] = rng.choice([10_000, 20_000, 30_000, 50_000, 80_000, 100_000, 200_000], size=int(m.sum()),
-                        p=[0.15, 0.2, 0.2, 0.2, 0.1, 0.1, 0.05])
+    lim[m] = rng.choice(
+        [10_000, 20_000, 30_000, 50_000, 80_000, 100_000, 200_000],
+        size=int(m.sum()),
+        p=[0.15, 0.2, 0.2, 0.2, 0.1, 0.1, 0.05],
+    )
     m = (product == BUS) & (borrower < n_persons)
     lim[m] = np.minimum(logn(400_000, 0.7, 50_000, 10_000_000, m), np.maximum(na_y[m] * 2, 100_000))
     m = (product == BUS) & (borrower >= n_persons)
@@ -78,8 +94,11 @@ def grant_facilities(world: World) -> None:
     m = product == SC
     lim[m] = np.maximum(rev_y[m] * logn(0.08, 0.4, 0.02, 0.3, m), 100_000)
     lim = np.maximum(lim // 10_000 * 10_000, 10_000) * 100  # to 万元, then fen
-    use = np.where(product == CARD, rng.uniform(0.03, 0.9, n),
-                   np.where(product == MORT, rng.uniform(0.35, 0.99, n), rng.uniform(0.45, 1.0, n)))
+    use = np.where(
+        product == CARD,
+        rng.uniform(0.03, 0.9, n),
+        np.where(product == MORT, rng.uniform(0.35, 0.99, n), rng.uniform(0.45, 1.0, n)),
+    )
     out = np.maximum(np.floor(lim * use).astype(np.int64), 100)
     # round business lines drawn in full to whole yuan; instalment loans keep fen
     whole = np.isin(product, [BUS, WC, SC]) & (rng.random(n) < 0.6)
@@ -126,7 +145,7 @@ def classify_facilities(world: World) -> None:
     """Five-class status per facility: a base rate, worse through agencies and in troubled circles."""
     rng, n_parties = world.rng, world.n_parties
     st = rng.choice(5, size=n_parties, p=[0.9665, 0.019, 0.0075, 0.0045, 0.0025]).astype(np.int8)
-    agency = (world.sourced >= 0)
+    agency = world.sourced >= 0
     agency[agency] = ~world.is_broker[world.sourced[agency] - world.first_intermediary]
     n_a = int(agency.sum())
     st[agency] = rng.choice(5, size=n_a, p=[0.925, 0.04, 0.018, 0.01, 0.007])
@@ -146,6 +165,9 @@ def classify_facilities(world: World) -> None:
         world.bad_circles.append(c)
     world.facility_status = st[world.facility_customer]
     # a card or mortgage of a borrower in trouble is usually one class better
-    soft = ((world.facility_status >= S_SUB) & np.isin(world.facility_product, [CARD, MORT])
-            & (rng.random(len(world.facility_customer)) < 0.3))
+    soft = (
+        (world.facility_status >= S_SUB)
+        & np.isin(world.facility_product, [CARD, MORT])
+        & (rng.random(len(world.facility_customer)) < 0.3)
+    )
     world.facility_status[soft] -= 1

@@ -83,10 +83,15 @@ def weave_guarantees(world: World) -> None:
     while pos < budget:
         kind = forced[mi] if mi < len(forced) else kinds[int(rng.choice(6, p=kp))]
         mi += 1
-        size = {"mutual": 2, "circle": int(rng.integers(3, 7)), "chain": int(rng.integers(3, 7)),
-                "cross": int(rng.integers(4, 9)), "focus": int(rng.integers(4, 8)),
-                "joint": int(rng.integers(3, 5))}[kind]
-        nodes = eb[pos: pos + size].tolist()
+        size = {
+            "mutual": 2,
+            "circle": int(rng.integers(3, 7)),
+            "chain": int(rng.integers(3, 7)),
+            "cross": int(rng.integers(4, 9)),
+            "focus": int(rng.integers(4, 8)),
+            "joint": int(rng.integers(3, 5)),
+        }[kind]
+        nodes = eb[pos : pos + size].tolist()
         pos += size
         if len(nodes) < min(size, 3 if kind != "mutual" else 2):
             break
@@ -117,8 +122,7 @@ def weave_guarantees(world: World) -> None:
                     if x != y:
                         add(x, y, 0.4, 0.05, ROLE["joint_guarantee"])
     if gs:
-        gu.add(np.array(gs), np.array(gd), amount=np.array(ga, dtype=np.int64),
-               role=np.array(gr, dtype=np.int8))
+        gu.add(np.array(gs), np.array(gd), amount=np.array(ga, dtype=np.int64), role=np.array(gr, dtype=np.int8))
     # bosses' personal guarantees for their firms, spouses' for household loans
     eb_all = np.flatnonzero(limit_of[n_persons:] > 0) + n_persons
     b = world.boss_of[eb_all - n_persons]
@@ -134,7 +138,7 @@ def weave_guarantees(world: World) -> None:
         mm = mm[(mm < n_persons) & (limit_of[mm] > 0) & ~world.reserved[mm]]
         teams = max(1, len(mm) // 15)
         for t in range(min(teams, len(mm) // 3)):
-            trio = mm[3 * t: 3 * t + 3]
+            trio = mm[3 * t : 3 * t + 3]
             xs = np.repeat(trio, 3)
             ys = np.tile(trio, 3)
             ok = xs != ys
@@ -153,7 +157,10 @@ def _vector_guarantees(world: World, g, b, dep_p: float, frac: float = 0.8, role
     cap = world.net_assets[g].astype(float)
     a = L * frac * rng.uniform(0.7, 1.0, len(g))
     dep = rng.random(len(g)) < dep_p
-    a = np.where(dep, np.minimum(L, np.maximum(a, cap * rng.uniform(0.5, 0.9, len(g)))),
-                 np.minimum(a, cap * rng.uniform(0.1, 0.45, len(g))))
+    a = np.where(
+        dep,
+        np.minimum(L, np.maximum(a, cap * rng.uniform(0.5, 0.9, len(g)))),
+        np.minimum(a, cap * rng.uniform(0.1, 0.45, len(g))),
+    )
     a = np.maximum((a // 1_000_000) * 1_000_000, 1_000_000).astype(np.int64)
     world.edges_of(RelationType.GUARANTEES).add(g, b, amount=a, role=role)

@@ -46,10 +46,12 @@ def draw_parties(world: World) -> None:
     world.employed = np.zeros(n_persons, dtype=bool)
     net_assets = np.empty(n_parties, dtype=np.int64)
     revenue = np.empty(n_parties, dtype=np.int64)
-    net_assets[:n_persons] = (np.clip(rng.lognormal(math.log(400_000), 1.1, n_persons), 5_000, 3e8)
-                              .astype(np.int64) // 100 * 100)
-    revenue[:n_persons] = (np.clip(rng.lognormal(math.log(110_000), 0.65, n_persons), 24_000, 2e7)
-                           .astype(np.int64) // 100 * 100)
+    net_assets[:n_persons] = (
+        np.clip(rng.lognormal(math.log(400_000), 1.1, n_persons), 5_000, 3e8).astype(np.int64) // 100 * 100
+    )
+    revenue[:n_persons] = (
+        np.clip(rng.lognormal(math.log(110_000), 0.65, n_persons), 24_000, 2e7).astype(np.int64) // 100 * 100
+    )
     world.enterprise_size = rng.choice(4, size=n_enterprises, p=[0.75, 0.2, 0.045, 0.005]).astype(np.int8)
     med = np.array(_ENT_MEDIAN_NA, dtype=float)[world.enterprise_size]
     # a small extract holds no giant: the cap grows with the book (40M yuan at 300 customers, 2.3bn at 1M)
@@ -107,7 +109,6 @@ def plant_key_persons_and_groups(world: World) -> None:
     world.progress("structure", 1, 12)
 
 
-
 def form_households(world: World) -> None:
     """FAMILY: spouses, children and siblings among the unreserved persons."""
     rng, n_persons = world.rng, world.n_persons
@@ -142,7 +143,6 @@ def form_households(world: World) -> None:
     world.progress("structure", 2, 12)
 
 
-
 def hire_payroll(world: World) -> None:
     """EMPLOYS: 90% of working-age persons without a role or job work for enterprise customers."""
     rng, n_persons = world.rng, world.n_persons
@@ -150,10 +150,16 @@ def hire_payroll(world: World) -> None:
     employers = np.flatnonzero(world.is_customer[n_persons:]) + n_persons
     if not len(employers):
         return
-    w = (np.array([1.0, 8.0, 60.0, 400.0])[world.enterprise_size[employers - n_persons]]
-         * rng.lognormal(0, 1.0, len(employers)))
-    pool = np.flatnonzero((world.person_role == 0) & ~world.employed & ~world.reserved[:n_persons]
-                          & (world.birth >= 1962) & (world.birth <= 2003))
+    w = np.array([1.0, 8.0, 60.0, 400.0])[world.enterprise_size[employers - n_persons]] * rng.lognormal(
+        0, 1.0, len(employers)
+    )
+    pool = np.flatnonzero(
+        (world.person_role == 0)
+        & ~world.employed
+        & ~world.reserved[:n_persons]
+        & (world.birth >= 1962)
+        & (world.birth <= 2003)
+    )
     staff = world.take(pool, int(len(pool) * 0.9))
     staff.sort()
     boss = employers[rng.choice(len(employers), size=len(staff), p=w / w.sum())]

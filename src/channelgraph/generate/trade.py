@@ -34,8 +34,8 @@ def link_suppliers(world: World) -> None:
     free = np.flatnonzero(~world.reserved[suppliers])
     if len(free):  # at least one dependent supplier, however small the world
         j = int(np.cumsum(k)[free[0]] - k[free[0]])
-        dep[j: j + k[free[0]]] = True
-        known[j: j + k[free[0]]] = True
+        dep[j : j + k[free[0]]] = True
+        known[j : j + k[free[0]]] = True
         ok = np.flatnonzero(~world.reserved[n_persons:n_parties]) + n_persons
         ok = ok[ok != src[j]]
         if len(ok):  # it sells to the largest independent firm around

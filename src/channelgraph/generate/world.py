@@ -27,6 +27,7 @@ import numpy as np
 from ..model import RelationType
 from .vocabulary import ROLE, _TYPES, _day
 
+
 class Edges:
     """Relations of one type as integer columns (src, dst, amount fen, share bp, role, since day)."""
 
@@ -57,13 +58,17 @@ class Edges:
         self.since.frombytes(col(since, np.int16, -1).tobytes())
 
     def arrays(self):
-        return (np.frombuffer(self.src, dtype=np.int32), np.frombuffer(self.dst, dtype=np.int32),
-                np.frombuffer(self.amount, dtype=np.int64), np.frombuffer(self.share, dtype=np.int16),
-                np.frombuffer(self.role, dtype=np.int8), np.frombuffer(self.since, dtype=np.int16))
+        return (
+            np.frombuffer(self.src, dtype=np.int32),
+            np.frombuffer(self.dst, dtype=np.int32),
+            np.frombuffer(self.amount, dtype=np.int64),
+            np.frombuffer(self.share, dtype=np.int16),
+            np.frombuffer(self.role, dtype=np.int8),
+            np.frombuffer(self.since, dtype=np.int16),
+        )
 
     def __len__(self) -> int:
         return len(self.src)
-
 
 
 class World:
@@ -155,12 +160,12 @@ class World:
         cand = members[(members != who) & ~self.referred[members]]
         cand = np.concatenate([cand[self.is_customer[cand]], cand[~self.is_customer[cand]]])
         n_c = int(round(k * 0.8))  # noqa: RUF046 - k may be a NumPy integer
-        pick = np.concatenate([cand[:n_c], cand[max(n_c, len(cand) - (k - n_c)):]])
+        pick = np.concatenate([cand[:n_c], cand[max(n_c, len(cand) - (k - n_c)) :]])
         self.refer(who, pick[:k])
 
     def hire_staff(self, employer: int, k: int) -> None:
         """Up to k persons with no role and no employer join *employer*'s payroll (EMPLOYS, staff)."""
-        free = (self.person_role == 0) & ~self.employed & ~self.reserved[:self.n_persons]
+        free = (self.person_role == 0) & ~self.employed & ~self.reserved[: self.n_persons]
         staff = self.take(np.flatnonzero(free), k)
         self.employed[staff] = True
         self.person_role[staff] = 3

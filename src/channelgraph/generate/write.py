@@ -14,9 +14,29 @@ from pathlib import Path
 import numpy as np
 
 from ..model import format_yuan
-from .vocabulary import (_CHUNK, _DATES, _ENT_SEGMENTS, _FEMALE, _HOMETOWNS, _INDUSTRIES, _IND_WORDS, _MALE,
-                         _PERSON_SEGMENTS, _PHONE_PREFIX, _PRODUCTS, _REGIONS, _ROLES, _SHARE_TEXT, _SINCE, _STATUS,
-                         _SURNAME_CHARS, _SURNAME_CUM_NP, _TYPES, _ZIHAO, _day)
+from .vocabulary import (
+    _CHUNK,
+    _DATES,
+    _ENT_SEGMENTS,
+    _FEMALE,
+    _HOMETOWNS,
+    _INDUSTRIES,
+    _IND_WORDS,
+    _MALE,
+    _PERSON_SEGMENTS,
+    _PHONE_PREFIX,
+    _PRODUCTS,
+    _REGIONS,
+    _ROLES,
+    _SHARE_TEXT,
+    _SINCE,
+    _STATUS,
+    _SURNAME_CHARS,
+    _SURNAME_CUM_NP,
+    _TYPES,
+    _ZIHAO,
+    _day,
+)
 from .world import Edges, World
 
 
@@ -37,8 +57,9 @@ def person_columns(world: World, c0: int, c1: int):
     """Names, phones and ID-card numbers of persons c0..c1-1, drawn in one go."""
     rng, n = world.rng, c1 - c0
     fem = world.female[c0:c1]
-    sur = np.minimum(np.searchsorted(_SURNAME_CUM_NP, rng.random(n) * _SURNAME_CUM_NP[-1], side="right"),
-                     len(_SURNAME_CHARS) - 1)
+    sur = np.minimum(
+        np.searchsorted(_SURNAME_CUM_NP, rng.random(n) * _SURNAME_CUM_NP[-1], side="right"), len(_SURNAME_CHARS) - 1
+    )
     g1 = np.where(fem, rng.integers(0, len(_FEMALE), n), len(_FEMALE) + rng.integers(0, len(_MALE), n))
     g2 = np.where(fem, rng.integers(0, len(_FEMALE), n), len(_FEMALE) + rng.integers(0, len(_MALE), n))
     g2 = np.where(rng.random(n) < 0.3, -1, g2)
@@ -55,8 +76,10 @@ def person_columns(world: World, c0: int, c1: int):
     day = rng.integers(1, 29, n).tolist()
     seq = (rng.integers(0, 500, n) * 2 + np.where(fem, 0, 1)).tolist()
     check = rng.integers(0, 11, n).tolist()
-    cards = [f"{codes[a]}{b}{m:02d}{d:02d}{q:03d}{'0123456789X'[k]}"
-             for a, b, m, d, q, k in zip(area, world.birth[c0:c1].tolist(), month, day, seq, check)]
+    cards = [
+        f"{codes[a]}{b}{m:02d}{d:02d}{q:03d}{'0123456789X'[k]}"
+        for a, b, m, d, q, k in zip(area, world.birth[c0:c1].tolist(), month, day, seq, check)
+    ]
     return names, phones, cards
 
 
@@ -103,38 +126,101 @@ def write_entities(world: World, path: Path, ids: list[str]) -> int:
     region_names = [x[0] for x in _REGIONS]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets",
-                    "annual_revenue", "phone", "id_card"])
+        w.writerow(
+            [
+                "id",
+                "kind",
+                "name",
+                "is_customer",
+                "industry",
+                "region",
+                "segment",
+                "net_assets",
+                "annual_revenue",
+                "phone",
+                "id_card",
+            ]
+        )
         for c0 in range(0, n_persons, _CHUNK):  # persons, a chunk at a time (bounded memory)
             c1 = min(n_persons, c0 + _CHUNK)
             names, phones, cards = person_columns(world, c0, c1)
             w.writerows(
-                (ids[i], "person", name, "true" if cu else "false", _INDUSTRIES[ind] if ind >= 0 else "",
-                 region_names[reg], _PERSON_SEGMENTS[seg], format_yuan(net_assets), format_yuan(revenue), phone, card)
+                (
+                    ids[i],
+                    "person",
+                    name,
+                    "true" if cu else "false",
+                    _INDUSTRIES[ind] if ind >= 0 else "",
+                    region_names[reg],
+                    _PERSON_SEGMENTS[seg],
+                    format_yuan(net_assets),
+                    format_yuan(revenue),
+                    phone,
+                    card,
+                )
                 for i, cu, reg, ind, net_assets, revenue, seg, name, phone, card in zip(
-                    range(c0, c1), world.is_customer[c0:c1].tolist(), world.region[c0:c1].tolist(),
-                    world.industry[c0:c1].tolist(), world.net_assets[c0:c1].tolist(), world.revenue[c0:c1].tolist(),
-                    seg_p[c0:c1].tolist(), names, phones, cards))
+                    range(c0, c1),
+                    world.is_customer[c0:c1].tolist(),
+                    world.region[c0:c1].tolist(),
+                    world.industry[c0:c1].tolist(),
+                    world.net_assets[c0:c1].tolist(),
+                    world.revenue[c0:c1].tolist(),
+                    seg_p[c0:c1].tolist(),
+                    names,
+                    phones,
+                    cards,
+                )
+            )
             world.progress("entities", c1, n_nodes)
         for c0 in range(0, world.n_enterprises, _CHUNK):
             c1 = min(world.n_enterprises, c0 + _CHUNK)
             sl = slice(n_persons + c0, n_persons + c1)
             rows = []
             for j, cu, reg, ind, net_assets, revenue, size in zip(
-                    range(c0, c1), world.is_customer[sl].tolist(), world.region[sl].tolist(),
-                    world.industry[sl].tolist(), world.net_assets[sl].tolist(), world.revenue[sl].tolist(),
-                    world.enterprise_size[c0:c1].tolist()):
-                rows.append((ids[n_persons + j], "enterprise", company_name(world, j), "true" if cu else "false",
-                             _INDUSTRIES[ind], region_names[reg], _ENT_SEGMENTS[size],
-                             format_yuan(net_assets), format_yuan(revenue), "", ""))
+                range(c0, c1),
+                world.is_customer[sl].tolist(),
+                world.region[sl].tolist(),
+                world.industry[sl].tolist(),
+                world.net_assets[sl].tolist(),
+                world.revenue[sl].tolist(),
+                world.enterprise_size[c0:c1].tolist(),
+            ):
+                rows.append(
+                    (
+                        ids[n_persons + j],
+                        "enterprise",
+                        company_name(world, j),
+                        "true" if cu else "false",
+                        _INDUSTRIES[ind],
+                        region_names[reg],
+                        _ENT_SEGMENTS[size],
+                        format_yuan(net_assets),
+                        format_yuan(revenue),
+                        "",
+                        "",
+                    )
+                )
             w.writerows(rows)
             world.progress("entities", n_persons + c1, n_nodes)
-        kinds = (["chamber"] * world.n_chambers + ["market"] * world.n_markets
-                 + ["intermediary"] * world.n_intermediaries)
-        w.writerows((ids[n_parties + k], kinds[k], ch["name"], "false",
-                     _INDUSTRIES[ch["industry"]] if ch["industry"] >= 0 else "",
-                     region_names[ch["region"]], ch["segment"], "", "", "", "")
-                    for k, ch in enumerate(world.channels))
+        kinds = (
+            ["chamber"] * world.n_chambers + ["market"] * world.n_markets + ["intermediary"] * world.n_intermediaries
+        )
+        w.writerows(
+            (
+                ids[n_parties + k],
+                kinds[k],
+                ch["name"],
+                "false",
+                _INDUSTRIES[ch["industry"]] if ch["industry"] >= 0 else "",
+                region_names[ch["region"]],
+                ch["segment"],
+                "",
+                "",
+                "",
+                "",
+            )
+            for k, ch in enumerate(world.channels)
+        )
     world.progress("entities", n_nodes, n_nodes)
     return n_nodes
 
@@ -170,7 +256,7 @@ def write_relations(world: World, path: Path, ids: list[str]) -> dict:
             counts[t.value] = len(idx)
             tname = t.value
             for c0 in range(0, len(idx), _CHUNK):
-                sel = idx[c0: c0 + _CHUNK]
+                sel = idx[c0 : c0 + _CHUNK]
                 src = [ids[x] for x in s[sel].tolist()]
                 dst = [ids[x] for x in d[sel].tolist()]
                 am = [format_yuan(x) if x >= 0 else "" for x in a[sel].tolist()]

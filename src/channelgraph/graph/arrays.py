@@ -24,6 +24,7 @@ def gather(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
     return np.arange(total, dtype=np.int64) + offsets
 
+
 def unique_ints(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an integer array (sort-based: numpy's hash-based
     ``np.unique`` is much slower on large int64 arrays)."""

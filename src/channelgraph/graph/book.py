@@ -181,24 +181,44 @@ def build_book(ds: Dataset) -> Book:
         s, d = src_all[m], dst_all[m]
         src_all[m], dst_all[m] = np.minimum(s, d), np.maximum(s, d)
     # by (type, src, dst) in one int64 key: 9 types × n² < 2⁶³ for n up to 10⁹
-    order = np.argsort((tcodes.astype(np.int64) * n + src_all) * n + dst_all, kind="stable") if n < 10**8 \
+    order = (
+        np.argsort((tcodes.astype(np.int64) * n + src_all) * n + dst_all, kind="stable")
+        if n < 10**8
         else np.lexsort((dst_all, src_all, tcodes))
+    )
     tsorted = tcodes[order]
     edges: dict[str, Relation] = {}
     for t in RelationType:
         c = code_of.get(t.value, -1)
         a, b = (np.searchsorted(tsorted, c), np.searchsorted(tsorted, c, side="right")) if c >= 0 else (0, 0)
         o = order[a:b]
-        edges[t.value] = Relation(src_all[o], dst_all[o], amt_all[o], has_amt_all[o], share_all[o], role_all[o],
-                                  o.astype(np.int64, copy=False))
+        edges[t.value] = Relation(
+            src_all[o],
+            dst_all[o],
+            amt_all[o],
+            has_amt_all[o],
+            share_all[o],
+            role_all[o],
+            o.astype(np.int64, copy=False),
+        )
     book = Book(
-        ids=ids, kind=_objects(ent["kind"])[by_id], name=_objects(ent["name"])[by_id],
+        ids=ids,
+        kind=_objects(ent["kind"])[by_id],
+        name=_objects(ent["name"])[by_id],
         is_customer=np.asarray(ent["is_customer"].to_numpy(dtype=bool), dtype=bool)[by_id],
-        net_assets=net[by_id], has_net_assets=has_net[by_id],
-        industry=_texts(ent["industry"])[by_id], region=_texts(ent["region"])[by_id],
-        outstanding=outstanding, entity_row=np.asarray(by_id, dtype=np.int64),
+        net_assets=net[by_id],
+        has_net_assets=has_net[by_id],
+        industry=_texts(ent["industry"])[by_id],
+        region=_texts(ent["region"])[by_id],
+        outstanding=outstanding,
+        entity_row=np.asarray(by_id, dtype=np.int64),
         total_outstanding=int(ds.total_outstanding_fen),
-        fac_customer=fac_c, fac_outstanding=fac_o, fac_channel=fac_ch, id_keys=id_keys, edges=edges, tables=ds,
+        fac_customer=fac_c,
+        fac_outstanding=fac_o,
+        fac_channel=fac_ch,
+        id_keys=id_keys,
+        edges=edges,
+        tables=ds,
     )
     if int(outstanding.sum()) != book.total_outstanding:  # pragma: no cover - validation guards it
         raise RuntimeError("facility outstanding does not reconcile with the dataset total")

@@ -110,40 +110,52 @@ def check_out(out, option: str = "--out", replaced: bool = True, inputs: tuple =
     """
     text = os.fspath(out)
     if text.strip() == "":
-        raise OutputMisgiven(f"{option} is empty: give an output folder (channelgraph does not write into the "
-                             "current folder unasked)")
+        raise OutputMisgiven(
+            f"{option} is empty: give an output folder (channelgraph does not write into the current folder unasked)"
+        )
     target = Path(text).expanduser().resolve()
     for root in VIRTUAL_ROOTS:
         if target == Path(root) or Path(root) in target.parents:
-            raise OutputError(f"{option} {text} is under {root}, which holds no files of anyone's: choose a folder "
-                              "on a disk")
+            raise OutputError(
+                f"{option} {text} is under {root}, which holds no files of anyone's: choose a folder on a disk"
+            )
     if target.parent == target:
         raise OutputMisgiven(f"{option} {text} is the root folder: choose a folder of its own")
     if target.exists() and not target.is_dir():
         raise OutputMisgiven(f"{option} {text} is a file, not a folder: choose another {option} or remove the file")
     if replaced and os.path.ismount(target):  # a mounted volume cannot be renamed, so it cannot be swapped
-        raise OutputMisgiven(f"{option} {text} is a mount point, which a run cannot replace as a whole: give a "
-                             f"folder inside it, e.g. {os.path.join(text, 'run')}")
+        raise OutputMisgiven(
+            f"{option} {text} is a mount point, which a run cannot replace as a whole: give a "
+            f"folder inside it, e.g. {os.path.join(text, 'run')}"
+        )
     cwd = Path.cwd().resolve()
     if target == cwd or target in cwd.parents:
-        raise OutputMisgiven(f"{option} {text} is the current folder or holds it, and a run replaces its output "
-                             f"folder as a whole: choose a folder of its own")
+        raise OutputMisgiven(
+            f"{option} {text} is the current folder or holds it, and a run replaces its output "
+            f"folder as a whole: choose a folder of its own"
+        )
     for how, given in inputs:
         if given is None or os.fspath(given).strip() == "":
             continue
         source = Path(os.fspath(given)).expanduser().resolve()
         if target == source or target in source.parents:
-            raise OutputMisgiven(f"{option} {text} {'is' if target == source else 'holds'} the input {how} "
-                                 f"{os.fspath(given)}, which a run would replace: choose another {option}")
+            raise OutputMisgiven(
+                f"{option} {text} {'is' if target == source else 'holds'} the input {how} "
+                f"{os.fspath(given)}, which a run would replace: choose another {option}"
+            )
         if source in target.parents and source.is_dir():
-            raise OutputMisgiven(f"{option} {text} lies inside the input {how} {os.fspath(given)}: outputs do "
-                                 f"not go into a dataset folder; choose an {option} outside it")
+            raise OutputMisgiven(
+                f"{option} {text} lies inside the input {how} {os.fspath(given)}: outputs do "
+                f"not go into a dataset folder; choose an {option} outside it"
+            )
     on_the_way = target.parent
     while not on_the_way.exists() and on_the_way.parent != on_the_way:
         on_the_way = on_the_way.parent
     if not on_the_way.is_dir():
-        raise OutputError(f"{option} {text}: a file stands where a folder should be on the way to it "
-                          f"({on_the_way}): remove it or choose another {option}")
+        raise OutputError(
+            f"{option} {text}: a file stands where a folder should be on the way to it "
+            f"({on_the_way}): remove it or choose another {option}"
+        )
     return target
 
 
@@ -154,12 +166,15 @@ def _make_folders(folder: Path, shown: str, option: str) -> list[Path]:
         for p in missing:
             p.mkdir(exist_ok=True)
     except FileExistsError:
-        raise OutputError(f"{option} {shown}: a file stands where a folder should be on the way to it: remove it "
-                          f"or choose another {option}") from None
+        raise OutputError(
+            f"{option} {shown}: a file stands where a folder should be on the way to it: remove it "
+            f"or choose another {option}"
+        ) from None
     except OSError as exc:
         where = exc.filename or folder
-        raise OutputError(f"{option} {shown}: cannot make the folder {where}: {_reason(exc)} "
-                          f"({_hint(exc, option)})") from None
+        raise OutputError(
+            f"{option} {shown}: cannot make the folder {where}: {_reason(exc)} ({_hint(exc, option)})"
+        ) from None
     return missing
 
 
@@ -190,9 +205,11 @@ def _locked(target: Path, shown: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            raise OutputBusy(f"{shown} is being written by another channelgraph run"
-                             + (f" (process {holder})" if holder.isdigit() else "")
-                             + ": wait for it to end, or choose another --out") from None
+            raise OutputBusy(
+                f"{shown} is being written by another channelgraph run"
+                + (f" (process {holder})" if holder.isdigit() else "")
+                + ": wait for it to end, or choose another --out"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         yield
@@ -246,8 +263,11 @@ def _folders_above(entry: str) -> list[str]:
 
 def _leftovers(target: Path) -> list[Path]:
     prefix = f".{target.name}"
-    return sorted(p for p in target.parent.iterdir()
-                  if p.name.startswith(prefix + STAGING_TAG) or p.name.startswith(prefix + OLD_TAG))
+    return sorted(
+        p
+        for p in target.parent.iterdir()
+        if p.name.startswith(prefix + STAGING_TAG) or p.name.startswith(prefix + OLD_TAG)
+    )
 
 
 def _tidy(target: Path) -> None:
@@ -279,8 +299,10 @@ def _tidy_private(target: Path, shown: str, option: str) -> None:
             dirs.remove(name)
             pid = int(m.group(1))
             if _pid_alive(pid):
-                raise OutputBusy(f"{shown} is being written by another channelgraph run (process {pid}): wait "
-                                 f"for it to end, or choose another {option}")
+                raise OutputBusy(
+                    f"{shown} is being written by another channelgraph run (process {pid}): wait "
+                    f"for it to end, or choose another {option}"
+                )
             shutil.rmtree(os.path.join(top, name), ignore_errors=True)
 
 
@@ -415,8 +437,9 @@ def _commit(st: Staging) -> None:
 
 
 @contextmanager
-def staged_output(out, *, command: str, option: str = "--out",
-                  replaceable: Callable[[str], bool] | None = None) -> Iterator[Staging]:
+def staged_output(
+    out, *, command: str, option: str = "--out", replaceable: Callable[[str], bool] | None = None
+) -> Iterator[Staging]:
     """Write a run's outputs into a staging folder and swap it in as ``out`` when the block ends.
 
     Parameters
@@ -463,8 +486,9 @@ def staged_output(out, *, command: str, option: str = "--out",
         raise
 
 
-def _staged_in(target: Path, shown: str, command: str, option: str,
-               replaceable: Callable[[str], bool] | None) -> Iterator[Staging]:
+def _staged_in(
+    target: Path, shown: str, command: str, option: str, replaceable: Callable[[str], bool] | None
+) -> Iterator[Staging]:
     """The body of :func:`staged_output`, its lock held."""
     try:
         _tidy(target)
@@ -477,24 +501,33 @@ def _staged_in(target: Path, shown: str, command: str, option: str,
         pages = sorted(e for e in _read_kept(target) if (target / e).is_file())
         if pages:
             more = " …" if len(pages) > 1 else ""
-            raise OutputError(f"{shown} holds pages written by `viz` ({pages[0]}{more}), and a run replaces "
-                              f"{option} as a whole: move them out or choose another {option}")
+            raise OutputError(
+                f"{shown} holds pages written by `viz` ({pages[0]}{more}), and a run replaces "
+                f"{option} as a whole: move them out or choose another {option}"
+            )
         known = set().union(*record)
         foreign = {e for e in _entries(target) if e not in known and not (replaceable and replaceable(e))}
         # a folder nobody recorded stands for everything in it: count what is not inside another
         foreign = sorted(e for e in foreign if not any(up in foreign for up in _folders_above(e)))
         if foreign:
             more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-            why = (f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
-                   "it) does not list" if record else
-                   f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
-                   "an older version kept none)")
-            raise OutputError(f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
-                              f"move them out or choose another {option}")
+            why = (
+                f"which the record of what channelgraph wrote there ({_record_path(target).name} beside "
+                "it) does not list"
+                if record
+                else f"and no record says channelgraph wrote them ({_record_path(target).name} beside it; "
+                "an older version kept none)"
+            )
+            raise OutputError(
+                f"{shown} holds {foreign[0]}{more}, {why}, and a run replaces {option} as a whole: "
+                f"move them out or choose another {option}"
+            )
     try:
         path = Path(_make_staging(target))
     except OSError as exc:
-        raise OutputError(f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
+        raise OutputError(
+            f"cannot make a staging folder beside {shown}: {_reason(exc)} ({_hint(exc, option)})"
+        ) from None
     st = Staging(path, target, shown, command, had_previous=target.exists() and any(target.iterdir()))
     try:
         yield st
@@ -503,8 +536,9 @@ def _staged_in(target: Path, shown: str, command: str, option: str,
         end_side_processes()  # none of them may go on writing into the staging folder
         shutil.rmtree(path, ignore_errors=True)
         where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
-        raise OutputError(f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); "
-                          f"{st.kept()}") from None
+        raise OutputError(
+            f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); {st.kept()}"
+        ) from None
     except BaseException:
         end_side_processes()
         shutil.rmtree(path, ignore_errors=True)
@@ -632,16 +666,18 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
             for name in names:
                 final = target / name
                 if final.is_dir() and not final.is_symlink():
-                    raise OutputError(f"{st.final(path / name)} is a folder where the file goes: remove it or "
-                                      f"choose another {option}")
+                    raise OutputError(
+                        f"{st.final(path / name)} is a folder where the file goes: remove it or choose another {option}"
+                    )
                 os.replace(path / name, final)
             st.committed = True
             if above is not None:
                 _record_pages(above, target, names)
     except OSError as exc:
         where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else shown
-        raise OutputError(f"could not write {where}: {_reason(exc)} ({_hint(exc, option)}); the files in {shown} "
-                          "are as they were") from None
+        raise OutputError(
+            f"could not write {where}: {_reason(exc)} ({_hint(exc, option)}); the files in {shown} are as they were"
+        ) from None
     finally:
         if path is not None:
             shutil.rmtree(path, ignore_errors=True)
@@ -664,7 +700,7 @@ def _record_pages(above: Path, folder: Path, names: list[str]) -> None:
     """
     parts = folder.relative_to(above).parts
     pages = {"/".join((*parts, n)) for n in names}
-    folders = {"/".join(parts[:i + 1]) for i in range(len(parts))}
+    folders = {"/".join(parts[: i + 1]) for i in range(len(parts))}
     try:
         record = _read_record(above)
         kept = _read_kept(above)

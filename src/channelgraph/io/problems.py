@@ -30,8 +30,7 @@ class Problem:
         return ": ".join([", ".join(parts), self.reason])
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "column": self.column,
-                "value": self.value, "reason": self.reason}
+        return {"file": self.file, "line": self.line, "column": self.column, "value": self.value, "reason": self.reason}
 
 
 def show_name(name: str) -> str:

@@ -77,17 +77,21 @@ def normalise_encoding(name: str) -> str:
     except LookupError:
         canonical = None
     if canonical not in _KNOWN_CODECS:
-        raise ValueError(f"unknown encoding {name!r}: use one of {', '.join(KNOWN_ENCODINGS)} "
-                         "(or leave --encoding out to detect it per file)")
+        raise ValueError(
+            f"unknown encoding {name!r}: use one of {', '.join(KNOWN_ENCODINGS)} "
+            "(or leave --encoding out to detect it per file)"
+        )
     return canonical
 
 
 #: What a non-regular file is, for people.
-_FILE_TYPES = ((stat.S_ISDIR, "is a folder, not a file"),
-               (stat.S_ISFIFO, "is a named pipe (FIFO), not an ordinary file"),
-               (stat.S_ISCHR, "is a character device, not an ordinary file"),
-               (stat.S_ISBLK, "is a block device, not an ordinary file"),
-               (stat.S_ISSOCK, "is a socket, not an ordinary file"))
+_FILE_TYPES = (
+    (stat.S_ISDIR, "is a folder, not a file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not an ordinary file"),
+    (stat.S_ISCHR, "is a character device, not an ordinary file"),
+    (stat.S_ISBLK, "is a block device, not an ordinary file"),
+    (stat.S_ISSOCK, "is a socket, not an ordinary file"),
+)
 #: What to do about a CSV export that cannot be read as a file.
 SAVE_AS_CSV_FILE = "save the export as an ordinary CSV file in the dataset folder"
 
@@ -103,11 +107,12 @@ def _not_regular(mode: int, instead: str) -> str | None:
 
 
 def _too_big(size: int, max_bytes: int) -> str:
-    return (f"is {size:,} bytes; at most {max_bytes:,} bytes are read (is this the right file?)")
+    return f"is {size:,} bytes; at most {max_bytes:,} bytes are read (is this the right file?)"
 
 
-def read_file_bytes(path: Path, *, instead: str = SAVE_AS_CSV_FILE,
-                    max_bytes: int | None = None) -> tuple[bytes | None, str | None]:
+def read_file_bytes(
+    path: Path, *, instead: str = SAVE_AS_CSV_FILE, max_bytes: int | None = None
+) -> tuple[bytes | None, str | None]:
     """The whole content of the input file *path*, or ``None`` and why it cannot be read.
 
     Every input file (CSV export, policy) is read by this function, so the reasons agree.
@@ -242,7 +247,7 @@ def _is_utf8(data: bytes, start: int = 0) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for lo in range(start, len(data), _CHUNK):
-            decoder.decode(view[lo:lo + _CHUNK])
+            decoder.decode(view[lo : lo + _CHUNK])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -251,8 +256,12 @@ def _is_utf8(data: bytes, start: int = 0) -> bool:
 
 #: Byte-order marks of the encodings Excel's "Unicode Text" and other tools write, longest first
 #: (the UTF-32 LE mark begins with the UTF-16 LE one).
-_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-              (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 _SAVE_AS_UTF8 = "save it as UTF-8 or GB18030"
 
 
@@ -270,7 +279,7 @@ def _wide_encoding(data: bytes) -> str | None:
     if len(sample) < 8:
         return None
     for lane, order in ((1, "little-endian"), (0, "big-endian")):
-        nuls, others = sample[lane::2].count(0), sample[1 - lane::2].count(0)
+        nuls, others = sample[lane::2].count(0), sample[1 - lane :: 2].count(0)
         if nuls * 5 >= len(sample) and others * 40 <= len(sample):  # ≥ 40 % of the lane, ≤ 5 % of the other
             return f"is UTF-16 ({order}, without a byte-order mark: every other byte is NUL): {_SAVE_AS_UTF8}"
     return None
@@ -293,24 +302,45 @@ def detect_encoding(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
             return "utf-8-sig", []  # pragma: no cover - _is_utf8 said otherwise
         except UnicodeDecodeError as exc:
             line = _line_of(data, exc.start)
-            return None, [Problem(file, line, None, None,
-                                  "has a UTF-8 byte-order mark but bytes that are not UTF-8 "
-                                  "(mixed encodings?); re-export the file in one encoding")]
+            return None, [
+                Problem(
+                    file,
+                    line,
+                    None,
+                    None,
+                    "has a UTF-8 byte-order mark but bytes that are not UTF-8 "
+                    "(mixed encodings?); re-export the file in one encoding",
+                )
+            ]
     if _is_utf8(data):
         return "utf-8", []
     bad, good = _first_bad_utf8_lines(data)
     if good:
         lines = ", ".join(map(str, bad))
-        return None, [Problem(file, bad[0], None, None,
-                              f"mixes encodings: some lines are UTF-8, others (lines {lines}) are not; "
-                              "re-export the file in one encoding")]
+        return None, [
+            Problem(
+                file,
+                bad[0],
+                None,
+                None,
+                f"mixes encodings: some lines are UTF-8, others (lines {lines}) are not; "
+                "re-export the file in one encoding",
+            )
+        ]
     try:
         data.decode("gb18030")
         return "gb18030", []
     except UnicodeDecodeError as exc:
         line = _line_of(data, exc.start)
-        return None, [Problem(file, line, None, None,
-                              "is neither UTF-8 nor GB18030/GBK (the accepted encodings); re-export it as UTF-8")]
+        return None, [
+            Problem(
+                file,
+                line,
+                None,
+                None,
+                "is neither UTF-8 nor GB18030/GBK (the accepted encodings); re-export it as UTF-8",
+            )
+        ]
 
 
 def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
@@ -369,8 +399,9 @@ def read_csv_table(path: Path, encoding: str | None = None) -> RawTable:
     if data.find(b"\x00", start) >= 0:
         for number, line in enumerate(_split_lines(data[start:]), start=1):
             if b"\x00" in line:
-                table.problems.append(Problem(file, number, None, None,
-                                              "contains a NUL byte (a binary or truncated export?)"))
+                table.problems.append(
+                    Problem(file, number, None, None, "contains a NUL byte (a binary or truncated export?)")
+                )
         return table
     if data.find(b"\r", start) >= 0 and data.find(b"\n", start) < 0:
         data = _cr_only_as_lf(data, start)
@@ -430,9 +461,16 @@ def _header_too_wide(data: bytes, start: int, table: RawTable) -> bool:
     columns = first.count(b",") + 1
     if columns <= MAX_COLUMNS:
         return False
-    table.problems.append(Problem(table.file, table.header_line, None, None,
-                                  f"header has {columns:,} columns; at most {MAX_COLUMNS:,} are "
-                                  "accepted (is this the right file, or a broken export?)"))
+    table.problems.append(
+        Problem(
+            table.file,
+            table.header_line,
+            None,
+            None,
+            f"header has {columns:,} columns; at most {MAX_COLUMNS:,} are "
+            "accepted (is this the right file, or a broken export?)",
+        )
+    )
     table.header_refused = True
     return True
 
@@ -444,8 +482,10 @@ def _is_blank(data: bytes, start: int) -> bool:
         return True
     if data[first] < 0x80:
         return False
-    return not data[first:first + 4096].decode("utf-8", errors="ignore").strip() and \
-        not data[first:].decode("utf-8").strip()
+    return (
+        not data[first : first + 4096].decode("utf-8", errors="ignore").strip()
+        and not data[first:].decode("utf-8").strip()
+    )
 
 
 # ----------------------------------------------------------------------------- exact path
@@ -494,10 +534,12 @@ def _read_records(text: str, table: RawTable) -> None:
             start = end + 1
     except csv.Error as exc:
         table.broken_at = start
-        table.problems.append(Problem(file, start, None, None,
-                                      f"is not valid CSV from here on: {exc} (an unterminated quote?)"))
-    table.columns = {h: np.array(c, dtype=object) if c else np.empty(0, dtype=object)
-                     for h, c in zip(table.header, cols)}
+        table.problems.append(
+            Problem(file, start, None, None, f"is not valid CSV from here on: {exc} (an unterminated quote?)")
+        )
+    table.columns = {
+        h: np.array(c, dtype=object) if c else np.empty(0, dtype=object) for h, c in zip(table.header, cols)
+    }
     table.rows = len(lines)
     table.record_lines = np.array(lines, dtype=np.int64)
 
@@ -511,9 +553,16 @@ def _set_header(table: RawTable, header: list[str]) -> bool:
     """Record the (stripped) header; False when it has too many, empty or repeated names (reported),
     or is one name holding tabs or semicolons (a file not separated by commas: no row is read)."""
     if len(header) > MAX_COLUMNS:
-        table.problems.append(Problem(table.file, table.header_line, None, None,
-                                      f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
-                                      "accepted (is this the right file, or a broken export?)"))
+        table.problems.append(
+            Problem(
+                table.file,
+                table.header_line,
+                None,
+                None,
+                f"header has {len(header):,} columns; at most {MAX_COLUMNS:,} are "
+                "accepted (is this the right file, or a broken export?)",
+            )
+        )
         table.header_refused = True
         return False
     header = [h.strip() for h in header]
@@ -523,13 +572,22 @@ def _set_header(table: RawTable, header: list[str]) -> bool:
     seen: set[str] = set()
     for name in header:
         if len(name) > MAX_COLUMN_NAME:
-            table.problems.append(Problem(table.file, table.header_line, None, name,
-                                          f"header has a column name of {len(name):,} characters; at most "
-                                          f"{MAX_COLUMN_NAME} (is the first line really the header?)"))
+            table.problems.append(
+                Problem(
+                    table.file,
+                    table.header_line,
+                    None,
+                    name,
+                    f"header has a column name of {len(name):,} characters; at most "
+                    f"{MAX_COLUMN_NAME} (is the first line really the header?)",
+                )
+            )
         elif not name:
             table.problems.append(Problem(table.file, table.header_line, None, None, "header has an empty column name"))
         elif name in seen:
-            table.problems.append(Problem(table.file, table.header_line, name, None, "column name appears twice in the header"))
+            table.problems.append(
+                Problem(table.file, table.header_line, name, None, "column name appears twice in the header")
+            )
         seen.add(name)
     if table.problems:
         table.header, table.header_refused = [], True
@@ -545,18 +603,29 @@ def _too_long(table: RawTable, line: int, row: list[str]) -> bool:
     found = False
     for name, value in zip(table.header, row):
         if len(value) > _MAX_FIELD_CHARS and (size := len(value.encode("utf-8"))) > MAX_FIELD_BYTES:
-            table.problems.append(Problem(
-                table.file, line, name, value,
-                f"field is {size:,} bytes long; at most {MAX_FIELD_BYTES:,} bytes per field are accepted "
-                "(a missing closing quote, or a document pasted into a cell?); the row is left out"))
+            table.problems.append(
+                Problem(
+                    table.file,
+                    line,
+                    name,
+                    value,
+                    f"field is {size:,} bytes long; at most {MAX_FIELD_BYTES:,} bytes per field are accepted "
+                    "(a missing closing quote, or a document pasted into a cell?); the row is left out",
+                )
+            )
             found = True
     return found
 
 
 def _ragged(file: str, line: int, fields: int, width: int) -> Problem:
-    return Problem(file, line, None, None,
-                   f"has {fields} fields but the header has {width}"
-                   + (" (truncated row?)" if fields < width else " (an unquoted comma?)"))
+    return Problem(
+        file,
+        line,
+        None,
+        None,
+        f"has {fields} fields but the header has {width}"
+        + (" (truncated row?)" if fields < width else " (an unquoted comma?)"),
+    )
 
 
 # ----------------------------------------------------------------------------- fast path
@@ -605,7 +674,7 @@ def _scan(data: bytes, start: int) -> _Records | None:
     commas = 0
     inside = np.uint8(0)
     for lo in range(0, n, _CHUNK):
-        chunk = buf[lo:lo + _CHUNK]
+        chunk = buf[lo : lo + _CHUNK]
         lf = np.flatnonzero(chunk == _LF)
         comma = chunk == _COMMA
         if len(quotes):
@@ -641,7 +710,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
         return False
     rec.lines += table.header_line - 1  # blank lines before the header
     view = memoryview(data)[start:]
-    head = bytes(view[rec.starts[0]:rec.ends[0]]).decode("utf-8")
+    head = bytes(view[rec.starts[0] : rec.ends[0]]).decode("utf-8")
     if not head.strip() or rec.fields[0] < 2:
         return False  # a blank or one-column header: the csv module's reading is the reference
     header = next(csv.reader(io.StringIO(head, newline=""), strict=True))
@@ -654,7 +723,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     good = rec.fields == width
     good[0] = True
     for r in np.flatnonzero(~good):
-        raw = bytes(view[rec.starts[r]:rec.ends[r]])
+        raw = bytes(view[rec.starts[r] : rec.ends[r]])
         if rec.fields[r] == 1 and b'"' in raw:
             table.problems.clear()
             return False  # e.g. a lone `""`: blank or not, as the csv module decides
@@ -670,7 +739,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
     for r in np.flatnonzero(good & (rec.ends - rec.starts > MAX_FIELD_BYTES)):
         if r == 0:
             continue
-        raw = bytes(view[rec.starts[r]:rec.ends[r]]).decode("utf-8")
+        raw = bytes(view[rec.starts[r] : rec.ends[r]]).decode("utf-8")
         row = next(csv.reader(io.StringIO(raw, newline=""), strict=True))
         if _too_long(table, int(rec.lines[r]), row):
             good[r] = False
@@ -682,7 +751,7 @@ def _read_fast(data: bytes, start: int, table: RawTable) -> bool:
         # Leave out blank and ragged records: join the runs of good ones.
         change = np.flatnonzero(np.diff(np.concatenate(([0], good.view(np.int8), [0]))))
         runs = change.reshape(-1, 2)
-        source = b"".join(view[rec.starts[a]:rec.ends[b - 1]] for a, b in runs)
+        source = b"".join(view[rec.starts[a] : rec.ends[b - 1]] for a, b in runs)
     rows = int(good.sum()) - 1
     columns = _parse_columns(source, width)
     if columns is None or any(len(c) != rows for c in columns):  # pragma: no cover - the scan guarantees the shape
@@ -708,8 +777,16 @@ def _parse_columns(source: bytes | memoryview, width: int) -> list[np.ndarray] |
         import pyarrow as pa
         import pyarrow.csv as pacsv
     except ImportError:  # pyarrow is optional (not a dependency: it saves little and costs memory)
-        frame = pd.read_csv(io.BytesIO(source), dtype=object, header=0, encoding="utf-8", engine="c",
-                            keep_default_na=False, na_filter=False, quoting=csv.QUOTE_MINIMAL)
+        frame = pd.read_csv(
+            io.BytesIO(source),
+            dtype=object,
+            header=0,
+            encoding="utf-8",
+            engine="c",
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_MINIMAL,
+        )
         if frame.shape[1] != width:
             return None
         return [frame.iloc[:, i].to_numpy(dtype=object) for i in range(width)]
@@ -718,10 +795,10 @@ def _parse_columns(source: bytes | memoryview, width: int) -> list[np.ndarray] |
         pa.py_buffer(source),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
     )
     if table.num_columns != width:
         return None
     return [table.column(i).to_numpy(zero_copy_only=False).astype(object, copy=False) for i in range(width)]
-

@@ -61,10 +61,24 @@ MAX_NAME_LENGTH = 200
 #: that are not, or reorder the text around them.
 _CONTROL_RANGES = ((0x00, 0x1F), (0x7F, 0x9F))
 _INVISIBLE_RANGES = _CONTROL_RANGES + (
-    (0xAD, 0xAD), (0x34F, 0x34F), (0x61C, 0x61C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180E),
-    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0x3164, 0x3164),
-    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0xE0000, 0xE007F),
-    (0xE0100, 0xE01EF))
+    (0xAD, 0xAD),
+    (0x34F, 0x34F),
+    (0x61C, 0x61C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF9, 0xFFFB),
+    (0xE0000, 0xE007F),
+    (0xE0100, 0xE01EF),
+)
 
 
 def _char_class(ranges) -> re.Pattern:
@@ -76,7 +90,7 @@ def _table(ranges) -> np.ndarray:
     it pads fixed-width bytes here, and read.py refuses a file holding one."""
     t = np.zeros(0x110000, dtype=bool)
     for a, b in ranges:
-        t[a:b + 1] = True
+        t[a : b + 1] = True
     t[0] = False
     return t
 
@@ -243,8 +257,9 @@ class _Ids:
         exact = self.exact
         if len(later) and not (exact[later] == exact[first[later]]).all():  # two ids share a key
             seen: dict = {}
-            first = np.fromiter((seen.setdefault(k, i) for i, k in enumerate(exact.tolist())),
-                                dtype=np.int64, count=len(exact))
+            first = np.fromiter(
+                (seen.setdefault(k, i) for i, k in enumerate(exact.tolist())), dtype=np.int64, count=len(exact)
+            )
         return first
 
 
@@ -346,8 +361,12 @@ class _Entities:
 
     @classmethod
     def none(cls, refused: str | None = None) -> _Entities:
-        return cls(_Lookup(_Ids.of(np.empty(0, dtype=object))), np.empty(0, dtype=np.int64),
-                   np.empty(0, dtype=np.int8), refused)
+        return cls(
+            _Lookup(_Ids.of(np.empty(0, dtype=object))),
+            np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=np.int8),
+            refused,
+        )
 
     def find(self, ids: _Ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Position of each id (-1 if no entity has it), its kind code (-1 likewise) and
@@ -391,8 +410,15 @@ def _parse_amounts(raw: np.ndarray):
     for j in range(width, -1, -1):
         at[point[j]] = j
     decimals = np.where(points == 1, size - at - 1, 0)
-    good = ((digit | point | (m == 0)).all(axis=0) & (size <= width) & (points <= 1) & (at >= 1) & (at <= 13)
-            & ((points == 0) | (decimals >= 1)) & (decimals <= 2))
+    good = (
+        (digit | point | (m == 0)).all(axis=0)
+        & (size <= width)
+        & (points <= 1)
+        & (at >= 1)
+        & (at <= 13)
+        & ((points == 0) | (decimals >= 1))
+        & (decimals <= 2)
+    )
     digits = np.zeros(len(chars), dtype=np.int64)  # the cell's digits read as one integer
     for j in range(width):
         digits = np.where(digit[j], digits * 10 + (m[j] - np.uint8(ord("0"))), digits)
@@ -456,10 +482,14 @@ def _missing_column(column: str, header: list[str]) -> str:
         hidden = _BAD_ID.findall(name)
         if hidden and _BAD_ID.sub("", name).strip() == column:
             if name.startswith("\ufeff"):
-                return (f"required column is missing: the header's {show_name(name)} is {column} but starts "
-                        "with an invisible byte-order mark (a second one?); save the file again as UTF-8")
-            return (f"required column is missing: the header's {show_name(name)} is {column} but holds "
-                    f"{_describe(hidden[0])}; retype the column name")
+                return (
+                    f"required column is missing: the header's {show_name(name)} is {column} but starts "
+                    "with an invisible byte-order mark (a second one?); save the file again as UTF-8"
+                )
+            return (
+                f"required column is missing: the header's {show_name(name)} is {column} but holds "
+                f"{_describe(hidden[0])}; retype the column name"
+            )
     return f"required column is missing (header has: {_listing(header)})"
 
 
@@ -475,7 +505,7 @@ def _since_problems(values: np.ndarray) -> list[str | None]:
         m = chars.view(np.uint8).reshape(len(chars), 11)
         digit = (m - np.uint8(ord("0"))) < 10
         dash = m == ord("-")
-        plain = (digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & dash[:, 4] & dash[:, 7] & (m[:, 10] == 0))
+        plain = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & dash[:, 4] & dash[:, 7] & (m[:, 10] == 0)
         rows = np.flatnonzero(plain)
         try:
             days = chars[rows].astype("datetime64[D]")
@@ -579,13 +609,18 @@ class _Checker:
             return None
         separator = _separated_by(self.t.header, required)
         if separator:
-            self.problems.append(Problem(
-                self.t.file, self.t.header_line, None, None,
-                f"looks {separator}-separated; channelgraph reads comma-separated CSV: save it as CSV (comma)"))
+            self.problems.append(
+                Problem(
+                    self.t.file,
+                    self.t.header_line,
+                    None,
+                    None,
+                    f"looks {separator}-separated; channelgraph reads comma-separated CSV: save it as CSV (comma)",
+                )
+            )
             return "it is not comma-separated"
         for c in missing:
-            self.problems.append(Problem(self.t.file, self.t.header_line, c, None,
-                                         _missing_column(c, self.t.header)))
+            self.problems.append(Problem(self.t.file, self.t.header_line, c, None, _missing_column(c, self.t.header)))
         return f"its {missing[0]} column is missing" if len(missing) == 1 else "its required columns are missing"
 
     def col(self, name: str) -> np.ndarray:
@@ -600,8 +635,10 @@ class _Checker:
     def _characters(self, name: str, rows: np.ndarray, values: np.ndarray, pattern: re.Pattern, what: str) -> None:
         """Report the cells at *rows* that hold a character of *pattern*, naming the first one."""
         self.refused[name] = rows
-        reasons = [f"contains {_describe(pattern.search(v).group())}: {what}"  # type: ignore[union-attr]  # rows match
-                   for v in values[rows].tolist()]
+        reasons = [
+            f"contains {_describe(pattern.search(v).group())}: {what}"  # type: ignore[union-attr]  # rows match
+            for v in values[rows].tolist()
+        ]
         self.report(rows, name, values, reasons)
 
     def text(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH) -> np.ndarray:
@@ -610,8 +647,13 @@ class _Checker:
         raw = self.col(name)
         out, length, ascii = _stripped(raw)
         self._lengths(name, raw, length, required, max_len)
-        self._characters(name, _rows_with(out, ascii, _CONTROL), out, _CONTROL,
-                         "a name is one line of visible text; retype it without the control character")
+        self._characters(
+            name,
+            _rows_with(out, ascii, _CONTROL),
+            out,
+            _CONTROL,
+            "a name is one line of visible text; retype it without the control character",
+        )
         return out
 
     def ids(self, name: str, *, required: bool = True) -> _Ids:
@@ -620,13 +662,18 @@ class _Checker:
         raw = self.col(name)
         out, length, ascii = _stripped(raw)
         self._lengths(name, raw, length, required, MAX_ID_LENGTH)
-        self._characters(name, _rows_with(out, ascii, _BAD_ID), out, _BAD_ID,
-                         "an id must be visible characters only (it would not match the same id "
-                         "typed by hand); retype it")
+        self._characters(
+            name,
+            _rows_with(out, ascii, _BAD_ID),
+            out,
+            _BAD_ID,
+            "an id must be visible characters only (it would not match the same id typed by hand); retype it",
+        )
         return _Ids(out, ascii)
 
-    def few(self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH,
-            pattern: re.Pattern | None = _CONTROL) -> tuple[np.ndarray, _Few]:
+    def few(
+        self, name: str, *, required: bool, max_len: int = MAX_NAME_LENGTH, pattern: re.Pattern | None = _CONTROL
+    ) -> tuple[np.ndarray, _Few]:
         """As :meth:`text`, for a column with few distinct values; also returns them.
         Characters of *pattern* are checked once per distinct value."""
         raw = self.col(name)
@@ -639,8 +686,11 @@ class _Checker:
         bad = np.array([pattern is not None and pattern.search(u) is not None for u in out.tolist()], dtype=bool)
         if bad.any():
             assert pattern is not None  # nothing is bad without a pattern
-            what = ("an id must be visible characters only; retype it" if pattern is _BAD_ID
-                    else "the value is one line of visible text; retype it without the control character")
+            what = (
+                "an id must be visible characters only; retype it"
+                if pattern is _BAD_ID
+                else "the value is one line of visible text; retype it without the control character"
+            )
             self._characters(name, np.flatnonzero(bad[few.codes]), raw, pattern, what)
         return raw, few
 
@@ -679,29 +729,48 @@ class _Checker:
         twins = _nfc_twins(ids.values, ids.ascii)
         if twins:
             later, earlier = (np.array(x, dtype=np.int64) for x in zip(*twins))
-            self.report(later, name, ids.values,
-                        [f"the same id as {ids.values[e]!r} on line {line} once Unicode-normalised (NFC), but "
-                         f"written with other code points ({ids.values[e]!a} there, {ids.values[i]!a} here); "
-                         "write the id the same way everywhere"
-                         for i, e, line in zip(later.tolist(), earlier.tolist(), self.t.lines_of(earlier).tolist())])
+            self.report(
+                later,
+                name,
+                ids.values,
+                [
+                    f"the same id as {ids.values[e]!r} on line {line} once Unicode-normalised (NFC), but "
+                    f"written with other code points ({ids.values[e]!a} there, {ids.values[i]!a} here); "
+                    "write the id the same way everywhere"
+                    for i, e, line in zip(later.tolist(), earlier.tolist(), self.t.lines_of(earlier).tolist())
+                ],
+            )
         return not len(rows) and not twins
 
     def references(self, ents: _Entities, columns) -> None:
         """Dangling references into entities.csv, for each (column, ids, positions) — or, when
         entities.csv was refused as a whole, one problem saying these columns were not checked."""
-        rows = [(name, ids, np.setdiff1d(np.flatnonzero((pos < 0) & (ids.values != "")), self.refused.get(name, ())))
-                for name, ids, pos in columns]
+        rows = [
+            (name, ids, np.setdiff1d(np.flatnonzero((pos < 0) & (ids.values != "")), self.refused.get(name, ())))
+            for name, ids, pos in columns
+        ]
         if ents.refused:
             if any(len(r) for _, _, r in rows):
                 names = " and ".join(name for name, _, _ in columns)
-                self.problems.append(Problem(self.t.file, self.t.header_line, None, None,
-                                             f"{names} not checked against entities.csv: {ents.refused}; "
-                                             "fix it and validate again"))
+                self.problems.append(
+                    Problem(
+                        self.t.file,
+                        self.t.header_line,
+                        None,
+                        None,
+                        f"{names} not checked against entities.csv: {ents.refused}; fix it and validate again",
+                    )
+                )
             return
         for name, ids, r in rows:
             r = self.left_out(r, name, ids.values, ents.lost, "entities.csv")
-            self.dangling(r, name, ids.values, "refers to no entity in entities.csv (dangling reference)",
-                          lambda: ents.lookup.ids.values)
+            self.dangling(
+                r,
+                name,
+                ids.values,
+                "refers to no entity in entities.csv (dangling reference)",
+                lambda: ents.lookup.ids.values,
+            )
 
     def left_out(self, rows: np.ndarray, name: str, values: np.ndarray, lost: dict, file: str) -> np.ndarray:
         """Of the unmatched references at *rows*, those to an id on a row of *file* that was
@@ -713,9 +782,13 @@ class _Checker:
             first = rows[hit][0]
             n = int(hit.sum())
             more = f" ({n:,} rows here refer to refused rows, this is the first; none checked)" if n > 1 else ""
-            self.report(first[None], name, values,
-                        f"refers to {values[first]!r}, whose row in {file} (line {lost[values[first]]}) was "
-                        f"refused{more}: fix that row")
+            self.report(
+                first[None],
+                name,
+                values,
+                f"refers to {values[first]!r}, whose row in {file} (line {lost[values[first]]}) was "
+                f"refused{more}: fix that row",
+            )
         return rows[~hit]
 
     def dangling(self, rows: np.ndarray, name: str, values: np.ndarray, reason: str, known) -> None:
@@ -733,9 +806,11 @@ class _Checker:
             for k in odd:
                 other = spelled.get(unicodedata.normalize("NFC", values[rows[k]]))
                 if other is not None:
-                    reasons[k] = (f"{reason}; {other!r} is the same id in another Unicode form "
-                                  f"({other!a} there, {values[rows[k]]!a} here): "
-                                  "write it the same way in both files")
+                    reasons[k] = (
+                        f"{reason}; {other!r} is the same id in another Unicode form "
+                        f"({other!a} there, {values[rows[k]]!a} here): "
+                        "write it the same way in both files"
+                    )
         self.report(rows, name, values, reasons)
 
     def extras(self, known) -> dict[str, np.ndarray]:
@@ -751,9 +826,13 @@ _TEXT = pd.StringDtype("python", na_value=np.nan)
 
 def _frame(columns: dict) -> pd.DataFrame:
     # An empty text column is built from a list, as it always was (pandas makes it float64).
-    return pd.DataFrame({c: (v if not isinstance(v, np.ndarray) or v.dtype != object
-                             else pd.array(v, dtype=_TEXT) if len(v) else [])
-                         for c, v in columns.items()}, copy=False)
+    return pd.DataFrame(
+        {
+            c: (v if not isinstance(v, np.ndarray) or v.dtype != object else pd.array(v, dtype=_TEXT) if len(v) else [])
+            for c, v in columns.items()
+        },
+        copy=False,
+    )
 
 
 # ----------------------------------------------------------------------------- tables
@@ -765,24 +844,30 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     if missing:
         return None, c.problems, _Entities.none(f"entities.csv was refused ({missing})")
     if len(t) == 0 and not t.problems:
-        c.problems.append(Problem(t.file, t.header_line, None, None, "has a header but no rows: a dataset needs entities"))
+        c.problems.append(
+            Problem(t.file, t.header_line, None, None, "has a header but no rows: a dataset needs entities")
+        )
     empty = "entities.csv was refused (it has no rows)" if len(t) == 0 else None
     ids = c.ids("id")
     distinct = c.unique("id", ids)
     kinds, few = c.few("kind", required=True, pattern=None)
     kind = few.map(lambda k: _KIND_CODE.get(k, -1), np.int64)
-    c.report(np.flatnonzero((kind < 0) & (kinds != "")), "kind", kinds,
-             f"unknown kind (expected one of {', '.join(_KINDS)})")
+    c.report(
+        np.flatnonzero((kind < 0) & (kinds != "")), "kind", kinds, f"unknown kind (expected one of {', '.join(_KINDS)})"
+    )
     names = c.text("name", required=True)
     raw_cust = c.col("is_customer")
     few = _Few(raw_cust)
     yes_no = few.map(lambda v: {True: 1, False: 0, None: -1}[_yes_no(v)], np.int8)
     cust = yes_no == 1
-    c.report(np.flatnonzero(yes_no < 0), "is_customer", raw_cust,
-             "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
+    c.report(np.flatnonzero(yes_no < 0), "is_customer", raw_cust, "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
     rows = np.flatnonzero(cust & (kind >= 0) & ~_IS_PARTY[kind])
-    c.report(rows, "is_customer", raw_cust,
-             [f"a {k} cannot be a borrowing customer here (only person or enterprise)" for k in kinds[rows]])
+    c.report(
+        rows,
+        "is_customer",
+        raw_cust,
+        [f"a {k} cannot be a borrowing customer here (only person or enterprise)" for k in kinds[rows]],
+    )
     money = {m: c.money(m, required=False)[0] for m in ENTITY_MONEY}
     cols = {"id": ids.values, "kind": kinds, "name": names, "is_customer": cust}
     for opt in ("industry", "region", "segment"):
@@ -796,8 +881,9 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
         rows = rows[::-1]
         rows = rows[ids.take(rows).first_index() == np.arange(len(rows))]
     broken = None if t.broken_at is None else f"entities.csv could not be read from line {t.broken_at} on"
-    entities = _Entities(_Lookup(ids.take(rows)), kind[rows], yes_no[rows], refused=empty or broken,
-                         lost=_lost_ids(t, "id"))
+    entities = _Entities(
+        _Lookup(ids.take(rows)), kind[rows], yes_no[rows], refused=empty or broken, lost=_lost_ids(t, "id")
+    )
     return _frame(cols), c.problems, entities
 
 
@@ -808,8 +894,8 @@ def _shared_codes(a: _Ids, b: _Ids, pos_a: np.ndarray, pos_b: np.ndarray, known:
     miss_a, miss_b = np.flatnonzero(pos_a < 0), np.flatnonzero(pos_b < 0)
     if len(miss_a) or len(miss_b):
         codes, uniques = pd.factorize(np.concatenate((a.values[miss_a], b.values[miss_b])))
-        code_a[miss_a] = codes[:len(miss_a)] + known
-        code_b[miss_b] = codes[len(miss_a):] + known
+        code_a[miss_a] = codes[: len(miss_a)] + known
+        code_b[miss_b] = codes[len(miss_a) :] + known
         known += len(uniques)
     return code_a, code_b, max(known, 1)
 
@@ -826,21 +912,35 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
     pos_s, kind_s, _ = ents.find(srcs)
     pos_d, kind_d, _ = ents.find(dsts)
     c.references(ents, (("src", srcs, pos_s), ("dst", dsts, pos_d)))
-    c.report(np.flatnonzero((ty < 0) & (types != "")), "type", types,
-             f"unknown relation type (expected one of {', '.join(_TYPES)})")
+    c.report(
+        np.flatnonzero((ty < 0) & (types != "")),
+        "type",
+        types,
+        f"unknown relation type (expected one of {', '.join(_TYPES)})",
+    )
     typed = ty >= 0
     code_s, code_d, m = _shared_codes(srcs, dsts, pos_s, pos_d, len(ents.kind))
 
     loops = np.flatnonzero(typed & _NO_SELF_LOOP[ty] & (code_s == code_d) & (srcs.values != ""))
     c.report(loops, "dst", dsts.values, [f"{x} from an entity to itself (self-loop)" for x in types[loops]])
-    for end, kind, allowed, ids, verb in (("src", kind_s, _SRC_OK, srcs, "start at"),
-                                          ("dst", kind_d, _DST_OK, dsts, "end at")):
+    for end, kind, allowed, ids, verb in (
+        ("src", kind_s, _SRC_OK, srcs, "start at"),
+        ("dst", kind_d, _DST_OK, dsts, "end at"),
+    ):
         rows = np.flatnonzero(typed & (kind >= 0) & ~allowed[ty, kind])
-        c.report(rows, end, ids.values, [f"{_TYPE_LIST[x].value} cannot {verb} a {_KIND_LIST[k].value} "
-                                         f"(allowed: {_kinds(allowed[x])})"
-                                         for x, k in zip(ty[rows].tolist(), kind[rows].tolist())])
-    for column, needs, blank, what in (("amount", _NEEDS_AMOUNT, no_amount, "an amount"),
-                                       ("share", _NEEDS_SHARE, no_share, "a share (0–1)")):
+        c.report(
+            rows,
+            end,
+            ids.values,
+            [
+                f"{_TYPE_LIST[x].value} cannot {verb} a {_KIND_LIST[k].value} (allowed: {_kinds(allowed[x])})"
+                for x, k in zip(ty[rows].tolist(), kind[rows].tolist())
+            ],
+        )
+    for column, needs, blank, what in (
+        ("amount", _NEEDS_AMOUNT, no_amount, "an amount"),
+        ("share", _NEEDS_SHARE, no_share, "a share (0–1)"),
+    ):
         rows = np.flatnonzero(typed & needs[ty] & blank)
         c.report(rows, column, "", [f"{x} requires {what}" for x in types[rows]])
 
@@ -854,15 +954,29 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
     dup = np.flatnonzero(first != np.arange(len(rows)))
     firsts = t.lines_of(rows[first[dup]]).tolist()
     dup = rows[dup]
-    c.report(dup, "type", types, [f"duplicate relation {s} -{x}- {d} (first on line {line}); "
-                                  "one row per pair and type (add amounts into one row)"
-                                  for s, x, d, line in zip(srcs.values[dup], types[dup], dsts.values[dup], firsts)])
+    c.report(
+        dup,
+        "type",
+        types,
+        [
+            f"duplicate relation {s} -{x}- {d} (first on line {line}); "
+            "one row per pair and type (add amounts into one row)"
+            for s, x, d, line in zip(srcs.values[dup], types[dup], dsts.values[dup], firsts)
+        ],
+    )
     since, few = c.few("since", required=False, pattern=None)  # a date: since_problem refuses anything else
     why = _since_problems(few.uniques)
     rows = np.flatnonzero(np.array([w is not None for w in why], dtype=bool)[few.codes])
     c.report(rows, "since", since, [why[k] for k in few.codes[rows].tolist()])
-    cols = {"src": srcs.values, "dst": dsts.values, "type": types, "amount": amounts, "share": shares,
-            "role": c.few("role", required=False)[0], "since": since}
+    cols = {
+        "src": srcs.values,
+        "dst": dsts.values,
+        "type": types,
+        "amount": amounts,
+        "share": shares,
+        "role": c.few("role", required=False)[0],
+        "since": since,
+    }
     cols.update(c.extras(set(RELATION_COLUMNS) | set(RELATION_OPTIONAL)))
     return _frame(cols), c.problems
 
@@ -877,8 +991,9 @@ class _Schemes:
     lost: dict = field(default_factory=dict)  # scheme ids on rows left out → their line
 
 
-def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = None
-                   ) -> tuple[pd.DataFrame, list[Problem], _Schemes]:
+def _check_schemes(
+    t: RawTable | None, ents: _Entities, refused: str | None = None
+) -> tuple[pd.DataFrame, list[Problem], _Schemes]:
     cols_all = list(SCHEME_COLUMNS) + list(SCHEME_OPTIONAL)
     if refused:
         return None, [], _Schemes(set(), refused=refused)
@@ -894,14 +1009,28 @@ def _check_schemes(t: RawTable | None, ents: _Entities, refused: str | None = No
     pos, kind, _ = ents.find(chans)
     c.references(ents, (("channel_id", chans, pos),))
     rows = np.flatnonzero((kind >= 0) & ~_IS_CHANNEL[kind])
-    c.report(rows, "channel_id", chans.values, [f"a scheme's channel must be a chamber, market or intermediary, "
-                                                f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
-    cols = {"scheme_id": ids.values, "channel_id": chans.values, "name": c.text("name", required=True),
-            "product": c.few("product", required=False)[0]}
+    c.report(
+        rows,
+        "channel_id",
+        chans.values,
+        [
+            f"a scheme's channel must be a chamber, market or intermediary, not a {_KIND_LIST[k].value}"
+            for k in kind[rows]
+        ],
+    )
+    cols = {
+        "scheme_id": ids.values,
+        "channel_id": chans.values,
+        "name": c.text("name", required=True),
+        "product": c.few("product", required=False)[0],
+    }
     cols.update(c.extras(set(cols_all)))
     broken = None if t.broken_at is None else f"schemes.csv could not be read from line {t.broken_at} on"
-    return _frame(cols), c.problems, _Schemes(set(ids.values.tolist()) - {""}, refused=broken,
-                                              lost=_lost_ids(t, "scheme_id"))
+    return (
+        _frame(cols),
+        c.problems,
+        _Schemes(set(ids.values.tolist()) - {""}, refused=broken, lost=_lost_ids(t, "scheme_id")),
+    )
 
 
 def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[pd.DataFrame, list[Problem]]:
@@ -916,31 +1045,59 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
     pos, kind, customer = ents.find(custs)
     c.references(ents, (("customer_id", custs, pos),))
     rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])
-    c.report(rows, "customer_id", custs.values, [f"a facility's customer must be a person or enterprise, "
-                                                 f"not a {_KIND_LIST[k].value}" for k in kind[rows]])
+    c.report(
+        rows,
+        "customer_id",
+        custs.values,
+        [f"a facility's customer must be a person or enterprise, not a {_KIND_LIST[k].value}" for k in kind[rows]],
+    )
     # (a customer whose is_customer is not a yes/no value is reported there, once)
-    c.report(np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & (customer == 0)), "customer_id", custs.values,
-             "has a facility but is_customer is false in entities.csv")
+    c.report(
+        np.flatnonzero((kind >= 0) & _IS_PARTY[kind] & (customer == 0)),
+        "customer_id",
+        custs.values,
+        "has a facility but is_customer is false in entities.csv",
+    )
     scheme_ids, few = c.few("scheme_id", required=False, max_len=MAX_ID_LENGTH, pattern=_BAD_ID)
-    rows = np.setdiff1d(np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool)),
-                        c.refused.get("scheme_id", ()))
+    rows = np.setdiff1d(
+        np.flatnonzero(few.map(lambda s: bool(s) and s not in schemes.ids, bool)), c.refused.get("scheme_id", ())
+    )
     if len(rows) and (schemes.refused or schemes.absent):
         # One problem for the file, not one per facility.
         many = f"{len(rows):,} row{'s' if len(rows) != 1 else ''} name a scheme, this is the first"
-        c.report(rows[:1], "scheme_id", scheme_ids,
-                 f"not checked ({many}): {schemes.refused}; fix it and validate again" if schemes.refused else
-                 f"refers to no scheme: there is no schemes.csv ({many}); add schemes.csv or leave scheme_id blank")
+        c.report(
+            rows[:1],
+            "scheme_id",
+            scheme_ids,
+            f"not checked ({many}): {schemes.refused}; fix it and validate again"
+            if schemes.refused
+            else f"refers to no scheme: there is no schemes.csv ({many}); add schemes.csv or leave scheme_id blank",
+        )
     else:
         rows = c.left_out(rows, "scheme_id", scheme_ids, schemes.lost, "schemes.csv")
-        c.dangling(rows, "scheme_id", scheme_ids, "refers to no scheme in schemes.csv (dangling reference)",
-                   lambda: np.array(sorted(schemes.ids), dtype=object))
+        c.dangling(
+            rows,
+            "scheme_id",
+            scheme_ids,
+            "refers to no scheme in schemes.csv (dangling reference)",
+            lambda: np.array(sorted(schemes.ids), dtype=object),
+        )
     statuses, few = c.few("status", required=False, pattern=None)
-    c.report(np.flatnonzero(few.map(lambda s: bool(s) and s not in _STATUSES, bool)), "status", statuses,
-             f"unknown five-class status (expected one of {', '.join(_STATUSES)})")
-    cols = {"facility_id": ids.values, "customer_id": custs.values,
-            "outstanding": outstanding.to_numpy(dtype=np.int64, na_value=0), "limit": limits,
-            "product": c.few("product", required=False)[0], "scheme_id": scheme_ids,
-            "status": few.map(lambda s: s or Status.NORMAL.value)}
+    c.report(
+        np.flatnonzero(few.map(lambda s: bool(s) and s not in _STATUSES, bool)),
+        "status",
+        statuses,
+        f"unknown five-class status (expected one of {', '.join(_STATUSES)})",
+    )
+    cols = {
+        "facility_id": ids.values,
+        "customer_id": custs.values,
+        "outstanding": outstanding.to_numpy(dtype=np.int64, na_value=0),
+        "limit": limits,
+        "product": c.few("product", required=False)[0],
+        "scheme_id": scheme_ids,
+        "status": few.map(lambda s: s or Status.NORMAL.value),
+    }
     cols.update(c.extras(set(EXPOSURE_COLUMNS) | set(EXPOSURE_OPTIONAL)))
     return _frame(cols), c.problems
 
@@ -955,7 +1112,9 @@ def _kinds(kinds) -> str:
 # ----------------------------------------------------------------------------- API
 
 
-def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str | Path | Policy | None = None) -> Dataset:
+def load_dataset(
+    path: str | Path, *, encoding: str | None = None, policy: str | Path | Policy | None = None
+) -> Dataset:
     """Read and validate a dataset folder.
 
     Parameters
@@ -999,8 +1158,10 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
                 pol = Policy.load(ppath)
             except PolicyError as exc:  # every problem, at its line (named as given with --policy)
                 where = str(ppath) if policy else ppath.name
-                problems += [Problem(where, p.line, None if p.column is None else str(p.column), None, p.reason)
-                             for p in exc.problems]
+                problems += [
+                    Problem(where, p.line, None if p.column is None else str(p.column), None, p.reason)
+                    for p in exc.problems
+                ]
                 pol = Policy()
         else:
             pol = Policy()
@@ -1035,12 +1196,20 @@ def load_dataset(path: str | Path, *, encoding: str | None = None, policy: str |
         if exp_df is not None and len(exp_df) > 0 and not p:
             total = sum(exp_df["outstanding"].tolist())
             if total >= 2**62:
-                problems.append(Problem(raw["exposures"].file, None, "outstanding", None,
-                                        "total outstanding is too large to be a bank's book"))
+                problems.append(
+                    Problem(
+                        raw["exposures"].file,
+                        None,
+                        "outstanding",
+                        None,
+                        "total outstanding is too large to be a bank's book",
+                    )
+                )
     if problems:
         raise DatasetError(problems)
-    return Dataset(ent_df, rel_df, exp_df, sch_df, pol, folder,
-                   {k: t.encoding for k, t in raw.items() if t is not None})
+    return Dataset(
+        ent_df, rel_df, exp_df, sch_df, pol, folder, {k: t.encoding for k, t in raw.items() if t is not None}
+    )
 
 
 def _lost_ids(t: RawTable, column: str) -> dict:
@@ -1075,8 +1244,7 @@ def _not_a_folder(folder: Path) -> str | None:
     if stat.S_ISDIR(mode):
         return None
     if stat.S_ISREG(mode):
-        return ("is a file, not a folder: give the folder that holds entities.csv, relations.csv and "
-                "exposures.csv")
+        return "is a file, not a folder: give the folder that holds entities.csv, relations.csv and exposures.csv"
     return "is not a folder (a dataset is a folder holding entities.csv, relations.csv and exposures.csv)"
 
 
@@ -1089,8 +1257,13 @@ def validate(path: str | Path, **kwargs) -> list[Problem]:
     return []
 
 
-def dataset_from_frames(entities: pd.DataFrame, relations: pd.DataFrame, exposures: pd.DataFrame,
-                        schemes: pd.DataFrame | None = None, policy: Policy | None = None) -> Dataset:
+def dataset_from_frames(
+    entities: pd.DataFrame,
+    relations: pd.DataFrame,
+    exposures: pd.DataFrame,
+    schemes: pd.DataFrame | None = None,
+    policy: Policy | None = None,
+) -> Dataset:
     """Validate in-memory tables (text cells, as they would be in CSV) by the same rules.
 
     Convenient for tests and notebooks; goes through a temporary folder so that the
@@ -1099,8 +1272,12 @@ def dataset_from_frames(entities: pd.DataFrame, relations: pd.DataFrame, exposur
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        for frame, name in ((entities, "entities.csv"), (relations, "relations.csv"),
-                            (exposures, "exposures.csv"), (schemes, "schemes.csv")):
+        for frame, name in (
+            (entities, "entities.csv"),
+            (relations, "relations.csv"),
+            (exposures, "exposures.csv"),
+            (schemes, "schemes.csv"),
+        ):
             if frame is not None:
                 frame.to_csv(Path(tmp) / name, index=False)
         ds = load_dataset(tmp, policy=policy or Policy())

@@ -245,10 +245,24 @@ class _Layout(TypedDict):
 
 # pretty-printed records: "[\n  {\n    "key": value,\n    …\n  },\n  {…}\n]"; a nested
 # array or object is indented two levels (four spaces) deeper than the top level
-_PRETTY: _Layout = {"record_open": "  {\n    ", "item_sep": ",\n    ", "record_close": "\n  }",
-                    "record_sep": ",\n", "open": "[\n", "close": "\n]", "nested": "\n    "}
-_COMPACT: _Layout = {"record_open": "{", "item_sep": ", ", "record_close": "}",
-                     "record_sep": ", ", "open": "[", "close": "]", "nested": None}
+_PRETTY: _Layout = {
+    "record_open": "  {\n    ",
+    "item_sep": ",\n    ",
+    "record_close": "\n  }",
+    "record_sep": ",\n",
+    "open": "[\n",
+    "close": "\n]",
+    "nested": "\n    ",
+}
+_COMPACT: _Layout = {
+    "record_open": "{",
+    "item_sep": ", ",
+    "record_close": "}",
+    "record_sep": ", ",
+    "open": "[",
+    "close": "]",
+    "nested": None,
+}
 
 
 @dataclass(frozen=True)
@@ -302,7 +316,6 @@ def _utf8_units(texts: list[str], may_hold_nul: bool = True) -> list[str]:
     if may_hold_nul:
         return [t.encode("utf-8").decode("latin-1") for t in texts]
     return "\0".join(texts).encode("utf-8").decode("latin-1").split("\0")
-
 
 
 def _fen_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -372,15 +385,15 @@ def _output_columns(df: pd.DataFrame) -> list[_OutputColumn]:
         series = df.iloc[:, j]
         if isinstance(c, str) and c.endswith("_fen"):
             fen, missing = _fen_values(series) if n else (np.zeros(0, np.int64), np.zeros(0, bool))
-            planned[c[:-4]] = _OutputColumn(c[:-4], "yuan", fen, missing if missing.any() else None,
-                                            _distinct_texts(fen, _yuan_texts))
+            planned[c[:-4]] = _OutputColumn(
+                c[:-4], "yuan", fen, missing if missing.any() else None, _distinct_texts(fen, _yuan_texts)
+            )
             continue
         name = str(c)
         if series.dtype == object:
             values = series.to_numpy()
             # rebuilding keeps lists (of str) as they are
-            if (n and set(map(type, values)) <= {list, tuple}
-                    and set(map(type, chain.from_iterable(values))) <= {str}):
+            if n and set(map(type, values)) <= {list, tuple} and set(map(type, chain.from_iterable(values))) <= {str}:
                 planned[name] = _OutputColumn(name, "list", values.tolist())
                 continue
             # the reference rebuilds the column from a list: the same dtype inference
@@ -399,8 +412,13 @@ def _classify(name: str, series: pd.Series) -> _OutputColumn:
     if pd.api.types.is_integer_dtype(dtype):
         missing = None if is_numpy else np.asarray(series.isna())
         values = series.to_numpy(dtype=dtype if is_numpy else dtype.numpy_dtype, na_value=0)
-        return _OutputColumn(name, "int", values, missing if missing is not None and missing.any() else None,
-                             _distinct_texts(values, _int_texts))
+        return _OutputColumn(
+            name,
+            "int",
+            values,
+            missing if missing is not None and missing.any() else None,
+            _distinct_texts(values, _int_texts),
+        )
     if is_numpy and dtype.kind == "f":
         values = series.to_numpy()
         bits = _float_bits(values)
@@ -518,8 +536,9 @@ def _csv_safe(texts: list[str], scan: _Scan, units: list[str]) -> list[str]:
 
 def _json_value_text(v, layout: _Layout) -> str:
     """One cell's JSON text, as the whole-document encoder would write it at record level."""
-    text = json.dumps(_cell(v), ensure_ascii=False, default=_json_default,
-                      indent=None if layout["nested"] is None else 2)
+    text = json.dumps(
+        _cell(v), ensure_ascii=False, default=_json_default, indent=None if layout["nested"] is None else 2
+    )
     return text if layout["nested"] is None else text.replace("\n", layout["nested"])
 
 
@@ -592,8 +611,10 @@ def _block_cells(col: _OutputColumn, a: int, b: int, layout: _Layout) -> _Cells:
         return _Cells(_csv_safe(texts, scan, _scan_units(texts, scan)), *_json_string_lists(rows, scan, layout))
     values = col.values[a:b]
     texts = [_csv_text(v) for v in values]
-    return _Cells(_csv_safe(texts, _scan(texts), _utf8_units(texts)),
-                  _utf8_units([_json_value_text(v, layout) for v in values], may_hold_nul=False))
+    return _Cells(
+        _csv_safe(texts, _scan(texts), _utf8_units(texts)),
+        _utf8_units([_json_value_text(v, layout) for v in values], may_hold_nul=False),
+    )
 
 
 def _json_string_lists(rows: list, scan: _Scan, layout: _Layout) -> tuple[list[str], tuple[str, str]]:
@@ -631,7 +652,7 @@ def _csv_block(cells: list[_Cells]) -> str:
         return "".join(['""\r\n' if s == "" else s + "\r\n" for s in cells[0].csv])
     parts = ([","] * (2 * len(cells) - 1) + ["\r\n"]) * len(cells[0].csv)
     for j, c in enumerate(cells):
-        parts[2 * j::2 * len(cells)] = c.csv
+        parts[2 * j :: 2 * len(cells)] = c.csv
     return "".join(parts)
 
 
@@ -655,7 +676,7 @@ def _json_block(names: list[str], cells: list[_Cells], layout: _Layout, first: b
     if first:
         parts[0] = consts[0]
     for j, c in enumerate(cells):
-        parts[2 * j + 1::len(record)] = c.json
+        parts[2 * j + 1 :: len(record)] = c.json
     return "".join(parts)
 
 
@@ -733,8 +754,8 @@ def _stream_table(df: pd.DataFrame, csv_path: Path | None, json_path: Path | Non
     handles: dict[Path | None, _Named] = {}
     try:
         for p in targets:
-            handles[p] = _Named(_QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS
-                                else open(partial[p], "wb"), p)  # noqa: SIM115 - closed below
+            fh = _QueuedFile(partial[p]) if len(df) >= QUEUED_WRITE_MIN_ROWS else open(partial[p], "wb")  # noqa: SIM115 - closed below
+            handles[p] = _Named(fh, p)
         csv_fh = handles.get(csv_path)
         json_fh = handles.get(json_path)
         if csv_fh:

@@ -45,8 +45,7 @@ from ._background import MarketingWork
 from ._background import start as start_marketing
 from ._graph import MarketingGraph, build_view
 from .campaign import DEFAULT_K, ScopeError, campaign_seeds
-from .centrality import (EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenness, pagerank,
-                         two_hop_reach)
+from .centrality import EXACT_BETWEENNESS_MAX_NODES, MAX_RELAY_DEGREE, betweenness, pagerank, two_hop_reach
 from .channels import channel_profiles
 from .communities import campaign_communities
 from .hubs import COMPONENTS, SECOND_HOP_WEIGHT, HubScores, hub_scores, rank_hubs, reach_of, score_weights
@@ -55,9 +54,27 @@ from .report import marketing_report
 if TYPE_CHECKING:  # pragma: no cover
     from ..risk import RiskResult
 
-__all__ = ["ANALYSIS", "DEFAULT_K", "HUBS_MAX_ROWS", "HubScores", "MarketingGraph", "MarketingWork", "ScopeError", "betweenness",
-           "build_view", "campaign_communities", "campaign_seeds", "channel_profiles", "hub_scores",
-           "marketing_report", "pagerank", "rank_hubs", "run_marketing", "start_marketing", "two_hop_reach"]
+__all__ = [
+    "ANALYSIS",
+    "DEFAULT_K",
+    "HUBS_MAX_ROWS",
+    "HubScores",
+    "MarketingGraph",
+    "MarketingWork",
+    "ScopeError",
+    "betweenness",
+    "build_view",
+    "campaign_communities",
+    "campaign_seeds",
+    "channel_profiles",
+    "hub_scores",
+    "marketing_report",
+    "pagerank",
+    "rank_hubs",
+    "run_marketing",
+    "start_marketing",
+    "two_hop_reach",
+]
 
 #: Rows of ``hubs`` written by the analysis (the best; the summary says how many were ranked).
 HUBS_MAX_ROWS = 10_000
@@ -65,10 +82,18 @@ HUBS_MAX_ROWS = 10_000
 TABLES = {"hubs": ("hubs", "campaign", "communities"), "channels": ("channels",)}
 
 
-def run_marketing(book: Book, policy: Policy | None = None, prior: dict | None = None, *,
-                  work: MarketingWork | None = None, k: int | None = None, channel: str | None = None,
-                  region: str | None = None, hubs_rows: int | None = HUBS_MAX_ROWS,
-                  parts=("hubs", "channels", "campaign", "communities")) -> AnalysisResult:
+def run_marketing(
+    book: Book,
+    policy: Policy | None = None,
+    prior: dict | None = None,
+    *,
+    work: MarketingWork | None = None,
+    k: int | None = None,
+    channel: str | None = None,
+    region: str | None = None,
+    hubs_rows: int | None = HUBS_MAX_ROWS,
+    parts=("hubs", "channels", "campaign", "communities"),
+) -> AnalysisResult:
     """Run the marketing analytics; the runner of the ``marketing`` analysis.
 
     ``prior["risk"]`` (a :class:`~channelgraph.risk.RiskResult`), when there, gives the risk
@@ -90,9 +115,13 @@ def run_marketing(book: Book, policy: Policy | None = None, prior: dict | None =
     hubs = pd.DataFrame()
     if {"hubs", "campaign", "communities"} & set(parts):
         reach = reach_of(view) if work is None else work.reach.result()
-        scores = hub_scores(view, policy, reach=reach,
-                            pagerank=None if work is None else work.pagerank.result(),
-                            betweenness=None if work is None else work.betweenness.result())
+        scores = hub_scores(
+            view,
+            policy,
+            reach=reach,
+            pagerank=None if work is None else work.pagerank.result(),
+            betweenness=None if work is None else work.betweenness.result(),
+        )
         # only the rows written get texts; campaign and communities read the whole ranking (scores)
         hubs = rank_hubs(book, policy, risk=risk, view=view, scores=scores, rows=hubs_rows)
         summary.update(_hub_summary(hubs, view, policy))
@@ -101,16 +130,22 @@ def run_marketing(book: Book, policy: Policy | None = None, prior: dict | None =
         tables["channels"] = ch
         summary["channels"] = {"count": len(ch), "top": _top_channel(ch)}
     if "campaign" in parts:
-        camp = campaign_seeds(book, policy, k=k, channel=channel, region=region, risk=risk, view=view,
-                              reach=reach, scores=scores)
+        camp = campaign_seeds(
+            book, policy, k=k, channel=channel, region=region, risk=risk, view=view, reach=reach, scores=scores
+        )
         tables["campaign"] = camp
-        summary["campaign"] = {"k": int(k), "scope": camp.attrs["scope"], "picked": len(camp),
-                               "prospects_in_scope": camp.attrs["prospects_in_scope"],
-                               "reach": int(camp["cumulative_reach"].iloc[-1]) if len(camp) else 0,
-                               "coverage": float(camp["coverage"].iloc[-1]) if len(camp) else 0.0}
+        summary["campaign"] = {
+            "k": int(k),
+            "scope": camp.attrs["scope"],
+            "picked": len(camp),
+            "prospects_in_scope": camp.attrs["prospects_in_scope"],
+            "reach": int(camp["cumulative_reach"].iloc[-1]) if len(camp) else 0,
+            "coverage": float(camp["coverage"].iloc[-1]) if len(camp) else 0.0,
+        }
     if "communities" in parts:
-        com = campaign_communities(book, policy, view=view, scores=scores,
-                                   labels=None if work is None else work.labels.result())
+        com = campaign_communities(
+            book, policy, view=view, scores=scores, labels=None if work is None else work.labels.result()
+        )
         tables["communities"] = com
         summary["communities"] = dict(com.attrs)
     if "hubs" in parts:
@@ -135,12 +170,22 @@ def _hub_summary(hubs, view: MarketingGraph, policy: Policy) -> dict:
         "second_hop_weight": SECOND_HOP_WEIGHT,
         "max_relay_degree": MAX_RELAY_DEGREE,
         "prospects": int(view.prospect.sum()),
-        "top_hubs": [{"id": r["id"], "name": r["name"], "kind": r["kind"], "score": r["score"],
-                      "referrals_converted": int(r["referrals_converted"]),
-                      "referred_outstanding": format_yuan(int(r["referred_outstanding_fen"]))}
-                     for _, r in top.iterrows()],
-        "risk_flags": {"available": bool(risk.get("available")), "note": risk.get("note", ""),
-                       **hubs.attrs["risk_counts"]},
+        "top_hubs": [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "kind": r["kind"],
+                "score": r["score"],
+                "referrals_converted": int(r["referrals_converted"]),
+                "referred_outstanding": format_yuan(int(r["referred_outstanding_fen"])),
+            }
+            for _, r in top.iterrows()
+        ],
+        "risk_flags": {
+            "available": bool(risk.get("available")),
+            "note": risk.get("note", ""),
+            **hubs.attrs["risk_counts"],
+        },
     }
     if ignored:
         out["ignored_score_weights"] = ignored
@@ -151,9 +196,15 @@ def _top_channel(ch) -> dict:
     if not len(ch):
         return {}
     r = ch.iloc[0]
-    return {"channel_id": r["channel_id"], "name": r["name"], "kind": r["kind"], "members": int(r["members"]),
-            "prospects": int(r["prospects"]), "penetration": float(r["penetration"]),
-            "members_outstanding": format_yuan(int(r["members_outstanding_fen"]))}
+    return {
+        "channel_id": r["channel_id"],
+        "name": r["name"],
+        "kind": r["kind"],
+        "members": int(r["members"]),
+        "prospects": int(r["prospects"]),
+        "penetration": float(r["penetration"]),
+        "members_outstanding": format_yuan(int(r["members_outstanding_fen"])),
+    }
 
 
 def prior_results(book: Book, policy: Policy | None = None) -> dict:
@@ -171,10 +222,21 @@ def marketing_node_properties(result: AnalysisResult) -> dict[str, dict]:
     hubs = result.tables.get("hubs")
     if hubs is None or not len(hubs):
         return {}
-    return {eid: {"hub_rank": int(r), "hub_score": float(s)}
-            for eid, r, s in zip(hubs["id"].tolist(), hubs["rank"].tolist(), hubs["score"].tolist())}
+    return {
+        eid: {"hub_rank": int(r), "hub_score": float(s)}
+        for eid, r, s in zip(hubs["id"].tolist(), hubs["rank"].tolist(), hubs["score"].tolist())
+    }
 
 
 #: The ``marketing`` analysis of :func:`channelgraph.analyses.registry`.
-ANALYSIS = Analysis("marketing", run_marketing, "Marketing", "营销", order=20, report=marketing_report,
-                    needs=("risk",), waits=True, node_properties=marketing_node_properties)
+ANALYSIS = Analysis(
+    "marketing",
+    run_marketing,
+    "Marketing",
+    "营销",
+    order=20,
+    report=marketing_report,
+    needs=("risk",),
+    waits=True,
+    node_properties=marketing_node_properties,
+)

@@ -47,7 +47,14 @@ def start(book: Book, policy: Policy, executor: Executor) -> MarketingWork:
         def work():
             v: MarketingGraph = view.result()
             return fn(v, *args)
+
         return executor.submit(work)
 
-    return MarketingWork(policy=policy, view=view, pagerank=on_view(pagerank_of), reach=on_view(reach_of),
-                         betweenness=on_view(betweenness_of, policy), labels=on_view(community_labels, seed))
+    return MarketingWork(
+        policy=policy,
+        view=view,
+        pagerank=on_view(pagerank_of),
+        reach=on_view(reach_of),
+        betweenness=on_view(betweenness_of, policy),
+        labels=on_view(community_labels, seed),
+    )

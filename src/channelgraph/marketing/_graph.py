@@ -145,8 +145,16 @@ def build_view(book: Book, type_weights: dict) -> MarketingGraph:
     (True, True)
     """
     edges = {t: (e.src, e.dst, e.role) for t, e in book.edges.items()}
-    return _weigh(book.ids, _blank(book.kind), _blank(book.name), _blank(book.region), book.is_customer,
-                  book.outstanding, edges, type_weights)
+    return _weigh(
+        book.ids,
+        _blank(book.kind),
+        _blank(book.name),
+        _blank(book.region),
+        book.is_customer,
+        book.outstanding,
+        edges,
+        type_weights,
+    )
 
 
 def _blank(values: np.ndarray) -> np.ndarray:
@@ -198,9 +206,19 @@ def _weigh(ids, kind, name, region, cust, out, edges, type_weights) -> Marketing
     indices = c.astype(index_dtype)
     weighted = sp.csr_matrix((v, indices, indptr), shape=(n, n))
     adjacency = sp.csr_matrix((np.ones(r.size, dtype=np.int8), indices.copy(), indptr.copy()), shape=(n, n))
-    return MarketingGraph(ids=ids, kind=kind, name=name, region=region, is_customer=cust,
-                          outstanding_fen=out, is_party=is_party, edges=edges, weighted=weighted,
-                          adjacency=adjacency, type_weights=weights)
+    return MarketingGraph(
+        ids=ids,
+        kind=kind,
+        name=name,
+        region=region,
+        is_customer=cust,
+        outstanding_fen=out,
+        is_party=is_party,
+        edges=edges,
+        weighted=weighted,
+        adjacency=adjacency,
+        type_weights=weights,
+    )
 
 
 def rnd(x) -> np.ndarray:

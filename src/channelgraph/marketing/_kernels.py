@@ -97,8 +97,7 @@ def unsigned_csr(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, n
     view (figures in bench/NOTES.md). The numbers are the same.
     """
     n = len(indptr) - 1
-    return (indptr.astype(np.uint64, copy=False),
-            indices.astype(np.uint32 if n < 2**32 else np.uint64, copy=False))
+    return (indptr.astype(np.uint64, copy=False), indices.astype(np.uint32 if n < 2**32 else np.uint64, copy=False))
 
 
 #: A BFS level is pushed from its frontier while the frontier's ties are fewer than

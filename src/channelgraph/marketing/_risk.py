@@ -40,8 +40,9 @@ class RiskFlags:
         if self._text is None:
             out = [""] * len(self.source_rank)
             flagged = np.flatnonzero((self.source_rank > 0) | (self.breach_group != ""))
-            for i, r, g in zip(flagged.tolist(), self.source_rank[flagged].tolist(),
-                               self.breach_group[flagged].tolist()):
+            for i, r, g in zip(
+                flagged.tolist(), self.source_rank[flagged].tolist(), self.breach_group[flagged].tolist()
+            ):
                 parts = []
                 if r:
                     parts.append(f"top risk source #{r}")

@@ -44,9 +44,23 @@ DEFAULT_K = 10
 NEW_PROSPECTS_LISTED = 10
 
 CAMPAIGN_COLUMNS = [
-    "pick", "id", "name", "kind", "region", "marginal_gain", "cumulative_reach", "coverage",
-    "prospects_reached", "hub_rank", "new_prospects", "scope",
-    "risk_flag", "risk_top_source", "risk_source_rank", "risk_breached_group", "risk_group_id",
+    "pick",
+    "id",
+    "name",
+    "kind",
+    "region",
+    "marginal_gain",
+    "cumulative_reach",
+    "coverage",
+    "prospects_reached",
+    "hub_rank",
+    "new_prospects",
+    "scope",
+    "risk_flag",
+    "risk_top_source",
+    "risk_source_rank",
+    "risk_breached_group",
+    "risk_group_id",
 ]
 
 
@@ -96,10 +110,18 @@ def _scope(v: MarketingGraph, channel: str | None, region: str | None):
     return A, cand, target, text
 
 
-def campaign_seeds(book: Book, policy=None, *, k: int = DEFAULT_K, channel: str | None = None,
-                   region: str | None = None, risk: RiskResult | None = None, view: MarketingGraph | None = None,
-                   reach: tuple[np.ndarray, np.ndarray] | None = None,
-                   scores: HubScores | None = None) -> pd.DataFrame:
+def campaign_seeds(
+    book: Book,
+    policy=None,
+    *,
+    k: int = DEFAULT_K,
+    channel: str | None = None,
+    region: str | None = None,
+    risk: RiskResult | None = None,
+    view: MarketingGraph | None = None,
+    reach: tuple[np.ndarray, np.ndarray] | None = None,
+    scores: HubScores | None = None,
+) -> pd.DataFrame:
     """Pick *k* hubs that together reach the most distinct untapped prospects (lazy greedy).
 
     Parameters
@@ -197,20 +219,36 @@ def campaign_seeds(book: Book, policy=None, *, k: int = DEFAULT_K, channel: str 
     cum = 0
     for n_pick, (i, gain, s, new) in enumerate(picks, start=1):
         cum += gain
-        rows.append({
-            "pick": n_pick, "id": v.ids[i], "name": v.name[i], "kind": v.kind[i], "region": v.region[i],
-            "marginal_gain": int(gain), "cumulative_reach": cum,
-            "coverage": rnd(cum / total).item() if total else 0.0,
-            "prospects_reached": int(s.size),
-            "hub_rank": int(hub_rank[i]) if hub_rank is not None else None,
-            "new_prospects": [str(x) for x in v.ids[new[:NEW_PROSPECTS_LISTED]]],
-            "scope": scope, "risk_flag": ftext[i], "risk_top_source": bool(flags.source_rank[i] > 0),
-            "risk_source_rank": int(flags.source_rank[i]) or None,
-            "risk_breached_group": bool(flags.breach_group[i] != ""), "risk_group_id": flags.breach_group[i],
-        })
+        rows.append(
+            {
+                "pick": n_pick,
+                "id": v.ids[i],
+                "name": v.name[i],
+                "kind": v.kind[i],
+                "region": v.region[i],
+                "marginal_gain": int(gain),
+                "cumulative_reach": cum,
+                "coverage": rnd(cum / total).item() if total else 0.0,
+                "prospects_reached": int(s.size),
+                "hub_rank": int(hub_rank[i]) if hub_rank is not None else None,
+                "new_prospects": [str(x) for x in v.ids[new[:NEW_PROSPECTS_LISTED]]],
+                "scope": scope,
+                "risk_flag": ftext[i],
+                "risk_top_source": bool(flags.source_rank[i] > 0),
+                "risk_source_rank": int(flags.source_rank[i]) or None,
+                "risk_breached_group": bool(flags.breach_group[i] != ""),
+                "risk_group_id": flags.breach_group[i],
+            }
+        )
     df = pd.DataFrame(rows, columns=CAMPAIGN_COLUMNS)
     for c in ("hub_rank", "risk_source_rank"):
         df[c] = pd.array(df[c].tolist(), dtype="Int64")
-    df.attrs.update({"prospects_in_scope": total, "scope": scope, "k": int(k),
-                     "risk": {"available": flags.available, "note": flags.note}})
+    df.attrs.update(
+        {
+            "prospects_in_scope": total,
+            "scope": scope,
+            "k": int(k),
+            "risk": {"available": flags.available, "note": flags.note},
+        }
+    )
     return df

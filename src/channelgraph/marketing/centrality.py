@@ -40,8 +40,7 @@ EXACT_BETWEENNESS_MAX_NODES = 2_000
 MAX_RELAY_DEGREE = 500
 
 
-def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
-             max_iter: int = 1000) -> np.ndarray:
+def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12, max_iter: int = 1000) -> np.ndarray:
     """PageRank of a symmetric weighted adjacency, by conjugate gradients.
 
     A tie of weight *w* between *a* and *b* is a link both ways with weight *w*; a random
@@ -113,8 +112,9 @@ def pagerank(weighted: sp.csr_matrix, alpha: float = 0.85, tol: float = 1e-12,
     return y / y.sum()
 
 
-def betweenness(adjacency: sp.csr_matrix, samples: int, seed: int,
-                exact_max_nodes: int = EXACT_BETWEENNESS_MAX_NODES) -> tuple[np.ndarray, dict]:
+def betweenness(
+    adjacency: sp.csr_matrix, samples: int, seed: int, exact_max_nodes: int = EXACT_BETWEENNESS_MAX_NODES
+) -> tuple[np.ndarray, dict]:
     """Shortest-path betweenness of an undirected, unweighted graph (normalised as networkx).
 
     Exact when the graph has at most *exact_max_nodes* nodes or at most *samples* nodes;
@@ -212,8 +212,9 @@ def source_dependencies(adjacency: sp.csr_matrix, sources: np.ndarray) -> np.nda
         brandes_dependencies(indptr, indices, chunks[0], parts[0], PUSH_SHARE)
     else:
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            for f in [pool.submit(brandes_dependencies, indptr, indices, c, p, PUSH_SHARE)
-                      for c, p in zip(chunks, parts)]:
+            for f in [
+                pool.submit(brandes_dependencies, indptr, indices, c, p, PUSH_SHARE) for c, p in zip(chunks, parts)
+            ]:
                 f.result()
     bc = parts[0]
     for p in parts[1:]:
@@ -225,8 +226,9 @@ def source_dependencies(adjacency: sp.csr_matrix, sources: np.ndarray) -> np.nda
     return bc
 
 
-def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
-                  max_relay_degree: int = MAX_RELAY_DEGREE) -> tuple[np.ndarray, np.ndarray]:
+def two_hop_reach(
+    adjacency: sp.csr_matrix, target: np.ndarray, max_relay_degree: int = MAX_RELAY_DEGREE
+) -> tuple[np.ndarray, np.ndarray]:
     """For every node, how many *target* nodes lie within 1 hop and within 2 hops (itself excluded).
 
     Exact distinct counts on the undirected view, with one rule: a node *relays* reach to a
@@ -273,13 +275,14 @@ def two_hop_reach(adjacency: sp.csr_matrix, target: np.ndarray,
     return one, two
 
 
-def two_hop_set(adjacency: sp.csr_matrix, v: int, target: np.ndarray,
-                max_relay_degree: int = MAX_RELAY_DEGREE) -> np.ndarray:
+def two_hop_set(
+    adjacency: sp.csr_matrix, v: int, target: np.ndarray, max_relay_degree: int = MAX_RELAY_DEGREE
+) -> np.ndarray:
     """Sorted indices of the *target* nodes within two hops of *v* (itself excluded), by the
     relay rule of :func:`two_hop_reach`."""
     indptr = adjacency.indptr.astype(np.int64)
     indices = adjacency.indices.astype(np.int64)
-    n1 = indices[indptr[v]:indptr[v + 1]]
+    n1 = indices[indptr[v] : indptr[v + 1]]
     relays = n1[np.diff(indptr)[n1] <= max_relay_degree]
     n2 = indices[gather(indptr, relays)]
     allnb = np.unique(np.concatenate([n1, n2]))

@@ -36,9 +36,26 @@ TOP_REFERRERS_LISTED = 3
 GENERIC_ROLES = frozenset({"staff", "employee", "member"})
 
 CHANNEL_COLUMNS = [
-    "rank", "channel_id", "name", "kind", "region", "members", "customers", "prospects", "penetration",
-    "members_outstanding_fen", "members_npl_fen", "staff", "role_holders", "key_persons", "top_referrers",
-    "schemes", "why", "risk_flag", "risk_top_source", "risk_source_rank",
+    "rank",
+    "channel_id",
+    "name",
+    "kind",
+    "region",
+    "members",
+    "customers",
+    "prospects",
+    "penetration",
+    "members_outstanding_fen",
+    "members_npl_fen",
+    "staff",
+    "role_holders",
+    "key_persons",
+    "top_referrers",
+    "schemes",
+    "why",
+    "risk_flag",
+    "risk_top_source",
+    "risk_source_rank",
 ]
 
 
@@ -51,8 +68,9 @@ def _npl_by_customer(book: Book) -> np.ndarray:
     return out
 
 
-def channel_profiles(book: Book, policy=None, *, risk: RiskResult | None = None,
-                     view: MarketingGraph | None = None) -> pd.DataFrame:
+def channel_profiles(
+    book: Book, policy=None, *, risk: RiskResult | None = None, view: MarketingGraph | None = None
+) -> pd.DataFrame:
     """Profile every chamber, market and intermediary and rank them for a batch campaign.
 
     Parameters
@@ -140,23 +158,37 @@ def channel_profiles(book: Book, policy=None, *, risk: RiskResult | None = None,
         holders = roles.get(c, {})
         hold_order = sorted(holders, key=lambda p: (-converted[p], p))
         kp = [f"{v.ids[p]}:{'/'.join(sorted(holders[p]))}" for p in hold_order[:KEY_PERSONS_LISTED]]
-        tr = [f"{v.ids[p]}:{int(converted[p])}" for p in pp[starts[j]:ends[j]][:TOP_REFERRERS_LISTED].tolist()]
+        tr = [f"{v.ids[p]}:{int(converted[p])}" for p in pp[starts[j] : ends[j]][:TOP_REFERRERS_LISTED].tolist()]
         mem, cu, pro = int(members[c]), int(customers[c]), int(prospects[c])
         pen = rnd(cu / mem).item() if mem else 0.0
-        rows.append({
-            "channel_id": v.ids[c], "name": v.name[c], "kind": v.kind[c], "region": v.region[c],
-            "members": mem, "customers": cu, "prospects": pro, "penetration": pen,
-            "members_outstanding_fen": int(out_fen[c]), "members_npl_fen": int(npl_fen[c]),
-            "staff": int(staff[c]), "role_holders": len(holders), "key_persons": kp, "top_referrers": tr,
-            "schemes": schemes.get(v.ids[c], []),
-            "why": _why(mem, cu, pro, pen, int(out_fen[c]), kp, tr),
-            "risk_flag": ftext[c], "risk_top_source": bool(flags.source_rank[c] > 0),
-            "risk_source_rank": int(flags.source_rank[c]) or None,
-        })
+        rows.append(
+            {
+                "channel_id": v.ids[c],
+                "name": v.name[c],
+                "kind": v.kind[c],
+                "region": v.region[c],
+                "members": mem,
+                "customers": cu,
+                "prospects": pro,
+                "penetration": pen,
+                "members_outstanding_fen": int(out_fen[c]),
+                "members_npl_fen": int(npl_fen[c]),
+                "staff": int(staff[c]),
+                "role_holders": len(holders),
+                "key_persons": kp,
+                "top_referrers": tr,
+                "schemes": schemes.get(v.ids[c], []),
+                "why": _why(mem, cu, pro, pen, int(out_fen[c]), kp, tr),
+                "risk_flag": ftext[c],
+                "risk_top_source": bool(flags.source_rank[c] > 0),
+                "risk_source_rank": int(flags.source_rank[c]) or None,
+            }
+        )
     df = pd.DataFrame(rows, columns=[c for c in CHANNEL_COLUMNS if c != "rank"])
     if len(df):
-        df = df.sort_values(["prospects", "customers", "channel_id"], ascending=[False, False, True],
-                            kind="mergesort").reset_index(drop=True)
+        df = df.sort_values(
+            ["prospects", "customers", "channel_id"], ascending=[False, False, True], kind="mergesort"
+        ).reset_index(drop=True)
     df.insert(0, "rank", np.arange(1, len(df) + 1))
     df["risk_source_rank"] = pd.array(df["risk_source_rank"].tolist(), dtype="Int64")
     df.attrs["risk"] = {"available": flags.available, "note": flags.note}

@@ -36,8 +36,20 @@ MIN_COMMUNITY_SIZE = 3
 CHANNELS_LISTED = 5
 
 COMMUNITY_COLUMNS = [
-    "community_id", "size", "persons", "enterprises", "channels", "customers", "prospects", "penetration",
-    "outstanding_fen", "top_hub", "top_hub_name", "top_hub_kind", "top_hub_score", "main_region",
+    "community_id",
+    "size",
+    "persons",
+    "enterprises",
+    "channels",
+    "customers",
+    "prospects",
+    "penetration",
+    "outstanding_fen",
+    "top_hub",
+    "top_hub_name",
+    "top_hub_kind",
+    "top_hub_score",
+    "main_region",
     "channel_ids",
 ]
 
@@ -74,8 +86,7 @@ def louvain(W: sp.csr_matrix, seed: int) -> np.ndarray:
             break
         uniq, lab = np.unique(comm, return_inverse=True)
         node_comm = lab[node_comm]
-        indptr, indices, weights = aggregate_communities(indptr, indices, weights, lab.astype(indices.dtype),
-                                                         uniq.size)
+        indptr, indices, weights = aggregate_communities(indptr, indices, weights, lab.astype(indices.dtype), uniq.size)
     # name each community by its smallest member index
     first = np.full(int(node_comm.max()) + 1 if n else 0, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, node_comm, np.arange(n))
@@ -92,9 +103,14 @@ def community_labels(v: MarketingGraph, seed: int) -> tuple[np.ndarray, str]:
     return label, "multilevel"
 
 
-def campaign_communities(book: Book, policy=None, *, view: MarketingGraph | None = None,
-                         scores: HubScores | None = None,
-                         labels: tuple[np.ndarray, str] | None = None) -> pd.DataFrame:
+def campaign_communities(
+    book: Book,
+    policy=None,
+    *,
+    view: MarketingGraph | None = None,
+    scores: HubScores | None = None,
+    labels: tuple[np.ndarray, str] | None = None,
+) -> pd.DataFrame:
     """Communities for campaign clusters: size, make-up, penetration, outstanding, top hub.
 
     Parameters
@@ -156,7 +172,7 @@ def campaign_communities(book: Book, policy=None, *, view: MarketingGraph | None
     all_count = int(starts.size)
     order = np.lexsort((labs[starts], -sizes))  # largest first, ties by the smallest member
     order = order[sizes[order] >= MIN_COMMUNITY_SIZE]
-    big = [members[starts[j]:ends[j]] for j in order.tolist()]
+    big = [members[starts[j] : ends[j]] for j in order.tolist()]
     left_out = int(sizes[sizes < MIN_COMMUNITY_SIZE].sum())
     rows = []
     for j, g in enumerate(big, start=1):
@@ -172,18 +188,34 @@ def campaign_communities(book: Book, policy=None, *, view: MarketingGraph | None
         if regs.size:
             u, c = np.unique(regs.astype(str), return_counts=True)
             main_region = str(u[np.lexsort((u, -c))[0]])
-        rows.append({
-            "community_id": f"K{j:04d}", "size": int(g.size),
-            "persons": int((kinds == "person").sum()), "enterprises": int((kinds == "enterprise").sum()),
-            "channels": int(np.isin(kinds, ["chamber", "market", "intermediary"]).sum()),
-            "customers": cust, "prospects": pros,
-            "penetration": rnd(cust / (cust + pros)).item() if cust + pros else 0.0,
-            "outstanding_fen": int(v.outstanding_fen[g].sum()),
-            "top_hub": v.ids[top], "top_hub_name": v.name[top], "top_hub_kind": v.kind[top],
-            "top_hub_score": float(hub_score[top]), "main_region": main_region,
-            "channel_ids": [str(x) for x in v.ids[ch]],
-        })
+        rows.append(
+            {
+                "community_id": f"K{j:04d}",
+                "size": int(g.size),
+                "persons": int((kinds == "person").sum()),
+                "enterprises": int((kinds == "enterprise").sum()),
+                "channels": int(np.isin(kinds, ["chamber", "market", "intermediary"]).sum()),
+                "customers": cust,
+                "prospects": pros,
+                "penetration": rnd(cust / (cust + pros)).item() if cust + pros else 0.0,
+                "outstanding_fen": int(v.outstanding_fen[g].sum()),
+                "top_hub": v.ids[top],
+                "top_hub_name": v.name[top],
+                "top_hub_kind": v.kind[top],
+                "top_hub_score": float(hub_score[top]),
+                "main_region": main_region,
+                "channel_ids": [str(x) for x in v.ids[ch]],
+            }
+        )
     df = pd.DataFrame(rows, columns=COMMUNITY_COLUMNS)
-    df.attrs.update({"method": method, "seed": seed, "communities": all_count, "listed": len(big),
-                     "left_out": left_out, "untied": int(v.n - tied.size)})
+    df.attrs.update(
+        {
+            "method": method,
+            "seed": seed,
+            "communities": all_count,
+            "listed": len(big),
+            "left_out": left_out,
+            "untied": int(v.n - tied.size),
+        }
+    )
     return df

@@ -56,13 +56,37 @@ SECOND_HOP_WEIGHT = 0.5
 PAGERANK_DECIMALS = 12
 
 HUB_COLUMNS = [
-    "rank", "id", "name", "kind", "region", "is_customer", "score",
-    "referrals_made", "referrals_converted", "referred_outstanding_fen",
-    "pagerank", "betweenness", "prospects_1hop", "prospects_2hop", "reach",
-    "referrals_norm", "pagerank_norm", "betweenness_norm", "reach_norm",
-    "w_referrals", "w_pagerank", "w_betweenness", "w_reach",
-    "ties", "outstanding_fen", "why",
-    "risk_flag", "risk_top_source", "risk_source_rank", "risk_breached_group", "risk_group_id",
+    "rank",
+    "id",
+    "name",
+    "kind",
+    "region",
+    "is_customer",
+    "score",
+    "referrals_made",
+    "referrals_converted",
+    "referred_outstanding_fen",
+    "pagerank",
+    "betweenness",
+    "prospects_1hop",
+    "prospects_2hop",
+    "reach",
+    "referrals_norm",
+    "pagerank_norm",
+    "betweenness_norm",
+    "reach_norm",
+    "w_referrals",
+    "w_pagerank",
+    "w_betweenness",
+    "w_reach",
+    "ties",
+    "outstanding_fen",
+    "why",
+    "risk_flag",
+    "risk_top_source",
+    "risk_source_rank",
+    "risk_breached_group",
+    "risk_group_id",
 ]
 
 
@@ -112,9 +136,14 @@ class HubScores:
     rank: np.ndarray
 
 
-def hub_scores(view: MarketingGraph, policy, *, pagerank: np.ndarray | None = None,
-               betweenness: tuple[np.ndarray, dict] | None = None,
-               reach: tuple[np.ndarray, np.ndarray] | None = None) -> HubScores:
+def hub_scores(
+    view: MarketingGraph,
+    policy,
+    *,
+    pagerank: np.ndarray | None = None,
+    betweenness: tuple[np.ndarray, dict] | None = None,
+    reach: tuple[np.ndarray, np.ndarray] | None = None,
+) -> HubScores:
     """Score and rank every node of *view* (see the module text).
 
     *pagerank*, *betweenness* and *reach* are :func:`pagerank_of`, :func:`betweenness_of`
@@ -134,9 +163,22 @@ def hub_scores(view: MarketingGraph, policy, *, pagerank: np.ndarray | None = No
     order = np.lexsort((np.arange(n), -score))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
-    return HubScores(made=made, converted=converted, referred_fen=bal, pagerank=pr, betweenness=bc, how=dict(how),
-                     prospects_1hop=p1, prospects_2hop=p2, reach=reach_, norm=norm, weights=w, score=score,
-                     order=order, rank=rank)
+    return HubScores(
+        made=made,
+        converted=converted,
+        referred_fen=bal,
+        pagerank=pr,
+        betweenness=bc,
+        how=dict(how),
+        prospects_1hop=p1,
+        prospects_2hop=p2,
+        reach=reach_,
+        norm=norm,
+        weights=w,
+        score=score,
+        order=order,
+        rank=rank,
+    )
 
 
 def _norm(x: np.ndarray) -> np.ndarray:
@@ -152,8 +194,15 @@ def _positions(values: np.ndarray) -> np.ndarray:
     return pos
 
 
-def rank_hubs(book: Book, policy=None, *, risk: RiskResult | None = None, view: MarketingGraph | None = None,
-              scores: HubScores | None = None, rows: int | None = None) -> pd.DataFrame:
+def rank_hubs(
+    book: Book,
+    policy=None,
+    *,
+    risk: RiskResult | None = None,
+    view: MarketingGraph | None = None,
+    scores: HubScores | None = None,
+    rows: int | None = None,
+) -> pd.DataFrame:
     """Rank every entity as a marketing hub; one row per entity, best first.
 
     Parameters
@@ -209,30 +258,44 @@ def rank_hubs(book: Book, policy=None, *, risk: RiskResult | None = None, view: 
     flags = risk_flags(v, risk)
     pr_pos, bc_pos = _positions(rnd(pr * n)), _positions(rnd(bc))
     why = _why(*(x[top] for x in (made, converted, bal, pr_pos, bc_pos, bc, p1, p2, ties)))
-    df = pd.DataFrame({
-        "rank": np.arange(1, len(top) + 1),
-        "id": v.ids[top], "name": v.name[top], "kind": v.kind[top], "region": v.region[top],
-        "is_customer": v.is_customer[top], "score": h.score[top],
-        "referrals_made": made[top], "referrals_converted": converted[top],
-        "referred_outstanding_fen": bal[top],
-        "pagerank": np.round(pr, PAGERANK_DECIMALS)[top], "betweenness": rnd(bc)[top],
-        "prospects_1hop": p1[top], "prospects_2hop": p2[top], "reach": rnd(h.reach)[top],
-        **{f"{c}_norm": norm[c][top] for c in COMPONENTS},
-        **{f"w_{c}": np.full(len(top), w[c]) for c in COMPONENTS},
-        "ties": ties[top], "outstanding_fen": v.outstanding_fen[top],
-        "why": np.array(why, dtype=object) if len(top) else np.zeros(0, dtype=object),
-        "risk_flag": np.array(flags.text(), dtype=object)[top] if n else np.zeros(0, dtype=object),
-        "risk_top_source": flags.top_source()[top],
-        "risk_source_rank": pd.array([r if r else None for r in flags.source_rank[top].tolist()], dtype="Int64"),
-        "risk_breached_group": flags.breached()[top],
-        "risk_group_id": flags.breach_group[top],
-    }, columns=HUB_COLUMNS)
+    df = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(top) + 1),
+            "id": v.ids[top],
+            "name": v.name[top],
+            "kind": v.kind[top],
+            "region": v.region[top],
+            "is_customer": v.is_customer[top],
+            "score": h.score[top],
+            "referrals_made": made[top],
+            "referrals_converted": converted[top],
+            "referred_outstanding_fen": bal[top],
+            "pagerank": np.round(pr, PAGERANK_DECIMALS)[top],
+            "betweenness": rnd(bc)[top],
+            "prospects_1hop": p1[top],
+            "prospects_2hop": p2[top],
+            "reach": rnd(h.reach)[top],
+            **{f"{c}_norm": norm[c][top] for c in COMPONENTS},
+            **{f"w_{c}": np.full(len(top), w[c]) for c in COMPONENTS},
+            "ties": ties[top],
+            "outstanding_fen": v.outstanding_fen[top],
+            "why": np.array(why, dtype=object) if len(top) else np.zeros(0, dtype=object),
+            "risk_flag": np.array(flags.text(), dtype=object)[top] if n else np.zeros(0, dtype=object),
+            "risk_top_source": flags.top_source()[top],
+            "risk_source_rank": pd.array([r if r else None for r in flags.source_rank[top].tolist()], dtype="Int64"),
+            "risk_breached_group": flags.breached()[top],
+            "risk_group_id": flags.breach_group[top],
+        },
+        columns=HUB_COLUMNS,
+    )
     df.attrs["betweenness"] = dict(h.how)
     df.attrs["risk"] = {"available": flags.available, "note": flags.note}
     df.attrs["decimals"] = DECIMALS
     df.attrs["entities_ranked"] = n
-    df.attrs["risk_counts"] = {"top_sources_flagged": int(flags.top_source().sum()),  # of all ranked
-                               "in_breached_groups": int(flags.breached().sum())}
+    df.attrs["risk_counts"] = {
+        "top_sources_flagged": int(flags.top_source().sum()),  # of all ranked
+        "in_breached_groups": int(flags.breached().sum()),
+    }
     return df
 
 
@@ -250,8 +313,9 @@ def _why(*arrays) -> list[str]:
         text = f"{a} prospects at 1 hop, {b} within 2"
         out[i] = f"{out[i]}; {text}" if out[i] else text
     referrers = np.flatnonzero(made > 0)
-    for i, m, c, b in zip(referrers.tolist(), made[referrers].tolist(), converted[referrers].tolist(),
-                          bal[referrers].tolist()):
+    for i, m, c, b in zip(
+        referrers.tolist(), made[referrers].tolist(), converted[referrers].tolist(), bal[referrers].tolist()
+    ):
         text = f"converted {c} of {m} referrals" + (f" ({format_yuan_human(int(b))} yuan outstanding)" if b else "")
         out[i] = f"{text}; {out[i]}" if out[i] else text
     for i in np.flatnonzero((made == 0) & (ties == 0) & (p2 == 0)).tolist():

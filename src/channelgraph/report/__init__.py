@@ -6,19 +6,19 @@
 """
 
 from .build import (
-           report_html,
-           report_markdown,
-           summary_markdown,
-           table_markdown,
-           write_report,
+    report_html,
+    report_markdown,
+    summary_markdown,
+    table_markdown,
+    write_report,
 )
 from .markdown import markdown_to_html
 
 __all__ = [
-           "markdown_to_html",
-           "report_html",
-           "report_markdown",
-           "summary_markdown",
-           "table_markdown",
-           "write_report",
+    "markdown_to_html",
+    "report_html",
+    "report_markdown",
+    "summary_markdown",
+    "table_markdown",
+    "write_report",
 ]

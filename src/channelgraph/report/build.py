@@ -72,21 +72,34 @@ _T = {
     "kinds": ("实体类型", "Entities by kind"),
     "status": ("五级分类（笔数）", "Five-class status (facilities)"),
     "views": ("关系图", "Graph views"),
-    "views_intro": ("以下页面可离线打开（单个 HTML 文件，不联网）。鼠标悬停看要素，点击节点突出其直接关系。",
-                    ("Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
-                     "highlight its ties.")),
+    "views_intro": (
+        "以下页面可离线打开（单个 HTML 文件，不联网）。鼠标悬停看要素，点击节点突出其直接关系。",
+        (
+            "Each page opens offline (one HTML file, no network). Hover for key figures; click a node to "
+            "highlight its ties."
+        ),
+    ),
     "no_views": ("本次未生成关系图。", "No graph views were written in this run."),
     "nodes": ("{n} 个节点", "{n} nodes"),
     "left_out": ("另有 {n} 个未显示", "{n} left out"),
-    "rows_of": ("（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）",
-                "({n} rows, the first {k} shown; all in `{name}.csv`)"),
+    "rows_of": (
+        "（共 {n} 行，此处显示前 {k} 行；完整数据见 `{name}.csv`）",
+        "({n} rows, the first {k} shown; all in `{name}.csv`)",
+    ),
     "empty": ("（无数据）", "(empty)"),
-    "failed": ("本节生成失败（{err}），以下为原始结果表。", "This section could not be written ({err}); its tables follow."),
+    "failed": (
+        "本节生成失败（{err}），以下为原始结果表。",
+        "This section could not be written ({err}); its tables follow.",
+    ),
     "masked": ("证件号、电话已脱敏显示。", "ID-card and phone numbers are masked."),
-    "unmasked": ("注意：本报告未脱敏，含证件号、电话等个人信息，请勿外传。",
-                 "Warning: not masked — this report shows ID-card and phone numbers; do not share it."),
-    "footer": ("由 channelgraph {v} 生成。金额单位：元（另注明者除外）。",
-               "Written by channelgraph {v}. Amounts in yuan unless stated."),
+    "unmasked": (
+        "注意：本报告未脱敏，含证件号、电话等个人信息，请勿外传。",
+        "Warning: not masked — this report shows ID-card and phone numbers; do not share it.",
+    ),
+    "footer": (
+        "由 channelgraph {v} 生成。金额单位：元（另注明者除外）。",
+        "Written by channelgraph {v}. Amounts in yuan unless stated.",
+    ),
     "contents": ("目录", "Contents"),
     "yuan": ("（元）", " (yuan)"),
 }
@@ -135,8 +148,10 @@ def table_markdown(df: pd.DataFrame, lang: str, name: str = "", rows: int = TABL
         else:
             head.append(c)
             money.append(False)
-    cells = [[Md(format_yuan_human(int(v))) if m and not _blank(v) else _cell(v) for v, m in zip(rec, money)]
-             for rec in df.head(rows).itertuples(index=False)]
+    cells = [
+        [Md(format_yuan_human(int(v))) if m and not _blank(v) else _cell(v) for v, m in zip(rec, money)]
+        for rec in df.head(rows).itertuples(index=False)
+    ]
     text = md_table([_cell(h) for h in head], cells, ["---:" if m else "---" for m in money])
     if len(df) == 0:
         text += "\n\n" + term(_T, "empty", lang)
@@ -190,19 +205,31 @@ def summary_markdown(dataset, lang: str) -> str:
         (term(_T, "npl_ratio", lang), _pct(share_of(npl_fen, total))),
         (term(_T, "tier1", lang), format_yuan_human(pol.tier1_capital_fen)),
         (term(_T, "net_capital", lang), format_yuan_human(pol.net_capital_fen)),
-        (term(_T, "large_line", lang, p=_pct(lim.large_exposure_share)),
-         format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.large_exposure_share))),
-        (term(_T, "single_line", lang, p=_pct(lim.single_customer_share)),
-         format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.single_customer_share))),
-        (term(_T, "group_line", lang, p=_pct(lim.group_share)),
-         format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.group_share))),
+        (
+            term(_T, "large_line", lang, p=_pct(lim.large_exposure_share)),
+            format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.large_exposure_share)),
+        ),
+        (
+            term(_T, "single_line", lang, p=_pct(lim.single_customer_share)),
+            format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.single_customer_share)),
+        ),
+        (
+            term(_T, "group_line", lang, p=_pct(lim.group_share)),
+            format_yuan_human(fraction_of(pol.tier1_capital_fen, lim.group_share)),
+        ),
     ]
     sep = "，" if lang == "zh" else ", "
     kinds = sep.join(f"{kind_text(k, lang)} {v:,}" for k, v in s["kinds"].items() if v)
     status = sep.join(f"{status_text(k, lang)} {v:,}" for k, v in s["status"].items() if v)
-    lines = [f"## {term(_T, 'summary', lang)}", "",
-             md_table([Md(term(_T, "figure", lang)), Md(term(_T, "value", lang))],
-                      [[_cell(a), _cell(b)] for a, b in rows], ["---", "---:"])]
+    lines = [
+        f"## {term(_T, 'summary', lang)}",
+        "",
+        md_table(
+            [Md(term(_T, "figure", lang)), Md(term(_T, "value", lang))],
+            [[_cell(a), _cell(b)] for a, b in rows],
+            ["---", "---:"],
+        ),
+    ]
     colon = "：" if lang == "zh" else ": "
     lines += ["", f"- {term(_T, 'kinds', lang)}{colon}{kinds}", f"- {term(_T, 'status', lang)}{colon}{status}", ""]
     return "\n".join(lines)
@@ -239,8 +266,9 @@ def views_markdown(views, out_dir: Path, lang: str) -> str:
     return "\n".join(lines)
 
 
-def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str,
-                      analyses: Sequence[Analysis] | None = None) -> str:
+def analysis_markdown(
+    name: str, result: AnalysisResult, policy, lang: str, analyses: Sequence[Analysis] | None = None
+) -> str:
     """The section of one analysis of *analyses* (:func:`~channelgraph.analyses.registry` by
     default): its own report, else its tables."""
     spec = next((a for a in (registry() if analyses is None else analyses) if a.name == name), None)
@@ -252,8 +280,15 @@ def analysis_markdown(name: str, result: AnalysisResult, policy, lang: str,
                 return text.strip() + "\n"
         except Exception as exc:  # noqa: BLE001 - a broken section must not lose the whole report
             warnings.warn(f"report section of {name!r} failed: {exc!r}", RuntimeWarning, stacklevel=2)
-            return "\n".join([f"## {title}", "", term(_T, "failed", lang, err=type(exc).__name__), "",
-                              _tables_markdown(result, lang)])
+            return "\n".join(
+                [
+                    f"## {title}",
+                    "",
+                    term(_T, "failed", lang, err=type(exc).__name__),
+                    "",
+                    _tables_markdown(result, lang),
+                ]
+            )
     return "\n".join([f"## {title}", "", _tables_markdown(result, lang)])
 
 
@@ -264,8 +299,15 @@ def _tables_markdown(result: AnalysisResult, lang: str) -> str:
     return "\n".join(parts)
 
 
-def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_dir: str | Path = ".",
-                    mask: bool = True, analyses: Sequence[Analysis] | None = None) -> str:
+def report_markdown(
+    results: dict,
+    dataset,
+    lang: str = "zh",
+    views=None,
+    out_dir: str | Path = ".",
+    mask: bool = True,
+    analyses: Sequence[Analysis] | None = None,
+) -> str:
     """The whole report as Markdown; the sections' titles, order and reports are those of
     *analyses* (:func:`~channelgraph.analyses.registry` by default)."""
     lang = "zh" if lang == "zh" else "en"
@@ -274,10 +316,15 @@ def report_markdown(results: dict, dataset, lang: str = "zh", views=None, out_di
     name = getattr(dataset, "name", "") or "—"
     colon = "：" if lang == "zh" else ": "
     with masking(mask):  # every md() of the data, the analyses' own sections included
-        parts = [f"# {term(_T, 'title', lang)}", "",
-                 f"{term(_T, 'data', lang)}{colon}{md(name)} · {term(_T, 'policy', lang)}{colon}{md(src)} · "
-                 + term(_T, "masked" if mask else "unmasked", lang), "",
-                 summary_markdown(dataset, lang), views_markdown(views, Path(out_dir), lang)]
+        parts = [
+            f"# {term(_T, 'title', lang)}",
+            "",
+            f"{term(_T, 'data', lang)}{colon}{md(name)} · {term(_T, 'policy', lang)}{colon}{md(src)} · "
+            + term(_T, "masked" if mask else "unmasked", lang),
+            "",
+            summary_markdown(dataset, lang),
+            views_markdown(views, Path(out_dir), lang),
+        ]
         analyses = registry() if analyses is None else analyses
         order = {a.name: i for i, a in enumerate(analyses)}
         for aname in sorted(results, key=lambda n: (order.get(n, 10**6), n)):
@@ -297,8 +344,13 @@ def report_html(markdown: str, lang: str = "zh", title: str | None = None) -> st
     cut = cut + len("</p>") if cut >= 0 else 0
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_PAGE).render(
-        **head_values(lang), title=title or term(_T, "title", lang), head=Markup(body[:cut]), body=Markup(body[cut:]),
-        toc=toc, contents=term(_T, "contents", lang))
+        **head_values(lang),
+        title=title or term(_T, "title", lang),
+        head=Markup(body[:cut]),
+        body=Markup(body[cut:]),
+        toc=toc,
+        contents=term(_T, "contents", lang),
+    )
 
 
 def _h2(body: str):
@@ -309,8 +361,9 @@ def _h2(body: str):
         yield _html.unescape(m.group(1)), _html.unescape(re.sub(r"<[^>]+>", "", m.group(2)))
 
 
-def write_report(results: dict, dataset, out_dir: str | Path, lang: str = "zh", views=None,
-                 mask: bool = True) -> list[Path]:
+def write_report(
+    results: dict, dataset, out_dir: str | Path, lang: str = "zh", views=None, mask: bool = True
+) -> list[Path]:
     """Write ``report.md`` and ``report.html`` into *out_dir*; returns both paths.
 
     *views* are the paths :func:`channelgraph.viz.write_views` returned (HTML pages are
@@ -326,7 +379,9 @@ def write_report(results: dict, dataset, out_dir: str | Path, lang: str = "zh", 
     return [md_path, html_path]
 
 
-_PAGE = PAGE_HEAD + """body { font-family: {{ font }}; color: #222; margin: 0; background: #fafafa; line-height: 1.55; }
+_PAGE = (
+    PAGE_HEAD
+    + """body { font-family: {{ font }}; color: #222; margin: 0; background: #fafafa; line-height: 1.55; }
 .page { max-width: 1100px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 26px; margin: 0 0 8px; }
 h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e5e5e5; }
@@ -365,3 +420,4 @@ hr { border: 0; border-top: 1px solid #ddd; margin: 28px 0 10px; }
 </body>
 </html>
 """
+)

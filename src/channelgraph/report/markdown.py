@@ -232,8 +232,15 @@ def _align(sep: str) -> list[str]:
     out = []
     for c in _cells(sep):
         c = c.strip()
-        out.append("center" if c.startswith(":") and c.endswith(":") else "right" if c.endswith(":") else
-                   "left" if c.startswith(":") else "")
+        out.append(
+            "center"
+            if c.startswith(":") and c.endswith(":")
+            else "right"
+            if c.endswith(":")
+            else "left"
+            if c.startswith(":")
+            else ""
+        )
     return out
 
 
@@ -318,8 +325,11 @@ def _table(head: list[str], align: list[str], rows: list[list[str]]) -> str:
         a = align[j] if j < len(align) else ""
         return f' class="{a}"' if a else ""
 
-    parts = ["<table>", "<thead><tr>" + "".join(f"<th{attr(j)}>{inline(c)}</th>" for j, c in enumerate(head))
-             + "</tr></thead>", "<tbody>"]
+    parts = [
+        "<table>",
+        "<thead><tr>" + "".join(f"<th{attr(j)}>{inline(c)}</th>" for j, c in enumerate(head)) + "</tr></thead>",
+        "<tbody>",
+    ]
     for r in rows:
         r = (r + [""] * len(head))[: max(len(head), 1)]
         parts.append("<tr>" + "".join(f"<td{attr(j)}>{inline(c)}</td>" for j, c in enumerate(r)) + "</tr>")

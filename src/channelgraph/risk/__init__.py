@@ -46,9 +46,23 @@ from .report import risk_report
 from .result import RiskResult
 from .sources import dependent_pairs, single_risk_sources, source_dependents
 
-__all__ = ["ANALYSIS", "RiskResult", "concentration", "connected_groups", "debt_rank", "dependent_pairs", "guarantee_patterns",
-           "risk_node_properties", "risk_report", "risk_summary", "run_risk", "single_risk_sources",
-           "source_dependents", "stress_cascade", "UnknownEntityError"]
+__all__ = [
+    "ANALYSIS",
+    "RiskResult",
+    "concentration",
+    "connected_groups",
+    "debt_rank",
+    "dependent_pairs",
+    "guarantee_patterns",
+    "risk_node_properties",
+    "risk_report",
+    "risk_summary",
+    "run_risk",
+    "single_risk_sources",
+    "source_dependents",
+    "stress_cascade",
+    "UnknownEntityError",
+]
 
 PATTERNS = ("mutual", "circle", "circle_block", "chain", "cross", "focus")
 
@@ -58,9 +72,15 @@ def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None
     """Run every risk analysis on *book*; the runner of the ``risk`` analysis (*prior* is not read)."""
     policy = policy or book.policy
     groups, members, ties = connected_groups(book, policy)
-    result = RiskResult(groups=groups, members=members, ties=ties, patterns=guarantee_patterns(book, policy),
-                        sources=single_risk_sources(book, policy), impact=debt_rank(book, policy),
-                        concentration=concentration(book, policy))
+    result = RiskResult(
+        groups=groups,
+        members=members,
+        ties=ties,
+        patterns=guarantee_patterns(book, policy),
+        sources=single_risk_sources(book, policy),
+        impact=debt_rank(book, policy),
+        concentration=concentration(book, policy),
+    )
     return replace(result, summary=risk_summary(result, book.total_outstanding, policy))
 
 
@@ -91,24 +111,35 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
         "circles": int(pc.get("circle", 0)),
         "circle_blocks": int(pc.get("circle_block", 0)),
         "risk_sources": len(s),
-        "sources_flagged": {k: int(s[k].sum()) if len(s) else 0
-                            for k in ("business_not_real", "control", "same_risk_factor")},
+        "sources_flagged": {
+            k: int(s[k].sum()) if len(s) else 0 for k in ("business_not_real", "control", "same_risk_factor")
+        },
         "rules": rule_texts(policy),
     }
     if len(g):
         top = g.iloc[0]
-        out["largest_group"] = {"group_id": top["group_id"], "exposure": format_yuan(int(top["exposure_fen"])),
-                                "share_of_tier1": top["share_of_tier1"], "status": top["status"],
-                                "customers": int(top["customer_count"])}
+        out["largest_group"] = {
+            "group_id": top["group_id"],
+            "exposure": format_yuan(int(top["exposure_fen"])),
+            "share_of_tier1": top["share_of_tier1"],
+            "status": top["status"],
+            "customers": int(top["customer_count"]),
+        }
     if len(s):
         top = s.iloc[0]
-        out["top_source"] = {"source_id": top["source_id"], "source_type": top["source_type"],
-                             "dependent_exposure": format_yuan(int(top["dependent_exposure_fen"])),
-                             "share_of_total": top["share_of_total"]}
+        out["top_source"] = {
+            "source_id": top["source_id"],
+            "source_type": top["source_type"],
+            "dependent_exposure": format_yuan(int(top["dependent_exposure_fen"])),
+            "share_of_total": top["share_of_total"],
+        }
     if len(imp):
         top = imp.iloc[0]
-        out["top_debt_rank"] = {"entity_id": top["entity_id"], "debt_rank": top["debt_rank"],
-                                "impact_exposure": format_yuan(int(top["impact_exposure_fen"]))}
+        out["top_debt_rank"] = {
+            "entity_id": top["entity_id"],
+            "debt_rank": top["debt_rank"],
+            "impact_exposure": format_yuan(int(top["impact_exposure_fen"])),
+        }
     summ = c[c["bucket"] == "*"] if len(c) else c
     out["hhi"] = {d: h for d, h in zip(summ["dimension"].tolist(), summ["hhi"].tolist())}
     return out
@@ -144,5 +175,6 @@ def risk_node_properties(result: RiskResult) -> dict[str, dict]:
 
 
 #: The ``risk`` analysis of :func:`channelgraph.analyses.registry`.
-ANALYSIS = Analysis("risk", run_risk, "Risk", "风险", order=10, report=risk_report, needs=(),
-                    node_properties=risk_node_properties)
+ANALYSIS = Analysis(
+    "risk", run_risk, "Risk", "风险", order=10, report=risk_report, needs=(), node_properties=risk_node_properties
+)

@@ -44,8 +44,18 @@ from ._numbers import ratio_text
 #: Top-N used for the top-N share.
 TOP_N = 10
 NONE = "(none)"
-CONCENTRATION_COLUMNS = ["dimension", "bucket", "bucket_name", "customers", "exposure_fen", "share_of_total",
-                         "hhi", "top_n", "top_n_share", "top_ids"]
+CONCENTRATION_COLUMNS = [
+    "dimension",
+    "bucket",
+    "bucket_name",
+    "customers",
+    "exposure_fen",
+    "share_of_total",
+    "hhi",
+    "top_n",
+    "top_n_share",
+    "top_ids",
+]
 _CHANNELS = {Kind.CHAMBER.value, Kind.MARKET.value, Kind.INTERMEDIARY.value}
 
 
@@ -53,8 +63,12 @@ def customer_channel(book: Book) -> np.ndarray:
     """Primary channel index per entity (-1 when none), by the documented precedence."""
     n = book.n
     best = np.full(n, -1, dtype=np.int64)
-    for t, party_side in ((RelationType.EMPLOYS, "dst"), (RelationType.MEMBER_OF, "src"),
-                          (RelationType.TRADES_IN, "src"), (RelationType.SOURCED_VIA, "src")):
+    for t, party_side in (
+        (RelationType.EMPLOYS, "dst"),
+        (RelationType.MEMBER_OF, "src"),
+        (RelationType.TRADES_IN, "src"),
+        (RelationType.SOURCED_VIA, "src"),
+    ):
         e = book.of(t)
         party = getattr(e, party_side)
         chan = e.src if party_side == "dst" else e.dst
@@ -137,9 +151,13 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
     chan = np.where(book.fac_channel >= 0, book.fac_channel, customer_channel(book)[cust]) if len(cust) else cust
     # bucket codes per facility and their labels
     channels, ch_codes = np.unique(chan, return_inverse=True)
-    dims = {"channel": (ch_codes.reshape(-1).astype(np.int64),
-                        [book.ids[c] if c >= 0 else NONE for c in channels.tolist()],
-                        [book.name[c] if c >= 0 else "" for c in channels.tolist()])}
+    dims = {
+        "channel": (
+            ch_codes.reshape(-1).astype(np.int64),
+            [book.ids[c] if c >= 0 else NONE for c in channels.tolist()],
+            [book.name[c] if c >= 0 else "" for c in channels.tolist()],
+        )
+    }
     for dim, col in (("industry", book.industry), ("region", book.region)):
         labels = np.where(col[cust] != "", col[cust], NONE) if len(cust) else np.zeros(0, object)
         codes, uniq = pd.factorize(np.asarray(labels, dtype=object))
@@ -150,21 +168,39 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
         brows = []
         for k, b in enumerate(bcode.tolist()):
             exp_b = int(exposure[k])
-            brows.append({"dimension": dim, "bucket": label[b], "bucket_name": bname[b],
-                          "customers": int(customers[k]), "exposure_fen": exp_b,
-                          "share_of_total": ratio_text(exp_b, total), "hhi": _hhi_of(squares[k], exp_b),
-                          "top_n": min(top_n, int(customers[k])), "top_n_share": ratio_text(int(tops[k]), exp_b),
-                          "top_ids": book.ids[top_ids[k]].tolist()})
+            brows.append(
+                {
+                    "dimension": dim,
+                    "bucket": label[b],
+                    "bucket_name": bname[b],
+                    "customers": int(customers[k]),
+                    "exposure_fen": exp_b,
+                    "share_of_total": ratio_text(exp_b, total),
+                    "hhi": _hhi_of(squares[k], exp_b),
+                    "top_n": min(top_n, int(customers[k])),
+                    "top_n_share": ratio_text(int(tops[k]), exp_b),
+                    "top_ids": book.ids[top_ids[k]].tolist(),
+                }
+            )
         brows.sort(key=lambda r: (-r["exposure_fen"], r["bucket"]))
         got = sum(r["exposure_fen"] for r in brows)
         if got != total:
             raise RuntimeError(f"concentration by {dim} does not reconcile: {got} ≠ {total} fen")
         bvals = [r["exposure_fen"] for r in brows]
-        rows.append({"dimension": dim, "bucket": "*", "bucket_name": "", "customers": len(unique_ints(cust)),
-                     "exposure_fen": total, "share_of_total": ratio_text(total, total), "hhi": _hhi(bvals),
-                     "top_n": min(top_n, len(brows)),
-                     "top_n_share": ratio_text(sum(bvals[:top_n]), total),
-                     "top_ids": [r["bucket"] for r in brows[:top_n]]})
+        rows.append(
+            {
+                "dimension": dim,
+                "bucket": "*",
+                "bucket_name": "",
+                "customers": len(unique_ints(cust)),
+                "exposure_fen": total,
+                "share_of_total": ratio_text(total, total),
+                "hhi": _hhi(bvals),
+                "top_n": min(top_n, len(brows)),
+                "top_n_share": ratio_text(sum(bvals[:top_n]), total),
+                "top_ids": [r["bucket"] for r in brows[:top_n]],
+            }
+        )
         rows.extend(brows)
     # customer name concentration: summary row only
     per_c = np.zeros(book.n, dtype=np.int64)
@@ -173,11 +209,20 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
     vals = per_c[has]
     o = np.lexsort((has, -vals))[:top_n]
     vo = vals.astype(object)
-    rows.append({"dimension": "customer", "bucket": "*", "bucket_name": "", "customers": len(has),
-                 "exposure_fen": total, "share_of_total": ratio_text(total, total),
-                 "hhi": _hhi_of(int((vo * vo).sum()) if len(vo) else 0, int(vals.sum())),
-                 "top_n": min(top_n, len(has)),
-                 "top_n_share": ratio_text(int(vals[o].sum()), total), "top_ids": book.ids[has[o]].tolist()})
+    rows.append(
+        {
+            "dimension": "customer",
+            "bucket": "*",
+            "bucket_name": "",
+            "customers": len(has),
+            "exposure_fen": total,
+            "share_of_total": ratio_text(total, total),
+            "hhi": _hhi_of(int((vo * vo).sum()) if len(vo) else 0, int(vals.sum())),
+            "top_n": min(top_n, len(has)),
+            "top_n_share": ratio_text(int(vals[o].sum()), total),
+            "top_ids": book.ids[has[o]].tolist(),
+        }
+    )
     out = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
     out["exposure_fen"] = out["exposure_fen"].astype(np.int64)
     return out

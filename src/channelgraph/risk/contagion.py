@@ -55,12 +55,39 @@ from ..graph import Book
 from ..graph.arrays import csr, gather, in_ints, unique_ints
 from ._numbers import percent_text, ratio_text
 
-ROUND_COLUMNS = ["round", "defaulted", "defaulted_count", "exposure_hit_fen", "cumulative_exposure_hit_fen",
-                 "cumulative_share_of_tier1", "guarantee_calls", "called_fen"]
-CALL_COLUMNS = ["round", "guarantor_id", "borrower_id", "guarantee_fen", "called_fen", "guarantor_called_total_fen",
-                "guarantor_net_assets_fen", "guarantor_defaults", "note"]
-IMPACT_COLUMNS = ["rank", "entity_id", "name", "kind", "debt_rank", "impact_exposure_fen", "distressed_entities",
-                  "defaulted_entities", "own_exposure_fen", "method"]
+ROUND_COLUMNS = [
+    "round",
+    "defaulted",
+    "defaulted_count",
+    "exposure_hit_fen",
+    "cumulative_exposure_hit_fen",
+    "cumulative_share_of_tier1",
+    "guarantee_calls",
+    "called_fen",
+]
+CALL_COLUMNS = [
+    "round",
+    "guarantor_id",
+    "borrower_id",
+    "guarantee_fen",
+    "called_fen",
+    "guarantor_called_total_fen",
+    "guarantor_net_assets_fen",
+    "guarantor_defaults",
+    "note",
+]
+IMPACT_COLUMNS = [
+    "rank",
+    "entity_id",
+    "name",
+    "kind",
+    "debt_rank",
+    "impact_exposure_fen",
+    "distressed_entities",
+    "defaulted_entities",
+    "own_exposure_fen",
+    "method",
+]
 
 #: Edge-visits allowed for exact DebtRank runs in one weakly connected part.
 DEBTRANK_WORK_BUDGET = 50_000_000
@@ -200,8 +227,15 @@ def _impact_matrix(book: Book):
     return gb, gs, w
 
 
-def _debtrank_runs(indptr: np.ndarray, targets: np.ndarray, weights: np.ndarray, v: np.ndarray,
-                   runs: np.ndarray, n: int, max_rounds: int):
+def _debtrank_runs(
+    indptr: np.ndarray,
+    targets: np.ndarray,
+    weights: np.ndarray,
+    v: np.ndarray,
+    runs: np.ndarray,
+    n: int,
+    max_rounds: int,
+):
     """DebtRank from each node of *runs* at once, on sparse (run, node) pairs.
 
     Each pair holds the distress ``h`` of *node* in the run started at *run*; only pairs with
@@ -309,17 +343,25 @@ def debt_rank(book: Book, policy: Policy | None = None) -> pd.DataFrame:
         bounds = np.concatenate(([0], np.flatnonzero(chunk[1:] != chunk[:-1]) + 1, [len(runs)]))
         for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
             part = runs[a:b]
-            R[part], dist[part], dflt[part] = _debtrank_runs(indptr, targets, weights, v_all, part, n,
-                                                             DEBTRANK_MAX_ROUNDS)
+            R[part], dist[part], dflt[part] = _debtrank_runs(
+                indptr, targets, weights, v_all, part, n, DEBTRANK_MAX_ROUNDS
+            )
     R = np.maximum(R, 0.0)
     # by DebtRank desc (rounded to 12 places, so float noise orders nothing), then id (= index)
     o = np.lexsort((np.arange(len(nodes)), -np.round(R[nodes], 12)))
     sel = nodes[o]
-    return pd.DataFrame({
-        "rank": np.arange(1, len(sel) + 1, dtype=np.int64),
-        "entity_id": ids[sel], "name": book.name[sel], "kind": book.kind[sel],
-        "debt_rank": [f"{x:.6f}" for x in R[sel].tolist()],
-        "impact_exposure_fen": np.floor(R[sel] * total + 1e-6).astype(np.int64),
-        "distressed_entities": dist[sel], "defaulted_entities": dflt[sel],
-        "own_exposure_fen": book.outstanding[sel], "method": method[sel],
-    }, columns=IMPACT_COLUMNS)
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(sel) + 1, dtype=np.int64),
+            "entity_id": ids[sel],
+            "name": book.name[sel],
+            "kind": book.kind[sel],
+            "debt_rank": [f"{x:.6f}" for x in R[sel].tolist()],
+            "impact_exposure_fen": np.floor(R[sel] * total + 1e-6).astype(np.int64),
+            "distressed_entities": dist[sel],
+            "defaulted_entities": dflt[sel],
+            "own_exposure_fen": book.outstanding[sel],
+            "method": method[sel],
+        },
+        columns=IMPACT_COLUMNS,
+    )

@@ -61,11 +61,35 @@ MAX_LINKS_PER_GROUP = 50
 #: How many binding links a member row lists.
 MAX_LINKS_PER_MEMBER = 20
 
-GROUP_COLUMNS = ["group_id", "members", "customers", "member_count", "customer_count", "exposure_fen",
-                 "share_of_tier1", "limit_share", "limit_fen", "headroom_fen", "status", "rule",
-                 "member_breaches", "binding_links"]
-MEMBER_COLUMNS = ["entity_id", "name", "kind", "group_id", "is_customer", "outstanding_fen",
-                  "share_of_tier1", "single_status", "share_of_net_capital", "loan_status", "binding_reason"]
+GROUP_COLUMNS = [
+    "group_id",
+    "members",
+    "customers",
+    "member_count",
+    "customer_count",
+    "exposure_fen",
+    "share_of_tier1",
+    "limit_share",
+    "limit_fen",
+    "headroom_fen",
+    "status",
+    "rule",
+    "member_breaches",
+    "binding_links",
+]
+MEMBER_COLUMNS = [
+    "entity_id",
+    "name",
+    "kind",
+    "group_id",
+    "is_customer",
+    "outstanding_fen",
+    "share_of_tier1",
+    "single_status",
+    "share_of_net_capital",
+    "loan_status",
+    "binding_reason",
+]
 TIE_COLUMNS = ["src", "dst", "type", "amount_fen", "share", "ratio", "threshold", "joins", "group_id", "reason"]
 
 OK, LARGE, BREACH = "ok", "large_exposure", "breach"
@@ -76,21 +100,25 @@ def rule_texts(policy: Policy) -> dict[str, str]:
     lim = policy.limits
     return {
         "group": f"CBIRC 2018 art. 8: group of connected non-interbank customers ≤ "
-                 f"{decimal_percent(lim.group_share)} of tier-1 capital",
+        f"{decimal_percent(lim.group_share)} of tier-1 capital",
         "single": f"CBIRC 2018 art. 7: single non-interbank customer ≤ "
-                  f"{decimal_percent(lim.single_customer_share)} of tier-1 capital",
+        f"{decimal_percent(lim.single_customer_share)} of tier-1 capital",
         "large": f"CBIRC 2018 large exposure: > {decimal_percent(lim.large_exposure_share)} of tier-1 "
-                 "capital (identify and report)",
+        "capital (identify and report)",
         "loan": f"CBIRC 2018 art. 7 / Commercial Banking Law art. 39: loans to one borrower ≤ "
-                f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital",
+        f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital",
     }
 
 
 # ----------------------------------------------------------------------------- ties
 
 #: Relation types that can join a group, in the order their ties are built.
-TIE_TYPES = (RelationType.CONTROLS.value, RelationType.GUARANTEES.value, RelationType.SUPPLIES.value,
-             RelationType.FAMILY.value)
+TIE_TYPES = (
+    RelationType.CONTROLS.value,
+    RelationType.GUARANTEES.value,
+    RelationType.SUPPLIES.value,
+    RelationType.FAMILY.value,
+)
 #: Rank of each tie type in alphabetical order (the ``connection_ties`` sort key after src, dst).
 _TYPE_RANK = np.asarray([sorted(TIE_TYPES).index(t) for t in TIE_TYPES], dtype=np.int64)
 _DNJ = ": listed, does not join"
@@ -131,8 +159,10 @@ def _ties(book: Book, policy: Policy) -> Ties:
         t = decimal_percent(con.control_share_above)
         pct = share_percents(e.share)
         yes, no = f" > {t}", f" ≤ {t}{_DNJ}"
-        reasons = [f"{s} → {d} control {p}{yes if j else no}"
-                   for s, d, p, j in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist())]
+        reasons = [
+            f"{s} → {d} control {p}{yes if j else no}"
+            for s, d, p, j in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist())
+        ]
         parts.append((e, 0, _share_ratios(e.share), f"> {t}", joins, reasons))
 
     e = book.of(RelationType.GUARANTEES)
@@ -147,11 +177,16 @@ def _ties(book: Book, policy: Policy) -> Ties:
         has = ~np.isnan(e.share)
         joins = has & (e.share >= float(con.supply_share))
         pct = share_percents(e.share)
-        reasons = [(f"{s} → {d} supply {p} of {s} revenue ≥ {t}" if j else
-                    f"{s} → {d} supply {p} of {s} revenue < {t}{_DNJ}" if h else
-                    f"{s} → {d} supply, share of revenue unknown{_DNJ}")
-                   for s, d, p, j, h in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist(),
-                                            has.tolist())]
+        reasons = [
+            (
+                f"{s} → {d} supply {p} of {s} revenue ≥ {t}"
+                if j
+                else f"{s} → {d} supply {p} of {s} revenue < {t}{_DNJ}"
+                if h
+                else f"{s} → {d} supply, share of revenue unknown{_DNJ}"
+            )
+            for s, d, p, j, h in zip(ids[e.src].tolist(), ids[e.dst].tolist(), pct, joins.tolist(), has.tolist())
+        ]
         parts.append((e, 2, _share_ratios(e.share), f"≥ {t} of supplier revenue", joins, reasons))
 
     e = book.of(RelationType.FAMILY)
@@ -159,8 +194,16 @@ def _ties(book: Book, policy: Policy) -> Ties:
         j = bool(con.family_joins)
         tail = "" if j else _DNJ + " (connection.family_joins = false)"
         reasons = [f"{s} — {d} family{tail}" for s, d in zip(ids[e.src].tolist(), ids[e.dst].tolist())]
-        parts.append((e, 3, [""] * len(e), "family_joins = " + ("true" if j else "false"),
-                      np.full(len(e), j, dtype=bool), reasons))
+        parts.append(
+            (
+                e,
+                3,
+                [""] * len(e),
+                "family_joins = " + ("true" if j else "false"),
+                np.full(len(e), j, dtype=bool),
+                reasons,
+            )
+        )
 
     def cat(arrays, dtype):
         return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
@@ -171,13 +214,16 @@ def _ties(book: Book, policy: Policy) -> Ties:
         return out
 
     return Ties(
-        src=cat([x[0].src for x in parts], np.int64), dst=cat([x[0].dst for x in parts], np.int64),
+        src=cat([x[0].src for x in parts], np.int64),
+        dst=cat([x[0].dst for x in parts], np.int64),
         type_code=cat([np.full(len(x[0]), x[1], dtype=np.int64) for x in parts], np.int64),
-        amount=cat([x[0].amount for x in parts], np.int64), has_amount=cat([x[0].has_amount for x in parts], bool),
+        amount=cat([x[0].amount for x in parts], np.int64),
+        has_amount=cat([x[0].has_amount for x in parts], bool),
         share=cat([x[0].share for x in parts], np.float64),
         ratio=cat([obj(x[2]) for x in parts], object),
         threshold=_texts(*[x[3] for x in parts])[np.repeat(np.arange(len(parts)), [len(x[0]) for x in parts])]
-        if parts else np.zeros(0, dtype=object),
+        if parts
+        else np.zeros(0, dtype=object),
         joins=cat([np.asarray(x[4], dtype=bool) for x in parts], bool),
         reason=cat([obj(x[5]) for x in parts], object),
     )
@@ -208,12 +254,17 @@ def _guarantee_tests(book: Book, e, share, t: str) -> tuple[np.ndarray, list[str
     case = np.where(~has_amt, 0, np.where(~has_nav, 1, np.where(zero, 2, 3)))
     ge, lt = f"≥ {t}", f"< {t}{_DNJ}"
     reasons = [
-        f"{s} → {d} guarantee {m} = {pc} of {s} net assets {ge if j else lt}" if c == 3 else
-        f"{s} → {d} guarantee {m}; {s} has no net assets (0.00) {ge}" if c == 2 else
-        f"{s} → {d} guarantee {m}; {s} net assets unknown: cannot test{_DNJ}" if c == 1 else
-        f"{s} → {d} guarantee without an amount{_DNJ}"
-        for s, d, m, pc, j, c in zip(ids[e.src].tolist(), ids[e.dst].tolist(), money.tolist(), pct.tolist(),
-                                     joins.tolist(), case.tolist())]
+        f"{s} → {d} guarantee {m} = {pc} of {s} net assets {ge if j else lt}"
+        if c == 3
+        else f"{s} → {d} guarantee {m}; {s} has no net assets (0.00) {ge}"
+        if c == 2
+        else f"{s} → {d} guarantee {m}; {s} net assets unknown: cannot test{_DNJ}"
+        if c == 1
+        else f"{s} → {d} guarantee without an amount{_DNJ}"
+        for s, d, m, pc, j, c in zip(
+            ids[e.src].tolist(), ids[e.dst].tolist(), money.tolist(), pct.tolist(), joins.tolist(), case.tolist()
+        )
+    ]
     return joins, ratio.tolist(), reasons
 
 
@@ -221,7 +272,7 @@ def _at_least(a: np.ndarray, q: int, b: np.ndarray, p: int) -> np.ndarray:
     """Exact ``a × q ≥ p × b`` for non-negative int64 arrays (Python integers when int64 could overflow)."""
     if not len(a):
         return np.zeros(0, dtype=bool)
-    lim = (2**63 - 1)
+    lim = 2**63 - 1
     if int(a.max()) * q < lim and int(b.max()) * p < lim and int(min(a.min(), b.min())) >= 0:
         return a * q >= b * p
     return np.asarray([x * q >= p * y for x, y in zip(a.tolist(), b.tolist())], dtype=bool)
@@ -325,8 +376,7 @@ def connected_groups(book: Book, policy: Policy | None = None):
     ncust = np.add.reduceat(cust_o.astype(np.int64), starts) if ng else np.zeros(0, np.int64)
     total = int(exposure.sum())
     if total != book.total_outstanding:
-        raise RuntimeError(f"groups do not reconcile: {total} fen in groups, "
-                           f"{book.total_outstanding} fen outstanding")
+        raise RuntimeError(f"groups do not reconcile: {total} fen in groups, {book.total_outstanding} fen outstanding")
 
     single_limit = fraction_of(tier1, lim.single_customer_share)
     large_limit = fraction_of(tier1, lim.large_exposure_share)
@@ -369,11 +419,22 @@ def connected_groups(book: Book, policy: Policy | None = None):
     o = o[glink[o] >= 0]
     group_links = _lists_by_index(glink[o], jr[o], rank, ng, MAX_LINKS_PER_GROUP)
 
-    members = pd.DataFrame({
-        "entity_id": ids[m_idx], "name": book.name[m_idx], "kind": book.kind[m_idx], "group_id": gid[gpos[mo]],
-        "is_customer": m_cust, "outstanding_fen": m_out, "share_of_tier1": share_t1, "single_status": single,
-        "share_of_net_capital": share_nc, "loan_status": loan, "binding_reason": member_links,
-    }, columns=MEMBER_COLUMNS)
+    members = pd.DataFrame(
+        {
+            "entity_id": ids[m_idx],
+            "name": book.name[m_idx],
+            "kind": book.kind[m_idx],
+            "group_id": gid[gpos[mo]],
+            "is_customer": m_cust,
+            "outstanding_fen": m_out,
+            "share_of_tier1": share_t1,
+            "single_status": single,
+            "share_of_net_capital": share_nc,
+            "loan_status": loan,
+            "binding_reason": member_links,
+        },
+        columns=MEMBER_COLUMNS,
+    )
 
     # ---- groups (in final order)
     exposure_r, ncust_r = exposure[rank], ncust[rank]
@@ -384,28 +445,39 @@ def connected_groups(book: Book, policy: Policy | None = None):
     status = _texts(OK, LARGE, BREACH)[np.where(breach, 2, large.astype(np.int64))]
     large_rule = rules["large"] + "; "
     rule = _texts(rules["single"], rules["group"], large_rule + rules["single"], large_rule + rules["group"])[
-        multi.astype(np.int64) + 2 * large]
+        multi.astype(np.int64) + 2 * large
+    ]
     all_ids = ids[order].tolist()
     member_lists = [all_ids[a:b] for a, b in zip(starts[rank].tolist(), ends[rank].tolist())]
     cust_ids = ids[order][cust_o].tolist()
     cust_ends = np.cumsum(ncust)
     cust_starts = cust_ends - ncust
     cust_lists = [cust_ids[a:b] for a, b in zip(cust_starts[rank].tolist(), cust_ends[rank].tolist())]
-    groups = pd.DataFrame({
-        "group_id": gid[rank], "members": member_lists, "customers": cust_lists,
-        "member_count": (ends - starts)[rank].astype(np.int64), "customer_count": ncust_r,
-        "exposure_fen": exposure_r.astype(np.int64), "share_of_tier1": ratio_texts(exposure_r, tier1),
-        "limit_share": _texts(str(lim.single_customer_share), str(lim.group_share))[multi.astype(np.int64)],
-        "limit_fen": lim_fen, "headroom_fen": lim_fen - exposure_r, "status": status, "rule": rule,
-        "member_breaches": member_breaches[rank], "binding_links": group_links,
-    }, columns=GROUP_COLUMNS)
+    groups = pd.DataFrame(
+        {
+            "group_id": gid[rank],
+            "members": member_lists,
+            "customers": cust_lists,
+            "member_count": (ends - starts)[rank].astype(np.int64),
+            "customer_count": ncust_r,
+            "exposure_fen": exposure_r.astype(np.int64),
+            "share_of_tier1": ratio_texts(exposure_r, tier1),
+            "limit_share": _texts(str(lim.single_customer_share), str(lim.group_share))[multi.astype(np.int64)],
+            "limit_fen": lim_fen,
+            "headroom_fen": lim_fen - exposure_r,
+            "status": status,
+            "rule": rule,
+            "member_breaches": member_breaches[rank],
+            "binding_links": group_links,
+        },
+        columns=GROUP_COLUMNS,
+    )
 
     tie_out = _ties_table(book, ties, tie_order, labels, group_of_comp, gid)
     return groups, members, tie_out
 
 
-def _lists_by_index(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, size: int,
-                    cap: int) -> list[list[str]]:
+def _lists_by_index(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, size: int, cap: int) -> list[list[str]]:
     """For each of *wanted*: the *values* whose key it is (keys sorted, in ``range(size)``), cut at
     *cap* with a "more" item."""
     if not len(keys):
@@ -428,17 +500,27 @@ def _tie_order(ties: Ties, n: int) -> np.ndarray:
     return np.lexsort((_TYPE_RANK[ties.type_code], ties.dst, ties.src))
 
 
-def _ties_table(book: Book, ties: Ties, r: np.ndarray, labels: np.ndarray, group_of_comp: np.ndarray,
-                gid: np.ndarray) -> pd.DataFrame:
+def _ties_table(
+    book: Book, ties: Ties, r: np.ndarray, labels: np.ndarray, group_of_comp: np.ndarray, gid: np.ndarray
+) -> pd.DataFrame:
     """``connection_ties`` in the order *r* (by src id, dst id, type); a joining tie names its group."""
     if not len(ties):
         return pd.DataFrame({c: [] for c in TIE_COLUMNS})
     src, dst, joins = ties.src[r], ties.dst[r], ties.joins[r]
     g = group_of_comp[labels[src]]
     gids = np.append(gid, "").astype(object)[np.where(joins & (g >= 0), g, len(gid))]
-    return pd.DataFrame({
-        "src": book.ids[src], "dst": book.ids[dst], "type": ties.type_name[r],
-        "amount_fen": pd.arrays.IntegerArray(ties.amount[r].astype(np.int64), ~ties.has_amount[r]),
-        "share": ties.share[r], "ratio": ties.ratio[r], "threshold": ties.threshold[r], "joins": joins,
-        "group_id": gids, "reason": ties.reason[r],
-    }, columns=TIE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "src": book.ids[src],
+            "dst": book.ids[dst],
+            "type": ties.type_name[r],
+            "amount_fen": pd.arrays.IntegerArray(ties.amount[r].astype(np.int64), ~ties.has_amount[r]),
+            "share": ties.share[r],
+            "ratio": ties.ratio[r],
+            "threshold": ties.threshold[r],
+            "joins": joins,
+            "group_id": gids,
+            "reason": ties.reason[r],
+        },
+        columns=TIE_COLUMNS,
+    )

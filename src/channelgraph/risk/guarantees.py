@@ -57,8 +57,19 @@ from ._numbers import ratio_texts
 #: At most this many circles are listed per strongly connected block; beyond, it is one block.
 MAX_CIRCLES_PER_BLOCK = 200
 
-PATTERN_COLUMNS = ["pattern_id", "pattern", "members", "member_count", "path", "anchor", "exposure_fen",
-                   "guaranteed_fen", "share_of_tier1", "block_id", "note"]
+PATTERN_COLUMNS = [
+    "pattern_id",
+    "pattern",
+    "members",
+    "member_count",
+    "path",
+    "anchor",
+    "exposure_fen",
+    "guaranteed_fen",
+    "share_of_tier1",
+    "block_id",
+    "note",
+]
 PATTERN_ORDER = {"circle_block": 0, "circle": 1, "mutual": 2, "chain": 3, "cross": 4, "focus": 5}
 
 
@@ -123,8 +134,14 @@ def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame
     rev = dst * n + src
     mutual = in_ints(key, rev) & (src < dst)
     for a, b in zip(src[mutual].tolist(), dst[mutual].tolist()):
-        add("mutual", f"mutual:{ids[a]}-{ids[b]}", [a, b], f"{ids[a]} ⇄ {ids[b]}", "",
-            amount_of[a * n + b] + amount_of[b * n + a])
+        add(
+            "mutual",
+            f"mutual:{ids[a]}-{ids[b]}",
+            [a, b],
+            f"{ids[a]} ⇄ {ids[b]}",
+            "",
+            amount_of[a * n + b] + amount_of[b * n + a],
+        )
 
     # ---- circles per SCC
     big = np.flatnonzero(net.scc_size >= 3)
@@ -143,30 +160,56 @@ def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame
         n_ends = np.searchsorted(comp, big, side="right")
         e_starts = np.searchsorted(e_comp, big)
         e_ends = np.searchsorted(e_comp, big, side="right")
-        for _c, na, nb, ea, eb in zip(big.tolist(), n_starts.tolist(), n_ends.tolist(),
-                                     e_starts.tolist(), e_ends.tolist()):
+        for _c, na, nb, ea, eb in zip(
+            big.tolist(), n_starts.tolist(), n_ends.tolist(), e_starts.tolist(), e_ends.tolist()
+        ):
             members = node_idx[na:nb].tolist()  # ascending index = ascending id
             block = f"B-{ids[members[0]]}"
             es, ed = e_src[ea:eb].tolist(), e_dst[ea:eb].tolist()
             inner_amount = sum(amount_of[s * n + d] for s, d in zip(es, ed))
             size = len(members)
             if size > gp.max_scc_enumerate:
-                add("circle_block", f"circle_block:{ids[members[0]]}", members, "", "", inner_amount, block,
+                add(
+                    "circle_block",
+                    f"circle_block:{ids[members[0]]}",
+                    members,
+                    "",
+                    "",
+                    inner_amount,
+                    block,
                     f"strongly connected block of {size} firms > max_scc_enumerate {gp.max_scc_enumerate}: "
-                    "circles not enumerated")
+                    "circles not enumerated",
+                )
                 continue
             cycles = bounded_circles(members, es, ed, gp.max_circle_length, MAX_CIRCLES_PER_BLOCK)
             if cycles is None:
-                add("circle_block", f"circle_block:{ids[members[0]]}", members, "", "", inner_amount, block,
+                add(
+                    "circle_block",
+                    f"circle_block:{ids[members[0]]}",
+                    members,
+                    "",
+                    "",
+                    inner_amount,
+                    block,
                     f"more than {MAX_CIRCLES_PER_BLOCK} circles of ≤ {gp.max_circle_length} firms: "
-                    "reported as one block")
+                    "reported as one block",
+                )
                 continue
             if not cycles:
-                only_pairs = all(amount_of.get(d * n + s) is not None for s, d in zip(es, ed)) and \
-                    len(es) == 2 * (size - 1)
+                only_pairs = all(amount_of.get(d * n + s) is not None for s, d in zip(es, ed)) and len(es) == 2 * (
+                    size - 1
+                )
                 if not only_pairs:
-                    add("circle_block", f"circle_block:{ids[members[0]]}", members, "", "", inner_amount, block,
-                        f"circles longer than max_circle_length {gp.max_circle_length}: reported as one block")
+                    add(
+                        "circle_block",
+                        f"circle_block:{ids[members[0]]}",
+                        members,
+                        "",
+                        "",
+                        inner_amount,
+                        block,
+                        f"circles longer than max_circle_length {gp.max_circle_length}: reported as one block",
+                    )
                 continue
             for cyc in cycles:  # each once, from its smallest member
                 path = " → ".join(ids[i] for i in cyc) + f" → {ids[cyc[0]]}"
@@ -178,22 +221,38 @@ def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame
         add("chain", pid, members, path, "", guaranteed, note=note)
 
     # ---- cross and focus: the guarantees of one guarantor / of one borrower, in id order
-    for pattern, side, other, least in (("cross", src, dst, gp.cross_min_borrowers),
-                                        ("focus", dst, src, gp.focus_min_guarantors)):
+    for pattern, side, other, least in (
+        ("cross", src, dst, gp.cross_min_borrowers),
+        ("focus", dst, src, gp.focus_min_guarantors),
+    ):
         deg = np.bincount(side, minlength=n)
         total = np.zeros(n, dtype=np.int64)
         np.add.at(total, side, amount)
         indptr, targets, _ = csr(side, other, n)
         tl, starts = targets.tolist(), indptr.tolist()
         for x in np.flatnonzero(deg >= max(1, least)).tolist():
-            ys = tl[starts[x]:starts[x + 1]]
+            ys = tl[starts[x] : starts[x + 1]]
             names = ", ".join([ids[y] for y in ys])
             if pattern == "cross":
-                add("cross", f"cross:{ids[x]}", [x] + ys, f"{ids[x]} → {names}", ids[x], int(total[x]),
-                    note=f"one guarantor behind {len(ys)} borrowers")
+                add(
+                    "cross",
+                    f"cross:{ids[x]}",
+                    [x] + ys,
+                    f"{ids[x]} → {names}",
+                    ids[x],
+                    int(total[x]),
+                    note=f"one guarantor behind {len(ys)} borrowers",
+                )
             else:
-                add("focus", f"focus:{ids[x]}", ys + [x], f"{names} → {ids[x]}", ids[x], int(total[x]),
-                    note=f"{len(ys)} guarantors behind one borrower")
+                add(
+                    "focus",
+                    f"focus:{ids[x]}",
+                    ys + [x],
+                    f"{names} → {ids[x]}",
+                    ids[x],
+                    int(total[x]),
+                    note=f"{len(ys)} guarantors behind one borrower",
+                )
 
     return rows.table(book, policy)
 
@@ -202,8 +261,9 @@ class _Patterns:
     """The patterns found, column by column; exposures are summed for all of them at once."""
 
     def __init__(self):
-        self.cols: dict[str, list] = {c: [] for c in ("pattern_id", "pattern", "path", "anchor", "guaranteed_fen",
-                                                      "block_id", "note")}
+        self.cols: dict[str, list] = {
+            c: [] for c in ("pattern_id", "pattern", "path", "anchor", "guaranteed_fen", "block_id", "note")
+        }
         self.members: list[list[int]] = []
 
     def add(self, pattern, pid, members_idx, path, anchor, guaranteed, block="", note=""):
@@ -241,17 +301,27 @@ class _Patterns:
             vals = c[name]
             return [vals[i] for i in rank.tolist()]
 
-        return pd.DataFrame({
-            "pattern_id": pick("pattern_id"), "pattern": pick("pattern"), "members": members,
-            "member_count": member_count[rank], "path": pick("path"), "anchor": pick("anchor"),
-            "exposure_fen": exposure[rank], "guaranteed_fen": pick("guaranteed_fen"),
-            "share_of_tier1": ratio_texts(exposure[rank], policy.tier1_capital_fen), "block_id": pick("block_id"),
-            "note": pick("note"),
-        }, columns=PATTERN_COLUMNS)
+        return pd.DataFrame(
+            {
+                "pattern_id": pick("pattern_id"),
+                "pattern": pick("pattern"),
+                "members": members,
+                "member_count": member_count[rank],
+                "path": pick("path"),
+                "anchor": pick("anchor"),
+                "exposure_fen": exposure[rank],
+                "guaranteed_fen": pick("guaranteed_fen"),
+                "share_of_tier1": ratio_texts(exposure[rank], policy.tier1_capital_fen),
+                "block_id": pick("block_id"),
+                "note": pick("note"),
+            },
+            columns=PATTERN_COLUMNS,
+        )
 
 
-def bounded_circles(members: list[int], src: list[int], dst: list[int], max_len: int,
-                    limit: int) -> list[list[int]] | None:
+def bounded_circles(
+    members: list[int], src: list[int], dst: list[int], max_len: int, limit: int
+) -> list[list[int]] | None:
     """Every simple directed cycle of 3 to *max_len* nodes of a small graph, or None beyond *limit*.
 
     Parameters
@@ -408,6 +478,13 @@ def _chains(book: Book, net: GuaranteeNetwork, min_len: int, ids: list[str]) -> 
             members.extend(ms)
             parts.append(ids[ms[0]] if len(ms) == 1 else "{" + ",".join(ids[m] for m in ms) + "}")
         guaranteed = sum(cond_amount.get(a * ns + b, 0) for a, b in itertools.pairwise(path_scc))
-        rows.append((f"chain:{ids[members[0]]}>{ids[members[-1]]}", members, " → ".join(parts), guaranteed,
-                     f"longest guarantee path of {len(path_scc)} links"))
+        rows.append(
+            (
+                f"chain:{ids[members[0]]}>{ids[members[-1]]}",
+                members,
+                " → ".join(parts),
+                guaranteed,
+                f"longest guarantee path of {len(path_scc)} links",
+            )
+        )
     return rows

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 #: Attribute → the table name it is written as (``<name>.csv`` / ``.json``), in writing order.
-TABLE_NAMES = {"groups": "risk_groups", "members": "risk_group_members", "ties": "connection_ties",
-               "patterns": "guarantee_patterns", "sources": "risk_sources", "impact": "systemic_impact",
-               "concentration": "concentration"}
+TABLE_NAMES = {
+    "groups": "risk_groups",
+    "members": "risk_group_members",
+    "ties": "connection_ties",
+    "patterns": "guarantee_patterns",
+    "sources": "risk_sources",
+    "impact": "systemic_impact",
+    "concentration": "concentration",
+}
 
 
 @dataclass(frozen=True)

@@ -80,11 +80,32 @@ SAME_FACTOR_MIN_CUSTOMERS = 2
 #: … and (a market, a guarantor of several, or) this share of their exposure in one industry.
 SAME_FACTOR_INDUSTRY_SHARE = Decimal("0.5")
 
-SOURCE_COLUMNS = ["rank", "source_id", "name", "kind", "source_type", "roles", "dependent_customers",
-                  "dependent_exposure_fen", "share_of_total", "own_exposure_fen", "controlled_exposure_fen",
-                  "guaranteed_exposure_fen", "member_exposure_fen", "sourced_exposure_fen", "sourced_customers",
-                  "unbacked_customers", "unbacked_exposure_fen", "top_industry", "top_industry_share",
-                  "business_not_real", "control", "same_risk_factor", "factors", "factor_notes"]
+SOURCE_COLUMNS = [
+    "rank",
+    "source_id",
+    "name",
+    "kind",
+    "source_type",
+    "roles",
+    "dependent_customers",
+    "dependent_exposure_fen",
+    "share_of_total",
+    "own_exposure_fen",
+    "controlled_exposure_fen",
+    "guaranteed_exposure_fen",
+    "member_exposure_fen",
+    "sourced_exposure_fen",
+    "sourced_customers",
+    "unbacked_customers",
+    "unbacked_exposure_fen",
+    "top_industry",
+    "top_industry_share",
+    "business_not_real",
+    "control",
+    "same_risk_factor",
+    "factors",
+    "factor_notes",
+]
 DEPENDENT_COLUMNS = ["source_id", "customer_id", "via"]
 VIAS = ("controlled", "guaranteed", "member", "sourced")
 
@@ -151,8 +172,9 @@ def source_dependents(book: Book, policy: Policy | None = None) -> pd.DataFrame:
     arrays.
     """
     s, c, v = dependent_pairs(book, policy)
-    return pd.DataFrame({"source_id": book.ids[s], "customer_id": book.ids[c],
-                         "via": np.asarray(VIAS, dtype=object)[v]})
+    return pd.DataFrame(
+        {"source_id": book.ids[s], "customer_id": book.ids[c], "via": np.asarray(VIAS, dtype=object)[v]}
+    )
 
 
 def dependent_pairs(book: Book, policy: Policy | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -319,8 +341,13 @@ def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFram
     G, CTRL, MEM, SRC = (VIAS.index(x) for x in ("guaranteed", "controlled", "member", "sourced"))
     kind = book.kind[I]
     chan, ctl, gua, kp = is_channel[I], is_controller[I], is_guarantor[I], key[I]
-    stype = np.where(chan, kind, np.where(kp, "key_person", np.where(
-        ctl & (~gua | (via_exp[CTRL, I] >= via_exp[G, I])), "controller", "guarantor"))).astype(object)
+    stype = np.where(
+        chan,
+        kind,
+        np.where(
+            kp, "key_person", np.where(ctl & (~gua | (via_exp[CTRL, I] >= via_exp[G, I])), "controller", "guarantor")
+        ),
+    ).astype(object)
     roles = _roles(kind, chan, ctl, gua, kp)
 
     def obj(a):  # python ints: exact products however large the amounts
@@ -338,23 +365,42 @@ def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFram
     g_n = via_n[G, I]
     is_market = kind == Kind.MARKET.value
     same = (d_n >= SAME_FACTOR_MIN_CUSTOMERS) & (is_market | (g_n >= SAME_FACTOR_MIN_CUSTOMERS) | ind_conc)
-    factors, notes = _factor_notes(ids[I], bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_exp, ctrl_n,
-                                   ctrl_exp, d_n, g_n, to, d_exp, ti)
+    factors, notes = _factor_notes(
+        ids[I], bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_exp, ctrl_n, ctrl_exp, d_n, g_n, to, d_exp, ti
+    )
     has_ti = ti != ""
     top_share = np.full(len(I), "", dtype=object)
     if has_ti.any():
         top_share[has_ti] = ratio_pairs(to[has_ti], d_exp[has_ti])
-    res = pd.DataFrame({
-        "rank": np.arange(1, len(I) + 1, dtype=np.int64),
-        "source_id": ids[I], "name": book.name[I], "kind": kind, "source_type": stype, "roles": roles,
-        "dependent_customers": d_n.astype(np.int64), "dependent_exposure_fen": d_exp.astype(np.int64),
-        "share_of_total": ratio_texts(d_exp, total), "own_exposure_fen": out[I],
-        "controlled_exposure_fen": ctrl_exp, "guaranteed_exposure_fen": via_exp[G, I],
-        "member_exposure_fen": via_exp[MEM, I], "sourced_exposure_fen": s_exp, "sourced_customers": s_n,
-        "unbacked_customers": u_n.astype(np.int64), "unbacked_exposure_fen": u_exp, "top_industry": ti,
-        "top_industry_share": top_share, "business_not_real": bnr, "control": ctrl, "same_risk_factor": same,
-        "factors": factors, "factor_notes": notes,
-    }, columns=SOURCE_COLUMNS)
+    res = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(I) + 1, dtype=np.int64),
+            "source_id": ids[I],
+            "name": book.name[I],
+            "kind": kind,
+            "source_type": stype,
+            "roles": roles,
+            "dependent_customers": d_n.astype(np.int64),
+            "dependent_exposure_fen": d_exp.astype(np.int64),
+            "share_of_total": ratio_texts(d_exp, total),
+            "own_exposure_fen": out[I],
+            "controlled_exposure_fen": ctrl_exp,
+            "guaranteed_exposure_fen": via_exp[G, I],
+            "member_exposure_fen": via_exp[MEM, I],
+            "sourced_exposure_fen": s_exp,
+            "sourced_customers": s_n,
+            "unbacked_customers": u_n.astype(np.int64),
+            "unbacked_exposure_fen": u_exp,
+            "top_industry": ti,
+            "top_industry_share": top_share,
+            "business_not_real": bnr,
+            "control": ctrl,
+            "same_risk_factor": same,
+            "factors": factors,
+            "factor_notes": notes,
+        },
+        columns=SOURCE_COLUMNS,
+    )
     return res
 
 
@@ -394,21 +440,36 @@ def _roles(kind, chan, ctl, gua, kp) -> list[list[str]]:
     templates = []
     for u in uniq.tolist():
         k, rest = divmod(u, 16)
-        flags = [(kinds[k], bool(rest & 8)), ("controller", bool(rest & 4)), ("guarantor", bool(rest & 2)),
-                 ("key_person", bool(rest & 1))]
+        flags = [
+            (kinds[k], bool(rest & 8)),
+            ("controller", bool(rest & 4)),
+            ("guarantor", bool(rest & 2)),
+            ("key_person", bool(rest & 1)),
+        ]
         templates.append([x for x, on in flags if on])
     return [templates[i][:] for i in inv.reshape(-1).tolist()]
 
 
-def _factor_notes(ids, bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_exp, ctrl_n, ctrl_exp, d_n, g_n,
-                  to, d_exp, ti) -> tuple[list[str], list[list[str]]]:
+def _factor_notes(
+    ids, bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_exp, ctrl_n, ctrl_exp, d_n, g_n, to, d_exp, ti
+) -> tuple[list[str], list[list[str]]]:
     """``factors`` (tags joined by ``;``) and ``factor_notes`` (one explanation per tag) of each source."""
     k = len(ids)
     factors = [""] * k
     notes: list[list[str]] = [[] for _ in range(k)]
-    tags = np.asarray(["", "business_not_real", "control", "business_not_real;control", "same_risk_factor",
-                       "business_not_real;same_risk_factor", "control;same_risk_factor",
-                       "business_not_real;control;same_risk_factor"], dtype=object)
+    tags = np.asarray(
+        [
+            "",
+            "business_not_real",
+            "control",
+            "business_not_real;control",
+            "same_risk_factor",
+            "business_not_real;same_risk_factor",
+            "control;same_risk_factor",
+            "business_not_real;control;same_risk_factor",
+        ],
+        dtype=object,
+    )
     code = bnr.astype(np.int64) + 2 * ctrl.astype(np.int64) + 4 * same.astype(np.int64)
     factors = tags[code].tolist()
     any_f = np.flatnonzero(code > 0)
@@ -416,9 +477,11 @@ def _factor_notes(ids, bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_
         return factors, notes
     ids_l = ids.tolist()
     for i in np.flatnonzero(bnr).tolist():
-        notes[i].append(f"business_not_real: {u_n[i]} of {s_n[i]} customers sourced through {ids_l[i]} "
-                        f"({format_yuan_human(int(u_exp[i]))} of {format_yuan_human(int(s_exp[i]))}) have no trade, "
-                        "payroll or supply tie to it")
+        notes[i].append(
+            f"business_not_real: {u_n[i]} of {s_n[i]} customers sourced through {ids_l[i]} "
+            f"({format_yuan_human(int(u_exp[i]))} of {format_yuan_human(int(s_exp[i]))}) have no trade, "
+            "payroll or supply tie to it"
+        )
     ci = np.flatnonzero(ctrl)
     money = yuan_human_texts(ctrl_exp[ci])
     counts = texts_by_value(ctrl_n[ci], _customers)
@@ -428,8 +491,15 @@ def _factor_notes(ids, bnr, ctrl, same, is_market, ind_conc, u_n, s_n, u_exp, s_
     pct = np.full(len(si), "", dtype=object)
     conc = ind_conc[si]
     pct[conc] = percent_texts(to[si][conc], d_exp[si][conc])
-    for i, mk, dn, gn, ic, p, name in zip(si.tolist(), is_market[si].tolist(), d_n[si].tolist(), g_n[si].tolist(),
-                                          conc.tolist(), pct.tolist(), ti[si].tolist()):
+    for i, mk, dn, gn, ic, p, name in zip(
+        si.tolist(),
+        is_market[si].tolist(),
+        d_n[si].tolist(),
+        g_n[si].tolist(),
+        conc.tolist(),
+        pct.tolist(),
+        ti[si].tolist(),
+    ):
         why = []
         if mk:
             why.append(f"{_customers(dn)} trade in one market")

@@ -31,6 +31,7 @@ def dataset_fingerprint(dataset: Dataset) -> str:
     for name in ("entities", "relations", "exposures", "schemes"):
         df = getattr(dataset, name)
         h.update(f"{name}:{list(df.columns)}:{[str(t) for t in df.dtypes]}:{len(df)}".encode())
-        h.update(np.ascontiguousarray(pd.util.hash_pandas_object(df, index=True, categorize=False)
-                                      .to_numpy()).tobytes())
+        h.update(
+            np.ascontiguousarray(pd.util.hash_pandas_object(df, index=True, categorize=False).to_numpy()).tobytes()
+        )
     return h.hexdigest()

@@ -83,12 +83,32 @@ def _node_attrs(dataset: Dataset):
     ent = dataset.entities
     extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
     out, count = _exposure_columns(dataset)
-    keys = ("kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
-            "annual_revenue_fen", "outstanding_fen", "facilities", *extras)
-    cols = [column_values(ent["kind"]), column_values(ent["name"]), column_bools(ent["is_customer"]),
-            column_values(ent["industry"]), column_values(ent["region"]), column_values(ent["segment"]),
-            column_values(ent["net_assets"], int), column_values(ent["annual_revenue"], int),
-            out.tolist(), count.tolist(), *(column_values(ent[c]) for c in extras)]
+    keys = (
+        "kind",
+        "name",
+        "is_customer",
+        "industry",
+        "region",
+        "segment",
+        "net_assets_fen",
+        "annual_revenue_fen",
+        "outstanding_fen",
+        "facilities",
+        *extras,
+    )
+    cols = [
+        column_values(ent["kind"]),
+        column_values(ent["name"]),
+        column_bools(ent["is_customer"]),
+        column_values(ent["industry"]),
+        column_values(ent["region"]),
+        column_values(ent["segment"]),
+        column_values(ent["net_assets"], int),
+        column_values(ent["annual_revenue"], int),
+        out.tolist(),
+        count.tolist(),
+        *(column_values(ent[c]) for c in extras),
+    ]
     return zip(column_values(ent["id"]), map(dict, map(zip, repeat(keys), zip(*cols))))
 
 
@@ -98,9 +118,17 @@ def _edge_attrs(dataset: Dataset):
     extras = [c for c in rel.columns if c not in _RELATION_FIXED]
     keys = ("type", "amount_fen", "share", "role", "since", *extras)
     types = column_values(rel["type"])
-    cols = [types, column_values(rel["amount"], int), column_values(rel["share"], float),
-            column_values(rel["role"]), column_values(rel["since"]), *(column_values(rel[c]) for c in extras)]
-    return zip(column_values(rel["src"]), column_values(rel["dst"]), types, map(dict, map(zip, repeat(keys), zip(*cols))))
+    cols = [
+        types,
+        column_values(rel["amount"], int),
+        column_values(rel["share"], float),
+        column_values(rel["role"]),
+        column_values(rel["since"]),
+        *(column_values(rel[c]) for c in extras),
+    ]
+    return zip(
+        column_values(rel["src"]), column_values(rel["dst"]), types, map(dict, map(zip, repeat(keys), zip(*cols)))
+    )
 
 
 @gc_paused

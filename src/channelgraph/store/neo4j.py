@@ -113,8 +113,7 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
     from ..redact import redact_uri
 
     shown = redact_uri(uri) if isinstance(uri, str) else uri
-    accepted = ("accepted: " + ", ".join(f"{s}://" for s in SCHEMES)
-                + ", e.g. bolt://127.0.0.1:7687")
+    accepted = "accepted: " + ", ".join(f"{s}://" for s in SCHEMES) + ", e.g. bolt://127.0.0.1:7687"
 
     def bad(reason: str) -> Neo4jUriError:
         return Neo4jUriError(f"{shown!r} is not a Neo4j URI: {reason} ({accepted})")
@@ -140,12 +139,13 @@ def split_neo4j_uri(uri: str) -> tuple[str, str | None, str | None]:
         raise bad(f"the scheme {parts.scheme + '://'!r} is not one the Neo4j driver speaks")
     userinfo = uri.partition("://")[2].rpartition("@")[0]
     if "@" in parts.path + parts.query + parts.fragment or (broken and ("[" in userinfo or "]" in userinfo)):
-        raise bad("a '/', '?', '#', '[' or ']' in the password cuts the URI short: percent-encode it ('/' → %2F, "
-                  "'?' → %3F, '#' → %23, '[' → %5B, ']' → %5D, '@' → %40) or give the password in NEO4J_PASSWORD")
+        raise bad(
+            "a '/', '?', '#', '[' or ']' in the password cuts the URI short: percent-encode it ('/' → %2F, "
+            "'?' → %3F, '#' → %23, '[' → %5B, ']' → %5D, '@' → %40) or give the password in NEO4J_PASSWORD"
+        )
     host = parts.netloc.rpartition("@")[2]
     if "IPv6" in broken or "address" in broken:
-        raise bad("its host is neither a name nor an address (an IPv6 address goes in brackets: "
-                  "bolt://[::1]:7687)")
+        raise bad("its host is neither a name nor an address (an IPv6 address goes in brackets: bolt://[::1]:7687)")
     if broken or port == 0:
         raise bad("its port is not a number from 1 to 65535")
     if not hostname:
@@ -203,8 +203,11 @@ def cypher(name: str, **templates: str) -> str:
     """
     text = _cypher_text(name)
     for key, value in templates.items():
-        allowed = {"LABEL": {k.label for k in Kind}, "TYPE": {t.value for t in RelationType},
-                   "OTHER_LABELS": set(_OTHER_LABELS.values())}[key]
+        allowed = {
+            "LABEL": {k.label for k in Kind},
+            "TYPE": {t.value for t in RelationType},
+            "OTHER_LABELS": set(_OTHER_LABELS.values()),
+        }[key]
         if value not in allowed:
             raise ValueError(f"{key} {value!r} is not in the model's fixed set")
         text = text.replace(f"__{key}__", value)
@@ -225,9 +228,12 @@ def _cypher_text(name: str) -> str:
         return res.read_text(encoding="utf-8")
     except FileNotFoundError:
         # an installation without its data files: not a server problem, and not the user's data
-        raise FileNotFoundError(errno.ENOENT, "channelgraph's own Cypher statement is missing from its "
-                                "installation; reinstall channelgraph (pip install --force-reinstall)",
-                                str(res)) from None
+        raise FileNotFoundError(
+            errno.ENOENT,
+            "channelgraph's own Cypher statement is missing from its "
+            "installation; reinstall channelgraph (pip install --force-reinstall)",
+            str(res),
+        ) from None
 
 
 def _strip_comments(text: str) -> str:
@@ -254,11 +260,15 @@ def open_driver(target: Neo4jTarget):
         try:
             driver.verify_connectivity()
         except AuthError:
-            raise Neo4jFailure(f"Neo4j at {target.uri} refused the credentials of user {target.user!r} "
-                               "(check NEO4J_USER / NEO4J_PASSWORD)") from None
+            raise Neo4jFailure(
+                f"Neo4j at {target.uri} refused the credentials of user {target.user!r} "
+                "(check NEO4J_USER / NEO4J_PASSWORD)"
+            ) from None
         except (ServiceUnavailable, OSError) as exc:
-            raise Neo4jFailure(f"cannot reach Neo4j at {target.uri} ({type(exc).__name__}); "
-                               "is the server running? (scripts/neo4j-local start)") from None
+            raise Neo4jFailure(
+                f"cannot reach Neo4j at {target.uri} ({type(exc).__name__}); "
+                "is the server running? (scripts/neo4j-local start)"
+            ) from None
         yield driver
     finally:
         driver.close()
@@ -306,8 +316,9 @@ def _run_failures(fn):
         except AuthError:
             raise Neo4jFailure("Neo4j refused the credentials (check NEO4J_USER / NEO4J_PASSWORD)") from None
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise Neo4jFailure(f"lost the connection to Neo4j ({type(exc).__name__}); "
-                               "rerun the command: loading is idempotent") from None
+            raise Neo4jFailure(
+                f"lost the connection to Neo4j ({type(exc).__name__}); rerun the command: loading is idempotent"
+            ) from None
         except DriverError as exc:
             raise Neo4jFailure(f"the Neo4j driver failed: {type(exc).__name__}: {exc}") from None
         except Neo4jError as exc:
@@ -363,13 +374,18 @@ def property_maps(df: pd.DataFrame, rename: dict[str, str], skip: tuple[str, ...
 
 def _batches(rows: list, size: int) -> Iterator[list]:
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 @_run_failures
-def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: int = DEFAULT_BATCH,
-                          replace: bool = False,
-                          progress: Callable[[str, int, int], None] | None = None) -> dict:
+def load_dataset_to_neo4j(
+    dataset: Dataset,
+    target: Neo4jTarget,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    replace: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict:
     """Load a validated dataset into Neo4j, idempotently, in batches.
 
     Parameters
@@ -416,8 +432,7 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
         record = session.run(cypher("load/record"), id=DATASET_ID).single()
         session.run("CALL db.awaitIndexes(300)").consume()
         meta = _dataset_record(dataset) | {"fingerprint": fingerprint, "state": "loaded"}
-        if (record["import_fingerprint"] == fingerprint and record["state"] is None
-                and record["fingerprint"] is None):
+        if record["import_fingerprint"] == fingerprint and record["state"] is None and record["fingerprint"] is None:
             # Bulk-imported (neo4j_import): every row is in place; add only the dataset record.
             session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=meta).consume())
             progress("imported", 1, 1)
@@ -426,8 +441,13 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
             _refuse_another_dataset(record, dataset, fingerprint, target)
             # an interrupted replace of this very dataset: clear again, what is left may be the old one's
             replace = bool(record["state"] == "loading" and record["replacing"])
-        begin = {"id": DATASET_ID, "name": dataset.name, "fingerprint": fingerprint, "state": "loading",
-                 "replacing": replace}
+        begin = {
+            "id": DATASET_ID,
+            "name": dataset.name,
+            "fingerprint": fingerprint,
+            "state": "loading",
+            "replacing": replace,
+        }
         session.execute_write(lambda tx: tx.run(cypher("load/dataset"), id=DATASET_ID, props=begin).consume())
         if replace:
             session.run(cypher("load/clear"), batch=batch_size).consume()  # CALL … IN TRANSACTIONS
@@ -446,8 +466,11 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
         kinds = ent["kind"]
         for kind in Kind:
             rows = property_maps(ent[kinds == kind.value], ENTITY_RENAME)
-            statement = (cypher("load/create_entities", LABEL=kind.label) if empty else
-                         cypher("load/entities", LABEL=kind.label, OTHER_LABELS=_OTHER_LABELS[kind]))
+            statement = (
+                cypher("load/create_entities", LABEL=kind.label)
+                if empty
+                else cypher("load/entities", LABEL=kind.label, OTHER_LABELS=_OTHER_LABELS[kind])
+            )
             done = write(statement, "entities", rows, done, total)
         progress("entities", total, total)
 
@@ -456,9 +479,14 @@ def load_dataset_to_neo4j(dataset: Dataset, target: Neo4jTarget, *, batch_size: 
         types = rel["type"]
         for rtype in RelationType:
             part = rel[types == rtype.value]
-            rows = [{"src": src, "dst": dst, "props": props} for src, dst, props in
-                    zip(part["src"].tolist(), part["dst"].tolist(),
-                        property_maps(part, RELATION_RENAME, skip=("src", "dst", "type")))]
+            rows = [
+                {"src": src, "dst": dst, "props": props}
+                for src, dst, props in zip(
+                    part["src"].tolist(),
+                    part["dst"].tolist(),
+                    property_maps(part, RELATION_RENAME, skip=("src", "dst", "type")),
+                )
+            ]
             statement = cypher("load/create_relations" if empty else "load/relations", TYPE=rtype.value)
             done = write(statement, "relations", rows, done, total)
         progress("relations", total, total)
@@ -501,17 +529,24 @@ def _refuse_another_dataset(record, dataset: Dataset, fingerprint: str, target: 
         return
     elif not held:  # no fingerprint: recorded before channelgraph kept one
         name = record["name"]
-        raise DatasetConflict(f"Neo4j at {target.uri} holds a dataset{f' ({name!r})' if name else ''} loaded by an "
-                              f"older channelgraph: cannot tell whether it is {dataset.name or 'this dataset'!r}; "
-                              "load with --replace (it deletes the dataset and loads this one)")
+        raise DatasetConflict(
+            f"Neo4j at {target.uri} holds a dataset{f' ({name!r})' if name else ''} loaded by an "
+            f"older channelgraph: cannot tell whether it is {dataset.name or 'this dataset'!r}; "
+            "load with --replace (it deletes the dataset and loads this one)"
+        )
     else:
         name = record["name"]
-        what = ("another dataset" + (f" ({name!r})" if name else "")
-                + (", half-loaded" if record["state"] == "loading" else "")
-                + (", bulk-imported" if not record["fingerprint"] else ""))
-    raise DatasetConflict(f"Neo4j at {target.uri} holds {what}; loading {dataset.name or 'this dataset'!r} "
-                          "would mix the two: load with --replace to delete it first (or choose another "
-                          "--database)")
+        what = (
+            "another dataset"
+            + (f" ({name!r})" if name else "")
+            + (", half-loaded" if record["state"] == "loading" else "")
+            + (", bulk-imported" if not record["fingerprint"] else "")
+        )
+    raise DatasetConflict(
+        f"Neo4j at {target.uri} holds {what}; loading {dataset.name or 'this dataset'!r} "
+        "would mix the two: load with --replace to delete it first (or choose another "
+        "--database)"
+    )
 
 
 def _policy_text(dataset: Dataset) -> str:
@@ -537,8 +572,9 @@ def neo4j_counts(target: Neo4jTarget) -> dict:
 # ----------------------------------------------------------------------------- read-back
 
 
-def _frame(rows: list[dict], columns: list[str], rename: dict[str, str],
-           given: dict[str, list] | None = None) -> pd.DataFrame:
+def _frame(
+    rows: list[dict], columns: list[str], rename: dict[str, str], given: dict[str, list] | None = None
+) -> pd.DataFrame:
     """The table whose *columns* are read from property maps (*given* columns come ready)."""
     given = given or {}
     data = {c: given[c] if c in given else [props.get(rename.get(c, c)) for props in rows] for c in columns}
@@ -577,22 +613,28 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
     with open_driver(target) as driver, _session(driver, target) as session:
         rec = session.run(cypher("read/dataset"), id=DATASET_ID).single()
         if rec is None:
-            raise Neo4jFailure(f"no channelgraph dataset in Neo4j at {target.uri}; "
-                               "load one first: channelgraph load DATA --neo4j URI")
+            raise Neo4jFailure(
+                f"no channelgraph dataset in Neo4j at {target.uri}; load one first: channelgraph load DATA --neo4j URI"
+            )
         meta = rec["props"]
         if meta.get("state") == "loading":
             name = meta.get("name")
-            raise Neo4jFailure(f"the dataset{f' {name!r}' if name else ''} in Neo4j at {target.uri} is half-loaded "
-                               "(a load was interrupted); run `channelgraph load DATA --neo4j URI` again "
-                               "with the same DATA (add --replace for another dataset)")
+            raise Neo4jFailure(
+                f"the dataset{f' {name!r}' if name else ''} in Neo4j at {target.uri} is half-loaded "
+                "(a load was interrupted); run `channelgraph load DATA --neo4j URI` again "
+                "with the same DATA (add --replace for another dataset)"
+            )
         if "entity_columns" not in meta:
-            raise Neo4jFailure(f"the dataset in Neo4j at {target.uri} was bulk-imported and not finished yet; "
-                               "finish it first: channelgraph load DATA --neo4j URI (with the exported DATA)")
+            raise Neo4jFailure(
+                f"the dataset in Neo4j at {target.uri} was bulk-imported and not finished yet; "
+                "finish it first: channelgraph load DATA --neo4j URI (with the exported DATA)"
+            )
 
         def read(name: str, row_of: Callable[[Any], dict], **params) -> list:
             """The rows of a chunked read query, in load order (``_row``)."""
             chunks = session.execute_read(
-                lambda tx: [rec["rows"] for rec in tx.run(cypher(name), chunk=READ_CHUNK, **params)])
+                lambda tx: [rec["rows"] for rec in tx.run(cypher(name), chunk=READ_CHUNK, **params)]
+            )
             rows = [row for chunk in chunks for row in chunk]
             rows.sort(key=lambda row: _load_order(row_of(row)))
             return rows
@@ -609,8 +651,9 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
         entities[m] = pd.array(entities[m].tolist(), dtype="Int64")
 
     src, dst, rtype, rel_props = (list(c) for c in zip(*rels)) if rels else ([], [], [], [])
-    relations = _frame(rel_props, meta["relation_columns"], RELATION_RENAME,
-                       given={"src": src, "dst": dst, "type": rtype})
+    relations = _frame(
+        rel_props, meta["relation_columns"], RELATION_RENAME, given={"src": src, "dst": dst, "type": rtype}
+    )
     _text_columns(relations, {"amount", "share"})
     relations["amount"] = pd.array(relations["amount"].tolist(), dtype="Int64")
     relations["share"] = pd.array(relations["share"].tolist(), dtype="Float64")
@@ -631,10 +674,12 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
         try:
             pol = Policy.from_text(meta["policy_toml"], source="policy.toml")
         except PolicyError as exc:
-            raise StoredPolicyError(f"the policy stored with the dataset in Neo4j at {target.uri} is not usable: "
-                                    + "; ".join(str(p) for p in exc.problems)
-                                    + " — give --policy FILE, or load the dataset again with a valid "
-                                      "--policy") from None
+            raise StoredPolicyError(
+                f"the policy stored with the dataset in Neo4j at {target.uri} is not usable: "
+                + "; ".join(str(p) for p in exc.problems)
+                + " — give --policy FILE, or load the dataset again with a valid "
+                "--policy"
+            ) from None
     else:
         pol = Policy()
     encodings = json.loads(meta.get("encodings") or "{}")
@@ -651,8 +696,10 @@ def write_back_results(target: Neo4jTarget, node_props: dict[str, dict], *, batc
     Earlier written-back properties are removed first, so a node that no longer has a
     result does not keep a stale one. Returns the number of nodes written.
     """
-    rows = [{"id": k, "props": {p: _clean(v) for p, v in props.items() if _clean(v) is not None}}
-            for k, props in sorted(node_props.items())]
+    rows = [
+        {"id": k, "props": {p: _clean(v) for p, v in props.items() if _clean(v) is not None}}
+        for k, props in sorted(node_props.items())
+    ]
     with open_driver(target) as driver, _session(driver, target) as session:
         session.run(cypher("write/clear_results")).consume()  # CALL … IN TRANSACTIONS: auto-commit
         for batch in _batches(rows, batch_size):

@@ -134,13 +134,14 @@ def _write_rows(path: Path, cells: list[list[str]]) -> None:
         n = len(cells[0]) if cells else 0
         step = 200_000
         for i in range(0, n, step):
-            rows = zip(*(c[i:i + step] for c in cells))
+            rows = zip(*(c[i : i + step] for c in cells))
             fh.write("\n".join(map(",".join, rows)))
             fh.write("\n")
 
 
-def _properties(df: pd.DataFrame, rename: dict[str, str], skip: tuple[str, ...],
-                id_column: str | None, id_space: str | None) -> tuple[list[str], list[list[str]], bool]:
+def _properties(
+    df: pd.DataFrame, rename: dict[str, str], skip: tuple[str, ...], id_column: str | None, id_space: str | None
+) -> tuple[list[str], list[list[str]], bool]:
     """Header and cells of a node or relationship file: every column as the Cypher loader's
     property (renamed, typed), the id column as the importer's ``:ID``, plus ``_row``."""
     header, cells, multiline = [], [], False
@@ -149,8 +150,10 @@ def _properties(df: pd.DataFrame, rename: dict[str, str], skip: tuple[str, ...],
             continue
         name = rename.get(column, column)
         if not _HEADER_NAME.match(name):
-            raise ValueError(f"column {column!r} cannot be a property name in neo4j-admin's header; "
-                             "load this dataset with `channelgraph load` instead")
+            raise ValueError(
+                f"column {column!r} cannot be a property name in neo4j-admin's header; "
+                "load this dataset with `channelgraph load` instead"
+            )
         values = df[column]
         if column == id_column:
             suffix, typed, line_break = f":ID({id_space})", *_quoted(values)
@@ -171,8 +174,9 @@ def _run_job(i: int) -> bool:
     return _JOBS[i]()
 
 
-def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Callable[[], None],
-              parallel_min_cells: int) -> list[bool]:
+def _run_jobs(
+    jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Callable[[], None], parallel_min_cells: int
+) -> list[bool]:
     """Run the file-writing jobs, on forked worker processes where the platform forks
     (they share the dataset's memory, copy-on-write) and the export is big enough to
     repay the start-up; *meanwhile* runs in this process."""
@@ -184,8 +188,9 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
     _JOBS[:] = jobs
     # The workers start as side processes do (they ignore Ctrl-C, die with this process): a
     # failed or interrupted export ends them at once rather than wait for every queued file.
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=start_forked_child,
-                               initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=mp.get_context("fork"), initializer=start_forked_child, initargs=(os.getpid(),)
+    )
     try:
         futures = {i: pool.submit(_run_job, i) for i in order}
         meanwhile()
@@ -205,8 +210,14 @@ def _run_jobs(jobs: list[Callable[[], bool]], sizes: list[int], meanwhile: Calla
         _JOBS.clear()
 
 
-def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | Path | None = None,
-                       part_rows: int | None = None, parallel_min_cells: int | None = None) -> ImportFiles:
+def write_import_files(
+    dataset: Dataset,
+    folder: str | Path,
+    *,
+    named_as: str | Path | None = None,
+    part_rows: int | None = None,
+    parallel_min_cells: int | None = None,
+) -> ImportFiles:
     """Write *dataset* as input files for ``neo4j-admin database import full``.
 
     Parameters
@@ -245,8 +256,14 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
     jobs: list[tuple[Callable[[], bool], int]] = []
     args: list[str] = []
 
-    def add(stem: str, option: str, n_rows: int, n_columns: int, header_of: Callable[[], list[str]],
-            write_rows: Callable[[Path, int, int], bool]) -> None:
+    def add(
+        stem: str,
+        option: str,
+        n_rows: int,
+        n_columns: int,
+        header_of: Callable[[], list[str]],
+        write_rows: Callable[[Path, int, int], bool],
+    ) -> None:
         """Queue one file group: a header file, then the rows in parts that the workers share."""
         parts = max(1, min(n_rows // (part_rows or PART_ROWS), 64)) if "," not in str(out) else 1
         bounds = np.linspace(0, n_rows, parts + 1).astype(int).tolist()
@@ -270,10 +287,12 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
             _, cells, multiline = _properties(part.iloc[lo:hi], rename, (), id_column, space)
             _write_rows(path, cells)
             return multiline
+
         add(f"nodes_{label}", f"--nodes={labels}", len(part), part.shape[1] + 1, header, rows)
 
-    def relationship_file(rtype: str, start: str, end: str, src: pd.Series, dst: pd.Series,
-                          props: pd.DataFrame | None = None) -> None:
+    def relationship_file(
+        rtype: str, start: str, end: str, src: pd.Series, dst: pd.Series, props: pd.DataFrame | None = None
+    ) -> None:
         skip = ("src", "dst", "type")
 
         def header() -> list[str]:
@@ -288,8 +307,15 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
                 cells, multiline = cells + extra, multiline or ml
             _write_rows(path, cells)
             return multiline
-        add(f"rel_{rtype}", f"--relationships={rtype}", len(src), 3 + (props.shape[1] if props is not None else 0),
-            header, rows)
+
+        add(
+            f"rel_{rtype}",
+            f"--relationships={rtype}",
+            len(src),
+            3 + (props.shape[1] if props is not None else 0),
+            header,
+            rows,
+        )
         files.relationships[rtype] = files.relationships.get(rtype, 0) + len(src)
 
     ent = dataset.entities
@@ -324,17 +350,20 @@ def write_import_files(dataset: Dataset, folder: str | Path, *, named_as: str | 
         if len(under):
             relationship_file("UNDER_SCHEME", "Facility", "Scheme", under["facility_id"], under["scheme_id"])
 
-    multiline = _run_jobs([write for write, _ in jobs], [size for _, size in jobs],
-                          lambda: setattr(files, "fingerprint", dataset_fingerprint(dataset)),
-                          PARALLEL_MIN_CELLS if parallel_min_cells is None else parallel_min_cells)
-    _write_text(written / "nodes_Dataset.csv",
-                f'id:ID(Dataset),import_fingerprint\n"{DATASET_ID}","{files.fingerprint}"\n')
+    multiline = _run_jobs(
+        [write for write, _ in jobs],
+        [size for _, size in jobs],
+        lambda: setattr(files, "fingerprint", dataset_fingerprint(dataset)),
+        PARALLEL_MIN_CELLS if parallel_min_cells is None else parallel_min_cells,
+    )
+    _write_text(
+        written / "nodes_Dataset.csv", f'id:ID(Dataset),import_fingerprint\n"{DATASET_ID}","{files.fingerprint}"\n'
+    )
     args.append(f"--nodes=Dataset={out / 'nodes_Dataset.csv'}")
     files.nodes["Dataset"] = 1
 
     if any(multiline):
         args.append("--multiline-fields=true")
     # picocli's argument file: one argument a line, quoted so that paths may hold spaces.
-    _write_text(written / ARGS_FILE, "".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"\n'
-                                             for a in args))
+    _write_text(written / ARGS_FILE, "".join('"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"\n' for a in args))
     return files

@@ -30,6 +30,23 @@ from .views import (
 )
 from .write import main_views, write_views
 
-__all__ = ["Findings", "findings_of", "View", "overview", "channel_view", "ego_view", "group_view", "pattern_view",
-           "find_group", "find_pattern", "top_hub", "render_html", "write_html", "notebook_html", "write_views",
-           "main_views", "mask_text", "DEFAULT_BUDGET"]
+__all__ = [
+    "Findings",
+    "findings_of",
+    "View",
+    "overview",
+    "channel_view",
+    "ego_view",
+    "group_view",
+    "pattern_view",
+    "find_group",
+    "find_pattern",
+    "top_hub",
+    "render_html",
+    "write_html",
+    "notebook_html",
+    "write_views",
+    "main_views",
+    "mask_text",
+    "DEFAULT_BUDGET",
+]

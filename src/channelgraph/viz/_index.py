@@ -150,13 +150,32 @@ class ViewIndex:
         pos = np.asarray(positions, dtype=np.int64)
         ent = self.book.tables.entities.iloc[self.book.entity_row[pos]]
         extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
-        keys = ("kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
-                "annual_revenue_fen", "outstanding_fen", "facilities", *extras)
-        cols = [column_values(ent["kind"]), column_values(ent["name"]), column_bools(ent["is_customer"]),
-                column_values(ent["industry"]), column_values(ent["region"]), column_values(ent["segment"]),
-                column_values(ent["net_assets"], int), column_values(ent["annual_revenue"], int),
-                self.outstanding[pos].tolist(), self._facilities[pos].tolist(),
-                *(column_values(ent[c]) for c in extras)]
+        keys = (
+            "kind",
+            "name",
+            "is_customer",
+            "industry",
+            "region",
+            "segment",
+            "net_assets_fen",
+            "annual_revenue_fen",
+            "outstanding_fen",
+            "facilities",
+            *extras,
+        )
+        cols = [
+            column_values(ent["kind"]),
+            column_values(ent["name"]),
+            column_bools(ent["is_customer"]),
+            column_values(ent["industry"]),
+            column_values(ent["region"]),
+            column_values(ent["segment"]),
+            column_values(ent["net_assets"], int),
+            column_values(ent["annual_revenue"], int),
+            self.outstanding[pos].tolist(),
+            self._facilities[pos].tolist(),
+            *(column_values(ent[c]) for c in extras),
+        ]
         return [dict(zip(keys, row)) for row in zip(*cols)]
 
     def edge_attrs(self, rows) -> list[dict]:
@@ -164,8 +183,14 @@ class ViewIndex:
         rel = self.book.tables.relations.iloc[np.asarray(rows, dtype=np.int64)]
         extras = [c for c in rel.columns if c not in _RELATION_FIXED]
         keys = ("type", "amount_fen", "share", "role", "since", *extras)
-        cols = [column_values(rel["type"]), column_values(rel["amount"], int), column_values(rel["share"], float),
-                column_values(rel["role"]), column_values(rel["since"]), *(column_values(rel[c]) for c in extras)]
+        cols = [
+            column_values(rel["type"]),
+            column_values(rel["amount"], int),
+            column_values(rel["share"], float),
+            column_values(rel["role"]),
+            column_values(rel["since"]),
+            *(column_values(rel[c]) for c in extras),
+        ]
         return [dict(zip(keys, row)) for row in zip(*cols)]
 
     # ------------------------------------------------------------------ structure

@@ -18,6 +18,7 @@ from numba import njit
 
 from .._pairwise import pairwise_sum
 
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def near_field(disp, pairs, px, py, k2):  # pragma: no cover - compiled
     """Set *disp* (``n × 2`` float64) to the exact repulsion ``k2 · d / |d|²`` (|d|² at least

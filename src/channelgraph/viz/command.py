@@ -48,8 +48,16 @@ def check_ident(kind: str, ident: str | None) -> None:
         raise ViewNotFound(f"is empty: give {ID_OF_VIEW[kind]}, or leave --id out for the top one")
 
 
-def build_view(book: Book, results: dict | None, kind: str, ident: str | None = None, *,
-               hops: int = 1, lang: str = "zh", node_budget: int = DEFAULT_BUDGET) -> View:
+def build_view(
+    book: Book,
+    results: dict | None,
+    kind: str,
+    ident: str | None = None,
+    *,
+    hops: int = 1,
+    lang: str = "zh",
+    node_budget: int = DEFAULT_BUDGET,
+) -> View:
     """The view *kind* of *ident*; without *ident* the top one (best channel, most severe group,
     largest guarantee circle, top hub).
     """
@@ -70,8 +78,9 @@ def build_view(book: Book, results: dict | None, kind: str, ident: str | None = 
         if i < 0:
             raise ViewNotFound(f"no entity {ident!r} in the data")
         if not index.channel[i]:
-            raise ViewNotFound(f"{ident!r} is a {index.kind(i)}, not a chamber, market or "
-                               "intermediary (use --view ego for any entity)")
+            raise ViewNotFound(
+                f"{ident!r} is a {index.kind(i)}, not a chamber, market or intermediary (use --view ego for any entity)"
+            )
         return channel_view(book, ident, found, lang=lang, node_budget=node_budget)
     if kind == "ego":
         if ident is None:
@@ -84,14 +93,20 @@ def build_view(book: Book, results: dict | None, kind: str, ident: str | None = 
     if kind == "group":
         group = find_group(found, ident)
         if group is None:
-            raise ViewNotFound(f"no connected-client group {ident!r} (give {ID_OF_VIEW['group']})"
-                               if ident else "the data has no connected-client group")
+            raise ViewNotFound(
+                f"no connected-client group {ident!r} (give {ID_OF_VIEW['group']})"
+                if ident
+                else "the data has no connected-client group"
+            )
         return group_view(book, group.members, found, lang=lang, group=group, node_budget=node_budget)
     if kind == "pattern":
         pattern = find_pattern(found, ident)
         if pattern is None:
-            raise ViewNotFound(f"no guarantee pattern {ident!r} (give {ID_OF_VIEW['pattern']})"
-                               if ident else "the data has no guarantee pattern")
+            raise ViewNotFound(
+                f"no guarantee pattern {ident!r} (give {ID_OF_VIEW['pattern']})"
+                if ident
+                else "the data has no guarantee pattern"
+            )
         return pattern_view(book, pattern.members, found, lang=lang, pattern=pattern, node_budget=node_budget)
     raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
 
@@ -108,9 +123,18 @@ def view_filename(kind: str, ident: str | None) -> str:
     return f"{kind}-{hashlib.sha256(ident.encode('utf-8')).hexdigest()[:12]}.html"
 
 
-def write_view(book: Book, results: dict | None, kind: str, out_dir: str | Path,
-               ident: str | None = None, *, hops: int = 1, lang: str = "zh", mask: bool = True,
-               node_budget: int = DEFAULT_BUDGET) -> tuple[Path, View]:
+def write_view(
+    book: Book,
+    results: dict | None,
+    kind: str,
+    out_dir: str | Path,
+    ident: str | None = None,
+    *,
+    hops: int = 1,
+    lang: str = "zh",
+    mask: bool = True,
+    node_budget: int = DEFAULT_BUDGET,
+) -> tuple[Path, View]:
     """Build one view and write it as ``out_dir/<kind>[-<id>].html``."""
     view = build_view(book, results, kind, ident, hops=hops, lang=lang, node_budget=node_budget)
     path = write_html(view, Path(out_dir) / view_filename(kind, ident), mask=mask)

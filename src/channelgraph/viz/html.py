@@ -40,10 +40,14 @@ from .text import TERMS
 if TYPE_CHECKING:  # annotations only: model.View draws itself in Jupyter through this module
     from .model import View
 
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-       "base-uri 'none'; form-action 'none'")
-FONT_STACK = ("'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
-              "'WenQuanYi Micro Hei', sans-serif")
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+FONT_STACK = (
+    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+    "'WenQuanYi Micro Hei', sans-serif"
+)
 #: Above this many edges, edges are hidden while dragging or zooming (keeps big views fluid).
 HIDE_EDGES_ON_DRAG = 1500
 
@@ -89,8 +93,13 @@ def _compact_json(obj) -> str:
 
 def _script_safe(s: str) -> str:
     """JSON text made safe inside a ``<script>`` element (no ``</script>``, no line separators)."""
-    return (s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        s.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def script_json(obj) -> str:
@@ -99,8 +108,13 @@ def script_json(obj) -> str:
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _masker(mask: bool):
@@ -141,24 +155,36 @@ def network_data(view: View, mask: bool = True) -> dict:
     nodes = []
     for i, v in enumerate(view.nodes):
         index[v.id] = i
-        nodes.append({
-            "color": {"background": v.color, "border": v.border,
-                      "highlight": {"background": v.color, "border": "#000000"},
-                      "hover": {"background": v.color, "border": "#000000"}},
-            "size": v.size, "x": v.x, "y": v.y,
-            "borderWidth": v.border_width, "borderWidthSelected": v.border_width + 2,
-            "font": {"size": v.font_size},
-            "tip": {"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
-            "s": (m(v.name) + " " + m(v.id)).lower(),
-            "id": i,
-            "label": m(v.label),  # drawn on the canvas; '' for an unlabelled node
-            "shape": v.shape,
-        })
+        nodes.append(
+            {
+                "color": {
+                    "background": v.color,
+                    "border": v.border,
+                    "highlight": {"background": v.color, "border": "#000000"},
+                    "hover": {"background": v.color, "border": "#000000"},
+                },
+                "size": v.size,
+                "x": v.x,
+                "y": v.y,
+                "borderWidth": v.border_width,
+                "borderWidthSelected": v.border_width + 2,
+                "font": {"size": v.font_size},
+                "tip": {"h": m(v.name), "r": [[k, m(x)] for k, x in v.rows]},
+                "s": (m(v.name) + " " + m(v.id)).lower(),
+                "id": i,
+                "label": m(v.label),  # drawn on the canvas; '' for an unlabelled node
+                "shape": v.shape,
+            }
+        )
     edges = []
     for e in view.edges:
         opts = {
-            "color": {"color": e.color, "highlight": "#000000", "hover": e.color if e.faint else "#000000",
-                      "inherit": False},
+            "color": {
+                "color": e.color,
+                "highlight": "#000000",
+                "hover": e.color if e.faint else "#000000",
+                "inherit": False,
+            },
             "width": e.width,
             "dashes": e.dashes,
             "arrows": {"to": {"enabled": bool(e.arrow), "scaleFactor": 0.6 if e.width < 1.5 else 0.9}},
@@ -166,8 +192,9 @@ def network_data(view: View, mask: bool = True) -> dict:
         }
         if e.label:
             opts["label"] = m(e.label)
-            opts["font"] = {"color": faded("#d62728", 0.4) if e.faint else e.color if e.type == "GUARANTEES"
-                            else "#333333"}
+            opts["font"] = {
+                "color": faded("#d62728", 0.4) if e.faint else e.color if e.type == "GUARANTEES" else "#333333"
+            }
         if e.roundness:
             opts["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": e.roundness}
         opts["from"] = index[e.src]
@@ -183,13 +210,25 @@ def _options(view: View) -> dict:
         "autoResize": True,
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "randomSeed": 1},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": many, "hideEdgesOnZoom": many,
-                        "navigationButtons": False, "keyboard": False, "multiselect": False},
-        "nodes": {"font": {"face": FONT_STACK, "size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
-                  "scaling": {"label": {"drawThreshold": 5}}},
-        "edges": {"smooth": {"enabled": False}, "selectionWidth": 1.5, "hoverWidth": 0.5,
-                  "font": {"face": FONT_STACK, "size": 11, "strokeWidth": 3, "strokeColor": "#ffffff",
-                           "align": "middle"}},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": many,
+            "hideEdgesOnZoom": many,
+            "navigationButtons": False,
+            "keyboard": False,
+            "multiselect": False,
+        },
+        "nodes": {
+            "font": {"face": FONT_STACK, "size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "scaling": {"label": {"drawThreshold": 5}},
+        },
+        "edges": {
+            "smooth": {"enabled": False},
+            "selectionWidth": 1.5,
+            "hoverWidth": 0.5,
+            "font": {"face": FONT_STACK, "size": 11, "strokeWidth": 3, "strokeColor": "#ffffff", "align": "middle"},
+        },
     }
 
 
@@ -265,25 +304,30 @@ def _network_json(view: View, mask: bool, text: dict) -> str:
             f'"font":{{"size":{num(v.font_size)}}},'
             f'"tip":{{"h":{masked(v.name)},"r":{j.rows(v.rows)}}},'
             f'"s":{_encode_str((j.m(v.name) + " " + j.m(v.id)).lower())},'
-            f'"id":{i},"label":{masked(v.label)},"shape":{enc(v.shape)}}}')
+            f'"id":{i},"label":{masked(v.label)},"shape":{enc(v.shape)}}}'
+        )
     edges = []
     guarantee_font, black, grey = enc(faded("#d62728", 0.4)), enc("#000000"), enc("#333333")
     for e in view.edges:
         colour = enc(e.color)
         dashes = _flag(e.dashes) if type(e.dashes) is bool else _compact_json(e.dashes)
-        out = (f'{{"color":{{"color":{colour},"highlight":"#000000",'
-               f'"hover":{colour if e.faint else black},"inherit":false}},'
-               f'"width":{num(e.width)},"dashes":{dashes},'
-               f'"arrows":{{"to":{{"enabled":{_flag(e.arrow)},"scaleFactor":{"0.6" if e.width < 1.5 else "0.9"}}}}},'
-               f'"tip":{{"h":"","r":{j.rows(e.rows)}}}')
+        out = (
+            f'{{"color":{{"color":{colour},"highlight":"#000000",'
+            f'"hover":{colour if e.faint else black},"inherit":false}},'
+            f'"width":{num(e.width)},"dashes":{dashes},'
+            f'"arrows":{{"to":{{"enabled":{_flag(e.arrow)},"scaleFactor":{"0.6" if e.width < 1.5 else "0.9"}}}}},'
+            f'"tip":{{"h":"","r":{j.rows(e.rows)}}}'
+        )
         if e.label:
             font = guarantee_font if e.faint else colour if e.type == "GUARANTEES" else grey
             out += f',"label":{masked(e.label)},"font":{{"color":{font}}}'
         if e.roundness:
             out += f',"smooth":{{"enabled":true,"type":"curvedCW","roundness":{num(e.roundness)}}}'
         edges.append(f'{out},"from":{index[e.src]},"to":{index[e.dst]}}}')
-    return (f'{{"nodes":[{",".join(nodes)}],"edges":[{",".join(edges)}],'
-            f'"options":{_compact_json(_options(view))},"text":{_compact_json(text)}}}')
+    return (
+        f'{{"nodes":[{",".join(nodes)}],"edges":[{",".join(edges)}],'
+        f'"options":{_compact_json(_options(view))},"text":{_compact_json(text)}}}'
+    )
 
 
 @lru_cache(maxsize=1)
@@ -323,8 +367,12 @@ def render_html(view: View, title: str | None = None, mask: bool = True, lang: s
 
 def _legend_svg(item) -> dict:
     """Shape, colour and dash of a legend swatch (drawn as inline SVG by the template)."""
-    return {"shape": item.shape, "color": item.color or "#ffffff", "border": item.border or "#555555",
-            "dashes": item.dashes}
+    return {
+        "shape": item.shape,
+        "color": item.color or "#ffffff",
+        "border": item.border or "#555555",
+        "dashes": item.dashes,
+    }
 
 
 def write_html(view: View, path: str | Path, *, title: str | None = None, mask: bool = True) -> Path:
@@ -338,11 +386,15 @@ def write_html(view: View, path: str | Path, *, title: str | None = None, mask: 
 def notebook_html(view: View, mask: bool = True, height: int = 640) -> str:
     """An ``<iframe srcdoc=…>`` showing the page inline in Jupyter (scripts sandboxed)."""
     page = render_html(view, mask=mask)
-    return (f'<iframe sandbox="allow-scripts" style="width:100%;height:{int(height)}px;border:1px solid #ddd" '
-            f'srcdoc="{_html.escape(page, quote=True)}"></iframe>')
+    return (
+        f'<iframe sandbox="allow-scripts" style="width:100%;height:{int(height)}px;border:1px solid #ddd" '
+        f'srcdoc="{_html.escape(page, quote=True)}"></iframe>'
+    )
 
 
-_TEMPLATE = PAGE_HEAD + """html, body { margin: 0; height: 100%; font-family: {{ font }}; color: #222; background: #fff; }
+_TEMPLATE = (
+    PAGE_HEAD
+    + """html, body { margin: 0; height: 100%; font-family: {{ font }}; color: #222; background: #fff; }
 body { display: flex; flex-direction: column; }
 header { padding: 8px 14px; border-bottom: 1px solid #e3e3e3; display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 18px; }
 header h1 { font-size: 18px; margin: 0; font-weight: 600; }
@@ -402,6 +454,7 @@ div.vis-tooltip { position: absolute; visibility: hidden; padding: 6px 8px; whit
 </body>
 </html>
 """
+)
 
 # The page's own script: builds tooltips as DOM text, draws the network, search and focus.
 _APP_JS = r"""

@@ -23,10 +23,18 @@ from scipy.spatial import cKDTree
 EXACT_MAX = 400
 
 
-def force_layout(n: int, edges: list[tuple[int, int]], *, weights: list[float] | None = None,
-                 iterations: int | None = None, seed: int = 42, fixed: dict[int, tuple[float, float]] | None = None,
-                 init: np.ndarray | None = None, scale: float | None = None,
-                 gravity: float | None = None) -> np.ndarray:
+def force_layout(
+    n: int,
+    edges: list[tuple[int, int]],
+    *,
+    weights: list[float] | None = None,
+    iterations: int | None = None,
+    seed: int = 42,
+    fixed: dict[int, tuple[float, float]] | None = None,
+    init: np.ndarray | None = None,
+    scale: float | None = None,
+    gravity: float | None = None,
+) -> np.ndarray:
     """Positions (``n × 2`` float array, in pixels around 0) for nodes ``0..n-1``.
 
     *edges* are index pairs (direction ignored, repeats strengthen the spring);
@@ -39,7 +47,7 @@ def force_layout(n: int, edges: list[tuple[int, int]], *, weights: list[float] |
     if n == 1:
         return np.zeros((1, 2))
     rng = np.random.default_rng(seed)
-    pos = (init.astype(np.float64) if init is not None else rng.random((n, 2)))
+    pos = init.astype(np.float64) if init is not None else rng.random((n, 2))
     fixed = fixed or {}
     fixed_idx = np.array(sorted(fixed), dtype=int)
     if len(fixed_idx):
@@ -94,8 +102,10 @@ def force_layout(n: int, edges: list[tuple[int, int]], *, weights: list[float] |
 
 def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Sum the rows of *values* (``m × 2``) into ``n`` rows by *index* (fast ``np.add.at``)."""
-    return np.stack([np.bincount(index, weights=values[:, 0], minlength=n),
-                     np.bincount(index, weights=values[:, 1], minlength=n)], 1)
+    return np.stack(
+        [np.bincount(index, weights=values[:, 0], minlength=n), np.bincount(index, weights=values[:, 1], minlength=n)],
+        1,
+    )
 
 
 def _repulsion_exact(pos: np.ndarray, k2: float) -> np.ndarray:
@@ -136,9 +146,16 @@ def _repulsion_grid(pos: np.ndarray, k2: float, radius: float, grid: int) -> np.
     used = mass > 0
     mass, cx, cy = mass[used], cx[used] / mass[used], cy[used] / mass[used]
     # float32 is plenty for an approximation and twice as fast on the n × cells arrays
-    compiled.far_field(disp, px.astype(np.float32), py.astype(np.float32), cx.astype(np.float32),
-                       cy.astype(np.float32), mass.astype(np.float32) * np.float32(k2),
-                       np.float32(radius * radius), np.float32(1e-9))
+    compiled.far_field(
+        disp,
+        px.astype(np.float32),
+        py.astype(np.float32),
+        cx.astype(np.float32),
+        cy.astype(np.float32),
+        mass.astype(np.float32) * np.float32(k2),
+        np.float32(radius * radius),
+        np.float32(1e-9),
+    )
     return disp
 
 

@@ -63,8 +63,10 @@ def _groups(*sizes: int, sep: str = _S, last: str = _D) -> str:
 _CC = "(?:[+\uff0b]|[0\uff10]{2})[8\uff18][6\uff16]"  # +86, 0086 (any width)
 _COUNTRY = rf"(?:(?:{_OPEN}{_CC}{_CLOSE}|{_CC})(?:{_S})?|[8\uff18][6\uff16]{_S})"
 _MOBILE_HEAD = "[1\uff11][3-9\uff13-\uff19]"
-_MOBILE = (rf"{_COUNTRY}?(?:{_MOBILE_HEAD}{_D}(?:(?:{_S})?{_D}{{4}}){{2}}"
-           rf"|{_MOBILE_HEAD}{_D}[.\uff0e]{_D}{{4}}[.\uff0e]{_D}{{4}})")
+_MOBILE = (
+    rf"{_COUNTRY}?(?:{_MOBILE_HEAD}{_D}(?:(?:{_S})?{_D}{{4}}){{2}}"
+    rf"|{_MOBILE_HEAD}{_D}[.\uff0e]{_D}{{4}}[.\uff0e]{_D}{{4}})"
+)
 _AREA = rf"(?:[0\uff10]{_D}{{2,3}})"
 _LOCAL = rf"(?:{_D}{{7,8}}|{_D}{{3,4}}(?:{_S}){_D}{{4}})"
 _LANDLINE = rf"(?:{_OPEN}{_AREA}{_CLOSE}(?:{_S})?{_LOCAL}|{_AREA}(?:{_S})?{_LOCAL})"
@@ -107,7 +109,6 @@ VISIBLE |= dict.fromkeys([*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2
 VISIBLE[0x85] = " "
 #: What :data:`VISIBLE` replaces (the report's Markdown reader looks for it too).
 INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
 
 
 #: The same, keeping line breaks and tabs (text shown with ``textContent``, where they are harmless).

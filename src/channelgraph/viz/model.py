@@ -69,8 +69,11 @@ class View:
 
     def __repr__(self) -> str:
         left = self.stats.get("left_out_nodes", 0)
-        return (f"View(kind={self.kind!r}, title={self.title!r}, nodes={len(self.nodes)}, edges={len(self.edges)}"
-                + (f", left_out_nodes={left}" if left else "") + ")")
+        return (
+            f"View(kind={self.kind!r}, title={self.title!r}, nodes={len(self.nodes)}, edges={len(self.edges)}"
+            + (f", left_out_nodes={left}" if left else "")
+            + ")"
+        )
 
     def _repr_html_(self) -> str:  # Jupyter: an interactive iframe
         from .html import notebook_html

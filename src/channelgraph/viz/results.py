@@ -132,8 +132,13 @@ class GroupTable:
         """The group in table row *row*."""
         row = int(row)
         if row not in self._info:
-            self._info[row] = GroupInfo(self.gids[row], list(self.members.cells[row]), int(self.exposure[row]),
-                                        float(self._shares[row]), self.status[row])
+            self._info[row] = GroupInfo(
+                self.gids[row],
+                list(self.members.cells[row]),
+                int(self.exposure[row]),
+                float(self._shares[row]),
+                self.status[row],
+            )
         return self._info[row]
 
     def all(self) -> list[GroupInfo]:
@@ -194,8 +199,9 @@ class PatternTable:
     def info(self, row: int) -> PatternInfo:
         row = int(row)
         if row not in self._info:
-            self._info[row] = PatternInfo(self.pids[row], self.patterns[row], list(self.members.cells[row]),
-                                          int(self.exposure[row]))
+            self._info[row] = PatternInfo(
+                self.pids[row], self.patterns[row], list(self.members.cells[row]), int(self.exposure[row])
+            )
         return self._info[row]
 
     def all(self) -> list[PatternInfo]:
@@ -324,8 +330,7 @@ class Findings:
                 self.hub_rank[at] = [r for r, _ in self._hub_values.values()]
                 self.hub_score[at] = [s_ for _, s_ in self._hub_values.values()]
         #: (rank, id) of the persons and enterprises in the ``hubs`` table, best first
-        self.ranked_parties = sorted((r, str(index.ids[p])) for p, (r, _) in self._hub_values.items()
-                                     if index.party[p])
+        self.ranked_parties = sorted((r, str(index.ids[p])) for p, (r, _) in self._hub_values.items() if index.party[p])
         self.star = {index.index_of(i) for _, i in self.ranked_parties[:top_hubs]}
 
     def hub(self, i: int) -> tuple[int, float] | None:
@@ -341,8 +346,11 @@ class Findings:
         """``numpy.lexsort`` keys, last key first in importance: breached-group members first, then
         large-exposure groups, guarantee patterns, hub rank, outstanding (largest first), id."""
         p = positions
-        flags = (~self.breach[p]).astype(np.int64) << 2 | (~self.large[p]).astype(np.int64) << 1 \
+        flags = (
+            (~self.breach[p]).astype(np.int64) << 2
+            | (~self.large[p]).astype(np.int64) << 1
             | (~self.in_pattern[p]).astype(np.int64)
+        )
         rank = self.hub_rank[p]
         if len(p) and rank.min() >= 0 and rank.max() < 1 << 58:  # flags and hub rank in one key
             return p, -self.index.outstanding[p], flags << 58 | rank  # a position is its id's rank
@@ -419,5 +427,16 @@ def share_text(v) -> str:
     return f"{float(Decimal(str(v))) * 100:.2f}%"
 
 
-__all__ = ["GroupInfo", "PatternInfo", "Findings", "GroupTable", "PatternTable", "findings_of", "risk_groups",
-           "guarantee_patterns", "hub_ranks", "channel_order", "share_text"]
+__all__ = [
+    "GroupInfo",
+    "PatternInfo",
+    "Findings",
+    "GroupTable",
+    "PatternTable",
+    "findings_of",
+    "risk_groups",
+    "guarantee_patterns",
+    "hub_ranks",
+    "channel_order",
+    "share_text",
+]

@@ -33,8 +33,17 @@ EDGE_STYLE = {
 DEFAULT_EDGE_STYLE = {"color": "#bbbbbb", "width": 1.0, "dashes": False, "arrow": True}
 
 #: Legend order of relation types.
-EDGE_ORDER = ("GUARANTEES", "CONTROLS", "REFERRED", "SUPPLIES", "FAMILY", "MEMBER_OF", "TRADES_IN",
-              "SOURCED_VIA", "EMPLOYS")
+EDGE_ORDER = (
+    "GUARANTEES",
+    "CONTROLS",
+    "REFERRED",
+    "SUPPLIES",
+    "FAMILY",
+    "MEMBER_OF",
+    "TRADES_IN",
+    "SOURCED_VIA",
+    "EMPLOYS",
+)
 KIND_ORDER = ("person", "enterprise", "chamber", "market", "intermediary")
 
 BREACH_BORDER = "#e00000"

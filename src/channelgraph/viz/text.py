@@ -86,24 +86,31 @@ TERMS = {
     "fit": ("全图", "Fit"),
     "not_found": ("未找到", "not found"),
     "masked": ("证件号、电话已脱敏显示。", "ID-card and phone numbers are masked."),
-    "unmasked": ("注意：本页未脱敏，含证件号、电话等个人信息，请勿外传。",
-                 "Warning: not masked — this page shows ID-card and phone numbers; do not share it."),
-    "help": ("滚轮缩放，拖动平移；鼠标悬停查看要素；点击节点突出其直接关系。",
-             "Scroll to zoom, drag to pan; hover for key figures; click a node to highlight its ties."),
+    "unmasked": (
+        "注意：本页未脱敏，含证件号、电话等个人信息，请勿外传。",
+        "Warning: not masked — this page shows ID-card and phone numbers; do not share it.",
+    ),
+    "help": (
+        "滚轮缩放，拖动平移；鼠标悬停查看要素；点击节点突出其直接关系。",
+        "Scroll to zoom, drag to pan; hover for key figures; click a node to highlight its ties.",
+    ),
     "counts": ("显示 {nodes} 个节点、{edges} 条关系", "showing {nodes} nodes, {edges} ties"),
     "total": ("数据共 {nodes} 个节点、{edges} 条关系", "the data: {nodes} nodes, {edges} ties"),
-    "left_out": ("为保证可读性，本图最多显示 {budget} 个节点：未显示 {nodes} 个节点、{edges} 条关系"
-                 "（{detail}）。可用 channelgraph viz --view ego --id 编号 查看任一节点的关系圈。",
-                 "To stay readable this view keeps at most {budget} nodes: {nodes} nodes and {edges} ties "
-                 "are left out ({detail}). Use channelgraph viz --view ego --id ID to see any node's ties."),
-    "kept_rule": ("保留规则：全部渠道；其余按是否超限群成员、担保模式成员、关键人排名、贷款余额依次优先。",
-                  "Kept: every channel, then parties by: in a breached group, in a guarantee pattern, "
-                  "hub rank, outstanding."),
-    "channel_members": ("{name}：{members} 个成员，图中显示 {shown} 个。",
-                        "{name}: {members} members, {shown} shown."),
-    "no_risk": ("未提供风险分析结果（channelgraph.risk），图中不标示关联客户组与担保模式。",
-                "No risk results (channelgraph.risk) were given: connected-client groups and guarantee "
-                "patterns are not shown."),
+    "left_out": (
+        "为保证可读性，本图最多显示 {budget} 个节点：未显示 {nodes} 个节点、{edges} 条关系"
+        "（{detail}）。可用 channelgraph viz --view ego --id 编号 查看任一节点的关系圈。",
+        "To stay readable this view keeps at most {budget} nodes: {nodes} nodes and {edges} ties "
+        "are left out ({detail}). Use channelgraph viz --view ego --id ID to see any node's ties.",
+    ),
+    "kept_rule": (
+        "保留规则：全部渠道；其余按是否超限群成员、担保模式成员、关键人排名、贷款余额依次优先。",
+        "Kept: every channel, then parties by: in a breached group, in a guarantee pattern, hub rank, outstanding.",
+    ),
+    "channel_members": ("{name}：{members} 个成员，图中显示 {shown} 个。", "{name}: {members} members, {shown} shown."),
+    "no_risk": (
+        "未提供风险分析结果（channelgraph.risk），图中不标示关联客户组与担保模式。",
+        "No risk results (channelgraph.risk) were given: connected-client groups and guarantee patterns are not shown.",
+    ),
     "breached": ("超限", "breached"),
     "large": ("大额", "large exposure"),
     "hub": ("关键人", "key person"),
@@ -112,10 +119,14 @@ TERMS = {
     "legend.size_hub": ("节点大小：关键人得分", "node size: hub score"),
     "legend.breach": ("红色粗边框：超限关联群成员", "thick red border: member of a breached group"),
     "legend.large": ("橙色边框：大额风险暴露群成员", "orange border: member of a large-exposure group"),
-    "legend.hub": ("★ 关键人（关键人排名前列，或会长、领头商户等角色）",
-                   "★ key person (a top-ranked hub, or a role such as president or leading merchant)"),
-    "legend.guarantee": ("红色箭头：担保（担保人→借款人），线宽随金额，标注万元",
-                         "red arrow: guarantee (guarantor → borrower), width by amount, label in 10k yuan"),
+    "legend.hub": (
+        "★ 关键人（关键人排名前列，或会长、领头商户等角色）",
+        "★ key person (a top-ranked hub, or a role such as president or leading merchant)",
+    ),
+    "legend.guarantee": (
+        "红色箭头：担保（担保人→借款人），线宽随金额，标注万元",
+        "red arrow: guarantee (guarantor → borrower), width by amount, label in 10k yuan",
+    ),
     "hops": ("{hops} 跳", "{hops} hop(s)"),
     "ego_title": ("{name} 的关系圈（{hops}）", "Ties of {name} ({hops})"),
     "channel_title": ("渠道：{name}", "Channel: {name}"),

@@ -51,8 +51,18 @@ from .text import TERMS, kind_text, pattern_text, relation_text, short_amount, s
 DEFAULT_BUDGET = 2000
 #: Above this many nodes only the important ones carry a label (the rest show it on hover).
 LABEL_ALL_MAX = 300
-_KNOWN_ATTRS = {"kind", "name", "is_customer", "industry", "region", "segment", "net_assets_fen",
-                "annual_revenue_fen", "outstanding_fen", "facilities"}
+_KNOWN_ATTRS = {
+    "kind",
+    "name",
+    "is_customer",
+    "industry",
+    "region",
+    "segment",
+    "net_assets_fen",
+    "annual_revenue_fen",
+    "outstanding_fen",
+    "facilities",
+}
 _LABEL_MAX = 14
 _NA = pd.NA
 
@@ -64,9 +74,31 @@ class _Context:
     """The book, the results lined up with it, and the language: shared by a view's steps."""
 
     #: Row labels of the tooltips (looked up once per view, not once per node).
-    _LABELS = ("id", "kind", "customer", "yes", "no", "outstanding", "facilities", "net_assets", "annual_revenue",
-               "region", "industry", "segment", "members", "group", "group_status", "share_of_tier1", "hub_rank",
-               "hub_score", "relation", "amount", "share", "role", "since")
+    _LABELS = (
+        "id",
+        "kind",
+        "customer",
+        "yes",
+        "no",
+        "outstanding",
+        "facilities",
+        "net_assets",
+        "annual_revenue",
+        "region",
+        "industry",
+        "segment",
+        "members",
+        "group",
+        "group_status",
+        "share_of_tier1",
+        "hub_rank",
+        "hub_score",
+        "relation",
+        "amount",
+        "share",
+        "role",
+        "since",
+    )
 
     def __init__(self, book: Book, results, lang: str):
         self.f: Findings = findings_of(results, book)
@@ -105,8 +137,18 @@ class _Context:
         return _text(self.ix.node_attrs([i])[0].get("name")) or str(self.ix.ids[i])
 
     # ------------------------------------------------------------------ nodes
-    def node(self, i: int, a: dict, *, size_by: str, top: float, focus: bool = False, key_person: bool = False,
-             label: bool = True, group: GroupInfo | None = None) -> VNode:
+    def node(
+        self,
+        i: int,
+        a: dict,
+        *,
+        size_by: str,
+        top: float,
+        focus: bool = False,
+        key_person: bool = False,
+        label: bool = True,
+        group: GroupInfo | None = None,
+    ) -> VNode:
         b = self.ix
         names = self.label
         n = b.ids[i]
@@ -159,8 +201,20 @@ class _Context:
             border, width = style.FOCUS_BORDER, 5.0
         star = key_person or self.top_hub(i)
         text = (("★ " if star else "") + _short(name)) if label or star or focus else ""
-        return VNode(str(n), kind, text, name, rows, colour, shape, size, border, width,
-                     font_size=18 if focus or channel else 14, focus=focus)
+        return VNode(
+            str(n),
+            kind,
+            text,
+            name,
+            rows,
+            colour,
+            shape,
+            size,
+            border,
+            width,
+            font_size=18 if focus or channel else 14,
+            focus=focus,
+        )
 
     # ------------------------------------------------------------------ edges
     def edges(self, order, *, emphasise: str | None = None) -> list[VEdge]:
@@ -168,8 +222,12 @@ class _Context:
         b = self.ix
         ties = b.ties_among(order)
         ids = b.ids
-        raw = [(ids[u], ids[v], b.type_names[k], a) for u, v, k, a in
-               zip(b.src[ties].tolist(), b.dst[ties].tolist(), b.rtype[ties].tolist(), b.edge_attrs(ties))]
+        raw = [
+            (ids[u], ids[v], b.type_names[k], a)
+            for u, v, k, a in zip(
+                b.src[ties].tolist(), b.dst[ties].tolist(), b.rtype[ties].tolist(), b.edge_attrs(ties)
+            )
+        ]
         top_amount = max((int(a.get("amount_fen") or 0) for _, _, k, a in raw if k == "GUARANTEES"), default=0)
         pairs: dict[tuple, int] = {}
         for u, v, _, _ in raw:
@@ -209,8 +267,9 @@ class _Context:
             roundness = 0.0 if pairs[key] == 1 else round(0.15 + 0.15 * i, 2)
             faint = emphasise is not None and k != emphasise
             colour = style.faded(st["color"], 0.35) if faint else st["color"]
-            out.append(VEdge(str(u), str(v), k, colour, width, st["dashes"], st["arrow"], label, rows,
-                             roundness, faint))
+            out.append(
+                VEdge(str(u), str(v), k, colour, width, st["dashes"], st["arrow"], label, rows, roundness, faint)
+            )
         return out
 
 
@@ -230,18 +289,31 @@ def _short(name: str) -> str:
 
 @lru_cache(maxsize=64)
 def _darker(colour: str) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"#{int(r * 0.7):02x}{int(g * 0.7):02x}{int(b * 0.7):02x}"
 
 
 # --------------------------------------------------------------------------- assembling
 
 
-def _assemble(ctx: _Context, kind: str, title: str, order, *, size_by: str = "exposure",
-              focus: set | None = None, key_persons: set | None = None, label_set: set | None = None,
-              group_for: dict | None = None, emphasise: str | None = None, subtitle: str = "",
-              notes: list[str] | None = None, stats: dict | None = None, key: str = "",
-              seed: int = 42) -> View:
+def _assemble(
+    ctx: _Context,
+    kind: str,
+    title: str,
+    order,
+    *,
+    size_by: str = "exposure",
+    focus: set | None = None,
+    key_persons: set | None = None,
+    label_set: set | None = None,
+    group_for: dict | None = None,
+    emphasise: str | None = None,
+    subtitle: str = "",
+    notes: list[str] | None = None,
+    stats: dict | None = None,
+    key: str = "",
+    seed: int = 42,
+) -> View:
     """The view of the entities at positions *order* (sets and dicts are keyed by position too)."""
     order = [int(i) for i in order]
     b = ctx.ix
@@ -254,10 +326,19 @@ def _assemble(ctx: _Context, kind: str, title: str, order, *, size_by: str = "ex
     else:
         top = max((int(b.outstanding[i]) for i in order if b.party[i]), default=0)
     label_all = len(order) <= LABEL_ALL_MAX
-    nodes = [ctx.node(i, a, size_by=size_by, top=top, focus=i in focus, key_person=i in key_persons,
-                      label=label_all or (label_set is not None and i in label_set) or bool(b.channel[i]),
-                      group=(group_for or {}).get(i))
-             for i, a in zip(order, b.node_attrs(order))]
+    nodes = [
+        ctx.node(
+            i,
+            a,
+            size_by=size_by,
+            top=top,
+            focus=i in focus,
+            key_person=i in key_persons,
+            label=label_all or (label_set is not None and i in label_set) or bool(b.channel[i]),
+            group=(group_for or {}).get(i),
+        )
+        for i, a in zip(order, b.node_attrs(order))
+    ]
     edges = ctx.edges(order, emphasise=emphasise)
     _place(nodes, edges, {str(b.ids[i]) for i in focus}, seed)
     notes = list(notes or [])
@@ -339,13 +420,15 @@ def _left_out_note(ctx: _Context, kept, budget: int, candidates=None) -> tuple[l
     else:  # the shown are candidates too
         rows = b.rows_within(cand)
         edges_out = len(rows) - int(np.count_nonzero(shown[s[rows]] & shown[d[rows]]))
-    stats = {"left_out_nodes": len(out), "left_out_edges": edges_out, "left_out_by_kind": by_kind,
-             "budget": budget}
+    stats = {"left_out_nodes": len(out), "left_out_edges": edges_out, "left_out_by_kind": by_kind, "budget": budget}
     if not len(out):
         return [], stats
     detail = ("，" if lang == "zh" else ", ").join(f"{kind_text(k, lang)} {c:,}" for k, c in by_kind.items())
-    return [term(TERMS, "left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}",
-              detail=detail)], stats
+    return [
+        term(
+            TERMS, "left_out", lang, budget=f"{budget:,}", nodes=f"{len(out):,}", edges=f"{edges_out:,}", detail=detail
+        )
+    ], stats
 
 
 def _dedup(positions) -> list[int]:
@@ -356,8 +439,15 @@ def _dedup(positions) -> list[int]:
 # --------------------------------------------------------------------------- views
 
 
-def channel_view(book: Book, channel_id: str, results=None, *, lang: str = "zh",
-                 node_budget: int = DEFAULT_BUDGET, size_by: str = "auto") -> View:
+def channel_view(
+    book: Book,
+    channel_id: str,
+    results=None,
+    *,
+    lang: str = "zh",
+    node_budget: int = DEFAULT_BUDGET,
+    size_by: str = "auto",
+) -> View:
     """A channel with its members and key persons.
 
     Key persons are members with a role on their membership (会长, 店长 …),
@@ -392,19 +482,39 @@ def channel_view(book: Book, channel_id: str, results=None, *, lang: str = "zh",
     name = ctx.name(c)
     notes, stats = _left_out_note(ctx, kept, node_budget, dedup)
     shown_members = sum(1 for m in members if m in kept_set)
-    notes.insert(0, term(TERMS, "channel_members", lang, name=name, members=f"{len(members):,}",
-                         shown=f"{shown_members:,}"))
+    notes.insert(
+        0, term(TERMS, "channel_members", lang, name=name, members=f"{len(members):,}", shown=f"{shown_members:,}")
+    )
     stats.update(members=len(members), shown_members=shown_members, key_persons=len(key_persons & kept_set))
     label_set = key_persons | {c} | set(f.by_priority(kept)[:60].tolist())
     if size_by == "auto":
         size_by = "hub" if f.any_hubs else "exposure"
-    return _assemble(ctx, "channel", term(TERMS, "channel_title", lang, name=name), kept, size_by=size_by,
-                     focus={c}, key_persons=key_persons, label_set=label_set, subtitle=kind_text(b.kind(c), lang),
-                     notes=notes, stats=stats, key=str(channel_id))
+    return _assemble(
+        ctx,
+        "channel",
+        term(TERMS, "channel_title", lang, name=name),
+        kept,
+        size_by=size_by,
+        focus={c},
+        key_persons=key_persons,
+        label_set=label_set,
+        subtitle=kind_text(b.kind(c), lang),
+        notes=notes,
+        stats=stats,
+        key=str(channel_id),
+    )
 
 
-def ego_view(book: Book, node_id: str, hops: int = 1, results=None, *, lang: str = "zh",
-             node_budget: int = DEFAULT_BUDGET, size_by: str = "exposure") -> View:
+def ego_view(
+    book: Book,
+    node_id: str,
+    hops: int = 1,
+    results=None,
+    *,
+    lang: str = "zh",
+    node_budget: int = DEFAULT_BUDGET,
+    size_by: str = "exposure",
+) -> View:
     """Everything within *hops* ties of a node (either direction), nearest and most important first."""
     ctx = _Context(book, results, lang)
     b = ctx.ix
@@ -424,8 +534,18 @@ def ego_view(book: Book, node_id: str, hops: int = 1, results=None, *, lang: str
     name = ctx.name(i)
     title = term(TERMS, "ego_title", lang, name=name, hops=term(TERMS, "hops", lang, hops=hops))
     stats["hops"] = hops
-    return _assemble(ctx, "ego", title, kept, size_by=size_by, focus={i}, subtitle=kind_text(b.kind(i), lang),
-                     notes=notes, stats=stats, key=str(node_id))
+    return _assemble(
+        ctx,
+        "ego",
+        title,
+        kept,
+        size_by=size_by,
+        focus={i},
+        subtitle=kind_text(b.kind(i), lang),
+        notes=notes,
+        stats=stats,
+        key=str(node_id),
+    )
 
 
 def _present(ctx: _Context, member_ids) -> np.ndarray:
@@ -435,8 +555,15 @@ def _present(ctx: _Context, member_ids) -> np.ndarray:
     return pos[pos >= 0]
 
 
-def group_view(book: Book, member_ids, results=None, *, lang: str = "zh",
-               group: GroupInfo | None = None, node_budget: int = DEFAULT_BUDGET) -> View:
+def group_view(
+    book: Book,
+    member_ids,
+    results=None,
+    *,
+    lang: str = "zh",
+    group: GroupInfo | None = None,
+    node_budget: int = DEFAULT_BUDGET,
+) -> View:
     """A connected-client group: its members and every tie among them.
 
     *group* (from :func:`find_group`) gives the title, exposure and status; without
@@ -456,16 +583,29 @@ def group_view(book: Book, member_ids, results=None, *, lang: str = "zh",
     title = term(TERMS, "group_title", lang, gid=gid, status=status) if group else term(TERMS, "view.group", lang)
     subtitle = ""
     if group is not None:
-        subtitle = term(TERMS, "exposure_line", lang, amount=format_yuan_human(group.exposure_fen),
-                     share=share_text(group.share_of_tier1) or "—")
+        subtitle = term(
+            TERMS,
+            "exposure_line",
+            lang,
+            amount=format_yuan_human(group.exposure_fen),
+            share=share_text(group.share_of_tier1) or "—",
+        )
     group_for = {m: group for m in kept} if group is not None else None
     stats.update(members=len(members))
-    return _assemble(ctx, "group", title, kept, group_for=group_for, subtitle=subtitle, notes=notes,
-                     stats=stats, key=gid)
+    return _assemble(
+        ctx, "group", title, kept, group_for=group_for, subtitle=subtitle, notes=notes, stats=stats, key=gid
+    )
 
 
-def pattern_view(book: Book, member_ids, results=None, *, lang: str = "zh",
-                 pattern: PatternInfo | None = None, node_budget: int = DEFAULT_BUDGET) -> View:
+def pattern_view(
+    book: Book,
+    member_ids,
+    results=None,
+    *,
+    lang: str = "zh",
+    pattern: PatternInfo | None = None,
+    node_budget: int = DEFAULT_BUDGET,
+) -> View:
     """A guarantee pattern: its members, guarantee ties in front, other ties faded."""
     ctx = _Context(book, results, lang)
     members = _present(ctx, member_ids)
@@ -480,8 +620,17 @@ def pattern_view(book: Book, member_ids, results=None, *, lang: str = "zh",
     if pattern is not None and pattern.exposure_fen:
         subtitle = term(TERMS, "pattern_line", lang, amount=format_yuan_human(pattern.exposure_fen))
     stats.update(members=len(members))
-    return _assemble(ctx, "pattern", title, kept, emphasise="GUARANTEES", subtitle=subtitle, notes=notes,
-                     stats=stats, key=pattern.pattern_id if pattern else "")
+    return _assemble(
+        ctx,
+        "pattern",
+        title,
+        kept,
+        emphasise="GUARANTEES",
+        subtitle=subtitle,
+        notes=notes,
+        stats=stats,
+        key=pattern.pattern_id if pattern else "",
+    )
 
 
 def overview(book: Book, results=None, node_budget: int = DEFAULT_BUDGET, *, lang: str = "zh") -> View:
@@ -501,8 +650,16 @@ def overview(book: Book, results=None, node_budget: int = DEFAULT_BUDGET, *, lan
         notes.append(term(TERMS, "kept_rule", lang))
     stats.update(total_nodes=b.n_nodes, total_edges=b.n_edges)
     label_set = set(channels.tolist()) | {i for i in kept if ctx.top_hub(i)} | set(others[:40].tolist())
-    return _assemble(ctx, "overview", term(TERMS, "overview_title", lang), kept, label_set=label_set, notes=notes,
-                     stats=stats, subtitle=term(TERMS, "total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"))
+    return _assemble(
+        ctx,
+        "overview",
+        term(TERMS, "overview_title", lang),
+        kept,
+        label_set=label_set,
+        notes=notes,
+        stats=stats,
+        subtitle=term(TERMS, "total", lang, nodes=f"{b.n_nodes:,}", edges=f"{b.n_edges:,}"),
+    )
 
 
 # --------------------------------------------------------------------------- finding things

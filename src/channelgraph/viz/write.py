@@ -13,15 +13,26 @@ from ..graph import Book
 from .html import write_html
 from .mask import maybe_mask
 from .results import channel_order, findings_of
-from .views import DEFAULT_BUDGET, View, channel_view, ego_view, find_group, find_pattern, group_view, overview, \
-    pattern_view, top_hub
+from .views import (
+    DEFAULT_BUDGET,
+    View,
+    channel_view,
+    ego_view,
+    find_group,
+    find_pattern,
+    group_view,
+    overview,
+    pattern_view,
+    top_hub,
+)
 
 #: How many of the best channels get their own page.
 TOP_CHANNELS = 3
 
 
-def main_views(book: Book, results: dict | None, *, lang: str = "zh",
-               node_budget: int = DEFAULT_BUDGET) -> list[tuple[str, View]]:
+def main_views(
+    book: Book, results: dict | None, *, lang: str = "zh", node_budget: int = DEFAULT_BUDGET
+) -> list[tuple[str, View]]:
     """(file name, view) for the main views: the overview, the top channels, the most severe
     connected group, the largest guarantee circle and the top hub's ties.
 
@@ -32,8 +43,9 @@ def main_views(book: Book, results: dict | None, *, lang: str = "zh",
     return [(name, make()) for name, make in page_plans(book, results, lang=lang, node_budget=node_budget)]
 
 
-def page_plans(book: Book, results: dict | None, *, lang: str = "zh",
-               node_budget: int = DEFAULT_BUDGET) -> list[tuple[str, Callable[[], View]]]:
+def page_plans(
+    book: Book, results: dict | None, *, lang: str = "zh", node_budget: int = DEFAULT_BUDGET
+) -> list[tuple[str, Callable[[], View]]]:
     """(file name, function that builds the view) for each page of :func:`main_views`.
 
     Which pages there are is decided here; each view is built only when its function is
@@ -42,17 +54,28 @@ def page_plans(book: Book, results: dict | None, *, lang: str = "zh",
     """
     found = findings_of(results, book)
     out: list[tuple[str, Callable[[], View]]] = [
-        ("overview.html", partial(overview, book, found, node_budget, lang=lang))]
+        ("overview.html", partial(overview, book, found, node_budget, lang=lang))
+    ]
     for i, ch in enumerate(channel_order(found)[:TOP_CHANNELS], start=1):
         out.append((f"channel-{i}.html", partial(channel_view, book, ch, found, lang=lang, node_budget=node_budget)))
     group = find_group(found)
     if group is not None:
-        out.append(("group-1.html", partial(group_view, book, group.members, found, lang=lang, group=group,
-                                            node_budget=node_budget)))
+        out.append(
+            (
+                "group-1.html",
+                partial(group_view, book, group.members, found, lang=lang, group=group, node_budget=node_budget),
+            )
+        )
     pattern = find_pattern(found)
     if pattern is not None:
-        out.append(("pattern-1.html", partial(pattern_view, book, pattern.members, found, lang=lang,
-                                              pattern=pattern, node_budget=node_budget)))
+        out.append(
+            (
+                "pattern-1.html",
+                partial(
+                    pattern_view, book, pattern.members, found, lang=lang, pattern=pattern, node_budget=node_budget
+                ),
+            )
+        )
     hub = top_hub(book, found)
     if hub is not None:
         out.append(("ego-1.html", partial(ego_view, book, hub, 1, found, lang=lang, node_budget=node_budget)))
@@ -60,8 +83,15 @@ def page_plans(book: Book, results: dict | None, *, lang: str = "zh",
 
 
 @gc_paused
-def write_views(book: Book, results: dict | None, out_dir: str | Path, lang: str = "zh",
-                mask: bool = True, node_budget: int = DEFAULT_BUDGET, side_processes: bool = True) -> list[Path]:
+def write_views(
+    book: Book,
+    results: dict | None,
+    out_dir: str | Path,
+    lang: str = "zh",
+    mask: bool = True,
+    node_budget: int = DEFAULT_BUDGET,
+    side_processes: bool = True,
+) -> list[Path]:
     """Write the main views into ``out_dir/views/`` plus ``views/index.json`` (file, kind, title, counts).
 
     Parameters
@@ -94,10 +124,20 @@ def write_views(book: Book, results: dict | None, out_dir: str | Path, lang: str
         for i in positions:
             name, make = plans[i]
             view = make()
-            done.append((i, write_html(view, folder / name, mask=mask),
-                         {"file": name, "kind": view.kind, "title": maybe_mask(view.title, mask),
-                          "nodes": len(view.nodes), "edges": len(view.edges),
-                          "left_out_nodes": view.stats.get("left_out_nodes", 0)}))
+            done.append(
+                (
+                    i,
+                    write_html(view, folder / name, mask=mask),
+                    {
+                        "file": name,
+                        "kind": view.kind,
+                        "title": maybe_mask(view.title, mask),
+                        "nodes": len(view.nodes),
+                        "edges": len(view.edges),
+                        "left_out_nodes": view.stats.get("left_out_nodes", 0),
+                    },
+                )
+            )
         return done
 
     # Every second page is built and written by a forked copy of this process where that is
