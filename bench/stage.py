@@ -44,33 +44,34 @@ def main(argv: list[str]) -> dict:
             raise SystemExit(r.output)
     else:
         ds = timed("read+validate", load_dataset, data)
-        if stage != "validate":
+        if stage in ("risk", "marketing", "caps", "viz"):
+            # earlier rooms run first (their results feed later ones); each room is timed alone
+            from channelgraph.analyses import registry
+            from channelgraph.graph import build_book
+
+            book = timed("graph build", build_book, ds)
+            prior: dict = {}
+            for a in registry():
+                prior[a.name] = timed(a.name, a.run, book, ds.policy, prior)
+                if a.name == stage:
+                    break
+            if "risk" in prior:
+                rg, pats = prior["risk"].groups, prior["risk"].patterns
+                answers["risk"] = {
+                    "groups_total_fen": int(sum(rg["exposure_fen"].tolist())),
+                    "largest_group_fen": int(rg["exposure_fen"].max()),
+                    "circles": int((pats["pattern"] == "circle").sum()),
+                    "circle_blocks": int((pats["pattern"] == "circle_block").sum()),
+                }
+            if stage == "viz":
+                from channelgraph.viz import write_views
+
+                timed("viz", write_views, book, prior, out or data.parent / "out-viz")
+        elif stage != "validate":
             from channelgraph.store import build_graph
 
             g = timed("graph build", build_graph, ds)
-            if stage in ("risk", "marketing", "caps", "viz"):
-                # earlier rooms run first (their results feed later ones); each room is timed alone
-                from channelgraph.analyses import registry
-
-                prior: dict = {}
-                for a in registry():
-                    prior[a.name] = timed(a.name, a.run, g, ds, ds.policy, prior)
-                    if a.name == stage:
-                        break
-                if "risk" in prior:
-                    rg = prior["risk"].tables["risk_groups"]
-                    pats = prior["risk"].tables["guarantee_patterns"]
-                    answers["risk"] = {
-                        "groups_total_fen": int(sum(rg["exposure_fen"].tolist())),
-                        "largest_group_fen": int(rg["exposure_fen"].max()),
-                        "circles": int((pats["pattern"] == "circle").sum()),
-                        "circle_blocks": int((pats["pattern"] == "circle_block").sum()),
-                    }
-                if stage == "viz":
-                    from channelgraph.viz import write_views
-
-                    timed("viz", write_views, g, ds, prior, out or data.parent / "out-viz")
-            elif stage.startswith("baseline-"):
+            if stage.startswith("baseline-"):
                 import baseline
 
                 extra = {"out": out} if stage == "baseline-marketing" and out else {}
