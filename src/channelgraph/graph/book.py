@@ -22,7 +22,7 @@ people who want to explore with NetworkX; no analysis reads it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -60,7 +60,8 @@ class Relation:
 
 @dataclass(frozen=True, eq=False)
 class Book:
-    """Entities (sorted by id), relations by type and facilities, as arrays; immutable."""
+    """Entities (sorted by id), relations by type and facilities, as arrays; immutable (frozen,
+    and every array read-only)."""
 
     ids: np.ndarray  # object, sorted
     kind: np.ndarray  # object
@@ -222,4 +223,15 @@ def build_book(ds: Dataset) -> Book:
     )
     if int(outstanding.sum()) != book.total_outstanding:  # pragma: no cover - validation guards it
         raise RuntimeError("facility outstanding does not reconcile with the dataset total")
+    _freeze(book)
     return book
+
+
+def _freeze(book: Book) -> None:
+    """Make every array of *book* read-only: a room that wrote into the shared book would change
+    what the rooms after it read (numpy raises ``ValueError: assignment destination is read-only``)."""
+    arrays = [getattr(book, f.name) for f in fields(book)] + [book.id_keys.words]
+    arrays += [getattr(r, f.name) for r in book.edges.values() for f in fields(r)]
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
