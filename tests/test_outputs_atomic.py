@@ -2,9 +2,8 @@
 
 The runs are the real command in a subprocess (``python -m channelgraph``). To stop one at
 a known moment they use the test hook ``CHANNELGRAPH_TEST_PAUSE=DIR:point`` (see
-:data:`channelgraph._forked.TEST_PAUSE_ENV`): at ``swap`` a run has staged every output
-and not swapped them in yet; at ``side`` a side process (a forked table writer) has started
-and not written yet. The process creates ``DIR/<point>-<pid>`` and waits until the test
+:data:`channelgraph.io.outdir.TEST_PAUSE_ENV`): at ``swap`` a run has staged every output
+and not swapped them in yet. The process creates ``DIR/<point>-<pid>`` and waits until the test
 removes it.
 """
 
@@ -21,12 +20,10 @@ from pathlib import Path
 import pytest
 from hostile import ROOT, run_cli
 
-from channelgraph._forked import TEST_PAUSE_ENV
+from channelgraph.io.outdir import TEST_PAUSE_ENV
 
 SAMPLE = ROOT / "data" / "sample"
 BUSY = "is being written by another channelgraph run"
-
-needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="side processes fork on Linux only")
 
 
 def _env(pause: str | None = None, flags: Path | None = None) -> dict:
@@ -296,77 +293,6 @@ def test_kill_9_before_the_swap_keeps_the_previous_outputs_and_the_next_run_tidi
     r = run_cli("analyze", SAMPLE, "--out", out, "--lang", "en", cwd=ROOT)  # the lock died with the process
     assert r.code == 0, str(r)
     assert _tree(out) == reference and _beside(out) == []
-
-
-# ----------------------------------------------------------------------------- side processes
-
-
-def _state(pid: int) -> str | None:
-    """The process's state letter (``Z`` a zombie), or None when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
-@needs_fork
-def test_side_processes_die_with_a_killed_parent(tmp_path, previous):
-    out, before = previous
-    flags = tmp_path / "flags"
-    flags.mkdir()
-    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="side", flags=flags)
-    side: list[int] = []
-    try:
-        _wait_for_flags(flags, "side", run)
-        time.sleep(0.3)  # let every side process of that moment reach its pause
-        side = [int(p.name.split("-")[1]) for p in flags.glob("side-*")]
-        assert side and run.pid not in side
-        assert all(_state(pid) not in (None, "Z") for pid in side)  # alive, waiting to write
-        run.kill()
-        run.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_state(pid) not in (None, "Z") for pid in side):
-            time.sleep(0.05)
-        survivors = [pid for pid in side if _state(pid) not in (None, "Z")]
-        assert survivors == [], f"side processes {survivors} outlived their parent"
-    finally:
-        for pid in side:  # only the processes this test started
-            if _state(pid) not in (None, "Z"):
-                os.kill(pid, signal.SIGKILL)
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-    for p in flags.glob("side-*"):  # a survivor would have gone on writing once released
-        p.unlink()
-    time.sleep(0.2)
-    assert _tree(out) == before
-
-
-@needs_fork
-def test_ctrl_c_while_side_processes_write_ends_them_and_keeps_the_outputs(tmp_path, previous):
-    out, before = previous
-    flags = tmp_path / "flags"
-    flags.mkdir()
-    run = _start("analyze", SAMPLE, "--out", out, "--lang", "en", pause="side", flags=flags)
-    side: list[int] = []
-    try:
-        _wait_for_flags(flags, "side", run)
-        time.sleep(0.3)
-        side = [int(p.name.split("-")[1]) for p in flags.glob("side-*")]
-        run.send_signal(signal.SIGINT)
-        _, stderr = run.communicate(timeout=60)
-        assert run.returncode == 130, stderr
-        assert f"✗ interrupted: {out} is unchanged (previous outputs kept)" in stderr
-        assert [pid for pid in side if _state(pid) not in (None, "Z")] == []
-    finally:
-        for pid in side:
-            if _state(pid) not in (None, "Z"):
-                os.kill(pid, signal.SIGKILL)
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-    assert _tree(out) == before and _beside(out) == []
 
 
 # ----------------------------------------------------------------------------- generate

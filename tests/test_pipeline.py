@@ -42,7 +42,7 @@ def test_an_error_in_the_background_reaches_the_caller():
 
 def test_a_run_leaves_no_thread_behind(tmp_path):
     before = threading.active_count()
-    results, _ = run_everything(load_dataset(SAMPLE), tmp_path, "en", side_processes=False)
+    results, _ = run_everything(load_dataset(SAMPLE), tmp_path, "en")
     assert "marketing" in results and threading.active_count() == before
 
 

@@ -145,8 +145,7 @@ def run_analyses(
     :func:`schedule`'s. Only the wanted ones are returned, in registry order. Every analysis reads
     the one *book* (:class:`~channelgraph.graph.Book`). A :class:`~channelgraph.timing.Stopwatch` times each analysis; *after*,
     if given, is called with each wanted analysis's name and result as soon as it is done
-    (``analyze`` hands the tables to a side process from there, once the marketing room's
-    background work has ended). *options* gives an analysis keyword arguments beyond
+    (``analyze`` writes the tables from there). *options* gives an analysis keyword arguments beyond
     ``(book, policy, prior)``: ``{"marketing": {"work": …}}`` (see :mod:`channelgraph.pipeline`).
     """
     from .timing import stage_of

@@ -2,9 +2,7 @@
 
 ``channelgraph analyze --timings`` prints them and writes ``timings.json``; the
 benchmarks under ``bench/`` read that file. Peak memory is the process's peak resident
-set size so far (``ru_maxrss``), so a stage's figure is the peak up to and including it;
-the run's total adds the private memory of the forked side processes that wrote outputs
-(:mod:`channelgraph._forked`), whose CPU seconds count in the stage that waited for them.
+set size so far (``ru_maxrss``), so a stage's figure is the peak up to and including it.
 
 >>> sw = Stopwatch()
 >>> with sw.stage("sum"):
@@ -22,19 +20,11 @@ import sys
 import time
 from contextlib import contextmanager
 
-from ._forked import side_private_bytes
-
 
 def peak_rss_bytes() -> int:
     """Peak resident set size of this process so far, in bytes."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)
-
-
-def _cpu_with_side_processes() -> float:
-    """CPU seconds of this process and of the child processes it has waited for."""
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
 class Stopwatch:
@@ -51,16 +41,15 @@ class Stopwatch:
 
     def __init__(self) -> None:
         self.stages: list[dict] = []
-        self._side0 = side_private_bytes()
         self._t0 = time.perf_counter()
 
     @contextmanager
     def stage(self, name: str):
-        w, c, t = time.perf_counter(), _cpu_with_side_processes(), time.thread_time()
+        w, c, t = time.perf_counter(), time.process_time(), time.thread_time()
         try:
             yield
         finally:
-            wall, cpu, own = time.perf_counter() - w, _cpu_with_side_processes() - c, time.thread_time() - t
+            wall, cpu, own = time.perf_counter() - w, time.process_time() - c, time.thread_time() - t
             got = next((s for s in self.stages if s["stage"] == name), None)
             if got is not None:
                 self.stages.remove(got)
@@ -78,20 +67,9 @@ class Stopwatch:
             )
 
     def total(self) -> dict:
-        """Wall seconds since the stopwatch was made, and the peak memory.
-
-        ``peak_rss_bytes`` is this process's peak resident set plus the private memory the
-        side processes held (an estimate; ``bench/run.py`` samples the process tree's PSS);
-        ``own_peak_rss_bytes`` is this process's alone.
-        """
-        own = peak_rss_bytes()
-        side = side_private_bytes() - self._side0
-        return {
-            "wall_s": round(time.perf_counter() - self._t0, 3),
-            "peak_rss_bytes": own + side,
-            "own_peak_rss_bytes": own,
-            "side_private_bytes": side,
-        }
+        """Wall seconds since the stopwatch was made, and the peak resident memory
+        (``bench/run.py`` samples the process's PSS as well)."""
+        return {"wall_s": round(time.perf_counter() - self._t0, 3), "peak_rss_bytes": peak_rss_bytes()}
 
     def to_dict(self) -> dict:
         return {"stages": self.stages, "total": self.total()}

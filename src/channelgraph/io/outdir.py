@@ -47,12 +47,12 @@ import secrets
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._forked import end_side_processes, pause_for_tests
 from .._oserror import hint as _hint
 from .._oserror import named
 from .._oserror import reason as _reason
@@ -78,6 +78,29 @@ class OutputMisgiven(OutputError):
 
 
 # ----------------------------------------------------------------------------- checking the path
+
+#: Test hook, not for users: ``DIR:point[,point…]`` makes the process pause at each named
+#: point (``swap``: a run whose outputs are all
+#: staged, before they are swapped in; ``swapping``: in the middle of the swap, the new outputs
+#: exchanged in or the previous ones renamed aside) until the test removes ``DIR/<point>-<pid>``, at most
+#: a minute. The tests use it to interrupt or kill a run at a known moment.
+TEST_PAUSE_ENV = "CHANNELGRAPH_TEST_PAUSE"
+
+
+def pause_for_tests(point: str) -> None:
+    """Pause at *point* when :data:`TEST_PAUSE_ENV` names it (a test hook; nothing otherwise)."""
+    spec = os.environ.get(TEST_PAUSE_ENV)
+    if not spec:
+        return
+    folder, _, points = spec.rpartition(":")
+    if point not in points.split(","):
+        return
+    flag = os.path.join(folder, f"{point}-{os.getpid()}")
+    with open(flag, "w", encoding="ascii"):
+        pass
+    deadline = time.monotonic() + 60
+    while os.path.exists(flag) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def check_out(out, option: str = "--out", replaced: bool = True, inputs: tuple = ()) -> Path:
@@ -214,7 +237,7 @@ def _locked(target: Path, shown: str) -> Iterator[None]:
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         yield
     finally:
-        os.close(fd)  # releases the lock (a forked writer still holding it has ended by now)
+        os.close(fd)  # releases the lock
 
 
 def _record_path(target: Path) -> Path:
@@ -533,14 +556,12 @@ def _staged_in(
         yield st
         _commit(st)
     except OSError as exc:
-        end_side_processes()  # none of them may go on writing into the staging folder
         shutil.rmtree(path, ignore_errors=True)
         where = st.name_in(os.fspath(exc.filename)) if exc.filename is not None else ""
         raise OutputError(
             f"could not write {where or 'into ' + shown}: {_reason(exc)} ({_hint(exc, option)}); {st.kept()}"
         ) from None
     except BaseException:
-        end_side_processes()
         shutil.rmtree(path, ignore_errors=True)
         raise
 
@@ -654,11 +675,7 @@ def staged_files(out, *, option: str = "--out") -> Iterator[Staging]:
         except OSError as exc:
             raise OutputError(f"cannot write into {shown}: {_reason(exc)} ({_hint(exc, option)})") from None
         st = Staging(path, target, shown, "", had_previous=True)
-        try:
-            yield st
-        except BaseException:
-            end_side_processes()
-            raise
+        yield st
         names = sorted(p.name for p in path.iterdir())
         above = _enclosing_output(target)
         # inside another run's --out: not while a run replaces it (the pages would go with the old outputs)

@@ -22,9 +22,12 @@ it writes no row again. With the local server, ``scripts/neo4j-local import
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
 import re
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +37,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._forked import start_forked_child
 from .._oserror import naming
 from ..io.validate import Dataset
 from ..model import Kind, RelationType
@@ -68,6 +70,47 @@ class ImportFiles:
     @property
     def relationship_count(self) -> int:
         return sum(self.relationships.values())
+
+
+def _libc_prctl():
+    """The C library's ``prctl`` (Linux), looked up once at import, in the parent, or None.
+
+    Looking it up in a forked child would ``dlopen`` there, which may deadlock on a lock a
+    native thread of the parent held at the fork.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()
+
+
+def _die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Ask the kernel to SIGKILL this process when its parent ends; end now if it already has."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent ended between the fork and prctl
+        os._exit(1)
+
+
+def _start_worker(parent: int) -> None:  # pragma: no cover - runs in the child
+    """What a forked worker of the pool does first.
+
+    It dies with *parent*, ignores Ctrl-C (it reaches the whole process group: the parent
+    decides and ends its children) and ends on SIGTERM and SIGHUP as any process does, not
+    through the parent's handlers, which raise to end the parent's run (one the parent
+    ignores, as under ``nohup``, stays ignored).
+    """
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:  # ignored (nohup) stays ignored
+            signal.signal(sig, signal.SIG_DFL)
 
 
 def _texts(values: pd.Series) -> tuple[list[str], np.ndarray | None]:
@@ -186,10 +229,10 @@ def _run_jobs(
         return [job() for job in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -sizes[i])  # largest first: the workers end together
     _JOBS[:] = jobs
-    # The workers start as side processes do (they ignore Ctrl-C, die with this process): a
+    # The workers ignore Ctrl-C and die with this process (:func:`_start_worker`): a
     # failed or interrupted export ends them at once rather than wait for every queued file.
     pool = ProcessPoolExecutor(
-        workers, mp_context=mp.get_context("fork"), initializer=start_forked_child, initargs=(os.getpid(),)
+        workers, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
     )
     try:
         futures = {i: pool.submit(_run_job, i) for i in order}

@@ -7,7 +7,6 @@ from functools import partial
 from pathlib import Path
 from collections.abc import Callable
 
-from .._forked import SideProcesses
 from .._runtime import gc_paused
 from ..graph import Book
 from .html import write_html
@@ -90,7 +89,6 @@ def write_views(
     lang: str = "zh",
     mask: bool = True,
     node_budget: int = DEFAULT_BUDGET,
-    side_processes: bool = True,
 ) -> list[Path]:
     """Write the main views into ``out_dir/views/`` plus ``views/index.json`` (file, kind, title, counts).
 
@@ -105,8 +103,6 @@ def write_views(
         The run's output folder.
     lang, mask, node_budget
         Language (``zh`` / ``en``), masking of identifiers, most nodes per page.
-    side_processes : bool
-        Let a forked copy of this process write every second page (see below); False: all here.
 
     Returns
     -------
@@ -140,16 +136,7 @@ def write_views(
             )
         return done
 
-    # Every second page is built and written by a forked copy of this process where that is
-    # safe (see channelgraph._forked; else here, before the others): the pages need nothing
-    # from each other, and the files and the index are the same either way.
-    everything = list(range(len(plans)))
-    side = SideProcesses(enabled=side_processes)
-    theirs = side.run(write_pages, everything[1::2]) if len(plans) > 1 else None
-    pages = write_pages(everything[::2] if theirs is not None else everything)
-    if theirs is not None:
-        pages = sorted(pages + theirs.result(), key=lambda page: page[0])
-    for _, path, entry in pages:
+    for _, path, entry in write_pages(list(range(len(plans)))):
         files.append(path)
         index.append(entry)
     idx = folder / "index.json"
