@@ -391,16 +391,15 @@ def render(results_dir: Path, info: dict) -> str:
         "",
         "One `channelgraph analyze DATA --out OUT --timings` per size, in a fresh process; the stages are "
         "those it prints (wall seconds; CPU seconds in `results/<size>.json`). *process* is the command's "
-        "wall time end to end (start-up and imports included); *CPU s* includes its side processes'. "
-        "*peak est.* is its peak RSS plus an estimate of its side processes' private memory (from "
-        "`--timings`); *memory* is the largest sum of PSS over the process and its "
-        "side processes (pages they share counted once), sampled every 0.25 s by the benchmark — the "
+        "wall time end to end (start-up and imports included). *peak est.* is its peak RSS (from "
+        "`--timings`); *memory* is the largest sum of PSS over the process and any child processes "
+        "(pages they share counted once), sampled every 0.25 s by the benchmark — the "
         "figure the memory target is checked against (the estimate where no sample was taken). The marketing "
         "room's view-only work (PageRank, reach, betweenness, communities) runs on a background thread from "
         "the graph build on, so its cost shows in the stages it overlaps (risk, tables) and in *marketing* "
-        "only where the main thread waits for it; after it, the rooms' tables and every second "
-        "graph page are written by forked side processes (the final *tables* time is the wait for them); "
-        "compare whole runs.",
+        "only where the main thread waits for it; compare whole runs. Rows recorded before issue 24 "
+        "(2026-12-07) had forked side processes write the tables and every second graph page (their CPU "
+        "and an estimate of their private memory counted in *CPU s* and *peak est.*).",
         "",
         "| customers | " + " | ".join(SHOWN) + " | other | process s | CPU s | peak est. GiB | memory GiB | target |",
         "|---:|" + "---:|" * (len(SHOWN) + 6),
