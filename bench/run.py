@@ -380,8 +380,11 @@ def render(results_dir: Path, info: dict) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Recorded {info['date']} with `.venv/bin/python bench/run.py --sizes "
-        f"{','.join(str(r['customers']) for r in rows)}" + "` (Neo4j rows: `--neo4j-only --neo4j … --neo4j-import`).",
+        f"Rendered {info['date']} from `bench/results/` by `.venv/bin/python bench/run.py --sizes "
+        f"{','.join(str(r['customers']) for r in rows)}" + "` (Neo4j rows: `--neo4j-only --neo4j … --neo4j-import`); "
+        "each size as last recorded: "
+        + ", ".join(f"{r['customers']:,} on {r.get('recorded', 'an earlier day')}" for r in rows)
+        + ". Hand-written sections below the tables come from `bench/NOTES.md`.",
         "",
         f"Machine: {info['machine']['cpu']} · {info['machine']['cores']} cores · {info['machine']['memory']} · "
         f"Python {info['machine']['python']} · NetworkX {info['machine']['networkx']} · "
