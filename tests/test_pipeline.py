@@ -40,6 +40,13 @@ def test_an_error_in_the_background_reaches_the_caller():
     ex.shutdown()
 
 
+def test_the_background_thread_refuses_work_after_shutdown():
+    ex = BackgroundThread()
+    ex.shutdown()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        ex.submit(sum, [1, 2])
+
+
 def test_a_run_leaves_no_thread_behind(tmp_path):
     before = threading.active_count()
     results, _ = run_everything(load_dataset(SAMPLE), tmp_path, "en")

@@ -16,12 +16,9 @@ go first — and writes each table as CSV + JSON with :mod:`channelgraph.io.writ
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
 
 import pandas as pd
 
@@ -30,49 +27,23 @@ from .io.validate import Dataset
 from .io.write import write_json, write_table
 from .model import Status, format_yuan
 from .policy import Policy
+from .results import Analysis, AnalysisResult, Result
 
-
-class Result(Protocol):
-    """What every analysis returns: named tables to write and a JSON-ready summary.
-
-    Rooms return a typed result with these two (the risk room's
-    :class:`~channelgraph.risk.result.RiskResult`) or a plain :class:`AnalysisResult`."""
-
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]: ...
-
-    @property
-    def summary(self) -> dict: ...
-
-
-@dataclass
-class AnalysisResult:
-    """What one analysis produced: named tables, a JSON-ready summary, extra documents."""
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    summary: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    name: str
-    run: Callable[[Book, Policy, dict], Result]
-    title_en: str
-    title_zh: str
-    #: Position in a run: book 0, risk 10, marketing 20, caps 30, views/report 40.
-    order: int = 50
-    #: Optional ``report(result, policy, lang) -> str``: the analysis' section of
-    #: report.md / report.html, in Markdown, in Chinese (``zh``) or English (``en``); *result*
-    #: is what its ``run`` returned (the room's own type, e.g. a ``RiskResult``).
-    report: Callable[[Any, Policy, str], str] | None = None
-    #: The analyses whose results it reads from ``prior``; None: every one before it in the registry.
-    needs: tuple[str, ...] | None = None
-    #: Whether it waits for work started in the background (the marketing room's betweenness):
-    #: analyses that are ready and do not wait run first, meanwhile.
-    waits: bool = False
-    #: Optional ``node_properties(result) -> {entity id: {property: value}}``: its per-entity
-    #: results for the Neo4j write-back (:func:`node_results`).
-    node_properties: Callable[[Any], dict[str, dict]] | None = None
+__all__ = [
+    "BOOK",
+    "Analysis",
+    "AnalysisResult",
+    "Result",
+    "book_overview",
+    "dataset_summary",
+    "node_results",
+    "registry",
+    "run_analyses",
+    "schedule",
+    "write_results",
+    "write_summary",
+    "write_tables",
+]
 
 
 def book_overview(book: Book, policy: Policy, prior: dict) -> AnalysisResult:
@@ -104,8 +75,7 @@ def book_overview(book: Book, policy: Policy, prior: dict) -> AnalysisResult:
 #: The book overview, the first analysis of every run.
 BOOK = Analysis("book", book_overview, "Book overview", "贷款概览", order=0, needs=())
 
-#: The rooms whose module constant ``ANALYSIS`` :func:`registry` reads (imported by name, so that
-#: this module does not import the rooms, which import it).
+#: The rooms whose module constant ``ANALYSIS`` :func:`registry` reads.
 ROOMS = ("channelgraph.risk", "channelgraph.marketing", "channelgraph.caps")
 
 
@@ -116,8 +86,10 @@ def registry() -> tuple[Analysis, ...]:
     >>> [a.name for a in registry()]
     ['book', 'risk', 'marketing', 'caps']
     """
-    rooms = [importlib.import_module(mod).ANALYSIS for mod in ROOMS]
-    return tuple(sorted([BOOK, *rooms], key=lambda a: a.order))
+    from . import caps, marketing, risk  # imported here: the rooms take a while to import
+
+    rooms = {m.__name__: m.ANALYSIS for m in (risk, marketing, caps)}
+    return tuple(sorted([BOOK, *(rooms[name] for name in ROOMS)], key=lambda a: a.order))
 
 
 def dataset_summary(dataset: Dataset) -> dict:

@@ -91,9 +91,12 @@ class BackgroundThread(Executor):
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name="channelgraph-background", daemon=True)
+        self._closed = False
         self._thread.start()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
+        if self._closed:  # queued behind the stop marker, it would never run
+            raise RuntimeError("cannot schedule new work after shutdown")
         future: Future = Future()
         self._queue.put((future, fn, args, kwargs))
         return future
@@ -110,6 +113,7 @@ class BackgroundThread(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """End the thread once the work queued is done (with *cancel_futures*, the work not
         started yet is cancelled); with *wait*, wait until it has ended."""
+        self._closed = True
         if cancel_futures:
             while True:
                 try:

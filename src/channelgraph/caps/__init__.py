@@ -19,7 +19,7 @@ connected clients and risk sources, and runs the risk analysis itself when that 
 
 from __future__ import annotations
 
-from ..analyses import Analysis, AnalysisResult
+from ..results import Analysis, AnalysisResult
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy

@@ -693,7 +693,7 @@ def write_caps_report(
 
     ID-card and phone numbers in names and other values are masked unless *mask* is false.
     """
-    from ..report import report_html
+    from ..report.page import report_html
 
     lang = "zh" if lang == "zh" else "en"
     out = Path(out_dir)

@@ -22,8 +22,9 @@ people who want to explore with NetworkX; no analysis reads it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 UNKNOWN = -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Relation:
     """One relation type as parallel arrays, sorted by (src, dst) index."""
 
@@ -74,8 +75,8 @@ class Book:
     outstanding: np.ndarray  # int64 fen per entity (sum of its facilities)
     entity_row: np.ndarray  # int64: each entity's row in ``tables.entities`` (for its other columns)
     total_outstanding: int
-    #: relation type value → its arrays (every :class:`~channelgraph.model.RelationType`)
-    edges: dict[str, Relation]
+    #: relation type value → its arrays (every :class:`~channelgraph.model.RelationType`; read-only)
+    edges: Mapping[str, Relation]
     #: facilities, in the exposures table's order: customer index, outstanding fen,
     #: scheme channel index (-1 when none)
     fac_customer: np.ndarray
@@ -95,11 +96,6 @@ class Book:
     def policy(self):
         """The dataset's policy (``policy.toml`` beside the data, else the defaults)."""
         return self.tables.policy
-
-    @cached_property
-    def index(self) -> pd.Index:
-        """``pd.Index`` of the sorted ids (built on first use)."""
-        return pd.Index(self.ids, dtype=object)
 
     def of(self, rtype: str | RelationType) -> Relation:
         """The arrays of one relation type."""
@@ -218,7 +214,7 @@ def build_book(ds: Dataset) -> Book:
         fac_outstanding=fac_o,
         fac_channel=fac_ch,
         id_keys=id_keys,
-        edges=edges,
+        edges=MappingProxyType(edges),
         tables=ds,
     )
     if int(outstanding.sum()) != book.total_outstanding:  # pragma: no cover - validation guards it

@@ -11,8 +11,8 @@ this room answers with ranked, explained tables:
   for a batch campaign (批量营销);
 * :func:`campaign_seeds` → ``campaign``: k hubs that together reach the most distinct
   untapped prospects (lazy greedy maximum coverage), optionally within a channel or region;
-* :func:`campaign_communities` → ``communities``: Louvain communities (networkx on small
-  graphs, compiled on large ones) with size, penetration and top hub.
+* :func:`campaign_communities` → ``communities``: Louvain communities (compiled, the
+  same algorithm at every book size) with size, penetration and top hub.
 
 All of them take ``(book, policy)`` and typed prior results (``risk=`` a
 :class:`~channelgraph.risk.RiskResult`) and are pure; they share one sorted sparse view of
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..analyses import Analysis, AnalysisResult
+from ..results import Analysis, AnalysisResult
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy

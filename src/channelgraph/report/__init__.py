@@ -6,13 +6,13 @@
 """
 
 from .build import (
-    report_html,
     report_markdown,
     summary_markdown,
     table_markdown,
     write_report,
 )
 from .markdown import markdown_to_html
+from .page import report_html
 
 __all__ = [
     "markdown_to_html",

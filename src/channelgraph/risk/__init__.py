@@ -34,7 +34,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .._runtime import gc_paused
-from ..analyses import Analysis
+from ..results import Analysis
 from ..graph import Book
 from ..model import format_yuan
 from ..policy import Policy

@@ -57,5 +57,6 @@ class RiskResult:
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], summary: dict | None = None) -> RiskResult:
-        """The result of tables named as written (e.g. read back from an output folder)."""
+        """The result of frames keyed by table name, as :func:`~channelgraph.risk.run_risk` makes them (in
+        memory: the written files format money and lists for people, and do not read back into this)."""
         return cls(**{attr: tables[name] for attr, name in TABLE_NAMES.items()}, summary=summary or {})

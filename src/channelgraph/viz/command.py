@@ -97,6 +97,8 @@ def build_view(
                 f"no connected-client group {ident!r} (give {ID_OF_VIEW['group']})"
                 if ident
                 else "the data has no connected-client group"
+                if found.has_risk
+                else "no risk results given: groups come from channelgraph.risk"
             )
         return group_view(book, group.members, found, lang=lang, group=group, node_budget=node_budget)
     if kind == "pattern":
@@ -106,6 +108,8 @@ def build_view(
                 f"no guarantee pattern {ident!r} (give {ID_OF_VIEW['pattern']})"
                 if ident
                 else "the data has no guarantee pattern"
+                if found.has_risk
+                else "no risk results given: patterns come from channelgraph.risk"
             )
         return pattern_view(book, pattern.members, found, lang=lang, pattern=pattern, node_budget=node_budget)
     raise ValueError(f"unknown view {kind!r} (one of {', '.join(VIEW_KINDS)})")
