@@ -78,11 +78,13 @@ def exposure_by_customer(dataset: Dataset) -> dict[str, tuple[int, int]]:
     return dict(zip(grouped.index.tolist(), zip(grouped["sum"].tolist(), grouped["count"].tolist())))
 
 
-def _node_attrs(dataset: Dataset):
-    """(id, attribute dict) for every entity, in file order."""
-    ent = dataset.entities
+def entity_attributes(ent: pd.DataFrame, outstanding, facilities) -> list[dict]:
+    """The node attribute dicts of the entity rows *ent*, as :func:`build_graph` sets them.
+
+    *outstanding* and *facilities* are each row's outstanding fen and facility count. The views
+    (:mod:`channelgraph.viz`) show the same attributes for the entities they draw.
+    """
     extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
-    out, count = _exposure_columns(dataset)
     keys = (
         "kind",
         "name",
@@ -105,29 +107,40 @@ def _node_attrs(dataset: Dataset):
         column_values(ent["segment"]),
         column_values(ent["net_assets"], int),
         column_values(ent["annual_revenue"], int),
-        out.tolist(),
-        count.tolist(),
+        list(outstanding),
+        list(facilities),
         *(column_values(ent[c]) for c in extras),
     ]
-    return zip(column_values(ent["id"]), map(dict, map(zip, repeat(keys), zip(*cols))))
+    return list(map(dict, map(zip, repeat(keys), zip(*cols))))
 
 
-def _edge_attrs(dataset: Dataset):
-    """(src, dst, type, attribute dict) for every relation, in file order."""
-    rel = dataset.relations
+def relation_attributes(rel: pd.DataFrame) -> list[dict]:
+    """The edge attribute dicts of the relation rows *rel*, as :func:`build_graph` sets them."""
     extras = [c for c in rel.columns if c not in _RELATION_FIXED]
     keys = ("type", "amount_fen", "share", "role", "since", *extras)
-    types = column_values(rel["type"])
     cols = [
-        types,
+        column_values(rel["type"]),
         column_values(rel["amount"], int),
         column_values(rel["share"], float),
         column_values(rel["role"]),
         column_values(rel["since"]),
         *(column_values(rel[c]) for c in extras),
     ]
+    return list(map(dict, map(zip, repeat(keys), zip(*cols))))
+
+
+def _node_attrs(dataset: Dataset):
+    """(id, attribute dict) for every entity, in file order."""
+    out, count = _exposure_columns(dataset)
+    ent = dataset.entities
+    return zip(column_values(ent["id"]), entity_attributes(ent, out.tolist(), count.tolist()))
+
+
+def _edge_attrs(dataset: Dataset):
+    """(src, dst, type, attribute dict) for every relation, in file order."""
+    rel = dataset.relations
     return zip(
-        column_values(rel["src"]), column_values(rel["dst"]), types, map(dict, map(zip, repeat(keys), zip(*cols)))
+        column_values(rel["src"]), column_values(rel["dst"]), column_values(rel["type"]), relation_attributes(rel)
     )
 
 

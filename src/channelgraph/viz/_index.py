@@ -32,16 +32,12 @@ import pandas as pd
 from ..graph import Book
 from ..graph.arrays import kind_in
 from ..model import CHANNEL_KINDS, PARTY_KINDS, RelationType
-from ..store.embedded import column_bools, column_values  # attributes exactly as build_graph sets them
+from ..store.embedded import entity_attributes, relation_attributes  # attributes as build_graph sets them
 
 #: Relation types that make a party a member of a channel (the member is the tie's source) …
 MEMBER_IN = ("MEMBER_OF", "TRADES_IN", "SOURCED_VIA")
 #: … and the channel's own ties that count its staff and referred customers (the member is the target).
 MEMBER_OUT = ("EMPLOYS", "REFERRED")
-
-#: Entity columns with a fixed place in the node attributes (the others are kept as extra attributes).
-_ENTITY_FIXED = ("id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
-_RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since")
 
 
 class ViewIndex:
@@ -149,49 +145,11 @@ class ViewIndex:
         """The attribute dicts (as ``build_graph`` sets them) of the entities at *positions*."""
         pos = np.asarray(positions, dtype=np.int64)
         ent = self.book.tables.entities.iloc[self.book.entity_row[pos]]
-        extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
-        keys = (
-            "kind",
-            "name",
-            "is_customer",
-            "industry",
-            "region",
-            "segment",
-            "net_assets_fen",
-            "annual_revenue_fen",
-            "outstanding_fen",
-            "facilities",
-            *extras,
-        )
-        cols = [
-            column_values(ent["kind"]),
-            column_values(ent["name"]),
-            column_bools(ent["is_customer"]),
-            column_values(ent["industry"]),
-            column_values(ent["region"]),
-            column_values(ent["segment"]),
-            column_values(ent["net_assets"], int),
-            column_values(ent["annual_revenue"], int),
-            self.outstanding[pos].tolist(),
-            self._facilities[pos].tolist(),
-            *(column_values(ent[c]) for c in extras),
-        ]
-        return [dict(zip(keys, row)) for row in zip(*cols)]
+        return entity_attributes(ent, self.outstanding[pos].tolist(), self._facilities[pos].tolist())
 
     def edge_attrs(self, rows) -> list[dict]:
         """The attribute dicts of the relation *rows*."""
-        rel = self.book.tables.relations.iloc[np.asarray(rows, dtype=np.int64)]
-        extras = [c for c in rel.columns if c not in _RELATION_FIXED]
-        keys = ("type", "amount_fen", "share", "role", "since", *extras)
-        cols = [
-            column_values(rel["type"]),
-            column_values(rel["amount"], int),
-            column_values(rel["share"], float),
-            column_values(rel["role"]),
-            column_values(rel["since"]),
-            *(column_values(rel[c]) for c in extras),
-        ]
-        return [dict(zip(keys, row)) for row in zip(*cols)]
+        return relation_attributes(self.book.tables.relations.iloc[np.asarray(rows, dtype=np.int64)])
 
     # ------------------------------------------------------------------ structure
     @cached_property
