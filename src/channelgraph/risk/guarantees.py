@@ -168,32 +168,20 @@ def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame
             es, ed = e_src[ea:eb].tolist(), e_dst[ea:eb].tolist()
             inner_amount = sum(amount_of[s * n + d] for s, d in zip(es, ed))
             size = len(members)
+            cycles = None
             if size > gp.max_scc_enumerate:
-                add(
-                    "circle_block",
-                    f"circle_block:{ids[members[0]]}",
-                    members,
-                    "",
-                    "",
-                    inner_amount,
-                    block,
+                too_many = (
                     f"strongly connected block of {size} firms > max_scc_enumerate {gp.max_scc_enumerate}: "
-                    "circles not enumerated",
+                    "circles not enumerated"
                 )
-                continue
-            cycles = bounded_circles(members, es, ed, gp.max_circle_length, MAX_CIRCLES_PER_BLOCK)
-            if cycles is None:
-                add(
-                    "circle_block",
-                    f"circle_block:{ids[members[0]]}",
-                    members,
-                    "",
-                    "",
-                    inner_amount,
-                    block,
+            else:
+                cycles = bounded_circles(members, es, ed, gp.max_circle_length, MAX_CIRCLES_PER_BLOCK)
+                too_many = (
                     f"more than {MAX_CIRCLES_PER_BLOCK} circles of ≤ {gp.max_circle_length} firms: "
-                    "reported as one block",
+                    "reported as one block"
                 )
+            if cycles is None:
+                add("circle_block", f"circle_block:{ids[members[0]]}", members, "", "", inner_amount, block, too_many)
                 continue
             if not cycles:
                 only_pairs = all(amount_of.get(d * n + s) is not None for s, d in zip(es, ed)) and len(es) == 2 * (

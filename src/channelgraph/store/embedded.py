@@ -78,6 +78,21 @@ def exposure_by_customer(dataset: Dataset) -> dict[str, tuple[int, int]]:
     return dict(zip(grouped.index.tolist(), zip(grouped["sum"].tolist(), grouped["count"].tolist())))
 
 
+#: The node attributes :func:`build_graph` sets for every entity, in order (extra columns follow).
+NODE_ATTRIBUTES = (
+    "kind",
+    "name",
+    "is_customer",
+    "industry",
+    "region",
+    "segment",
+    "net_assets_fen",
+    "annual_revenue_fen",
+    "outstanding_fen",
+    "facilities",
+)
+
+
 def entity_attributes(ent: pd.DataFrame, outstanding, facilities) -> list[dict]:
     """The node attribute dicts of the entity rows *ent*, as :func:`build_graph` sets them.
 
@@ -85,19 +100,7 @@ def entity_attributes(ent: pd.DataFrame, outstanding, facilities) -> list[dict]:
     (:mod:`channelgraph.viz`) show the same attributes for the entities they draw.
     """
     extras = [c for c in ent.columns if c not in _ENTITY_FIXED]
-    keys = (
-        "kind",
-        "name",
-        "is_customer",
-        "industry",
-        "region",
-        "segment",
-        "net_assets_fen",
-        "annual_revenue_fen",
-        "outstanding_fen",
-        "facilities",
-        *extras,
-    )
+    keys = (*NODE_ATTRIBUTES, *extras)
     cols = [
         column_values(ent["kind"]),
         column_values(ent["name"]),

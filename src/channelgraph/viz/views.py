@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..graph import Book
 from ..model import format_yuan_human
+from ..store.embedded import NODE_ATTRIBUTES
 from . import style
 from ._index import ViewIndex
 from .layout import force_layout, remove_overlaps
@@ -51,18 +52,7 @@ from .text import TERMS, kind_text, pattern_text, relation_text, short_amount, s
 DEFAULT_BUDGET = 2000
 #: Above this many nodes only the important ones carry a label (the rest show it on hover).
 LABEL_ALL_MAX = 300
-_KNOWN_ATTRS = {
-    "kind",
-    "name",
-    "is_customer",
-    "industry",
-    "region",
-    "segment",
-    "net_assets_fen",
-    "annual_revenue_fen",
-    "outstanding_fen",
-    "facilities",
-}
+_KNOWN_ATTRS = frozenset(NODE_ATTRIBUTES)
 _LABEL_MAX = 14
 _NA = pd.NA
 
