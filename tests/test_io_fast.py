@@ -339,7 +339,7 @@ def _reference_graph(ds):
         }
         attrs.update({k: v for k, v in row.items() if k not in fixed})
         g.add_node(row["id"], **attrs)
-    fixed = ("src", "dst", "type", "amount", "share", "role", "since")
+    fixed = ("src", "dst", "type", "amount", "share", "role", "since", "buyer_share")
     for row in ds.relations.to_dict("records"):
         attrs = {
             "type": row["type"],
@@ -347,6 +347,7 @@ def _reference_graph(ds):
             "share": val(row["share"], float),
             "role": row["role"],
             "since": row["since"],
+            "buyer_share": val(row["buyer_share"], float),
         }
         attrs.update({k: v for k, v in row.items() if k not in fixed})
         g.add_edge(row["src"], row["dst"], row["type"], **attrs)

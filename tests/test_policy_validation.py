@@ -48,6 +48,7 @@ def test_every_field_of_every_section_has_a_rule():
 def test_the_defaults_pass_every_rule():
     d = Policy().to_dict()
     d.pop("source")
+    assert d.pop("net_capital_from_tier1") is False  # derived, not a key
     assert Policy.from_mapping(d) == Policy(source="mapping")
 
 
@@ -207,7 +208,10 @@ ACCEPTED = [
     ("tier1_capital = 1000", lambda p: p.tier1_capital_fen == 100_000),
     ("tier1_capital = 1200000000.5", lambda p: p.tier1_capital_fen == 120_000_000_050),
     ('tier1_capital = "1,200,000,000.00"', lambda p: p.tier1_capital_fen == 120_000_000_000),
-    ('net_capital = "5000000000"', lambda p: p.net_capital_fen == 500_000_000_000),  # below tier-1: allowed
+    (
+        'tier1_capital = "4000000000"\nnet_capital = "4000000000"',
+        lambda p: p.net_capital_fen == 400_000_000_000 and not p.net_capital_from_tier1,
+    ),  # net capital equal to tier-1: allowed (below it is refused)
     ("[limits]\ngroup_share = 1\nsingle_customer_share = 1.0", lambda p: p.limits.group_share == 1),
     ("[limits]\nlarge_exposure_share = 0.0001", lambda p: p.limits.large_exposure_share == Decimal("0.0001")),
     ('[limits]\ngroup_share = "0.25"', lambda p: p.limits.group_share == Decimal("0.25")),

@@ -85,6 +85,7 @@ class RelationType(str, Enum):
     EMPLOYS = "EMPLOYS"
     SUPPLIES = "SUPPLIES"
     FAMILY = "FAMILY"
+    SHARES_REPAYMENT_SOURCE = "SHARES_REPAYMENT_SOURCE"
 
     @property
     def spec(self) -> RelationSpec:
@@ -124,7 +125,8 @@ RELATION_SPECS: dict[RelationType, RelationSpec] = {
         no_self_loop=True,
     ),
     RelationType.SUPPLIES: RelationSpec(
-        "supplier → buyer; share = part of supplier's revenue from that buyer (供应)",
+        "supplier → buyer; share = part of the supplier's revenue from that buyer, "
+        "buyer_share = part of the buyer's purchases from that supplier (供应)",
         _PARTY,
         _PARTY,
         no_self_loop=True,
@@ -133,6 +135,13 @@ RELATION_SPECS: dict[RelationType, RelationSpec] = {
         "family tie between persons (亲属), undirected",
         frozenset({Kind.PERSON}),
         frozenset({Kind.PERSON}),
+        directed=False,
+        no_self_loop=True,
+    ),
+    RelationType.SHARES_REPAYMENT_SOURCE: RelationSpec(
+        "the two share one main source of repayment or funding (共同还款来源), undirected",
+        _PARTY,
+        _PARTY,
         directed=False,
         no_self_loop=True,
     ),
@@ -159,19 +168,109 @@ STATUS_ZH = {
 #: Statuses counted as non-performing (不良): substandard, doubtful, loss.
 NON_PERFORMING = frozenset({Status.SUBSTANDARD, Status.DOUBTFUL, Status.LOSS})
 
+
+class ExposureType(str, Enum):
+    """What a facility is, for measuring its exposure (表内 / 表外).
+
+    A ``loan`` is on the balance sheet: its ``outstanding`` is drawn money. Every other type
+    is off the balance sheet: its ``outstanding`` is the item's nominal amount (the face of
+    an acceptance, the amount of a guarantee or letter of credit, an undrawn commitment),
+    converted into exposure by a credit conversion factor (CCF, ``[exposure.ccf]``).
+    """
+
+    LOAN = "loan"
+    BANK_ACCEPTANCE = "bank_acceptance"  # 银行承兑汇票
+    FINANCIAL_GUARANTEE = "financial_guarantee"  # 融资性保函 (and standby LCs)
+    PERFORMANCE_GUARANTEE = "performance_guarantee"  # 非融资性保函 (performance, bid)
+    TRADE_LC = "trade_lc"  # 跟单信用证 (short-term, self-liquidating)
+    UNDRAWN_COMMITMENT = "undrawn_commitment"  # 未使用的贷款承诺
+    OTHER_OFF_BALANCE = "other_off_balance"  # 其他表外项目
+
+    @property
+    def on_balance(self) -> bool:
+        return self is ExposureType.LOAN
+
+
+EXPOSURE_TYPE_ZH = {
+    ExposureType.LOAN: "贷款",
+    ExposureType.BANK_ACCEPTANCE: "银行承兑汇票",
+    ExposureType.FINANCIAL_GUARANTEE: "融资性保函",
+    ExposureType.PERFORMANCE_GUARANTEE: "非融资性保函",
+    ExposureType.TRADE_LC: "跟单信用证",
+    ExposureType.UNDRAWN_COMMITMENT: "未使用的贷款承诺",
+    ExposureType.OTHER_OFF_BALANCE: "其他表外项目",
+}
+EXPOSURE_TYPE_EN = {
+    ExposureType.LOAN: "loan",
+    ExposureType.BANK_ACCEPTANCE: "bank acceptance",
+    ExposureType.FINANCIAL_GUARANTEE: "financial guarantee",
+    ExposureType.PERFORMANCE_GUARANTEE: "performance guarantee",
+    ExposureType.TRADE_LC: "trade letter of credit",
+    ExposureType.UNDRAWN_COMMITMENT: "undrawn commitment",
+    ExposureType.OTHER_OFF_BALANCE: "other off-balance item",
+}
+
+
+class Exempt(str, Enum):
+    """Why exposures to an entity are exempt from the large-exposure limits (豁免).
+
+    Marked by the bank in ``entities.csv`` (column ``exempt``); channelgraph reports these
+    exposures but does not test them. Mark only what your rules exempt.
+    """
+
+    SOVEREIGN = "sovereign"  # 中央政府
+    CENTRAL_BANK = "central_bank"  # 中央银行
+    POLICY_BANK = "policy_bank"  # 政策性银行 / 开发性金融机构
+    OTHER = "other"  # 经监管认定的其他豁免
+
+
+EXEMPT_ZH = {
+    Exempt.SOVEREIGN: "中央政府",
+    Exempt.CENTRAL_BANK: "中央银行",
+    Exempt.POLICY_BANK: "政策性银行",
+    Exempt.OTHER: "其他经认定豁免",
+}
+EXEMPT_EN = {
+    Exempt.SOVEREIGN: "sovereign",
+    Exempt.CENTRAL_BANK: "central bank",
+    Exempt.POLICY_BANK: "policy bank",
+    Exempt.OTHER: "other exemption",
+}
+
 # --------------------------------------------------------------------------- tables
 
 ENTITY_COLUMNS = ("id", "kind", "name")
-ENTITY_OPTIONAL = ("is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
+ENTITY_OPTIONAL = (
+    "is_customer",
+    "industry",
+    "region",
+    "segment",
+    "net_assets",
+    "annual_revenue",
+    "is_interbank",
+    "exempt",
+)
 ENTITY_MONEY = ("net_assets", "annual_revenue")
 
 RELATION_COLUMNS = ("src", "dst", "type")
-RELATION_OPTIONAL = ("amount", "share", "role", "since")
+RELATION_OPTIONAL = ("amount", "share", "role", "since", "buyer_share")
 RELATION_MONEY = ("amount",)
 
 EXPOSURE_COLUMNS = ("facility_id", "customer_id", "outstanding")
-EXPOSURE_OPTIONAL = ("limit", "product", "scheme_id", "status")
-EXPOSURE_MONEY = ("outstanding", "limit")
+EXPOSURE_OPTIONAL = (
+    "limit",
+    "product",
+    "scheme_id",
+    "status",
+    "exposure_type",
+    "undrawn",
+    "margin",
+    "original_maturity_days",
+    "cancellable",
+)
+EXPOSURE_MONEY = ("outstanding", "limit", "undrawn", "margin")
+#: The longest original maturity accepted, in days (100 years): more is a unit error.
+MAX_MATURITY_DAYS = 36_500
 
 SCHEME_COLUMNS = ("scheme_id", "channel_id", "name")
 SCHEME_OPTIONAL = ("product",)

@@ -85,22 +85,61 @@ class Limits:
     single_customer_share: Decimal = Decimal("0.15")
     #: 一组非同业关联客户: exposure to a group of connected customers ≤ this share of tier-1.
     group_share: Decimal = Decimal("0.20")
-    #: 单一客户贷款集中度: loans to one borrower ≤ this share of net capital.
+    #: 单一客户贷款集中度: loans to one non-interbank borrower ≤ this share of net capital.
     single_borrower_net_capital_share: Decimal = Decimal("0.10")
+    #: 同业单一客户或集团客户: exposure to one interbank customer, or to a group whose customers
+    #: are all interbank, ≤ this share of tier-1.
+    interbank_share: Decimal = Decimal("0.25")
 
 
 @dataclass(frozen=True)
 class Connection:
     """When a tie joins two customers into one group of connected clients."""
 
-    #: CONTROLS with share strictly above this joins controller and controlled.
+    #: Control (direct, or summed through controlled entities) above this share joins
+    #: controller and controlled.
     control_share_above: Decimal = Decimal("0.5")
+    #: Control of exactly ``control_share_above`` joins too (``≥`` instead of ``>``).
+    control_at_threshold_joins: bool = False
     #: GUARANTEES whose amount is ≥ this share of the guarantor's net assets joins them.
     guarantee_net_assets_share: Decimal = Decimal("0.5")
+    #: Test a guarantor's guarantees together (their sum against its net assets), not one by one.
+    aggregate_guarantees: bool = True
     #: SUPPLIES with share ≥ this (of the supplier's revenue) joins supplier and buyer.
     supply_share: Decimal = Decimal("0.5")
+    #: SUPPLIES with buyer_share ≥ this (of the buyer's purchases) joins supplier and buyer.
+    purchase_share: Decimal = Decimal("0.5")
     #: FAMILY ties join persons into one group.
     family_joins: bool = True
+    #: SHARES_REPAYMENT_SOURCE ties (a shared main source of repayment or funding) join.
+    shared_repayment_joins: bool = True
+
+
+#: Credit conversion factors (CCF) by off-balance item, as the policy holds them. Sources and
+#: which figures could not be checked against the primary text: README "How exposure is measured".
+DEFAULT_CCF = {
+    "bank_acceptance": Decimal("1"),
+    "financial_guarantee": Decimal("1"),
+    "performance_guarantee": Decimal("0.5"),
+    "trade_lc": Decimal("0.2"),
+    "other_off_balance": Decimal("1"),
+    "commitment_up_to_one_year": Decimal("0.2"),
+    "commitment_over_one_year": Decimal("0.5"),
+    "commitment_cancellable": Decimal("0.1"),
+}
+
+
+@dataclass(frozen=True)
+class ExposureRules:
+    """How a facility's exposure is measured: on-balance + CCF × off-balance − cash margin."""
+
+    #: CCF per off-balance item (``[exposure.ccf]``); an undrawn commitment takes the
+    #: ``commitment_*`` factor of its original maturity (≤ 365 days or above; unknown counts
+    #: as above) or, when unconditionally cancellable, ``commitment_cancellable``.
+    ccf: dict = field(default_factory=lambda: dict(DEFAULT_CCF))
+    #: For a loan with a limit and no ``undrawn`` given, take ``limit − outstanding`` as its
+    #: undrawn commitment (a revolving line). Off by default: a limit is not always committed.
+    undrawn_from_limit: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,11 +240,16 @@ class Policy:
 
     tier1_capital_fen: int = 10_000_000_000 * 100
     net_capital_fen: int = 12_000_000_000 * 100
+    #: True when the policy gave tier-1 capital but no net capital: net capital is then taken
+    #: as equal to tier-1 (net capital = tier-1 + tier-2 ≥ tier-1, so this is its floor and the
+    #: loan limit errs on the safe side).
+    net_capital_from_tier1: bool = False
     limits: Limits = field(default_factory=Limits)
     connection: Connection = field(default_factory=Connection)
     guarantee: Guarantee = field(default_factory=Guarantee)
     marketing: Marketing = field(default_factory=Marketing)
     caps: Caps = field(default_factory=Caps)
+    exposure: ExposureRules = field(default_factory=ExposureRules)
     #: Where the values came from ("defaults" or a file path).
     source: str = "defaults"
 
@@ -248,6 +292,7 @@ class Policy:
                     + ", ".join(f"[{s}]" for s in SECTIONS)
                     + ")",
                 )
+        v.capital(kwargs)
         v.cross_checks(cls(**kwargs))  # a key refused above takes its default here, and is skipped
         if v.problems:
             raise PolicyError(sorted(v.problems, key=lambda p: (p.line is None, p.line or 0)))
@@ -315,6 +360,7 @@ class Policy:
             "source": Path(self.source).name,
             "tier1_capital": format_yuan(self.tier1_capital_fen),
             "net_capital": format_yuan(self.net_capital_fen),
+            "net_capital_from_tier1": self.net_capital_from_tier1,
         }
         for name in SECTIONS:
             sec = asdict(getattr(self, name))
@@ -327,7 +373,14 @@ class Policy:
 
 # ============================================================================ rules
 
-SECTIONS = {"limits": Limits, "connection": Connection, "guarantee": Guarantee, "marketing": Marketing, "caps": Caps}
+SECTIONS = {
+    "limits": Limits,
+    "connection": Connection,
+    "guarantee": Guarantee,
+    "marketing": Marketing,
+    "caps": Caps,
+    "exposure": ExposureRules,
+}
 
 
 @dataclass(frozen=True)
@@ -337,7 +390,8 @@ class Rule:
     #: ``amount`` (yuan > 0), ``share`` (a limit, in (0, 1]), ``threshold`` (a share compared
     #: with, in [0, 1]), ``factor`` (in (0, 1]), ``count`` (a whole number ≥ ``least``),
     #: ``seed`` (a whole number ≥ 0), ``flag`` (true or false), ``weights`` (a table of
-    #: numbers ≥ 0, not all 0, keys from the defaults).
+    #: numbers ≥ 0, not all 0, keys from the defaults), ``factors`` (a table of numbers from
+    #: 0 to 1, keys from the defaults).
     kind: str
     least: int = 1
     why: str = ""
@@ -356,12 +410,17 @@ RULES: dict[str, dict[str, Rule]] = {
         "single_customer_share": _SHARE,
         "group_share": _SHARE,
         "single_borrower_net_capital_share": _SHARE,
+        "interbank_share": _SHARE,
     },
     "connection": {
         "control_share_above": _THRESHOLD,
+        "control_at_threshold_joins": Rule("flag"),
         "guarantee_net_assets_share": _THRESHOLD,
+        "aggregate_guarantees": Rule("flag"),
         "supply_share": _THRESHOLD,
+        "purchase_share": _THRESHOLD,
         "family_joins": Rule("flag"),
+        "shared_repayment_joins": Rule("flag"),
     },
     "guarantee": {
         "cross_min_borrowers": Rule("count", 2, "一保多 is one guarantor behind several borrowers"),
@@ -392,6 +451,10 @@ RULES: dict[str, dict[str, Rule]] = {
         "penetration_below": _THRESHOLD,
         "penetration_factor": _FACTOR,
         "quality_adjusts_per_borrower": Rule("flag"),
+    },
+    "exposure": {
+        "ccf": Rule("factors", why="credit conversion factors"),
+        "undrawn_from_limit": Rule("flag"),
     },
 }
 
@@ -558,7 +621,7 @@ class _Validator:
         """The checked value of the key at *path*, or ``_BAD`` (the problem recorded)."""
         self.given.add(path)
         try:
-            if rule.kind == "weights":
+            if rule.kind in ("weights", "factors"):
                 return self.weights(path, rule, value)
             return _check_value(rule, value)
         except _Skip:
@@ -585,8 +648,10 @@ class _Validator:
         return klass(**kwargs)
 
     def weights(self, path: tuple, rule: Rule, value) -> dict:
+        """A table of weights (or of factors 0–1 for ``factors``) over the default's keys."""
+        what = "weights" if rule.kind == "weights" else rule.why
         if not isinstance(value, dict):
-            raise _Bad(f"expected a table of weights such as {{ {_example(path)} }}{_got(value)}")
+            raise _Bad(f"expected a table of {what} such as {{ {_example(path)} }}{_got(value)}")
         default = getattr(SECTIONS[path[0]](), path[1])
         merged = dict(default)
         bad = False
@@ -594,6 +659,19 @@ class _Validator:
             wpath = path + (k,)
             if k not in default:
                 self.problem(wpath, f"unknown {rule.why[:-1]} {k!r} (known: {', '.join(default)})")
+                bad = True
+                continue
+            if rule.kind == "factors":
+                try:
+                    d = _number(w, "0.5")
+                except _Bad as exc:
+                    self.problem(wpath, str(exc), w)
+                    bad = True
+                    continue
+                if 0 <= d <= 1:
+                    merged[k] = d
+                    continue
+                self.problem(wpath, "must be from 0 to 1 (a conversion factor: 50% is written 0.5)", w)
                 bad = True
                 continue
             if (
@@ -610,13 +688,37 @@ class _Validator:
                 merged[k] = float(w)
                 continue
             bad = True
-        if not bad and not any(merged.values()):
+        if not bad and rule.kind == "weights" and not any(merged.values()):
             raise _Bad(
                 f"every weight is 0 (with the defaults of the {rule.why} not given): give at least one a weight above 0"
             )
         if bad:
             raise _Skip
         return merged
+
+    def capital(self, kwargs: dict) -> None:
+        """Net capital with tier-1: taken as tier-1 when only tier-1 is given (its floor);
+        refused when given without tier-1 or below it (net capital includes tier-1)."""
+        t1, net = ("tier1_capital",), ("net_capital",)
+        if t1 in self.bad or net in self.bad:
+            return
+        if t1 in self.given and net not in self.given:
+            kwargs["net_capital_fen"] = kwargs["tier1_capital_fen"]
+            kwargs["net_capital_from_tier1"] = True
+        elif net in self.given and t1 not in self.given:
+            self.problem(
+                net,
+                "give tier1_capital too: every limit but the loan limit is a share of tier-1 capital, "
+                "and the default tier-1 would not be this bank's",
+                _yuan_text(kwargs["net_capital_fen"]),
+            )
+        elif net in self.given and kwargs["net_capital_fen"] < kwargs["tier1_capital_fen"]:
+            self.problem(
+                net,
+                f"must be at least tier1_capital ({format_yuan(kwargs['tier1_capital_fen'])} yuan): "
+                "net capital (资本净额) is tier-1 plus tier-2 capital",
+                _yuan_text(kwargs["net_capital_fen"]),
+            )
 
     def cross_checks(self, p: Policy) -> None:
         """Rules between keys (each checked when both keys passed their own checks)."""
@@ -663,6 +765,11 @@ class _Validator:
 
 class _Skip(_Bad):
     """A weights table whose entries were reported one by one."""
+
+
+def _yuan_text(fen: int) -> Decimal:
+    """An amount of fen as the yuan a policy file writes (shown unquoted in a message)."""
+    return Decimal(fen).scaleb(-2)
 
 
 def _example(path: tuple) -> str:

@@ -6,5 +6,6 @@
 """
 
 from .book import UNKNOWN, Book, Relation, build_book, load_book
+from .exposure import Exposure, measure_exposure
 
-__all__ = ["UNKNOWN", "Book", "Relation", "build_book", "load_book"]
+__all__ = ["UNKNOWN", "Book", "Exposure", "Relation", "build_book", "load_book", "measure_exposure"]

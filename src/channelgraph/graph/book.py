@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._runtime import gc_paused
-from ..model import RelationType
+from ..model import ExposureType, RelationType
 from .ids import StringKeys, _objects, key_order, positions_in, string_keys
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +53,7 @@ class Relation:
     has_amount: np.ndarray  # bool
     share: np.ndarray  # float64, nan where empty
     role: np.ndarray  # object (str)
+    buyer_share: np.ndarray  # float64, nan where empty (SUPPLIES: share of the buyer's purchases)
     row: np.ndarray  # int64: each relation's row in ``Book.tables.relations`` (for its other columns)
 
     def __len__(self) -> int:
@@ -72,16 +73,29 @@ class Book:
     has_net_assets: np.ndarray  # bool
     industry: np.ndarray  # object
     region: np.ndarray  # object
-    outstanding: np.ndarray  # int64 fen per entity (sum of its facilities)
+    outstanding: np.ndarray  # int64 fen per entity (sum of its facilities' outstanding)
+    is_interbank: np.ndarray  # bool
+    exempt: np.ndarray  # object: "" or an Exempt value
     entity_row: np.ndarray  # int64: each entity's row in ``tables.entities`` (for its other columns)
     total_outstanding: int
     #: relation type value → its arrays (every :class:`~channelgraph.model.RelationType`; read-only)
     edges: Mapping[str, Relation]
     #: facilities, in the exposures table's order: customer index, outstanding fen,
-    #: scheme channel index (-1 when none)
+    #: scheme channel index (-1 when none), and what measuring the exposure reads (see
+    #: :func:`~channelgraph.graph.exposure.measure_exposure`): the exposure type (code into
+    #: ``list(ExposureType)``), limit, undrawn and margin fen, original maturity (days) and
+    #: whether it is unconditionally cancellable
     fac_customer: np.ndarray
     fac_outstanding: np.ndarray
     fac_channel: np.ndarray
+    fac_type: np.ndarray  # int8
+    fac_limit: np.ndarray  # int64 fen, UNKNOWN where empty
+    fac_has_limit: np.ndarray  # bool
+    fac_undrawn: np.ndarray  # int64 fen, UNKNOWN where empty
+    fac_has_undrawn: np.ndarray  # bool
+    fac_margin: np.ndarray  # int64 fen, 0 where empty
+    fac_maturity_days: np.ndarray  # int64, UNKNOWN where empty
+    fac_cancellable: np.ndarray  # bool
     #: the packed ``ids`` (see :func:`~channelgraph.graph.ids.string_keys`), for :meth:`positions`
     id_keys: StringKeys = field(repr=False)
     #: the validated tables the book was built from
@@ -163,20 +177,31 @@ def build_book(ds: Dataset) -> Book:
         fac_ch = np.where(scheme_at >= 0, chan_of_scheme[scheme_at], -1).astype(np.int64)
     else:
         fac_ch = np.full(len(exp), -1, dtype=np.int64)
+    type_code = {t.value: i for i, t in enumerate(ExposureType)}
+    codes, uniques = pd.factorize(_objects(exp["exposure_type"])) if len(exp) else (np.zeros(0, np.int64), [])
+    fac_type = np.asarray([type_code[u] for u in uniques], dtype=np.int8)[codes] if len(exp) else np.zeros(0, np.int8)
+    fac_limit, fac_has_limit = _int_or_unknown(exp["limit"])
+    fac_undrawn, fac_has_undrawn = _int_or_unknown(exp["undrawn"])
+    margin, has_margin = _int_or_unknown(exp["margin"])
+    fac_maturity, _ = _int_or_unknown(exp["original_maturity_days"])
 
     rel = ds.relations
     tcodes, tnames = pd.factorize(_objects(rel["type"]))
     src_all = positions_in(ids, rel["src"], id_keys)
     dst_all = positions_in(ids, rel["dst"], id_keys)
     amt_all, has_amt_all = _int_or_unknown(rel["amount"])
-    share_all = np.asarray(pd.array(rel["share"], dtype="Float64").to_numpy(dtype=np.float64, na_value=np.nan))
+    share_all, buyer_all = (
+        np.asarray(pd.array(rel[c], dtype="Float64").to_numpy(dtype=np.float64, na_value=np.nan))
+        for c in ("share", "buyer_share")
+    )
     role_all = _texts(rel["role"]) if len(rel) else np.zeros(0, object)
     code_of = {t: i for i, t in enumerate(list(tnames))}
-    fam = code_of.get(RelationType.FAMILY.value, -1)
-    if fam >= 0:  # undirected: store as (smaller, larger)
-        m = tcodes == fam
-        s, d = src_all[m], dst_all[m]
-        src_all[m], dst_all[m] = np.minimum(s, d), np.maximum(s, d)
+    for t in RelationType:
+        c = code_of.get(t.value, -1)
+        if c >= 0 and not t.spec.directed:  # undirected: store as (smaller, larger)
+            m = tcodes == c
+            s, d = src_all[m], dst_all[m]
+            src_all[m], dst_all[m] = np.minimum(s, d), np.maximum(s, d)
     # by (type, src, dst) in one int64 key: 9 types × n² < 2⁶³ for n up to 10⁹
     order = (
         np.argsort((tcodes.astype(np.int64) * n + src_all) * n + dst_all, kind="stable")
@@ -196,6 +221,7 @@ def build_book(ds: Dataset) -> Book:
             has_amt_all[o],
             share_all[o],
             role_all[o],
+            buyer_all[o],
             o.astype(np.int64, copy=False),
         )
     book = Book(
@@ -208,11 +234,21 @@ def build_book(ds: Dataset) -> Book:
         industry=_texts(ent["industry"])[by_id],
         region=_texts(ent["region"])[by_id],
         outstanding=outstanding,
+        is_interbank=np.asarray(ent["is_interbank"].to_numpy(dtype=bool), dtype=bool)[by_id],
+        exempt=_texts(ent["exempt"])[by_id],
         entity_row=np.asarray(by_id, dtype=np.int64),
         total_outstanding=int(ds.total_outstanding_fen),
         fac_customer=fac_c,
         fac_outstanding=fac_o,
         fac_channel=fac_ch,
+        fac_type=fac_type,
+        fac_limit=fac_limit,
+        fac_has_limit=fac_has_limit,
+        fac_undrawn=fac_undrawn,
+        fac_has_undrawn=fac_has_undrawn,
+        fac_margin=np.where(has_margin, margin, 0).astype(np.int64),
+        fac_maturity_days=fac_maturity,
+        fac_cancellable=np.asarray(exp["cancellable"].to_numpy(dtype=bool), dtype=bool),
         id_keys=id_keys,
         edges=MappingProxyType(edges),
         tables=ds,

@@ -29,6 +29,7 @@ from ..model import (
     EXPOSURE_COLUMNS,
     EXPOSURE_OPTIONAL,
     FALSE_WORDS,
+    MAX_MATURITY_DAYS,
     PARTY_KINDS,
     RELATION_COLUMNS,
     RELATION_OPTIONAL,
@@ -39,11 +40,14 @@ from ..model import (
     TABLE_FILES,
     TRUE_WORDS,
     AmountError,
+    Exempt,
+    ExposureType,
     Kind,
     RelationType,
     ShareError,
     Status,
     parse_share,
+    format_yuan,
     parse_yuan,
     since_problem,
 )
@@ -102,6 +106,9 @@ _CHAR_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return", "
 _KINDS = {k.value: k for k in Kind}
 _TYPES = {t.value: t for t in RelationType}
 _STATUSES = {s.value: s for s in Status}
+_EXPOSURE_TYPES = {t.value: t for t in ExposureType}
+_EXEMPTS = {e.value: e for e in Exempt}
+_WHOLE = re.compile(r"^\+?\d{1,9}$", re.ASCII)
 
 
 @dataclass
@@ -109,12 +116,14 @@ class Dataset:
     """A validated dataset: typed tables plus the policy.
 
     ``entities``: id, kind, name, is_customer (bool), industry, region, segment,
-    net_assets / annual_revenue (nullable Int64, fen), extra columns (text).
-    ``relations``: src, dst, type, amount (nullable Int64, fen), share (nullable
-    Float64, 0–1), role, since, extra columns. ``exposures``: facility_id,
+    net_assets / annual_revenue (nullable Int64, fen), is_interbank (bool), exempt (text,
+    ``""`` or an :class:`~channelgraph.model.Exempt` value), extra columns (text).
+    ``relations``: src, dst, type, amount (nullable Int64, fen), share and buyer_share
+    (nullable Float64, 0–1), role, since, extra columns. ``exposures``: facility_id,
     customer_id, outstanding (int64, fen), limit (nullable Int64, fen), product,
-    scheme_id, status (default ``normal``), extra columns. ``schemes``: scheme_id,
-    channel_id, name, product, extra columns.
+    scheme_id, status (default ``normal``), exposure_type (default ``loan``), undrawn and
+    margin (nullable Int64, fen), original_maturity_days (nullable Int64), cancellable
+    (bool), extra columns. ``schemes``: scheme_id, channel_id, name, product, extra columns.
     """
 
     entities: pd.DataFrame
@@ -715,6 +724,48 @@ class _Checker:
         self.report(refused, name, raw, [shares[k][1] for k in few.codes[refused].tolist()])
         return pd.arrays.FloatingArray(value, ~valid), blank
 
+    def yes_no(self, name: str) -> np.ndarray:
+        """A yes/no column as bool (blank is no); any other value is a problem."""
+        raw = self.col(name)
+        few = _Few(raw)
+        code = few.map(lambda v: {True: 1, False: 0, None: -1}[_yes_no(v)], np.int8)
+        self.report(np.flatnonzero(code < 0), name, raw, "not a yes/no value (true/false, 1/0, yes/no, 是/否)")
+        return code == 1
+
+    def whole(self, name: str, least: int, most: int, unit: str) -> pd.api.extensions.ExtensionArray:
+        """A column of whole numbers from *least* to *most* (nullable Int64; blank is unknown)."""
+        raw = self.col(name)
+        few = _Few(raw)
+
+        def read(text: str) -> tuple[int | None, str | None]:
+            t = text.strip()
+            if not t:
+                return None, None
+            if not _WHOLE.match(t):
+                return None, f"not a whole number of {unit} (plain ASCII digits, e.g. 365)"
+            v = int(t)
+            if not least <= v <= most:
+                return None, f"outside {least:,}–{most:,} {unit}"
+            return v, None
+
+        got = [read(u) for u in few.uniques.tolist()]
+        value = np.array([0 if v is None else v for v, _ in got], dtype=np.int64)[few.codes]
+        valid = np.array([v is not None for v, _ in got], dtype=bool)[few.codes]
+        bad = np.flatnonzero(np.array([w is not None for _, w in got], dtype=bool)[few.codes])
+        self.report(bad, name, raw, [got[k][1] for k in few.codes[bad].tolist()])
+        return pd.arrays.IntegerArray(value, ~valid)
+
+    def choice(self, name: str, allowed: dict, what: str, default: str = "") -> np.ndarray:
+        """A column whose values are the keys of *allowed* (blank is *default*)."""
+        values, few = self.few(name, required=False, pattern=None)
+        self.report(
+            np.flatnonzero(few.map(lambda v: bool(v) and v not in allowed, bool)),
+            name,
+            values,
+            f"unknown {what} (expected one of {', '.join(allowed)}, or blank)",
+        )
+        return few.map(lambda v: v or default) if default else values
+
     def unique(self, name: str, ids: _Ids) -> bool:
         """Repeated ids are problems naming the first line; True when there are none.
 
@@ -873,6 +924,21 @@ def _check_entities(t: RawTable) -> tuple[pd.DataFrame, list[Problem], _Entities
     for opt in ("industry", "region", "segment"):
         cols[opt] = c.few(opt, required=False)[0]
     cols.update(money)
+    interbank = c.yes_no("is_interbank")
+    exempt = c.choice("exempt", _EXEMPTS, "exemption")
+    for flag, column, values, what in (
+        (interbank, "is_interbank", c.col("is_interbank"), "an interbank counterparty"),
+        (exempt != "", "exempt", exempt, "an exempt counterparty"),
+    ):
+        rows = np.flatnonzero(flag & (kind >= 0) & (kind != _KIND_CODE[Kind.ENTERPRISE.value]))
+        c.report(
+            rows,
+            column,
+            values,
+            [f"a {k} cannot be {what} (only an enterprise: a bank, a government body)" for k in kinds[rows]],
+        )
+    cols["is_interbank"] = interbank
+    cols["exempt"] = exempt
     cols.update(c.extras(set(ENTITY_COLUMNS) | set(ENTITY_OPTIONAL)))
     # Other tables look ids up among rows with an id (an unknown kind is reported here, not
     # as a dangling reference in every row that refers to it); the last such row wins.
@@ -909,6 +975,7 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
     ty = few.map(lambda x: _TYPE_CODE.get(x, -1), np.int64)
     amounts, no_amount = c.money("amount", required=False)
     shares, no_share = c.share("share")
+    buyer_shares, no_buyer_share = c.share("buyer_share")
     pos_s, kind_s, _ = ents.find(srcs)
     pos_d, kind_d, _ = ents.find(dsts)
     c.references(ents, (("src", srcs, pos_s), ("dst", dsts, pos_d)))
@@ -943,6 +1010,13 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
     ):
         rows = np.flatnonzero(typed & needs[ty] & blank)
         c.report(rows, column, "", [f"{x} requires {what}" for x in types[rows]])
+    rows = np.flatnonzero(typed & ~no_buyer_share & (ty != _TYPE_CODE[RelationType.SUPPLIES.value]))
+    c.report(
+        rows,
+        "buyer_share",
+        c.col("buyer_share"),
+        [f"only a SUPPLIES relation has a buyer_share (the buyer's purchases), not {x}" for x in types[rows]],
+    )
 
     # One row per (src, dst, type); an undirected type's pair counts in either direction.
     rows = np.flatnonzero(typed)
@@ -974,6 +1048,7 @@ def _check_relations(t: RawTable, ents: _Entities) -> tuple[pd.DataFrame, list[P
         "type": types,
         "amount": amounts,
         "share": shares,
+        "buyer_share": buyer_shares,
         "role": c.few("role", required=False)[0],
         "since": since,
     }
@@ -1042,6 +1117,25 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
     custs = c.ids("customer_id")
     outstanding, _ = c.money("outstanding", required=True)
     limits, _ = c.money("limit", required=False)
+    undrawn, _ = c.money("undrawn", required=False)
+    margin, _ = c.money("margin", required=False)
+    etype = c.choice("exposure_type", _EXPOSURE_TYPES, "exposure type", default=ExposureType.LOAN.value)
+    maturity = c.whole("original_maturity_days", 1, MAX_MATURITY_DAYS, "days")
+    cancellable = c.yes_no("cancellable")
+    out_fen = outstanding.to_numpy(dtype=np.int64, na_value=0)
+    amount = out_fen + undrawn.to_numpy(dtype=np.int64, na_value=0)
+    margin_fen = margin.to_numpy(dtype=np.int64, na_value=0)
+    rows = np.flatnonzero(margin_fen > amount)
+    c.report(
+        rows,
+        "margin",
+        c.col("margin"),
+        [
+            f"cash margin above the facility's amount ({format_yuan(a)} yuan outstanding and undrawn): "
+            "a margin covers at most the whole facility"
+            for a in amount[rows].tolist()
+        ],
+    )
     pos, kind, customer = ents.find(custs)
     c.references(ents, (("customer_id", custs, pos),))
     rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])
@@ -1092,11 +1186,16 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
     cols = {
         "facility_id": ids.values,
         "customer_id": custs.values,
-        "outstanding": outstanding.to_numpy(dtype=np.int64, na_value=0),
+        "outstanding": out_fen,
         "limit": limits,
         "product": c.few("product", required=False)[0],
         "scheme_id": scheme_ids,
         "status": few.map(lambda s: s or Status.NORMAL.value),
+        "exposure_type": etype,
+        "undrawn": undrawn,
+        "margin": margin,
+        "original_maturity_days": maturity,
+        "cancellable": cancellable,
     }
     cols.update(c.extras(set(EXPOSURE_COLUMNS) | set(EXPOSURE_OPTIONAL)))
     return _frame(cols), c.problems

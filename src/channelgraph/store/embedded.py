@@ -32,7 +32,7 @@ from .._runtime import gc_paused
 from ..io.validate import Dataset
 
 _ENTITY_FIXED = ("id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
-_RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since")
+_RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since", "buyer_share")
 
 
 def _nullable(v):
@@ -120,13 +120,14 @@ def entity_attributes(ent: pd.DataFrame, outstanding, facilities) -> list[dict]:
 def relation_attributes(rel: pd.DataFrame) -> list[dict]:
     """The edge attribute dicts of the relation rows *rel*, as :func:`build_graph` sets them."""
     extras = [c for c in rel.columns if c not in _RELATION_FIXED]
-    keys = ("type", "amount_fen", "share", "role", "since", *extras)
+    keys = ("type", "amount_fen", "share", "role", "since", "buyer_share", *extras)
     cols = [
         column_values(rel["type"]),
         column_values(rel["amount"], int),
         column_values(rel["share"], float),
         column_values(rel["role"]),
         column_values(rel["since"]),
+        column_values(rel["buyer_share"], float),
         *(column_values(rel[c]) for c in extras),
     ]
     return list(map(dict, map(zip, repeat(keys), zip(*cols))))
