@@ -36,7 +36,7 @@ from dataclasses import replace
 from .._runtime import gc_paused
 from ..results import Analysis
 from ..graph import Book, measure_exposure
-from ..model import format_yuan
+from ..model import format_yuan, fraction_of
 from ..policy import Policy
 from .concentration import concentration
 from .contagion import UnknownEntityError, debt_rank, stress_cascade
@@ -90,13 +90,14 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
     """JSON-ready key figures of *result* (ints and strings; amounts as yuan strings).
 
     *total_outstanding* is the book's (fen); *policy* gives the capital and the rule texts.
-    ``large_exposures`` counts every group above the large-exposure threshold, breaches
-    included (a breach is a large exposure too); ``large_exposures_within_limits`` those that
-    do not breach. Exempt groups (every customer exempt) are neither.
+    ``large_exposures`` counts every group whose tested exposure is above the large-exposure
+    threshold, breaches included (a breach is a large exposure too); ``large_exposures_within_limits``
+    those of them that do not breach. Exempt groups (every customer exempt) are neither.
     """
     g, m, t = result.groups, result.members, result.ties
     p, s, imp, c = result.patterns, result.sources, result.impact, result.concentration
     status = g["status"].value_counts().to_dict() if len(g) else {}
+    large_limit = fraction_of(policy.tier1_capital_fen, policy.limits.large_exposure_share)
     if result.exposure is not None:
         total_exposure = result.exposure.total
     else:
@@ -111,7 +112,7 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
         "multi_customer_groups": int((g["customer_count"] >= 2).sum()) if len(g) else 0,
         "customers": len(cust),
         "breaches": int(status.get("breach", 0)),
-        "large_exposures": int(status.get("large_exposure", 0)) + int(status.get("breach", 0)),
+        "large_exposures": int(((g["exposure_fen"] > large_limit) & (g["status"] != "exempt")).sum()) if len(g) else 0,
         "member_single_breaches": int((cust["single_status"] == "breach").sum()) if len(cust) else 0,
         "loan_limit_breaches": int((cust["loan_status"] == "breach").sum()) if len(cust) else 0,
         "ties": len(t),
