@@ -6,38 +6,50 @@ Order 2018 No. 1) and the Basel large-exposures framework (LEX10, LEX20 "groups 
 connected counterparties"). A tie joins two entities when (thresholds from
 ``policy.connection``):
 
-* ``CONTROLS`` with share **>** ``control_share_above`` (default 50%): controller and controlled;
-* ``GUARANTEES`` whose amount is **≥** ``guarantee_net_assets_share`` (default 50%) of the
-  guarantor's net assets: guarantor and borrower (the guarantor could not honour it if the
-  borrower failed); a guarantor whose net assets are unknown cannot be tested and is not joined;
-* ``SUPPLIES`` with share **≥** ``supply_share`` (default 50%, the supplier's revenue from the
-  buyer): supplier and buyer;
-* ``FAMILY`` when ``family_joins`` (default true).
+* control, direct or **effective** (:func:`effective_control`): X's own share in Y plus the
+  shares in Y held by the entities X controls, at any depth, is **>** ``control_share_above``
+  (default 50%; **≥** with ``control_at_threshold_joins``): controller and controlled. A
+  control that needs holdings summed is listed as a ``CONTROLS`` tie with the path
+  ("A → G effective control 60% (via B 30%, C 30%) > 50%"): a row of its own, or the verdict
+  of X's direct relation to Y when there is one;
+* ``GUARANTEES``: the guarantor's guarantees **summed** (``aggregate_guarantees``, default; else
+  each alone) are **≥** ``guarantee_net_assets_share`` (default 50%) of its net assets:
+  guarantor and each borrower (the guarantor could not honour them if the borrowers failed); a
+  guarantor whose net assets are unknown cannot be tested and is not joined;
+* ``SUPPLIES`` with share **≥** ``supply_share`` (the supplier's revenue from the buyer) or
+  buyer_share **≥** ``purchase_share`` (the buyer's purchases from the supplier), default 50%;
+* ``FAMILY`` when ``family_joins``; ``SHARES_REPAYMENT_SOURCE`` when ``shared_repayment_joins``.
 
 Ties below a threshold join nothing but are listed (``connection_ties``). Groups are the
 connected components of the joining ties (scipy sparse union, linear time) that contain at
 least one customer; they also list the non-customer entities that join them (a controlling
 boss who does not borrow, a guarantor with no loan). Every customer is in exactly one group
-(singletons included), so the groups partition the book: the sum of group exposures equals
-the total outstanding exactly (checked).
+(singletons included), so the groups partition the book: the groups' tested plus exempt
+exposure equals the book's measured exposure, and their outstanding the total outstanding,
+exactly (checked).
 
-Limits (``policy.limits``), against tier-1 capital (一级资本净额):
+Limits (``policy.limits``) against tier-1 capital (一级资本净额), on the **measured exposure**
+(:func:`~channelgraph.graph.measure_exposure`: on-balance + CCF × off-balance − margin):
 
-* a group with two or more customers: ≤ ``group_share`` (20%, CBIRC 2018 art. 8);
-* a group with one customer: ≤ ``single_customer_share`` (15%, CBIRC 2018 art. 7);
+* a group with two or more tested customers: ≤ ``group_share`` (20%, CBIRC 2018 art. 8);
+* a group with one tested customer: ≤ ``single_customer_share`` (15%, CBIRC 2018 art. 7);
+* an interbank customer, or a group whose tested customers are all interbank:
+  ≤ ``interbank_share`` (25%, CBIRC 2018 art. 9 as summarised); a mixed group takes 20%;
 * a *large exposure* is one **above** ``large_exposure_share`` (2.5%) of tier-1 capital
   (the Order's definition says 超过, "exceeds");
-* per customer, loans ≤ ``single_borrower_net_capital_share`` (10%) of net capital (资本净额;
-  CBIRC 2018 art. 7 and 商业银行法 art. 39) — tested on the customer's outstanding.
+* per non-interbank customer, **loans** (the outstanding of its loan facilities) ≤
+  ``single_borrower_net_capital_share`` (10%) of net capital (资本净额; CBIRC 2018 art. 7
+  and 商业银行法 art. 39).
 
-All customers are treated as non-interbank (the input has no interbank marker).
+Exempt customers (``exempt``: sovereign, central bank, …) are reported (``exempt_fen``,
+status ``exempt``) and not tested; a group's tested ``exposure_fen`` leaves them out.
 
 Examples
 --------
 >>> from channelgraph.graph import load_book
 >>> book = load_book("data/sample")
 >>> groups, members, ties = connected_groups(book)
->>> int(groups["exposure_fen"].sum()) == book.total_outstanding
+>>> int(groups["outstanding_fen"].sum()) == book.total_outstanding
 True
 """
 
@@ -617,15 +629,21 @@ def connected_groups(book: Book, policy: Policy | None = None, *, exposure: Expo
     book : the :class:`~channelgraph.graph.Book` (either backend builds the same one, so both
         give identical tables).
     policy : thresholds (default: ``book.policy``).
+    exposure : the measure to test (default: :func:`~channelgraph.graph.measure_exposure` of
+        *book* under *policy*; :func:`~channelgraph.risk.run_risk` passes the one it keeps).
 
     Returns
     -------
-    groups : one row per group (``GROUP_COLUMNS``), sorted by exposure (desc) then group_id.
-        ``group_id`` is ``"G-"`` + the smallest member id. ``members`` lists every entity
-        in the group, ``customers`` those with ``is_customer``. ``status`` is ``ok``,
-        ``large_exposure`` (above 2.5% of tier-1) or ``breach`` (above the limit applied).
+    groups : one row per group (``GROUP_COLUMNS``), sorted by tested exposure (desc) then
+        group_id. ``group_id`` is ``"G-"`` + the smallest member id. ``members`` lists every
+        entity in the group, ``customers`` those with ``is_customer``. ``exposure_fen`` is the
+        measured exposure of its non-exempt customers (what the limit tests), ``exempt_fen``
+        its exempt customers', ``outstanding_fen`` its customers' outstanding. ``status`` is
+        ``ok``, ``large_exposure`` (above 2.5% of tier-1), ``breach`` (above the limit
+        applied: 15%, 20% or, when ``interbank``, 25%) or ``exempt`` (no tested customer).
     members : one row per entity in a group (``MEMBER_COLUMNS``), with the single-customer
-        and the loans-to-one-borrower checks and the links that bind it.
+        check on its exposure, the loans-to-one-borrower check on its loans (``not_tested``
+        for an interbank or exempt customer) and the links that bind it.
     ties : every tie considered (``TIE_COLUMNS``), joined or not, with why.
 
     Notes
