@@ -356,3 +356,21 @@ def test_large_exposure_count_includes_breaches(make_dataset):
     s = res.summary
     assert s["breaches"] == 2 and s["large_exposures"] == 3 and s["large_exposures_within_limits"] == 1
     assert "超限 2 个，大额风险暴露（超过一级资本净额 2.5%，含超限）3 个" in risk_report(res, book.policy, "zh")
+
+
+def test_holdings_of_effectively_controlled_entities_count_too(make_dataset):
+    # A holds 30% of B and controls C (60%), which holds 30% of B: A controls B (60%, summed).
+    # B holds 30% of D and A 25% directly: A holds 55% of D through B, itself controlled only
+    # effectively — control at any depth
+    ent = "id,kind,name,is_customer\nA,person,甲,false\nB,enterprise,乙,true\nC,enterprise,丙,true\nD,enterprise,丁,true\n"
+    rel = (
+        "src,dst,type,amount,share\nA,B,CONTROLS,,0.3\nA,C,CONTROLS,,0.6\nC,B,CONTROLS,,0.3\n"
+        "B,D,CONTROLS,,0.3\nA,D,CONTROLS,,0.25\n"
+    )
+    exp = "facility_id,customer_id,outstanding\nF1,D,1\n"
+    g, _, ties = frames(load(make_dataset, ent, rel, exp))
+    assert g.loc["G-A", "members"] == ["A", "B", "C", "D"]
+    t = ties.set_index(["src", "dst", "type"])
+    assert t.loc[("A", "B", "CONTROLS"), "reason"] == "A → B effective control 60% (direct 30%; via C 30%) > 50%"
+    assert t.loc[("A", "D", "CONTROLS"), "reason"] == "A → D effective control 55% (direct 25%; via B 30%) > 50%"
+    assert not t.loc[("B", "D", "CONTROLS"), "joins"] and not t.loc[("C", "B", "CONTROLS"), "joins"]
