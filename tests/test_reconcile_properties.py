@@ -4,8 +4,11 @@ Every expected figure is recomputed here from the raw CSV files with the csv mod
 Decimal — independently of channelgraph's loader — and compared with the tables of
 ``run_analyses`` and the files of ``write_results``:
 
-* exposure: the groups of connected clients partition the customers, and their exposures
-  add up to the total outstanding; each group's exposure is its members' outstanding;
+* exposure: each customer's exposure (on-balance + CCF × off-balance − cash margin) from the
+  raw rows; the groups of connected clients are re-derived (effective control, guarantees
+  summed per guarantor, supply on either side, family, shared repayment source) and match
+  the table; their tested and exempt exposures add up to the whole measured exposure, their
+  outstanding to the total outstanding;
 * channels: each channel's members (MEMBER_OF / TRADES_IN / SOURCED_VIA into it, or
   REFERRED by it) and their outstanding and non-performing outstanding;
 * schemes: each scheme's utilisation is the outstanding of the facilities carrying its id;
@@ -30,7 +33,8 @@ import random
 import re
 import tempfile
 from collections import defaultdict
-from decimal import ROUND_FLOOR, Decimal
+import tomllib
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -191,7 +195,7 @@ def test_everything_reconciles_to_the_fen(seed, customers, mutations, rng_seed, 
         assert ds.total_outstanding_fen == raw.total
         results = run_analyses(build_book(ds))
         tables = {name: df for res in results.values() for name, df in res.tables.items()}
-        check_groups(tables, raw)
+        check_groups(tables, raw, folder)
         check_channels(tables, raw)
         check_schemes(tables, raw)
         check_concentration(tables, raw)
@@ -203,9 +207,147 @@ def test_everything_reconciles_to_the_fen(seed, customers, mutations, rng_seed, 
         assert fen(summary["dataset"]["total_outstanding"]) == raw.total
 
 
-def check_groups(t, raw: Raw) -> None:
+#: The regulator's credit conversion factors, written here independently of channelgraph's
+#: defaults (the capital rules' off-balance table; README "How exposure is measured").
+CCF = {
+    "bank_acceptance": Decimal("1"),
+    "financial_guarantee": Decimal("1"),
+    "performance_guarantee": Decimal("0.5"),
+    "trade_lc": Decimal("0.2"),
+    "other_off_balance": Decimal("1"),
+    "commitment_up_to_one_year": Decimal("0.2"),
+    "commitment_over_one_year": Decimal("0.5"),
+    "commitment_cancellable": Decimal("0.1"),
+}
+TRUE = {"true", "1", "yes", "是"}
+
+
+def _policy_table(folder: Path) -> dict:
+    path = folder / "policy.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8-sig")) if path.exists() else {}
+
+
+def _half_up(amount_fen: int, factor: Decimal) -> int:
+    return int((Decimal(amount_fen) * factor).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def measured_exposure(raw: Raw, folder: Path) -> dict[str, int]:
+    """Each customer's exposure, from the raw rows: on-balance + CCF × off-balance − cash margin."""
+    pol = _policy_table(folder).get("exposure", {})
+    ccf = {**CCF, **{k: Decimal(str(v)) for k, v in pol.get("ccf", {}).items()}}
+    from_limit = bool(pol.get("undrawn_from_limit", False))
+    out: dict[str, int] = defaultdict(int)
+    for x in raw.exposures:
+        kind = x.get("exposure_type", "") or "loan"
+        amount = fen(x["outstanding"])
+        if x.get("cancellable", "").lower() in TRUE:
+            commit = ccf["commitment_cancellable"]
+        elif x.get("original_maturity_days", "") and int(x["original_maturity_days"]) <= 365:
+            commit = ccf["commitment_up_to_one_year"]
+        else:
+            commit = ccf["commitment_over_one_year"]
+        on = amount if kind == "loan" else 0
+        conv = 0 if kind == "loan" else _half_up(amount, commit if kind == "undrawn_commitment" else ccf[kind])
+        undrawn = fen(x["undrawn"]) if x.get("undrawn", "") else 0
+        if kind == "loan" and from_limit and not x.get("undrawn", "") and x.get("limit", ""):
+            undrawn = max(0, fen(x["limit"]) - amount)
+        conv += _half_up(undrawn, commit)
+        margin = fen(x["margin"]) if x.get("margin", "") else 0
+        out[x["customer_id"]] += on + conv - min(margin, on + conv)
+    return out
+
+
+def expected_groups(raw: Raw, folder: Path) -> list[frozenset]:
+    """The groups of connected clients, re-derived from the raw rows with a plain union-find.
+
+    Ties (policy thresholds, else the documented defaults): effective control — X's own
+    share in Y plus the shares in Y of what X controls, at any depth, above 50% (a fixed
+    point over dictionaries); a guarantor's guarantees summed against its net assets (≥ 50%;
+    zero net assets joins, unknown never); supplies ≥ 50% of the supplier's revenue or of the
+    buyer's purchases; family; a shared repayment source.
+    """
+    con = _policy_table(folder).get("connection", {})
+    control_above = Decimal(str(con.get("control_share_above", "0.5")))
+    at_threshold = bool(con.get("control_at_threshold_joins", False))
+    guarantee_share = Decimal(str(con.get("guarantee_net_assets_share", "0.5")))
+    aggregate = bool(con.get("aggregate_guarantees", True))
+    supply, purchase = Decimal(str(con.get("supply_share", "0.5"))), Decimal(str(con.get("purchase_share", "0.5")))
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    def controls(x: Decimal) -> bool:
+        return x >= control_above if at_threshold else x > control_above
+
+    holds: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    guarantees: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in raw.relations:
+        s, d, t = r["src"], r["dst"], r["type"]
+        if t == "CONTROLS" and r.get("share", ""):
+            holds[s][d] = Decimal(r["share"])
+        elif t == "GUARANTEES" and r.get("amount", ""):
+            guarantees[s].append((d, fen(r["amount"])))
+        elif t == "SUPPLIES":
+            by_s = bool(r.get("share", "")) and Decimal(r["share"]) >= supply
+            by_b = bool(r.get("buyer_share", "")) and Decimal(r["buyer_share"]) >= purchase
+            if by_s or by_b:
+                union(s, d)
+        elif (t == "FAMILY" and con.get("family_joins", True)) or (
+            t == "SHARES_REPAYMENT_SOURCE" and con.get("shared_repayment_joins", True)
+        ):
+            union(s, d)
+    controlled: dict[str, set] = {x: {y for y, v in h.items() if controls(v)} for x, h in holds.items()}
+    changed = True
+    while changed:
+        changed = False
+        for x in holds:
+            total: dict[str, Decimal] = defaultdict(Decimal)
+            for z in {x} | controlled[x]:
+                for y, v in holds.get(z, {}).items():
+                    total[y] += v
+            for y, v in total.items():
+                if y != x and y not in controlled[x] and controls(v):
+                    controlled[x].add(y)
+                    changed = True
+    for x, ys in controlled.items():
+        for y in ys:
+            union(x, y)
+    for g, items in guarantees.items():
+        nav_text = raw.attr[g].get("net_assets", "")
+        if not nav_text:
+            continue
+        nav = fen(nav_text)
+        if aggregate:
+            tot = sum(a for _, a in items)
+            joined = [d for d, _ in items] if nav == 0 or Decimal(tot) >= guarantee_share * nav else []
+        else:
+            joined = [d for d, a in items if nav == 0 or Decimal(a) >= guarantee_share * nav]
+        for d in joined:
+            union(g, d)
+    customers = {x["customer_id"] for x in raw.exposures} | {
+        e["id"] for e in raw.entities if e["is_customer"] == "true" and e["kind"] in PARTY
+    }
+    comps: dict[str, set] = defaultdict(set)
+    for e in raw.entities:
+        comps[find(e["id"])].add(e["id"])
+    return sorted((frozenset(c) for c in comps.values() if c & customers), key=min)
+
+
+def check_groups(t, raw: Raw, folder: Path) -> None:
     groups, members = t["risk_groups"], t["risk_group_members"]
-    assert sum(int(x) for x in groups["exposure_fen"]) == raw.total
+    exposure = measured_exposure(raw, folder)
+    exempt = {e["id"] for e in raw.entities if e.get("exempt", "")}
+    assert sum(int(x) + int(y) for x, y in zip(groups["exposure_fen"], groups["exempt_fen"])) == sum(exposure.values())
+    assert sum(int(x) for x in groups["outstanding_fen"]) == raw.total
+    assert sorted((frozenset(ms) for ms in groups["members"]), key=min) == expected_groups(raw, folder)
     customers = [c for cs in groups["customers"] for c in cs]
     assert sorted(customers) == sorted(
         {x["customer_id"] for x in raw.exposures}
@@ -213,10 +355,13 @@ def check_groups(t, raw: Raw) -> None:
     )
     assert len(customers) == len(set(customers)), "a customer is in two groups"
     for g in groups.itertuples(index=False):
-        assert int(g.exposure_fen) == sum(raw.by_customer.get(m, 0) for m in g.members), g.group_id
+        assert int(g.exposure_fen) == sum(exposure.get(m, 0) for m in g.members if m not in exempt), g.group_id
+        assert int(g.exempt_fen) == sum(exposure.get(m, 0) for m in g.members if m in exempt), g.group_id
+        assert int(g.outstanding_fen) == sum(raw.by_customer.get(m, 0) for m in g.members), g.group_id
         assert int(g.headroom_fen) == int(g.limit_fen) - int(g.exposure_fen)
     for m in members.itertuples(index=False):
         assert int(m.outstanding_fen) == raw.by_customer.get(m.entity_id, 0), m.entity_id
+        assert int(m.exposure_fen) == exposure.get(m.entity_id, 0), m.entity_id
 
 
 def check_channels(t, raw: Raw) -> None:

@@ -35,8 +35,8 @@ from dataclasses import replace
 
 from .._runtime import gc_paused
 from ..results import Analysis
-from ..graph import Book
-from ..model import format_yuan
+from ..graph import Book, measure_exposure
+from ..model import format_yuan, fraction_of
 from ..policy import Policy
 from .concentration import concentration
 from .contagion import UnknownEntityError, debt_rank, stress_cascade
@@ -71,7 +71,8 @@ PATTERNS = ("mutual", "circle", "circle_block", "chain", "cross", "focus")
 def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None) -> RiskResult:
     """Run every risk analysis on *book*; the runner of the ``risk`` analysis (*prior* is not read)."""
     policy = policy or book.policy
-    groups, members, ties = connected_groups(book, policy)
+    exposure = measure_exposure(book, policy)
+    groups, members, ties = connected_groups(book, policy, exposure=exposure)
     result = RiskResult(
         groups=groups,
         members=members,
@@ -80,6 +81,7 @@ def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None
         sources=single_risk_sources(book, policy),
         impact=debt_rank(book, policy),
         concentration=concentration(book, policy),
+        exposure=exposure,
     )
     return replace(result, summary=risk_summary(result, book.total_outstanding, policy))
 
@@ -88,10 +90,18 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
     """JSON-ready key figures of *result* (ints and strings; amounts as yuan strings).
 
     *total_outstanding* is the book's (fen); *policy* gives the capital and the rule texts.
+    ``large_exposures`` counts every group whose tested exposure is above the large-exposure
+    threshold, breaches included (a breach is a large exposure too); ``large_exposures_within_limits``
+    those of them that do not breach. Exempt groups (every customer exempt) are neither.
     """
     g, m, t = result.groups, result.members, result.ties
     p, s, imp, c = result.patterns, result.sources, result.impact, result.concentration
     status = g["status"].value_counts().to_dict() if len(g) else {}
+    large_limit = fraction_of(policy.tier1_capital_fen, policy.limits.large_exposure_share)
+    if result.exposure is not None:
+        total_exposure = result.exposure.total
+    else:
+        total_exposure = int(g["exposure_fen"].sum() + g["exempt_fen"].sum()) if len(g) else 0
     cust = m[m["is_customer"]] if len(m) else m
     pc = p["pattern"].value_counts().to_dict() if len(p) else {}
     out = {
@@ -102,7 +112,7 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
         "multi_customer_groups": int((g["customer_count"] >= 2).sum()) if len(g) else 0,
         "customers": len(cust),
         "breaches": int(status.get("breach", 0)),
-        "large_exposures": int(status.get("large_exposure", 0)),
+        "large_exposures": int(((g["exposure_fen"] > large_limit) & (g["status"] != "exempt")).sum()) if len(g) else 0,
         "member_single_breaches": int((cust["single_status"] == "breach").sum()) if len(cust) else 0,
         "loan_limit_breaches": int((cust["loan_status"] == "breach").sum()) if len(cust) else 0,
         "ties": len(t),
@@ -115,6 +125,12 @@ def risk_summary(result: RiskResult, total_outstanding: int, policy: Policy) -> 
             k: int(s[k].sum()) if len(s) else 0 for k in ("business_not_real", "control", "same_risk_factor")
         },
         "rules": rule_texts(policy),
+        "total_exposure": format_yuan(total_exposure),
+        "large_exposures_within_limits": int(status.get("large_exposure", 0)),
+        "interbank_groups": int(g["interbank"].sum()) if len(g) else 0,
+        "exempt_customers": int((cust["single_status"] == "exempt").sum()) if len(cust) else 0,
+        "exempt_exposure": format_yuan(int(g["exempt_fen"].sum()) if len(g) else 0),
+        "net_capital_from_tier1": bool(policy.net_capital_from_tier1),
     }
     if len(g):
         top = g.iloc[0]

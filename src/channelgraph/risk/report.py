@@ -48,6 +48,7 @@ _STATUS = {
     "ok": ("正常", "ok"),
     "large_exposure": ("大额风险暴露", "large exposure"),
     "breach": (Md("**超限**"), Md("**breach**")),
+    "exempt": ("豁免", "exempt"),
 }
 _PATTERN = {
     "mutual": ("互保", "mutual"),
@@ -90,15 +91,26 @@ def _pct(ratio_text: str) -> str:
     return f"{(Decimal(ratio_text) * 100).quantize(Decimal('0.01'))}%" if ratio_text else ""
 
 
+_MEASURE_ZH = "计量口径：风险暴露（表内 + 信用转换系数 × 表外 − 保证金）"
+
+
 def _rule_zh(r, policy: Policy) -> str:
+    """The Chinese rule of a group row, read from its (English) ``rule`` and ``status``."""
     lim = policy.limits
-    if r.customer_count >= 2:
+    if r.status == "exempt":
+        return "豁免客户（中央政府、中央银行等）：风险暴露单独列示，不纳入限额测试"
+    if "art. 9" in r.rule:
+        rule = (
+            f"《大额风险暴露管理办法》第九条（据转述）：同业单一客户或集团客户 ≤ 一级资本净额 "
+            f"{decimal_percent(lim.interbank_share)}"
+        )
+    elif "art. 8" in r.rule:
         rule = f"《大额风险暴露管理办法》第八条：一组非同业关联客户 ≤ 一级资本净额 {decimal_percent(lim.group_share)}"
     else:
         rule = f"《大额风险暴露管理办法》第七条：非同业单一客户 ≤ 一级资本净额 {decimal_percent(lim.single_customer_share)}"
     if r.status == "large_exposure":
         rule = f"大额风险暴露：超过一级资本净额 {decimal_percent(lim.large_exposure_share)}；" + rule
-    return rule
+    return rule + "；" + _MEASURE_ZH
 
 
 def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
@@ -110,49 +122,88 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
     lim = policy.limits
     parts = [f"## {term(_T, 'title', lang)}", "", term(_T, "intro", lang), "", f"### {term(_T, 'key', lang)}", ""]
     t1 = md_money(policy.tier1_capital_fen, lang)
+    nc = md_money(policy.net_capital_fen, lang)
+    out_fen = int(g["outstanding_fen"].sum()) if len(g) else 0
+    exp_fen = (
+        result.exposure.total
+        if result.exposure is not None
+        else (int(g["exposure_fen"].sum() + g["exempt_fen"].sum()) if len(g) else 0)
+    )
+    exempt_fen = int(g["exempt_fen"].sum()) if len(g) else 0
+    n_exempt, n_bank = s.get("exempt_customers", 0), s.get("interbank_groups", 0)
+    pct = decimal_percent
     if zh:
         parts += [
-            f"- 一级资本净额 {t1}；贷款余额合计 {md_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)}。",
+            (
+                f"- 一级资本净额 {t1}；资本净额 {nc}"
+                + ("（政策只给出一级资本净额，资本净额按一级资本净额计）" if policy.net_capital_from_tier1 else "")
+                + f"；表内外业务余额合计 {md_money(out_fen, lang)}，风险暴露合计 {md_money(exp_fen, lang)}"
+                "（表内 + 信用转换系数 × 表外 − 保证金）。"
+            ),
             (
                 f"- 关联客户组 {s['groups']} 个（其中多客户组 {s['multi_customer_groups']} 个），覆盖客户 {s['customers']} 户；"
-                f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {decimal_percent(lim.large_exposure_share)}）"
+                f"超限 {s['breaches']} 个，大额风险暴露（超过一级资本净额 {pct(lim.large_exposure_share)}，含超限）"
                 f"{s['large_exposures']} 个。"
             ),
             (
-                f"- 限额：单一非同业客户 ≤ {decimal_percent(lim.single_customer_share)}、一组非同业关联客户 ≤ "
-                f"{decimal_percent(lim.group_share)}（一级资本净额）；单一客户贷款 ≤ "
-                f"{decimal_percent(lim.single_borrower_net_capital_share)}（资本净额），超出的客户 "
-                f"{s['loan_limit_breaches']} 户。"
-            ),
-            (
-                f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
-                f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
-                f"多保一 {s['patterns']['focus']}。"
+                f"- 限额（按风险暴露计）：非同业单一客户 ≤ {pct(lim.single_customer_share)}、一组非同业关联客户 ≤ "
+                f"{pct(lim.group_share)}、同业单一客户或集团客户 ≤ {pct(lim.interbank_share)}（一级资本净额）；"
+                f"非同业单一客户贷款余额 ≤ {pct(lim.single_borrower_net_capital_share)}（资本净额，仅计表内贷款），"
+                f"超出的客户 {s['loan_limit_breaches']} 户。"
             ),
         ]
+        if n_bank:
+            parts.append(f"- 同业客户组 {n_bank} 个，按一级资本净额 {pct(lim.interbank_share)} 的同业限额测试。")
+        if n_exempt:
+            parts.append(
+                f"- 豁免客户 {n_exempt} 户，风险暴露 {md_money(exempt_fen, lang)}：单独列示，不纳入限额测试，"
+                "也不计入所在客户组的风险暴露。"
+            )
+        parts.append(
+            f"- 担保：互保 {s['patterns']['mutual']}、担保圈 {s['patterns']['circle']}（另有强连通块 "
+            f"{s['patterns']['circle_block']}）、担保链 {s['patterns']['chain']}、一保多 {s['patterns']['cross']}、"
+            f"多保一 {s['patterns']['focus']}。"
+        )
     else:
         parts += [
             (
-                f"- Tier-1 capital {t1} yuan; total outstanding "
-                f"{md_money(sum(g['exposure_fen'].tolist()) if len(g) else 0, lang)} yuan."
+                f"- Tier-1 capital {t1} yuan; net capital {nc} yuan"
+                + (
+                    " (the policy gives tier-1 only: net capital taken as tier-1)"
+                    if policy.net_capital_from_tier1
+                    else ""
+                )
+                + f"; total outstanding {md_money(out_fen, lang)} yuan, total exposure {md_money(exp_fen, lang)} "
+                "yuan (on-balance + CCF × off-balance − margin)."
             ),
             (
                 f"- {s['groups']} groups of connected clients ({s['multi_customer_groups']} with two or more customers) "
                 f"covering {s['customers']} customers: {s['breaches']} breach their limit, {s['large_exposures']} are "
-                f"large exposures (above {decimal_percent(lim.large_exposure_share)} of tier-1)."
+                f"large exposures (above {pct(lim.large_exposure_share)} of tier-1, breaches included)."
             ),
             (
-                f"- Limits: single non-interbank customer ≤ {decimal_percent(lim.single_customer_share)}, group of "
-                f"connected customers ≤ {decimal_percent(lim.group_share)} of tier-1; loans to one borrower ≤ "
-                f"{decimal_percent(lim.single_borrower_net_capital_share)} of net capital "
+                f"- Limits, on exposure: single non-interbank customer ≤ {pct(lim.single_customer_share)}, group of "
+                f"connected non-interbank customers ≤ {pct(lim.group_share)}, interbank customer or group ≤ "
+                f"{pct(lim.interbank_share)} of tier-1; loans (on-balance only) to one non-interbank borrower ≤ "
+                f"{pct(lim.single_borrower_net_capital_share)} of net capital "
                 f"({s['loan_limit_breaches']} customers above)."
             ),
-            (
-                f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
-                f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
-                f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus."
-            ),
         ]
+        if n_bank:
+            parts.append(
+                f"- {n_bank} interbank groups, tested against the interbank limit of "
+                f"{pct(lim.interbank_share)} of tier-1."
+            )
+        if n_exempt:
+            parts.append(
+                f"- {n_exempt} exempt customers with {md_money(exempt_fen, lang)} yuan of exposure: reported, not "
+                "tested against the limits nor counted in their group's exposure."
+            )
+        parts.append(
+            f"- Guarantees: {s['patterns']['mutual']} mutual, {s['patterns']['circle']} circles "
+            f"(+{s['patterns']['circle_block']} blocks), {s['patterns']['chain']} chains, "
+            f"{s['patterns']['cross']} cross, {s['patterns']['focus']} focus."
+        )
     parts.append("")
 
     head = (
@@ -176,7 +227,7 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
         ]
 
     parts += [f"### {term(_T, 'groups_h', lang)}", "", md_table(head, group_rows(g.head(REPORT_ROWS))), ""]
-    bad = g[g["status"] != "ok"] if len(g) else g
+    bad = g[g["status"].isin(["breach", "large_exposure"])] if len(g) else g
     if len(bad):  # breaches first, then large exposures; each by exposure
         bad = (
             bad.assign(_o=(bad["status"] != "breach").astype(int))

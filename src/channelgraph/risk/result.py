@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..graph import Exposure
+
 #: Attribute → the table name it is written as (``<name>.csv`` / ``.json``), in writing order.
 TABLE_NAMES = {
     "groups": "risk_groups",
@@ -39,6 +41,8 @@ class RiskResult:
     impact : DebtRank systemic impact (:data:`~channelgraph.risk.contagion.IMPACT_COLUMNS`).
     concentration : HHI and top buckets (:data:`~channelgraph.risk.concentration.CONCENTRATION_COLUMNS`).
     summary : JSON-ready key figures (:func:`~channelgraph.risk.risk_summary`).
+    exposure : the measured exposure the limits tested (:class:`~channelgraph.graph.Exposure`;
+        None for a result rebuilt by :meth:`from_tables` without one).
     """
 
     groups: pd.DataFrame
@@ -49,6 +53,7 @@ class RiskResult:
     impact: pd.DataFrame
     concentration: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    exposure: Exposure | None = None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -56,7 +61,11 @@ class RiskResult:
         return {name: getattr(self, attr) for attr, name in TABLE_NAMES.items()}
 
     @classmethod
-    def from_tables(cls, tables: dict[str, pd.DataFrame], summary: dict | None = None) -> RiskResult:
+    def from_tables(
+        cls, tables: dict[str, pd.DataFrame], summary: dict | None = None, exposure: Exposure | None = None
+    ) -> RiskResult:
         """The result of frames keyed by table name, as :func:`~channelgraph.risk.run_risk` makes them (in
         memory: the written files format money and lists for people, and do not read back into this)."""
-        return cls(**{attr: tables[name] for attr, name in TABLE_NAMES.items()}, summary=summary or {})
+        return cls(
+            **{attr: tables[name] for attr, name in TABLE_NAMES.items()}, summary=summary or {}, exposure=exposure
+        )
