@@ -22,6 +22,7 @@ TABLE_NAMES = {
     "sources": "risk_sources",
     "impact": "systemic_impact",
     "concentration": "concentration",
+    "facility_exposures": "facility_exposures",
 }
 
 
@@ -39,6 +40,8 @@ class RiskResult:
     impact : DebtRank systemic impact (:data:`~channelgraph.risk.contagion.IMPACT_COLUMNS`).
     concentration : HHI and top buckets (:data:`~channelgraph.risk.concentration.CONCENTRATION_COLUMNS`).
     summary : JSON-ready key figures (:func:`~channelgraph.risk.risk_summary`).
+    facility_exposures : each facility's measured exposure
+        (:data:`~channelgraph.risk.exposures.FACILITY_COLUMNS`; empty when not given).
     """
 
     groups: pd.DataFrame
@@ -49,6 +52,7 @@ class RiskResult:
     impact: pd.DataFrame
     concentration: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    facility_exposures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -59,4 +63,6 @@ class RiskResult:
     def from_tables(cls, tables: dict[str, pd.DataFrame], summary: dict | None = None) -> RiskResult:
         """The result of frames keyed by table name, as :func:`~channelgraph.risk.run_risk` makes them (in
         memory: the written files format money and lists for people, and do not read back into this)."""
-        return cls(**{attr: tables[name] for attr, name in TABLE_NAMES.items()}, summary=summary or {})
+        return cls(
+            **{attr: tables[name] for attr, name in TABLE_NAMES.items() if name in tables}, summary=summary or {}
+        )
