@@ -284,9 +284,7 @@ def _shared_place(book: Book, s: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 @gc_paused
-def single_risk_sources(
-    book: Book, policy: Policy | None = None, *, exposure: Exposure | None = None
-) -> pd.DataFrame:
+def single_risk_sources(book: Book, policy: Policy | None = None, *, exposure: Exposure | None = None) -> pd.DataFrame:
     """Rank every potential single risk source by the (measured) exposure that depends on it.
 
     Parameters
