@@ -215,7 +215,7 @@ def test_report_shows_outstanding_loans_and_exposure_side_by_side_zh():
     assert "| 授信余额合计（表内贷款余额与表外项目名义金额，元） | 1,700.00 |" in text
     assert "| 其中：贷款余额（表内，元） | 600.00 |" in text
     assert "| 其中：表外项目名义金额（元） | 1,100.00 |" in text
-    assert "| 风险暴露合计（元） | 1,250.00 |" in text
+    assert "| 未使用的承诺额度（元） | 0.00 |" in text and "| 风险暴露合计（元） | 1,250.00 |" in text
     assert "| 已扣除的保证金（元） | 400.00 |" in text
     assert "信用转换系数" in text and "保证金" in text and "银行承兑汇票 100%" in text
     assert "非融资性保函 50%" in text and "可无条件撤销的贷款承诺 10%" in text

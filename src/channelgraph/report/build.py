@@ -71,6 +71,7 @@ _T = {
     ),
     "loans": ("其中：贷款余额（表内，元）", "of which loans (on-balance; yuan)"),
     "off_balance": ("其中：表外项目名义金额（元）", "of which off-balance items, nominal amount (yuan)"),
+    "undrawn": ("未使用的承诺额度（元）", "Undrawn commitments (yuan)"),
     "exposure": ("风险暴露合计（元）", "Total exposure (yuan)"),
     "mitigation": ("已扣除的保证金（元）", "Cash margin recognised (yuan)"),
     "npl": ("不良贷款余额（次级、可疑、损失，元）", "Non-performing loans (substandard, doubtful, loss; yuan)"),
@@ -112,8 +113,8 @@ _T = {
         "未使用的授信额度按贷款承诺计：原始期限一年以内（≤ 365 天）用“一年以内”系数，一年以上或期限未知用“一年以上”系数，"
         "可随时无条件撤销的用“可撤销”系数；{limit}",
         "Undrawn amounts count as commitments: original maturity up to one year (≤ 365 days) at the "
-        "“up to one year” factor, longer or unknown at the “over one year” factor, unconditionally "
-        "cancellable at the “cancellable” factor; {limit}",
+        "up-to-one-year factor, longer or unknown at the over-one-year factor, unconditionally "
+        "cancellable at the cancellable factor; {limit}",
     ),
     "undrawn_limit_on": (
         "未填未使用额度的贷款，以授信额度减余额计（`undrawn_from_limit = true`）。",
@@ -287,6 +288,7 @@ def summary_markdown(dataset, lang: str, facilities: pd.DataFrame | None = None)
     if measured:
         assert facilities is not None
         rows += [
+            (term(_T, "undrawn", lang), format_yuan_human(_fen_sum(facilities["undrawn_fen"]))),
             (term(_T, "exposure", lang), format_yuan_human(_fen_sum(facilities["exposure_fen"]))),
             (term(_T, "mitigation", lang), format_yuan_human(_fen_sum(facilities["mitigation_fen"]))),
         ]
