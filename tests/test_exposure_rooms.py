@@ -22,6 +22,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from channelgraph.graph import build_book, measure_exposure
 from channelgraph.io import dataset_from_frames
@@ -289,3 +291,46 @@ def test_view_node_details_say_interbank_and_exempt():
     assert rows["A"]["同业客户"] == "是" and "豁免" not in rows["A"]
     assert rows["B"]["豁免"] == "政策性银行" and "同业客户" not in rows["B"]
     assert np.all([k != "is_interbank" for r in rows.values() for k in r])
+
+
+# ----------------------------------------------------------------------------- property
+
+TYPES = ["", "loan", "bank_acceptance", "financial_guarantee", "performance_guarantee", "trade_lc"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "G"]),
+            st.integers(min_value=0, max_value=10**9),  # outstanding, fen
+            st.sampled_from(TYPES),
+            st.integers(min_value=0, max_value=100),  # margin, % of outstanding
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_rooms_reconcile_to_the_measure_for_any_book(facs):
+    exp = pd.DataFrame(
+        {
+            "facility_id": [f"F{i:02d}" for i in range(len(facs))],
+            "customer_id": [c for c, _, _, _ in facs],
+            "outstanding": [f"{o / 100:.2f}" for _, o, _, _ in facs],
+            "exposure_type": [t for _, _, t, _ in facs],
+            "margin": [f"{o * m // 100 / 100:.2f}" for _, o, _, m in facs],
+        }
+    )
+    book = book_of(exp=exp)
+    m = measure_exposure(book)
+    c = concentration(book, exposure=m)
+    for dim in ("channel", "industry", "region"):
+        part = c[(c["dimension"] == dim) & (c["bucket"] != "*")]
+        assert int(part["exposure_fen"].sum()) == m.total
+        assert int(part["outstanding_fen"].sum()) == book.total_outstanding
+    t = facility_exposures(book, exposure=m)
+    assert (t["exposure_fen"] == t["on_balance_fen"] + t["converted_fen"] - t["mitigation_fen"]).all()
+    assert (t["exposure_fen"] >= 0).all() and int(t["exposure_fen"].sum()) == m.total
+    s = single_risk_sources(book, exposure=m).set_index("source_id")
+    deps = [p for p in ("A", "B") if p in set(exp["customer_id"])]
+    assert s.loc["M1", "dependent_exposure_fen"] == sum(int(m.of_entity[book.positions([p])[0]]) for p in deps)
