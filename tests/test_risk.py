@@ -247,7 +247,7 @@ def test_outputs_do_not_depend_on_row_order(make_dataset, tmp_path):
     rel_b = _reverse_rows(rel).replace("P2,P1,FAMILY", "P1,P2,FAMILY")
     b = load(make_dataset, _reverse_rows(ent), rel_b, _reverse_rows(exp))
     fa, fb = _risk_files(a, tmp_path / "a"), _risk_files(b, tmp_path / "b")
-    assert len(fa) == 14 and fa.keys() == fb.keys()
+    assert len(fa) == 16 and fa.keys() == fb.keys()
     for name in fa:
         assert fa[name] == fb[name], name
     sa = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))["analyses"]
@@ -574,6 +574,7 @@ def test_runner_summary_report_and_write_back(tiny):
         "risk_sources",
         "systemic_impact",
         "concentration",
+        "facility_exposures",
     }
     s = res.summary
     json.dumps(s)  # JSON-ready

@@ -20,7 +20,8 @@ typed result other rooms read by attribute. :data:`ANALYSIS` is the ``risk`` ana
 ``connection_ties`` (``groups.TIE_COLUMNS``), ``guarantee_patterns``
 (``guarantees.PATTERN_COLUMNS``), ``risk_sources`` (``sources.SOURCE_COLUMNS``),
 ``systemic_impact`` (``contagion.IMPACT_COLUMNS``) and ``concentration``
-(``concentration.CONCENTRATION_COLUMNS``); a report section in Chinese or English; and
+(``concentration.CONCENTRATION_COLUMNS``), ``facility_exposures``
+(``exposures.FACILITY_COLUMNS``: each facility's measured exposure); a report section in Chinese or English; and
 the Neo4j write-back properties (:func:`risk_node_properties`). ``channelgraph stress``
 writes ``stress_rounds`` (``contagion.ROUND_COLUMNS``) and ``stress_calls``
 (``contagion.CALL_COLUMNS``).
@@ -40,6 +41,7 @@ from ..model import format_yuan, fraction_of
 from ..policy import Policy
 from .concentration import concentration
 from .contagion import UnknownEntityError, debt_rank, stress_cascade
+from .exposures import facility_exposures
 from .groups import connected_groups, rule_texts
 from .guarantees import guarantee_patterns
 from .report import risk_report
@@ -53,6 +55,7 @@ __all__ = [
     "connected_groups",
     "debt_rank",
     "dependent_pairs",
+    "facility_exposures",
     "guarantee_patterns",
     "risk_node_properties",
     "risk_report",
@@ -78,9 +81,10 @@ def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None
         members=members,
         ties=ties,
         patterns=guarantee_patterns(book, policy),
-        sources=single_risk_sources(book, policy),
-        impact=debt_rank(book, policy),
-        concentration=concentration(book, policy),
+        sources=single_risk_sources(book, policy, exposure=exposure),
+        impact=debt_rank(book, policy, exposure=exposure),
+        concentration=concentration(book, policy, exposure=exposure),
+        facility_exposures=facility_exposures(book, policy, exposure=exposure),
         exposure=exposure,
     )
     return replace(result, summary=risk_summary(result, book.total_outstanding, policy))

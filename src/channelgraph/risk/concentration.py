@@ -1,7 +1,12 @@
 """Concentration of the book by channel, industry and region: HHI and top-N shares.
 
+Concentration is measured on the **exposure** (``exposure_fen``: on-balance + CCF ×
+off-balance − recognised cash margin, :func:`~channelgraph.graph.exposure.measure_exposure`);
+each row also shows the same bucket's ``outstanding_fen`` (appended column). Without the
+optional exposure columns of the input the two are equal.
+
 Every facility is attributed to exactly one bucket per dimension, so each dimension
-partitions the book and its buckets add up to the total outstanding exactly (checked):
+partitions the book and its buckets add up to the total exposure exactly (checked):
 
 * ``channel``: the channel of the facility's scheme; for a facility outside a scheme, the
   customer's channel by precedence SOURCED_VIA, TRADES_IN, MEMBER_OF, EMPLOYS (employer is
@@ -39,6 +44,7 @@ from ..model import Kind, RelationType
 from ..policy import Policy
 from ..graph import Book
 from ..graph.arrays import kind_in, unique_ints
+from ..graph.exposure import Exposure, measure_exposure
 from ._numbers import ratio_text
 
 #: Top-N used for the top-N share.
@@ -55,6 +61,7 @@ CONCENTRATION_COLUMNS = [
     "top_n",
     "top_n_share",
     "top_ids",
+    "outstanding_fen",
 ]
 _CHANNELS = {Kind.CHAMBER.value, Kind.MARKET.value, Kind.INTERMEDIARY.value}
 
@@ -130,24 +137,31 @@ def _buckets(codes: np.ndarray, cust: np.ndarray, amt: np.ndarray, top_n: int):
     return bcode, customers, exposure, squares, tops, top_ids
 
 
-def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) -> pd.DataFrame:
-    """HHI and top-N shares per channel, industry and region (and customer name concentration).
+def concentration(
+    book: Book, policy: Policy | None = None, top_n: int = TOP_N, *, exposure: Exposure | None = None
+) -> pd.DataFrame:
+    """HHI and top-N shares of the exposure per channel, industry and region (and customer name
+    concentration).
 
     Parameters
     ----------
     book : the :class:`~channelgraph.graph.Book`.
-    policy : unused (kept for the common signature).
+    policy : its ``[exposure]`` rules measure the exposure (default ``book.policy``).
     top_n : N of the top-N share (default :data:`TOP_N`).
+    exposure : the measure already taken (default: measured here).
 
     Returns
     -------
     DataFrame with ``CONCENTRATION_COLUMNS``; per dimension the summary row first, then
     buckets by exposure desc, bucket. ``top_ids`` lists the top-N buckets (summary row) or
-    customers (bucket row).
+    customers (bucket row). Shares, HHI and top-N are on ``exposure_fen``; ``outstanding_fen``
+    is the bucket's outstanding, shown beside it.
     """
-    total = book.total_outstanding
+    m = exposure if exposure is not None else measure_exposure(book, policy)
+    total = m.total
+    total_out = book.total_outstanding
     cust = book.fac_customer
-    amt = book.fac_outstanding
+    amt = m.exposure
     chan = np.where(book.fac_channel >= 0, book.fac_channel, customer_channel(book)[cust]) if len(cust) else cust
     # bucket codes per facility and their labels
     channels, ch_codes = np.unique(chan, return_inverse=True)
@@ -164,10 +178,12 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
         dims[dim] = (np.asarray(codes, dtype=np.int64), list(uniq), [""] * len(uniq))
     rows = []
     for dim, (codes, label, bname) in dims.items():
-        bcode, customers, exposure, squares, tops, top_ids = _buckets(codes, cust, amt, top_n)
+        bcode, customers, per_bucket, squares, tops, top_ids = _buckets(codes, cust, amt, top_n)
+        out_b = np.zeros(len(label), dtype=np.int64)
+        np.add.at(out_b, codes, book.fac_outstanding)
         brows = []
         for k, b in enumerate(bcode.tolist()):
-            exp_b = int(exposure[k])
+            exp_b = int(per_bucket[k])
             brows.append(
                 {
                     "dimension": dim,
@@ -180,6 +196,7 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
                     "top_n": min(top_n, int(customers[k])),
                     "top_n_share": ratio_text(int(tops[k]), exp_b),
                     "top_ids": book.ids[top_ids[k]].tolist(),
+                    "outstanding_fen": int(out_b[b]),
                 }
             )
         brows.sort(key=lambda r: (-r["exposure_fen"], r["bucket"]))
@@ -199,6 +216,7 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
                 "top_n": min(top_n, len(brows)),
                 "top_n_share": ratio_text(sum(bvals[:top_n]), total),
                 "top_ids": [r["bucket"] for r in brows[:top_n]],
+                "outstanding_fen": total_out,
             }
         )
         rows.extend(brows)
@@ -221,8 +239,10 @@ def concentration(book: Book, policy: Policy | None = None, top_n: int = TOP_N) 
             "top_n": min(top_n, len(has)),
             "top_n_share": ratio_text(int(vals[o].sum()), total),
             "top_ids": book.ids[has[o]].tolist(),
+            "outstanding_fen": total_out,
         }
     )
     out = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
     out["exposure_fen"] = out["exposure_fen"].astype(np.int64)
+    out["outstanding_fen"] = out["outstanding_fen"].astype(np.int64)
     return out

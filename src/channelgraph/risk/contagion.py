@@ -12,11 +12,18 @@ stops when a round defaults nobody new.
 "DebtRank: Too Central to Fail? Financial Networks, the FED and Systemic Risk", Sci. Rep.
 2:541). The impact of a borrower *b*'s distress on its guarantor *g* is
 ``W[b→g] = min(1, min(amount, outstanding_b) / net_assets_g)`` (1 when the net assets are
-unknown or zero). The economic value of an entity is the bank's exposure to it,
-``v = outstanding / total outstanding``. For each entity *i*, distress ``h_i = 1`` is
+unknown or zero). The economic value of an entity is the bank's measured exposure to it,
+``v = exposure / total exposure``. For each entity *i*, distress ``h_i = 1`` is
 propagated with the DebtRank rule (each distressed node propagates once, then is inactive)
-and ``R_i = Σ_j h_j v_j − v_i``: the share of the book hit *beyond* i's own loans;
-``impact_exposure = R_i × total outstanding``.
+and ``R_i = Σ_j h_j v_j − v_i``: the share of the book's exposure hit *beyond* i's own;
+``impact_exposure = R_i × total exposure``.
+
+**Which measure.** The losses (``exposure_hit_fen``, ``v``, ``impact_exposure_fen``,
+``own_exposure_fen``) are on the **measured exposure** (on-balance + CCF × off-balance −
+recognised cash margin, :func:`~channelgraph.graph.exposure.measure_exposure`); a guarantee
+call stays ``min(amount, outstanding)``: a guarantor answers for the debt as owed. The
+appended ``outstanding_hit_fen`` (stress rounds) and ``own_outstanding_fen`` (DebtRank) show
+the outstanding beside it; without the optional exposure columns of the input they are equal.
 
 Bounded work: DebtRank runs from many entities at once on sparse (run, entity) pairs, in
 chunks of at most :data:`DEBTRANK_BLOCK_CELLS` cells; each run only touches the weakly
@@ -53,6 +60,7 @@ from ..policy import Policy
 from .._runtime import gc_paused
 from ..graph import Book
 from ..graph.arrays import csr, gather, in_ints, unique_ints
+from ..graph.exposure import Exposure, measure_exposure
 from ._numbers import percent_text, ratio_text
 
 ROUND_COLUMNS = [
@@ -64,6 +72,7 @@ ROUND_COLUMNS = [
     "cumulative_share_of_tier1",
     "guarantee_calls",
     "called_fen",
+    "outstanding_hit_fen",
 ]
 CALL_COLUMNS = [
     "round",
@@ -87,6 +96,7 @@ IMPACT_COLUMNS = [
     "defaulted_entities",
     "own_exposure_fen",
     "method",
+    "own_outstanding_fen",
 ]
 
 #: Edge-visits allowed for exact DebtRank runs in one weakly connected part.
@@ -115,20 +125,23 @@ def _guarantees(book: Book):
 
 
 @gc_paused
-def stress_cascade(book: Book, policy: Policy | None, defaulted_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+def stress_cascade(
+    book: Book, policy: Policy | None, defaulted_ids, *, exposure: Exposure | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Default *defaulted_ids* and propagate through guarantees, round by round.
 
     Parameters
     ----------
     book : the :class:`~channelgraph.graph.Book`.
-    policy : for tier-1 capital (default ``book.policy``).
+    policy : for tier-1 capital and the ``[exposure]`` rules (default ``book.policy``).
     defaulted_ids : entity ids defaulting in round 0.
+    exposure : the measure already taken (default: measured here).
 
     Returns
     -------
     rounds : ``ROUND_COLUMNS`` — per round the newly defaulted ids, the exposure hit (their
-        outstanding), the cumulative hit and its share of tier-1, and the guarantee calls
-        their defaults trigger.
+        measured exposure), the cumulative hit and its share of tier-1, the guarantee calls
+        their defaults trigger, and their outstanding (``outstanding_hit_fen``).
     calls : ``CALL_COLUMNS`` — every guarantee called: round, guarantor, borrower, guarantee
         amount, amount called, the guarantor's cumulative calls, its net assets, whether it
         defaults (in the next round) and a note.
@@ -145,6 +158,7 @@ def stress_cascade(book: Book, policy: Policy | None, defaulted_ids) -> tuple[pd
     if unknown:
         raise UnknownEntityError(unknown)
     n, ids = book.n, book.ids
+    own = (exposure if exposure is not None else measure_exposure(book, policy)).of_entity
     gs, gb, amount, called_amt = _guarantees(book)
     # by borrower: the guarantees to call
     indptr, _, perm = csr(gb, gs, n)
@@ -158,7 +172,7 @@ def stress_cascade(book: Book, policy: Policy | None, defaulted_ids) -> tuple[pd
     calls: dict[str, list] = {c: [] for c in CALL_COLUMNS}
     r = 0
     while len(new):
-        hit = int(book.outstanding[new].sum())
+        hit = int(own[new].sum())
         cum_hit += hit
         p = perm[gather(indptr, new)]
         # deterministic call order: borrower, then guarantor
@@ -203,6 +217,7 @@ def stress_cascade(book: Book, policy: Policy | None, defaulted_ids) -> tuple[pd
         rounds["cumulative_share_of_tier1"].append(ratio_text(cum_hit, policy.tier1_capital_fen))
         rounds["guarantee_calls"].append(ncalls)
         rounds["called_fen"].append(called_sum)
+        rounds["outstanding_hit_fen"].append(int(book.outstanding[new].sum()))
         new = np.asarray(sorted(next_default), dtype=np.int64)
         defaulted[new] = True
         r += 1
@@ -282,17 +297,20 @@ def _debtrank_runs(
 
 
 @gc_paused
-def debt_rank(book: Book, policy: Policy | None = None) -> pd.DataFrame:
-    """DebtRank of every entity in the guarantee network (Battiston et al. 2012).
+def debt_rank(book: Book, policy: Policy | None = None, *, exposure: Exposure | None = None) -> pd.DataFrame:
+    """DebtRank of every entity in the guarantee network (Battiston et al. 2012), on the measured
+    exposure.
 
-    *policy* is not read (DebtRank has no thresholds); it keeps the risk room's common signature.
+    *policy* gives the ``[exposure]`` rules (DebtRank itself has no thresholds); *exposure* is
+    the measure already taken (default: measured here).
 
     Returns
     -------
-    DataFrame with ``IMPACT_COLUMNS``: ``debt_rank`` (share of the book distressed beyond the
-    entity's own loans, 6 decimals), ``impact_exposure_fen`` (that share × total outstanding,
+    DataFrame with ``IMPACT_COLUMNS``: ``debt_rank`` (share of the book's exposure distressed
+    beyond the entity's own, 6 decimals), ``impact_exposure_fen`` (that share × total exposure,
     rounded down), ``distressed_entities`` and ``defaulted_entities`` (other entities reaching
-    some / full distress), ``own_exposure_fen``, ``method`` (``full`` or ``one_round``).
+    some / full distress), ``own_exposure_fen``, ``method`` (``full`` or ``one_round``),
+    ``own_outstanding_fen``.
     Sorted by debt_rank desc then entity_id; entities outside the guarantee network have
     DebtRank 0 and are not listed.
     """
@@ -302,8 +320,9 @@ def debt_rank(book: Book, policy: Policy | None = None) -> pd.DataFrame:
     nodes = unique_ints(np.concatenate((e.src, e.dst)))
     if not len(nodes):
         return pd.DataFrame({c: [] for c in IMPACT_COLUMNS})
-    total = book.total_outstanding
-    v_all = book.outstanding.astype(np.float64) / float(total) if total else np.zeros(n)
+    measured = exposure if exposure is not None else measure_exposure(book, policy)
+    total = measured.total
+    v_all = measured.of_entity.astype(np.float64) / float(total) if total else np.zeros(n)
     # weak components over the impact edges
     from scipy.sparse.csgraph import connected_components
 
@@ -360,8 +379,9 @@ def debt_rank(book: Book, policy: Policy | None = None) -> pd.DataFrame:
             "impact_exposure_fen": np.floor(R[sel] * total + 1e-6).astype(np.int64),
             "distressed_entities": dist[sel],
             "defaulted_entities": dflt[sel],
-            "own_exposure_fen": book.outstanding[sel],
+            "own_exposure_fen": measured.of_entity[sel],
             "method": method[sel],
+            "own_outstanding_fen": book.outstanding[sel],
         },
         columns=IMPACT_COLUMNS,
     )

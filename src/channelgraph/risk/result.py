@@ -24,6 +24,7 @@ TABLE_NAMES = {
     "sources": "risk_sources",
     "impact": "systemic_impact",
     "concentration": "concentration",
+    "facility_exposures": "facility_exposures",
 }
 
 
@@ -43,6 +44,8 @@ class RiskResult:
     summary : JSON-ready key figures (:func:`~channelgraph.risk.risk_summary`).
     exposure : the measured exposure the limits tested (:class:`~channelgraph.graph.Exposure`;
         None for a result rebuilt by :meth:`from_tables` without one).
+    facility_exposures : each facility's measured exposure
+        (:data:`~channelgraph.risk.exposures.FACILITY_COLUMNS`; empty when not given).
     """
 
     groups: pd.DataFrame
@@ -54,6 +57,7 @@ class RiskResult:
     concentration: pd.DataFrame
     summary: dict = field(default_factory=dict)
     exposure: Exposure | None = None
+    facility_exposures: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -67,5 +71,7 @@ class RiskResult:
         """The result of frames keyed by table name, as :func:`~channelgraph.risk.run_risk` makes them (in
         memory: the written files format money and lists for people, and do not read back into this)."""
         return cls(
-            **{attr: tables[name] for attr, name in TABLE_NAMES.items()}, summary=summary or {}, exposure=exposure
+            **{attr: tables[name] for attr, name in TABLE_NAMES.items() if name in tables},
+            summary=summary or {},
+            exposure=exposure,
         )

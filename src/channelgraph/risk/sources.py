@@ -23,8 +23,14 @@ One row per entity: a person who is a key person, a controller and a guarantor i
 once, its dependents are the union (each customer counted once) and ``roles`` names every
 role. ``source_type`` is the channel kind for channels; for a person or firm it is
 ``key_person`` if it is one, else ``controller`` or ``guarantor``, whichever carries more
-exposure. The source's own outstanding is not in ``dependent_exposure`` (see
+exposure. The source's own exposure is not in ``dependent_exposure`` (see
 ``own_exposure``).
+
+Every ``*_exposure_fen`` column and every share is on the customers' **measured exposure**
+(on-balance + CCF × off-balance − recognised cash margin,
+:func:`~channelgraph.graph.exposure.measure_exposure`); the appended
+``dependent_outstanding_fen`` and ``own_outstanding_fen`` give the same customers'
+outstanding beside it. Without the optional exposure columns of the input the two are equal.
 
 Three risk factors of non-standard channels (DOMAIN.md) are tagged:
 
@@ -67,6 +73,7 @@ from ..policy import Policy
 from .._runtime import gc_paused
 from ..graph import Book
 from ..graph.arrays import csr, gather, in_ints, kind_in, unique_ints
+from ..graph.exposure import Exposure, measure_exposure
 from ._numbers import percent_texts, ratio_pairs, ratio_texts, texts_by_value, yuan_human_texts
 
 #: A person or firm referring at least this many entities (REFERRED out-degree) is a key person.
@@ -105,6 +112,8 @@ SOURCE_COLUMNS = [
     "same_risk_factor",
     "factors",
     "factor_notes",
+    "dependent_outstanding_fen",
+    "own_outstanding_fen",
 ]
 DEPENDENT_COLUMNS = ["source_id", "customer_id", "via"]
 VIAS = ("controlled", "guaranteed", "member", "sourced")
@@ -275,13 +284,15 @@ def _shared_place(book: Book, s: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 @gc_paused
-def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFrame:
-    """Rank every potential single risk source by the exposure that depends on it.
+def single_risk_sources(book: Book, policy: Policy | None = None, *, exposure: Exposure | None = None) -> pd.DataFrame:
+    """Rank every potential single risk source by the (measured) exposure that depends on it.
 
     Parameters
     ----------
     book : the :class:`~channelgraph.graph.Book`.
-    policy : default ``book.policy`` (``connection.control_share_above`` decides control).
+    policy : default ``book.policy`` (``connection.control_share_above`` decides control; its
+        ``[exposure]`` rules measure the exposure).
+    exposure : the measure already taken (default: measured here).
 
     Returns
     -------
@@ -292,7 +303,8 @@ def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFram
     """
     policy = policy or book.policy
     n, ids = book.n, book.ids
-    out = book.outstanding
+    measured = exposure if exposure is not None else measure_exposure(book, policy)
+    out = measured.of_entity
 
     key = key_persons(book)
     control = controlled_pairs(book, policy)
@@ -315,6 +327,8 @@ def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFram
     dep_n = np.bincount(us, minlength=n)
     dep_exp = np.zeros(n, dtype=np.int64)
     np.add.at(dep_exp, us, uo)
+    dep_out = np.zeros(n, dtype=np.int64)
+    np.add.at(dep_out, us, book.outstanding[uc])
     via_exp = np.zeros((len(VIAS), n), dtype=np.int64)
     np.add.at(via_exp, (v, s), o_c)
     via_n = np.zeros((len(VIAS), n), dtype=np.int64)
@@ -335,7 +349,7 @@ def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFram
 
     # rows in the final order: dependent exposure desc, then source id (= index order)
     I = src_idx[np.argsort(-dep_exp[src_idx], kind="stable")]  # noqa: E741 - the row order, used as an index
-    total = book.total_outstanding
+    total = measured.total
     na, qa = BUSINESS_NOT_REAL_SHARE.as_integer_ratio()
     ni, qi = SAME_FACTOR_INDUSTRY_SHARE.as_integer_ratio()
     G, CTRL, MEM, SRC = (VIAS.index(x) for x in ("guaranteed", "controlled", "member", "sourced"))
@@ -398,6 +412,8 @@ def single_risk_sources(book: Book, policy: Policy | None = None) -> pd.DataFram
             "same_risk_factor": same,
             "factors": factors,
             "factor_notes": notes,
+            "dependent_outstanding_fen": dep_out[I],
+            "own_outstanding_fen": book.outstanding[I],
         },
         columns=SOURCE_COLUMNS,
     )

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..graph import Book
 from ..graph.arrays import kind_in
+from ..graph.exposure import measure_exposure
 from ..model import CHANNEL_KINDS, PARTY_KINDS, RelationType
 from ..store.embedded import entity_attributes, relation_attributes  # attributes as build_graph sets them
 
@@ -136,6 +137,12 @@ class ViewIndex:
         return m
 
     # ------------------------------------------------------------------ attributes
+    @cached_property
+    def exposure(self) -> np.ndarray:
+        """Per entity: its measured exposure in fen (:func:`~channelgraph.graph.exposure.measure_exposure`
+        under the book's policy), shown beside its outstanding."""
+        return measure_exposure(self.book).of_entity
+
     @cached_property
     def _facilities(self) -> np.ndarray:
         """Per entity: how many facilities it has."""

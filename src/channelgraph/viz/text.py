@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import KIND_ZH, STATUS_ZH, Kind, Status
+from ..model import EXEMPT_EN, EXEMPT_ZH, KIND_ZH, STATUS_ZH, Exempt, Kind, Status
 
 LANGS = ("zh", "en")
 
@@ -31,6 +31,8 @@ GROUP_STATUS_TEXT = {
     "ok": ("未超限", "within limits"),
     "large_exposure": ("大额风险暴露", "large exposure"),
     "breach": ("超限", "limit breached"),
+    "exempt": ("豁免", "exempt"),
+    "not_tested": ("不适用", "not tested"),
 }
 
 PATTERN_TEXT = {
@@ -59,6 +61,9 @@ TERMS = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "outstanding": ("贷款余额（元）", "outstanding (yuan)"),
+    "exposure": ("风险暴露（元）", "exposure (yuan)"),
+    "interbank": ("同业客户", "interbank customer"),
+    "exempt": ("豁免", "exempt"),
     "facilities": ("授信笔数", "facilities"),
     "net_assets": ("净资产（元）", "net assets (yuan)"),
     "annual_revenue": ("年营业收入（元）", "annual revenue (yuan)"),
@@ -150,6 +155,19 @@ def kind_text(kind: str, lang: str) -> str:
 def relation_text(rtype: str, lang: str) -> str:
     zh, en = RELATION_TEXT.get(rtype, (rtype, rtype))
     return zh if lang == "zh" else en
+
+
+def exempt_text(exempt: str, lang: str) -> str:
+    """Why a customer's exposure is exempt from the limits, in *lang* (the value itself when unknown).
+
+    >>> exempt_text("central_bank", "zh"), exempt_text("policy_bank", "en")
+    ('中央银行', 'policy bank')
+    """
+    try:
+        e = Exempt(exempt)
+    except ValueError:
+        return str(exempt)
+    return EXEMPT_ZH[e] if lang == "zh" else EXEMPT_EN[e]
 
 
 def status_text(status: str, lang: str) -> str:

@@ -47,12 +47,14 @@ from .results import (
     share_text,
 )
 from ..terms import term
-from .text import TERMS, kind_text, pattern_text, relation_text, short_amount, status_text
+from .text import TERMS, exempt_text, kind_text, pattern_text, relation_text, short_amount, status_text
 
 DEFAULT_BUDGET = 2000
 #: Above this many nodes only the important ones carry a label (the rest show it on hover).
 LABEL_ALL_MAX = 300
 _KNOWN_ATTRS = frozenset(NODE_ATTRIBUTES)
+#: Entity columns the tooltip shows in rows of their own (translated), not as raw extras.
+_OWN_ROWS = frozenset({"is_interbank", "exempt"})
 _LABEL_MAX = 14
 _NA = pd.NA
 
@@ -71,6 +73,9 @@ class _Context:
         "yes",
         "no",
         "outstanding",
+        "exposure",
+        "interbank",
+        "exempt",
         "facilities",
         "net_assets",
         "annual_revenue",
@@ -150,9 +155,16 @@ class _Context:
         rows: list[tuple[str, str]] = [(names["id"], str(n)), (names["kind"], self.kind_text(kind))]
         if party:
             rows.append((names["customer"], names["yes" if a.get("is_customer") else "no"]))
-            if a.get("is_customer") or outstanding:
+            exposure = int(b.exposure[i])
+            if a.get("is_customer") or outstanding or exposure:
                 rows.append((names["outstanding"], format_yuan_human(outstanding)))
+                rows.append((names["exposure"], format_yuan_human(exposure)))
                 rows.append((names["facilities"], str(int(a.get("facilities") or 0))))
+            if _flag(a.get("is_interbank")):
+                rows.append((names["interbank"], names["yes"]))
+            exempt = _text(a.get("exempt"))
+            if exempt:
+                rows.append((names["exempt"], exempt_text(exempt, self.lang)))
         for key in ("net_assets_fen", "annual_revenue_fen"):
             if a.get(key) is not None:
                 rows.append((names[key[:-4]], format_yuan_human(int(a[key]))))
@@ -162,7 +174,7 @@ class _Context:
                 rows.append((names[key], v))
         if channel:
             rows.append((names["members"], f"{int(b.member_counts[i]):,}"))
-        for key in sorted(k for k in a if k not in _KNOWN_ATTRS):
+        for key in sorted(k for k in a if k not in _KNOWN_ATTRS and k not in _OWN_ROWS):
             v = _text(a.get(key))
             if v:
                 rows.append((str(key), v))
@@ -261,6 +273,13 @@ class _Context:
                 VEdge(str(u), str(v), k, colour, width, st["dashes"], st["arrow"], label, rows, roundness, faint)
             )
         return out
+
+
+def _flag(v) -> bool:
+    """A yes/no attribute (a bool, or its text as read from a CSV or Neo4j) as a bool."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    return _text(v).lower() in ("true", "1", "yes", "y", "是")
 
 
 def _text(v) -> str:
