@@ -28,20 +28,27 @@ among members) below ``penetration_below`` → ``penetration_factor``. Every fac
 every test passed, is named in the rule text.
 
 **Per borrower.** ``scheme_borrower_caps`` has a row for each member of the channel and each
-borrower under the scheme. Their cap is the largest amount they may hold *under the scheme*
-such that, everything else unchanged, no regulatory limit is broken:
+borrower under the scheme. Their cap is the largest amount of *exposure* (measured by
+:func:`channelgraph.graph.measure_exposure`, or the risk room's ``RiskResult.exposure``) they may
+hold under the scheme such that, everything else unchanged, no regulatory limit is broken:
 
     cap = min(cap_per_borrower;
-              single-customer limit − the customer's outstanding outside the scheme;
-              loan limit − the customer's outstanding outside the scheme;
-              group limit (``limits.group_share`` × tier-1) − the group's exposure outside this
-              borrower's scheme lending)        [the last for members of a connected group]
+              single-customer limit − the customer's exposure outside the scheme
+                  [``limits.interbank_share`` of tier-1 for an interbank customer];
+              loan limit − the customer's *loans* outside the scheme [not for interbank];
+              the current exposure + its share of the group's remaining room
+                  [members of a connected group: group limit − group exposure];
+              the current exposure + its share of a tested risk source's remaining room
+                  [dependants of the source in the scheme; 0 when the source is over its cap])
 
-floored at 0 and rounded down. So a borrower's room for new lending (``headroom`` = cap −
-current) never exceeds the group's remaining headroom (group limit − group exposure), and a
-borrower of a group already above its limit gets less than it holds (a breach). Groups and
-their exposure come from the risk room's result (``RiskResult.groups`` and ``.members``); a group
-counts when it has two or more entities (a lone customer is held by the single-customer limit).
+floored at 0 and rounded down. An exempt borrower (``Book.exempt``) is held by none of the
+large-exposure limits nor the loan limit. A room is shared by :func:`share_room` among every
+row that claims it — for a group, its members' rows in *every* scheme — in equal shares, none
+above what the row's other limits let it use, the odd fen in table order; so the new lending
+the caps allow never adds up to more than the room. A group already above its limit (negative
+room) takes its whole excess off each member's current exposure. Groups and their exposure come
+from the risk room's result (``RiskResult.groups`` and ``.members``); a group counts when it has
+two or more entities (a lone customer is held by the single-customer limit).
 
 **Single risk sources.** How much of the scheme's current outstanding depends on one guarantor,
 controller, intermediary, market, chamber or key person (the dependants of
@@ -53,15 +60,19 @@ alone is held by its per-borrower cap. The scheme's own channel is left out: the
 on it by design, and ``cap_total`` is the control for that.
 
 **Breaches** (``caps_breaches``): the scheme's utilisation above ``cap_total``; a borrower above
-its cap; a tested risk source carrying more than ``cap_single_risk_source``.
+its cap; a tested risk source carrying more than ``cap_single_risk_source``; a group of
+connected clients the risk room finds above its limit whose members borrow under the scheme
+(``group_limit``: the group by id and name, its exposure and limit, those members).
 
-Utilisation is the outstanding of the facilities carrying the scheme's id; summed over the
-schemes it equals the outstanding of every facility with a scheme id, exactly (checked).
+Utilisation is the exposure of the facilities carrying the scheme's id (``utilized_outstanding_fen``
+their outstanding); summed over the schemes it equals the exposure of every facility with a
+scheme id, exactly (checked).
 Every table is sorted by ids, so both graph backends write byte-identical files.
 
 Rule sources: 商业银行大额风险暴露管理办法 (CBIRC Order 2018 No. 1) art. 7 (single non-interbank
-customer ≤ 15% of tier-1), art. 8 (a group of connected non-interbank customers ≤ 20% of tier-1);
-商业银行法 art. 39 (loans to one borrower ≤ 10% of net capital); DOMAIN.md, scheme elements
+customer ≤ 15% of tier-1), art. 8 (a group of connected non-interbank customers ≤ 20% of tier-1),
+interbank customer or group ≤ 25% of tier-1; 商业银行法 art. 39 (loans to one borrower ≤ 10% of
+the bank's 资本余额, for which the policy's net capital is used); DOMAIN.md, scheme elements
 (额度控制, 规避单一风险源, 专属产品并非满足所有客户需求).
 """
 

@@ -681,14 +681,14 @@ def method_markdown(lang: str) -> str:
                 "风险源已超上限的，其依赖客户的单户上限为零。"
             ),
             (
-                "- 风险暴露按表内+信用转换系数×表外−合格保证金计量（见 README “How exposure is measured”）；"
+                "- 风险暴露 = 表内余额 + 表外项目名义金额 × 信用转换系数 − 认可的现金保证金（见 README “How exposure is measured”）；"
                 "方案额度使用、单户上限、组剩余额度均按风险暴露计算，渠道质量（关注类占比、集中度）按贷款余额计算。"
             ),
             "- 关联客户组、单一风险源沿用风险分析结果（控制、担保、供应、亲属关系；担保、控制、会员、获客依赖）。",
             "- 金额以分为单位精确计算，比例精确比较；所有限额向下取整。",
             (
                 "- 依据：《商业银行大额风险暴露管理办法》（原银保监会 2018 年第 1 号令）第七条（单一非同业客户 ≤ 一级资本净额 15%）、"
-                "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）、同业客户或集团 ≤ 一级资本净额 25%；"
+                "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；同业单一客户或集团客户 ≤ 一级资本净额 25%（条款号未经原文核实）；"
                 "《商业银行法》第三十九条（对同一借款人的贷款余额与商业银行资本余额的比例不得超过百分之十；"
                 "本行以参数中的资本净额作为该条所称资本余额计算）；"
                 "渠道专属方案要素：额度控制、规避单一风险源、专属产品并非满足所有客户需求。"
@@ -727,7 +727,8 @@ def method_markdown(lang: str) -> str:
             (
                 "- Sources: CBIRC Order 2018 No. 1 on large exposures, art. 7 (single non-interbank customer ≤ 15% of "
                 "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1), interbank customer or "
-                "group ≤ 25% of tier-1; Commercial Banking Law art. 39 (loans to one borrower ≤ 10% of the bank's "
+                "group ≤ 25% of tier-1 (article number not verified against the primary text); Commercial Banking "
+                "Law art. 39 (loans to one borrower ≤ 10% of the bank's "
                 "capital balance, 资本余额; the bank uses the policy's net capital for it); the elements of a channel "
                 "scheme: a cap on "
                 "the amount, no single risk source, the product does not fit every member."
