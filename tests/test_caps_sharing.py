@@ -236,7 +236,7 @@ def test_a_borrower_cap_is_bound_by_its_risk_sources_remaining_room(make_dataset
 
 def test_a_source_already_over_its_cap_leaves_its_dependants_a_cap_of_zero(make_dataset):
     # 80,000 + 30,000 = 110,000 depends on G, above its 100,000 cap: A's and B's caps are 0
-    _, t = _tables(
+    book, t = _tables(
         make_dataset,
         entities=SOURCE_ENTITIES,
         relations=SOURCE_RELATIONS,
@@ -251,6 +251,12 @@ def test_a_source_already_over_its_cap_leaves_its_dependants_a_cap_of_zero(make_
         assert r.binding_rule.endswith("risk source G already 10,000.00 above its single-source cap: 0.00) → 0.00")
     assert sorted(br.loc[br["breach_type"] == "borrower", "subject_id"]) == ["A", "B"]
     assert _row(br, breach_type="risk_source").subject_id == "G"
+    # the scheme's section says why its borrowers are capped at 0
+    result = run_caps(book)
+    zh = caps_report_markdown(result, book.policy, "zh")
+    en = caps_report_markdown(result, book.policy, "en")
+    assert "- 单一风险源 G（担保公司）已超上限：依赖它的 2 户借款人单户上限为零" in zh
+    assert "- Risk source G (担保公司) is already above its cap: the 2 borrowers depending on it are capped at 0" in en
 
 
 # ----------------------------------------------------------------------------- measured exposure

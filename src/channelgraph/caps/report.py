@@ -462,6 +462,17 @@ class SchemeRows:
         self.breaches = _split_by_scheme(tables.get("caps_breaches"))
         self.group_bound = _split_by_scheme(bt[bt["binding"] == "group"] if bt is not None and len(bt) else None)
         self.sources = _split_by_scheme(tables.get("scheme_risk_sources"))
+        # the borrowers a risk source already above its cap holds at 0, counted by (scheme, source)
+        self.held_by_source: dict[str, list] = {}
+        src = tables.get("scheme_risk_sources")
+        if bt is not None and len(bt) and "risk_source_id" in bt.columns and src is not None and len(src):
+            over = src[src["status"] == "breach"]
+            names = dict(zip(zip(over["scheme_id"], over["source_id"]), over["name"]))
+            held = bt[(bt["binding"] == "risk_source") & (bt["cap_fen"] == 0) & (bt["status"] == "breach")]
+            counts = held.groupby(["scheme_id", "risk_source_id"], sort=True).size()
+            for (sid, source), k in counts.items():
+                if (sid, source) in names:
+                    self.held_by_source.setdefault(sid, []).append((source, names[sid, source], int(k)))
         # every group above its limit that a scheme lends to, with the members borrowing under it
         br = tables.get("caps_breaches")
         self.groups_over: dict[str, list] = {}
@@ -576,6 +587,17 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
             for x in shown
         ]
         out += [md_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
+    for source, name, k in rows.held_by_source.get(sid, []):
+        out += [
+            (
+                f"- 单一风险源 {md(source)}（{md(name)}）已超上限：依赖它的 {k} 户借款人单户上限为零（见上表及“单一风险源”）。"
+                if zh
+                else f"- Risk source {md(source)} ({md(name)}) is already above its cap: the {k} borrower"
+                f"{'s' if k != 1 else ''} depending on it {'are' if k != 1 else 'is'} capped at 0 (above, and "
+                "under single risk sources)."
+            ),
+            "",
+        ]
     out += _groups_over_markdown(sid, rows, lang)
 
     shown, n = rows.group_bound.get(sid, ([], 0))
