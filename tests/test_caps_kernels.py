@@ -273,13 +273,11 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     for source, cu in zip(deps["source_id"], deps["customer_id"]):
         depends_on[cu].add(source)
     rows = list(bt.itertuples(index=False))
-    base, cur_of = [], []
+    cur_of: list[int] = []
     terms_of: list[dict] = []
     for r in rows:
         borrowers = under[r.scheme_id]
         cur, own = borrowers.get(r.customer_id, 0), owed[r.customer_id]
-        outside = held[r.customer_id] - cur
-        outside_loans = loans[r.customer_id] - under_loans[r.scheme_id].get(r.customer_id, 0)
         assert (r.current_exposure_fen, r.customer_exposure_fen) == (cur, held[r.customer_id])
         assert r.customer_loans_fen == loans[r.customer_id]
         assert (r.current_outstanding_fen, r.customer_outstanding_fen) == (
@@ -290,14 +288,28 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         assert r.is_borrower == (r.customer_id in borrowers)
         assert r.is_customer == is_cust[r.customer_id] and r.kind == kind_of[r.customer_id]
         assert (bool(r.interbank), r.exempt) == (interbank[r.customer_id], exempt[r.customer_id])
-        terms = {"scheme": scheme_caps.at[r.scheme_id, "cap_per_borrower_fen"]}
-        if not exempt[r.customer_id]:
-            terms["single_customer"] = (interbank_limit if interbank[r.customer_id] else single) - outside
-            if not interbank[r.customer_id]:
-                terms["loan_limit"] = loan - outside_loans
-        terms_of.append(terms)
-        base.append(min(terms.values()))
+        terms_of.append({"scheme": scheme_caps.at[r.scheme_id, "cap_per_borrower_fen"]})
         cur_of.append(cur)
+
+    # the customer's own single-customer and loan rooms, shared among its rows in every scheme
+    rows_of: dict = defaultdict(list)
+    for i, r in enumerate(rows):
+        rows_of[r.customer_id].append(i)
+    for cu, idx in rows_of.items():
+        if exempt[cu]:
+            continue
+        needs = [max(0, terms_of[i]["scheme"] - cur_of[i]) for i in idx]
+        rooms = [("single_customer", (interbank_limit if interbank[cu] else single) - held[cu])]
+        if not interbank[cu]:
+            rooms.append(("loan_limit", loan - loans[cu]))
+        for name, room in rooms:
+            shares = [room] * len(idx) if room < 0 else shared(room, needs)
+            assert room < 0 or sum(shares) <= room  # never more than the customer's room, over its schemes
+            for i, sh in zip(idx, shares):
+                r = rows[i]
+                held_here = cur_of[i] if name == "single_customer" else under_loans[r.scheme_id].get(cu, 0)
+                terms_of[i][name] = held_here + sh
+    base = [min(t.values()) for t in terms_of]
 
     # a group's room, shared among its members' rows in every scheme (exempt members aside)
     claims: dict = defaultdict(list)

@@ -154,6 +154,14 @@ def test_caps_respect_every_limit_and_reconcile(banks, seed, size, raw):
         if r.risk_source_id:  # never more than its risk source's remaining room allows
             assert cap - cur <= int(r.risk_source_share_fen)
         assert (r.status == "breach") == (cur > cap)
+    per_customer: dict = {}  # customer → (new lending its caps allow over its schemes, its room)
+    for r in bt.itertuples(index=False):
+        if not r.exempt:
+            room = (interbank_limit if r.interbank else single) - int(r.customer_exposure_fen)
+            got = per_customer.get(r.customer_id, (0, room))[0] + max(0, int(r.cap_fen) - int(r.current_exposure_fen))
+            per_customer[r.customer_id] = (got, room)
+    for got, room in per_customer.values():  # a customer in several schemes gets its room once
+        assert got <= max(0, room)
     for g, out in given_out.items():  # over every scheme and member: never more than the room
         limit = interbank_limit if g_ib.get(g) else group
         assert out <= max(0, limit - int(gexp[g]))

@@ -138,9 +138,13 @@ def test_group_room_is_shared_across_two_schemes_and_never_handed_out_twice(make
     assert {a1.binding, e1.binding, a2.binding} == {"group"}
     # new lending over all schemes and members = the room, exactly (before: 3 × the room)
     assert sum(int(r.cap_fen) - int(r.current_exposure_fen) for r in (a1, e1, a2)) == 300_000_001
+    # A sits in both schemes: its own rooms are shared between its two rows too (here they are large)
     assert a1.binding_rule == (
-        "cap = min(scheme per-borrower 5,000,000.00; single-customer limit 150,000,000.00; loan limit "
-        "120,000,000.00; group G-A 20% limit 200,000,000.00 less group exposure 196,999,999.99 = room "
+        "cap = min(scheme per-borrower 5,000,000.00; single-customer limit 150,000,000.00 less 1,000,000.00 "
+        "held in all = room 149,000,000.00, shared among its 2 scheme rows: share 4,000,000.00 + current "
+        "1,000,000.00 = 5,000,000.00; loan limit 120,000,000.00 less 1,000,000.00 of loans in all = room "
+        "119,000,000.00, shared among its 2 scheme rows: share 4,000,000.00 + loans under the scheme "
+        "1,000,000.00 = 5,000,000.00; group G-A 20% limit 200,000,000.00 less group exposure 196,999,999.99 = room "
         "3,000,000.01, shared among 3 rows of its members in the schemes: share 1,000,000.01 + current "
         "1,000,000.00 = 2,000,000.01) → 2,000,000.01"
     )
@@ -164,6 +168,26 @@ def test_a_group_member_that_can_use_less_leaves_the_rest_to_the_others(make_dat
     assert (a1.group_share_fen, e1.group_share_fen, a2.group_share_fen) == (150_000_001, 1_000_000, 150_000_000)
     assert (a1.cap_fen, e1.cap_fen, a2.cap_fen) == (250_000_001, 500_000_000, 150_000_000)
     assert (a1.binding, e1.binding, a2.binding) == ("group", "scheme", "group")
+
+
+def test_a_customer_in_two_schemes_shares_its_single_customer_room(make_dataset):
+    # X (in no group) is a member of C1 and C2. It holds a 148,000,000 acceptance outside the
+    # schemes and a 500,000 loan under S1: single-customer room 150,000,000 − 148,500,000 =
+    # 1,500,000, shared by (S1, X) and (S2, X), each able to use more (5,000,000 less what it
+    # holds): 750,000 each. Before, each row was given the whole 1,500,000. The loan limit tests
+    # loans only: 120,000,000 − 500,000 leaves plenty.
+    _, t = _tables(
+        make_dataset,
+        entities=GROUP_ENTITIES + "X,enterprise,戊公司,true\n",
+        relations=GROUP_RELATIONS + "X,C1,MEMBER_OF,,\nX,C2,MEMBER_OF,,\n",
+        exposures=_exposures("F1,X,500000,S1,loan", "F2,X,148000000,,bank_acceptance", extra="exposure_type"),
+        schemes=TWO_SCHEMES,
+    )
+    bt = t["scheme_borrower_caps"]
+    x1, x2 = _row(bt, scheme_id="S1", customer_id="X"), _row(bt, scheme_id="S2", customer_id="X")
+    assert (x1.binding, x1.cap_fen, x1.headroom_fen) == ("single_customer", 125_000_000, 75_000_000)
+    assert (x2.binding, x2.cap_fen, x2.headroom_fen) == ("single_customer", 75_000_000, 75_000_000)
+    assert "single-customer limit 150,000,000.00 less 148,500,000.00 held in all = room 1,500,000.00" in x1.binding_rule
 
 
 def test_a_scheme_names_the_group_already_over_its_limit_in_its_section(make_dataset):

@@ -36,6 +36,8 @@ hold under the scheme such that, everything else unchanged, no regulatory limit 
               single-customer limit − the customer's exposure outside the scheme
                   [``limits.interbank_share`` of tier-1 for an interbank customer];
               loan limit − the customer's *loans* outside the scheme [not for interbank];
+                  [a customer in several schemes: its current holding + its share of the
+                  limit less all it holds, for each of the two]
               the current exposure + its share of the group's remaining room
                   [members of a connected group: group limit − group exposure];
               the current exposure + its share of a tested risk source's remaining room
@@ -43,7 +45,8 @@ hold under the scheme such that, everything else unchanged, no regulatory limit 
 
 floored at 0 and rounded down. An exempt borrower (``Book.exempt``) is held by none of the
 large-exposure limits nor the loan limit. A room is shared by :func:`share_room` among every
-row that claims it — for a group, its members' rows in *every* scheme — in equal shares, none
+row that claims it — for a customer, its rows in every scheme; for a group, its members' rows
+in *every* scheme — in equal shares, none
 above what the row's other limits let it use, the odd fen in table order; so the new lending
 the caps allow never adds up to more than the room. A group already above its limit (negative
 room) takes its whole excess off each member's current exposure. Groups and their exposure come
@@ -812,6 +815,15 @@ class _RuleInputs:
     scheme_cap: np.ndarray
     outside: np.ndarray  # exposure held outside the scheme
     outside_loans: np.ndarray  # loans held outside the scheme
+    in_several: np.ndarray  # the customer has rows in several schemes
+    n_rows: np.ndarray
+    own_exp: np.ndarray
+    own_loans: np.ndarray
+    s_share: np.ndarray  # its share of its single-customer room
+    l_share: np.ndarray  # its share of its loan room
+    cur_loans: np.ndarray
+    single_room: np.ndarray
+    loan_room: np.ndarray
     interbank: np.ndarray
     exempt: np.ndarray
     grouped: np.ndarray
@@ -867,9 +879,35 @@ def _borrower_rules(x: _RuleInputs, policy: Policy, L: _Limits) -> list[str]:
     notes[x.raw != x.cap] = f" (rounded down to a multiple of {_y(L.unit)})"
     notes[x.raw < 0] = " (floored at 0.00)"
 
+    sev = x.in_several
+    y_own = _yuan_texts_where(sev, x.own_exp)[0]
+    y_own_l = _yuan_texts_where(sev, x.own_loans)[0]
+    y_s_room = _yuan_texts_where(sev, np.where(x.interbank, L.interbank, L.single) - x.own_exp)[0]
+    y_l_room = _yuan_texts_where(sev, L.loan - x.own_loans)[0]
+    y_s_share = _yuan_texts_where(sev, x.s_share)[0]
+    y_l_share = _yuan_texts_where(sev, x.l_share)[0]
+    y_cur_l = _yuan_texts_where(sev, x.cur_loans)[0]
+    y_s_bound = _yuan_texts_where(sev, x.single_room)[0]
+    y_l_bound = _yuan_texts_where(sev, x.loan_room)[0]
+
+    def several(i: int) -> str:
+        head = inter_head if x.interbank[i] else single_head
+        text = (
+            f"{head} less {y_own[i]} held in all = room {y_s_room[i]}, shared among its {x.n_rows[i]} scheme "
+            f"rows: share {y_s_share[i]} + current {y_cur[i]} = {y_s_bound[i]}"
+        )
+        if x.interbank[i]:
+            return text + "; loan limit not applied (interbank)"
+        return (
+            f"{text}; loan limit {loan} less {y_own_l[i]} of loans in all = room {y_l_room[i]}, shared among its "
+            f"{x.n_rows[i]} scheme rows: share {y_l_share[i]} + loans under the scheme {y_cur_l[i]} = {y_l_bound[i]}"
+        )
+
     def limits(i: int) -> str:
         if exempt[i]:
             return f"exempt ({x.exempt[i]}): not capped by the large-exposure limits nor the loan limit"
+        if sev[i]:
+            return several(i)
         if x.interbank[i]:
             text = f"{inter_head} less {y_out[i]} held outside the scheme = {y_inter[i]}" if held[i] else inter_head
             return text + "; loan limit not applied (interbank)"
@@ -1002,8 +1040,23 @@ def draft_caps_tables(
     unbound = np.iinfo(np.int64).max // 4  # a limit that does not apply
     single_limit = np.where(interbank, L.interbank, L.single)
     scheme_cap = cap_pb[p_s]
-    single_room = np.where(is_exempt, unbound, single_limit - outside)
-    loan_room = np.where(is_exempt | interbank, unbound, L.loan - outside_loans)
+    # the customer's own room under each limit, shared among its rows when it sits in several
+    # schemes (a lone row takes it all: the limit less what is held outside the scheme)
+    rows_of = np.bincount(inv, minlength=len(uniq))
+    in_several = rows_of[inv] > 1
+    need = np.maximum(scheme_cap - cur, 0)
+
+    def own_share(room: np.ndarray) -> np.ndarray:
+        code = np.where(room >= 0, inv, -1)
+        rooms = np.zeros(len(uniq), dtype=np.int64)
+        rooms[inv] = np.maximum(room, 0)
+        return np.where(room >= 0, _share_by(code, rooms, need), room)
+
+    single_total_room = single_limit - own_exp
+    loan_total_room = L.loan - own_loans
+    s_share, l_share = own_share(single_total_room), own_share(loan_total_room)
+    single_room = np.where(is_exempt, unbound, cur + s_share)
+    loan_room = np.where(is_exempt | interbank, unbound, cur_loans + l_share)
     raw = np.minimum(np.minimum(scheme_cap, single_room), loan_room)
 
     # the group's remaining room, shared among its members' rows in every scheme (exempt members
@@ -1064,6 +1117,15 @@ def draft_caps_tables(
             scheme_cap=scheme_cap,
             outside=outside,
             outside_loans=outside_loans,
+            in_several=in_several,
+            n_rows=rows_of[inv].astype(np.int64),
+            own_exp=own_exp,
+            own_loans=own_loans,
+            s_share=s_share,
+            l_share=l_share,
+            cur_loans=cur_loans,
+            single_room=single_room,
+            loan_room=loan_room,
             interbank=interbank,
             exempt=exempt,
             grouped=grouped,

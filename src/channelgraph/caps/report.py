@@ -691,7 +691,7 @@ def method_markdown(lang: str) -> str:
             (
                 "- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部风险暴露计入后不超过单一客户限额"
                 "（同业客户适用同业客户限额），贷款计入后不超过单一借款人贷款限额（同业客户、豁免主体不适用）；"
-                "豁免主体不受大额风险暴露限额约束（仅报告）。"
+                "豁免主体不受大额风险暴露限额约束（仅报告）。同一客户出现在多个方案时，其单一客户限额和贷款限额的剩余额度在各方案之间分配（方法同下），不重复使用。"
             ),
             (
                 "- 关联客户组的剩余额度在各方案所有组内成员之间分配，不重复使用：平均分配，"
@@ -723,7 +723,8 @@ def method_markdown(lang: str) -> str:
                 "all their other exposure counted, within the single-customer limit (the interbank limit for an "
                 "interbank customer) and, with their other loans counted, the loans-to-one-borrower limit (not applied "
                 "to interbank or exempt borrowers); exempt borrowers are not capped by the large-exposure limits "
-                "(reported only)."
+                "(reported only). A customer in several schemes shares its own remaining room under each of the two "
+                "limits among them (as below), never using it twice."
             ),
             (
                 "- A group's remaining room is shared among its members' rows in every scheme, never handed out "
