@@ -863,11 +863,12 @@ def _borrower_rules(x: _RuleInputs, policy: Policy, L: _Limits) -> list[str]:
     y_out, y_single, y_inter = _yuan_texts_where(held, x.outside, L.single, L.interbank)
     y_out_l, y_loan = _yuan_texts_where(held_loans, x.outside_loans, L.loan)
     g = x.grouped
+    g_alone, g_sh = g & ~x.g_shared, g & x.g_shared
     y_glim = _yuan_texts_where(g, x.group_limit)[0]
-    y_other = _yuan_texts_where(g, x.g_exp - x.cur)[0]
-    y_gexp = _yuan_texts_where(g, x.g_exp)[0]
-    y_groom = _yuan_texts_where(g, x.group_limit - x.g_exp)[0]
-    y_gshare = _yuan_texts_where(g, x.g_share)[0]
+    y_other = _yuan_texts_where(g_alone, x.g_exp - x.cur)[0]
+    y_gexp = _yuan_texts_where(g_sh, x.g_exp)[0]
+    y_groom = _yuan_texts_where(g_sh, x.group_limit - x.g_exp)[0]
+    y_gshare = _yuan_texts_where(g_sh, x.g_share)[0]
     y_cur = _yuan_texts(x.cur).tolist()
     y_gbound = _yuan_texts_where(g, x.group_bound)[0]
     hs = x.has_source
