@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from channelgraph.graph import build_book
+from channelgraph.graph import build_book, measure_exposure
 from channelgraph.analyses import registry, write_results
 from channelgraph.caps import (
     BORROWER_COLUMNS,
@@ -413,7 +413,10 @@ def test_sample_numbers():
     t = draft_caps_tables(build_book(ds))
     caps = t["caps"]
     exp = ds.exposures
-    assert int(caps["utilized_fen"].sum()) == int(exp.loc[exp["scheme_id"] != "", "outstanding"].sum())
+    with_scheme = (exp["scheme_id"] != "").to_numpy()
+    assert int(caps["utilized_outstanding_fen"].sum()) == int(exp.loc[with_scheme, "outstanding"].sum())
+    measured = measure_exposure(build_book(ds))
+    assert int(caps["utilized_fen"].sum()) == int(measured.exposure[with_scheme].sum())
     assert caps["scheme_id"].tolist() == ["S001", "S002", "S003", "S004", "S005"]
     # tier-1 248,500,000: appetite 12,425,000, rounded down to 12,420,000 when no quality factor applies
     assert int(caps["cap_total_fen"].max()) == 12_420_000 * YUAN

@@ -46,7 +46,7 @@ from channelgraph.caps.draft import (
 )
 from channelgraph.caps.report import REPORT_ROWS, SchemeRows, _split_by_scheme, scheme_markdown
 from channelgraph.generate import generate_dataset
-from channelgraph.graph import build_book
+from channelgraph.graph import build_book, measure_exposure
 from channelgraph.io import load_dataset
 from channelgraph.model import Status, format_yuan_human, fraction_of
 from channelgraph.policy import Policy
@@ -70,8 +70,33 @@ COUNTS = {
     "channel_member_customers",
     "dependent_customers",
     "scheme_borrowers",
+    "groups_over_limit",
 }
-NULLABLE = {"group_exposure_fen", "group_headroom_fen"}
+NULLABLE = {"group_exposure_fen", "group_headroom_fen", "group_share_fen", "risk_source_share_fen"}
+#: Flag columns not named ``is_…``.
+FLAGS = {"interbank"}
+
+
+def shared(room: int, needs: list[int]) -> list[int]:
+    """A room shared as the caps module documents, found another way (bisection on the level):
+    a lone claimant takes the room; otherwise the largest level L with Σ min(need, L) ≤ room,
+    each gets min(need, L), and the fen left go one each, in the listed order, to those short."""
+    if len(needs) == 1:
+        return [room]
+    lo, hi = 0, max(needs, default=0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(d, mid) for d in needs) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    out = [min(d, lo) for d in needs]
+    left = room - sum(out)
+    for i, d in enumerate(needs):
+        if left and d > lo:
+            out[i] += 1
+            left -= 1
+    return out
 
 
 def share_of(fen: int, share) -> int:
@@ -103,7 +128,7 @@ def check_columns(tables: dict) -> None:
                 assert dtype == "Int64", (name, col, dtype)
             elif col.endswith("_fen") or col in COUNTS:
                 assert dtype == "int64", (name, col, dtype)
-            elif col.startswith("is_"):
+            elif col.startswith("is_") or col in FLAGS:
                 assert dtype == "bool", (name, col, dtype)
             else:
                 assert pd.api.types.is_string_dtype(t[col]), (name, col, dtype)
@@ -121,22 +146,34 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     group_limit = share_of(policy.tier1_capital_fen, lim.group_share)
     appetite = share_of(policy.tier1_capital_fen, c.scheme_total_share)
 
-    # the book: each customer's outstanding and non-normal outstanding, each scheme's borrowers
+    # the book: each customer's outstanding, non-normal outstanding, exposure and loans (the
+    # measure of graph.exposure, tested on its own), each scheme's borrowers
     exp = ds.exposures
+    measured = measure_exposure(book, policy)
     blank = pd.Series([""] * len(exp), dtype=object)
-    owed, bad, n_fac = Counter(), Counter(), Counter()
-    under: dict = defaultdict(Counter)  # scheme → borrower → outstanding under the scheme
-    for cu, o, s, status in zip(
+    owed, bad, n_fac, held, loans = Counter(), Counter(), Counter(), Counter(), Counter()
+    under: dict = defaultdict(Counter)  # scheme → borrower → exposure under the scheme
+    under_out: dict = defaultdict(Counter)  # … outstanding under the scheme
+    under_loans: dict = defaultdict(Counter)  # … loans under the scheme
+    for cu, o, x, ln, s, status in zip(
         exp["customer_id"],
         exp["outstanding"].astype(int),
+        measured.exposure.tolist(),
+        measured.on_balance.tolist(),
         exp.get("scheme_id", blank).fillna(""),
         exp.get("status", blank).fillna(""),
     ):
         owed[cu] += o
+        held[cu] += x
+        loans[cu] += ln
         bad[cu] += o if status in NON_NORMAL else 0
         if s:
-            under[s][cu] += o
+            under[s][cu] += x
+            under_out[s][cu] += o
+            under_loans[s][cu] += ln
             n_fac[s] += 1
+    interbank = dict(zip(book.ids.tolist(), book.is_interbank.tolist()))
+    exempt = dict(zip(book.ids.tolist(), book.exempt.tolist()))
     ent = ds.entities
     is_cust = dict(zip(ent["id"], ent["is_customer"].astype(bool)))
     kind_of = dict(zip(ent["id"], ent["kind"]))
@@ -148,6 +185,10 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     size = dict(zip(risk.groups["group_id"], risk.groups["member_count"]))
     g_exp = dict(zip(risk.groups["group_id"], risk.groups["exposure_fen"]))
     group_of = {e: g for e, g in zip(risk.members["entity_id"], risk.members["group_id"]) if size.get(g, 0) >= 2}
+    g_interbank = dict(zip(risk.groups["group_id"], risk.groups.get("interbank", [False] * len(risk.groups))))
+    g_over = dict(zip(risk.groups["group_id"], risk.groups["status"] == BREACH))
+    g_limit_fen = dict(zip(risk.groups["group_id"], risk.groups["limit_fen"]))
+    interbank_limit = share_of(policy.tier1_capital_fen, lim.interbank_share)
 
     # scheme level: quality, the three caps, utilisation
     schemes = ds.schemes
@@ -213,6 +254,7 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         assert (r.utilized_fen, r.facilities, r.borrowers) == (utilized, n_fac[r.scheme_id], len(borrowers))
         assert r.headroom_fen == r.cap_total_fen - utilized
         assert r.utilization == truncated(utilized, r.cap_total_fen, 4)
+        assert r.utilized_outstanding_fen == sum(under_out[r.scheme_id].values())
     # the schemes' utilisation reconciles with every facility that carries a scheme id
     assert caps["utilized_fen"].sum() == sum(sum(b.values()) for b in under.values())
 
@@ -221,37 +263,113 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
     assert sorted(zip(bt["scheme_id"], bt["customer_id"])) == sorted(
         (s, e) for s in caps["scheme_id"] for e in members[channel_of[s]] | set(under[s])
     )
-    for r in bt.itertuples(index=False):
+    deps = source_dependents(book, policy)
+    tested = {
+        (x.scheme_id, x.source_id): int(x.cap_fen) - int(x.exposure_fen)
+        for x in src.itertuples()
+        if x.status != NOT_TESTED
+    }
+    depends_on: dict = defaultdict(set)  # customer → the sources it depends on
+    for source, cu in zip(deps["source_id"], deps["customer_id"]):
+        depends_on[cu].add(source)
+    rows = list(bt.itertuples(index=False))
+    cur_of: list[int] = []
+    terms_of: list[dict] = []
+    for r in rows:
         borrowers = under[r.scheme_id]
         cur, own = borrowers.get(r.customer_id, 0), owed[r.customer_id]
-        outside = own - cur
-        assert (r.current_outstanding_fen, r.customer_outstanding_fen) == (cur, own)
+        assert (r.current_exposure_fen, r.customer_exposure_fen) == (cur, held[r.customer_id])
+        assert r.customer_loans_fen == loans[r.customer_id]
+        assert (r.current_outstanding_fen, r.customer_outstanding_fen) == (
+            under_out[r.scheme_id].get(r.customer_id, 0),
+            own,
+        )
         assert r.is_member == (r.customer_id in members[channel_of[r.scheme_id]])
         assert r.is_borrower == (r.customer_id in borrowers)
         assert r.is_customer == is_cust[r.customer_id] and r.kind == kind_of[r.customer_id]
-        terms = {
-            "scheme": scheme_caps.at[r.scheme_id, "cap_per_borrower_fen"],
-            "single_customer": single - outside,
-            "loan_limit": loan - outside,
-        }
+        assert (bool(r.interbank), r.exempt) == (interbank[r.customer_id], exempt[r.customer_id])
+        terms_of.append({"scheme": scheme_caps.at[r.scheme_id, "cap_per_borrower_fen"]})
+        cur_of.append(cur)
+
+    # the customer's own single-customer and loan rooms, shared among its rows in every scheme
+    rows_of: dict = defaultdict(list)
+    for i, r in enumerate(rows):
+        rows_of[r.customer_id].append(i)
+    for cu, idx in rows_of.items():
+        if exempt[cu]:
+            continue
+        needs = [max(0, terms_of[i]["scheme"] - cur_of[i]) for i in idx]
+        rooms = [("single_customer", (interbank_limit if interbank[cu] else single) - held[cu])]
+        if not interbank[cu]:
+            rooms.append(("loan_limit", loan - loans[cu]))
+        for name, room in rooms:
+            shares = [room] * len(idx) if room < 0 else shared(room, needs)
+            assert room < 0 or sum(shares) <= room  # never more than the customer's room, over its schemes
+            for i, sh in zip(idx, shares):
+                r = rows[i]
+                held_here = cur_of[i] if name == "single_customer" else under_loans[r.scheme_id].get(cu, 0)
+                terms_of[i][name] = held_here + sh
+    base = [min(t.values()) for t in terms_of]
+
+    # a group's room, shared among its members' rows in every scheme (exempt members aside)
+    claims: dict = defaultdict(list)
+    for i, r in enumerate(rows):
         g = group_of.get(r.customer_id)
         if g is None:
             assert r.group_id == "" and pd.isna(r.group_exposure_fen) and pd.isna(r.group_headroom_fen)
+            continue
+        limit = interbank_limit if g_interbank.get(g) else group_limit
+        assert (r.group_id, r.group_exposure_fen) == (g, g_exp[g])
+        assert r.group_headroom_fen == max(0, limit - g_exp[g])
+        if not exempt[r.customer_id]:
+            claims[g].append(i)
+    for g, idx in claims.items():
+        limit = interbank_limit if g_interbank.get(g) else group_limit
+        room = limit - g_exp[g]
+        if room < 0:
+            shares = [room] * len(idx)
         else:
-            terms["group"] = group_limit - (g_exp[g] - cur)  # the group's exposure outside this lending
-            assert (r.group_id, r.group_exposure_fen) == (g, g_exp[g])
-            assert r.group_headroom_fen == max(0, group_limit - g_exp[g])
-            assert r.headroom_fen <= r.group_headroom_fen  # never more room than the group has left
+            shares = shared(room, [max(0, base[i] - cur_of[i]) for i in idx])
+            assert sum(shares) <= room  # never more than the room, over every scheme and member
+        for i, sh in zip(idx, shares):
+            terms_of[i]["group"] = cur_of[i] + sh
+            assert rows[i].group_share_fen == sh
+            assert rows[i].headroom_fen <= max(sh, 0)  # new lending never exceeds its share
+    # a tested risk source's room, shared among its dependants' rows in the scheme
+    s_claims: dict = defaultdict(list)
+    for i, r in enumerate(rows):
+        for source in sorted(depends_on[r.customer_id] | {r.customer_id}):
+            if (r.scheme_id, source) in tested:
+                s_claims[r.scheme_id, source].append(i)
+    bound: dict = defaultdict(list)
+    for key, idx in s_claims.items():
+        room = tested[key]
+        if room < 0:
+            shares = [None] * len(idx)
+        else:
+            shares = shared(room, [max(0, min(terms_of[i].values()) - cur_of[i]) for i in idx])
+            assert sum(shares) <= room
+        for i, sh in zip(idx, shares):
+            bound[i].append((0 if sh is None else cur_of[i] + sh, key[1]))
+    for i, r in enumerate(rows):
+        terms = terms_of[i]
+        if bound[i]:
+            b_fen, b_src = min(bound[i])
+            terms["risk_source"] = b_fen
+            assert r.risk_source_id == b_src
+            assert r.cap_fen <= b_fen  # never more than the source's room allows
+        else:
+            assert r.risk_source_id == "" and pd.isna(r.risk_source_share_fen)
+        cur = cur_of[i]
         assert r.cap_fen == down(min(terms.values()), unit), (r, terms)
         assert terms[r.binding] == min(terms.values())
         assert r.headroom_fen == r.cap_fen - cur
         assert r.status == (BREACH if cur > r.cap_fen else OK)
         assert f"→ {format_yuan_human(r.cap_fen)}" in r.binding_rule
-    keys = list(zip(bt["scheme_id"], -bt["current_outstanding_fen"], bt["customer_id"]))
+    keys = list(zip(bt["scheme_id"], -bt["current_exposure_fen"], bt["customer_id"]))
     assert keys == sorted(keys)
 
-    # single risk sources: the scheme outstanding that depends on one source
-    deps = source_dependents(book, policy)
+    # single risk sources: the scheme exposure that depends on one source
     behind: dict = defaultdict(set)  # (scheme, source) → dependants borrowing under the scheme
     vias: dict = defaultdict(set)
     for s_id, borrowers in under.items():
@@ -283,7 +401,14 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
 
     # breaches: exactly the scheme totals, borrowers and tested sources above their caps
     over = caps[caps["utilized_fen"] > caps["cap_total_fen"]]
-    b_over, s_over = bt[bt["current_outstanding_fen"] > bt["cap_fen"]], src[src["status"] == BREACH]
+    b_over, s_over = bt[bt["current_exposure_fen"] > bt["cap_fen"]], src[src["status"] == BREACH]
+    g_hit = sorted(
+        {
+            (s, g)
+            for s, g, b in zip(bt["scheme_id"], bt["group_id"], bt["is_borrower"])
+            if b and g and g_over.get(g, False)
+        }
+    )
     want = sorted(
         [
             (s, "scheme_total", s, u, cap)
@@ -292,9 +417,10 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         + [
             (s, "borrower", e, u, cap)
             for s, e, u, cap in zip(
-                b_over["scheme_id"], b_over["customer_id"], b_over["current_outstanding_fen"], b_over["cap_fen"]
+                b_over["scheme_id"], b_over["customer_id"], b_over["current_exposure_fen"], b_over["cap_fen"]
             )
         ]
+        + [(s, "group_limit", g, int(g_exp[g]), int(g_limit_fen[g])) for s, g in g_hit]
         + [
             (s, "risk_source", e, u, cap)
             for s, e, u, cap in zip(s_over["scheme_id"], s_over["source_id"], s_over["exposure_fen"], s_over["cap_fen"])
@@ -314,7 +440,9 @@ def check_caps_rules(book, policy: Policy, risk, tables: dict) -> None:
         top = mine.iloc[0] if len(mine) else None
         assert r.top_risk_source_id == ("" if top is None else top["source_id"])
         assert r.top_risk_source_exposure_fen == (0 if top is None else mine["exposure_fen"].max())
-        assert r.status == (BREACH if r.utilized_fen > r.cap_total_fen or n_over or n_src else OK)
+        n_groups = sum(1 for s, _ in g_hit if s == r.scheme_id)
+        assert r.groups_over_limit == n_groups
+        assert r.status == (BREACH if r.utilized_fen > r.cap_total_fen or n_over or n_src or n_groups else OK)
 
 
 def checked(ds, policy=None) -> dict:
@@ -457,7 +585,7 @@ def test_a_book_worked_out_by_hand(tmp_path):
             BREACH,
             2,
             2,
-            1,
+            2,
             1,
             "P",
             35_000 * k,
@@ -517,15 +645,18 @@ def test_a_book_worked_out_by_hand(tmp_path):
         "(rounded down to a multiple of 1,000.00)"
     )
     # per borrower, cap = min(scheme cap; limits less what is held outside the scheme; for group
-    # G-A (P, A, B: exposure 20,000 + 20,000 = 40,000, no room left) 40,000 less the group's
-    # exposure outside this borrower's lending under the scheme):
-    #   A: min(19,000; 150,000; 120,000; 40,000 − 20,000) = 19,000 < 20,000 held: a breach of 1,000;
-    #   B: 5,000 outside: min(19,000; 145,000; 115,000; 40,000 − 25,000) = 15,000 (the group binds),
-    #      exactly what B holds: no breach;
+    # G-A (P, A, B: exposure 20,000 + 20,000 = 40,000, no room left) the current exposure plus a
+    # share of the room 0; for a dependant of a tested risk source, the current exposure plus its
+    # share of the source's room, or 0 when the source is over its cap):
+    #   S1's source P (controller of A and B, 35,000 > its 9,000 cap) leaves A, B and P itself 0:
+    #   A: 20,000 held, cap 0: a breach of 20,000; B: 15,000 held, cap 0: a breach of 15,000;
     #   D: 115,400 outside: min(19,000; 34,600; 4,600) → 4,000 (the loan limit binds; rounded down);
-    #   P: holds nothing: min(19,000; 150,000; 120,000; 40,000 − 40,000) = 0 (the group binds);
-    #   E and G under S2: 24,000 (G holds 50,000 outside: rooms 100,000 and 70,000).
-    assert t["scheme_borrower_caps"].drop(columns=["name", "kind", "binding_rule"]).values.tolist() == [
+    #   P: holds nothing: its group share 0 → 0 (the group binds, listed before the source);
+    #   S2's source G (guarantees E, borrows itself): room 12,000 − 11,000 = 1,000, shared by E and
+    #   G (each could use more than 500): E 8,000 + 500 → 8,000, G 3,000 + 500 → 3,000 (rounded).
+    new_columns = BORROWER_COLUMNS[BORROWER_COLUMNS.index("binding_rule") + 1 :]
+    bt = t["scheme_borrower_caps"]
+    assert bt.drop(columns=["name", "kind", "binding_rule", *new_columns]).values.tolist() == [
         [
             "S1",
             "A",
@@ -537,16 +668,39 @@ def test_a_book_worked_out_by_hand(tmp_path):
             20_000 * k,
             40_000 * k,
             0,
-            19_000 * k,
-            -1_000 * k,
-            "scheme",
+            0,
+            -20_000 * k,
+            "risk_source",
             BREACH,
         ],
-        ["S1", "B", True, True, True, "G-A", 15_000 * k, 20_000 * k, 40_000 * k, 0, 15_000 * k, 0, "group", OK],
+        [
+            "S1",
+            "B",
+            True,
+            True,
+            True,
+            "G-A",
+            15_000 * k,
+            20_000 * k,
+            40_000 * k,
+            0,
+            0,
+            -15_000 * k,
+            "risk_source",
+            BREACH,
+        ],
         ["S1", "D", True, True, False, "", 0, 115_400 * k, pd.NA, pd.NA, 4_000 * k, 4_000 * k, "loan_limit", OK],
         ["S1", "P", False, True, False, "G-A", 0, 0, 40_000 * k, 0, 0, 0, "group", OK],
-        ["S2", "E", True, True, True, "", 8_000 * k, 8_000 * k, pd.NA, pd.NA, 24_000 * k, 16_000 * k, "scheme", OK],
-        ["S2", "G", True, True, True, "", 3_000 * k, 53_000 * k, pd.NA, pd.NA, 24_000 * k, 21_000 * k, "scheme", OK],
+        ["S2", "E", True, True, True, "", 8_000 * k, 8_000 * k, pd.NA, pd.NA, 8_000 * k, 0, "risk_source", OK],
+        ["S2", "G", True, True, True, "", 3_000 * k, 53_000 * k, pd.NA, pd.NA, 3_000 * k, 0, "risk_source", OK],
+    ]
+    assert bt[["group_share_fen", "risk_source_id", "risk_source_share_fen"]].values.tolist() == [
+        [0, "P", 0],
+        [0, "P", 0],
+        [pd.NA, "", pd.NA],
+        [0, "P", 0],
+        [pd.NA, "G", 500 * k],
+        [pd.NA, "G", 500 * k],
     ]
     # sources (the schemes' own channels C and M are left out): P controls A and B, 35,000 of S1
     # > 9,000; G guarantees E (8,000) and borrows 3,000 itself under S2: two borrowers, 11,000 ≤ 12,000.
@@ -584,7 +738,8 @@ def test_a_book_worked_out_by_hand(tmp_path):
     ]
     assert t["caps_breaches"].drop(columns=["subject_name", "rule"]).values.tolist() == [
         ["S1", "scheme_total", "S1", "scheme", 35_000 * k, 32_000 * k, 3_000 * k],
-        ["S1", "borrower", "A", "enterprise", 20_000 * k, 19_000 * k, 1_000 * k],
+        ["S1", "borrower", "A", "enterprise", 20_000 * k, 0, 20_000 * k],
+        ["S1", "borrower", "B", "enterprise", 15_000 * k, 0, 15_000 * k],
         ["S1", "risk_source", "P", "controller", 35_000 * k, 9_000 * k, 26_000 * k],
     ]
 

@@ -28,20 +28,30 @@ among members) below ``penetration_below`` → ``penetration_factor``. Every fac
 every test passed, is named in the rule text.
 
 **Per borrower.** ``scheme_borrower_caps`` has a row for each member of the channel and each
-borrower under the scheme. Their cap is the largest amount they may hold *under the scheme*
-such that, everything else unchanged, no regulatory limit is broken:
+borrower under the scheme. Their cap is the largest amount of *exposure* (measured by
+:func:`channelgraph.graph.measure_exposure`, or the risk room's ``RiskResult.exposure``) they may
+hold under the scheme such that, everything else unchanged, no regulatory limit is broken:
 
     cap = min(cap_per_borrower;
-              single-customer limit − the customer's outstanding outside the scheme;
-              loan limit − the customer's outstanding outside the scheme;
-              group limit (``limits.group_share`` × tier-1) − the group's exposure outside this
-              borrower's scheme lending)        [the last for members of a connected group]
+              single-customer limit − the customer's exposure outside the scheme
+                  [``limits.interbank_share`` of tier-1 for an interbank customer];
+              loan limit − the customer's *loans* outside the scheme [not for interbank];
+                  [a customer in several schemes: its current holding + its share of the
+                  limit less all it holds, for each of the two]
+              the current exposure + its share of the group's remaining room
+                  [members of a connected group: group limit − group exposure];
+              the current exposure + its share of a tested risk source's remaining room
+                  [dependants of the source in the scheme; 0 when the source is over its cap])
 
-floored at 0 and rounded down. So a borrower's room for new lending (``headroom`` = cap −
-current) never exceeds the group's remaining headroom (group limit − group exposure), and a
-borrower of a group already above its limit gets less than it holds (a breach). Groups and
-their exposure come from the risk room's result (``RiskResult.groups`` and ``.members``); a group
-counts when it has two or more entities (a lone customer is held by the single-customer limit).
+floored at 0 and rounded down. An exempt borrower (``Book.exempt``) is held by none of the
+large-exposure limits nor the loan limit. A room is shared by :func:`share_room` among every
+row that claims it — for a customer, its rows in every scheme; for a group, its members' rows
+in *every* scheme — in equal shares, none
+above what the row's other limits let it use, the odd fen in table order; so the new lending
+the caps allow never adds up to more than the room. A group already above its limit (negative
+room) takes its whole excess off each member's current exposure. Groups and their exposure come
+from the risk room's result (``RiskResult.groups`` and ``.members``); a group counts when it has
+two or more entities (a lone customer is held by the single-customer limit).
 
 **Single risk sources.** How much of the scheme's current outstanding depends on one guarantor,
 controller, intermediary, market, chamber or key person (the dependants of
@@ -53,15 +63,19 @@ alone is held by its per-borrower cap. The scheme's own channel is left out: the
 on it by design, and ``cap_total`` is the control for that.
 
 **Breaches** (``caps_breaches``): the scheme's utilisation above ``cap_total``; a borrower above
-its cap; a tested risk source carrying more than ``cap_single_risk_source``.
+its cap; a tested risk source carrying more than ``cap_single_risk_source``; a group of
+connected clients the risk room finds above its limit whose members borrow under the scheme
+(``group_limit``: the group by id and name, its exposure and limit, those members).
 
-Utilisation is the outstanding of the facilities carrying the scheme's id; summed over the
-schemes it equals the outstanding of every facility with a scheme id, exactly (checked).
+Utilisation is the exposure of the facilities carrying the scheme's id (``utilized_outstanding_fen``
+their outstanding); summed over the schemes it equals the exposure of every facility with a
+scheme id, exactly (checked).
 Every table is sorted by ids, so both graph backends write byte-identical files.
 
 Rule sources: 商业银行大额风险暴露管理办法 (CBIRC Order 2018 No. 1) art. 7 (single non-interbank
-customer ≤ 15% of tier-1), art. 8 (a group of connected non-interbank customers ≤ 20% of tier-1);
-商业银行法 art. 39 (loans to one borrower ≤ 10% of net capital); DOMAIN.md, scheme elements
+customer ≤ 15% of tier-1), art. 8 (a group of connected non-interbank customers ≤ 20% of tier-1),
+interbank customer or group ≤ 25% of tier-1; 商业银行法 art. 39 (loans to one borrower ≤ 10% of
+the bank's 资本余额, for which the policy's net capital is used); DOMAIN.md, scheme elements
 (额度控制, 规避单一风险源, 专属产品并非满足所有客户需求).
 """
 
@@ -75,7 +89,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..graph import Book
+from ..graph import Book, Exposure, measure_exposure
 from ..model import RelationType, Status, format_yuan_human, fraction_of, round_down
 from ..model import decimal_number as _num
 from ..model import decimal_percent as _pct
@@ -131,6 +145,8 @@ CAPS_COLUMNS = [
     "total_rule",
     "per_borrower_rule",
     "single_source_rule",
+    "utilized_outstanding_fen",
+    "groups_over_limit",
 ]
 BORROWER_COLUMNS = [
     "scheme_id",
@@ -150,6 +166,14 @@ BORROWER_COLUMNS = [
     "binding",
     "status",
     "binding_rule",
+    "current_exposure_fen",
+    "customer_exposure_fen",
+    "customer_loans_fen",
+    "interbank",
+    "exempt",
+    "group_share_fen",
+    "risk_source_id",
+    "risk_source_share_fen",
 ]
 SOURCE_COLUMNS = [
     "scheme_id",
@@ -179,7 +203,7 @@ BREACH_COLUMNS = [
     "rule",
 ]
 #: Breach types, in the order they are listed.
-BREACH_TYPES = ("scheme_total", "borrower", "risk_source")
+BREACH_TYPES = ("scheme_total", "borrower", "risk_source", "group_limit")
 
 OK, BREACH = "ok", "breach"
 #: A risk source with fewer scheme borrowers than ``caps.single_source_min_borrowers`` is not tested.
@@ -335,6 +359,7 @@ class _Limits:
     single: int  # single-customer limit, fen
     loan: int  # loans to one borrower, fen
     group: int  # group of connected customers, fen
+    interbank: int  # one interbank customer, or a group of interbank customers, fen
     appetite: int  # scheme appetite, fen
     unit: int  # rounding unit, fen
 
@@ -345,6 +370,7 @@ def _limits(policy: Policy) -> _Limits:
         single=fraction_of(policy.tier1_capital_fen, lim.single_customer_share),
         loan=fraction_of(policy.net_capital_fen, lim.single_borrower_net_capital_share),
         group=fraction_of(policy.tier1_capital_fen, lim.group_share),
+        interbank=fraction_of(policy.tier1_capital_fen, lim.interbank_share),
         appetite=fraction_of(policy.tier1_capital_fen, c.scheme_total_share),
         unit=int(c.rounding_fen),
     )
@@ -474,12 +500,14 @@ def _ratios(part: np.ndarray, whole: np.ndarray, places: int = 6) -> list[str]:
 
 @dataclass(frozen=True)
 class _Lending:
-    """The loan book by customer and by (scheme, customer), integer-coded.
+    """The scheme book by customer and by (scheme, customer), integer-coded.
 
-    ``non_normal`` is per entity position; the pairs (``pair_scheme``, ``pair_customer``,
-    ``pair_current``) are every (scheme, borrower) with the outstanding under the scheme,
-    sorted by scheme then entity position (``pair_keys`` = scheme × n + entity);
-    ``facilities`` and ``utilized`` are per scheme position (schemes sorted by id).
+    ``non_normal`` is per entity position (outstanding); the pairs (``pair_scheme``,
+    ``pair_customer``, ``pair_current``) are every (scheme, borrower) with its measured exposure
+    under the scheme (``pair_outstanding``: its outstanding, ``pair_loans``: its loans), sorted
+    by scheme then entity position (``pair_keys`` = scheme × n + entity); ``facilities``,
+    ``utilized`` (exposure) and ``utilized_outstanding`` are per scheme position (schemes
+    sorted by id).
     """
 
     non_normal: np.ndarray
@@ -487,15 +515,20 @@ class _Lending:
     pair_scheme: np.ndarray
     pair_customer: np.ndarray
     pair_current: np.ndarray
+    pair_outstanding: np.ndarray
+    pair_loans: np.ndarray
     facilities: np.ndarray
     utilized: np.ndarray
+    utilized_outstanding: np.ndarray
 
 
-def _lending(book: Book, scheme_ids: np.ndarray) -> _Lending:
+def _lending(book: Book, scheme_ids: np.ndarray, expo: Exposure) -> _Lending:
     exp = book.tables.exposures
     n, n_s = book.n, len(scheme_ids)
     cust = np.asarray(book.fac_customer, dtype=np.int64)
     outs = np.asarray(book.fac_outstanding, dtype=np.int64)
+    measured = np.asarray(expo.exposure, dtype=np.int64)
+    loans = np.asarray(expo.on_balance, dtype=np.int64)
     if "status" in exp.columns and len(exp):
         code, values = _codes(exp["status"])
         nn = np.isin(code, [i for i, v in enumerate(values) if v in _NON_NORMAL])
@@ -510,23 +543,28 @@ def _lending(book: Book, scheme_ids: np.ndarray) -> _Lending:
         carries, scheme = np.zeros(len(exp), dtype=bool), np.zeros(0, dtype=np.int64)
     # reconcile: utilisation over the schemes = every facility that carries a scheme id
     known = scheme >= 0
-    with_scheme = int(outs[carries].sum())
+    with_scheme = int(measured[carries].sum())
     cust, outs, scheme = cust[carries][known], outs[carries][known], scheme[known]
-    utilized = _sum_by(scheme, outs, n_s)
+    measured, loans = measured[carries][known], loans[carries][known]
+    utilized = _sum_by(scheme, measured, n_s)
     if int(utilized.sum()) != with_scheme:  # pragma: no cover - validation guards dangling scheme ids
         raise RuntimeError(
             f"scheme utilisation does not reconcile: {int(utilized.sum())} fen over the "
             f"schemes, {with_scheme} fen of facilities carry a scheme id"
         )
     keys, at = np.unique(scheme * n + cust, return_inverse=True)
+    at = at.reshape(-1)
     return _Lending(
         non_normal=non_normal,
         pair_keys=keys,
         pair_scheme=keys // n,
         pair_customer=keys % n,
-        pair_current=_sum_by(at.reshape(-1), outs, len(keys)),
+        pair_current=_sum_by(at, measured, len(keys)),
+        pair_outstanding=_sum_by(at, outs, len(keys)),
+        pair_loans=_sum_by(at, loans, len(keys)),
         facilities=np.bincount(scheme, minlength=n_s),
         utilized=utilized,
+        utilized_outstanding=_sum_by(scheme, outs, n_s),
     )
 
 
@@ -539,7 +577,7 @@ def _channel_members(book: Book) -> tuple[np.ndarray, np.ndarray]:
 
 def _groups_of(
     book: Book, entities: np.ndarray, groups: pd.DataFrame, gmembers: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each entity's group of connected clients, from the risk room's ``risk_groups`` and
     ``risk_group_members`` tables; only groups of two or more entities count.
 
@@ -551,7 +589,11 @@ def _groups_of(
     Returns
     -------
     group_id : object array, ``''`` outside a group; in_group : bool array;
-    exposure : int64 array, the group's exposure (0 outside a group).
+    exposure : int64 array, the group's exposure (its *tested* exposure: exempt members left
+    out), 0 outside a group; interbank : bool array, the group is all interbank (its limit is
+    ``limits.interbank_share``; False when the risk table has no ``interbank`` column);
+    over : bool array, the risk room finds the group above its limit (``status == breach``);
+    limit : int64 array, the limit the risk room applied (``limit_fen``), 0 outside a group.
     """
     slot = {e: i for i, e in enumerate(book.ids[entities].tolist())}
     listed = gmembers["entity_id"].tolist()  # one dictionary look-up per row of the long table
@@ -563,8 +605,16 @@ def _groups_of(
     g_rows = _rows_in(groups["group_id"], set(names.tolist()))
     at = pd.Index(names, dtype=object).get_indexer(groups["group_id"].to_numpy(dtype=object)[g_rows])
     size, exposure = np.zeros(len(names), dtype=np.int64), np.zeros(len(names), dtype=np.int64)
+    interbank, over = np.zeros(len(names), dtype=bool), np.zeros(len(names), dtype=bool)
+    limit = np.zeros(len(names), dtype=np.int64)
     size[at] = groups["member_count"].to_numpy(dtype=np.int64)[g_rows]  # ids are unique in risk_groups
     exposure[at] = groups["exposure_fen"].to_numpy(dtype=np.int64)[g_rows]
+    if "interbank" in groups.columns:
+        interbank[at] = groups["interbank"].to_numpy(dtype=object)[g_rows].astype(bool)
+    if "status" in groups.columns:
+        over[at] = groups["status"].to_numpy(dtype=object)[g_rows] == BREACH
+    if "limit_fen" in groups.columns:
+        limit[at] = groups["limit_fen"].to_numpy(dtype=np.int64)[g_rows]
     counted = np.flatnonzero(size[code] >= 2)
     # an entity listed twice keeps its last qualifying row
     last_first, pick = np.unique(member[counted][::-1], return_index=True)
@@ -573,7 +623,80 @@ def _groups_of(
     in_group = group >= 0
     group_id = np.full(len(entities), "", dtype=object)
     group_id[in_group] = names[group[in_group]]
-    return group_id, in_group, np.where(in_group, exposure[np.maximum(group, 0)], 0)
+    g = np.maximum(group, 0)
+    return (
+        group_id,
+        in_group,
+        np.where(in_group, exposure[g], 0),
+        in_group & interbank[g],
+        in_group & over[g],
+        np.where(in_group, limit[g], 0),
+    )
+
+
+def share_room(room: int, need: list[int]) -> list[int]:
+    """Share *room* fen among claimants listed in a stated order; each claimant *needs* so much.
+
+    The rule (max-min fair, exact in fen): a lone claimant is given the whole room; several
+    share it equally, none being given more than it needs (what its other limits leave it)
+    and what one cannot use going to the others; when the equal shares do not divide the
+    room, the fen left over go one each to the claimants still short, in the listed order.
+    The shares never add up to more than the room (exactly the room when the claimants
+    need at least that much), and none exceeds its need (a lone claimant's excepted).
+
+    >>> share_room(1001, [700, 700])
+    [501, 500]
+    >>> share_room(1000, [100, 2000, 2000])
+    [100, 450, 450]
+    >>> share_room(1000, [100, 200])
+    [100, 200]
+    >>> share_room(1000, [5])
+    [1000]
+    """
+    room = int(room)
+    k = len(need)
+    if k <= 1:
+        return [room] * k
+    if sum(need) <= room:
+        return [int(d) for d in need]
+    prefix, level = 0, 0
+    ranked = sorted(need)
+    for i, d in enumerate(ranked):
+        rest = k - i
+        if prefix + d * rest > room:
+            level = (room - prefix) // rest
+            break
+        prefix += d
+    shares = [min(int(d), level) for d in need]
+    left = room - sum(shares)
+    for i, d in enumerate(need):
+        if not left:
+            break
+        if d > level:
+            shares[i] += 1
+            left -= 1
+    return shares
+
+
+def _share_by(claim: np.ndarray, room: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """:func:`share_room` for every claim at once: *claim* is a code into *room* per row
+    (``-1``: no claim), the rows listed in the order ties are broken; *need* per row."""
+    share = np.zeros(len(claim), dtype=np.int64)
+    rows = np.flatnonzero(claim >= 0)
+    if not len(rows):
+        return share
+    counts = np.bincount(claim[rows], minlength=len(room))
+    lone = rows[counts[claim[rows]] == 1]
+    share[lone] = room[claim[lone]]
+    multi = rows[counts[claim[rows]] > 1]
+    if len(multi):
+        ordered = multi[np.argsort(claim[multi], kind="stable")]  # stable: the listed order within a claim
+        cuts = np.flatnonzero(np.diff(claim[ordered])) + 1
+        need_list = need.tolist()
+        for part in np.split(ordered, cuts):
+            rs = part.tolist()
+            share[part] = share_room(int(room[claim[rs[0]]]), [max(0, need_list[r]) for r in rs])
+    return share
 
 
 def _scheme_level(s, q: ChannelQuality, policy: Policy, L: _Limits) -> dict:
@@ -659,55 +782,172 @@ def _scheme_level(s, q: ChannelQuality, policy: Policy, L: _Limits) -> dict:
     }
 
 
-def _borrower_rules(
-    scheme_cap: np.ndarray,
-    outside: np.ndarray,
-    in_group: np.ndarray,
-    group_ids: np.ndarray,
-    other: np.ndarray,
-    raw: np.ndarray,
-    cap: np.ndarray,
-    policy: Policy,
-    L: _Limits,
-) -> list[str]:
+def _source_claims(
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], p_s: np.ndarray, p_e: np.ndarray, n: int, s_keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, tested source) pairs: each population row (scheme *p_s*, entity *p_e*) with every
+    tested source of its scheme (*s_keys*, sorted scheme × n + source) that it depends on or is;
+    sorted by row, then source."""
+    none = np.zeros(0, dtype=np.int64)
+    if not len(s_keys) or not len(p_s):
+        return none, none
+    src, c, _ = pairs
+    sc = _distinct(np.asarray(src, dtype=np.int64) * n + np.asarray(c, dtype=np.int64))
+    src, c = sc // n, sc % n
+    by_e = np.argsort(p_e, kind="stable")
+    pe = p_e[by_e]
+    lo, hi = np.searchsorted(pe, c, "left"), np.searchsorted(pe, c, "right")
+    tie = np.repeat(np.arange(len(c), dtype=np.int64), hi - lo)
+    rows = by_e[_expand(lo, hi - lo)]
+    every = np.arange(len(p_s), dtype=np.int64)
+    rows = np.concatenate((rows, every))
+    key = np.concatenate((p_s[rows[: len(tie)]] * n + src[tie], p_s * n + p_e))
+    found, pos = _lookup(s_keys, key)
+    rows, pos = rows[found], pos[found]
+    o = np.lexsort((pos, rows))
+    return rows[o], pos[o]
+
+
+@dataclass(frozen=True)
+class _RuleInputs:
+    """The per-row figures a borrower's ``binding_rule`` shows (arrays in table order)."""
+
+    scheme_cap: np.ndarray
+    outside: np.ndarray  # exposure held outside the scheme
+    outside_loans: np.ndarray  # loans held outside the scheme
+    in_several: np.ndarray  # the customer has rows in several schemes
+    n_rows: np.ndarray
+    own_exp: np.ndarray
+    own_loans: np.ndarray
+    s_share: np.ndarray  # its share of its single-customer room
+    l_share: np.ndarray  # its share of its loan room
+    cur_loans: np.ndarray
+    single_room: np.ndarray
+    loan_room: np.ndarray
+    interbank: np.ndarray
+    exempt: np.ndarray
+    grouped: np.ndarray
+    group_ids: np.ndarray
+    group_limit: np.ndarray
+    g_exp: np.ndarray
+    g_shared: np.ndarray
+    g_share: np.ndarray
+    g_claimants: np.ndarray
+    cur: np.ndarray
+    group_bound: np.ndarray
+    has_source: np.ndarray
+    source_ids: np.ndarray
+    source_room: np.ndarray
+    source_share: np.ndarray
+    source_claimants: np.ndarray
+    source_bound: np.ndarray
+    raw: np.ndarray
+    cap: np.ndarray
+
+
+def _borrower_rules(x: _RuleInputs, policy: Policy, L: _Limits) -> list[str]:
     """The ``binding_rule`` text of each (scheme, member or borrower) row.
 
     Each amount is formatted once per distinct value and only on the rows whose text shows it;
     a row's text is then one f-string (cheaper than concatenating columns of strings).
     """
-    single, loan = _y(L.single), _y(L.loan)
-    group_limit = f"{_pct(policy.limits.group_share)} limit {_y(L.group)}"
-    held = outside != 0
-    y_out, y_single, y_loan = _yuan_texts_where(held, outside, L.single, L.loan)
-    y_other, y_group = _yuan_texts_where(in_group, other, L.group)
-    notes = np.full(len(raw), "", dtype=object)
-    notes[raw != cap] = f" (rounded down to a multiple of {_y(L.unit)})"
-    notes[raw < 0] = " (floored at 0.00)"
+    lim = policy.limits
+    single, loan, inter = _y(L.single), _y(L.loan), _y(L.interbank)
+    single_head = f"single-customer limit {single}"
+    inter_head = f"interbank limit {_pct(lim.interbank_share)} of tier-1 {inter}"
+    g_pct = {False: f"{_pct(lim.group_share)} limit", True: f"interbank {_pct(lim.interbank_share)} limit"}
+    held = x.outside != 0
+    held_loans = x.outside_loans != 0
+    same = x.outside == x.outside_loans
+    exempt = x.exempt != ""
+    y_out, y_single, y_inter = _yuan_texts_where(held, x.outside, L.single, L.interbank)
+    y_out_l, y_loan = _yuan_texts_where(held_loans, x.outside_loans, L.loan)
+    g = x.grouped
+    g_alone, g_sh = g & ~x.g_shared, g & x.g_shared
+    y_glim = _yuan_texts_where(g, x.group_limit)[0]
+    y_other = _yuan_texts_where(g_alone, x.g_exp - x.cur)[0]
+    y_gexp = _yuan_texts_where(g_sh, x.g_exp)[0]
+    y_groom = _yuan_texts_where(g_sh, x.group_limit - x.g_exp)[0]
+    y_gshare = _yuan_texts_where(g_sh, x.g_share)[0]
+    y_cur = _yuan_texts(x.cur).tolist()
+    y_gbound = _yuan_texts_where(g, x.group_bound)[0]
+    hs = x.has_source
+    y_sroom = _yuan_texts_where(hs, x.source_room)[0]
+    y_sexcess = _yuan_texts_where(hs, -x.source_room)[0]
+    y_sshare = _yuan_texts_where(hs, x.source_share)[0]
+    y_sbound = _yuan_texts_where(hs, x.source_bound)[0]
+    notes = np.full(len(x.raw), "", dtype=object)
+    notes[x.raw != x.cap] = f" (rounded down to a multiple of {_y(L.unit)})"
+    notes[x.raw < 0] = " (floored at 0.00)"
 
-    def limits(h, o, ys, yl, grouped, g, oth, grem):
+    sev = x.in_several
+    y_own = _yuan_texts_where(sev, x.own_exp)[0]
+    y_own_l = _yuan_texts_where(sev, x.own_loans)[0]
+    y_s_room = _yuan_texts_where(sev, np.where(x.interbank, L.interbank, L.single) - x.own_exp)[0]
+    y_l_room = _yuan_texts_where(sev, L.loan - x.own_loans)[0]
+    y_s_share = _yuan_texts_where(sev, x.s_share)[0]
+    y_l_share = _yuan_texts_where(sev, x.l_share)[0]
+    y_cur_l = _yuan_texts_where(sev, x.cur_loans)[0]
+    y_s_bound = _yuan_texts_where(sev, x.single_room)[0]
+    y_l_bound = _yuan_texts_where(sev, x.loan_room)[0]
+
+    def several(i: int) -> str:
+        head = inter_head if x.interbank[i] else single_head
         text = (
-            f"single-customer limit {single} less {o} held outside the scheme = {ys}; "
-            f"loan limit {loan} less {o} held outside the scheme = {yl}"
-            if h
-            else f"single-customer limit {single}; loan limit {loan}"
+            f"{head} less {y_own[i]} held in all = room {y_s_room[i]}, shared among its {x.n_rows[i]} scheme "
+            f"rows: share {y_s_share[i]} + current {y_cur[i]} = {y_s_bound[i]}"
         )
-        return f"{text}; group {g} {group_limit} less {oth} other group exposure = {grem}" if grouped else text
+        if x.interbank[i]:
+            return text + "; loan limit not applied (interbank)"
+        return (
+            f"{text}; loan limit {loan} less {y_own_l[i]} of loans in all = room {y_l_room[i]}, shared among its "
+            f"{x.n_rows[i]} scheme rows: share {y_l_share[i]} + loans under the scheme {y_cur_l[i]} = {y_l_bound[i]}"
+        )
 
+    def limits(i: int) -> str:
+        if exempt[i]:
+            return f"exempt ({x.exempt[i]}): not capped by the large-exposure limits nor the loan limit"
+        if sev[i]:
+            return several(i)
+        if x.interbank[i]:
+            text = f"{inter_head} less {y_out[i]} held outside the scheme = {y_inter[i]}" if held[i] else inter_head
+            return text + "; loan limit not applied (interbank)"
+        text = f"{single_head} less {y_out[i]} held outside the scheme = {y_single[i]}" if held[i] else single_head
+        if not held_loans[i]:
+            return f"{text}; loan limit {loan}"
+        what = "held outside the scheme" if same[i] else "of loans held outside the scheme"
+        return f"{text}; loan limit {loan} less {y_out_l[i]} {what} = {y_loan[i]}"
+
+    def group(i: int) -> str:
+        if not g[i]:
+            return ""
+        head = f"; group {x.group_ids[i]} {g_pct[bool(x.group_limit[i] == L.interbank and L.interbank != L.group)]}"
+        if x.g_shared[i]:
+            return (
+                f"{head} {y_glim[i]} less group exposure {y_gexp[i]} = room {y_groom[i]}, shared among "
+                f"{x.g_claimants[i]} rows of its members in the schemes: share {y_gshare[i]} + current "
+                f"{y_cur[i]} = {y_gbound[i]}"
+            )
+        return f"{head} {y_glim[i]} less {y_other[i]} other group exposure = {y_gbound[i]}"
+
+    def source(i: int) -> str:
+        if not hs[i]:
+            return ""
+        sid = x.source_ids[i]
+        if x.source_room[i] < 0:
+            return f"; risk source {sid} already {y_sexcess[i]} above its single-source cap: 0.00"
+        if x.source_claimants[i] > 1:
+            return (
+                f"; risk source {sid} remaining room {y_sroom[i]}, shared among {x.source_claimants[i]} of "
+                f"its dependants in the scheme: share {y_sshare[i]} + current {y_cur[i]} = {y_sbound[i]}"
+            )
+        return f"; risk source {sid} remaining room {y_sroom[i]} + current {y_cur[i]} = {y_sbound[i]}"
+
+    pb = _yuan_texts(x.scheme_cap).tolist()
+    yc = _yuan_texts(x.cap).tolist()
     return [
-        f"cap = min(scheme per-borrower {pb}; {limits(h, o, ys, yl, gr, g, oth, grem)}) → {yc}{note}"
-        for pb, h, o, ys, yl, gr, g, oth, grem, yc, note in zip(
-            _yuan_texts(scheme_cap).tolist(),
-            held.tolist(),
-            y_out,
-            y_single,
-            y_loan,
-            in_group.tolist(),
-            group_ids.tolist(),
-            y_other,
-            y_group,
-            _yuan_texts(cap).tolist(),
-            notes.tolist(),
-        )
+        f"cap = min(scheme per-borrower {pb[i]}; {limits(i)}{group(i)}{source(i)}) → {yc[i]}{notes[i]}"
+        for i in range(len(x.raw))
     ]
 
 
@@ -729,12 +969,15 @@ def draft_caps_tables(
     """
     policy = policy or book.policy
     risk = risk if risk is not None else run_risk(book, policy)
+    expo = getattr(risk, "exposure", None)
+    if expo is None:
+        expo = measure_exposure(book, policy)
     L = _limits(policy)
     n = book.n
     sch = book.tables.schemes.sort_values("scheme_id", kind="stable").reset_index(drop=True)
     sids = sch["scheme_id"].to_numpy(dtype=object)
     n_s = len(sch)
-    lending = _lending(book, sids)
+    lending = _lending(book, sids, expo)
     channel = _positions(book, sch["channel_id"]) if n_s else np.zeros(0, dtype=np.int64)
     outstanding = np.asarray(book.outstanding, dtype=np.int64)
 
@@ -747,7 +990,12 @@ def draft_caps_tables(
     p_s, p_e = keys // n, keys % n
     is_member, _ = _lookup(member_keys, keys)  # member_keys: by scheme, then member, so sorted
     is_borrower, at = _lookup(lending.pair_keys, keys)
-    cur = np.where(is_borrower, lending.pair_current[at] if len(lending.pair_keys) else 0, 0).astype(np.int64)
+
+    def under_scheme(amounts: np.ndarray) -> np.ndarray:
+        return np.where(is_borrower, amounts[at] if len(lending.pair_keys) else 0, 0).astype(np.int64)
+
+    cur = under_scheme(lending.pair_current)
+    cur_out, cur_loans = under_scheme(lending.pair_outstanding), under_scheme(lending.pair_loans)
     own = outstanding[p_e]
 
     # channel quality per scheme: the members' figures, and the population's book
@@ -774,25 +1022,134 @@ def draft_caps_tables(
     cap_ss = np.asarray([r["cap_single_risk_source_fen"] for r in scheme_level], dtype=np.int64)
 
     # per (scheme, member or borrower): the smallest candidate, the first of equals in the order
-    # scheme cap, single-customer headroom, loan headroom, group headroom
-    order = np.lexsort((p_e, -cur, p_s))  # scheme, outstanding under it (desc), id (positions follow ids)
+    # scheme cap, single-customer headroom, loan headroom, group share, risk-source share
+    order = np.lexsort((p_e, -cur, p_s))  # scheme, exposure under it (desc), id (positions follow ids)
     p_s, p_e, cur, own = p_s[order], p_e[order], cur[order], own[order]
+    cur_out, cur_loans = cur_out[order], cur_loans[order]
     is_member, is_borrower = is_member[order], is_borrower[order]
     uniq, inv = np.unique(p_e, return_inverse=True)
     inv = inv.reshape(-1)
-    group_id, in_group, g_exp = (x[inv] for x in _groups_of(book, uniq, risk.groups, risk.members))
-    outside = own - cur
-    other = g_exp - cur
-    scheme_cap, single_room, loan_room = cap_pb[p_s], L.single - outside, L.loan - outside
+    group_id, in_group, g_exp, g_interbank, g_over, g_risk_limit = (
+        x[inv] for x in _groups_of(book, uniq, risk.groups, risk.members)
+    )
+    own_exp = np.asarray(expo.of_entity, dtype=np.int64)[p_e]
+    own_loans = np.asarray(expo.loans, dtype=np.int64)[p_e]
+    interbank = np.asarray(book.is_interbank, dtype=bool)[p_e]
+    exempt = _texts(book.exempt[p_e])
+    is_exempt = exempt != ""
+    outside, outside_loans = own_exp - cur, own_loans - cur_loans
+    unbound = np.iinfo(np.int64).max // 4  # a limit that does not apply
+    single_limit = np.where(interbank, L.interbank, L.single)
+    scheme_cap = cap_pb[p_s]
+    # the customer's own room under each limit, shared among its rows when it sits in several
+    # schemes (a lone row takes it all: the limit less what is held outside the scheme)
+    rows_of = np.bincount(inv, minlength=len(uniq))
+    in_several = rows_of[inv] > 1
+    need = np.maximum(scheme_cap - cur, 0)
+
+    def own_share(room: np.ndarray) -> np.ndarray:
+        code = np.where(room >= 0, inv, -1)
+        rooms = np.zeros(len(uniq), dtype=np.int64)
+        rooms[inv] = np.maximum(room, 0)
+        return np.where(room >= 0, _share_by(code, rooms, need), room)
+
+    single_total_room = single_limit - own_exp
+    loan_total_room = L.loan - own_loans
+    s_share, l_share = own_share(single_total_room), own_share(loan_total_room)
+    single_room = np.where(is_exempt, unbound, cur + s_share)
+    loan_room = np.where(is_exempt | interbank, unbound, cur_loans + l_share)
     raw = np.minimum(np.minimum(scheme_cap, single_room), loan_room)
-    raw = np.where(in_group, np.minimum(raw, L.group - other), raw)
+
+    # the group's remaining room, shared among its members' rows in every scheme (exempt members
+    # are not tested); a group over its limit takes its whole excess off each member
+    g_limit = np.where(g_interbank, L.interbank, L.group)
+    grouped = in_group & ~is_exempt
+    g_room = g_limit - g_exp
+    g_code = np.where(grouped & (g_room >= 0), pd.factorize(group_id)[0], -1)
+    g_rooms = np.zeros(int(g_code.max()) + 1 if len(g_code) else 0, dtype=np.int64)
+    g_rooms[g_code[g_code >= 0]] = g_room[g_code >= 0]
+    g_share = np.where(g_code >= 0, _share_by(g_code, g_rooms, raw - cur), g_room)
+    g_claimants = np.bincount(np.maximum(g_code, 0), weights=(g_code >= 0), minlength=len(g_rooms))
+    g_shared = (g_code >= 0) & (g_claimants[np.maximum(g_code, 0)] > 1)
+    group_bound = np.where(grouped, cur + g_share, unbound)
+    raw_g = np.minimum(raw, group_bound)
+
+    # the remaining room of each tested single risk source the row depends on (or is), shared
+    # among its dependants in the scheme; a source above its cap leaves its dependants 0
+    pairs = dependent_pairs(book, policy)
+    src_table, s_keys, s_room = _scheme_sources(book, policy, risk.sources, lending, sids, channel, cap_ss, pairs)
+    row_at, key_at = _source_claims(pairs, p_s, p_e, n, s_keys)
+    s_room_pair = s_room[key_at]
+    claim = np.where(s_room_pair >= 0, key_at, -1)
+    s_share_pair = np.where(
+        s_room_pair >= 0,
+        _share_by(claim, np.maximum(s_room, 0), (raw_g - cur)[row_at]),
+        0,
+    )
+    s_bound_pair = np.where(s_room_pair >= 0, cur[row_at] + s_share_pair, 0)
+    # each row's tightest source (first by source position on equal bounds)
+    pick = np.lexsort((s_keys[key_at] % max(n, 1), s_bound_pair, row_at))
+    first = pick[np.concatenate(([True], row_at[pick][1:] != row_at[pick][:-1]))] if len(pick) else pick
+    has_source = np.zeros(len(p_s), dtype=bool)
+    has_source[row_at[first]] = True
+    source_bound = np.full(len(p_s), unbound, dtype=np.int64)
+    source_bound[row_at[first]] = s_bound_pair[first]
+    source_pos = np.full(len(p_s), -1, dtype=np.int64)
+    source_pos[row_at[first]] = s_keys[key_at[first]] % max(n, 1)
+    source_room = np.zeros(len(p_s), dtype=np.int64)
+    source_room[row_at[first]] = s_room_pair[first]
+    source_share = np.zeros(len(p_s), dtype=np.int64)
+    source_share[row_at[first]] = s_share_pair[first]
+    source_claimants = np.zeros(len(p_s), dtype=np.int64)
+    source_claimants[row_at[first]] = np.bincount(key_at, minlength=len(s_keys))[key_at[first]]
+    raw_all = np.minimum(raw_g, source_bound)
+
     binding = np.select(
-        [raw == scheme_cap, raw == single_room, raw == loan_room], ["scheme", "single_customer", "loan_limit"], "group"
+        [raw_all == scheme_cap, raw_all == single_room, raw_all == loan_room, raw_all == group_bound],
+        ["scheme", "single_customer", "loan_limit", "group"],
+        "risk_source",
     ).astype(object)
-    cap = _rounded_all(raw, L.unit)
+    cap = _rounded_all(raw_all, L.unit)
     over = cur > cap
-    rules = _borrower_rules(scheme_cap, outside, in_group, group_id, other, raw, cap, policy, L)
     names, kinds = _texts(book.name[uniq])[inv], _texts(book.kind[uniq])[inv]
+    source_ids = np.where(has_source, book.ids[np.maximum(source_pos, 0)], "").astype(object)
+    rules = _borrower_rules(
+        _RuleInputs(
+            scheme_cap=scheme_cap,
+            outside=outside,
+            outside_loans=outside_loans,
+            in_several=in_several,
+            n_rows=rows_of[inv].astype(np.int64),
+            own_exp=own_exp,
+            own_loans=own_loans,
+            s_share=s_share,
+            l_share=l_share,
+            cur_loans=cur_loans,
+            single_room=single_room,
+            loan_room=loan_room,
+            interbank=interbank,
+            exempt=exempt,
+            grouped=grouped,
+            group_ids=group_id,
+            group_limit=g_limit,
+            g_exp=g_exp,
+            g_shared=g_shared,
+            g_share=g_share,
+            g_claimants=np.where(g_code >= 0, g_claimants[np.maximum(g_code, 0)], 0).astype(np.int64),
+            cur=cur,
+            group_bound=group_bound,
+            has_source=has_source,
+            source_ids=source_ids,
+            source_room=source_room,
+            source_share=source_share,
+            source_claimants=source_claimants,
+            source_bound=source_bound,
+            raw=raw_all,
+            cap=cap,
+        ),
+        policy,
+        L,
+    )
     pop_ids = book.ids[p_e]
 
     bt = pd.DataFrame([], columns=BORROWER_COLUMNS)
@@ -807,15 +1164,25 @@ def draft_caps_tables(
                 "is_member": is_member,
                 "is_borrower": is_borrower,
                 "group_id": group_id,
-                "current_outstanding_fen": cur,
+                "current_outstanding_fen": cur_out,
                 "customer_outstanding_fen": own,
                 "group_exposure_fen": pd.arrays.IntegerArray(g_exp, ~in_group),
-                "group_headroom_fen": pd.arrays.IntegerArray(np.maximum(L.group - g_exp, 0), ~in_group),
+                "group_headroom_fen": pd.arrays.IntegerArray(np.maximum(g_limit - g_exp, 0), ~in_group),
                 "cap_fen": cap,
                 "headroom_fen": cap - cur,
                 "binding": binding,
                 "status": np.where(over, BREACH, OK).astype(object),
                 "binding_rule": np.asarray(rules, dtype=object),
+                "current_exposure_fen": cur,
+                "customer_exposure_fen": own_exp,
+                "customer_loans_fen": own_loans,
+                "interbank": interbank,
+                "exempt": exempt,
+                "group_share_fen": pd.arrays.IntegerArray(g_share.astype(np.int64), ~grouped),
+                "risk_source_id": source_ids,
+                "risk_source_share_fen": pd.arrays.IntegerArray(
+                    np.where(source_room >= 0, source_share, 0).astype(np.int64), ~has_source
+                ),
             },
             columns=BORROWER_COLUMNS,
         )
@@ -842,6 +1209,42 @@ def draft_caps_tables(
     def add_breach(**row):
         for k, v in row.items():
             breaches[k].append(v)
+
+    # groups of connected clients already above their limit, named in each scheme that lends to
+    # their members (the scheme's section of the report shows them)
+    g_hit = np.flatnonzero(is_borrower & g_over)
+    groups_over = np.zeros(n_s, dtype=np.int64)
+    if len(g_hit):
+        gs = sorted(set(zip(p_s[g_hit].tolist(), group_id[g_hit].tolist())))
+        by_pair: dict[tuple[int, str], list[int]] = {}
+        for r in g_hit.tolist():  # table order: exposure under the scheme (desc), then id
+            by_pair.setdefault((int(p_s[r]), group_id[r]), []).append(r)
+        cur_texts = _yuan_texts(cur[g_hit])
+        cur_text = dict(zip(g_hit.tolist(), cur_texts.tolist()))
+        for si, gid in gs:
+            rs = by_pair[(si, gid)]
+            r0 = rs[0]
+            head = gid[2:] if gid.startswith("G-") else gid
+            hp = book.positions(np.asarray([head], dtype=object))
+            gname = _texts(book.name[hp])[0] if int(hp[0]) >= 0 else ""
+            ge, gl = int(g_exp[r0]), int(g_risk_limit[r0])
+            listed = ", ".join(f"{pop_ids[r]} {names[r]} ({cur_text[r]})" for r in rs)
+            add_breach(
+                scheme_id=sids[si],
+                breach_type="group_limit",
+                subject_id=gid,
+                subject_name=gname,
+                subject_kind="group",
+                current_fen=ge,
+                cap_fen=gl,
+                excess_fen=ge - gl,
+                rule=(
+                    f"group of connected clients {gid} ({gname}) has exposure {_y(ge)}, above its limit "
+                    f"{_y(gl)} by {_y(ge - gl)}; its members borrowing under {sids[si]} (exposure under the "
+                    f"scheme): {listed}"
+                ),
+            )
+            groups_over[si] += 1
 
     n_over = np.bincount(p_s[over], minlength=n_s)
     n_borrowers = np.bincount(lending.pair_scheme, minlength=n_s)
@@ -889,6 +1292,8 @@ def draft_caps_tables(
                 "channel_member_customers": int(ch_customers[c_ch]),
                 "channel_members_outstanding_fen": int(ch_outstanding[c_ch]),
                 "channel_book_fen": int(book_total[i]),
+                "utilized_outstanding_fen": int(lending.utilized_outstanding[i]),
+                "groups_over_limit": int(groups_over[i]),
                 **{
                     k: v
                     for k, v in lv.items()
@@ -897,7 +1302,6 @@ def draft_caps_tables(
             }
         )
 
-    src_table = _scheme_sources(book, policy, risk.sources, lending, sids, channel, cap_ss)
     hit = src_table[src_table["status"] == BREACH]
     for r in hit.itertuples(index=False):
         i = int(np.searchsorted(sids, r.scheme_id))
@@ -932,6 +1336,7 @@ def draft_caps_tables(
             (caps["utilized_fen"] > caps["cap_total_fen"])
             | (caps["borrowers_over_cap"] > 0)
             | (caps["risk_sources_over_cap"] > 0)
+            | (caps["groups_over_limit"] > 0)
         )
         caps["status"] = [BREACH if b else OK for b in bad.tolist()]
         caps["binding_rule"] = [
@@ -958,6 +1363,8 @@ def draft_caps_tables(
             "risk_sources_over_cap",
             "channel_members",
             "channel_member_customers",
+            "utilized_outstanding_fen",
+            "groups_over_limit",
         ):
             caps[col] = caps[col].astype("int64")
 
@@ -983,16 +1390,21 @@ def _scheme_sources(
     sids: np.ndarray,
     channel: np.ndarray,
     cap_ss: np.ndarray,
-) -> pd.DataFrame:
-    """Per (scheme, risk source): the scheme outstanding that depends on the source.
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Per (scheme, risk source): the scheme exposure that depends on the source.
 
-    The dependants of :func:`channelgraph.risk.dependent_pairs` that borrow under a scheme
-    are joined to those schemes and aggregated on integer positions.
+    The dependants of :func:`channelgraph.risk.dependent_pairs` (*pairs*) that borrow under a
+    scheme are joined to those schemes and aggregated on integer positions.
+
+    Returns the table, and the tested sources as sorted keys (scheme × n + source) with each
+    one's remaining room (its cap less its exposure; negative above the cap).
     """
     empty = pd.DataFrame({col: [] for col in SOURCE_COLUMNS})
+    none = (empty, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if not len(lending.pair_scheme) or not len(sources):
-        return empty
-    src, c, v = dependent_pairs(book, policy)
+        return none
+    src, c, v = pairs
     n, n_via = book.n, len(VIAS)
     borrows = np.zeros(n, dtype=bool)
     borrows[lending.pair_customer] = True
@@ -1008,7 +1420,7 @@ def _scheme_sources(
     counted = src != channel[s]  # the scheme's own channel is not a single risk source of it
     s, src, c, v, pair = s[counted], src[counted], c[counted], v[counted], pair[counted]
     if not len(s):
-        return empty
+        return none
     keys, at = np.unique(s * n + src, return_inverse=True)
     at = at.reshape(-1)
     # every via of a (scheme, source) as a bit mask; its text lists the vias sorted, comma-joined
@@ -1029,6 +1441,8 @@ def _scheme_sources(
     status = np.where(
         nb < int(policy.caps.single_source_min_borrowers), NOT_TESTED, np.where(total > cap, BREACH, OK)
     ).astype(object)
+    tested = status != NOT_TESTED
+    tested_keys, tested_room = keys[tested], (cap - total)[tested]  # keys are sorted
     order = np.lexsort((ksrc, -total, ks))  # scheme, exposure (desc), source id (positions follow ids)
     ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask = (
         x[order] for x in (ks, ksrc, total, dependants, nb, dep, mine, cap, status, mask)
@@ -1041,7 +1455,7 @@ def _scheme_sources(
             sources["source_type"].to_numpy(dtype=object)[st_rows].tolist(),
         )
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "scheme_id": sids[ks],
             "source_id": src_ids,
@@ -1060,6 +1474,7 @@ def _scheme_sources(
         },
         columns=SOURCE_COLUMNS,
     )
+    return table, tested_keys, tested_room
 
 
 def draft_scheme_caps(book: Book, policy: Policy | None = None, *, risk: RiskResult | None = None):

@@ -81,6 +81,7 @@ _BREACH = {
     "scheme_total": ("方案总额超上限", "scheme above its total cap"),
     "borrower": ("借款人超单户上限", "borrower above its cap"),
     "risk_source": ("单一风险源超上限", "risk source above its cap"),
+    "group_limit": ("关联客户组已超限额", "group of connected clients above its limit"),
 }
 _PB_BINDING = {
     "single_customer": ("单一客户限额", "the single-customer limit"),
@@ -98,6 +99,7 @@ _KIND = {
     "controller": ("实际控制人", "controller"),
     "key_person": ("关键人", "key person"),
     "scheme": ("方案", "scheme"),
+    "group": ("关联客户组", "group of connected clients"),
 }
 _STATUS = {
     "ok": ("未超限", "ok"),
@@ -460,6 +462,34 @@ class SchemeRows:
         self.breaches = _split_by_scheme(tables.get("caps_breaches"))
         self.group_bound = _split_by_scheme(bt[bt["binding"] == "group"] if bt is not None and len(bt) else None)
         self.sources = _split_by_scheme(tables.get("scheme_risk_sources"))
+        # the borrowers a risk source already above its cap holds at 0, counted by (scheme, source)
+        self.held_by_source: dict[str, list] = {}
+        src = tables.get("scheme_risk_sources")
+        if bt is not None and len(bt) and "risk_source_id" in bt.columns and src is not None and len(src):
+            over = src[src["status"] == "breach"]
+            names = dict(zip(zip(over["scheme_id"], over["source_id"]), over["name"]))
+            held = bt[(bt["binding"] == "risk_source") & (bt["cap_fen"] == 0) & (bt["status"] == "breach")]
+            counts = held.groupby(["scheme_id", "risk_source_id"], sort=True).size()
+            for (sid, source), k in counts.items():
+                if (sid, source) in names:
+                    self.held_by_source.setdefault(sid, []).append((source, names[sid, source], int(k)))
+        # every group above its limit that a scheme lends to, with the members borrowing under it
+        br = tables.get("caps_breaches")
+        self.groups_over: dict[str, list] = {}
+        self.group_members: dict[tuple[str, str], list] = {}
+        if br is not None and len(br):
+            hit = br[br["breach_type"] == "group_limit"]
+            for x in hit.itertuples(index=False):
+                self.groups_over.setdefault(x.scheme_id, []).append(x)
+            if len(hit) and bt is not None and len(bt):
+                wanted = set(zip(hit["scheme_id"], hit["subject_id"]))
+                cur = "current_exposure_fen" if "current_exposure_fen" in bt.columns else "current_outstanding_fen"
+                rows = bt[bt["is_borrower"].astype(bool) & bt["group_id"].isin(set(hit["subject_id"]))]
+                for y in rows.itertuples(index=False):
+                    if (y.scheme_id, y.group_id) in wanted:
+                        self.group_members.setdefault((y.scheme_id, y.group_id), []).append(
+                            (y.customer_id, y.name, int(getattr(y, cur)))
+                        )
 
 
 def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows: SchemeRows | None = None) -> str:
@@ -497,12 +527,15 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
         "",
     ]
     util = _share_pct(r.utilization) if r.utilization else "—"
+    nominal = int(getattr(r, "utilized_outstanding_fen", r.utilized_fen))
+    differs = nominal != int(r.utilized_fen)
     if zh:
         out += [
             f"{h}# {term(_T, 'use_h', lang)}",
             "",
-            f"- 方案项下贷款 {r.facilities} 笔、借款人 {r.borrowers} 户，余额 {m(r.utilized_fen)}，"
-            f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
+            f"- 方案项下贷款 {r.facilities} 笔、借款人 {r.borrowers} 户，"
+            + (f"风险暴露 {m(r.utilized_fen)}（余额 {m(nominal)}），" if differs else f"余额 {m(r.utilized_fen)}，")
+            + f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
             + ("（**已超出**）。" if int(r.headroom_fen) < 0 else "。"),
             (
                 f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员贷款余额合计 "
@@ -515,8 +548,13 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
         out += [
             f"{h}# {term(_T, 'use_h', lang)}",
             "",
-            f"- {r.facilities} facilities to {r.borrowers} borrowers under the scheme, outstanding "
-            f"{m(r.utilized_fen)} = {util} of the total cap; headroom {m(r.headroom_fen)}"
+            f"- {r.facilities} facilities to {r.borrowers} borrowers under the scheme, "
+            + (
+                f"exposure {m(r.utilized_fen)} (outstanding {m(nominal)})"
+                if differs
+                else f"outstanding {m(r.utilized_fen)}"
+            )
+            + f" = {util} of the total cap; headroom {m(r.headroom_fen)}"
             + (" (**over the cap**)." if int(r.headroom_fen) < 0 else "."),
             (
                 f"- The channel has {r.channel_members} members, {r.channel_member_customers} of them customers; the "
@@ -549,6 +587,18 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
             for x in shown
         ]
         out += [md_table(bh, cells, ["---"] * 4 + ["--:"] * 3), ""] + _more(n, "caps_breaches", lang)
+    for source, name, k in rows.held_by_source.get(sid, []):
+        out += [
+            (
+                f"- 单一风险源 {md(source)}（{md(name)}）已超上限：依赖它的 {k} 户借款人单户上限为零（见上表及“单一风险源”）。"
+                if zh
+                else f"- Risk source {md(source)} ({md(name)}) is already above its cap: the {k} borrower"
+                f"{'s' if k != 1 else ''} depending on it {'are' if k != 1 else 'is'} capped at 0 (above, and "
+                "under single risk sources)."
+            ),
+            "",
+        ]
+    out += _groups_over_markdown(sid, rows, lang)
 
     shown, n = rows.group_bound.get(sid, ([], 0))
     if n:
@@ -556,10 +606,12 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
             f"{h}# {term(_T, 'group_h', lang)}",
             "",
             (
-                "单户上限另受其所在关联客户组剩余额度约束（组限额减去组内本方案以外的风险暴露）。"
+                "单户上限另受其所在关联客户组剩余额度约束：组剩余额度（组限额减去组风险暴露）在各方案的组内成员之间分配，"
+                "每户上限为其方案项下现有风险暴露加分得的份额。"
                 if zh
-                else "A member's cap is also held by its group's headroom (the group limit less the group's "
-                "exposure outside this member's scheme lending)."
+                else "A member's cap is also held by its group's remaining room: the room (the group limit less the "
+                "group's exposure) is shared among the group's members in every scheme, and a member's cap is its "
+                "exposure under the scheme plus its share."
             ),
             "",
         ]
@@ -607,18 +659,60 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
     return "\n".join(out)
 
 
+def _groups_over_markdown(sid: str, rows: SchemeRows, lang: str) -> list[str]:
+    """One line per group of connected clients above its limit whose members borrow under the
+    scheme: the group by id and name, its exposure, its limit, and those members."""
+    m = lambda x: _money(x, lang)
+    out = []
+    for x in rows.groups_over.get(sid, []):
+        members = rows.group_members.get((sid, x.subject_id), [])
+        sep = "、" if lang == "zh" else ", "
+        listed = sep.join(
+            f"{md(i)} {md(nm)}（{m(c)}）" if lang == "zh" else f"{md(i)} {md(nm)} ({m(c)})" for i, nm, c in members
+        )
+        if lang == "zh":
+            out.append(
+                f"- **关联客户组 {md(x.subject_id)}（{md(x.subject_name)}）已超限额**：风险暴露 {m(x.current_fen)}，"
+                f"限额 {m(x.cap_fen)}，超出 {m(x.excess_fen)}。本方案项下借款的组内成员（方案项下风险暴露）：{listed}。"
+                "组内成员在本方案下不得新增额度。"
+            )
+        else:
+            out.append(
+                f"- **Group of connected clients {md(x.subject_id)} ({md(x.subject_name)}) is above its limit**: "
+                f"exposure {m(x.current_fen)}, limit {m(x.cap_fen)}, excess {m(x.excess_fen)}. Its members borrowing "
+                f"under this scheme (exposure under the scheme): {listed}. No new lending to them under the scheme."
+            )
+    return out + [""] if out else []
+
+
 def method_markdown(lang: str) -> str:
     if lang == "zh":
         lines = [
             (
-                "- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部贷款计入后不超过单一客户限额、"
-                "单一借款人贷款限额；属于关联客户组的，组内风险暴露不超过一组关联客户限额——新增额度不超过组剩余额度。"
+                "- 单户上限另按每个会员/借款人测算：不超过方案单户上限，且在其全部风险暴露计入后不超过单一客户限额"
+                "（同业客户适用同业客户限额），贷款计入后不超过单一借款人贷款限额（同业客户、豁免主体不适用）；"
+                "豁免主体不受大额风险暴露限额约束（仅报告）。同一客户出现在多个方案时，其单一客户限额和贷款限额的剩余额度在各方案之间分配（方法同下），不重复使用。"
+            ),
+            (
+                "- 关联客户组的剩余额度在各方案所有组内成员之间分配，不重复使用：平均分配，"
+                "但每户不超过其其他限额允许的新增额度，用不完的部分再分给其他成员；不能整除的零头（分）按表内顺序"
+                "（方案、方案项下风险暴露由大到小、客户编号）逐户补足。已超限额的关联客户组，其成员额度为现有风险暴露减去全部超出额。"
+            ),
+            (
+                "- 借款人依赖的单一风险源（经检验的）剩余额度按同样方法在本方案内依赖该风险源的会员/借款人之间分配；"
+                "风险源已超上限的，其依赖客户的单户上限为零。"
+            ),
+            (
+                "- 风险暴露 = 表内余额 + 表外项目名义金额 × 信用转换系数 − 认可的现金保证金（见 README “How exposure is measured”）；"
+                "方案额度使用、单户上限、组剩余额度均按风险暴露计算，渠道质量（关注类占比、集中度）按贷款余额计算。"
             ),
             "- 关联客户组、单一风险源沿用风险分析结果（控制、担保、供应、亲属关系；担保、控制、会员、获客依赖）。",
             "- 金额以分为单位精确计算，比例精确比较；所有限额向下取整。",
             (
                 "- 依据：《商业银行大额风险暴露管理办法》（原银保监会 2018 年第 1 号令）第七条（单一非同业客户 ≤ 一级资本净额 15%）、"
-                "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；《商业银行法》第三十九条（同一借款人贷款余额 ≤ 资本净额 10%）；"
+                "第八条（一组非同业关联客户 ≤ 一级资本净额 20%）；同业单一客户或集团客户 ≤ 一级资本净额 25%（条款号未经原文核实）；"
+                "《商业银行法》第三十九条（对同一借款人的贷款余额与商业银行资本余额的比例不得超过百分之十；"
+                "本行以参数中的资本净额作为该条所称资本余额计算）；"
                 "渠道专属方案要素：额度控制、规避单一风险源、专属产品并非满足所有客户需求。"
             ),
         ]
@@ -626,8 +720,27 @@ def method_markdown(lang: str) -> str:
         lines = [
             (
                 "- Each member and borrower also gets an individual cap: at most the scheme's per-borrower cap and, with "
-                "all their other loans counted, within the single-customer and loans-to-one-borrower limits; in a group "
-                "of connected clients, within the group limit — new lending never exceeds the group's headroom."
+                "all their other exposure counted, within the single-customer limit (the interbank limit for an "
+                "interbank customer) and, with their other loans counted, the loans-to-one-borrower limit (not applied "
+                "to interbank or exempt borrowers); exempt borrowers are not capped by the large-exposure limits "
+                "(reported only). A customer in several schemes shares its own remaining room under each of the two "
+                "limits among them (as below), never using it twice."
+            ),
+            (
+                "- A group's remaining room is shared among its members' rows in every scheme, never handed out "
+                "twice: in equal shares, none larger than what the member's other limits let it use, what one cannot "
+                "use going to the others; fen that do not divide go one each in table order (scheme, exposure under "
+                "it descending, customer id). A group already above its limit takes its whole excess off each member."
+            ),
+            (
+                "- The remaining room of a tested single risk source a borrower depends on is shared the same way "
+                "among the source's dependants in the scheme; when the source is already above its cap, their cap "
+                "is 0."
+            ),
+            (
+                '- Exposure is on-balance + CCF × off-balance − recognised cash margin (README "How exposure is '
+                'measured"); scheme use, caps and group room are on exposure, channel quality (non-normal share, '
+                "concentration) on outstanding."
             ),
             (
                 "- Groups of connected clients and single risk sources are the risk analysis' (control, guarantee, "
@@ -636,8 +749,11 @@ def method_markdown(lang: str) -> str:
             "- Amounts are exact integer fen, ratios are compared exactly, every cap is rounded down.",
             (
                 "- Sources: CBIRC Order 2018 No. 1 on large exposures, art. 7 (single non-interbank customer ≤ 15% of "
-                "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1); Commercial Banking "
-                "Law art. 39 (loans to one borrower ≤ 10% of net capital); the elements of a channel scheme: a cap on "
+                "tier-1) and art. 8 (group of connected non-interbank customers ≤ 20% of tier-1), interbank customer or "
+                "group ≤ 25% of tier-1 (article number not verified against the primary text); Commercial Banking "
+                "Law art. 39 (loans to one borrower ≤ 10% of the bank's "
+                "capital balance, 资本余额; the bank uses the policy's net capital for it); the elements of a channel "
+                "scheme: a cap on "
                 "the amount, no single risk source, the product does not fit every member."
             ),
         ]
