@@ -15,10 +15,19 @@ from channelgraph.model import (
     CHANNEL_KINDS,
     PARTY_KINDS,
     RELATION_SPECS,
+    ExposureType,
     Kind,
     RelationType,
     Status,
     parse_yuan,
+)
+
+OFF_BALANCE_PRODUCTS = (
+    "bank_acceptance",
+    "financing_guarantee",
+    "performance_guarantee",
+    "letter_of_credit",
+    "loan_commitment",
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +135,11 @@ def check_contract(d: Data, n: int) -> None:
         assert b"\r" not in raw, name
         raw.decode("utf-8")
     assert (d.folder / "entities.csv").read_text(encoding="utf-8").startswith("id,kind,name,")
-    assert (d.folder / "relations.csv").read_text(encoding="utf-8").startswith("src,dst,type,amount,share,role,since\n")
+    assert (
+        (d.folder / "relations.csv")
+        .read_text(encoding="utf-8")
+        .startswith("src,dst,type,amount,share,role,since,buyer_share\n")
+    )
 
     # entities
     ids = [e["id"] for e in d.entities]
@@ -145,6 +158,10 @@ def check_contract(d: Data, n: int) -> None:
             assert len(e["id_card"]) == 18 and e["id_card"][:17].isdigit()
         else:
             assert e["phone"] == "" and e["id_card"] == ""
+        assert e["is_interbank"] in ("", "true"), e
+        assert e["exempt"] in ("", "policy_bank"), e
+        if e["is_interbank"] or e["exempt"]:  # only enterprises that are banks
+            assert e["kind"] == "enterprise" and e["industry"] == "金融业" and "银行" in e["name"], e
     customers = [e for e in d.entities if e["is_customer"] == "true"]
     assert len(customers) == n == d.counts["customers"]
     assert d.counts["entities"] == len(d.entities)
@@ -167,6 +184,8 @@ def check_contract(d: Data, n: int) -> None:
             assert 0 <= float(r["share"]) <= 1, r
         if "amount" in spec.requires:
             assert parse_yuan(r["amount"]) > 0, r
+        if r["buyer_share"]:
+            assert t is RelationType.SUPPLIES and 0 < float(r["buyer_share"]) <= 1, r
         if r["since"]:
             assert len(r["since"]) == 10 and r["since"][4] == "-" and "1990" <= r["since"] <= "2024-12-31", r
     assert d.counts["relations"] == len(d.relations)
@@ -201,7 +220,29 @@ def check_contract(d: Data, n: int) -> None:
             "working_capital",
             "supply_chain",
             "credit_card",
+            "bank_acceptance",
+            "financing_guarantee",
+            "performance_guarantee",
+            "letter_of_credit",
+            "loan_commitment",
+            "interbank_placement",
+            "interbank_lending",
         )
+        etype = ExposureType(x["exposure_type"])
+        assert (etype is ExposureType.LOAN) == (x["product"] not in OFF_BALANCE_PRODUCTS), x
+        if x["product"].startswith("interbank"):
+            assert d.ent[x["customer_id"]]["is_interbank"] == "true", x
+        undrawn = parse_yuan(x["undrawn"]) if x["undrawn"] else 0
+        margin = parse_yuan(x["margin"]) if x["margin"] else 0
+        assert 0 <= margin <= out + undrawn, x
+        if x["undrawn"]:  # a loan's unused committed part: its limit minus what is drawn
+            assert etype is ExposureType.LOAN and undrawn == lim - out > 0, x
+        if x["cancellable"]:
+            assert x["cancellable"] == "true" and (x["product"] in ("credit_card", "loan_commitment")), x
+        if x["original_maturity_days"]:
+            assert 1 <= int(x["original_maturity_days"]) <= 36_500, x
+        else:
+            assert x["product"] == "credit_card", x  # a card revolves: no original maturity
         total += out
     assert total == d.counts["total_outstanding_fen"]
 
@@ -354,33 +395,50 @@ def test_statuses_and_schemes(data):
     assert kinds == {"chamber", "market", "intermediary"}
 
 
+def _measured(folder: Path):
+    """Each entity's exposure as the risk room measures it (graph.exposure), by id."""
+    from channelgraph.graph import build_book
+    from channelgraph.graph.exposure import measure_exposure
+    from channelgraph.io import load_dataset
+
+    book = build_book(load_dataset(folder))
+    return dict(zip(book.ids.tolist(), measure_exposure(book).of_entity.tolist()))
+
+
 def test_one_group_breaches_the_group_limit(data):
-    """Groups by the default connection rules: control > 50%, guarantee ≥ 50% of the guarantor's
-    net assets, supply share ≥ 50%, family."""
+    """Groups by the default connection rules: control > 50%, guarantees summed per guarantor
+    ≥ 50% of its net assets, supply share ≥ 50% on either side, a shared repayment source,
+    family; measured on exposure; the banks stand alone (tested against the interbank limit)."""
     g = nx.Graph()
     g.add_nodes_from(data.kind)
+    given = collections.Counter()
+    for r in data.by_type["GUARANTEES"]:
+        given[r["src"]] += parse_yuan(r["amount"])
     for r in data.relations:
         t = r["type"]
         if (
             (t == "CONTROLS" and float(r["share"]) > 0.5)
-            or (t == "GUARANTEES" and parse_yuan(r["amount"]) * 2 >= parse_yuan(data.ent[r["src"]]["net_assets"]))
+            or (t == "GUARANTEES" and given[r["src"]] * 2 >= parse_yuan(data.ent[r["src"]]["net_assets"]))
             or (t == "SUPPLIES" and r["share"] and float(r["share"]) >= 0.5)
-            or t == "FAMILY"
+            or (t == "SUPPLIES" and r["buyer_share"] and float(r["buyer_share"]) >= 0.5)
+            or t in ("FAMILY", "SHARES_REPAYMENT_SOURCE")
         ):
             g.add_edge(r["src"], r["dst"])
-    exposure = collections.Counter()
-    for x in data.exposures:
-        exposure[x["customer_id"]] += parse_yuan(x["outstanding"])
-    groups = sorted((sum(exposure[n] for n in comp) for comp in nx.connected_components(g)), reverse=True)
+    exposure = _measured(data.folder)
+    banks = {e["id"] for e in data.entities if e["is_interbank"]}
+    comps = [c for c in nx.connected_components(g) if not c & banks]
+    groups = sorted((sum(exposure[n] for n in comp) for comp in comps), reverse=True)
     tier1 = parse_yuan(data.policy["tier1_capital"])
     over20 = sum(x * 5 > tier1 for x in groups)
-    large = sum(x * 40 >= tier1 for x in groups)
+    large = sum(x * 40 > tier1 for x in groups)  # a large exposure: above 2.5%
     assert 1 <= over20 <= 2
     assert large >= 3
     assert over20 == data.counts["capital"]["groups_over_20pct"]
     assert large == data.counts["capital"]["groups_over_2_5pct"]
+    assert groups[0] == data.counts["capital"]["largest_group_fen"]
+    assert 0.2 < groups[0] / tier1 <= 0.26  # about 25% of tier-1
     # the breaching group is a boss with several firms
-    top = max(nx.connected_components(g), key=lambda c: sum(exposure[n] for n in c))
+    top = max(comps, key=lambda c: sum(exposure[n] for n in c))
     assert sum(data.kind[n] == "enterprise" for n in top) >= 3
 
 
@@ -394,3 +452,94 @@ def test_names_look_chinese(gen300):
     brokers = [e for e in gen300.entities if e["segment"] == "real_estate_broker"]
     agencies = [e for e in gen300.entities if e["segment"] == "loan_agency"]
     assert brokers and agencies
+
+
+# ----------------------------------------------------------------------------- issue 21: what exposure reads
+
+
+def test_off_balance_items_commitments_and_margins_have_realistic_shares(gen2000):
+    rows = gen2000.exposures
+    by_type = collections.Counter(x["exposure_type"] for x in rows)
+    loans = by_type["loan"]
+    assert loans / len(rows) > 0.8  # the book is mostly loans
+    for t in ("bank_acceptance", "performance_guarantee", "financial_guarantee", "trade_lc", "undrawn_commitment"):
+        assert by_type[t] >= 1, t
+    assert by_type["bank_acceptance"] > by_type["performance_guarantee"] > by_type["financial_guarantee"]
+    # acceptances: mostly margined 30-50% of face, at most the whole face
+    rates = [
+        parse_yuan(x["margin"]) / parse_yuan(x["outstanding"]) for x in rows if x["exposure_type"] == "bank_acceptance"
+    ]
+    assert sum(0.29 <= r <= 0.51 for r in rates) / len(rates) > 0.8
+    assert all(r <= 1 for r in rates)
+    # acceptances and guarantees are SMEs' and firms', never persons'
+    assert all(gen2000.kind[x["customer_id"]] == "enterprise" for x in rows if x["exposure_type"] != "loan")
+    # undrawn commitments: short and long maturities, some cancellable (every card line)
+    undrawn = [x for x in rows if x["undrawn"]]
+    assert len(undrawn) > 0.1 * loans
+    days = [int(x["original_maturity_days"]) for x in undrawn if x["original_maturity_days"]]
+    assert min(days) <= 365 < max(days)
+    assert all(x["cancellable"] == "true" for x in rows if x["product"] == "credit_card" and x["undrawn"])
+    commitments = [x for x in rows if x["exposure_type"] == "undrawn_commitment"]
+    assert all(int(x["original_maturity_days"]) > 365 for x in commitments)
+
+
+def test_measured_exposure_counts_acceptances_net_of_their_margin(gen2000):
+    """An acceptance counts its face less its cash margin (CCF 100%): for every customer with only
+    acceptances and loans without an undrawn part, exposure = loans + Σ (face − margin)."""
+    exposure = _measured(gen2000.folder)
+    by_customer = collections.defaultdict(list)
+    for x in gen2000.exposures:
+        by_customer[x["customer_id"]].append(x)
+    checked = 0
+    for cid, facs in by_customer.items():
+        types = {x["exposure_type"] for x in facs}
+        if types != {"loan", "bank_acceptance"} or any(x["undrawn"] for x in facs):
+            continue
+        want = sum(
+            parse_yuan(x["outstanding"]) - (parse_yuan(x["margin"]) if x["exposure_type"] != "loan" else 0)
+            for x in facs
+        )
+        assert exposure[cid] == want < sum(parse_yuan(x["outstanding"]) for x in facs), cid
+        checked += 1
+    assert checked >= 5
+
+
+def test_a_few_banks_one_policy_bank_exempt(gen2000, data):
+    for d in (gen2000, data):
+        banks = [e for e in d.entities if e["is_interbank"] == "true"]
+        exempt = [e for e in d.entities if e["exempt"]]
+        assert 1 <= len(banks) <= 6
+        assert [e["exempt"] for e in exempt] == ["policy_bank"] and exempt[0]["is_interbank"] == "true"
+        assert d.counts["capital"]["interbank"] == len(banks) and d.counts["capital"]["exempt"] == 1
+        # a bank keeps no relation and borrows nothing but interbank placements
+        ids = {e["id"] for e in banks}
+        assert not [r for r in d.relations if r["src"] in ids or r["dst"] in ids]
+        products = {x["product"] for x in d.exposures if x["customer_id"] in ids}
+        assert products and products <= {"interbank_placement", "interbank_lending"}
+        # sized against tier-1: the policy bank ~20% (exempt), a commercial bank above 15% (within 25%)
+        tier1 = parse_yuan(d.policy["tier1_capital"])
+        held = collections.Counter()
+        for x in d.exposures:
+            if x["customer_id"] in ids:
+                held[x["customer_id"]] += parse_yuan(x["outstanding"])
+        assert 0.17 < held[exempt[0]["id"]] / tier1 <= 0.2
+        commercial = sorted((v / tier1 for k, v in held.items() if k != exempt[0]["id"]), reverse=True)
+        assert commercial and 0.15 < commercial[0] < 0.25
+
+
+def test_buyer_shares_and_shared_repayment_sources(gen2000, data):
+    for d in (gen2000, data):
+        sup = d.by_type["SUPPLIES"]
+        known = [float(r["buyer_share"]) for r in sup if r["buyer_share"]]
+        assert 0.2 < len(known) / len(sup) < 0.6
+        assert any(b >= 0.5 for b in known)  # at least one buyer depends on its supplier
+        assert sum(b >= 0.5 for b in known) < 0.3 * len(known)
+        ties = d.by_type["SHARES_REPAYMENT_SOURCE"]
+        assert ties and all(d.kind[r["src"]] == d.kind[r["dst"]] == "enterprise" for r in ties)
+        assert all(d.ent[r["src"]]["industry"] == d.ent[r["dst"]]["industry"] for r in ties)
+
+
+def test_policy_comment_says_above_not_at_least(gen300):
+    text = (gen300.folder / "policy.toml").read_text(encoding="utf-8")
+    assert ">= 2.5%" not in text and "≥ 2.5%" not in text
+    assert "(above\n# 2.5%)" in text

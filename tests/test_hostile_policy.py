@@ -28,6 +28,7 @@ ALL_ZERO_TYPES = (
             "SUPPLIES",
             "CONTROLS",
             "GUARANTEES",
+            "SHARES_REPAYMENT_SOURCE",
         )
     )
     + " }"

@@ -98,6 +98,87 @@ def test_read_back_rebuilds_the_same_tables(make_dataset, target):
     assert back.encodings == ds.encodings
 
 
+#: The tiny dataset with every column of issue 21: an interbank and an exempt enterprise, a
+#: buyer share, a shared repayment source, and off-balance items with undrawn, margin,
+#: original maturity and cancellable.
+NEW_ENTITIES = """\
+id,kind,name,is_customer,net_assets,industry,region,is_interbank,exempt
+P1,person,张三,是,1000000,,柯桥区,,
+E1,enterprise,华丰纺织有限公司,true,60000000,纺织,柯桥区,false,
+E2,enterprise,恒达印染有限公司,true,20000000,印染,越城区,,
+E3,enterprise,金鑫服装有限公司,true,40000000,服装,柯桥区,,
+E4,enterprise,绍兴农村商业银行,true,900000000,银行,越城区,true,
+E5,enterprise,国家开发银行浙江省分行,true,,银行,,false,policy_bank
+C1,chamber,温州商会,false,,,,,
+"""
+NEW_RELATIONS = (
+    "src,dst,type,amount,share,role,buyer_share\n"
+    "P1,E1,CONTROLS,,0.6,,\nE1,E2,GUARANTEES,30000000,,,\nE3,E1,SUPPLIES,,0.3,,0.55\n"
+    "E2,E3,SUPPLIES,,,,\nE2,E3,SHARES_REPAYMENT_SOURCE,,,,\n"
+)
+NEW_EXPOSURES = (
+    "facility_id,customer_id,outstanding,limit,product,exposure_type,undrawn,margin,original_maturity_days,cancellable\n"
+    "F1,E1,1000000.00,2000000,working_capital,loan,1000000,,365,\n"
+    "F2,E2,500000,,bank_acceptance,bank_acceptance,,200000.50,180,\n"
+    "F3,E3,300000,,,performance_guarantee,,,,\n"
+    "F4,E3,0,,,undrawn_commitment,800000,,730,true\n"
+    "F5,E4,50000000,,interbank_lending,,,,,\n"
+    "F6,E5,20000000,,,financial_guarantee,,,,false\n"
+)
+
+
+def _new_columns_dataset(make_dataset) -> Path:
+    return make_dataset(entities=NEW_ENTITIES, relations=NEW_RELATIONS, exposures=NEW_EXPOSURES)
+
+
+def test_the_columns_of_issue_21_load_and_read_back(make_dataset, target):
+    ds = load_dataset(_new_columns_dataset(make_dataset))
+    assert ds.entities.set_index("id").loc["E4", "is_interbank"]
+    counts = load_dataset_to_neo4j(ds, target)
+    assert counts["relationships"]["SHARES_REPAYMENT_SOURCE"] == 1
+    back = read_dataset_from_neo4j(target)
+    for name in ("entities", "relations", "exposures", "schemes"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name), check_dtype=True, obj=name)
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        f2 = s.run("MATCH (f:Facility {id: 'F2'}) RETURN properties(f) AS p").single()["p"]
+        e5 = s.run("MATCH (e:Entity {id: 'E5'}) RETURN properties(e) AS p").single()["p"]
+        sup = s.run("MATCH (:Entity {id: 'E3'})-[r:SUPPLIES]->(:Entity {id: 'E1'}) RETURN r.buyer_share AS b").single()
+    assert f2["exposure_type"] == "bank_acceptance" and f2["margin_fen"] == 20_000_050
+    assert f2["original_maturity_days"] == 180 and f2["cancellable"] is False
+    assert e5["exempt"] == "policy_bank" and e5["is_interbank"] is False
+    assert sup["b"] == 0.55
+
+
+def test_a_dataset_loaded_before_issue_21_reads_back_with_the_defaults(make_dataset, target):
+    """A database loaded by an older channelgraph has no new columns in its record nor on its
+    nodes: read back, they take the defaults a CSV without them gets (not interbank, not
+    exempt, loan, nothing undrawn), in the validator's column order."""
+    from neo4j import GraphDatabase
+
+    ds = load_dataset(make_dataset())
+    load_dataset_to_neo4j(ds, target)
+    with GraphDatabase.driver(URI, auth=None) as driver, driver.session() as s:
+        s.run(
+            "MATCH (d:Dataset) SET d.entity_columns = [c IN d.entity_columns WHERE NOT c IN ['is_interbank', 'exempt']], "
+            "d.relation_columns = [c IN d.relation_columns WHERE c <> 'buyer_share'], "
+            "d.exposure_columns = d.exposure_columns[0..7]"
+        ).consume()
+        s.run("MATCH (e:Entity) REMOVE e.is_interbank, e.exempt").consume()
+        s.run("MATCH (f:Facility) REMOVE f.exposure_type, f.cancellable").consume()
+    back = read_dataset_from_neo4j(target)
+    for name in ("entities", "relations", "exposures", "schemes"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(ds, name), check_dtype=True, obj=name)
+
+
+def test_parity_embedded_vs_neo4j_with_the_columns_of_issue_21(make_dataset, target, tmp_path):
+    data = _new_columns_dataset(make_dataset)
+    r = CliRunner().invoke(main, ["load", str(data), "--neo4j", URI, "--quiet"])
+    assert r.exit_code == 0, r.output
+    _assert_same_outputs_as_embedded(data, URI, tmp_path)
+
+
 def test_cypher_looking_ids_and_names_are_stored_verbatim(make_dataset, target):
     evil_id = "x'}) DETACH DELETE n //"
     evil_name = "Robert'); MATCH (n) DETACH DELETE n; //"
@@ -307,10 +388,10 @@ def test_property_embedded_and_neo4j_outputs_are_equal(tmp_path):
         data = tmp_path / f"bank{i}"
         generate_dataset(data, customers=customers, seed=seed)
         pol = (data / "policy.toml").read_text(encoding="utf-8")
-        tier1 = int(float(pol.split('tier1_capital = "')[1].split('"')[0]) * capital_scale)
-        (data / "policy.toml").write_text(
-            pol.replace(pol.split('tier1_capital = "')[1].split('"')[0], f"{tier1}.00"), encoding="utf-8"
-        )
+        for key in ("tier1_capital", "net_capital"):  # both scaled: net capital below tier-1 is refused
+            given = pol.split(f'{key} = "')[1].split('"')[0]
+            pol = pol.replace(f'{key} = "{given}"', f'{key} = "{int(float(given) * capital_scale)}.00"')
+        (data / "policy.toml").write_text(pol, encoding="utf-8")
         runner = CliRunner()
         assert runner.invoke(main, ["load", str(data), "--neo4j", URI, "--quiet", "--replace"]).exit_code == 0
         a_out, b_out = tmp_path / f"csv{i}", tmp_path / f"neo{i}"

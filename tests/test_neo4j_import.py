@@ -54,14 +54,16 @@ def test_entities_keep_the_cypher_loaders_properties_and_types(make_dataset, tmp
         "segment",
         "net_assets_fen:long",
         "annual_revenue_fen:long",
+        "is_interbank:boolean",
+        "exempt",
         "_row:long",
     ]
     lines = text.splitlines()[1:]
     # Texts are quoted (an empty text stays a property ""), quotes doubled; a missing
     # amount is an unquoted empty field (no property), as the Cypher loader leaves it out.
-    assert lines[0] == '"P1","person","张三",true,"","柯桥区","",100000000,,0'
-    assert lines[1] == '"P2","person","李四",false,"","柯桥区","",,,1'
-    assert lines[2] == '"Q,1","person","王""五",false,"","","",,,8'
+    assert lines[0] == '"P1","person","张三",true,"","柯桥区","",100000000,,false,"",0'
+    assert lines[1] == '"P2","person","李四",false,"","柯桥区","",,,false,"",1'
+    assert lines[2] == '"Q,1","person","王""五",false,"","","",,,false,"",8'
     assert files.nodes == {
         "Entity": 9,
         "Person": 3,
@@ -85,11 +87,15 @@ def test_relationships_facilities_and_schemes(make_dataset, tmp_path):
         ":END_ID(Entity)",
         "amount_fen:long",
         "share:double",
+        "buyer_share:double",
         "role",
         "since",
         "_row:long",
     ]
-    assert guarantees[1:] == [["E1", "E2", "3000000000", "", "", "", "1"], ["E2", "E1", "500000000", "", "", "", "2"]]
+    assert guarantees[1:] == [
+        ["E1", "E2", "3000000000", "", "", "", "", "1"],
+        ["E2", "E1", "500000000", "", "", "", "", "2"],
+    ]
     controls = _rows(groups["--relationships=CONTROLS"])
     assert controls[1][3] == "0.6"
     facilities = _rows(groups["--nodes=Facility"])
@@ -101,9 +107,28 @@ def test_relationships_facilities_and_schemes(make_dataset, tmp_path):
         "product",
         "scheme_id",
         "status",
+        "exposure_type",
+        "undrawn_fen:long",
+        "margin_fen:long",
+        "original_maturity_days:long",
+        "cancellable:boolean",
         "_row:long",
     ]
-    assert facilities[2] == ["F2", "E2", "25000050", "", "working_capital", "", "special_mention", "1"]
+    assert facilities[2] == [
+        "F2",
+        "E2",
+        "25000050",
+        "",
+        "working_capital",
+        "",
+        "special_mention",
+        "loan",
+        "",
+        "",
+        "",
+        "false",
+        "1",
+    ]
     # Only facilities whose scheme exists are UNDER_SCHEME (as in the Cypher loader).
     assert _rows(groups["--relationships=UNDER_SCHEME"])[1:] == [["F1", "S1"], ["F3", "S1"]]
     assert _rows(groups["--relationships=HAS_FACILITY"])[0] == [":START_ID(Entity)", ":END_ID(Facility)"]

@@ -173,6 +173,7 @@ class Marketing:
             "SUPPLIES": 1.0,
             "CONTROLS": 0.5,
             "GUARANTEES": 0.5,
+            "SHARES_REPAYMENT_SOURCE": 1.0,
         }
     )
     score_weights: dict = field(

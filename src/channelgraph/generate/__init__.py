@@ -19,7 +19,13 @@ channel and guarantee data of a regional commercial bank around Shaoxing (绍兴
   many-guarantee-one and joint guarantees (联保), amounts sized against the guarantor's
   net assets so that some are economic dependence (≥ 50% of net assets);
 * facilities with five-class status (≈2% special mention, ≈1.5% NPL, worse inside a
-  couple of guarantee circles and through loan agencies);
+  couple of guarantee circles and through loan agencies), each loan with its original maturity
+  and some with an undrawn committed part; off-balance items of SMEs: bank acceptances
+  (银行承兑汇票) with cash margins of 30–50%, performance and financing guarantees (保函),
+  letters of credit, undrawn commitments; credit cards' unused lines, cancellable at any time;
+* a few interbank counterparties (banks, 同业) with placements, one of them a policy bank
+  (政策性银行, exempt from the large-exposure limits); SUPPLIES rows with the buyer's share of
+  purchases (some buyers depend on one supplier) and a few shared repayment sources;
 * ``policy.toml`` with tier-1 and net capital scaled to the generated book so that one
   group of connected clients breaches 20% of tier-1 and a few are large exposures.
 
@@ -37,6 +43,9 @@ The stages, in the order :func:`build` runs them (each in its own module):
 :mod:`.trade`          supplier dependence (SUPPLIES)
 :mod:`.facilities`     facilities and their five-class status; :mod:`.schemes` channel schemes
 :mod:`.guarantees`     guarantee circles, chains and joint guarantees
+:mod:`.offbalance`     banks (interbank, one policy bank exempt), maturities and undrawn parts,
+                       acceptances, guarantees (保函), letters of credit, commitments; buyer
+                       shares of SUPPLIES, shared repayment sources (own random stream)
 :mod:`.capital`        tier-1 and net capital for ``policy.toml``
 :mod:`.write`          the dataset files
 =====================  ==========================================================================
@@ -55,6 +64,7 @@ from .channels import attach_lone_prospects, form_chambers, form_intermediaries,
 from .control import assign_controllers
 from .facilities import classify_facilities, grant_facilities
 from .guarantees import weave_guarantees
+from .offbalance import extend_for_exposure
 from .population import draw_parties, form_households, hire_payroll, plant_key_persons_and_groups
 from .trade import link_suppliers
 from .world import World
@@ -82,6 +92,7 @@ def build(world: World) -> None:
     weave_guarantees(world)
     classify_facilities(world)
     attach_lone_prospects(world)
+    extend_for_exposure(world)
     world.progress("structure", 12, 12)
 
 
@@ -103,8 +114,9 @@ def generate_dataset(out_dir, customers: int, seed: int = 42, progress=None) -> 
     ``schemes``, ``total_outstanding_fen`` (ints, as in ``Dataset.summary()``), ``kinds``
     (entities per kind), ``types`` (relations per type), ``status`` (facilities per
     five-class status), ``rows`` (data rows per file) and ``capital`` (tier-1 and net
-    capital written to ``policy.toml``, the largest group's exposure and how many groups
-    of connected clients are over 2.5% and 20% of tier-1).
+    capital written to ``policy.toml``, the largest group's measured exposure, how many groups
+    of connected clients are above 2.5% and 20% of tier-1, and how many interbank and exempt
+    counterparties there are).
 
     Examples
     --------

@@ -163,6 +163,7 @@ def classify_facilities(world: World) -> None:
         st[c[0]] = S_DOUBT if rng.random() < 0.5 else S_SUB
         st[c[1:]] = rng.choice([S_SM, S_SUB, S_NORMAL], size=len(c) - 1, p=[0.45, 0.15, 0.4])
         world.bad_circles.append(c)
+    world.party_status = st
     world.facility_status = st[world.facility_customer]
     # a card or mortgage of a borrower in trouble is usually one class better
     soft = (

@@ -120,6 +120,22 @@ class World:
     limit_of: np.ndarray  # per party: sum of its facility limits, fen
     circles: list[list[int]]  # guarantee circles drawn as random motifs
     bad_circles: list[list[int]]  # the circles put in trouble
+    party_status: np.ndarray  # per party: its five-class status code (its facilities' before softening)
+    # ---- filled by .offbalance (issue 21: what the exposure measure reads), from its own stream ``ext``
+    ext: np.random.Generator
+    is_interbank: np.ndarray  # per node: a bank (同业)
+    exempt: np.ndarray  # per node: index into list(Exempt), -1: not exempt
+    banks: np.ndarray  # node indices of the banks; the first is the policy bank
+    renamed: dict[int, str]  # node index → name that replaces the drawn one (the banks)
+    industry_text: dict[int, str]  # node index → industry written instead of the code's
+    bank_facility: np.ndarray  # per facility: a bank's (interbank placement or lending)
+    facility_type: np.ndarray  # per facility: code into list(ExposureType)
+    facility_undrawn: np.ndarray  # fen, -1: blank
+    facility_margin: np.ndarray  # fen, -1: blank
+    facility_maturity: np.ndarray  # original maturity in days, -1: blank
+    facility_cancellable: np.ndarray  # bool
+    facility_product_text: dict[int, str]  # facility index → product written instead of the code's
+    buyer_share: np.ndarray  # per SUPPLIES row (as added): basis points, -1: blank
     tier1: int  # fen
     net: int  # fen
 

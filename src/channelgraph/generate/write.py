@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import format_yuan
+from ..model import Exempt, ExposureType, RelationType, format_yuan
 from .vocabulary import (
     _CHUNK,
     _DATES,
@@ -139,6 +139,8 @@ def write_entities(world: World, path: Path, ids: list[str]) -> int:
                 "annual_revenue",
                 "phone",
                 "id_card",
+                "is_interbank",
+                "exempt",
             ]
         )
         for c0 in range(0, n_persons, _CHUNK):  # persons, a chunk at a time (bounded memory)
@@ -157,6 +159,8 @@ def write_entities(world: World, path: Path, ids: list[str]) -> int:
                     format_yuan(revenue),
                     phone,
                     card,
+                    "",
+                    "",
                 )
                 for i, cu, reg, ind, net_assets, revenue, seg, name, phone, card in zip(
                     range(c0, c1),
@@ -172,6 +176,8 @@ def write_entities(world: World, path: Path, ids: list[str]) -> int:
                 )
             )
             world.progress("entities", c1, n_nodes)
+        renamed, industry_text, interbank, exempt = world.renamed, world.industry_text, world.is_interbank, world.exempt
+        exempt_values = [x.value for x in Exempt]
         for c0 in range(0, world.n_enterprises, _CHUNK):
             c1 = min(world.n_enterprises, c0 + _CHUNK)
             sl = slice(n_persons + c0, n_persons + c1)
@@ -185,19 +191,23 @@ def write_entities(world: World, path: Path, ids: list[str]) -> int:
                 world.revenue[sl].tolist(),
                 world.enterprise_size[c0:c1].tolist(),
             ):
+                e = n_persons + j
+                name = company_name(world, j)  # drawn for every firm: a bank's name does not shift the stream
                 rows.append(
                     (
-                        ids[n_persons + j],
+                        ids[e],
                         "enterprise",
-                        company_name(world, j),
+                        renamed.get(e, name),
                         "true" if cu else "false",
-                        _INDUSTRIES[ind],
+                        industry_text.get(e, _INDUSTRIES[ind]),
                         region_names[reg],
-                        _ENT_SEGMENTS[size],
+                        _ENT_SEGMENTS[3 if interbank[e] else size],
                         format_yuan(net_assets),
                         format_yuan(revenue),
                         "",
                         "",
+                        "true" if interbank[e] else "",
+                        exempt_values[exempt[e]] if exempt[e] >= 0 else "",
                     )
                 )
             w.writerows(rows)
@@ -218,6 +228,8 @@ def write_entities(world: World, path: Path, ids: list[str]) -> int:
                 "",
                 "",
                 "",
+                "",
+                "",
             )
             for k, ch in enumerate(world.channels)
         )
@@ -234,7 +246,8 @@ def write_relations(world: World, path: Path, ids: list[str]) -> dict:
     K = np.int64(world.n_nodes)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["src", "dst", "type", "amount", "share", "role", "since"])
+        w.writerow(["src", "dst", "type", "amount", "share", "role", "since", "buyer_share"])
+        bank = world.is_interbank
         for t in _TYPES:
             e = world.edges[t]
             s, d, a, sh, ro, si = e.arrays()
@@ -253,6 +266,10 @@ def write_relations(world: World, path: Path, ids: list[str]) -> dict:
                 y0, y1 = _SINCE[t]
                 fill = si < 0
                 si[fill] = rng.integers(_day(y0), _day(y1, 12, 28), size=int(fill.sum()))
+            # the banks keep no relation (drawn before they were chosen); dropped after the dates
+            # are drawn, so that every other row keeps its date
+            idx = idx[~(bank[s[idx]] | bank[d[idx]])]
+            buyer = world.buyer_share if t is RelationType.SUPPLIES else None
             counts[t.value] = len(idx)
             tname = t.value
             for c0 in range(0, len(idx), _CHUNK):
@@ -263,7 +280,12 @@ def write_relations(world: World, path: Path, ids: list[str]) -> dict:
                 sha = [_SHARE_TEXT[x] if x >= 0 else "" for x in sh[sel].tolist()]
                 rol = [_ROLES[x] for x in ro[sel].tolist()]
                 sin = [_DATES[x] if x >= 0 else "" for x in si[sel].tolist()] if t in _SINCE else [""] * len(sel)
-                w.writerows(zip(src, dst, [tname] * len(sel), am, sha, rol, sin))
+                bsh = (
+                    [_SHARE_TEXT[x] if x >= 0 else "" for x in buyer[sel].tolist()]
+                    if buyer is not None
+                    else [""] * len(sel)
+                )
+                w.writerows(zip(src, dst, [tname] * len(sel), am, sha, rol, sin, bsh))
                 world.progress("relations", done + c0 + len(sel), total)
             done += n0
             world.edges[t] = Edges()  # free the buffer
@@ -279,7 +301,24 @@ def write_exposures(world: World, path: Path, ids: list[str]) -> tuple[int, dict
     sch_ids = [f"S{i:0{ws}d}" for i in range(1, len(world.schemes) + 1)]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["facility_id", "customer_id", "outstanding", "limit", "product", "scheme_id", "status"])
+        w.writerow(
+            [
+                "facility_id",
+                "customer_id",
+                "outstanding",
+                "limit",
+                "product",
+                "scheme_id",
+                "status",
+                "exposure_type",
+                "undrawn",
+                "margin",
+                "original_maturity_days",
+                "cancellable",
+            ]
+        )
+        types = [t.value for t in ExposureType]
+        products = world.facility_product_text
         for c0 in range(0, n, _CHUNK):
             sl = slice(c0, min(n, c0 + _CHUNK))
             rows = zip(
@@ -287,9 +326,14 @@ def write_exposures(world: World, path: Path, ids: list[str]) -> tuple[int, dict
                 [ids[x] for x in world.facility_customer[sl].tolist()],
                 [format_yuan(x) for x in world.facility_outstanding[sl].tolist()],
                 [format_yuan(x) for x in world.facility_limit[sl].tolist()],
-                [_PRODUCTS[x] for x in world.facility_product[sl].tolist()],
+                [products.get(j, _PRODUCTS[x]) for j, x in enumerate(world.facility_product[sl].tolist(), c0)],
                 [sch_ids[x] if x >= 0 else "" for x in world.facility_scheme[sl].tolist()],
                 [_STATUS[x] for x in world.facility_status[sl].tolist()],
+                [types[x] for x in world.facility_type[sl].tolist()],
+                [format_yuan(x) if x >= 0 else "" for x in world.facility_undrawn[sl].tolist()],
+                [format_yuan(x) if x >= 0 else "" for x in world.facility_margin[sl].tolist()],
+                [str(x) if x >= 0 else "" for x in world.facility_maturity[sl].tolist()],
+                ["true" if x else "" for x in world.facility_cancellable[sl].tolist()],
             )
             w.writerows(rows)
             world.progress("exposures", sl.stop, n)
@@ -314,8 +358,19 @@ def write_policy(world: World, path: Path) -> None:
     text = (
         f"# Generated by channelgraph.generate (customers={world.n_customers}, seed={world.seed}).\n"
         "# Capital is scaled to this synthetic book: the largest group of connected clients is about\n"
-        "# 25% of tier-1 capital (over the 20% group limit) and a few groups are large exposures (>= 2.5%).\n"
-        "# Every other setting takes the documented defaults.\n"
+        "# 25% of tier-1 capital (over the 20% group limit) and a few groups are large exposures (above\n"
+        "# 2.5%), each measured on exposure (on-balance + CCF x off-balance - cash margin).\n"
+        + (
+            "# The policy bank's placements (exempt, not tested) are about 20% of tier-1"
+            + (
+                ", one commercial bank's\n# about 16% (over 15%, within the 25% interbank limit).\n"
+                if len(world.banks) > 1
+                else ".\n"
+            )
+            if len(world.banks)
+            else ""
+        )
+        + "# Every other setting takes the documented defaults.\n"
         f'tier1_capital = "{format_yuan(world.tier1)}"\n'
         f'net_capital = "{format_yuan(world.net)}"\n'
     )

@@ -1136,6 +1136,18 @@ def _check_exposures(t: RawTable, ents: _Entities, schemes: _Schemes) -> tuple[p
             for a in amount[rows].tolist()
         ],
     )
+    # What is drawn and what is still committed together fit in the facility's limit.
+    lim_fen = limits.to_numpy(dtype=np.int64, na_value=0)
+    rows = np.flatnonzero(~undrawn.isna() & ~limits.isna() & (amount > lim_fen))
+    c.report(
+        rows,
+        "undrawn",
+        c.col("undrawn"),
+        [
+            f"outstanding and undrawn together ({format_yuan(a)} yuan) exceed the limit ({format_yuan(x)} yuan)"
+            for a, x in zip(amount[rows].tolist(), lim_fen[rows].tolist())
+        ],
+    )
     pos, kind, customer = ents.find(custs)
     c.references(ents, (("customer_id", custs, pos),))
     rows = np.flatnonzero((kind >= 0) & ~_IS_PARTY[kind])

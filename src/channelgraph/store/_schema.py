@@ -17,7 +17,13 @@ DATASET_ID = "channelgraph"
 #: Table columns stored under another property name (amounts are in fen).
 ENTITY_RENAME = {"net_assets": "net_assets_fen", "annual_revenue": "annual_revenue_fen"}
 RELATION_RENAME = {"amount": "amount_fen"}
-FACILITY_RENAME = {"facility_id": "id", "outstanding": "outstanding_fen", "limit": "limit_fen"}
+FACILITY_RENAME = {
+    "facility_id": "id",
+    "outstanding": "outstanding_fen",
+    "limit": "limit_fen",
+    "undrawn": "undrawn_fen",
+    "margin": "margin_fen",
+}
 SCHEME_RENAME = {"scheme_id": "id"}
 
 

@@ -4,10 +4,12 @@ The graph is a :class:`networkx.MultiDiGraph` whose nodes are entity ids and who
 edges are keyed by relation type (at most one edge per source, target and type, as
 validation guarantees). Node attributes: ``kind``, ``name``, ``is_customer``,
 ``industry``, ``region``, ``segment``, ``net_assets_fen``, ``annual_revenue_fen``,
-``outstanding_fen`` (sum of the entity's facilities), ``facilities`` (count) and any
-extra entity columns. Edge attributes: ``type``, ``amount_fen``, ``share``, ``role``,
-``since`` and extra relation columns. FAMILY ties are stored once, in the direction
-given; analyses treat them as undirected.
+``outstanding_fen`` (sum of the entity's facilities' outstanding), ``facilities`` (count),
+``is_interbank`` (bool), ``exempt`` (``""`` or an :class:`~channelgraph.model.Exempt` value)
+and any extra entity columns. Edge attributes: ``type``, ``amount_fen``, ``share``, ``role``,
+``since``, ``buyer_share`` (SUPPLIES: share of the buyer's purchases) and extra relation
+columns. FAMILY and SHARES_REPAYMENT_SOURCE ties are stored once, in the direction given;
+analyses treat them as undirected.
 
 Columns are turned into Python values a whole column at a time, attribute dicts are
 made by C-level ``map``/``zip`` (no Python code per row), and the graph is filled
@@ -31,7 +33,19 @@ import pandas as pd
 from .._runtime import gc_paused
 from ..io.validate import Dataset
 
-_ENTITY_FIXED = ("id", "kind", "name", "is_customer", "industry", "region", "segment", "net_assets", "annual_revenue")
+_ENTITY_FIXED = (
+    "id",
+    "kind",
+    "name",
+    "is_customer",
+    "industry",
+    "region",
+    "segment",
+    "net_assets",
+    "annual_revenue",
+    "is_interbank",
+    "exempt",
+)
 _RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since", "buyer_share")
 
 
@@ -90,6 +104,8 @@ NODE_ATTRIBUTES = (
     "annual_revenue_fen",
     "outstanding_fen",
     "facilities",
+    "is_interbank",
+    "exempt",
 )
 
 
@@ -112,6 +128,8 @@ def entity_attributes(ent: pd.DataFrame, outstanding, facilities) -> list[dict]:
         column_values(ent["annual_revenue"], int),
         list(outstanding),
         list(facilities),
+        column_bools(ent["is_interbank"]),
+        column_values(ent["exempt"]),
         *(column_values(ent[c]) for c in extras),
     ]
     return list(map(dict, map(zip, repeat(keys), zip(*cols))))

@@ -51,7 +51,15 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 
 from ..io.validate import Dataset
-from ..model import Kind, RelationType
+from ..model import (
+    ENTITY_COLUMNS,
+    ENTITY_OPTIONAL,
+    EXPOSURE_COLUMNS,
+    EXPOSURE_OPTIONAL,
+    ExposureType,
+    Kind,
+    RelationType,
+)
 from ..policy import Policy, PolicyError
 from ._schema import DATASET_ID, ENTITY_RENAME, FACILITY_RENAME, RELATION_RENAME, SCHEME_RENAME, dataset_fingerprint
 
@@ -603,6 +611,41 @@ def _text_columns(df: pd.DataFrame, skip: set[str]) -> None:
             df[c] = ["" if v is None else v for v in df[c].tolist()]
 
 
+#: The validated tables' contract columns, in the validator's order (:class:`~channelgraph.io.Dataset`).
+_CONTRACT_ORDER = {
+    "entities": (*ENTITY_COLUMNS, *ENTITY_OPTIONAL),
+    "relations": ("src", "dst", "type", "amount", "share", "buyer_share", "role", "since"),
+    "exposures": (*EXPOSURE_COLUMNS, *EXPOSURE_OPTIONAL),
+}
+
+
+def _with_contract_columns(stored: list[str], table: str) -> list[str]:
+    """The columns of a read-back table: those the dataset record lists, plus any contract column
+    it lacks (a dataset loaded by a channelgraph before that column existed), in the validator's order.
+
+    >>> _with_contract_columns(["src", "dst", "type", "amount", "share", "role", "since", "note"], "relations")
+    ['src', 'dst', 'type', 'amount', 'share', 'buyer_share', 'role', 'since', 'note']
+    """
+    contract = _CONTRACT_ORDER[table]
+    return [*contract, *(c for c in stored if c not in contract)]
+
+
+def _typed_columns(
+    df: pd.DataFrame, *, bools: tuple[str, ...] = (), ints: tuple[str, ...] = (), floats: tuple[str, ...] = ()
+) -> None:
+    """Give the read-back columns the validated tables' types: *bools* bool (a missing property,
+    as in a dataset loaded before the column existed, is false), *ints* nullable Int64 and
+    *floats* nullable Float64. A column the dataset record does not list is left alone."""
+    for c in bools:
+        if c in df.columns:
+            df[c] = [bool(v) for v in df[c].tolist()]
+            df[c] = df[c].astype(bool)
+    for cols, dtype in ((ints, "Int64"), (floats, "Float64")):
+        for c in cols:
+            if c in df.columns:
+                df[c] = pd.array(df[c].tolist(), dtype=dtype)
+
+
 @_run_failures
 def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | None = None) -> Dataset:
     """Rebuild the validated tables of the dataset last loaded into *target*.
@@ -644,24 +687,25 @@ def read_dataset_from_neo4j(target: Neo4jTarget, policy: str | Path | Policy | N
         facs = read("read/facilities", _node_props)
         schs = read("read/schemes", _node_props)
 
-    entities = _frame(ents, meta["entity_columns"], ENTITY_RENAME)
-    _text_columns(entities, {"is_customer", "net_assets", "annual_revenue"})
-    entities["is_customer"] = entities["is_customer"].astype(bool)
-    for m in ("net_assets", "annual_revenue"):
-        entities[m] = pd.array(entities[m].tolist(), dtype="Int64")
+    entities = _frame(ents, _with_contract_columns(meta["entity_columns"], "entities"), ENTITY_RENAME)
+    _text_columns(entities, {"is_customer", "is_interbank", "net_assets", "annual_revenue"})
+    _typed_columns(entities, bools=("is_customer", "is_interbank"), ints=("net_assets", "annual_revenue"))
 
     src, dst, rtype, rel_props = (list(c) for c in zip(*rels)) if rels else ([], [], [], [])
     relations = _frame(
-        rel_props, meta["relation_columns"], RELATION_RENAME, given={"src": src, "dst": dst, "type": rtype}
+        rel_props,
+        _with_contract_columns(meta["relation_columns"], "relations"),
+        RELATION_RENAME,
+        given={"src": src, "dst": dst, "type": rtype},
     )
-    _text_columns(relations, {"amount", "share"})
-    relations["amount"] = pd.array(relations["amount"].tolist(), dtype="Int64")
-    relations["share"] = pd.array(relations["share"].tolist(), dtype="Float64")
+    _text_columns(relations, {"amount", "share", "buyer_share"})
+    _typed_columns(relations, ints=("amount",), floats=("share", "buyer_share"))
 
-    exposures = _frame(facs, meta["exposure_columns"], FACILITY_RENAME)
-    _text_columns(exposures, {"outstanding", "limit"})
+    exposures = _frame(facs, _with_contract_columns(meta["exposure_columns"], "exposures"), FACILITY_RENAME)
+    _text_columns(exposures, {"outstanding", "limit", "undrawn", "margin", "original_maturity_days", "cancellable"})
     exposures["outstanding"] = pd.array(exposures["outstanding"].tolist(), dtype="int64")
-    exposures["limit"] = pd.array(exposures["limit"].tolist(), dtype="Int64")
+    exposures["exposure_type"] = [v or ExposureType.LOAN.value for v in exposures["exposure_type"].tolist()]
+    _typed_columns(exposures, bools=("cancellable",), ints=("limit", "undrawn", "margin", "original_maturity_days"))
 
     schemes = _frame(schs, meta["scheme_columns"], SCHEME_RENAME)
     _text_columns(schemes, set())

@@ -76,11 +76,14 @@ class ViewIndex:
         for code, name in enumerate(self.type_names):
             r = book.of(name)
             self.src[r.row], self.dst[r.row], self.rtype[r.row] = r.src, r.dst, code
-        family = book.of(RelationType.FAMILY)
-        if len(family):  # stored smaller end first: turn those the file has the other way round
-            file_src = book.tables.relations["src"].to_numpy(dtype=object)[family.row]
-            turned = family.row[file_src != book.ids[family.src]]
-            self.src[turned], self.dst[turned] = self.dst[turned], self.src[turned].copy()
+        for t in RelationType:
+            undirected = book.of(t) if not t.spec.directed else None
+            if undirected is not None and len(undirected):
+                # stored smaller end first (FAMILY, SHARES_REPAYMENT_SOURCE): turn those the file
+                # has the other way round
+                file_src = book.tables.relations["src"].to_numpy(dtype=object)[undirected.row]
+                turned = undirected.row[file_src != book.ids[undirected.src]]
+                self.src[turned], self.dst[turned] = self.dst[turned], self.src[turned].copy()
         self._types: dict[tuple, np.ndarray] = {}
 
     @classmethod

@@ -25,6 +25,7 @@ RELATION_TEXT = {
     "EMPLOYS": ("代发/雇佣", "employs (payroll)"),
     "SUPPLIES": ("供应", "supplies"),
     "FAMILY": ("亲属", "family"),
+    "SHARES_REPAYMENT_SOURCE": ("共同还款来源", "shared repayment source"),
 }
 
 GROUP_STATUS_TEXT = {
