@@ -7,6 +7,8 @@ Every figure below is worked out by hand from the CSV texts, with tier-1 = net c
 
 from __future__ import annotations
 
+import pandas as pd
+
 from channelgraph.graph import build_book
 from channelgraph.io import load_dataset
 from channelgraph.model import parse_yuan
@@ -135,6 +137,11 @@ def test_interbank_customers_and_groups_take_the_25_percent_limit(make_dataset):
     # a mixed group takes the 20% non-interbank group limit: 210,000 > 200,000
     assert not g.loc["G-B5", "interbank"] and g.loc["G-B5", "limit_share"] == "0.20"
     assert g.loc["G-B5", "status"] == "breach" and "art. 8" in g.loc["G-B5", "rule"]
+    assert "holds interbank and non-interbank customers" in g.loc["G-B5", "rule"]
+    assert "holds interbank" not in g.loc["G-N1", "rule"] + g.loc["G-B3", "rule"]
+    # a group whose customers are all exempt is not tested: no limit, no headroom
+    assert g.loc["G-X2", "limit_share"] == "" and pd.isna(g.loc["G-X2", "limit_fen"])
+    assert pd.isna(g.loc["G-X2", "headroom_fen"])
 
 
 def test_exempt_exposure_is_reported_not_tested(make_dataset):
@@ -374,3 +381,21 @@ def test_holdings_of_effectively_controlled_entities_count_too(make_dataset):
     assert t.loc[("A", "B", "CONTROLS"), "reason"] == "A → B effective control 60% (direct 30%; via C 30%) > 50%"
     assert t.loc[("A", "D", "CONTROLS"), "reason"] == "A → D effective control 55% (direct 25%; via B 30%) > 50%"
     assert not t.loc[("B", "D", "CONTROLS"), "joins"] and not t.loc[("C", "B", "CONTROLS"), "joins"]
+
+
+def test_ties_are_listed_by_source_target_then_type_whatever_the_type(make_dataset):
+    # SUPPLIES ranks after CONTROLS: (A, B, SUPPLIES) must still come before (A, C, CONTROLS);
+    # a sort key that gave the type rank too little room would put them the other way round
+    entities = "id,kind,name,is_customer\nA,enterprise,甲,true\nB,enterprise,乙,true\nC,enterprise,丙,true\n"
+    relations = (
+        "src,dst,type,amount,share,buyer_share\n"
+        "A,C,CONTROLS,,0.6,\nA,B,SUPPLIES,,0.6,\nA,B,SHARES_REPAYMENT_SOURCE,,,\nA,B,CONTROLS,,0.7,\n"
+    )
+    book = load(make_dataset, entities, relations, "facility_id,customer_id,outstanding\nF1,A,1\n")
+    _, _, ties = connected_groups(book)
+    assert ties[["src", "dst", "type"]].values.tolist() == [
+        ["A", "B", "CONTROLS"],
+        ["A", "B", "SHARES_REPAYMENT_SOURCE"],
+        ["A", "B", "SUPPLIES"],
+        ["A", "C", "CONTROLS"],
+    ]

@@ -53,7 +53,7 @@ room) takes its whole excess off each member's current exposure. Groups and thei
 from the risk room's result (``RiskResult.groups`` and ``.members``); a group counts when it has
 two or more entities (a lone customer is held by the single-customer limit).
 
-**Single risk sources.** How much of the scheme's current outstanding depends on one guarantor,
+**Single risk sources.** How much of the scheme's current exposure depends on one guarantor,
 controller, intermediary, market, chamber or key person (the dependants of
 :func:`channelgraph.risk.dependent_pairs`, plus the source's own lending under the scheme).
 A source is tested when at least ``caps.single_source_min_borrowers`` (default 2) of the
@@ -614,7 +614,7 @@ def _groups_of(
     if "status" in groups.columns:
         over[at] = groups["status"].to_numpy(dtype=object)[g_rows] == BREACH
     if "limit_fen" in groups.columns:
-        limit[at] = groups["limit_fen"].to_numpy(dtype=np.int64)[g_rows]
+        limit[at] = groups["limit_fen"].to_numpy(dtype=np.int64, na_value=0)[g_rows]  # empty: not tested
     counted = np.flatnonzero(size[code] >= 2)
     # an entity listed twice keeps its last qualifying row
     last_first, pick = np.unique(member[counted][::-1], return_index=True)
@@ -1495,16 +1495,18 @@ def draft_scheme_caps(book: Book, policy: Policy | None = None, *, risk: RiskRes
     -------
     caps : DataFrame, one row per scheme (``CAPS_COLUMNS``), sorted by scheme_id
         ``cap_total_fen``, ``cap_per_borrower_fen``, ``cap_single_risk_source_fen``,
-        ``utilized_fen`` (outstanding of the scheme's facilities), ``headroom_fen`` (cap_total −
+        ``utilized_fen`` (measured exposure of the scheme's facilities; their outstanding is
+        ``utilized_outstanding_fen``), ``headroom_fen`` (cap_total −
         utilized; negative is a breach), ``channel_members_outstanding_fen``, the quality
         figures and factors, each candidate amount, ``total_rule``, ``per_borrower_rule``,
         ``single_source_rule`` and ``binding_rule`` (the three joined by `` | ``).
     borrower_caps : DataFrame (``BORROWER_COLUMNS``)
         One row per (scheme, member or borrower): the individual cap, which also respects
         the customer's single-customer and loan headroom and its group's headroom, sorted by
-        scheme, current outstanding (desc), customer id.
+        scheme, current exposure under the scheme (desc), customer id.
     breaches : DataFrame (``BREACH_COLUMNS``)
-        ``scheme_total``, ``borrower`` and ``risk_source`` breaches, sorted by scheme, type,
+        ``scheme_total``, ``borrower``, ``risk_source`` and ``group_limit`` (a borrower's group of
+        connected clients over its limit) breaches, sorted by scheme, type,
         excess (desc), subject id.
 
     Notes

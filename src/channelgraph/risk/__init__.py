@@ -80,7 +80,7 @@ def run_risk(book: Book, policy: Policy | None = None, prior: dict | None = None
         groups=groups,
         members=members,
         ties=ties,
-        patterns=guarantee_patterns(book, policy),
+        patterns=guarantee_patterns(book, policy, exposure=exposure),
         sources=single_risk_sources(book, policy, exposure=exposure),
         impact=debt_rank(book, policy, exposure=exposure),
         concentration=concentration(book, policy, exposure=exposure),

@@ -144,6 +144,12 @@ def rule_texts(policy: Policy) -> dict[str, str]:
     }
 
 
+#: Added to the rule of a group holding interbank and non-interbank customers.
+MIXED_GROUP_NOTE = (
+    "; holds interbank and non-interbank customers: tested against the stricter non-interbank group limit"
+)
+
+
 # ----------------------------------------------------------------------------- ties
 
 #: Relation types that can join a group, in the order their ties are built.
@@ -156,6 +162,9 @@ TIE_TYPES = (
 )
 #: Rank of each tie type in alphabetical order (the ``connection_ties`` sort key after src, dst).
 _TYPE_RANK = np.asarray([sorted(TIE_TYPES).index(t) for t in TIE_TYPES], dtype=np.int64)
+#: Room for the type rank in the one-int64 sort key of the ties (a power of two above their count).
+_TYPE_SLOTS = 8
+assert len(TIE_TYPES) <= _TYPE_SLOTS
 _DNJ = ": listed, does not join"
 #: Shares are summed exactly in these units (10⁻¹² of a whole): a share written with up to
 #: twelve decimals is held exactly, so 25% + 25% is exactly 50%.
@@ -807,6 +816,12 @@ def connected_groups(book: Book, policy: Policy | None = None, *, exposure: Expo
         large_rule + rules["interbank"],
         rules["exempt"],
     )[np.where(none, 6, kind + 3 * large)]
+    # a group of interbank and non-interbank customers: the rules name only all-interbank and
+    # all-non-interbank groups; channelgraph applies the stricter non-interbank limit, and says so
+    mixed = (kind == 1) & (nbank[rank] > 0)
+    if mixed.any():
+        rule = rule.copy()
+        rule[mixed] = [r + MIXED_GROUP_NOTE for r in rule[mixed].tolist()]
     all_ids = ids[order].tolist()
     member_lists = [all_ids[a:b] for a, b in zip(starts[rank].tolist(), ends[rank].tolist())]
     cust_ids = ids[order][cust_o].tolist()
@@ -823,9 +838,10 @@ def connected_groups(book: Book, policy: Policy | None = None, *, exposure: Expo
             "customer_count": ncust[rank],
             "exposure_fen": exposure_r.astype(np.int64),
             "share_of_tier1": ratio_texts(exposure_r, tier1),
-            "limit_share": limit_texts[kind],
-            "limit_fen": lim_fen,
-            "headroom_fen": lim_fen - exposure_r,
+            # an all-exempt group is not tested: no limit, no headroom
+            "limit_share": np.where(none, "", limit_texts[kind]).astype(object),
+            "limit_fen": pd.arrays.IntegerArray(lim_fen.astype(np.int64), none),
+            "headroom_fen": pd.arrays.IntegerArray((lim_fen - exposure_r).astype(np.int64), none),
             "status": status,
             "rule": rule,
             "member_breaches": member_breaches[rank],
@@ -859,8 +875,8 @@ def _lists_by_index(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, si
 
 def _tie_order(ties: Ties, n: int) -> np.ndarray:
     """Positions of the ties sorted by (src id, dst id, type) — one int64 key (distinct per tie)."""
-    if n < 2**30:  # (src·n + dst)·4 + type < 2⁶³
-        return np.argsort((ties.src * n + ties.dst) * 4 + _TYPE_RANK[ties.type_code])
+    if n < 2**29:  # (src·n + dst)·8 + type < 2⁶³ (8 > the number of tie types)
+        return np.argsort((ties.src * n + ties.dst) * _TYPE_SLOTS + _TYPE_RANK[ties.type_code], kind="stable")
     return np.lexsort((_TYPE_RANK[ties.type_code], ties.dst, ties.src))
 
 

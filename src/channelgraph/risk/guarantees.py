@@ -19,7 +19,9 @@ On the directed guarantee network (guarantor → borrower, ``GUARANTEES`` edges)
 * ``cross`` (一保多): a guarantor behind at least ``cross_min_borrowers`` borrowers;
 * ``focus`` (多保一): a borrower behind at least ``focus_min_guarantors`` guarantors.
 
-``exposure`` of a pattern is the outstanding of its distinct members; ``guaranteed`` the sum
+``exposure`` of a pattern is the measured exposure (on-balance + CCF × off-balance − margin,
+:func:`~channelgraph.graph.measure_exposure`) of its distinct members, with their outstanding
+beside it (``outstanding_fen``); ``guaranteed`` the sum
 of the guarantee amounts on the pattern's edges. Work is linear in the network except the
 cycle enumeration, which is bounded per SCC.
 
@@ -50,7 +52,7 @@ from scipy.sparse.csgraph import connected_components
 from ..model import RelationType
 from ..policy import Policy
 from .._runtime import gc_paused
-from ..graph import Book
+from ..graph import Book, Exposure, measure_exposure
 from ..graph.arrays import csr, gather, in_ints, unique_ints
 from ._numbers import ratio_texts
 
@@ -69,6 +71,7 @@ PATTERN_COLUMNS = [
     "share_of_tier1",
     "block_id",
     "note",
+    "outstanding_fen",
 ]
 PATTERN_ORDER = {"circle_block": 0, "circle": 1, "mutual": 2, "chain": 3, "cross": 4, "focus": 5}
 
@@ -93,13 +96,14 @@ class GuaranteeNetwork:
 
 
 @gc_paused
-def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame:
+def guarantee_patterns(book: Book, policy: Policy | None = None, *, exposure: Exposure | None = None) -> pd.DataFrame:
     """Every mutual, circle, circle block, chain, cross and focus guarantee with its exposure.
 
     Parameters
     ----------
     book : the :class:`~channelgraph.graph.Book`.
     policy : ``policy.guarantee`` thresholds (default: ``book.policy``).
+    exposure : the measured exposure (default: measured here under *policy*).
 
     Returns
     -------
@@ -107,7 +111,7 @@ def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame
     ``members`` (ids; circles and chains in path order), ``member_count``, ``path`` (text),
     ``anchor`` (the guarantor of a cross, the borrower of a focus), ``exposure_fen``,
     ``guaranteed_fen``, ``share_of_tier1``, ``block_id`` (``B-`` + smallest id of the SCC for
-    circles and blocks), ``note``. Sorted by pattern (circle_block, circle, mutual, chain,
+    circles and blocks), ``note``, ``outstanding_fen``. Sorted by pattern (circle_block, circle, mutual, chain,
     cross, focus), exposure desc, pattern_id.
 
     Notes
@@ -242,7 +246,7 @@ def guarantee_patterns(book: Book, policy: Policy | None = None) -> pd.DataFrame
                     note=f"{len(ys)} guarantors behind one borrower",
                 )
 
-    return rows.table(book, policy)
+    return rows.table(book, policy, exposure or measure_exposure(book, policy))
 
 
 class _Patterns:
@@ -265,7 +269,7 @@ class _Patterns:
         c["note"].append(note)
         self.members.append(members_idx)
 
-    def table(self, book: Book, policy: Policy) -> pd.DataFrame:
+    def table(self, book: Book, policy: Policy, measured: Exposure) -> pd.DataFrame:
         """``PATTERN_COLUMNS`` sorted by pattern, exposure desc, pattern_id; exposure over distinct members."""
         k = len(self.members)
         if not k:
@@ -278,7 +282,9 @@ class _Patterns:
         d_row = distinct // n
         member_count = np.bincount(d_row, minlength=k)
         exposure = np.zeros(k, dtype=np.int64)
-        np.add.at(exposure, d_row, book.outstanding[distinct % n])
+        np.add.at(exposure, d_row, measured.of_entity[distinct % n])
+        outstanding = np.zeros(k, dtype=np.int64)
+        np.add.at(outstanding, d_row, book.outstanding[distinct % n])
         c = self.cols
         order_of = np.asarray([PATTERN_ORDER[p] for p in c["pattern"]], dtype=np.int64)
         rank = np.lexsort((np.asarray(c["pattern_id"], dtype=object), -exposure, order_of))
@@ -302,6 +308,7 @@ class _Patterns:
                 "share_of_tier1": ratio_texts(exposure[rank], policy.tier1_capital_fen),
                 "block_id": pick("block_id"),
                 "note": pick("note"),
+                "outstanding_fen": outstanding[rank],
             },
             columns=PATTERN_COLUMNS,
         )

@@ -99,7 +99,7 @@ class PatternInfo:
     exposure_fen: int = 0
 
 
-_STATUS_ORDER = {"breach": 0, "large_exposure": 1, "ok": 2}
+_STATUS_ORDER = {"breach": 0, "large_exposure": 1, "ok": 2, "exempt": 3}  # exempt: reported, not tested
 
 
 class GroupTable:
@@ -119,7 +119,7 @@ class GroupTable:
         self.exposure = df["exposure_fen"].to_numpy(dtype=np.int64)
         self._shares: list[str] = df["share_of_tier1"].tolist()
         self.status: list[str] = df["status"].tolist()
-        self.severity = np.array([_STATUS_ORDER.get(s, 3) for s in self.status], dtype=np.int64)
+        self.severity = np.array([_STATUS_ORDER.get(s, len(_STATUS_ORDER)) for s in self.status], dtype=np.int64)
         self.order = np.lexsort((_ranks(self.gids), -self.members.lengths, -self.exposure, self.severity))
         #: each row's place in :attr:`order`
         self.place = np.empty(n, dtype=np.int64)
