@@ -418,8 +418,14 @@ def test_sample_numbers():
     measured = measure_exposure(build_book(ds))
     assert int(caps["utilized_fen"].sum()) == int(measured.exposure[with_scheme].sum())
     assert caps["scheme_id"].tolist() == ["S001", "S002", "S003", "S004", "S005"]
-    # tier-1 248,500,000: appetite 12,425,000, rounded down to 12,420,000 when no quality factor applies
-    assert int(caps["cap_total_fen"].max()) == 12_420_000 * YUAN
+    # appetite 5% of tier-1, rounded down to the unit, when no quality factor applies (S004)
+    tier1 = ds.policy.tier1_capital_fen
+    appetite = tier1 * 5 // 100 // ds.policy.caps.rounding_fen * ds.policy.caps.rounding_fen
+    assert (
+        int(caps["cap_total_fen"].max())
+        == appetite
+        == int(caps.loc[caps["scheme_id"] == "S004", "cap_total_fen"].iloc[0])
+    )
     unit = ds.policy.caps.rounding_fen
     for col in ("cap_total_fen", "cap_per_borrower_fen", "cap_single_risk_source_fen"):
         assert all(int(x) % unit == 0 for x in caps[col])

@@ -278,7 +278,7 @@ def test_view_node_details_show_exposure_next_to_outstanding(lang, label):
     view = ego_view(book_of(), "A", 1, None, lang=lang)
     rows = next(v for v in view.nodes if v.id == "A").rows
     keys = [k for k, _ in rows]
-    out_key = "贷款余额（元）" if lang == "zh" else "outstanding (yuan)"
+    out_key = "授信余额（元）" if lang == "zh" else "outstanding (yuan)"
     assert keys.index(label) == keys.index(out_key) + 1
     assert dict(rows)[label] == "900.00" and dict(rows)[out_key] == "1,300.00"
     assert not any(k in ("is_interbank", "exempt") for k in keys)

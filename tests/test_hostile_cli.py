@@ -7,11 +7,13 @@ subprocess, as :mod:`hostile` does.
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -166,11 +168,18 @@ def test_amounts_are_never_wrapped_or_cut_in_a_narrow_terminal(tmp_path):
     r = run_cli("caps", SAMPLE, "--out", "o/c", cwd=tmp_path, env={"COLUMNS": "60"})
     assert r.code == 0, str(r)
     row = next(line for line in r.stdout.splitlines() if line.lstrip().startswith("S001"))
-    assert "13,553,920.75" in row and "-7,343,920.75" in row and row.rstrip().endswith("breach"), str(r)
+    # the figures as written to caps.csv (yuan with two decimals), with thousands separators
+    caps = {c["scheme_id"]: c for c in csv.DictReader(open(tmp_path / "o/c/caps.csv", encoding="utf-8-sig"))}
+    used, room = (Decimal(caps["S001"][k]) for k in ("utilized", "headroom"))
+    assert room < 0 and f"{used:,}" in row and f"{room:,}" in row and row.rstrip().endswith("breach"), str(r)
     r = run_cli("stress", SAMPLE, "--default", "E000005,E000012", "--out", "o/s", cwd=tmp_path, env={"COLUMNS": "40"})
     assert r.code == 0, str(r)
     row = next(line for line in r.stdout.splitlines() if line.lstrip().startswith("0 "))
-    assert "E000005, E000012" in row and row.count("12,552,658.61") == 2 and "5.05%" in row, str(r)
+    first = next(csv.DictReader(open(tmp_path / "o/s/stress_rounds.csv", encoding="utf-8-sig")))
+    hit, share = Decimal(first["exposure_hit"]), Decimal(first["cumulative_share_of_tier1"])
+    assert hit > 10_000_000 and first["cumulative_exposure_hit"] == first["exposure_hit"]
+    percent = f"{(share * 100).quantize(Decimal('0.01'))}%"
+    assert "E000005, E000012" in row and row.count(f"{hit:,}") == 2 and percent in row, str(r)
 
 
 def test_one_line_messages_stay_one_line_however_narrow(tmp_path):

@@ -54,6 +54,7 @@ NON_PERFORMING = {"substandard", "doubtful", "loss"}
 SINGLE_CUSTOMER = Decimal("0.15")
 LOAN_TO_ONE_BORROWER = Decimal("0.10")
 GROUP = Decimal("0.20")
+INTERBANK = Decimal("0.25")
 MUTATIONS = ("tier1", "format", "rescheme", "grow", "bom_crlf")
 YUAN = re.compile(r"-?\d+\.\d\d")
 
@@ -197,9 +198,9 @@ def test_everything_reconciles_to_the_fen(seed, customers, mutations, rng_seed, 
         tables = {name: df for res in results.values() for name, df in res.tables.items()}
         check_groups(tables, raw, folder)
         check_channels(tables, raw)
-        check_schemes(tables, raw)
-        check_concentration(tables, raw)
-        check_caps(tables, ds.policy, raw)
+        check_schemes(tables, raw, folder)
+        check_concentration(tables, raw, folder)
+        check_caps(tables, ds.policy, raw, folder)
         out = Path(tmp) / "out"
         write_results(results, ds, out)
         check_written_money(tables, out)
@@ -233,10 +234,18 @@ def _half_up(amount_fen: int, factor: Decimal) -> int:
 
 def measured_exposure(raw: Raw, folder: Path) -> dict[str, int]:
     """Each customer's exposure, from the raw rows: on-balance + CCF × off-balance − cash margin."""
+    out: dict[str, int] = defaultdict(int)
+    for x, e in facility_exposures(raw, folder):
+        out[x["customer_id"]] += e
+    return out
+
+
+def facility_exposures(raw: Raw, folder: Path) -> list[tuple[dict, int]]:
+    """Each raw facility row with its exposure: on-balance + CCF × off-balance − cash margin."""
     pol = _policy_table(folder).get("exposure", {})
     ccf = {**CCF, **{k: Decimal(str(v)) for k, v in pol.get("ccf", {}).items()}}
     from_limit = bool(pol.get("undrawn_from_limit", False))
-    out: dict[str, int] = defaultdict(int)
+    out: list[tuple[dict, int]] = []
     for x in raw.exposures:
         kind = x.get("exposure_type", "") or "loan"
         amount = fen(x["outstanding"])
@@ -253,7 +262,7 @@ def measured_exposure(raw: Raw, folder: Path) -> dict[str, int]:
             undrawn = max(0, fen(x["limit"]) - amount)
         conv += _half_up(undrawn, commit)
         margin = fen(x["margin"]) if x.get("margin", "") else 0
-        out[x["customer_id"]] += on + conv - min(margin, on + conv)
+        out.append((x, on + conv - min(margin, on + conv)))
     return out
 
 
@@ -358,7 +367,10 @@ def check_groups(t, raw: Raw, folder: Path) -> None:
         assert int(g.exposure_fen) == sum(exposure.get(m, 0) for m in g.members if m not in exempt), g.group_id
         assert int(g.exempt_fen) == sum(exposure.get(m, 0) for m in g.members if m in exempt), g.group_id
         assert int(g.outstanding_fen) == sum(raw.by_customer.get(m, 0) for m in g.members), g.group_id
-        assert int(g.headroom_fen) == int(g.limit_fen) - int(g.exposure_fen)
+        if g.status == "exempt":  # every customer exempt: not tested, no limit
+            assert pd.isna(g.limit_fen) and pd.isna(g.headroom_fen) and int(g.exposure_fen) == 0, g.group_id
+        else:
+            assert int(g.headroom_fen) == int(g.limit_fen) - int(g.exposure_fen)
     for m in members.itertuples(index=False):
         assert int(m.outstanding_fen) == raw.by_customer.get(m.entity_id, 0), m.entity_id
         assert int(m.exposure_fen) == exposure.get(m.entity_id, 0), m.entity_id
@@ -374,47 +386,75 @@ def check_channels(t, raw: Raw) -> None:
         assert int(c.members_npl_fen) == sum(raw.npl_by_customer.get(m, 0) for m in mem), c.channel_id
 
 
-def check_schemes(t, raw: Raw) -> None:
+def check_schemes(t, raw: Raw, folder: Path) -> None:
     caps = t["caps"]
     assert sorted(caps["scheme_id"]) == sorted(s["scheme_id"] for s in raw.schemes)
+    used: dict[str, int] = defaultdict(int)  # measured exposure of each scheme's facilities
+    for x, e in facility_exposures(raw, folder):
+        used[x.get("scheme_id", "")] += e
     for c in caps.itertuples(index=False):
-        assert int(c.utilized_fen) == raw.by_scheme.get(c.scheme_id, 0), c.scheme_id
-    assert sum(int(x) for x in caps["utilized_fen"]) == sum(raw.by_scheme.values())
+        assert int(c.utilized_outstanding_fen) == raw.by_scheme.get(c.scheme_id, 0), c.scheme_id
+        assert int(c.utilized_fen) == used.get(c.scheme_id, 0), c.scheme_id
+    assert sum(int(x) for x in caps["utilized_outstanding_fen"]) == sum(raw.by_scheme.values())
 
 
-def check_concentration(t, raw: Raw) -> None:
+def check_concentration(t, raw: Raw, folder: Path) -> None:
     c = t["concentration"]
+    facilities = facility_exposures(raw, folder)
+    total = sum(e for _, e in facilities)
     for dim in ("channel", "industry", "region", "customer"):
         part = c[c["dimension"] == dim]
         star = part[part["bucket"] == "*"]
-        assert len(star) == 1 and int(star["exposure_fen"].iloc[0]) == raw.total, dim
+        assert len(star) == 1 and int(star["exposure_fen"].iloc[0]) == total, dim
+        assert int(star["outstanding_fen"].iloc[0]) == raw.total, dim
         buckets = part[part["bucket"] != "*"]
         if dim != "customer":
-            assert sum(int(x) for x in buckets["exposure_fen"]) == raw.total, dim
+            assert sum(int(x) for x in buckets["exposure_fen"]) == total, dim
+            assert sum(int(x) for x in buckets["outstanding_fen"]) == raw.total, dim
     for dim in ("industry", "region"):
         want: dict[str, int] = defaultdict(int)
-        for x in raw.exposures:
-            want[raw.attr[x["customer_id"]].get(dim, "") or "(none)"] += fen(x["outstanding"])
+        want_out: dict[str, int] = defaultdict(int)
+        for x, e in facilities:
+            want[raw.attr[x["customer_id"]].get(dim, "") or "(none)"] += e
+            want_out[raw.attr[x["customer_id"]].get(dim, "") or "(none)"] += fen(x["outstanding"])
         part = c[(c["dimension"] == dim) & (c["bucket"] != "*")]
         assert {b: int(e) for b, e in zip(part["bucket"], part["exposure_fen"])} == dict(want), dim
+        assert {b: int(e) for b, e in zip(part["bucket"], part["outstanding_fen"])} == dict(want_out), dim
 
 
-def check_caps(t, policy, raw: Raw) -> None:
+def check_caps(t, policy, raw: Raw, folder: Path) -> None:
     tier1, net = policy.tier1_capital_fen, policy.net_capital_fen
     single, loan, group = floor_of(tier1, SINGLE_CUSTOMER), floor_of(net, LOAN_TO_ONE_BORROWER), floor_of(tier1, GROUP)
+    interbank_limit = floor_of(tier1, INTERBANK)
     for c in t["caps"].itertuples(index=False):
         assert 0 <= int(c.cap_per_borrower_fen) <= min(single, loan), c.scheme_id
+    exposure = measured_exposure(raw, folder)
+    exempt = {e["id"] for e in raw.entities if e.get("exempt", "")}
+    bank = {e["id"] for e in raw.entities if e.get("is_interbank", "").lower() in TRUE}
     groups = t["risk_groups"]
-    g_exp = {g: sum(raw.by_customer.get(m, 0) for m in ms) for g, ms in zip(groups["group_id"], groups["members"])}
+    g_exp, g_limit = {}, {}
+    for g, cs in zip(groups["group_id"], groups["customers"]):
+        tested = [c for c in cs if c not in exempt]
+        g_exp[g] = sum(exposure.get(c, 0) for c in tested)  # the tested exposure: exempt customers apart
+        g_limit[g] = interbank_limit if tested and all(c in bank for c in tested) else group
     for b in t["scheme_borrower_caps"].itertuples(index=False):
         cap = int(b.cap_fen)
-        assert 0 <= cap <= min(single, loan), (b.scheme_id, b.customer_id)
+        # an exempt borrower is not held by the large-exposure or loan limits; an interbank one
+        # by the interbank limit instead of the single-customer and loan limits
+        most = (
+            policy.caps.per_borrower_fen
+            if b.customer_id in exempt
+            else interbank_limit
+            if b.customer_id in bank
+            else min(single, loan)
+        )
+        assert 0 <= cap <= most, (b.scheme_id, b.customer_id)
         assert int(b.customer_outstanding_fen) == raw.by_customer.get(b.customer_id, 0)
-        if b.group_id:
+        if b.group_id and b.customer_id not in exempt:
             assert int(b.group_exposure_fen) == g_exp[b.group_id]
-            assert int(b.group_headroom_fen) == max(0, group - g_exp[b.group_id])
+            assert int(b.group_headroom_fen) == max(0, g_limit[b.group_id] - g_exp[b.group_id])
             assert int(b.headroom_fen) <= int(b.group_headroom_fen), (b.scheme_id, b.customer_id)
-            assert cap <= group
+            assert cap <= g_limit[b.group_id]
 
 
 def check_written_money(tables, out: Path) -> None:

@@ -624,7 +624,11 @@ def test_sample_reconciles():
     ds = load_dataset(SAMPLE)
     res = run_risk(build_book(ds))
     g, m = res.tables["risk_groups"], res.tables["risk_group_members"]
-    assert int(g["exposure_fen"].sum()) == ds.total_outstanding_fen
+    # the groups partition the book: its outstanding, and its measured exposure (tested + exempt)
+    assert int(g["outstanding_fen"].sum()) == ds.total_outstanding_fen
+    assert int(g["exposure_fen"].sum() + g["exempt_fen"].sum()) == res.exposure.total
+    assert res.exposure.total == int(res.tables["facility_exposures"]["exposure_fen"].sum())
+    assert int(g["exempt_fen"].sum()) > 0  # the sample's policy bank
     customers = sorted(ds.entities.loc[ds.entities["is_customer"], "id"])
     assert sorted(c for cs in g["customers"] for c in cs) == customers
     assert sorted(m.loc[m["is_customer"], "entity_id"]) == customers

@@ -198,7 +198,9 @@ def test_risk_invariants(bank):
     # every concentration dimension partitions the book
     c = res.tables["concentration"]
     for dim in ("channel", "industry", "region"):
-        assert int(c[(c["dimension"] == dim) & (c["bucket"] != "*")]["exposure_fen"].sum()) == total
+        buckets = c[(c["dimension"] == dim) & (c["bucket"] != "*")]
+        assert int(buckets["exposure_fen"].sum()) == res.exposure.total
+        assert int(buckets["outstanding_fen"].sum()) == total
 
     # DebtRank is a share of the book
     for x in res.tables["systemic_impact"]["debt_rank"]:

@@ -263,7 +263,7 @@ def test_channel_view_has_members_key_persons_and_colours(sample):
     assert view.stats["members"] >= len(members)
     assert any(v.label.startswith("★") for v in view.nodes)
     rows = dict(next(v for v in view.nodes if v.kind == "enterprise").rows)
-    assert "贷款余额（元）" in rows and "编号" in rows
+    assert "授信余额（元）" in rows and "编号" in rows
 
 
 def test_ego_view_follows_hops_either_way(hostile):

@@ -538,7 +538,7 @@ def scheme_markdown(r, tables: dict, policy: Policy, lang: str, level: int, rows
             + f"占总额上限 {util}；剩余额度 {m(r.headroom_fen)}"
             + ("（**已超出**）。" if int(r.headroom_fen) < 0 else "。"),
             (
-                f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员贷款余额合计 "
+                f"- 渠道会员 {r.channel_members} 个，其中本行客户 {r.channel_member_customers} 户，会员授信余额合计 "
                 f"{m(r.channel_members_outstanding_fen)}（含方案外贷款）；渠道业务（会员及方案借款人的全部贷款）"
                 f"{m(r.channel_book_fen)}。"
             ),
@@ -704,7 +704,7 @@ def method_markdown(lang: str) -> str:
             ),
             (
                 "- 风险暴露 = 表内余额 + 表外项目名义金额 × 信用转换系数 − 认可的现金保证金（见 README “How exposure is measured”）；"
-                "方案额度使用、单户上限、组剩余额度均按风险暴露计算，渠道质量（关注类占比、集中度）按贷款余额计算。"
+                "方案额度使用、单户上限、组剩余额度均按风险暴露计算，渠道质量（关注类占比、集中度）按授信余额（表内贷款与表外项目名义金额）计算。"
             ),
             "- 关联客户组、单一风险源沿用风险分析结果（控制、担保、供应、亲属关系；担保、控制、会员、获客依赖）。",
             "- 金额以分为单位精确计算，比例精确比较；所有限额向下取整。",

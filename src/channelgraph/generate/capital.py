@@ -8,13 +8,10 @@ about 25% of tier-1 capital, over the 20% group limit.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import cast
 
 import numpy as np
 
-from ..graph.book import Book
-from ..graph.exposure import measure_exposure
+from ..graph.exposure import measure_facilities
 from ..model import RelationType
 from ..policy import Policy
 from .world import World
@@ -42,23 +39,20 @@ class _UnionFind:
 
 
 def measured_exposure(world: World) -> np.ndarray:
-    """Each party's exposure as :func:`~channelgraph.graph.exposure.measure_exposure` measures it
+    """Each party's exposure as :func:`~channelgraph.graph.measure_exposure` measures it
     under the default policy (on-balance + CCF × off-balance − cash margin), in fen."""
-    fac = SimpleNamespace(
-        n=world.n_parties,
-        policy=Policy(),
-        fac_customer=world.facility_customer.astype(np.int64),
-        fac_outstanding=world.facility_outstanding.astype(np.int64),
-        fac_type=world.facility_type,
-        fac_limit=world.facility_limit.astype(np.int64),
-        fac_has_limit=np.ones(len(world.facility_limit), dtype=bool),
-        fac_undrawn=np.maximum(world.facility_undrawn, 0),
-        fac_has_undrawn=world.facility_undrawn >= 0,
-        fac_margin=np.maximum(world.facility_margin, 0),
-        fac_maturity_days=world.facility_maturity,
-        fac_cancellable=world.facility_cancellable,
-    )
-    return measure_exposure(cast(Book, fac)).of_entity
+    return measure_facilities(
+        world.n_parties,
+        world.facility_customer.astype(np.int64),
+        world.facility_outstanding.astype(np.int64),
+        world.facility_type,
+        limit=world.facility_limit.astype(np.int64),
+        undrawn=world.facility_undrawn,
+        margin=world.facility_margin,
+        maturity_days=world.facility_maturity,
+        cancellable=world.facility_cancellable,
+        rules=Policy().exposure,
+    ).of_entity
 
 
 def size_capital(world: World) -> dict:

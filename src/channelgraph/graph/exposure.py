@@ -48,6 +48,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..model import ExposureType
+from ..policy import ExposureRules
 from .book import Book
 
 #: An undrawn commitment of at most this many days (original maturity) is short-term.
@@ -100,26 +101,55 @@ def measure_exposure(book: Book, policy=None) -> Exposure:
     the capital rules' off-balance table (商业银行资本管理办法) and Basel LEX30.9 (a 10%
     floor for the large-exposure measure). README "How exposure is measured" cites each.
     """
-    rules = (policy or book.policy).exposure
-    nf = len(book.fac_outstanding)
-    t = book.fac_type.astype(np.int64)
-    out = book.fac_outstanding
+    return measure_facilities(
+        book.n,
+        book.fac_customer,
+        book.fac_outstanding,
+        book.fac_type,
+        limit=np.where(book.fac_has_limit, book.fac_limit, -1),
+        undrawn=np.where(book.fac_has_undrawn, book.fac_undrawn, -1),
+        margin=book.fac_margin,
+        maturity_days=book.fac_maturity_days,
+        cancellable=book.fac_cancellable,
+        rules=(policy or book.policy).exposure,
+    )
+
+
+def measure_facilities(
+    n: int,
+    customer: np.ndarray,
+    outstanding: np.ndarray,
+    exposure_type: np.ndarray,
+    *,
+    limit: np.ndarray,
+    undrawn: np.ndarray,
+    margin: np.ndarray,
+    maturity_days: np.ndarray,
+    cancellable: np.ndarray,
+    rules: ExposureRules,
+) -> Exposure:
+    """:func:`measure_exposure` on bare facility arrays (for a book not built yet: the generator).
+
+    *customer* is each facility's entity index (``0 … n-1``), *exposure_type* its code into
+    ``list(ExposureType)``; *limit*, *undrawn* and *maturity_days* are ``-1`` where unknown;
+    amounts are int64 fen.
+    """
+    nf = len(outstanding)
+    t = np.asarray(exposure_type, dtype=np.int64)
+    out = np.asarray(outstanding, dtype=np.int64)
+    has_limit, has_undrawn = limit >= 0, undrawn >= 0
     loan = t == _LOAN
     on = np.where(loan, out, 0).astype(np.int64)
     off = np.where(loan, 0, out).astype(np.int64)
 
-    derived = (
-        loan & ~book.fac_has_undrawn & book.fac_has_limit & (book.fac_limit > out)
-        if rules.undrawn_from_limit
-        else np.zeros(nf, dtype=bool)
-    )
-    undrawn = np.where(book.fac_has_undrawn, book.fac_undrawn, 0)
-    undrawn = np.where(derived, book.fac_limit - out, undrawn).astype(np.int64)
+    derived = loan & ~has_undrawn & has_limit & (limit > out) if rules.undrawn_from_limit else np.zeros(nf, dtype=bool)
+    undrawn = np.where(has_undrawn, undrawn, 0)
+    undrawn = np.where(derived, limit - out, undrawn).astype(np.int64)
 
     # the commitment factor of each facility: cancellable, else by original maturity
-    short = (book.fac_maturity_days >= 0) & (book.fac_maturity_days <= SHORT_COMMITMENT_DAYS)
+    short = (maturity_days >= 0) & (maturity_days <= SHORT_COMMITMENT_DAYS)
     commit_keys = ["commitment_cancellable", "commitment_up_to_one_year", "commitment_over_one_year"]
-    commit = np.where(book.fac_cancellable, 0, np.where(short, 1, 2))
+    commit = np.where(cancellable, 0, np.where(short, 1, 2))
     # keys: one per exposure type (the loan has none; a commitment takes one of the three
     # commitment keys that follow)
     keys = [("" if i in (_LOAN, _COMMITMENT) else x.value) for i, x in enumerate(_TYPES)] + commit_keys
@@ -129,17 +159,17 @@ def measure_exposure(book: Book, policy=None) -> Exposure:
     factors = [Decimal(rules.ccf[k]) if k else Decimal(0) for k in keys]
 
     converted = _times(off, off_key, factors) + _times(undrawn, und_key, factors)
-    margin = book.fac_margin
+    margin = np.maximum(np.asarray(margin, dtype=np.int64), 0)
     mitigation = np.minimum(margin, on + converted)
     exposure = on + converted - mitigation
 
     key_texts = np.asarray(keys, dtype=object)
     factor_texts = np.asarray(["" if not k else _plain(f) for k, f in zip(keys, factors)], dtype=object)
-    of_entity = np.zeros(book.n, dtype=np.int64)
-    loans = np.zeros(book.n, dtype=np.int64)
+    of_entity = np.zeros(n, dtype=np.int64)
+    loans = np.zeros(n, dtype=np.int64)
     if nf:
-        np.add.at(of_entity, book.fac_customer, exposure)
-        np.add.at(loans, book.fac_customer, on)
+        np.add.at(of_entity, customer, exposure)
+        np.add.at(loans, customer, on)
     result = Exposure(
         on_balance=on,
         off_balance=off,

@@ -82,7 +82,7 @@ _HEAD = {
             "Key persons",
             "Risk",
         ],
-        "zh": ["名次", "渠道", "类型", "成员", "本行客户", "潜在客户", "渗透率", "成员贷款余额", "关键人", "风险"],
+        "zh": ["名次", "渠道", "类型", "成员", "本行客户", "潜在客户", "渗透率", "成员授信余额", "关键人", "风险"],
     },
     "campaign": {
         "en": ["Pick", "Hub", "Kind", "New prospects", "Cumulative", "Coverage", "Hub rank", "Risk"],
@@ -90,7 +90,7 @@ _HEAD = {
     },
     "communities": {
         "en": ["Cluster", "Size", "Customers", "Prospects", "Penetration", "Outstanding (yuan)", "Top hub", "Region"],
-        "zh": ["客群", "规模", "本行客户", "潜在客户", "渗透率", "贷款余额", "核心关键人", "主要地区"],
+        "zh": ["客群", "规模", "本行客户", "潜在客户", "渗透率", "授信余额", "核心关键人", "主要地区"],
     },
 }
 _COMPONENT = {
@@ -165,7 +165,7 @@ def _why_zh(row) -> str:
     if row["referrals_made"]:
         s = f"转介 {row['referrals_made']} 人、已成为本行客户 {row['referrals_converted']} 人"
         if row["referred_outstanding_fen"]:
-            s += f"（贷款余额 {format_wan(int(row['referred_outstanding_fen']))}）"
+            s += f"（授信余额 {format_wan(int(row['referred_outstanding_fen']))}）"
         parts.append(s)
     if row["prospects_2hop"]:
         parts.append(f"一度潜在客户 {row['prospects_1hop']} 人、两度以内 {row['prospects_2hop']} 人")

@@ -137,7 +137,7 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
             (
                 f"- 一级资本净额 {t1}；资本净额 {nc}"
                 + ("（政策只给出一级资本净额，资本净额按一级资本净额计）" if policy.net_capital_from_tier1 else "")
-                + f"；表内外业务余额合计 {md_money(out_fen, lang)}，风险暴露合计 {md_money(exp_fen, lang)}"
+                + f"；授信余额合计 {md_money(out_fen, lang)}，风险暴露合计 {md_money(exp_fen, lang)}"
                 "（表内 + 信用转换系数 × 表外 − 保证金）。"
             ),
             (
