@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import Exempt, ExposureType, RelationType, format_yuan
+from ..model import EXPOSURE_COLUMNS, EXPOSURE_OPTIONAL, Exempt, ExposureType, RelationType, format_yuan
 from .vocabulary import (
     _CHUNK,
     _DATES,
@@ -301,22 +301,7 @@ def write_exposures(world: World, path: Path, ids: list[str]) -> tuple[int, dict
     sch_ids = [f"S{i:0{ws}d}" for i in range(1, len(world.schemes) + 1)]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(
-            [
-                "facility_id",
-                "customer_id",
-                "outstanding",
-                "limit",
-                "product",
-                "scheme_id",
-                "status",
-                "exposure_type",
-                "undrawn",
-                "margin",
-                "original_maturity_days",
-                "cancellable",
-            ]
-        )
+        w.writerow([*EXPOSURE_COLUMNS, *EXPOSURE_OPTIONAL])
         types = [t.value for t in ExposureType]
         products = world.facility_product_text
         for c0 in range(0, n, _CHUNK):

@@ -32,21 +32,10 @@ import pandas as pd
 
 from .._runtime import gc_paused
 from ..io.validate import Dataset
+from ..model import ENTITY_COLUMNS, ENTITY_OPTIONAL, RELATION_COLUMNS, RELATION_OPTIONAL
 
-_ENTITY_FIXED = (
-    "id",
-    "kind",
-    "name",
-    "is_customer",
-    "industry",
-    "region",
-    "segment",
-    "net_assets",
-    "annual_revenue",
-    "is_interbank",
-    "exempt",
-)
-_RELATION_FIXED = ("src", "dst", "type", "amount", "share", "role", "since", "buyer_share")
+_ENTITY_FIXED = (*ENTITY_COLUMNS, *ENTITY_OPTIONAL)
+_RELATION_FIXED = (*RELATION_COLUMNS, *RELATION_OPTIONAL)
 
 
 def _nullable(v):
