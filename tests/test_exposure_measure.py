@@ -294,3 +294,19 @@ def test_without_the_new_columns_exposure_is_outstanding(amounts):
     assert np.array_equal(m.of_entity, book.outstanding)
     assert np.array_equal(m.loans, book.outstanding)
     assert m.total == book.total_outstanding
+
+
+@pytest.mark.parametrize("factor", ["0.1234567890123", "0.999999999999", "0.333"])
+def test_conversion_is_exact_for_the_largest_amounts_and_long_factors(factor):
+    # 10,000,000,000,000 yuan (the largest amount accepted) × a factor with many decimals
+    # needs more than 64 bits on the way: the result is still exact, half up
+    p = Policy.from_mapping({"exposure": {"ccf": {"trade_lc": factor}}})
+    _, m = measure(
+        [
+            {"outstanding": "10000000000000", "exposure_type": "trade_lc"},
+            {"outstanding": "0.03", "exposure_type": "trade_lc"},
+        ],
+        p,
+    )
+    want = [int((Decimal(f) * Decimal(factor)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for f in (10**15, 3)]
+    assert m.exposure.tolist() == want

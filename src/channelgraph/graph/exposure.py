@@ -209,7 +209,7 @@ def _times(amount: np.ndarray, key: np.ndarray, factors: list[Decimal]) -> np.nd
         a = amount[at]
         if p == q:
             out[at] = a
-        elif len(a) and int(a.max()) * 2 * p < 2**63 - 1:
+        elif len(a) and int(a.max()) * 2 * p + q < 2**63:
             out[at] = (a * (2 * p) + q) // (2 * q)
         else:
             out[at] = np.asarray([(x * 2 * p + q) // (2 * q) for x in a.tolist()], dtype=np.int64)
