@@ -57,3 +57,19 @@ def test_walkthrough_notebook_runs(kernel):
     assert len(frames) == 2, "the two inline interactive views"
     assert all('sandbox="allow-scripts"' in f and "vis.Network" in f for f in frames)
     assert "overview.html" in text and "index.json" in text
+
+    # the tables show their rows: no NaN in any shown table, and the marketer's key persons are
+    # the first ten persons and firms of the hubs table, with their names and scores
+    tables = [o["data"]["text/html"] for o in outputs if "<table" in o.get("data", {}).get("text/html", "")]
+    assert tables and not [t for t in tables if ">NaN<" in t]
+    from channelgraph.analyses import run_analyses
+    from channelgraph.graph import load_book
+
+    hubs = run_analyses(load_book(ROOT / "data" / "sample"))["marketing"].tables["hubs"]
+    people = hubs[hubs["kind"].isin(["person", "enterprise"])].head(10)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and 'hubs = table("hubs")' in c.source)
+    shown = "".join(o["data"]["text/html"] for o in cell.outputs if "text/html" in o.get("data", {}))
+    at = [shown.index(f">{x}<") for x in people["id"]]
+    assert at == sorted(at)  # in rank order
+    for name, score in zip(people["name"], people["score"]):
+        assert f">{name}<" in shown and f">{score:.6f}<" in shown

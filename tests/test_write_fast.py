@@ -366,3 +366,19 @@ def test_a_folder_in_the_way_is_an_error_and_stays(tmp_path):
         write_table(pd.DataFrame({"group_id": ["G1"]}), tmp_path, "risk_groups")
     assert (tmp_path / "risk_groups.csv").is_dir()
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.old"))
+
+
+def test_a_filtered_frame_keeps_its_values():
+    # rows 1 and 3 of a table: the frame people see is numbered 0, 1 and keeps every value
+    # (the numeric columns once kept their old index and showed NaN beside the text columns)
+    df = pd.DataFrame(
+        {
+            "id": ["A", "B", "C", "D"],
+            "rank": [1, 2, 3, 4],
+            "score": [0.5, 0.4, 0.3, 0.2],
+            "amount_fen": [100, 250, 0, 7],
+        }
+    )
+    shown = output_frame(df[df["id"].isin(["B", "D"])])
+    assert shown.index.tolist() == [0, 1]
+    assert shown.to_dict("list") == {"id": ["B", "D"], "rank": [2, 4], "score": [0.4, 0.2], "amount": ["2.50", "0.07"]}

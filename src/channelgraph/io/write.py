@@ -113,6 +113,7 @@ def output_frame(df: pd.DataFrame) -> pd.DataFrame:
         The same rows; money as ``"1234.50"`` strings (None where missing) under the name
         without ``_fen``; object columns rebuilt from their values (pandas' inference).
     """
+    df = df.reset_index(drop=True)  # a filtered frame's rows keep their values, numbered 0 … n-1
     cols = {}
     for c in df.columns:
         if isinstance(c, str) and c.endswith("_fen"):
