@@ -399,3 +399,18 @@ def test_ties_are_listed_by_source_target_then_type_whatever_the_type(make_datas
         ["A", "B", "SUPPLIES"],
         ["A", "C", "CONTROLS"],
     ]
+
+
+def test_the_report_names_every_customer_over_the_loan_limit(make_dataset):
+    # N1's 220,000 of loans are 22% of net capital (limit 10%); B1's 220,000 are not tested
+    # (interbank); N5's 100,000 are exactly 10%, not above; X1 and X2 are exempt
+    book = load(make_dataset, BANK_ENTITIES, BANK_RELATIONS, BANK_EXPOSURES)
+    res = run_risk(book)
+    assert res.summary["loan_limit_breaches"] == 1
+    zh, en = risk_report(res, book.policy, "zh"), risk_report(res, book.policy, "en")
+    assert "- 贷款余额超过单一客户贷款限额的客户：乙公司（N1，贷款余额 22.00万元，占资本净额 22.00%）。" in zh
+    assert (
+        "- Customers whose loans are over the loan limit: 乙公司 (N1, loans 220,000.00 yuan, 22.00% of net capital)."
+        in en
+    )
+    assert "甲银行（B1，贷款余额" not in zh

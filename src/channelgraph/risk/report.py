@@ -113,6 +113,28 @@ def _rule_zh(r, policy: Policy) -> str:
     return rule + "；" + _MEASURE_ZH
 
 
+def _loan_breaches(result: RiskResult, lang: str) -> list[str]:
+    """One line naming every customer whose loans are over the loan limit (largest first), or none."""
+    m = result.members
+    if not len(m) or "loans_fen" not in m.columns:
+        return []
+    over = m[m["loan_status"] == "breach"].sort_values(["loans_fen", "entity_id"], ascending=[False, True])
+    if not len(over):
+        return []
+    if lang == "zh":
+        each = [
+            f"{md(r.name)}（{md(r.entity_id)}，贷款余额 {md_money(r.loans_fen, lang)}，占资本净额 {_pct(r.share_of_net_capital)}）"
+            for r in over.itertuples()
+        ]
+        return [f"- 贷款余额超过单一客户贷款限额的客户：{'；'.join(each)}。"]
+    each = [
+        f"{md(r.name)} ({md(r.entity_id)}, loans {md_money(r.loans_fen, lang)} yuan, "
+        f"{_pct(r.share_of_net_capital)} of net capital)"
+        for r in over.itertuples()
+    ]
+    return [f"- Customers whose loans are over the loan limit: {'; '.join(each)}."]
+
+
 def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
     """Markdown section: key figures, top groups, breaches, patterns, sources, DebtRank, HHI."""
     lang = "zh" if lang == "zh" else "en"
@@ -152,6 +174,7 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
                 f"超出的客户 {s['loan_limit_breaches']} 户。"
             ),
         ]
+        parts += _loan_breaches(result, lang)
         if n_bank:
             parts.append(f"- 同业客户组 {n_bank} 个，按一级资本净额 {pct(lim.interbank_share)} 的同业限额测试。")
         if n_exempt:
@@ -189,6 +212,7 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
                 f"({s['loan_limit_breaches']} customers above)."
             ),
         ]
+        parts += _loan_breaches(result, lang)
         if n_bank:
             parts.append(
                 f"- {n_bank} interbank groups, tested against the interbank limit of "
