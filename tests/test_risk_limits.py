@@ -414,3 +414,20 @@ def test_the_report_names_every_customer_over_the_loan_limit(make_dataset):
         in en
     )
     assert "甲银行（B1，贷款余额" not in zh
+
+
+def test_the_report_lists_every_breach_and_large_exposure(make_dataset):
+    # 30 lone customers of 30,000 each (3% of tier-1: large exposures) and one of 160,000 (a
+    # breach of 15%): all 31 rows are in the report, the breach first
+    ids = [f"E{i:02d}" for i in range(31)]
+    entities = "id,kind,name,is_customer\n" + "".join(f"{x},enterprise,公司{x},true\n" for x in ids)
+    exposures = "facility_id,customer_id,outstanding\n" + "".join(
+        f"F{x},{x},{160000 if x == 'E30' else 30000}\n" for x in ids
+    )
+    book = load(make_dataset, entities, NO_RELATIONS, exposures)
+    res = run_risk(book)
+    for lang in ("zh", "en"):
+        text = risk_report(res, book.policy, lang)
+        section = text[text.index("超限与大额" if lang == "zh" else "Breaches and large") :]
+        rows = [line for line in section.splitlines() if line.startswith("| G-E")]
+        assert len(rows) == 31 and rows[0].startswith("| G-E30 |"), lang

@@ -260,7 +260,7 @@ def risk_report(result: RiskResult, policy: Policy, lang: str = "zh") -> str:
         )
     parts += [f"### {term(_T, 'breach_h', lang)}", ""]
     if len(bad):
-        shown = bad.head(REPORT_ROWS * 2)
+        shown = bad  # every breach and every large exposure is named (they are reported to the regulator)
         parts += [
             md_table(
                 head + (["依据"] if zh else ["rule"]),
