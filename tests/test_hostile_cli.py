@@ -144,6 +144,25 @@ def test_ctrl_c_while_the_libraries_load_is_one_line(tmp_path, after):
     assert stdout == ""
 
 
+def test_ctrl_c_inside_a_class_body_is_still_an_interrupt():
+    # Ctrl-C landing in a descriptor's __set_name__ while a library defines its classes (pandas'
+    # NamedAgg did, under load in CI) reaches the start-up guard as a RuntimeError whose cause is
+    # the KeyboardInterrupt: it is an interrupt, not a broken installation
+    from channelgraph._entry import _from_ctrl_c
+
+    class Interrupting:
+        def __set_name__(self, owner, name):
+            raise KeyboardInterrupt
+
+    with pytest.raises(RuntimeError) as caught:
+
+        class Library:
+            field = Interrupting()
+
+    assert _from_ctrl_c(caught.value)
+    assert not _from_ctrl_c(RuntimeError("a missing module"))
+
+
 # ----------------------------------------------------------------------------- 4. the reader goes away
 
 

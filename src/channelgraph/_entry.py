@@ -75,6 +75,18 @@ def _standard_streams() -> None:
         setattr(sys, name, ReaderMayLeave(stream))
 
 
+def _from_ctrl_c(exc: BaseException) -> bool:
+    """Whether *exc* was caused by Ctrl-C (a KeyboardInterrupt in its cause or context chain)."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def run() -> None:
     """The ``channelgraph`` command: set up the terminal, then import and run :func:`.cli.run`."""
     try:
@@ -83,6 +95,8 @@ def run() -> None:
     except KeyboardInterrupt:
         os._exit(interrupted())
     except Exception as exc:  # noqa: BLE001 - a broken installation: one line, not a traceback
+        if _from_ctrl_c(exc):  # Python wraps an interrupt inside a class body's __set_name__ in RuntimeError
+            os._exit(interrupted())
         first = str(exc).splitlines()[0][:300] if str(exc) else ""
         tell(f"✗ channelgraph cannot start: {type(exc).__name__}: {first} (reinstall channelgraph)")
         os._exit(EXIT_ENVIRONMENT)
